@@ -1,0 +1,94 @@
+import Foundation
+
+/// A catalogue together with the directory its Dockerfile and context paths are relative to.
+public struct LoadedCatalogue: Sendable {
+    public let catalogue: ImageCatalogue
+    public let root: URL
+    /// Where it came from, for messages: "shipped" or the file path.
+    public let origin: String
+
+    public init(catalogue: ImageCatalogue, root: URL, origin: String) {
+        self.catalogue = catalogue
+        self.root = root
+        self.origin = origin
+    }
+
+    /// The shipped catalogue (paths relative to `root`, the repository checkout) or a
+    /// catalogue file (paths relative to the file's directory).
+    public static func load(path: String?, root: URL? = nil) throws(CatalogueError) -> LoadedCatalogue {
+        let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        guard let path else {
+            return LoadedCatalogue(catalogue: .shipped, root: root ?? workingDirectory, origin: "shipped")
+        }
+        let url = URL(fileURLWithPath: path, relativeTo: workingDirectory).standardizedFileURL
+        return LoadedCatalogue(
+            catalogue: try ImageCatalogue(contentsOf: url),
+            root: url.deletingLastPathComponent(),
+            origin: url.path
+        )
+    }
+
+    public func dockerfileURL(for entry: ImageCatalogue.Entry) -> URL {
+        root.appendingPathComponent(entry.dockerfile)
+    }
+
+    public func contextURL(for entry: ImageCatalogue.Entry) -> URL {
+        root.appendingPathComponent(entry.context)
+    }
+}
+
+extension ImageCatalogue {
+    /// Reads a catalogue file:
+    /// `{ "images": [ { "type": "base", "repository": "…", "parent": null, "summary": "…" } ] }`.
+    /// `dockerfile` defaults to `<type>/Dockerfile` and `context` to `<type>`, relative to the file.
+    public init(contentsOf url: URL) throws(CatalogueError) {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw .unreadable(path: url.path, reason: error.localizedDescription)
+        }
+        let document: JSONCValue
+        do { document = try JSONCParser.parse(text, file: url.path) } catch {
+            throw .invalidFile(path: url.path, reason: "\(error.location): \(error.message)")
+        }
+        func fail(_ value: JSONCValue, _ message: String) -> CatalogueError {
+            .invalidFile(path: url.path, reason: "\(value.location): \(message)")
+        }
+        guard let top = document.members else { throw fail(document, "expected an object with an \"images\" array") }
+        guard let imagesMember = top.first(where: { $0.key == "images" }) else {
+            throw fail(document, "missing \"images\" array")
+        }
+        if let unknown = top.first(where: { $0.key != "images" }) {
+            throw .invalidFile(path: url.path, reason: "\(unknown.keyLocation): unknown key \"\(unknown.key)\" (expected \"images\")")
+        }
+        guard let images = imagesMember.value.arrayValue else { throw fail(imagesMember.value, "\"images\" must be an array") }
+
+        let allowed = ["type", "repository", "parent", "dockerfile", "context", "summary"]
+        var entries: [Entry] = []
+        for image in images {
+            guard let members = image.members else { throw fail(image, "each image must be an object") }
+            var fields: [String: String] = [:]
+            for member in members {
+                guard allowed.contains(member.key) else {
+                    let hint = KeySuggestion.nearest(to: member.key, among: allowed).map { " (did you mean \"\($0)\"?)" } ?? ""
+                    throw .invalidFile(path: url.path, reason: "\(member.keyLocation): unknown key \"\(member.key)\"\(hint)")
+                }
+                if case .null = member.value.kind { continue }
+                guard let string = member.value.stringValue else {
+                    throw fail(member.value, "\"\(member.key)\" must be a string, found \(member.value.typeName)")
+                }
+                fields[member.key] = string
+            }
+            guard let type = fields["type"], let repository = fields["repository"] else {
+                throw fail(image, "each image needs \"type\" and \"repository\"")
+            }
+            entries.append(Entry(
+                type: type, repository: repository,
+                dockerfile: fields["dockerfile"] ?? "\(type)/Dockerfile",
+                context: fields["context"] ?? type,
+                parent: fields["parent"],
+                summary: fields["summary"] ?? type
+            ))
+        }
+        try self.init(entries: entries)
+    }
+}

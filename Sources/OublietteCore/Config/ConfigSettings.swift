@@ -1,0 +1,42 @@
+/// How missing images are obtained.
+public enum ImageSource: String, Sendable, Codable, CaseIterable {
+    /// Pull the published images (default).
+    case prebuilt
+    /// Build them locally from the catalogue's Dockerfiles.
+    case build
+}
+
+/// When to ask the registry whether a newer image exists.
+public enum UpdateCheck: String, Sendable, Codable, CaseIterable {
+    case always
+    case once
+    case never
+}
+
+/// Which container runtime to drive.
+public enum RuntimeChoice: String, Sendable, Codable, CaseIterable {
+    /// Apple's `container` on macOS when installed, otherwise Docker.
+    case auto
+    case docker
+    case apple
+}
+
+/// Where a container type's image reference came from.
+public enum ConfigOrigin: Sendable, Equatable, Encodable, CustomStringConvertible {
+    case catalogue
+    case devMode
+    case userConfig(file: String, line: Int)
+
+    public var description: String {
+        switch self {
+        case .catalogue: "catalogue default"
+        case .devMode: "dev mode (OUBLIETTE_DEV=1)"
+        case let .userConfig(file, line): "user config \(file):\(line)"
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+
+/// The resolved `oubliette.jsonc`: catalogue defaults, then dev-mode names, then the
+/// user's entries on top. Bad input is refused with a located error, never "fixed".
+public struct OublietteConfig: Sendable, Equatable {
+    public struct ContainerImage: Sendable, Equatable, Encodable {
+        public let type: String
+        public let reference: ImageReference
+        public let origin: ConfigOrigin
+    }
+
+    /// Container type → image, including catalogue types the user did not mention.
+    public private(set) var containers: [String: ContainerImage]
+    public var imageSource: ImageSource = .prebuilt
+    public var updateCheck: UpdateCheck = .once
+    public var runtime: RuntimeChoice = .auto
+    /// Registries reached over plain HTTP besides localhost and 127.0.0.0/8.
+    public var insecureRegistries: [String] = []
+    /// Registries tried in order when a pull from the image's own registry fails.
+    public var registryMirrors: [String] = []
+    public let devMode: Bool
+    /// The file the user settings came from, or nil when none exists yet.
+    public private(set) var sourceFile: String?
+
+    public static let knownKeys = ["containers", "image_source", "update_check", "runtime", "insecure_registries", "registry_mirrors"]
+
+    /// Defaults only: what a fresh install uses before `oubliette init` writes a file.
+    public init(catalogue: ImageCatalogue, devMode: Bool) {
+        self.devMode = devMode
+        self.sourceFile = nil
+        var containers: [String: ContainerImage] = [:]
+        for entry in catalogue.entries {
+            if devMode, let local = try? entry.localReference() {
+                containers[entry.type] = ContainerImage(type: entry.type, reference: local, origin: .devMode)
+            } else if let published = try? entry.publishedReference() {
+                containers[entry.type] = ContainerImage(type: entry.type, reference: published, origin: .catalogue)
+            }
+        }
+        self.containers = containers
+    }
+
+    /// Parses `text` (JSONC) on top of the catalogue defaults.
+    public init(parsing text: String, file: String, catalogue: ImageCatalogue, devMode: Bool) throws(ConfigError) {
+        self.init(catalogue: catalogue, devMode: devMode)
+        sourceFile = file
+        let document: JSONCValue
+        do { document = try JSONCParser.parse(text, file: file) } catch { throw .syntax(error) }
+        guard let members = document.members else {
+            throw .wrongType(file: file, location: document.location, key: "(top level)", expected: "an object", found: document.typeName)
+        }
+        for member in members {
+            try apply(member, file: file)
+        }
+    }
+
+    /// Reads the config file at `paths.configFile`; a missing file means defaults.
+    public static func load(paths: OubliettePaths = .resolve(), catalogue: ImageCatalogue = .shipped,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> OublietteConfig {
+        let devMode = ["1", "true", "yes"].contains(environment["OUBLIETTE_DEV"]?.lowercased() ?? "")
+        let path = paths.configFile.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            return OublietteConfig(catalogue: catalogue, devMode: devMode)
+        }
+        let text: String
+        do { text = try String(contentsOf: paths.configFile, encoding: .utf8) } catch {
+            throw .unreadable(path: path, reason: error.localizedDescription)
+        }
+        return try OublietteConfig(parsing: text, file: path, catalogue: catalogue, devMode: devMode)
+    }
+
+    // MARK: Type resolution
+
+    /// Valid container types, sorted.
+    public var validTypes: [String] { containers.keys.sorted() }
+
+    public func isValidType(_ type: String) -> Bool { containers[type] != nil }
+
+    public func imageReference(for type: String) throws(ConfigError) -> ImageReference {
+        guard let image = containers[type] else { throw .unknownContainerType(type, valid: validTypes) }
+        return image.reference
+    }
+
+    // MARK: Parsing
+
+    private mutating func apply(_ member: JSONCValue.Member, file: String) throws(ConfigError) {
+        let value = member.value
+        switch member.key {
+        case "containers":
+            guard let entries = value.members else { throw wrongType(member, "an object of type → image reference", file) }
+            for entry in entries {
+                guard Self.isValidTypeName(entry.key) else {
+                    throw .invalidTypeName(file: file, location: entry.keyLocation, type: entry.key)
+                }
+                guard let text = entry.value.stringValue else {
+                    throw .wrongType(file: file, location: entry.value.location, key: "containers.\(entry.key)",
+                                     expected: "an image reference string", found: entry.value.typeName)
+                }
+                let reference: ImageReference
+                do { reference = try ImageReference(parsing: text) } catch {
+                    throw .invalidReference(file: file, location: entry.value.location, type: entry.key, reason: error.description)
+                }
+                containers[entry.key] = ContainerImage(type: entry.key, reference: reference,
+                                                       origin: .userConfig(file: file, line: entry.keyLocation.line))
+            }
+        case "image_source":
+            imageSource = try Self.enumValue(member, file: file)
+        case "update_check":
+            updateCheck = try Self.enumValue(member, file: file)
+        case "runtime":
+            runtime = try Self.enumValue(member, file: file)
+        case "insecure_registries":
+            insecureRegistries = try Self.stringArray(member, file: file)
+        case "registry_mirrors":
+            registryMirrors = try Self.stringArray(member, file: file)
+        default:
+            throw .unknownKey(file: file, location: member.keyLocation, key: member.key, section: "the top level",
+                              suggestion: KeySuggestion.nearest(to: member.key, among: Self.knownKeys), known: Self.knownKeys)
+        }
+    }
+
+    private func wrongType(_ member: JSONCValue.Member, _ expected: String, _ file: String) -> ConfigError {
+        .wrongType(file: file, location: member.value.location, key: member.key, expected: expected, found: member.value.typeName)
+    }
+
+    private static func enumValue<T: RawRepresentable & CaseIterable>(_ member: JSONCValue.Member, file: String) throws(ConfigError) -> T
+        where T.RawValue == String {
+        let allowed = T.allCases.map(\.rawValue)
+        guard let text = member.value.stringValue else {
+            throw .wrongType(file: file, location: member.value.location, key: member.key,
+                             expected: "one of \(allowed.joined(separator: ", "))", found: member.value.typeName)
+        }
+        guard let value = T(rawValue: text) else {
+            throw .invalidValue(file: file, location: member.value.location, key: member.key, value: text, allowed: allowed)
+        }
+        return value
+    }
+
+    private static func stringArray(_ member: JSONCValue.Member, file: String) throws(ConfigError) -> [String] {
+        guard let items = member.value.arrayValue else {
+            throw .wrongType(file: file, location: member.value.location, key: member.key,
+                             expected: "an array of strings", found: member.value.typeName)
+        }
+        var strings: [String] = []
+        for item in items {
+            guard let text = item.stringValue else {
+                throw .wrongType(file: file, location: item.location, key: member.key,
+                                 expected: "an array of strings", found: "an element that is \(item.typeName)")
+            }
+            strings.append(text)
+        }
+        return strings
+    }
+
+    static func isValidTypeName(_ name: String) -> Bool {
+        guard let first = name.first, first.isASCII, first.isLowercase || first.isNumber else { return false }
+        return name.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// Where oubliette keeps its configuration and data, following the XDG base directories.
+public struct OubliettePaths: Sendable, Equatable {
+    public let configFile: URL
+    public let dataDirectory: URL
+
+    public init(configFile: URL, dataDirectory: URL) {
+        self.configFile = configFile
+        self.dataDirectory = dataDirectory
+    }
+
+    /// `$OUBLIETTE_CONFIG`, else `$XDG_CONFIG_HOME/oubliette/oubliette.jsonc`, else
+    /// `~/.config/oubliette/oubliette.jsonc`; data in `$OUBLIETTE_DATA_DIR`, else
+    /// `$XDG_DATA_HOME/oubliette`, else `~/.local/share/oubliette`.
+    public static func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) -> OubliettePaths {
+        let home = URL(fileURLWithPath: environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory())
+        func nonEmpty(_ key: String) -> String? { environment[key].flatMap { $0.isEmpty ? nil : $0 } }
+
+        let configFile: URL
+        if let explicit = nonEmpty("OUBLIETTE_CONFIG") {
+            configFile = URL(fileURLWithPath: explicit)
+        } else {
+            let configHome = nonEmpty("XDG_CONFIG_HOME").map { URL(fileURLWithPath: $0) }
+                ?? home.appendingPathComponent(".config")
+            configFile = configHome.appendingPathComponent("oubliette/oubliette.jsonc")
+        }
+
+        let dataDirectory: URL
+        if let explicit = nonEmpty("OUBLIETTE_DATA_DIR") {
+            dataDirectory = URL(fileURLWithPath: explicit)
+        } else {
+            let dataHome = nonEmpty("XDG_DATA_HOME").map { URL(fileURLWithPath: $0) }
+                ?? home.appendingPathComponent(".local/share")
+            dataDirectory = dataHome.appendingPathComponent("oubliette")
+        }
+        return OubliettePaths(configFile: configFile, dataDirectory: dataDirectory)
+    }
+}

@@ -1,0 +1,49 @@
+/// Where a value starts in a JSONC document (1-based).
+public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
+    public let line: Int
+    public let column: Int
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
+    public var description: String { "\(line):\(column)" }
+}
+
+/// A parsed JSONC value that remembers where it came from, so errors can point at it.
+public struct JSONCValue: Sendable, Equatable {
+    public struct Member: Sendable, Equatable {
+        public let key: String
+        public let keyLocation: SourceLocation
+        public let value: JSONCValue
+    }
+
+    public indirect enum Kind: Sendable, Equatable {
+        case null
+        case bool(Bool)
+        case number(Double)
+        case string(String)
+        case array([JSONCValue])
+        case object([Member])
+    }
+
+    public let kind: Kind
+    public let location: SourceLocation
+
+    /// Name of the JSON type, for "expected X, found Y" messages.
+    public var typeName: String {
+        switch kind {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+
+    public var stringValue: String? { if case let .string(s) = kind { s } else { nil } }
+    public var boolValue: Bool? { if case let .bool(b) = kind { b } else { nil } }
+    public var numberValue: Double? { if case let .number(n) = kind { n } else { nil } }
+    public var arrayValue: [JSONCValue]? { if case let .array(a) = kind { a } else { nil } }
+    public var members: [Member]? { if case let .object(m) = kind { m } else { nil } }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+@main
+struct ReleaseToolCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "release-tool",
+        abstract: "Build, tag, push and sign Oubliette's container images from the image catalogue.",
+        discussion: """
+            The catalogue (base, dev, …) is the single list of images; release-tool derives the \
+            build order, BASE_IMAGE wiring, tags and .github/workflows/release.yml from it.
+            """,
+        subcommands: [
+            CatalogueCommand.self,
+        ]
+    )
+}

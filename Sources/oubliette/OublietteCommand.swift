@@ -1,0 +1,17 @@
+import ArgumentParser
+
+@main
+struct OublietteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "oubliette",
+        abstract: "Sandboxed project containers for AI agents.",
+        discussion: """
+            Configuration lives in $OUBLIETTE_CONFIG, else $XDG_CONFIG_HOME/oubliette/oubliette.jsonc \
+            (default ~/.config/oubliette/oubliette.jsonc). Set OUBLIETTE_DEV=1 to use locally built \
+            images (oubliette-base:latest, …) instead of the published ones.
+            """,
+        subcommands: [
+            ConfigCommand.self,
+        ]
+    )
+}
