@@ -1,7 +1,11 @@
 /// "Did you mean …?" for misspelt configuration keys, by edit distance.
 public enum KeySuggestion {
-    /// The closest candidate within a distance of roughly a third of the key's length.
+    /// A candidate the key abbreviates (`repo` → `repository`), else the closest one within
+    /// an edit distance of roughly a third of the key's length.
     public static func nearest(to key: String, among candidates: [String]) -> String? {
+        if key.count >= 3, let expansion = candidates.first(where: { $0.lowercased().hasPrefix(key.lowercased()) }) {
+            return expansion
+        }
         let limit = max(2, key.count / 3)
         return candidates
             .map { (candidate: $0, distance: editDistance(key.lowercased(), $0.lowercased())) }
