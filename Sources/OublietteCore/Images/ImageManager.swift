@@ -1,0 +1,127 @@
+import Foundation
+
+/// Makes sure the image for a container type is present in the runtime, pulling it on
+/// first use so an end user never runs a build script.
+///
+/// Concurrent requests for the same image share one pull (single flight): every caller gets
+/// that pull's result or error. Progress events go to the caller whose request started it.
+public actor ImageManager {
+    /// What `ensureImage` found or did.
+    public struct EnsuredImage: Sendable, Equatable {
+        public let type: String
+        public let reference: ImageReference
+        /// True when this call (or the shared flight it joined) pulled the image.
+        public let pulled: Bool
+        public let image: RuntimeImage
+    }
+
+    public let config: OublietteConfig
+    private let runtime: any ContainerRuntime
+    private let provenance: ProvenanceStore
+    private let now: @Sendable () -> Date
+    private var inFlight: [ImageReference: Task<EnsuredImage, any Error>] = [:]
+
+    public init(config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.config = config
+        self.runtime = runtime
+        self.provenance = provenance
+        self.now = now
+    }
+
+    // MARK: Type resolution
+
+    public nonisolated var validTypes: [String] { config.validTypes }
+    public nonisolated func isValidType(_ type: String) -> Bool { config.isValidType(type) }
+    public nonisolated func imageName(for type: String) throws(ConfigError) -> ImageReference {
+        try config.imageReference(for: type)
+    }
+
+    // MARK: Ensuring images
+
+    /// Present → one engine call, no pull. Missing → pull (or, in dev mode, an error saying
+    /// how to build it).
+    public func ensureImage(type: String, onEvent: @escaping @Sendable (PullEvent) -> Void = { _ in }) async throws -> EnsuredImage {
+        let reference = try config.imageReference(for: type)
+        if let flight = inFlight[reference] {
+            return try await flight.value.retyped(type)
+        }
+        let flight = Task { try await self.acquire(type: type, reference: reference, onEvent: onEvent) }
+        inFlight[reference] = flight
+        defer { inFlight[reference] = nil }
+        return try await flight.value
+    }
+
+    /// Ensures every configured type, parents of the catalogue first (sorted otherwise).
+    /// Returns one result per type; a failure for one type does not stop the others.
+    public func ensureAll(onEvent: @escaping @Sendable (String, PullEvent) -> Void = { _, _ in }) async -> [(type: String, result: Result<EnsuredImage, any Error>)] {
+        var results: [(type: String, result: Result<EnsuredImage, any Error>)] = []
+        for type in validTypes {
+            do {
+                let ensured = try await ensureImage(type: type) { onEvent(type, $0) }
+                results.append((type, .success(ensured)))
+            } catch {
+                results.append((type, .failure(error)))
+            }
+        }
+        return results
+    }
+
+    private func acquire(type: String, reference: ImageReference, onEvent: @escaping @Sendable (PullEvent) -> Void) async throws -> EnsuredImage {
+        if try await runtime.imageExists(reference) {
+            return EnsuredImage(type: type, reference: reference, pulled: false, image: try await runtime.inspectImage(reference))
+        }
+        if config.devMode {
+            throw ImageManagerError.missingInDevMode(type: type, image: reference.familiarDescription,
+                                                     buildCommand: Self.localBuildCommand(for: type, reference: reference, config: config))
+        }
+        do {
+            try await runtime.pull(reference, onEvent: onEvent)
+        } catch {
+            throw ImageManagerError.pullFailed(type: type, image: reference.description, reason: Self.reason(error),
+                                               manualCommand: Self.manualPullCommand(runtime.kind, reference))
+        }
+        let image = try await runtime.inspectImage(reference)
+        do {
+            try await provenance.record(ImageProvenance(
+                reference: reference.description,
+                digest: image.repoDigest(for: reference)?.description,
+                version: image.labels["org.opencontainers.image.version"],
+                source: .prebuilt,
+                registry: reference.registry,
+                acquiredAt: now()
+            ))
+        } catch {
+            throw ImageManagerError.provenance(error)
+        }
+        return EnsuredImage(type: type, reference: reference, pulled: true, image: image)
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        (error as? LocalizedError)?.errorDescription ?? String(describing: error)
+    }
+
+    static func manualPullCommand(_ kind: RuntimeKind, _ reference: ImageReference) -> String {
+        switch kind {
+        case .docker: "docker pull \(reference.description)"
+        case .apple: "container image pull \(reference.description)"
+        }
+    }
+
+    /// The exact command that builds a catalogue image under its dev-mode name.
+    static func localBuildCommand(for type: String, reference: ImageReference, config: OublietteConfig) -> String {
+        let tag = reference.familiarDescription
+        var command = "docker build -t \(tag) -f containers/\(type)/Dockerfile"
+        if type != "base", let base = config.containers["base"], base.origin == .devMode {
+            command += " --build-arg BASE_IMAGE=\(base.reference.familiarDescription)"
+        }
+        return command + " containers/\(type)"
+    }
+}
+
+private extension ImageManager.EnsuredImage {
+    /// A joiner asked for a different type that maps to the same image.
+    func retyped(_ type: String) -> ImageManager.EnsuredImage {
+        ImageManager.EnsuredImage(type: type, reference: reference, pulled: pulled, image: image)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+@testable import OublietteCore
+import Testing
+
+@Suite("ImageManager (fault injection with a scripted runtime)")
+struct ImageManagerTests {
+    let data = FileManager.default.temporaryDirectory.appendingPathComponent("im-\(UUID().uuidString)")
+
+    func manager(_ runtime: ScriptedRuntime, devMode: Bool = false, at date: Date = Date(timeIntervalSince1970: 1_700_000_000)) -> ImageManager {
+        ImageManager(config: OublietteConfig(catalogue: .shipped, devMode: devMode), runtime: runtime,
+                     provenance: ProvenanceStore(dataDirectory: data), now: { date })
+    }
+
+    @Test func presentImageCostsOneLookupAndNoPull() async throws {
+        let base = try ImageReference(parsing: "ghcr.io/hyphagroup/oubliette-base:latest")
+        let runtime = ScriptedRuntime(present: [base])
+        let ensured = try await manager(runtime).ensureImage(type: "base")
+        #expect(!ensured.pulled)
+        #expect(await runtime.count("imageExists") == 1)
+        #expect(await runtime.count("pull") == 0)
+    }
+
+    @Test func concurrentCallersShareOnePull() async throws {
+        let runtime = ScriptedRuntime()
+        await runtime.setPullDelay(.milliseconds(200))
+        let manager = manager(runtime)
+        let results = try await withThrowingTaskGroup(of: ImageManager.EnsuredImage.self) { group in
+            for _ in 0..<20 { group.addTask { try await manager.ensureImage(type: "dev") } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.count == 20)
+        #expect(results.allSatisfy { $0.pulled && $0.reference.description == "ghcr.io/hyphagroup/oubliette-dev:latest" })
+        #expect(await runtime.count("pull") == 1)
+
+        // Provenance is recorded once the pull lands.
+        let records = try await ProvenanceStore(dataDirectory: data).all()
+        let record = try #require(records["ghcr.io/hyphagroup/oubliette-dev:latest"])
+        #expect(record.source == .prebuilt)
+        #expect(record.registry == "ghcr.io")
+        #expect(record.version == "1.2.3")
+        #expect(record.digest == "sha256:\(String(repeating: "d", count: 64))")
+        #expect(record.acquiredAt == Date(timeIntervalSince1970: 1_700_000_000))
+    }
+
+    @Test func concurrentCallersAllSeeTheSharedFailure() async throws {
+        let runtime = ScriptedRuntime()
+        await runtime.setPullDelay(.milliseconds(100))
+        await runtime.setPullError(.pullFailed(image: "x", message: "connection refused"))
+        let manager = manager(runtime)
+        let failures = await withTaskGroup(of: String?.self) { group in
+            for _ in 0..<5 {
+                group.addTask {
+                    do { _ = try await manager.ensureImage(type: "base"); return nil } catch { return "\(error)" }
+                }
+            }
+            return await group.reduce(into: [String?]()) { $0.append($1) }
+        }
+        #expect(failures.count == 5)
+        for failure in failures {
+            let text = try #require(failure)
+            #expect(text.contains("could not pull ghcr.io/hyphagroup/oubliette-base:latest for container type 'base'"))
+            #expect(text.contains("connection refused"))
+            #expect(text.contains("docker pull ghcr.io/hyphagroup/oubliette-base:latest"))
+        }
+        #expect(await runtime.count("pull") == 1)
+    }
+
+    @Test func devModeNeverPullsAndSaysHowToBuild() async throws {
+        let runtime = ScriptedRuntime()
+        do {
+            _ = try await manager(runtime, devMode: true).ensureImage(type: "dev")
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("image oubliette-dev:latest for container type 'dev' is not present"))
+            #expect("\(error)".contains(
+                "docker build -t oubliette-dev:latest -f containers/dev/Dockerfile --build-arg BASE_IMAGE=oubliette-base:latest containers/dev"))
+        }
+        #expect(await runtime.count("pull") == 0)
+    }
+
+    @Test func unknownTypeListsValidTypes() async {
+        let runtime = ScriptedRuntime()
+        await #expect(throws: ConfigError.unknownContainerType("gpu", valid: ["base", "dev"])) {
+            try await manager(runtime).ensureImage(type: "gpu")
+        }
+    }
+}

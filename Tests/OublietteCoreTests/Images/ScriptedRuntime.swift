@@ -1,0 +1,69 @@
+import Foundation
+@testable import OublietteCore
+
+/// An in-process runtime for fault injection: images "exist" once pulled, pulls can be made
+/// slow or failing, and every call is counted. The real engine is covered by the
+/// integration tests; this one only makes races and failures repeatable.
+actor ScriptedRuntime: ContainerRuntime {
+    nonisolated let kind: RuntimeKind = .docker
+    private(set) var present: Set<ImageReference>
+    private(set) var calls: [String] = []
+    var pullDelay: Duration = .zero
+    var pullError: RuntimeError?
+
+    init(present: Set<ImageReference> = []) {
+        self.present = present
+    }
+
+    func setPullError(_ error: RuntimeError?) { pullError = error }
+    func setPullDelay(_ delay: Duration) { pullDelay = delay }
+    func count(_ name: String) -> Int { calls.filter { $0 == name }.count }
+
+    func ping() async throws { calls.append("ping") }
+    func version() async throws -> RuntimeVersion {
+        calls.append("version")
+        return RuntimeVersion(kind: .docker, engineVersion: "scripted")
+    }
+    func imageExists(_ reference: ImageReference) async throws -> Bool {
+        calls.append("imageExists")
+        return present.contains(reference)
+    }
+    func inspectImage(_ reference: ImageReference) async throws -> RuntimeImage {
+        calls.append("inspectImage")
+        guard present.contains(reference) else { throw RuntimeError.imageNotFound(image: reference.description, detail: "scripted") }
+        return RuntimeImage(id: "sha256:\(String(repeating: "c", count: 64))", repoTags: [reference.description],
+                            repoDigests: ["\(reference.name)@sha256:\(String(repeating: "d", count: 64))"],
+                            labels: ["org.opencontainers.image.version": "1.2.3"])
+    }
+    nonisolated func pullImage(_ reference: ImageReference) -> AsyncThrowingStream<PullEvent, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    try await self.performPull(reference)
+                    continuation.yield(PullEvent(layer: "abc", status: "Pull complete"))
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+    private func performPull(_ reference: ImageReference) async throws {
+        calls.append("pull")
+        if pullDelay > .zero { try await Task.sleep(for: pullDelay) }
+        if let pullError { throw pullError }
+        present.insert(reference)
+    }
+    func tagImage(_ source: ImageReference, as target: ImageReference) async throws { calls.append("tag") }
+    func removeImage(_ reference: ImageReference, force: Bool) async throws { calls.append("removeImage") }
+    func createContainer(_ spec: ContainerSpec) async throws -> String { calls.append("create"); return "c1" }
+    func startContainer(_ id: String) async throws { calls.append("start") }
+    func stopContainer(_ id: String, timeout: Duration) async throws { calls.append("stop") }
+    func removeContainer(_ id: String, force: Bool) async throws { calls.append("removeContainer") }
+    func listContainers(labels: [String: String]) async throws -> [RuntimeContainer] { calls.append("list"); return [] }
+    func inspectContainer(_ id: String) async throws -> RuntimeContainer {
+        calls.append("inspectContainer")
+        throw RuntimeError.containerNotFound(container: id)
+    }
+}
