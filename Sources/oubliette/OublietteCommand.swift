@@ -12,6 +12,7 @@ struct OublietteCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ConfigCommand.self,
+            ImageCommand.self,
         ]
     )
 }

@@ -13,14 +13,6 @@ public enum UpdateCheck: String, Sendable, Codable, CaseIterable {
     case never
 }
 
-/// Which container runtime to drive.
-public enum RuntimeChoice: String, Sendable, Codable, CaseIterable {
-    /// Apple's `container` on macOS when installed, otherwise Docker.
-    case auto
-    case docker
-    case apple
-}
-
 /// Where a container type's image reference came from.
 public enum ConfigOrigin: Sendable, Equatable, Encodable, CustomStringConvertible {
     case catalogue

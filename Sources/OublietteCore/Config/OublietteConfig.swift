@@ -13,7 +13,7 @@ public struct OublietteConfig: Sendable, Equatable {
     public private(set) var containers: [String: ContainerImage]
     public var imageSource: ImageSource = .prebuilt
     public var updateCheck: UpdateCheck = .once
-    public var runtime: RuntimeChoice = .auto
+    public var runtime: RuntimeSelection = .auto
     /// Registries reached over plain HTTP besides localhost and 127.0.0.0/8.
     public var insecureRegistries: [String] = []
     /// Registries tried in order when a pull from the image's own registry fails.

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import OublietteCore
+
+struct ImageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "image",
+        abstract: "Make sure the images of the configured container types are present.",
+        subcommands: [Pull.self]
+    )
+
+    struct Pull: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pull the images of the given container types (all configured types when none) if missing.",
+            discussion: """
+                Images already present are not pulled again. With OUBLIETTE_DEV=1 nothing is pulled: a \
+                missing image is an error that prints the command to build it. Exits 1 if any type fails.
+                """
+        )
+
+        @Argument(help: "Container types (see `oubliette config show`).")
+        var types: [String] = []
+
+        @Option(help: "Progress display: auto (bars on a terminal, plain lines otherwise), tty, plain or json.")
+        var progress: ProgressOption = .auto
+
+        @Flag(help: "Print the results as JSON on stdout.")
+        var json = false
+
+        func run() async throws {
+            let paths = OubliettePaths.resolve()
+            let config = try loadOrExit(paths: paths)
+            let runtime = try exitOnError { try config.runtime.makeRuntime() }
+            let manager = ImageManager(config: config, runtime: runtime,
+                                       provenance: ProvenanceStore(dataDirectory: paths.dataDirectory))
+            let wanted = types.isEmpty ? config.validTypes : types
+            let output = ProgressOutput(style: progress.resolved)
+
+            var results: [PullResult] = []
+            for type in wanted {
+                do {
+                    let ensured = try await manager.ensureImage(type: type) { event in
+                        output.write(event, image: type)
+                    }
+                    results.append(PullResult(type: type, image: ensured.reference.description, pulled: ensured.pulled,
+                                              digest: ensured.image.repoDigest(for: ensured.reference)?.description, error: nil))
+                } catch {
+                    results.append(PullResult(type: type, image: (try? config.imageReference(for: type).description) ?? "",
+                                              pulled: false, digest: nil, error: "\(error)"))
+                }
+            }
+
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(results), as: UTF8.self))
+            } else {
+                for result in results {
+                    if let error = result.error {
+                        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                    } else {
+                        print("\(result.type): \(result.image) \(result.pulled ? "pulled" : "present")\(result.digest.map { " \($0)" } ?? "")")
+                    }
+                }
+            }
+            if results.contains(where: { $0.error != nil }) { throw ExitCode.failure }
+        }
+    }
+}
+
+struct PullResult: Encodable {
+    let type: String
+    let image: String
+    let pulled: Bool
+    let digest: String?
+    let error: String?
+}
+
+enum ProgressOption: String, ExpressibleByArgument, CaseIterable {
+    case auto, tty, plain, json
+
+    var resolved: ProgressStyle {
+        switch self {
+        case .auto: ProgressStyle.automatic(isTerminal: isatty(STDERR_FILENO) == 1)
+        case .tty: .tty
+        case .plain: .plain
+        case .json: .json
+        }
+    }
+}
+
+/// Writes rendered progress to stderr; events arrive from the pull's task, one at a time.
+final class ProgressOutput: @unchecked Sendable {
+    // Guarded by `lock`: pull events may be delivered from any thread.
+    private var renderer: PullProgressRenderer
+    private let lock = NSLock()
+
+    init(style: ProgressStyle) {
+        renderer = PullProgressRenderer(style: style)
+    }
+
+    func write(_ event: PullEvent, image: String) {
+        let text = lock.withLock { renderer.render(event, image: image) }
+        if !text.isEmpty { FileHandle.standardError.write(Data(text.utf8)) }
+    }
+}
+
+/// Runs `body`, turning a thrown error into its message on stderr and exit status 1.
+func exitOnError<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}
