@@ -19,11 +19,15 @@ public actor ImageManager {
     private let runtime: any ContainerRuntime
     private let provenance: ProvenanceStore
     private let now: @Sendable () -> Date
+    private let versionPolicy: VersionCheckPolicy?
     private var inFlight: [ImageReference: Task<EnsuredImage, any Error>] = [:]
 
+    /// - Parameter versionPolicy: when set, a missing image's version label is read from the
+    ///   registry before it is pulled, and a mismatch is reported (at most once an hour).
     public init(config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                versionPolicy: VersionCheckPolicy? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.config = config
+        self.versionPolicy = versionPolicy
         self.runtime = runtime
         self.provenance = provenance
         self.now = now
@@ -75,6 +79,7 @@ public actor ImageManager {
             throw ImageManagerError.missingInDevMode(type: type, image: reference.familiarDescription,
                                                      buildCommand: Self.localBuildCommand(for: type, reference: reference, config: config))
         }
+        await warnOnVersionMismatch(type: type, reference: reference)
         do {
             try await runtime.pull(reference, onEvent: onEvent)
         } catch {
@@ -95,6 +100,23 @@ public actor ImageManager {
             throw ImageManagerError.provenance(error)
         }
         return EnsuredImage(type: type, reference: reference, pulled: true, image: image)
+    }
+
+    /// Compares the registry's version label with this CLI's, without pulling anything.
+    public func checkVersion(type: String) async throws -> VersionCompatibility {
+        let reference = try config.imageReference(for: type)
+        guard let versionPolicy else { return .compatible }
+        let labels = try await versionPolicy.inspector.labels(of: reference)
+        return VersionCompatibility.evaluate(imageVersion: labels?[OublietteVersion.label], cliVersion: versionPolicy.cliVersion)
+    }
+
+    private func warnOnVersionMismatch(type: String, reference: ImageReference) async {
+        guard let versionPolicy else { return }
+        // An unreachable registry will fail the pull itself with a better message.
+        guard case let .mismatch(imageVersion, cliVersion) = try? await checkVersion(type: type) else { return }
+        guard await versionPolicy.throttle.shouldWarn(now: now()) else { return }
+        versionPolicy.warn(VersionCheckPolicy.warningText(type: type, reference: reference,
+                                                          imageVersion: imageVersion, cliVersion: cliVersion))
     }
 
     private static func reason(_ error: any Error) -> String {

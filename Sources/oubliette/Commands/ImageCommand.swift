@@ -27,12 +27,21 @@ struct ImageCommand: AsyncParsableCommand {
         @Flag(help: "Print the results as JSON on stdout.")
         var json = false
 
+        @Flag(help: "Skip comparing the image's version label with this oubliette's version before pulling.")
+        var ignoreVersion = false
+
         func run() async throws {
             let paths = OubliettePaths.resolve()
             let config = try loadOrExit(paths: paths)
             let runtime = try exitOnError { try config.runtime.makeRuntime() }
+            let versionPolicy = ignoreVersion ? nil : VersionCheckPolicy(
+                inspector: RegistryImageInspector(insecureRegistries: config.insecureRegistries),
+                throttle: VersionWarningThrottle(stateDirectory: paths.dataDirectory),
+                warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
+            )
             let manager = ImageManager(config: config, runtime: runtime,
-                                       provenance: ProvenanceStore(dataDirectory: paths.dataDirectory))
+                                       provenance: ProvenanceStore(dataDirectory: paths.dataDirectory),
+                                       versionPolicy: versionPolicy)
             let wanted = types.isEmpty ? config.validTypes : types
             let output = ProgressOutput(style: progress.resolved)
 

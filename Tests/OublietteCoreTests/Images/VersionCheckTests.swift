@@ -1,0 +1,28 @@
+import Foundation
+import OublietteCore
+import Testing
+
+@Suite("Image version compatibility")
+struct VersionCheckTests {
+    @Test(arguments: [
+        (nil, "1.0.0", true), ("", "1.0.0", true), ("dev", "1.0.0", true), ("1.0.0", "1.0.0", true),
+        ("v1.0.0", "1.0.0", true), ("1.0.0", "v1.0.0", true), ("1.0.1", "1.0.0", false), ("2.0.0", "1.0.0", false),
+        ("1.0.0-rc.1", "1.0.0", false),
+    ] as [(String?, String, Bool)])
+    func evaluate(imageVersion: String?, cliVersion: String, compatible: Bool) {
+        let verdict = VersionCompatibility.evaluate(imageVersion: imageVersion, cliVersion: cliVersion)
+        #expect((verdict == .compatible) == compatible)
+    }
+
+    @Test func throttleLetsOneWarningThroughPerHourAcrossInstances() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("throttle-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(await VersionWarningThrottle(stateDirectory: dir).shouldWarn(now: start))
+        // A new instance (a new process) reads the timestamp file.
+        let later = VersionWarningThrottle(stateDirectory: dir)
+        #expect(!(await later.shouldWarn(now: start.addingTimeInterval(1800))))
+        #expect(await later.shouldWarn(now: start.addingTimeInterval(3601)))
+        #expect(!(await later.shouldWarn(now: start.addingTimeInterval(3700))))
+    }
+}
