@@ -1,0 +1,63 @@
+import Foundation
+
+/// What to create a container from. Engine-neutral: each runtime maps it to its own request.
+public struct ContainerSpec: Sendable, Equatable, Codable {
+    /// The container name (Apple `container` uses it as the container ID).
+    public var name: String?
+    public var image: ImageReference
+    public var labels: [String: String]
+    /// `KEY=value` pairs are built from this; keys are emitted sorted so requests are stable.
+    public var environment: [String: String]
+    public var mounts: [Mount]
+    /// Replaces the image's default command (`CMD`); empty keeps the image's.
+    public var command: [String]
+    public var network: NetworkMode
+
+    public init(
+        name: String? = nil,
+        image: ImageReference,
+        labels: [String: String] = [:],
+        environment: [String: String] = [:],
+        mounts: [Mount] = [],
+        command: [String] = [],
+        network: NetworkMode = .default
+    ) {
+        self.name = name
+        self.image = image
+        self.labels = labels
+        self.environment = environment
+        self.mounts = mounts
+        self.command = command
+        self.network = network
+    }
+
+    /// `KEY=value` strings in key order.
+    public var environmentList: [String] {
+        environment.keys.sorted().map { "\($0)=\(environment[$0] ?? "")" }
+    }
+
+    /// A host directory or file made visible inside the container.
+    public struct Mount: Sendable, Equatable, Codable {
+        public var source: String
+        public var target: String
+        public var readOnly: Bool
+
+        public init(source: String, target: String, readOnly: Bool = false) {
+            self.source = source
+            self.target = target
+            self.readOnly = readOnly
+        }
+    }
+
+    /// Which network the container joins.
+    public enum NetworkMode: Sendable, Equatable, Codable {
+        /// The engine's default network.
+        case `default`
+        /// Loopback only. Needed on hosts whose dockerd runs with `--bridge=none`.
+        case none
+        /// The host's network namespace (Docker only).
+        case host
+        /// A user-defined network.
+        case named(String)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// A local image as an engine reports it.
+public struct RuntimeImage: Sendable, Equatable, Codable {
+    /// The engine's image ID (Docker: the config digest `sha256:…`; Apple: the index digest).
+    public var id: String
+    /// Names the image is known by locally, e.g. `127.0.0.1:5000/app:1`.
+    public var repoTags: [String]
+    /// `repository@sha256:…` entries: the manifest digests the image was pulled or pushed as.
+    public var repoDigests: [String]
+    public var labels: [String: String]
+    public var created: Date?
+
+    public init(id: String, repoTags: [String] = [], repoDigests: [String] = [], labels: [String: String] = [:], created: Date? = nil) {
+        self.id = id
+        self.repoTags = repoTags
+        self.repoDigests = repoDigests
+        self.labels = labels
+        self.created = created
+    }
+
+    /// The manifest digest recorded for `reference`'s repository, if the engine knows one.
+    /// Docker spells Docker Hub repositories in their short form (`busybox@…`), so both the
+    /// canonical and the familiar names are accepted.
+    public func repoDigest(for reference: ImageReference) -> Digest? {
+        let familiar = ImageReference(registry: reference.registry, repository: reference.repository).familiarDescription
+        let familiarName = familiar.hasSuffix(":\(ImageReference.defaultTag)")
+            ? String(familiar.dropLast(ImageReference.defaultTag.count + 1)) : familiar
+        let names: Set<String> = [reference.name, familiarName]
+        for entry in repoDigests {
+            guard let at = entry.lastIndex(of: "@") else { continue }
+            let name = String(entry[..<at])
+            guard names.contains(name), let digest = try? Digest(String(entry[entry.index(after: at)...])) else { continue }
+            return digest
+        }
+        return nil
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// Which engine to use, as written in configuration or on the command line.
+public enum RuntimeSelection: String, Sendable, Codable, CaseIterable {
+    case docker
+    case apple
+    /// Apple `container` on macOS when it is on `PATH`, else Docker.
+    case auto
+
+    /// Parses `docker`, `apple` or `auto` (case-insensitive).
+    public init(parsing value: String) throws(RuntimeError) {
+        guard let selection = RuntimeSelection(rawValue: value.lowercased().trimmingCharacters(in: .whitespaces)) else {
+            throw .unknownRuntime(value)
+        }
+        self = selection
+    }
+
+    /// The engine `auto` settles on, given the host OS and what `PATH` holds.
+    public static func resolveAuto(
+        isMacOS: Bool = RuntimeSelection.hostIsMacOS,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        appleExecutable: String = "container"
+    ) -> RuntimeKind {
+        if isMacOS, ExecutableLocator.find(appleExecutable, environment: environment) != nil { return .apple }
+        return .docker
+    }
+
+    /// The engine kind this selection means on this host.
+    public func resolve(
+        isMacOS: Bool = RuntimeSelection.hostIsMacOS,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        appleExecutable: String = "container"
+    ) -> RuntimeKind {
+        switch self {
+        case .docker: .docker
+        case .apple: .apple
+        case .auto: Self.resolveAuto(isMacOS: isMacOS, environment: environment, appleExecutable: appleExecutable)
+        }
+    }
+
+    /// Builds the runtime this selection means. Docker reads `DOCKER_HOST` from `environment`.
+    public func makeRuntime(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        isMacOS: Bool = RuntimeSelection.hostIsMacOS,
+        appleExecutable: String = "container",
+        credentials: (any CredentialSource)? = nil
+    ) throws(RuntimeError) -> any ContainerRuntime {
+        switch resolve(isMacOS: isMacOS, environment: environment, appleExecutable: appleExecutable) {
+        case .docker:
+            return try DockerRuntime.fromEnvironment(environment, credentials: credentials)
+        case .apple:
+            guard isMacOS else { throw .runtimeUnavailable(.apple, reason: "Apple container runs only on macOS") }
+            return AppleContainerRuntime(executable: appleExecutable, runner: ProcessCommandRunner())
+        }
+    }
+
+    public static var hostIsMacOS: Bool {
+        #if os(macOS)
+        true
+        #else
+        false
+        #endif
+    }
+}
