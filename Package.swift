@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
     ],
     targets: [
         // libgit2 from the system (Debian: libgit2-dev). The shim header exists because a
@@ -46,10 +47,20 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The MCP server (tools over JSON-RPC) lives beside the core so it is testable
+        // without a process; the executable only starts it.
+        .target(
+            name: "OublietteServer",
+            dependencies: [
+                "OublietteCore",
+                .product(name: "MCP", package: "swift-sdk"),
+            ]
+        ),
         .executableTarget(
             name: "oubliette",
             dependencies: [
                 "OublietteCore",
+                "OublietteServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,7 +88,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["OublietteCore", "ReleaseKit"]
+            dependencies: ["OublietteCore", "ReleaseKit", "OublietteServer", .product(name: "MCP", package: "swift-sdk")]
         ),
     ],
     swiftLanguageModes: [.v6]
