@@ -11,6 +11,11 @@ struct ReleaseToolCommand: AsyncParsableCommand {
             """,
         subcommands: [
             CatalogueCommand.self,
+            VersionCommand.self,
+            PlanCommand.self,
+            PublishCommand.self,
+            WorkflowCommand.self,
+            RegistryCommand.self,
         ]
     )
 }

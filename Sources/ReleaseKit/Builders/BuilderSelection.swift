@@ -1,0 +1,61 @@
+import Foundation
+
+/// `--builder` values, and auto-detection when none is given.
+public enum BuilderKind: String, Sendable, CaseIterable {
+    case buildah
+    case podman
+    case dockerBuildx = "docker-buildx"
+    case docker
+
+    /// Daemonless builders first: they export OCI layouts with no extra set-up. Docker
+    /// buildx next (its OCI export needs a docker-container builder), legacy docker last.
+    public static func detect(runner: CommandRunner = CommandRunner()) async throws(BuilderError) -> BuilderKind {
+        if CommandRunner.which("buildah") != nil { return .buildah }
+        if CommandRunner.which("podman") != nil { return .podman }
+        if CommandRunner.which("docker") != nil {
+            if let result = try? await runner.run("docker", ["buildx", "version"]), result.status == 0 { return .dockerBuildx }
+            return .docker
+        }
+        throw .noBuilderFound(tried: allCases.map(\.rawValue))
+    }
+
+    public init(parsing value: String) throws(BuilderError) {
+        guard let kind = BuilderKind(rawValue: value) else {
+            throw .unknownBuilder(value, known: Self.allCases.map(\.rawValue))
+        }
+        self = kind
+    }
+}
+
+/// Everything needed to construct any builder, gathered from command-line options.
+public struct BuilderConfiguration: Sendable, Equatable {
+    public var buildah: BuildahBuilder.Options
+    /// Verify TLS when builders pull `FROM` images.
+    public var tlsVerify: Bool
+    public var dockerNetwork: String?
+    /// Copy builder output to stderr.
+    public var verbose: Bool
+
+    public init(buildah: BuildahBuilder.Options = .init(), tlsVerify: Bool = true, dockerNetwork: String? = nil, verbose: Bool = false) {
+        self.buildah = buildah
+        self.tlsVerify = tlsVerify
+        self.dockerNetwork = dockerNetwork
+        self.verbose = verbose
+    }
+
+    public func makeBuilder(_ kind: BuilderKind) -> any ImageBuilder {
+        let runner = CommandRunner(echo: verbose)
+        switch kind {
+        case .buildah:
+            var options = buildah
+            options.tlsVerify = tlsVerify
+            return BuildahBuilder(options: options, runner: runner)
+        case .podman:
+            return PodmanBuilder(tlsVerify: tlsVerify, runner: runner)
+        case .dockerBuildx:
+            return DockerBuilder(mode: .buildx, network: dockerNetwork, runner: runner)
+        case .docker:
+            return DockerBuilder(mode: .legacy, network: dockerNetwork, runner: runner)
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// `podman build`, exported with `podman push NAME oci:DIR:TAG`.
+public struct PodmanBuilder: ImageBuilder {
+    public let runner: CommandRunner
+    public let tlsVerify: Bool
+    public var name: String { "podman" }
+
+    public init(tlsVerify: Bool = true, runner: CommandRunner = CommandRunner()) {
+        self.tlsVerify = tlsVerify
+        self.runner = runner
+    }
+
+    public func buildArguments(_ request: BuildRequest) -> [String] {
+        var arguments = ["build", "--tls-verify=\(tlsVerify)", "-f", request.dockerfile.path]
+        for (key, value) in request.buildArguments { arguments += ["--build-arg", "\(key)=\(value)"] }
+        for (key, value) in request.labels { arguments += ["--label", "\(key)=\(value)"] }
+        arguments += ["-t", request.localName, request.context.path]
+        return arguments
+    }
+
+    public func build(_ request: BuildRequest) async throws -> BuiltImage {
+        _ = try await runner.check(image: request.type, "podman", buildArguments(request))
+        _ = try await runner.check(image: request.type, "podman",
+                                   ["push", request.localName, "oci:\(request.outputDirectory.path):\(request.layoutTag)"])
+        return .ociLayout(directory: request.outputDirectory, tag: request.layoutTag)
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+
+public enum GitError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+    case notARepository(path: String, reason: String)
+    case bareRepository(path: String)
+    case noCommits(path: String)
+    case operationFailed(operation: String, path: String, code: Int32, message: String)
+
+    public var description: String {
+        switch self {
+        case let .notARepository(path, reason):
+            return "\(path) is not inside a git repository (\(reason)); run from a checkout or pass --repo PATH"
+        case let .bareRepository(path):
+            return "\(path) is a bare git repository; release-tool needs a working tree to build from"
+        case let .noCommits(path):
+            return "the git repository at \(path) has no commits yet; commit and tag before releasing"
+        case let .operationFailed(operation, path, code, message):
+            return "git \(operation) failed in \(path) (libgit2 error \(code)): \(message)"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import OublietteCore
+
+extension ReleasePlan {
+    /// Human-readable plan: a summary line, the images in build order, then every build
+    /// argument and label.
+    public var renderedTable: String {
+        let version = self.version
+        var lines: [String] = []
+        let origin = version.gitTag.map { "tag \($0)" } ?? "snapshot, untagged"
+        lines.append("release \(version.version) (\(origin)) revision \(version.revision) created \(ReleasePlanner.timestamp(version.created))")
+        lines.append("")
+        let rows = images.enumerated().map { index, image in
+            ["\(index + 1)", image.type, image.repository, image.tags.joined(separator: ","), image.parent ?? "-"]
+        }
+        lines.append(TextTable(header: ["#", "IMAGE", "REPOSITORY", "TAGS", "PARENT"], rows: rows).rendered)
+        lines.append("")
+        var settings: [[String]] = []
+        for image in images {
+            settings += image.buildArgs.map { [image.type, "build-arg", $0.key, $0.value.description] }
+            settings += image.labels.map { [image.type, "label", $0.key, $0.value.description] }
+        }
+        lines.append(TextTable(header: ["IMAGE", "KIND", "KEY", "VALUE"], rows: settings).rendered)
+        return lines.joined(separator: "\n")
+    }
+
+    /// Stable, pretty JSON for scripts.
+    public func renderedJSON() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}

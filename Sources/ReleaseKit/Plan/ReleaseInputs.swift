@@ -1,0 +1,44 @@
+import Foundation
+import OublietteCore
+
+/// Everything `plan` and `publish` read before building: where the repository and the
+/// catalogue are, and the versioning and tagging choices.
+public struct ReleaseInputs: Sendable {
+    /// Git repository (or a directory inside one).
+    public var repositoryPath: String
+    /// Catalogue file; nil means the shipped catalogue with paths relative to the repository root.
+    public var catalogueFile: String?
+    public var versionPolicy: VersionPolicy
+    public var tagRules: TagRules
+    /// `--registry HOST[/NAMESPACE]`.
+    public var registry: String?
+    /// `--build-arg KEY=VALUE` values.
+    public var buildArguments: [String]
+    /// `org.opencontainers.image.source`; nil derives it from the `origin` remote.
+    public var source: String?
+
+    public init(repositoryPath: String, catalogueFile: String? = nil, versionPolicy: VersionPolicy = VersionPolicy(),
+                tagRules: TagRules = TagRules(), registry: String? = nil, buildArguments: [String] = [], source: String? = nil) {
+        self.repositoryPath = repositoryPath
+        self.catalogueFile = catalogueFile
+        self.versionPolicy = versionPolicy
+        self.tagRules = tagRules
+        self.registry = registry
+        self.buildArguments = buildArguments
+        self.source = source
+    }
+
+    /// Reads git and the catalogue and returns the plan.
+    public func plan() throws -> ReleasePlan {
+        let state = try RepositoryState.read(at: repositoryPath)
+        let version = try ReleaseVersion.resolve(state, policy: versionPolicy)
+        let loaded = try LoadedCatalogue.load(path: catalogueFile, root: URL(fileURLWithPath: state.workingDirectory))
+        let planner = ReleasePlanner(
+            tagRules: tagRules,
+            registry: try registry.map { value throws(ReleasePlanError) in try RegistryOverride(parsing: value) },
+            buildArguments: try ReleasePlanner.parseBuildArguments(buildArguments),
+            source: source ?? state.originURL.flatMap(SourceURL.normalize)
+        )
+        return try planner.plan(loaded, version: version)
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import OublietteCore
+
+public enum ReleasePlanError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+    case catalogue(CatalogueError)
+    case invalidRegistryOverride(String, reason: String)
+    case invalidRepository(type: String, repository: String, reason: String)
+    case invalidTag(type: String, tag: String)
+    case invalidBuildArgument(String)
+    case missingDockerfile(type: String, path: String)
+    case missingContext(type: String, path: String)
+    case parentNotPushed(parent: String)
+
+    public var description: String {
+        switch self {
+        case let .catalogue(error):
+            return error.description
+        case let .invalidRegistryOverride(value, reason):
+            return "--registry '\(value)' is invalid: \(reason); use HOST[:PORT][/NAMESPACE], e.g. ghcr.io/hyphagroup or 127.0.0.1:5000"
+        case let .invalidRepository(type, repository, reason):
+            return "image '\(type)' would be pushed to '\(repository)', which is not a valid repository: \(reason)"
+        case let .invalidTag(type, tag):
+            return "image '\(type)' would get tag '\(tag)', which is not a valid image tag; check --tag-prefix"
+        case let .invalidBuildArgument(value):
+            return "--build-arg '\(value)' must look like KEY=VALUE"
+        case let .missingDockerfile(type, path):
+            return "image '\(type)': Dockerfile \(path) does not exist; fix \"dockerfile\" in the catalogue"
+        case let .missingContext(type, path):
+            return "image '\(type)': build context \(path) is not a directory; fix \"context\" in the catalogue"
+        case let .parentNotPushed(parent):
+            return "internal ordering error: image '\(parent)' must be pushed before the images built from it"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import OublietteCore
+
+/// The outcome for one image.
+public struct PublishedImage: Sendable, Equatable, Codable {
+    public let type: String
+    /// `repository:versionTag@digest`.
+    public let reference: ImageReference
+    public let digest: Digest
+    public let tags: [String]
+    /// True when the registry already had this version with the same revision, and nothing was built.
+    public let reused: Bool
+    public let blobsUploaded: Int
+    public let bytesUploaded: Int64
+    public let blobsMounted: Int
+    public let blobsSkipped: Int
+    public let signature: SignatureStatus
+
+    public init(type: String, reference: ImageReference, digest: Digest, tags: [String], reused: Bool, blobsUploaded: Int,
+                bytesUploaded: Int64, blobsMounted: Int, blobsSkipped: Int, signature: SignatureStatus) {
+        self.type = type
+        self.reference = reference
+        self.digest = digest
+        self.tags = tags
+        self.reused = reused
+        self.blobsUploaded = blobsUploaded
+        self.bytesUploaded = bytesUploaded
+        self.blobsMounted = blobsMounted
+        self.blobsSkipped = blobsSkipped
+        self.signature = signature
+    }
+}
+
+public struct PublishReport: Sendable, Equatable, Codable {
+    public let version: String
+    public let images: [PublishedImage]
+    /// What the registry clients moved during this publish, summed over registries.
+    public let counters: TransferCounters
+
+    public init(version: String, images: [PublishedImage], counters: TransferCounters) {
+        self.version = version
+        self.images = images
+        self.counters = counters
+    }
+
+    public func renderedJSON() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// A throwaway git repository driven with the git CLI (tests may use it; the code under
+/// test reads it through libgit2 only).
+struct GitFixture {
+    let root: URL
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("releasekit-git-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try git("init", "-q", "-b", "main")
+        try git("config", "user.email", "test@example.invalid")
+        try git("config", "user.name", "Test")
+        try git("config", "commit.gpgsign", "false")
+        try git("config", "tag.gpgsign", "false")
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: root) }
+
+    func write(_ path: String, _ text: String) throws {
+        let url = root.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+    }
+
+    /// Commits everything with a fixed committer date so commit times are predictable.
+    @discardableResult
+    func commit(_ message: String, date: String = "2024-05-06T07:08:09Z") throws -> String {
+        try git("add", "-A")
+        try git("commit", "-q", "--allow-empty", "-m", message, environment: ["GIT_COMMITTER_DATE": date, "GIT_AUTHOR_DATE": date])
+        return try git("rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func tag(_ name: String, annotated: Bool = false) throws {
+        if annotated { try git("tag", "-a", name, "-m", "release \(name)") } else { try git("tag", name) }
+    }
+
+    @discardableResult
+    func git(_ arguments: String..., environment: [String: String] = [:]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        process.arguments = ["-C", root.path] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let output = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw NSError(domain: "git", code: Int(process.terminationStatus),
+                          userInfo: [NSLocalizedDescriptionKey: "git \(arguments.joined(separator: " ")): \(output)"])
+        }
+        return output
+    }
+}

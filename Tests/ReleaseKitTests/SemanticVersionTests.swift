@@ -1,0 +1,66 @@
+import Testing
+@testable import ReleaseKit
+
+@Suite("SemanticVersion")
+struct SemanticVersionTests {
+    @Test("parses valid versions", arguments: [
+        ("1.2.3", 1, 2, 3, [], []),
+        ("0.0.0", 0, 0, 0, [], []),
+        ("10.20.30", 10, 20, 30, [], []),
+        ("1.1.0-rc.1", 1, 1, 0, ["rc", "1"], []),
+        ("1.0.0-alpha-a.b-c", 1, 0, 0, ["alpha-a", "b-c"], []),
+        ("1.0.0+build.42", 1, 0, 0, [], ["build", "42"]),
+        ("1.0.0-beta+exp.sha.5114f85", 1, 0, 0, ["beta"], ["exp", "sha", "5114f85"]),
+        ("1.0.0+001", 1, 0, 0, [], ["001"]),
+    ] as [(String, UInt64, UInt64, UInt64, [String], [String])])
+    func parses(text: String, major: UInt64, minor: UInt64, patch: UInt64, pre: [String], build: [String]) throws {
+        let version = try SemanticVersion(parsing: text)
+        #expect(version.major == major && version.minor == minor && version.patch == patch)
+        #expect(version.prerelease == pre)
+        #expect(version.buildMetadata == build)
+        #expect(version.description == text)
+    }
+
+    @Test("rejects invalid versions", arguments: [
+        "", "1", "1.2", "1.2.3.4", "01.2.3", "1.02.3", "1.2.03", "v1.2.3", "1.2.3-", "1.2.3+", "1.2.3-rc..1",
+        "1.2.3-01", "1.2.3-rc_1", "-1.2.3", "1.2.x", "not-a-version", "1.2.3 ", "99999999999999999999.0.0",
+    ])
+    func rejects(text: String) {
+        #expect(SemanticVersion(text) == nil)
+        #expect(throws: SemanticVersionError.self) { try SemanticVersion(parsing: text) }
+    }
+
+    @Test("error names the text and the reason")
+    func errorText() {
+        do {
+            _ = try SemanticVersion(parsing: "1.02.3")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.contains("'1.02.3'"))
+            #expect(error.description.contains("leading zero"))
+        }
+    }
+
+    /// The precedence example from semver.org §11, plus numeric-vs-lexical traps.
+    @Test("precedence follows semver 2.0 §11")
+    func precedence() throws {
+        let ascending = [
+            "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11",
+            "1.0.0-rc.1", "1.0.0", "1.0.1", "1.2.0", "1.10.0", "2.0.0-rc.1", "2.0.0", "10.0.0",
+        ].map { SemanticVersion($0)! }
+        for (lower, higher) in zip(ascending, ascending.dropFirst()) {
+            #expect(lower < higher, "\(lower) < \(higher)")
+            #expect(!(higher < lower), "not \(higher) < \(lower)")
+        }
+        #expect(ascending.shuffled().sorted() == ascending)
+    }
+
+    @Test("build metadata is ignored for precedence")
+    func buildMetadata() {
+        let a = SemanticVersion("1.0.0+a")!
+        let b = SemanticVersion("1.0.0+b")!
+        #expect(a == b)
+        #expect(!(a < b) && !(b < a))
+        #expect(SemanticVersion("1.0.0-rc.1+x")! < SemanticVersion("1.0.0")!)
+    }
+}
