@@ -12,13 +12,13 @@ public protocol Signer: Sendable {
 /// `cosign sign --yes REF@DIGEST` (keyless in CI via the OIDC token, or COSIGN_KEY etc. from
 /// the environment, as cosign itself decides).
 public struct CosignSigner: Signer {
-    public let runner: CommandRunner
+    public let runner: BuildToolRunner
     public var name: String { "cosign" }
 
     /// Fails unless `cosign` is on PATH: asking for signatures and silently not getting
     /// them would be worse than stopping.
-    public init(runner: CommandRunner = CommandRunner()) throws(BuilderError) {
-        guard CommandRunner.which("cosign") != nil else { throw .toolNotFound(tool: "cosign") }
+    public init(runner: BuildToolRunner = BuildToolRunner()) throws(BuilderError) {
+        guard BuildToolRunner.which("cosign") != nil else { throw .toolNotFound(tool: "cosign") }
         self.runner = runner
     }
 

@@ -2,11 +2,11 @@ import Foundation
 
 /// `podman build`, exported with `podman push NAME oci:DIR:TAG`.
 public struct PodmanBuilder: ImageBuilder {
-    public let runner: CommandRunner
+    public let runner: BuildToolRunner
     public let tlsVerify: Bool
     public var name: String { "podman" }
 
-    public init(tlsVerify: Bool = true, runner: CommandRunner = CommandRunner()) {
+    public init(tlsVerify: Bool = true, runner: BuildToolRunner = BuildToolRunner()) {
         self.tlsVerify = tlsVerify
         self.runner = runner
     }

@@ -5,7 +5,7 @@ import Foundation
 /// Uses Foundation `Process` with a termination handler bridged to a continuation, so
 /// no cooperative thread blocks while a build runs. Output is captured (for error
 /// messages) and, when `echo` is set, copied to stderr as it arrives.
-public struct CommandRunner: Sendable {
+public struct BuildToolRunner: Sendable {
     public var echo: Bool
     public var environment: [String: String]?
 
@@ -21,12 +21,7 @@ public struct CommandRunner: Sendable {
 
     /// Full path of `tool` on PATH, or nil.
     public static func which(_ tool: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
-        if tool.contains("/") { return FileManager.default.isExecutableFile(atPath: tool) ? tool : nil }
-        for directory in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
-            let candidate = "\(directory)/\(tool)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
+        ExecutableLocator.find(tool, environment: path.map { ["PATH": $0] } ?? [:])
     }
 
     public func run(_ tool: String, _ arguments: [String]) async throws(BuilderError) -> Result {

@@ -1,5 +1,4 @@
 import Foundation
-import OublietteCore
 
 /// What to build: one image from a Dockerfile, with resolved build args and labels.
 public struct BuildRequest: Sendable, Equatable {

@@ -9,10 +9,10 @@ public enum BuilderKind: String, Sendable, CaseIterable {
 
     /// Daemonless builders first: they export OCI layouts with no extra set-up. Docker
     /// buildx next (its OCI export needs a docker-container builder), legacy docker last.
-    public static func detect(runner: CommandRunner = CommandRunner()) async throws(BuilderError) -> BuilderKind {
-        if CommandRunner.which("buildah") != nil { return .buildah }
-        if CommandRunner.which("podman") != nil { return .podman }
-        if CommandRunner.which("docker") != nil {
+    public static func detect(runner: BuildToolRunner = BuildToolRunner()) async throws(BuilderError) -> BuilderKind {
+        if BuildToolRunner.which("buildah") != nil { return .buildah }
+        if BuildToolRunner.which("podman") != nil { return .podman }
+        if BuildToolRunner.which("docker") != nil {
             if let result = try? await runner.run("docker", ["buildx", "version"]), result.status == 0 { return .dockerBuildx }
             return .docker
         }
@@ -44,7 +44,7 @@ public struct BuilderConfiguration: Sendable, Equatable {
     }
 
     public func makeBuilder(_ kind: BuilderKind) -> any ImageBuilder {
-        let runner = CommandRunner(echo: verbose)
+        let runner = BuildToolRunner(echo: verbose)
         switch kind {
         case .buildah:
             var options = buildah

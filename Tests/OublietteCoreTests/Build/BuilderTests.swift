@@ -1,7 +1,6 @@
 import Foundation
-import OublietteCore
 import Testing
-@testable import ReleaseKit
+@testable import OublietteCore
 
 @Suite("Builders")
 struct BuilderTests {
@@ -45,7 +44,7 @@ struct BuilderTests {
 
     @Test("a failing command names the image, the command and its output")
     func failure() async throws {
-        let runner = CommandRunner()
+        let runner = BuildToolRunner()
         let ok = try await runner.run("sh", ["-c", "echo hello; echo oops >&2"])
         #expect(ok.status == 0 && ok.output.contains("hello") && ok.output.contains("oops"))
         do {

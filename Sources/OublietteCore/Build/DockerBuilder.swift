@@ -1,5 +1,4 @@
 import Foundation
-import OublietteCore
 
 /// Docker, in one of two modes:
 /// - `buildx`: `docker buildx build --output type=oci,dest=FILE.tar`, unpacked into an OCI
@@ -12,12 +11,12 @@ public struct DockerBuilder: ImageBuilder {
     public enum Mode: String, Sendable, CaseIterable { case buildx, legacy }
 
     public let mode: Mode
-    public let runner: CommandRunner
+    public let runner: BuildToolRunner
     /// `--network` for RUN steps (BuildKit on a daemon without a bridge needs `none`/`host`).
     public let network: String?
     public var name: String { mode == .buildx ? "docker buildx" : "docker" }
 
-    public init(mode: Mode, network: String? = nil, runner: CommandRunner = CommandRunner()) {
+    public init(mode: Mode, network: String? = nil, runner: BuildToolRunner = BuildToolRunner()) {
         self.mode = mode
         self.network = network
         self.runner = runner
@@ -49,7 +48,7 @@ public struct DockerBuilder: ImageBuilder {
         case .legacy:
             var environment = ProcessInfo.processInfo.environment
             environment["DOCKER_BUILDKIT"] = "0"
-            let legacyRunner = CommandRunner(echo: runner.echo, environment: environment)
+            let legacyRunner = BuildToolRunner(echo: runner.echo, environment: environment)
             _ = try await legacyRunner.check(image: request.type, "docker", buildArguments(request, archive: archive))
             _ = try await runner.check(image: request.type, "docker", ["save", "-o", archive.path, request.localName])
         }

@@ -24,10 +24,10 @@ public struct BuildahBuilder: ImageBuilder {
     }
 
     public let options: Options
-    public let runner: CommandRunner
+    public let runner: BuildToolRunner
     public var name: String { "buildah" }
 
-    public init(options: Options = Options(), runner: CommandRunner = CommandRunner()) {
+    public init(options: Options = Options(), runner: BuildToolRunner = BuildToolRunner()) {
         self.options = options
         self.runner = runner
     }

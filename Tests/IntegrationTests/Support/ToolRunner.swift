@@ -1,0 +1,185 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What one run of a command-line tool produced.
+struct ToolResult: Sendable {
+    /// The executable's resolved path followed by its arguments.
+    let command: [String]
+    let status: Int32
+    let stdoutData: Data
+    let stderrData: Data
+
+    var stdout: String { String(decoding: stdoutData, as: UTF8.self) }
+    var stderr: String { String(decoding: stderrData, as: UTF8.self) }
+    var succeeded: Bool { status == 0 }
+    /// stdout without surrounding whitespace and newlines, for one-value outputs.
+    var trimmedStdout: String { stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+}
+
+enum ToolRunnerError: Error, LocalizedError, CustomStringConvertible {
+    case toolNotFound(tool: String, searchPath: String)
+    case launchFailed(command: String, reason: String)
+    case failed(command: String, status: Int32, stderr: String, stdout: String)
+    case timedOut(command: String, seconds: Int)
+
+    var description: String {
+        switch self {
+        case let .toolNotFound(tool, searchPath):
+            return "'\(tool)' is not on PATH (\(searchPath)); install it (scripts/install-deps) or pass an absolute path"
+        case let .launchFailed(command, reason):
+            return "could not start `\(command)`: \(reason)"
+        case let .failed(command, status, stderr, stdout):
+            let detail = stderr.isEmpty ? stdout : stderr
+            return "`\(command)` exited with status \(status): \(ToolRunnerError.tail(detail))"
+        case let .timedOut(command, seconds):
+            return "`\(command)` did not finish within \(seconds)s and was killed; look for a hung server in the test bed's logs"
+        }
+    }
+
+    var errorDescription: String? { description }
+
+    /// The last lines of a tool's output: enough to see why it failed without flooding the log.
+    private static func tail(_ text: String, lines: Int = 20) -> String {
+        let all = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n", omittingEmptySubsequences: false)
+        if all.isEmpty || (all.count == 1 && all[0].isEmpty) { return "(no output)" }
+        return all.suffix(lines).joined(separator: "\n")
+    }
+}
+
+/// Runs short command-line tools (skopeo, buildah, curl, docker, umoci) synchronously and
+/// captures their output, for integration tests.
+///
+/// Output goes to temporary files rather than pipes, so a tool that fills one stream
+/// while the other is unread cannot deadlock. Only for tools that exit by themselves:
+/// a child started through Foundation.Process from a Swift concurrency thread may inherit
+/// a blocked signal mask and ignore SIGTERM, so the timeout uses SIGKILL.
+enum ToolRunner {
+    /// Runs `tool` with `arguments`.
+    /// - Parameters:
+    ///   - tool: a name looked up on PATH, or a path containing `/`.
+    ///   - environment: variables added to (or replacing those of) this process's environment.
+    ///   - currentDirectory: the working directory; this process's when nil.
+    ///   - input: bytes for the tool's stdin; stdin is /dev/null when nil.
+    ///   - check: when true, a non-zero exit throws ``ToolRunnerError/failed(command:status:stderr:stdout:)``
+    ///     carrying the tool's stderr; when false the result is returned whatever the status.
+    ///   - timeout: seconds before the tool is killed and ``ToolRunnerError/timedOut(command:seconds:)`` thrown.
+    @discardableResult
+    static func run(
+        _ tool: String,
+        _ arguments: [String] = [],
+        environment: [String: String] = [:],
+        currentDirectory: URL? = nil,
+        input: Data? = nil,
+        check: Bool = true,
+        timeout: Int = 300
+    ) throws -> ToolResult {
+        var mergedEnvironment = ProcessInfo.processInfo.environment
+        mergedEnvironment.merge(environment) { _, new in new }
+        let executable = try resolve(tool, path: mergedEnvironment["PATH"] ?? "/usr/bin:/bin")
+        let command = [executable.path] + arguments
+        let rendered = render(command)
+
+        let fileManager = FileManager.default
+        let captureDirectory = fileManager.temporaryDirectory
+            .appendingPathComponent("toolrunner-\(UUID().uuidString)", isDirectory: true)
+        try fileManager.createDirectory(at: captureDirectory, withIntermediateDirectories: true)
+        defer { try? fileManager.removeItem(at: captureDirectory) }
+
+        let stdoutURL = captureDirectory.appendingPathComponent("stdout")
+        let stderrURL = captureDirectory.appendingPathComponent("stderr")
+        let stdinURL = captureDirectory.appendingPathComponent("stdin")
+        for url in [stdoutURL, stderrURL] {
+            guard fileManager.createFile(atPath: url.path, contents: nil) else {
+                throw ToolRunnerError.launchFailed(command: rendered, reason: "cannot create \(url.path)")
+            }
+        }
+        let stdoutHandle = try FileHandle(forWritingTo: stdoutURL)
+        let stderrHandle = try FileHandle(forWritingTo: stderrURL)
+        defer {
+            try? stdoutHandle.close()
+            try? stderrHandle.close()
+        }
+
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = mergedEnvironment
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        process.standardOutput = stdoutHandle
+        process.standardError = stderrHandle
+        var stdinHandle: FileHandle?
+        if let input {
+            try input.write(to: stdinURL)
+            let handle = try FileHandle(forReadingFrom: stdinURL)
+            stdinHandle = handle
+            process.standardInput = handle
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        defer { try? stdinHandle?.close() }
+
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
+        do {
+            try process.run()
+        } catch {
+            throw ToolRunnerError.launchFailed(command: rendered, reason: error.localizedDescription)
+        }
+
+        if finished.wait(timeout: .now() + .seconds(timeout)) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            finished.wait()
+            throw ToolRunnerError.timedOut(command: rendered, seconds: timeout)
+        }
+        process.waitUntilExit()
+
+        let result = ToolResult(
+            command: command,
+            status: process.terminationStatus,
+            stdoutData: try Data(contentsOf: stdoutURL),
+            stderrData: try Data(contentsOf: stderrURL)
+        )
+        if check, !result.succeeded {
+            throw ToolRunnerError.failed(command: rendered, status: result.status,
+                                         stderr: result.stderr, stdout: result.stdout)
+        }
+        return result
+    }
+
+    /// Whether `tool` can be found on this process's PATH.
+    static func isInstalled(_ tool: String) -> Bool {
+        (try? resolve(tool, path: ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")) != nil
+    }
+
+    private static func resolve(_ tool: String, path: String) throws -> URL {
+        let fileManager = FileManager.default
+        if tool.contains("/") {
+            guard fileManager.isExecutableFile(atPath: tool) else {
+                throw ToolRunnerError.toolNotFound(tool: tool, searchPath: "given as a path")
+            }
+            return URL(fileURLWithPath: tool)
+        }
+        for directory in path.split(separator: ":") where !directory.isEmpty {
+            let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(tool)
+            var isDirectory: ObjCBool = false
+            if fileManager.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+               fileManager.isExecutableFile(atPath: candidate.path) {
+                return candidate
+            }
+        }
+        throw ToolRunnerError.toolNotFound(tool: tool, searchPath: path)
+    }
+
+    /// A shell-like rendering of a command for error messages.
+    static func render(_ command: [String]) -> String {
+        command.map { word in
+            let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=@,+%".contains($0) }
+            if plain && !word.isEmpty { return word }
+            return "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+        }.joined(separator: " ")
+    }
+}
