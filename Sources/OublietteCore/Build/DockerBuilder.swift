@@ -46,10 +46,7 @@ public struct DockerBuilder: ImageBuilder {
         case .buildx:
             _ = try await runner.check(image: request.type, "docker", buildArguments(request, archive: archive))
         case .legacy:
-            var environment = ProcessInfo.processInfo.environment
-            environment["DOCKER_BUILDKIT"] = "0"
-            let legacyRunner = BuildToolRunner(echo: runner.echo, environment: environment)
-            _ = try await legacyRunner.check(image: request.type, "docker", buildArguments(request, archive: archive))
+            try await legacyBuild(request, archive: archive)
             _ = try await runner.check(image: request.type, "docker", ["save", "-o", archive.path, request.localName])
         }
         try fileManager.createDirectory(at: request.outputDirectory, withIntermediateDirectories: true)
@@ -65,5 +62,21 @@ public struct DockerBuilder: ImageBuilder {
             return .pushedByBuilder(request.destination)
         }
         return .ociLayout(directory: request.outputDirectory, tag: request.layoutTag)
+    }
+
+    /// `docker build` with the classic builder, which stores the image in the engine under
+    /// `request.localName` and works on daemons without BuildKit.
+    private func legacyBuild(_ request: BuildRequest, archive: URL) async throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["DOCKER_BUILDKIT"] = "0"
+        let legacyRunner = BuildToolRunner(echo: runner.echo, environment: environment)
+        _ = try await legacyRunner.check(image: request.type, "docker", buildArguments(request, archive: archive))
+    }
+}
+
+extension DockerBuilder: EngineImageBuilder {
+    /// Builds straight into the Docker engine named by `DOCKER_HOST`; nothing is exported.
+    public func buildIntoEngine(_ request: BuildRequest) async throws {
+        try await legacyBuild(request, archive: request.outputDirectory.appendingPathExtension("tar"))
     }
 }

@@ -55,6 +55,13 @@ public protocol ImageBuilder: Sendable {
     func build(_ request: BuildRequest) async throws -> BuiltImage
 }
 
+/// A builder that can leave its result in the local container engine, for oubliette's
+/// `image_source: build` (release-tool pushes to a registry instead).
+public protocol EngineImageBuilder: Sendable {
+    /// Builds `request` and stores it in the engine as `request.localName`.
+    func buildIntoEngine(_ request: BuildRequest) async throws
+}
+
 public enum BuilderError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
     case toolNotFound(tool: String)
     case noBuilderFound(tried: [String])

@@ -12,6 +12,8 @@ public actor ImageManager {
         public let reference: ImageReference
         /// True when this call (or the shared flight it joined) pulled the image.
         public let pulled: Bool
+        /// True when it was built locally (`image_source: build`).
+        public var built = false
         public let image: RuntimeImage
     }
 
@@ -20,14 +22,18 @@ public actor ImageManager {
     private let provenance: ProvenanceStore
     private let now: @Sendable () -> Date
     private let versionPolicy: VersionCheckPolicy?
+    private let localBuild: LocalBuildSettings?
     private var inFlight: [ImageReference: Task<EnsuredImage, any Error>] = [:]
 
     /// - Parameter versionPolicy: when set, a missing image's version label is read from the
     ///   registry before it is pulled, and a mismatch is reported (at most once an hour).
+    /// - Parameter localBuild: how to build images when `image_source` is `build`.
     public init(config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore,
-                versionPolicy: VersionCheckPolicy? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+                versionPolicy: VersionCheckPolicy? = nil, localBuild: LocalBuildSettings? = nil,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.config = config
         self.versionPolicy = versionPolicy
+        self.localBuild = localBuild
         self.runtime = runtime
         self.provenance = provenance
         self.now = now
@@ -75,6 +81,9 @@ public actor ImageManager {
         if try await runtime.imageExists(reference) {
             return EnsuredImage(type: type, reference: reference, pulled: false, image: try await runtime.inspectImage(reference))
         }
+        if config.imageSource == .build {
+            return try await buildLocally(type: type)
+        }
         if config.devMode {
             throw ImageManagerError.missingInDevMode(type: type, image: reference.familiarDescription,
                                                      buildCommand: Self.localBuildCommand(for: type, reference: reference, config: config))
@@ -100,6 +109,60 @@ public actor ImageManager {
             throw ImageManagerError.provenance(error)
         }
         return EnsuredImage(type: type, reference: reference, pulled: true, image: image)
+    }
+
+    /// Builds `type` and any missing ancestors from the catalogue's Dockerfiles, parents
+    /// first; each child gets its parent as `BASE_IMAGE` and records the parent's image ID in
+    /// `org.opencontainers.image.base.digest`.
+    private func buildLocally(type: String) async throws -> EnsuredImage {
+        guard let localBuild else { throw ImageManagerError.buildUnavailable(type: type) }
+        let chain = localBuild.catalogue.catalogue.ancestry(of: type)
+        guard chain.last?.type == type else {
+            throw ImageManagerError.notBuildable(type: type, buildable: localBuild.catalogue.catalogue.types)
+        }
+        var parent: (reference: ImageReference, image: RuntimeImage)?
+        var result: EnsuredImage?
+        for entry in chain {
+            let reference = try config.imageReference(for: entry.type)
+            if entry.type != type, try await runtime.imageExists(reference) {
+                parent = (reference, try await runtime.inspectImage(reference))
+                continue
+            }
+            var arguments = localBuild.buildArguments.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
+            var labels: [(key: String, value: String)] = [
+                (OublietteVersion.label, "dev"),
+                ("org.opencontainers.image.title", entry.imageName),
+            ]
+            if let parent {
+                arguments.append((key: "BASE_IMAGE", value: parent.reference.description))
+                labels.append(("org.opencontainers.image.base.digest", parent.image.id))
+                labels.append(("org.opencontainers.image.base.name", parent.reference.description))
+            }
+            let request = BuildRequest(
+                type: entry.type, dockerfile: localBuild.catalogue.dockerfileURL(for: entry),
+                context: localBuild.catalogue.contextURL(for: entry), buildArguments: arguments, labels: labels,
+                localName: reference.description,
+                outputDirectory: localBuild.scratchDirectory.appendingPathComponent("build-\(entry.type)-\(UUID().uuidString.prefix(8))"),
+                layoutTag: reference.tag ?? ImageReference.defaultTag, destination: reference)
+            do {
+                try await localBuild.builder.buildIntoEngine(request)
+            } catch {
+                throw ImageManagerError.buildFailed(type: entry.type, image: reference.description, reason: Self.reason(error))
+            }
+            let image = try await runtime.inspectImage(reference)
+            do {
+                try await provenance.record(ImageProvenance(reference: reference.description, digest: image.id, version: "dev",
+                                                            source: .build, registry: nil, acquiredAt: now()))
+            } catch {
+                throw ImageManagerError.provenance(error)
+            }
+            parent = (reference, image)
+            var built = EnsuredImage(type: entry.type, reference: reference, pulled: false, image: image)
+            built.built = true
+            result = built
+        }
+        guard let result else { throw ImageManagerError.notBuildable(type: type, buildable: localBuild.catalogue.catalogue.types) }
+        return result
     }
 
     /// Compares the registry's version label with this CLI's, without pulling anything.
@@ -144,6 +207,8 @@ public actor ImageManager {
 private extension ImageManager.EnsuredImage {
     /// A joiner asked for a different type that maps to the same image.
     func retyped(_ type: String) -> ImageManager.EnsuredImage {
-        ImageManager.EnsuredImage(type: type, reference: reference, pulled: pulled, image: image)
+        var copy = ImageManager.EnsuredImage(type: type, reference: reference, pulled: pulled, image: image)
+        copy.built = built
+        return copy
     }
 }

@@ -4,6 +4,9 @@ public enum ImageManagerError: Error, Equatable, Sendable, LocalizedError, Custo
     case missingInDevMode(type: String, image: String, buildCommand: String)
     case pullFailed(type: String, image: String, reason: String, manualCommand: String)
     case provenance(ProvenanceError)
+    case buildUnavailable(type: String)
+    case notBuildable(type: String, buildable: [String])
+    case buildFailed(type: String, image: String, reason: String)
 
     public var description: String {
         switch self {
@@ -14,6 +17,14 @@ public enum ImageManagerError: Error, Equatable, Sendable, LocalizedError, Custo
                 + "Check the network connection and that the registry is reachable, then retry, or pull it by hand:\n  \(manualCommand)"
         case let .provenance(error):
             return error.description
+        case let .buildUnavailable(type):
+            return "image_source is \"build\" but no local builder is set up for container type '\(type)'; "
+                + "run from a checkout with the Dockerfiles, or set image_source to \"prebuilt\""
+        case let .notBuildable(type, buildable):
+            return "container type '\(type)' has no Dockerfile in the image catalogue (buildable: \(buildable.joined(separator: ", "))); "
+                + "set image_source to \"prebuilt\" to pull it instead"
+        case let .buildFailed(type, image, reason):
+            return "building \(image) for container type '\(type)' failed: \(reason)"
         }
     }
 

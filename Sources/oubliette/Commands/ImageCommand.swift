@@ -30,6 +30,12 @@ struct ImageCommand: AsyncParsableCommand {
         @Flag(help: "Skip comparing the image's version label with this oubliette's version before pulling.")
         var ignoreVersion = false
 
+        @Option(help: "With image_source \"build\": the checkout holding containers/<type>/Dockerfile (default: the current directory).")
+        var sourceDir: String?
+
+        @Option(help: "With image_source \"build\": --network for RUN steps (e.g. none where the daemon has no bridge).")
+        var buildNetwork: String?
+
         func run() async throws {
             let paths = OubliettePaths.resolve()
             let config = try loadOrExit(paths: paths)
@@ -39,9 +45,14 @@ struct ImageCommand: AsyncParsableCommand {
                 throttle: VersionWarningThrottle(stateDirectory: paths.dataDirectory),
                 warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
             )
+            let localBuild = try config.imageSource == .build ? exitOnError {
+                LocalBuildSettings(
+                    catalogue: try LoadedCatalogue.load(path: nil, root: sourceDir.map { URL(fileURLWithPath: $0) }),
+                    builder: DockerBuilder(mode: .legacy, network: buildNetwork))
+            } : nil
             let manager = ImageManager(config: config, runtime: runtime,
                                        provenance: ProvenanceStore(dataDirectory: paths.dataDirectory),
-                                       versionPolicy: versionPolicy)
+                                       versionPolicy: versionPolicy, localBuild: localBuild)
             let wanted = types.isEmpty ? config.validTypes : types
             let output = ProgressOutput(style: progress.resolved)
 
@@ -52,10 +63,10 @@ struct ImageCommand: AsyncParsableCommand {
                         output.write(event, image: type)
                     }
                     results.append(PullResult(type: type, image: ensured.reference.description, pulled: ensured.pulled,
-                                              digest: ensured.image.repoDigest(for: ensured.reference)?.description, error: nil))
+                                              built: ensured.built, digest: ensured.image.repoDigest(for: ensured.reference)?.description, error: nil))
                 } catch {
                     results.append(PullResult(type: type, image: (try? config.imageReference(for: type).description) ?? "",
-                                              pulled: false, digest: nil, error: "\(error)"))
+                                              pulled: false, built: false, digest: nil, error: "\(error)"))
                 }
             }
 
@@ -68,7 +79,7 @@ struct ImageCommand: AsyncParsableCommand {
                     if let error = result.error {
                         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                     } else {
-                        print("\(result.type): \(result.image) \(result.pulled ? "pulled" : "present")\(result.digest.map { " \($0)" } ?? "")")
+                        print("\(result.type): \(result.image) \(result.built ? "built" : result.pulled ? "pulled" : "present")\(result.digest.map { " \($0)" } ?? "")")
                     }
                 }
             }
@@ -81,6 +92,7 @@ struct PullResult: Encodable {
     let type: String
     let image: String
     let pulled: Bool
+    let built: Bool
     let digest: String?
     let error: String?
 }

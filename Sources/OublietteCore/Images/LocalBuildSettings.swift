@@ -1,0 +1,20 @@
+import Foundation
+
+/// What `image_source: build` needs: the catalogue's Dockerfiles and a builder that leaves
+/// images in the local engine.
+public struct LocalBuildSettings: Sendable {
+    public let catalogue: LoadedCatalogue
+    public let builder: any EngineImageBuilder
+    /// Extra build arguments for every image (e.g. a base image override for offline builds).
+    public let buildArguments: [String: String]
+    /// Scratch space for builders that need it.
+    public let scratchDirectory: URL
+
+    public init(catalogue: LoadedCatalogue, builder: any EngineImageBuilder, buildArguments: [String: String] = [:],
+                scratchDirectory: URL = FileManager.default.temporaryDirectory) {
+        self.catalogue = catalogue
+        self.builder = builder
+        self.buildArguments = buildArguments
+        self.scratchDirectory = scratchDirectory
+    }
+}

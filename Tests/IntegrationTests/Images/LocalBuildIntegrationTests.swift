@@ -1,0 +1,60 @@
+import Foundation
+import OublietteCore
+import Testing
+
+/// `image_source: build` on the real engine: base then dev from the fixture catalogue's
+/// Dockerfiles, with `docker build` (the builder seam release-tool also uses).
+@Suite("Local builds with image_source=build", .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+struct LocalBuildIntegrationTests {
+    let bed = TestBed.required
+
+    @Test func buildsBaseThenDevAndPinsDevToTheBaseImage() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/busybox/catalogue.jsonc")
+        let catalogue = try LoadedCatalogue.load(path: root.path)
+        let unique = UUID().uuidString.prefix(8).lowercased()
+        let config = try OublietteConfig(parsing: """
+            {
+              "image_source": "build",
+              "containers": { "base": "localhost/local-build-\(unique)/base:dev", "dev": "localhost/local-build-\(unique)/dev:dev" },
+            }
+            """, file: "t.jsonc", catalogue: catalogue.catalogue, devMode: false)
+        let runtime = CountingRuntime(try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost)))
+        let data = try bed.makeTemporaryDirectory("local-build")
+        // The bed's dockerd has no bridge network, so RUN steps get none.
+        let builder = DockerBuilder(mode: .legacy, network: "none")
+        let manager = ImageManager(
+            config: config, runtime: runtime, provenance: ProvenanceStore(dataDirectory: data),
+            localBuild: LocalBuildSettings(catalogue: catalogue, builder: builder,
+                                           buildArguments: ["BUSYBOX_IMAGE": bed.busyboxImage], scratchDirectory: data))
+
+        let dev = try await manager.ensureImage(type: "dev")
+        #expect(dev.built)
+        #expect(runtime.count("pull") == 0, "image_source=build must not pull catalogue images")
+
+        let base = try await runtime.inspectImage(try config.imageReference(for: "base"))
+        #expect(dev.image.labels["org.opencontainers.image.base.digest"] == base.id)
+        #expect(dev.image.labels["org.opencontainers.image.base.name"] == "localhost/local-build-\(unique)/base:dev")
+
+        // Both images were recorded as built from source.
+        let records = try await ProvenanceStore(dataDirectory: data).all()
+        #expect(records["localhost/local-build-\(unique)/base:dev"]?.source == .build)
+        #expect(records["localhost/local-build-\(unique)/dev:dev"]?.digest == dev.image.id)
+
+        // A second call finds the image and builds nothing.
+        let again = try await manager.ensureImage(type: "dev")
+        #expect(!again.built)
+    }
+
+    @Test func typesOutsideTheCatalogueCannotBeBuilt() async throws {
+        let config = try OublietteConfig(parsing: #"{ "image_source": "build", "containers": { "osint": "localhost/nope/osint:1" } }"#,
+                                         file: "t.jsonc", catalogue: .shipped, devMode: false)
+        let manager = ImageManager(
+            config: config, runtime: try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost)),
+            provenance: ProvenanceStore(dataDirectory: try bed.makeTemporaryDirectory("local-build-none")),
+            localBuild: LocalBuildSettings(catalogue: try LoadedCatalogue.load(path: nil), builder: DockerBuilder(mode: .legacy)))
+        await #expect(throws: ImageManagerError.notBuildable(type: "osint", buildable: ["base", "dev"])) {
+            try await manager.ensureImage(type: "osint")
+        }
+    }
+}
