@@ -89,26 +89,43 @@ public actor ImageManager {
                                                      buildCommand: Self.localBuildCommand(for: type, reference: reference, config: config))
         }
         await warnOnVersionMismatch(type: type, reference: reference)
-        do {
-            try await runtime.pull(reference, onEvent: onEvent)
-        } catch {
-            throw ImageManagerError.pullFailed(type: type, image: reference.description, reason: Self.reason(error),
-                                               manualCommand: Self.manualPullCommand(runtime.kind, reference))
-        }
+        let source = try await pullWithMirrors(type: type, reference: reference, onEvent: onEvent)
         let image = try await runtime.inspectImage(reference)
         do {
             try await provenance.record(ImageProvenance(
                 reference: reference.description,
-                digest: image.repoDigest(for: reference)?.description,
+                digest: (image.repoDigest(for: source) ?? image.repoDigest(for: reference))?.description,
                 version: image.labels["org.opencontainers.image.version"],
                 source: .prebuilt,
-                registry: reference.registry,
+                registry: source.registry,
                 acquiredAt: now()
             ))
         } catch {
             throw ImageManagerError.provenance(error)
         }
         return EnsuredImage(type: type, reference: reference, pulled: true, image: image)
+    }
+
+    /// Pulls from the image's own registry, then from each configured mirror in order (the
+    /// same repository path on the mirror), tagging a mirror's image with the configured
+    /// name. Returns the reference actually pulled; the error lists every attempt.
+    private func pullWithMirrors(type: String, reference: ImageReference,
+                                 onEvent: @escaping @Sendable (PullEvent) -> Void) async throws -> ImageReference {
+        let candidates = [reference] + config.registryMirrors.filter { $0 != reference.registry }.map {
+            ImageReference(registry: $0, repository: reference.repository, tag: reference.tag, digest: reference.digest)
+        }
+        var failures: [String] = []
+        for candidate in candidates {
+            do {
+                try await runtime.pull(candidate, onEvent: onEvent)
+                if candidate != reference { try await runtime.tagImage(candidate, as: reference) }
+                return candidate
+            } catch {
+                failures.append(candidates.count == 1 ? Self.reason(error) : "\(candidate.registry): \(Self.reason(error))")
+            }
+        }
+        throw ImageManagerError.pullFailed(type: type, image: reference.description, reason: failures.joined(separator: "; "),
+                                           manualCommand: Self.manualPullCommand(runtime.kind, reference))
     }
 
     /// Builds `type` and any missing ancestors from the catalogue's Dockerfiles, parents

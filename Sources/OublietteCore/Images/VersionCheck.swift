@@ -38,7 +38,10 @@ public struct RegistryImageInspector: RemoteImageInspector {
 
     public func labels(of reference: ImageReference) async throws -> [String: String]? {
         let insecure: Bool? = insecureRegistries.contains(reference.registry) ? true : nil
-        let client = RegistryClient(registry: reference.registry, credentials: credentials, insecure: insecure)
+        // One attempt: this only decides whether to warn, and a registry that is down fails
+        // the pull that follows with a better message.
+        let client = RegistryClient(registry: reference.registry, credentials: credentials, insecure: insecure,
+                                    retryPolicy: .none, requestTimeout: .seconds(15))
         return try await client.imageConfiguration(of: reference)?.labels
     }
 }

@@ -70,6 +70,24 @@ struct ImageManagerIntegrationTests {
         }
     }
 
+    @Test func unreachableRegistryFallsBackToTheMirror() async throws {
+        // The image exists only on the bed's registry; the configured registry (port 1) is down.
+        let onBed = try freshImage("mirror")
+        let path = String(onBed.dropFirst(bed.registry.count + 1))
+        let config = try OublietteConfig(parsing: """
+            { "containers": { "probe": "127.0.0.1:1/\(path)" }, "registry_mirrors": ["\(bed.registry)"] }
+            """, file: "t.jsonc", catalogue: .shipped, devMode: false)
+        let runtime = CountingRuntime(try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost)))
+        let data = try bed.makeTemporaryDirectory("mirror")
+        let manager = ImageManager(config: config, runtime: runtime, provenance: ProvenanceStore(dataDirectory: data))
+        let ensured = try await manager.ensureImage(type: "probe")
+        #expect(ensured.pulled)
+        #expect(ensured.reference.description == "127.0.0.1:1/\(path)")
+        #expect(try await runtime.wrapped.imageExists(ensured.reference), "the mirror's image carries the configured name")
+        let record = try await ProvenanceStore(dataDirectory: data).all()[ensured.reference.description]
+        #expect(record?.registry == bed.registry)
+    }
+
     @Test func devModeRefusesToPullAMissingImage() async throws {
         let reference = try freshImage("devmode")
         let (manager, runtime, _) = try manager(containers: ["probe": reference], devMode: true)

@@ -84,4 +84,34 @@ struct ImageManagerTests {
             try await manager(runtime).ensureImage(type: "gpu")
         }
     }
+
+    @Test func fallsBackToMirrorsInOrderAndRecordsWhichOne() async throws {
+        let runtime = ScriptedRuntime()
+        await runtime.setUnreachable(["ghcr.io", "mirror-a.example"])
+        var config = OublietteConfig(catalogue: .shipped, devMode: false)
+        config.registryMirrors = ["mirror-a.example", "mirror-b.example:5000"]
+        let manager = ImageManager(config: config, runtime: runtime, provenance: ProvenanceStore(dataDirectory: data))
+        let ensured = try await manager.ensureImage(type: "base")
+        #expect(ensured.pulled)
+        #expect(await runtime.pulledReferences.map(\.description) == ["mirror-b.example:5000/hyphagroup/oubliette-base:latest"])
+        #expect(await runtime.count("pull") == 3)
+        #expect(await runtime.count("tag") == 1)
+        let record = try await ProvenanceStore(dataDirectory: data).all()["ghcr.io/hyphagroup/oubliette-base:latest"]
+        #expect(record?.registry == "mirror-b.example:5000")
+    }
+
+    @Test func everyFailedMirrorIsNamedInTheError() async throws {
+        let runtime = ScriptedRuntime()
+        await runtime.setUnreachable(["ghcr.io", "mirror-a.example"])
+        var config = OublietteConfig(catalogue: .shipped, devMode: false)
+        config.registryMirrors = ["mirror-a.example"]
+        let manager = ImageManager(config: config, runtime: runtime, provenance: ProvenanceStore(dataDirectory: data))
+        do {
+            _ = try await manager.ensureImage(type: "base")
+            Issue.record("expected a failure")
+        } catch {
+            #expect("\(error)".contains("ghcr.io: pulling ghcr.io/hyphagroup/oubliette-base:latest failed"))
+            #expect("\(error)".contains("mirror-a.example: pulling mirror-a.example/hyphagroup/oubliette-base:latest failed"))
+        }
+    }
 }

@@ -10,6 +10,9 @@ actor ScriptedRuntime: ContainerRuntime {
     private(set) var calls: [String] = []
     var pullDelay: Duration = .zero
     var pullError: RuntimeError?
+    /// Registries whose pulls fail (as if unreachable).
+    var unreachableRegistries: Set<String> = []
+    private(set) var pulledReferences: [ImageReference] = []
 
     init(present: Set<ImageReference> = []) {
         self.present = present
@@ -17,6 +20,7 @@ actor ScriptedRuntime: ContainerRuntime {
 
     func setPullError(_ error: RuntimeError?) { pullError = error }
     func setPullDelay(_ delay: Duration) { pullDelay = delay }
+    func setUnreachable(_ registries: Set<String>) { unreachableRegistries = registries }
     func count(_ name: String) -> Int { calls.filter { $0 == name }.count }
 
     func ping() async throws { calls.append("ping") }
@@ -53,9 +57,16 @@ actor ScriptedRuntime: ContainerRuntime {
         calls.append("pull")
         if pullDelay > .zero { try await Task.sleep(for: pullDelay) }
         if let pullError { throw pullError }
+        if unreachableRegistries.contains(reference.registry) {
+            throw RuntimeError.pullFailed(image: reference.description, message: "dial tcp \(reference.registry): connection refused")
+        }
+        pulledReferences.append(reference)
         present.insert(reference)
     }
-    func tagImage(_ source: ImageReference, as target: ImageReference) async throws { calls.append("tag") }
+    func tagImage(_ source: ImageReference, as target: ImageReference) async throws {
+        calls.append("tag")
+        if present.contains(source) { present.insert(target) }
+    }
     func removeImage(_ reference: ImageReference, force: Bool) async throws { calls.append("removeImage") }
     func createContainer(_ spec: ContainerSpec) async throws -> String { calls.append("create"); return "c1" }
     func startContainer(_ id: String) async throws { calls.append("start") }

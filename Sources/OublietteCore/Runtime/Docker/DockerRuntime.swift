@@ -37,15 +37,8 @@ public actor DockerRuntime: ContainerRuntime {
             + requestTimeout.components.attoseconds / 1_000_000_000)
     }
 
-    /// The client DockerRuntimes use unless given one. Unlike `HTTPClient.shared`, it does not
-    /// retry failed connection attempts: those retries last until the request deadline, which
-    /// would make "Docker is not running" take a minute to report. Lives for the whole process.
-    public static let defaultHTTPClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout.connect = .seconds(5)
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
+    /// The client DockerRuntimes use unless given one (see `HTTPClient.oubliette`).
+    public static var defaultHTTPClient: HTTPClient { .oubliette }
 
     /// A runtime for the daemon named by `DOCKER_HOST` (default `/var/run/docker.sock`).
     public static func fromEnvironment(

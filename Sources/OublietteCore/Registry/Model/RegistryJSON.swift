@@ -1,0 +1,17 @@
+import Foundation
+
+/// Deterministic JSON for manifests, indexes and configs we create ourselves.
+///
+/// Digests are taken over exact bytes, so the same value must always encode to the same
+/// bytes: keys sorted, slashes not escaped (`application/vnd…`, not `application\/vnd…`).
+public enum RegistryJSON {
+    public static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(value)
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        try JSONDecoder().decode(type, from: data)
+    }
+}
