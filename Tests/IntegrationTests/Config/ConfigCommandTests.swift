@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// `oubliette config show|check` run as a user runs them: the built binary, its exit status
+/// and its output. Needs no servers.
+@Suite("oubliette config (built binary)")
+struct ConfigCommandTests {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("oubliette")
+
+    func run(_ arguments: [String], config: String?) throws -> ToolResult {
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the oubliette product first")
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("config-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let file = home.appendingPathComponent("oubliette.jsonc")
+        if let config { try config.write(to: file, atomically: true, encoding: .utf8) }
+        return try ToolRunner.run(binary.path, arguments, environment: [
+            "HOME": home.path, "OUBLIETTE_CONFIG": file.path, "OUBLIETTE_DEV": "", "XDG_CONFIG_HOME": "", "XDG_DATA_HOME": "",
+        ], check: false)
+    }
+
+    @Test func showJSONListsEveryTypeWithItsSource() throws {
+        let result = try run(["config", "show", "--json"], config: """
+            { "containers": { "osint": "ghcr.io/example/osint:1" }, // custom type
+              "image_source": "prebuilt", }
+            """)
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let containers = try #require(json["containers"] as? [[String: String]])
+        #expect(containers.map { $0["type"] } == ["base", "dev", "osint"])
+        #expect(containers[0]["image"] == "ghcr.io/hyphagroup/oubliette-base:latest")
+        #expect(containers[0]["source"] == "catalogue default")
+        #expect(containers[2]["image"] == "ghcr.io/example/osint:1")
+        #expect(containers[2]["source"]?.hasPrefix("user config ") == true)
+        #expect(containers[2]["source"]?.hasSuffix("oubliette.jsonc:1") == true)
+    }
+
+    @Test func checkExitsOneWithTheLocatedError() throws {
+        let result = try run(["config", "check"], config: "{\n  \"update_chek\": \"never\"\n}\n")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("oubliette.jsonc:2:3: unknown key \"update_chek\" in the top level; did you mean \"update_check\"?"))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func checkAcceptsAValidFileAndAMissingOne() throws {
+        let valid = try run(["config", "check"], config: "{ \"update_check\": \"never\" }")
+        #expect(valid.status == 0)
+        #expect(valid.stdout.contains("OK, 2 container types"))
+        let missing = try run(["config", "check"], config: nil)
+        #expect(missing.status == 0)
+        #expect(missing.stdout.contains("(absent: defaults)"))
+    }
+}
