@@ -13,6 +13,11 @@ struct OublietteCommand: AsyncParsableCommand {
         subcommands: [
             ConfigCommand.self,
             ImageCommand.self,
+            InitCommand.self,
+            ContainerCommand.self,
+            StatusCommand.self,
+            UpdateCommand.self,
+            ServeCommand.self,
         ]
     )
 }

@@ -1,0 +1,47 @@
+import Foundation
+
+/// The commented `oubliette.jsonc` that `oubliette init` writes: every key with its default
+/// and a comment saying what it does, `containers` filled from the catalogue.
+public enum ConfigTemplate {
+    public static func render(catalogue: ImageCatalogue, devMode: Bool = false) -> String {
+        let defaults = OublietteConfig(catalogue: catalogue, devMode: devMode)
+        let entries = catalogue.entries.compactMap { entry -> String? in
+            guard let image = defaults.containers[entry.type] else { return nil }
+            return "    // \(entry.summary)\n    \(quoted(entry.type)): \(quoted(image.reference.description)),"
+        }.joined(separator: "\n")
+        return """
+            // oubliette.jsonc — written by `oubliette init`. JSON with comments and trailing commas.
+            // `oubliette config check` validates this file; `oubliette config show` prints what is in effect.
+            {
+              // Container type → image reference. Projects pick a type; its image runs their container.
+              // Add a line to offer another type (build custom images FROM the base image).
+              "containers": {
+            \(entries)
+              },
+
+              // How images are obtained: "prebuilt" pulls the published images (default);
+              // "build" builds them locally from the catalogue's Dockerfiles, base first.
+              "image_source": "prebuilt",
+
+              // When `oubliette status` asks the registry whether a newer image exists:
+              // "always", "once" (at most once a day, default) or "never".
+              "update_check": "once",
+
+              // Container engine: "auto" (Apple's `container` on macOS when installed, else Docker),
+              // "docker" or "apple".
+              "runtime": "auto",
+
+              // Registries reached over plain HTTP. localhost and 127.0.0.0/8 always are.
+              "insecure_registries": [],
+
+              // Registries tried in order when a pull from an image's own registry fails.
+              "registry_mirrors": [],
+            }
+
+            """
+    }
+
+    private static func quoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}

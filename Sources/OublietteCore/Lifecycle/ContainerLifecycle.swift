@@ -1,0 +1,219 @@
+import Foundation
+
+/// A project container as `container list` shows it.
+public struct ProjectContainer: Sendable, Equatable, Encodable {
+    public let projectID: String
+    public let projectName: String
+    public let type: String
+    public let containerID: String
+    public let image: String
+    public let state: ContainerState
+    public let status: String
+
+    enum CodingKeys: String, CodingKey {
+        case projectID = "project_id", projectName = "project_name", type
+        case containerID = "container_id", image, state, status
+    }
+}
+
+/// What a refresh did to one project.
+public struct RefreshResult: Sendable, Equatable, Encodable {
+    public let projectID: String
+    public let type: String
+    public let image: String
+    public let oldContainerID: String?
+    public let newContainerID: String
+    /// The manifest digest of the image the new container runs.
+    public let digest: String?
+
+    enum CodingKeys: String, CodingKey {
+        case projectID = "project_id", type, image
+        case oldContainerID = "old_container_id", newContainerID = "new_container_id", digest
+    }
+}
+
+/// What a stop did to one project's container.
+public struct StopResult: Sendable, Equatable, Encodable {
+    public let projectID: String
+    public let containerID: String
+    /// False when it was not running to begin with.
+    public let wasRunning: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case projectID = "project_id", containerID = "container_id", wasRunning = "was_running"
+    }
+}
+
+/// Creates, replaces and stops project containers. A container is only ever replaced after
+/// the image it will run is in place, and never while its project has active sessions.
+public actor ContainerLifecycle {
+    public nonisolated let config: OublietteConfig
+    public nonisolated let runtime: any ContainerRuntime
+    public nonisolated let store: ProjectStore
+    public nonisolated let settings: ContainerSettings
+    private let puller: ImagePuller
+
+    public init(config: OublietteConfig, runtime: any ContainerRuntime, store: ProjectStore, provenance: ProvenanceStore,
+                settings: ContainerSettings = ContainerSettings(), now: @escaping @Sendable () -> Date = { Date() }) {
+        self.config = config
+        self.runtime = runtime
+        self.store = store
+        self.settings = settings
+        self.puller = ImagePuller(runtime: runtime, provenance: provenance, now: now)
+    }
+
+    // MARK: Listing
+
+    /// The containers of this data directory's projects, with each project's name and type.
+    public func containers() async throws -> [ProjectContainer] {
+        let projects = Dictionary(try await store.projects().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let found = try await runtime.listContainers(labels: [ContainerSettings.managedLabel: "true"])
+        return found.compactMap { container -> ProjectContainer? in
+            // Only this data directory's projects: another oubliette (another user, a test)
+            // may share the engine, and its containers are not ours to list or stop.
+            guard let projectID = container.labels[ContainerSettings.projectLabel], let project = projects[projectID] else { return nil }
+            return ProjectContainer(projectID: projectID, projectName: project.name,
+                                    type: project.type,
+                                    containerID: container.id, image: container.image, state: container.state, status: container.status)
+        }.sorted { ($0.projectID, $0.containerID) < ($1.projectID, $1.containerID) }
+    }
+
+    /// The container of `project`, if the engine still has it.
+    public func container(of project: Project) async throws -> RuntimeContainer? {
+        try await runtime.listContainers(labels: [ContainerSettings.projectLabel: project.id]).first
+    }
+
+    // MARK: Creating and removing
+
+    /// Creates and starts `project`'s container from its type's current image; records the ID.
+    @discardableResult
+    public func startNewContainer(for project: Project) async throws -> Project {
+        let reference = try config.imageReference(for: project.type)
+        let id: String
+        do {
+            id = try await runtime.createContainer(settings.spec(for: project, image: reference))
+        } catch {
+            throw LifecycleError.containerFailed(project: project.id, step: "creating its container from \(reference)", reason: Self.reason(error))
+        }
+        do {
+            try await runtime.startContainer(id)
+        } catch {
+            try? await runtime.removeContainer(id, force: true)
+            throw LifecycleError.containerFailed(project: project.id, step: "starting its container", reason: Self.reason(error))
+        }
+        var updated = project
+        updated.containerID = id
+        updated.image = reference.description
+        try await store.update(updated)
+        return updated
+    }
+
+    /// Stops and removes `project`'s container (every container labelled with its ID). A
+    /// container that is already gone is not an error.
+    public func removeContainers(of project: Project) async throws {
+        let found = try await runtime.listContainers(labels: [ContainerSettings.projectLabel: project.id])
+        for container in found {
+            if container.state == .running {
+                try? await runtime.stopContainer(container.id, timeout: settings.stopTimeout)
+            }
+            do {
+                try await runtime.removeContainer(container.id, force: true)
+            } catch RuntimeError.containerNotFound {
+                continue
+            }
+        }
+    }
+
+    // MARK: Refresh
+
+    /// Pulls the latest image for the project's type, then replaces its container.
+    /// Refused (``LifecycleError/activeSessions(project:count:)``) while sessions are active.
+    public func refresh(projectID: String, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> RefreshResult {
+        let project = try await store.project(id: projectID)
+        try await refuseIfInUse(project)
+        onEvent(.step("Refreshing \(project.id) (\(project.type))..."))
+        let reference = try config.imageReference(for: project.type)
+        let image = try await puller.pull(reference, type: project.type, onEvent: onEvent)
+        let result = try await replaceContainer(of: project, digest: image.repoDigest(for: reference)?.description, onEvent: onEvent)
+        onEvent(.step("Done."))
+        return result
+    }
+
+    /// Refreshes every project whose container is running, pulling each image once. Projects
+    /// with active sessions are skipped with a warning and listed in `refused`.
+    public func refreshRunning(onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> (refreshed: [RefreshResult], refused: [LifecycleError]) {
+        let running = try await containers().filter { $0.state == .running }
+        var refreshed: [RefreshResult] = []
+        var refused: [LifecycleError] = []
+        var pulled: [ImageReference: RuntimeImage] = [:]
+        for projectID in Set(running.map(\.projectID)).sorted() {
+            let project = try await store.project(id: projectID)
+            do {
+                try await refuseIfInUse(project)
+            } catch let error as LifecycleError {
+                onEvent(.warning(error.description))
+                refused.append(error)
+                continue
+            }
+            onEvent(.step("Refreshing \(project.id) (\(project.type))..."))
+            let reference = try config.imageReference(for: project.type)
+            let image: RuntimeImage
+            if let done = pulled[reference] {
+                image = done
+            } else {
+                image = try await puller.pull(reference, type: project.type, onEvent: onEvent)
+                pulled[reference] = image
+            }
+            refreshed.append(try await replaceContainer(of: project, digest: image.repoDigest(for: reference)?.description, onEvent: onEvent))
+        }
+        if !refreshed.isEmpty { onEvent(.step("Done.")) }
+        return (refreshed, refused)
+    }
+
+    /// Stops, removes and recreates the container of `project` from its type's current
+    /// local image. The caller has made sure that image is in place.
+    public func replaceContainer(of project: Project, digest: String?, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> RefreshResult {
+        onEvent(.step("Restarting container..."))
+        let old = try await container(of: project)
+        try await removeContainers(of: project)
+        let updated = try await startNewContainer(for: project)
+        return RefreshResult(projectID: project.id, type: project.type, image: updated.image,
+                             oldContainerID: old?.id, newContainerID: updated.containerID ?? "", digest: digest)
+    }
+
+    private func refuseIfInUse(_ project: Project) async throws {
+        let count = try await store.sessions(projectID: project.id).count
+        if count > 0 { throw LifecycleError.activeSessions(project: project.id, count: count) }
+    }
+
+    // MARK: Stop
+
+    /// Stops the containers of the given projects, or of every project when `projectIDs` is nil.
+    public func stop(projectIDs: [String]?) async throws -> [StopResult] {
+        let targets: [ProjectContainer]
+        if let projectIDs {
+            var selected: [ProjectContainer] = []
+            let all = try await containers()
+            for id in projectIDs {
+                let project = try await store.project(id: id)
+                let mine = all.filter { $0.projectID == project.id }
+                guard !mine.isEmpty else { throw RuntimeError.containerNotFound(container: project.containerName) }
+                selected += mine
+            }
+            targets = selected
+        } else {
+            targets = try await containers()
+        }
+        var results: [StopResult] = []
+        for container in targets {
+            let wasRunning = container.state == .running
+            if wasRunning { try await runtime.stopContainer(container.containerID, timeout: settings.stopTimeout) }
+            results.append(StopResult(projectID: container.projectID, containerID: container.containerID, wasRunning: wasRunning))
+        }
+        return results
+    }
+
+    static func reason(_ error: any Error) -> String {
+        (error as? LocalizedError)?.errorDescription ?? "\(error)"
+    }
+}

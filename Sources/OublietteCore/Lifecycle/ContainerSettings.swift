@@ -1,0 +1,59 @@
+import Foundation
+
+/// How project containers are created on this host: which network they join and how long a
+/// stop waits before killing. Read from the environment so a host without a bridge network
+/// (a CI dockerd started with `--bridge=none`) can still run them.
+public struct ContainerSettings: Sendable, Equatable {
+    /// `OUBLIETTE_CONTAINER_NETWORK`: `default` (engine default), `none`, `host` or a network name.
+    public static let networkVariable = "OUBLIETTE_CONTAINER_NETWORK"
+    /// `OUBLIETTE_STOP_TIMEOUT`: seconds a stop waits for the container to exit before killing it.
+    public static let stopTimeoutVariable = "OUBLIETTE_STOP_TIMEOUT"
+
+    /// Labels every project container carries; `container list` and the server find them by these.
+    public static let managedLabel = "org.hyphagroup.oubliette.managed"
+    public static let projectLabel = "org.hyphagroup.oubliette.project"
+    public static let typeLabel = "org.hyphagroup.oubliette.type"
+
+    public var network: ContainerSpec.NetworkMode
+    public var stopTimeout: Duration
+
+    public init(network: ContainerSpec.NetworkMode = .default, stopTimeout: Duration = .seconds(10)) {
+        self.network = network
+        self.stopTimeout = stopTimeout
+    }
+
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(LifecycleError) -> ContainerSettings {
+        var settings = ContainerSettings()
+        if let network = environment[networkVariable] {
+            settings.network = parseNetwork(network)
+        }
+        if let text = environment[stopTimeoutVariable], !text.isEmpty {
+            guard let seconds = Int(text), seconds >= 0 else {
+                throw .invalidSetting(variable: stopTimeoutVariable, value: text, expected: "a whole number of seconds")
+            }
+            settings.stopTimeout = .seconds(seconds)
+        }
+        return settings
+    }
+
+    /// `default` or empty → engine default; `none`; `host`; anything else names a network.
+    public static func parseNetwork(_ text: String) -> ContainerSpec.NetworkMode {
+        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "", "default": .default
+        case "none": .none
+        case "host": .host
+        default: .named(text.trimmingCharacters(in: .whitespaces))
+        }
+    }
+
+    /// The spec of a project's container: the image's own command, the project labels.
+    public func spec(for project: Project, image: ImageReference) -> ContainerSpec {
+        ContainerSpec(
+            name: project.containerName,
+            image: image,
+            labels: [Self.managedLabel: "true", Self.projectLabel: project.id, Self.typeLabel: project.type],
+            environment: ["OUBLIETTE_PROJECT_ID": project.id, "OUBLIETTE_PROJECT_NAME": project.name],
+            network: network
+        )
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// What `oubliette init` did to the config file.
+public struct InitConfigOutcome: Sendable, Equatable, Encodable {
+    public enum Action: String, Sendable, Encodable {
+        case written
+        /// An existing file was left alone (no `--force`).
+        case kept
+        /// An existing file was replaced; the old one is at `backup`.
+        case replaced
+    }
+
+    public let path: String
+    public let action: Action
+    public let backup: String?
+}
+
+/// The file-system half of `oubliette init`: the commented config, the data directory and
+/// the server token. Pulling the images is left to ``ImageManager``.
+public struct Installer: Sendable {
+    public let paths: OubliettePaths
+    public let catalogue: ImageCatalogue
+    public let devMode: Bool
+    public let now: @Sendable () -> Date
+
+    public init(paths: OubliettePaths, catalogue: ImageCatalogue = .shipped, devMode: Bool = false,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.paths = paths
+        self.catalogue = catalogue
+        self.devMode = devMode
+        self.now = now
+    }
+
+    /// Writes the config unless one exists; with `force` the existing file is first copied
+    /// to `oubliette.jsonc.bak-<UTC timestamp>` beside it.
+    public func writeConfig(force: Bool) throws -> InitConfigOutcome {
+        let url = paths.configFile
+        let fileManager = FileManager.default
+        let exists = fileManager.fileExists(atPath: url.path)
+        if exists && !force { return InitConfigOutcome(path: url.path, action: .kept, backup: nil) }
+        try fileManager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var backup: URL?
+        if exists {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+            var candidate = url.appendingPathExtension("bak-\(formatter.string(from: now()))")
+            var counter = 1
+            while fileManager.fileExists(atPath: candidate.path) {
+                candidate = url.appendingPathExtension("bak-\(formatter.string(from: now()))-\(counter)")
+                counter += 1
+            }
+            try fileManager.copyItem(at: url, to: candidate)
+            backup = candidate
+        }
+        try AtomicFile.write(Data(ConfigTemplate.render(catalogue: catalogue, devMode: devMode).utf8), to: url)
+        return InitConfigOutcome(path: url.path, action: exists ? .replaced : .written, backup: backup?.path)
+    }
+
+    public func createDataDirectory() throws {
+        try FileManager.default.createDirectory(at: paths.dataDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// Why a container or image lifecycle operation was refused or failed.
+public enum LifecycleError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+    case activeSessions(project: String, count: Int)
+    case conflictingImageFlags(String)
+    case rebuildUnavailable(type: String)
+    case noPreviousImage(type: String, image: String)
+    case imageMissing(type: String, image: String)
+    case invalidSetting(variable: String, value: String, expected: String)
+    case containerFailed(project: String, step: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .activeSessions(project, count):
+            return "project \(project) has \(count) active session\(count == 1 ? "" : "s"); end \(count == 1 ? "it" : "them") (session_end) before refreshing its container"
+        case let .conflictingImageFlags(detail):
+            return detail
+        case let .rebuildUnavailable(type):
+            return "rebuilding the image for container type '\(type)' is not available yet in this oubliette build "
+                + "(the local image builder is not wired in); use --pull-image, or set \"image_source\": \"prebuilt\""
+        case let .noPreviousImage(type, image):
+            return "there is no previous image for container type '\(type)' (\(image) is absent); run `oubliette update --type \(type)` first"
+        case let .imageMissing(type, image):
+            return "the image \(image) for container type '\(type)' is not present; run `oubliette image pull \(type)`"
+        case let .invalidSetting(variable, value, expected):
+            return "\(variable)=\(value) is not valid: expected \(expected)"
+        case let .containerFailed(project, step, reason):
+            return "project \(project): \(step) failed: \(reason)"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

@@ -1,0 +1,9 @@
+/// Progress of a refresh, update or rollback, free of presentation.
+public enum LifecycleEvent: Sendable, Equatable {
+    /// A step users see as a line: `Refreshing …`, `Pulling …`, `Restarting container...`, `Done.`
+    case step(String)
+    /// A pull's progress for `image`.
+    case pull(image: String, PullEvent)
+    /// Something skipped or not done, with the reason.
+    case warning(String)
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// A project an agent works in: a name, a container type and (once created) the container
+/// that runs it. Persisted in `projects.json` in the data directory.
+public struct Project: Sendable, Equatable, Codable {
+    /// Stable identifier: the name's slug plus a short random suffix (`my-app-3f9a1c`).
+    public let id: String
+    public let name: String
+    /// Container type from the configuration (`base`, `dev`, …).
+    public let type: String
+    /// The image reference the container was last created from.
+    public var image: String
+    /// The engine's container ID; nil until the container exists.
+    public var containerID: String?
+    public let createdAt: Date
+
+    public init(id: String, name: String, type: String, image: String, containerID: String? = nil, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.type = type
+        self.image = image
+        self.containerID = containerID
+        self.createdAt = createdAt
+    }
+
+    /// The container name the engine shows: `oubliette-<id>`.
+    public var containerName: String { "oubliette-\(id)" }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, type, image
+        case containerID = "container_id"
+        case createdAt = "created_at"
+    }
+
+    /// `my-app-3f9a1c` for "My App!": lowercase letters, digits and single dashes.
+    public static func makeID(name: String, suffix: String = String(UUID().uuidString.lowercased().prefix(6))) -> String {
+        var slug = ""
+        for character in name.lowercased() {
+            if character.isASCII, character.isLetter || character.isNumber {
+                slug.append(character)
+            } else if !slug.isEmpty, slug.last != "-" {
+                slug.append("-")
+            }
+        }
+        while slug.hasSuffix("-") { slug.removeLast() }
+        let trimmed = String(slug.prefix(40))
+        return trimmed.isEmpty ? "project-\(suffix)" : "\(trimmed)-\(suffix)"
+    }
+}
+
+/// An agent's working session on a project. While a project has active sessions its
+/// container is not replaced under the agent's feet.
+public struct Session: Sendable, Equatable, Codable {
+    public let id: String
+    public let projectID: String
+    /// Free text the agent gives (e.g. its task), shown by `session_list`.
+    public let label: String?
+    public let startedAt: Date
+
+    public init(id: String, projectID: String, label: String?, startedAt: Date) {
+        self.id = id
+        self.projectID = projectID
+        self.label = label
+        self.startedAt = startedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, label
+        case projectID = "project_id"
+        case startedAt = "started_at"
+    }
+}

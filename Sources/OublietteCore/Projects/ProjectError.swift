@@ -1,0 +1,31 @@
+import Foundation
+
+/// Why a project or session operation failed; each message says what to do next.
+public enum ProjectError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+    case projectNotFound(String, known: [String])
+    case sessionNotFound(String)
+    case invalidName(String)
+    case duplicateName(String, id: String)
+    case unreadable(path: String, reason: String)
+    case unwritable(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .projectNotFound(id, known):
+            let list = known.isEmpty ? "there are no projects yet (create one with project_create)" : "known projects: \(known.joined(separator: ", "))"
+            return "no project with id '\(id)'; \(list)"
+        case let .sessionNotFound(id):
+            return "no active session with id '\(id)'; list active sessions with session_list (it may already have ended)"
+        case let .invalidName(name):
+            return "project name '\(name)' is empty or longer than 100 characters; give a short descriptive name"
+        case let .duplicateName(name, id):
+            return "a project named '\(name)' already exists (id \(id)); pick another name or use that project"
+        case let .unreadable(path, reason):
+            return "cannot read project records \(path): \(reason); fix or move the file aside (containers are not affected)"
+        case let .unwritable(path, reason):
+            return "cannot write project records \(path): \(reason); check the data directory's permissions and free space"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

@@ -1,0 +1,243 @@
+import Foundation
+import OublietteCore
+import Testing
+
+/// The built `oubliette` binary against the bed's dockerd and registry.
+@Suite("oubliette CLI", .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+struct CLIIntegrationTests {
+    let bed = TestBed.required
+
+    struct Home {
+        let root: URL
+        let config: URL
+        let data: URL
+        var environment: [String: String]
+    }
+
+    /// An empty HOME; config and data at their XDG defaults under it.
+    func emptyHome(_ label: String) throws -> Home {
+        let root = try bed.makeTemporaryDirectory("cli-\(label)")
+        return Home(root: root, config: root.appendingPathComponent(".config/oubliette/oubliette.jsonc"),
+                    data: root.appendingPathComponent(".local/share/oubliette"),
+                    environment: ["HOME": root.path, "OUBLIETTE_CONFIG": "", "OUBLIETTE_DATA_DIR": "", "XDG_CONFIG_HOME": "",
+                                  "XDG_DATA_HOME": "", "DOCKER_HOST": bed.dockerHost, "OUBLIETTE_DEV": "",
+                                  "OUBLIETTE_CONTAINER_NETWORK": "none", "OUBLIETTE_STOP_TIMEOUT": "5"])
+    }
+
+    /// A home whose config has one type, `custom`, at a fresh repository holding a long-running image.
+    func homeWithCustomType(_ label: String, updateCheck: String = "always") throws -> (Home, String, String) {
+        let home = try emptyHome(label)
+        let image = "\(bed.registry)/cli/\(label)-\(UUID().uuidString.prefix(8).lowercased()):1"
+        let digest = try TestImages.push(image, version: "v1.0.12", marker: "one", bed: bed)
+        try FileManager.default.createDirectory(at: home.config.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "{ \"containers\": { \"custom\": \"\(image)\" }, \"update_check\": \"\(updateCheck)\" }"
+            .write(to: home.config, atomically: true, encoding: .utf8)
+        return (home, image, digest)
+    }
+
+    func oubliette(_ arguments: [String], _ home: Home) throws -> ToolResult {
+        let binary = TestImages.oublietteBinary()
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the oubliette product first")
+        return try ToolRunner.run(binary.path, arguments, environment: home.environment, check: false, timeout: 120)
+    }
+
+    func json(_ result: ToolResult) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+    }
+
+    /// A project created in-process (what the server's project_create does) in `home`'s data dir.
+    func createProject(_ name: String, home: Home) async throws -> ProjectInfo {
+        let config = try OublietteConfig.load(paths: OubliettePaths(configFile: home.config, dataDirectory: home.data), environment: [:])
+        let manager = ProjectManager(config: config, runtime: try docker(), dataDirectory: home.data,
+                                     settings: ContainerSettings(network: .none, stopTimeout: .seconds(5)))
+        return try await manager.create(name: name, type: "custom")
+    }
+
+    func docker() throws -> DockerRuntime {
+        try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost))
+    }
+
+    // MARK: init
+
+    @Test func initOnAnEmptyHomeWritesConfigTokenAndPullsImages() async throws {
+        let home = try emptyHome("init")
+        let base = "\(bed.registry)/cli-init/\(UUID().uuidString.prefix(8).lowercased())/base"
+        let dev = "\(bed.registry)/cli-init/\(UUID().uuidString.prefix(8).lowercased())/dev"
+        for repository in [base, dev] {
+            try ToolRunner.run("skopeo", ["copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+                                          "docker://\(bed.busyboxImage)", "docker://\(repository):latest"])
+        }
+        let catalogue = home.root.appendingPathComponent("catalogue.jsonc")
+        try """
+            { "images": [
+              { "type": "base", "repository": "\(base)", "summary": "test base" },
+              { "type": "dev", "repository": "\(dev)", "parent": "base", "summary": "test dev" },
+            ] }
+            """.write(to: catalogue, atomically: true, encoding: .utf8)
+
+        let first = try oubliette(["init", "--catalogue", catalogue.path, "--progress", "plain", "--json"], home)
+        #expect(first.status == 0, "\(first.stderr)")
+        let report = try #require(try json(first) as? [String: Any])
+        #expect((report["config"] as? [String: Any])?["action"] as? String == "written")
+        let images = try #require(report["images"] as? [[String: Any]])
+        #expect(images.map { $0["pulled"] as? Bool } == [true, true], "\(images)")
+        #expect(try await docker().imageExists(try ImageReference(parsing: "\(base):latest")))
+
+        let text = try String(contentsOf: home.config, encoding: .utf8)
+        #expect(text.contains("\"base\": \"\(base):latest\""))
+        #expect(text.contains("// How images are obtained"))
+        let check = try oubliette(["config", "check"], home)
+        #expect(check.status == 0, "the written config must load: \(check.stderr)")
+
+        let token = ServerToken.file(in: home.data)
+        let attributes = try FileManager.default.attributesOfItem(atPath: token.path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(ServerToken.read(dataDirectory: home.data)?.count == 64)
+
+        // A second init keeps the file; --force replaces it and keeps a backup.
+        try (text + "// my edit\n").write(to: home.config, atomically: true, encoding: .utf8)
+        let again = try oubliette(["init", "--no-pull"], home)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("Kept the existing"))
+        #expect(try String(contentsOf: home.config, encoding: .utf8).hasSuffix("// my edit\n"))
+        let forced = try oubliette(["init", "--no-pull", "--force"], home)
+        #expect(forced.status == 0, "\(forced.stderr)")
+        let backups = try FileManager.default.contentsOfDirectory(atPath: home.config.deletingLastPathComponent().path)
+            .filter { $0.hasPrefix("oubliette.jsonc.bak-") }
+        #expect(backups.count == 1)
+        let backup = home.config.deletingLastPathComponent().appendingPathComponent(backups.first ?? "")
+        #expect(try String(contentsOf: backup, encoding: .utf8).hasSuffix("// my edit\n"))
+        #expect(!(try String(contentsOf: home.config, encoding: .utf8)).contains("// my edit"))
+    }
+
+    @Test func initWithTheRegistryDownWarnsAndSucceeds() throws {
+        let home = try emptyHome("init-down")
+        let catalogue = home.root.appendingPathComponent("catalogue.jsonc")
+        try #"{ "images": [ { "type": "base", "repository": "127.0.0.1:1/nothing/base", "summary": "down" } ] }"#
+            .write(to: catalogue, atomically: true, encoding: .utf8)
+        let result = try oubliette(["init", "--catalogue", catalogue.path, "--progress", "plain"], home)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("warning: could not pull 127.0.0.1:1/nothing/base:latest"), "\(result.stderr)")
+        #expect(result.stderr.contains("docker pull 127.0.0.1:1/nothing/base:latest"))
+        #expect(FileManager.default.fileExists(atPath: home.config.path))
+    }
+
+    // MARK: container list / refresh / stop
+
+    @Test func containerListRefreshAndStop() async throws {
+        let (home, image, _) = try homeWithCustomType("containers")
+        let project = try await createProject("cli demo", home: home)
+        let firstContainer = try #require(project.containerID)
+
+        let list = try oubliette(["container", "list"], home)
+        #expect(list.status == 0, "\(list.stderr)")
+        let lines = list.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("PROJECT ID") == true && lines.first?.contains("IMAGE") == true && lines.first?.contains("STATUS") == true)
+        #expect(lines.contains { $0.hasPrefix(project.id) && $0.contains(image) && $0.contains("Up") }, "\(list.stdout)")
+        let listed = try #require(try json(try oubliette(["container", "list", "--json"], home)) as? [[String: Any]])
+        #expect(listed.first?["project_id"] as? String == project.id)
+        #expect(listed.first?["state"] as? String == "running")
+
+        // Refused while a session is active, naming how many.
+        let store = ProjectStore(dataDirectory: home.data)
+        let one = try await store.startSession(projectID: project.id, label: nil)
+        let two = try await store.startSession(projectID: project.id, label: nil)
+        let refused = try oubliette(["container", "refresh", project.id, "--progress", "plain"], home)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("has 2 active sessions"), "\(refused.stderr)")
+        try await store.endSession(id: one.id)
+        try await store.endSession(id: two.id)
+
+        let refreshed = try oubliette(["container", "refresh", project.id, "--progress", "plain"], home)
+        #expect(refreshed.status == 0, "\(refreshed.stderr)")
+        let steps = refreshed.stdout.split(separator: "\n").map(String.init)
+        #expect(steps.first?.hasPrefix("Refreshing \(project.id)") == true, "\(refreshed.stdout)")
+        #expect(steps.contains("Pulling \(try ImageReference(parsing: image).description)..."))
+        #expect(steps.contains("Restarting container..."))
+        #expect(steps.last == "Done.")
+        let afterRefresh = try await store.project(id: project.id)
+        #expect(afterRefresh.containerID != firstContainer)
+
+        // No ID: every running project; --json parses.
+        let all = try oubliette(["container", "refresh", "--json", "--progress", "plain"], home)
+        #expect(all.status == 0, "\(all.stderr)")
+        let allReport = try #require(try json(all) as? [String: Any])
+        #expect((allReport["refreshed"] as? [[String: Any]])?.first?["project_id"] as? String == project.id)
+
+        let stopped = try oubliette(["container", "stop", project.id], home)
+        #expect(stopped.status == 0, "\(stopped.stderr)")
+        #expect(stopped.stdout.contains("Stopped \(project.id)."))
+        let state = try await docker().listContainers(labels: [ContainerSettings.projectLabel: project.id]).first?.state
+        #expect(state == .exited)
+        let stopAll = try oubliette(["container", "stop", "--all", "--json"], home)
+        #expect((try json(stopAll) as? [[String: Any]])?.first?["was_running"] as? Bool == false)
+        let neither = try oubliette(["container", "stop"], home)
+        #expect(neither.status == 64 && neither.stderr.contains("give either a project ID or --all"))
+
+        let unknown = try oubliette(["container", "refresh", "nope"], home)
+        #expect(unknown.status == 1 && unknown.stderr.contains("no project with id 'nope'"))
+        _ = try await ProjectManager(config: try OublietteConfig.load(paths: OubliettePaths(configFile: home.config, dataDirectory: home.data), environment: [:]),
+                                     runtime: try docker(), dataDirectory: home.data).delete(id: project.id)
+    }
+
+    // MARK: status, update, rollback
+
+    @Test func statusShowsProvenanceAndUpdates() async throws {
+        let (home, image, firstDigest) = try homeWithCustomType("status")
+        let pull = try oubliette(["image", "pull", "custom", "--progress", "plain"], home)
+        #expect(pull.status == 0, "\(pull.stderr)")
+
+        let status = try oubliette(["status"], home)
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("Runtime: docker"))
+        let row = status.stdout.split(separator: "\n").first { $0.hasPrefix("custom") }.map(String.init) ?? ""
+        #expect(row.contains("v1.0.12 (prebuilt from \(bed.registry))"), "\(status.stdout)")
+        #expect(row.hasSuffix("no"), "no update yet: \(row)")
+
+        try TestImages.push(image, version: "v1.0.13", marker: "two", bed: bed)
+        let report = try #require(try json(try oubliette(["status", "--json"], home)) as? [String: Any])
+        let custom = try #require((report["types"] as? [[String: Any]])?.first { $0["type"] as? String == "custom" })
+        #expect(custom["update"] as? String == "available")
+        #expect(custom["local_digest"] as? String == firstDigest)
+        #expect(custom["source"] as? String == "prebuilt")
+    }
+
+    @Test func updateThenRollbackRoundTrip() async throws {
+        let (home, image, firstDigest) = try homeWithCustomType("update")
+        let project = try await createProject("update demo", home: home)
+        let reference = try ImageReference(parsing: image)
+        let secondDigest = try TestImages.push(image, version: "v1.0.13", marker: "two", bed: bed)
+
+        let conflicting = try oubliette(["update", "--pull-image", "--rebuild-image"], home)
+        #expect(conflicting.status == 64)
+        #expect(conflicting.stderr.contains("--pull-image and --rebuild-image cannot be used together"), "\(conflicting.stderr)")
+        let rebuild = try oubliette(["update", "--type", "custom", "--rebuild-image"], home)
+        #expect(rebuild.status == 1 && rebuild.stderr.contains("not available yet"), "\(rebuild.stderr)")
+
+        let update = try oubliette(["update", "--type", "custom", "--json", "--progress", "plain"], home)
+        #expect(update.status == 0, "\(update.stderr)")
+        let updated = try #require((try json(update) as? [[String: Any]])?.first)
+        #expect(updated["previous_digest"] as? String == firstDigest)
+        #expect(updated["current_digest"] as? String == secondDigest)
+        #expect(updated["recreated"] as? [String] == [project.id])
+        let engine = try docker()
+        #expect(try await engine.inspectImage(ImageUpdater.previousReference(of: reference)).repoDigest(for: reference)?.description == firstDigest)
+        let afterUpdate = try #require(try await engine.listContainers(labels: [ContainerSettings.projectLabel: project.id]).first)
+        #expect(afterUpdate.id != project.containerID && afterUpdate.state == .running)
+
+        let rollback = try oubliette(["update", "--type", "custom", "--rollback", "--json"], home)
+        #expect(rollback.status == 0, "\(rollback.stderr)")
+        let rolled = try #require((try json(rollback) as? [[String: Any]])?.first)
+        #expect(rolled["current_digest"] as? String == firstDigest)
+        #expect(rolled["recreated"] as? [String] == [project.id])
+        let local = try await engine.inspectImage(reference)
+        #expect(local.labels["test.marker"] == "one", "the rolled-back image is the first push")
+        let afterRollback = try #require(try await engine.listContainers(labels: [ContainerSettings.projectLabel: project.id]).first)
+        #expect(afterRollback.id != afterUpdate.id && afterRollback.state == .running)
+
+        let status = try oubliette(["status"], home)
+        #expect(status.stdout.contains("v1.0.12 (prebuilt from \(bed.registry))"), "\(status.stdout)")
+        _ = try await ProjectManager(config: try OublietteConfig.load(paths: OubliettePaths(configFile: home.config, dataDirectory: home.data), environment: [:]),
+                                     runtime: engine, dataDirectory: home.data).delete(id: project.id)
+    }
+}

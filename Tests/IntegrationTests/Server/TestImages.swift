@@ -1,0 +1,32 @@
+import Foundation
+
+/// Images for project containers, built with buildah from the bed's busybox image and
+/// pushed to the bed's registry. Their command keeps running (busybox's own `sh` would exit
+/// at once) and ends promptly on SIGTERM, so stops do not wait out a timeout.
+enum TestImages {
+    static let longRunningCommand = #"["sh","-c","trap 'exit 0' TERM; while true; do sleep 1 & wait $!; done"]"#
+
+    /// Builds and pushes `reference`; `marker` goes into a label so each push has its own digest.
+    /// Returns the manifest digest the registry now serves for it.
+    @discardableResult
+    static func push(_ reference: String, version: String, marker: String, bed: TestBed) throws -> String {
+        let storage = ["--root", "\(bed.buildahRoot)/root", "--runroot", "\(bed.buildahRoot)/runroot", "--storage-driver", "vfs"]
+        let container = try ToolRunner.run("buildah", storage + ["from", "--tls-verify=false", "docker://\(bed.busyboxImage)"]).trimmedStdout
+        defer { _ = try? ToolRunner.run("buildah", storage + ["rm", container], check: false) }
+        try ToolRunner.run("buildah", storage + ["config", "--cmd", longRunningCommand,
+                                                 "--label", "org.opencontainers.image.version=\(version)",
+                                                 "--label", "test.marker=\(marker)", container])
+        try ToolRunner.run("buildah", storage + ["commit", "-q", container, reference])
+        try ToolRunner.run("buildah", storage + ["push", "--tls-verify=false", reference, "docker://\(reference)"])
+        return try digest(of: reference)
+    }
+
+    static func digest(of reference: String) throws -> String {
+        try ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(reference)"]).trimmedStdout
+    }
+
+    /// The built `oubliette` executable beside the test bundle.
+    static func oublietteBinary() -> URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("oubliette")
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import OublietteCore
+
+@Suite("Project records")
+struct ProjectStoreTests {
+    func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("projects-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    func project(_ name: String, id: String? = nil) -> Project {
+        Project(id: id ?? Project.makeID(name: name), name: name, type: "base", image: "ghcr.io/x/base:latest",
+                createdAt: Date(timeIntervalSince1970: 1_700_000_000))
+    }
+
+    @Test func projectsAndSessionsSurviveANewStore() async throws {
+        let directory = try temporaryDirectory()
+        let first = ProjectStore(dataDirectory: directory)
+        let demo = project("demo")
+        try await first.add(demo)
+        let session = try await first.startSession(projectID: demo.id, label: "task")
+
+        let second = ProjectStore(dataDirectory: directory)
+        #expect(try await second.projects() == [demo])
+        #expect(try await second.sessions(projectID: demo.id).map(\.id) == [session.id])
+        #expect(try await second.sessions(projectID: "other").isEmpty)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func duplicateNamesAndUnknownIDsAreRefusedWithTheReason() async throws {
+        let store = ProjectStore(dataDirectory: try temporaryDirectory())
+        let demo = project("demo")
+        try await store.add(demo)
+        await #expect(throws: ProjectError.duplicateName("demo", id: demo.id)) { try await store.add(project("demo")) }
+        await #expect(throws: ProjectError.projectNotFound("nope", known: [demo.id])) { try await store.project(id: "nope") }
+        await #expect(throws: ProjectError.self) { try await store.startSession(projectID: "nope", label: nil) }
+        await #expect(throws: ProjectError.sessionNotFound("s-missing")) { try await store.endSession(id: "s-missing") }
+    }
+
+    @Test func endingAndRemovingDropSessions() async throws {
+        let store = ProjectStore(dataDirectory: try temporaryDirectory())
+        let demo = project("demo")
+        try await store.add(demo)
+        let one = try await store.startSession(projectID: demo.id, label: nil)
+        _ = try await store.startSession(projectID: demo.id, label: nil)
+        #expect(try await store.endSession(id: one.id) == one)
+        #expect(try await store.sessions(projectID: demo.id).count == 1)
+        try await store.remove(id: demo.id)
+        #expect(try await store.projects().isEmpty)
+        #expect(try await store.sessions().isEmpty, "sessions go with their project")
+    }
+
+    @Test func concurrentWritersLoseNothing() async throws {
+        let directory = try temporaryDirectory()
+        let demo = project("demo")
+        try await ProjectStore(dataDirectory: directory).add(demo)
+        // Separate store instances stand in for the server and a CLI run writing at once.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<20 {
+                group.addTask { _ = try await ProjectStore(dataDirectory: directory).startSession(projectID: demo.id, label: nil) }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await ProjectStore(dataDirectory: directory).sessions().count == 20)
+    }
+
+    @Test func aCorruptFileIsReportedNotReplaced() async throws {
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("projects.json")
+        try Data("{ not json".utf8).write(to: file)
+        let store = ProjectStore(dataDirectory: directory)
+        await #expect(throws: ProjectError.self) { try await store.add(project("demo")) }
+        #expect(try String(contentsOf: file, encoding: .utf8) == "{ not json")
+    }
+
+    @Test func idsAreSlugsWithASuffix() {
+        #expect(Project.makeID(name: "My App!", suffix: "abc123") == "my-app-abc123")
+        #expect(Project.makeID(name: "  --  ", suffix: "abc123") == "project-abc123")
+        #expect(Project.makeID(name: "Ünïcode  and spaces", suffix: "x") == "n-code-and-spaces-x")
+        #expect(Project.makeID(name: "demo") != Project.makeID(name: "demo"))
+    }
+}
