@@ -44,8 +44,7 @@ public struct BuildahBuilder: ImageBuilder {
     public func buildArguments(_ request: BuildRequest) -> [String] {
         var arguments = globalArguments + ["build", "--isolation", options.isolation,
                                            "--tls-verify=\(options.tlsVerify)", "-f", request.dockerfile.path]
-        for (key, value) in request.buildArguments { arguments += ["--build-arg", "\(key)=\(value)"] }
-        for (key, value) in request.labels { arguments += ["--label", "\(key)=\(value)"] }
+        arguments += request.commonFlags
         arguments += ["-t", request.localName, request.context.path]
         return arguments
     }

@@ -26,8 +26,7 @@ public struct DockerBuilder: ImageBuilder {
         var arguments = mode == .buildx ? ["buildx", "build"] : ["build"]
         arguments += ["-f", request.dockerfile.path]
         if let network { arguments += ["--network", network] }
-        for (key, value) in request.buildArguments { arguments += ["--build-arg", "\(key)=\(value)"] }
-        for (key, value) in request.labels { arguments += ["--label", "\(key)=\(value)"] }
+        arguments += request.commonFlags
         arguments += ["-t", request.localName]
         if mode == .buildx {
             // The OCI exporter records the `-t` tag as the layout's ref name, which is why

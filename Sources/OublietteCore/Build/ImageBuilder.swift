@@ -17,6 +17,8 @@ public struct BuildRequest: Sendable, Equatable {
     public let layoutTag: String
     /// Where the image will be pushed; only used by builders that can only push.
     public let destination: ImageReference
+    /// Build every step afresh (`--no-cache`).
+    public var noCache = false
 
     public init(type: String, dockerfile: URL, context: URL, buildArguments: [(key: String, value: String)],
                 labels: [(key: String, value: String)], localName: String, outputDirectory: URL, layoutTag: String, destination: ImageReference) {
@@ -31,10 +33,19 @@ public struct BuildRequest: Sendable, Equatable {
         self.destination = destination
     }
 
+    /// The flags every Dockerfile builder (docker, buildah, podman) spells the same way:
+    /// `--no-cache`, `--build-arg K=V…`, `--label K=V…`.
+    public var commonFlags: [String] {
+        var flags = noCache ? ["--no-cache"] : []
+        for (key, value) in buildArguments { flags += ["--build-arg", "\(key)=\(value)"] }
+        for (key, value) in labels { flags += ["--label", "\(key)=\(value)"] }
+        return flags
+    }
+
     public static func == (lhs: BuildRequest, rhs: BuildRequest) -> Bool {
         lhs.type == rhs.type && lhs.dockerfile == rhs.dockerfile && lhs.context == rhs.context
             && lhs.buildArguments.elementsEqual(rhs.buildArguments, by: ==) && lhs.labels.elementsEqual(rhs.labels, by: ==)
-            && lhs.localName == rhs.localName && lhs.outputDirectory == rhs.outputDirectory && lhs.layoutTag == rhs.layoutTag && lhs.destination == rhs.destination
+            && lhs.localName == rhs.localName && lhs.outputDirectory == rhs.outputDirectory && lhs.layoutTag == rhs.layoutTag && lhs.destination == rhs.destination && lhs.noCache == rhs.noCache
     }
 }
 

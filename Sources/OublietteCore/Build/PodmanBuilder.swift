@@ -13,8 +13,7 @@ public struct PodmanBuilder: ImageBuilder {
 
     public func buildArguments(_ request: BuildRequest) -> [String] {
         var arguments = ["build", "--tls-verify=\(tlsVerify)", "-f", request.dockerfile.path]
-        for (key, value) in request.buildArguments { arguments += ["--build-arg", "\(key)=\(value)"] }
-        for (key, value) in request.labels { arguments += ["--label", "\(key)=\(value)"] }
+        arguments += request.commonFlags
         arguments += ["-t", request.localName, request.context.path]
         return arguments
     }

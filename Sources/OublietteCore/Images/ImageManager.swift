@@ -89,13 +89,21 @@ public actor ImageManager {
                                                      buildCommand: Self.localBuildCommand(for: type, reference: reference, config: config))
         }
         await warnOnVersionMismatch(type: type, reference: reference)
+        let image = try await pullLatest(type: type, onEvent: onEvent)
+        return EnsuredImage(type: type, reference: reference, pulled: true, image: image)
+    }
+
+    /// Pulls `type`'s image even when a copy is present (what refresh and update mean),
+    /// falling back to the mirrors, and records its provenance.
+    public func pullLatest(type: String, onEvent: @escaping @Sendable (PullEvent) -> Void = { _ in }) async throws -> RuntimeImage {
+        let reference = try config.imageReference(for: type)
         let source = try await pullWithMirrors(type: type, reference: reference, onEvent: onEvent)
         let image = try await runtime.inspectImage(reference)
         do {
             try await provenance.record(ImageProvenance(
                 reference: reference.description,
                 digest: (image.repoDigest(for: source) ?? image.repoDigest(for: reference))?.description,
-                version: image.labels["org.opencontainers.image.version"],
+                version: image.labels[OublietteVersion.label],
                 source: .prebuilt,
                 registry: source.registry,
                 acquiredAt: now()
@@ -103,7 +111,7 @@ public actor ImageManager {
         } catch {
             throw ImageManagerError.provenance(error)
         }
-        return EnsuredImage(type: type, reference: reference, pulled: true, image: image)
+        return image
     }
 
     /// Pulls from the image's own registry, then from each configured mirror in order (the
@@ -131,7 +139,13 @@ public actor ImageManager {
     /// Builds `type` and any missing ancestors from the catalogue's Dockerfiles, parents
     /// first; each child gets its parent as `BASE_IMAGE` and records the parent's image ID in
     /// `org.opencontainers.image.base.digest`.
-    private func buildLocally(type: String) async throws -> EnsuredImage {
+    /// Builds `type` from its Dockerfile even when the image exists (what `update
+    /// --rebuild-image` means); missing ancestors are built first.
+    public func rebuild(type: String, noCache: Bool) async throws -> EnsuredImage {
+        try await buildLocally(type: type, noCache: noCache)
+    }
+
+    private func buildLocally(type: String, noCache: Bool = false) async throws -> EnsuredImage {
         guard let localBuild else { throw ImageManagerError.buildUnavailable(type: type) }
         let chain = localBuild.catalogue.catalogue.ancestry(of: type)
         guard chain.last?.type == type else {
@@ -155,12 +169,13 @@ public actor ImageManager {
                 labels.append(("org.opencontainers.image.base.digest", parent.image.id))
                 labels.append(("org.opencontainers.image.base.name", parent.reference.description))
             }
-            let request = BuildRequest(
+            var request = BuildRequest(
                 type: entry.type, dockerfile: localBuild.catalogue.dockerfileURL(for: entry),
                 context: localBuild.catalogue.contextURL(for: entry), buildArguments: arguments, labels: labels,
                 localName: reference.description,
                 outputDirectory: localBuild.scratchDirectory.appendingPathComponent("build-\(entry.type)-\(UUID().uuidString.prefix(8))"),
                 layoutTag: reference.tag ?? ImageReference.defaultTag, destination: reference)
+            request.noCache = noCache && entry.type == type
             do {
                 try await localBuild.builder.buildIntoEngine(request)
             } catch {

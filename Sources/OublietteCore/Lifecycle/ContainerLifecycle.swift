@@ -59,7 +59,7 @@ public actor ContainerLifecycle {
         self.runtime = runtime
         self.store = store
         self.settings = settings
-        self.puller = ImagePuller(runtime: runtime, provenance: provenance, now: now)
+        self.puller = ImagePuller(config: config, runtime: runtime, provenance: provenance, now: now)
     }
 
     // MARK: Listing

@@ -33,14 +33,20 @@ public struct ImageUpdater: Sendable {
     public let provenance: ProvenanceStore
     public let lifecycle: ContainerLifecycle
     private let puller: ImagePuller
+    private let localBuild: LocalBuildSettings?
+    private let now: @Sendable () -> Date
 
+    /// - Parameter localBuild: how to rebuild images (`--rebuild-image`, `image_source: build`);
+    ///   without it a rebuild is refused with a clear error.
     public init(config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore, lifecycle: ContainerLifecycle,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                localBuild: LocalBuildSettings? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.localBuild = localBuild
+        self.now = now
         self.config = config
         self.runtime = runtime
         self.provenance = provenance
         self.lifecycle = lifecycle
-        self.puller = ImagePuller(runtime: runtime, provenance: provenance, now: now)
+        self.puller = ImagePuller(config: config, runtime: runtime, provenance: provenance, now: now)
     }
 
     /// The name the image before the last update keeps: same repository, tag `previous`.
@@ -51,7 +57,7 @@ public struct ImageUpdater: Sendable {
     public func update(type: String, acquisition: ImageAcquisition,
                        onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> UpdateResult {
         let reference = try config.imageReference(for: type)
-        if case .rebuild = acquisition { throw LifecycleError.rebuildUnavailable(type: type) }
+        if case .rebuild = acquisition, localBuild == nil { throw LifecycleError.rebuildUnavailable(type: type) }
         onEvent(.step("Updating \(type) (\(reference.description))..."))
         let old: RuntimeImage? = try await runtime.imageExists(reference) ? try await runtime.inspectImage(reference) : nil
         if old != nil {
@@ -63,7 +69,15 @@ public struct ImageUpdater: Sendable {
                 try await provenance.record(record)
             }
         }
-        let new = try await puller.pull(reference, type: type, onEvent: onEvent)
+        let new: RuntimeImage
+        switch acquisition {
+        case .pull:
+            new = try await puller.pull(reference, type: type, onEvent: onEvent)
+        case let .rebuild(noCache):
+            onEvent(.step("Building \(reference.description) from its Dockerfile..."))
+            let images = ImageManager(config: config, runtime: runtime, provenance: provenance, localBuild: localBuild, now: now)
+            new = try await images.rebuild(type: type, noCache: noCache).image
+        }
         let changed = old?.id != new.id
         return try await finish(type: type, reference: reference, old: old, new: new, changed: changed, onEvent: onEvent)
     }

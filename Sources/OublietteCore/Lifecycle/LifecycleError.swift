@@ -17,8 +17,9 @@ public enum LifecycleError: Error, Equatable, Sendable, LocalizedError, CustomSt
         case let .conflictingImageFlags(detail):
             return detail
         case let .rebuildUnavailable(type):
-            return "rebuilding the image for container type '\(type)' is not available yet in this oubliette build "
-                + "(the local image builder is not wired in); use --pull-image, or set \"image_source\": \"prebuilt\""
+            return "container refresh does not rebuild images (container type '\(type)'): run "
+                + "`oubliette update --type \(type) --rebuild-image`, which rebuilds and recreates the containers, "
+                + "or refresh with --pull-image"
         case let .noPreviousImage(type, image):
             return "there is no previous image for container type '\(type)' (\(image) is absent); run `oubliette update --type \(type)` first"
         case let .imageMissing(type, image):

@@ -30,11 +30,8 @@ struct ImageCommand: AsyncParsableCommand {
         @Flag(help: "Skip comparing the image's version label with this oubliette's version before pulling.")
         var ignoreVersion = false
 
-        @Option(help: "With image_source \"build\": the checkout holding containers/<type>/Dockerfile (default: the current directory).")
-        var sourceDir: String?
-
-        @Option(help: "With image_source \"build\": --network for RUN steps (e.g. none where the daemon has no bridge).")
-        var buildNetwork: String?
+        @OptionGroup(title: "Local builds (image_source \"build\")")
+        var localBuild: LocalBuildOptions
 
         func run() async throws {
             let paths = OubliettePaths.resolve()
@@ -45,11 +42,7 @@ struct ImageCommand: AsyncParsableCommand {
                 throttle: VersionWarningThrottle(stateDirectory: paths.dataDirectory),
                 warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
             )
-            let localBuild = try config.imageSource == .build ? exitOnError {
-                LocalBuildSettings(
-                    catalogue: try LoadedCatalogue.load(path: nil, root: sourceDir.map { URL(fileURLWithPath: $0) }),
-                    builder: DockerBuilder(mode: .legacy, network: buildNetwork))
-            } : nil
+            let localBuild = config.imageSource == .build ? try self.localBuild.settings() : nil
             let manager = ImageManager(config: config, runtime: runtime,
                                        provenance: ProvenanceStore(dataDirectory: paths.dataDirectory),
                                        versionPolicy: versionPolicy, localBuild: localBuild)

@@ -93,3 +93,22 @@ struct ImageSourceFlags: ParsableArguments {
         }
     }
 }
+
+/// Where local builds (`image_source: build`, `--rebuild-image`) find their Dockerfiles and
+/// how RUN steps are networked.
+struct LocalBuildOptions: ParsableArguments {
+    @Option(help: "For local builds: the checkout holding containers/<type>/Dockerfile (default: the current directory).")
+    var sourceDir: String?
+
+    @Option(help: "For local builds: --network for RUN steps (e.g. none where the daemon has no bridge).")
+    var buildNetwork: String?
+
+    /// Docker's classic builder, building into the engine oubliette uses.
+    func settings() throws -> LocalBuildSettings {
+        try exitOnError {
+            LocalBuildSettings(
+                catalogue: try LoadedCatalogue.load(path: nil, root: sourceDir.map { URL(fileURLWithPath: $0) }),
+                builder: DockerBuilder(mode: .legacy, network: buildNetwork))
+        }
+    }
+}

@@ -23,6 +23,9 @@ struct UpdateCommand: AsyncParsableCommand {
 
     @OptionGroup var source: ImageSourceFlags
 
+    @OptionGroup(title: "Local builds (--rebuild-image, image_source \"build\")")
+    var localBuild: LocalBuildOptions
+
     @Option(help: "Progress display: auto, tty, plain or json.")
     var progress: ProgressOption = .auto
 
@@ -47,7 +50,8 @@ struct UpdateCommand: AsyncParsableCommand {
         let acquisition = try source.resolve(context.config.imageSource)
         let output = LifecycleOutput(progress: progress, json: json)
         let updater = ImageUpdater(config: context.config, runtime: context.runtime, provenance: context.provenance,
-                                   lifecycle: context.lifecycle())
+                                   lifecycle: context.lifecycle(),
+                                   localBuild: acquisition == .pull ? nil : try localBuild.settings())
         var results: [UpdateResult] = []
         var failures: [String] = []
         for type in types {

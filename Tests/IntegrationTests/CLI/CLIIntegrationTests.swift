@@ -212,7 +212,7 @@ struct CLIIntegrationTests {
         #expect(conflicting.status == 64)
         #expect(conflicting.stderr.contains("--pull-image and --rebuild-image cannot be used together"), "\(conflicting.stderr)")
         let rebuild = try oubliette(["update", "--type", "custom", "--rebuild-image"], home)
-        #expect(rebuild.status == 1 && rebuild.stderr.contains("not available yet"), "\(rebuild.stderr)")
+        #expect(rebuild.status == 1 && rebuild.stderr.contains("container type 'custom' has no Dockerfile in the image catalogue"), "\(rebuild.stderr)")
 
         let update = try oubliette(["update", "--type", "custom", "--json", "--progress", "plain"], home)
         #expect(update.status == 0, "\(update.stderr)")

@@ -57,4 +57,32 @@ struct LocalBuildIntegrationTests {
             try await manager.ensureImage(type: "osint")
         }
     }
+
+    @Test func updateRebuildTagsPreviousAndBuildsAFreshImage() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/busybox/catalogue.jsonc")
+        let catalogue = try LoadedCatalogue.load(path: root.path)
+        let unique = UUID().uuidString.prefix(8).lowercased()
+        let config = try OublietteConfig(parsing: """
+            { "image_source": "build", "containers": { "base": "localhost/rebuild-\(unique)/base:dev", "dev": "localhost/rebuild-\(unique)/dev:dev" } }
+            """, file: "t.jsonc", catalogue: catalogue.catalogue, devMode: false)
+        let runtime = try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost))
+        let data = try bed.makeTemporaryDirectory("rebuild")
+        let provenance = ProvenanceStore(dataDirectory: data)
+        let settings = LocalBuildSettings(catalogue: catalogue, builder: DockerBuilder(mode: .legacy, network: "none"),
+                                          buildArguments: ["BUSYBOX_IMAGE": bed.busyboxImage], scratchDirectory: data)
+        let first = try await ImageManager(config: config, runtime: runtime, provenance: provenance, localBuild: settings)
+            .ensureImage(type: "base")
+
+        let updater = ImageUpdater(config: config, runtime: runtime, provenance: provenance,
+                                   lifecycle: ContainerLifecycle(config: config, runtime: runtime, store: ProjectStore(dataDirectory: data),
+                                                                 provenance: provenance),
+                                   localBuild: settings)
+        let result = try await updater.update(type: "base", acquisition: .rebuild(noCache: true))
+        #expect(result.changed, "a --no-cache rebuild makes a new image")
+        let reference = try config.imageReference(for: "base")
+        let previous = try await runtime.inspectImage(ImageUpdater.previousReference(of: reference))
+        #expect(previous.id == first.image.id, "the image before the update is kept as :previous")
+        #expect(try await runtime.inspectImage(reference).id != first.image.id)
+    }
 }
