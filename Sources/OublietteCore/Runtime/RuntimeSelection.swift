@@ -38,12 +38,14 @@ public enum RuntimeSelection: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// Builds the runtime this selection means. Docker reads `DOCKER_HOST` from `environment`.
+    /// Builds the runtime this selection means. Docker reads `DOCKER_HOST` from `environment`
+    /// and sends pulls the same registry credentials the registry client uses
+    /// (`OUBLIETTE_REGISTRY_*`, then `~/.docker/config.json` and its helpers).
     public func makeRuntime(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         isMacOS: Bool = RuntimeSelection.hostIsMacOS,
         appleExecutable: String = "container",
-        credentials: (any CredentialSource)? = nil
+        credentials: (any CredentialSource)? = ChainedCredentials.standard
     ) throws(RuntimeError) -> any ContainerRuntime {
         switch resolve(isMacOS: isMacOS, environment: environment, appleExecutable: appleExecutable) {
         case .docker:
