@@ -23,14 +23,22 @@ public actor ImageManager {
     private let now: @Sendable () -> Date
     private let versionPolicy: VersionCheckPolicy?
     private let localBuild: LocalBuildSettings?
+    private let retryPolicy: RetryPolicy
+    private let sleeper: any Sleeper
     private var inFlight: [ImageReference: Task<EnsuredImage, any Error>] = [:]
 
     /// - Parameter versionPolicy: when set, a missing image's version label is read from the
     ///   registry before it is pulled, and a mismatch is reported (at most once an hour).
     /// - Parameter localBuild: how to build images when `image_source` is `build`.
+    /// - Parameters:
+    ///   - retryPolicy: backoff for engine pulls that failed transiently (network, 5xx, 429).
+    ///   - sleeper: waits out the backoff; tests pass one that does not sleep.
     public init(config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore,
                 versionPolicy: VersionCheckPolicy? = nil, localBuild: LocalBuildSettings? = nil,
+                retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(),
                 now: @escaping @Sendable () -> Date = { Date() }) {
+        self.retryPolicy = retryPolicy
+        self.sleeper = sleeper
         self.config = config
         self.versionPolicy = versionPolicy
         self.localBuild = localBuild
@@ -125,7 +133,7 @@ public actor ImageManager {
         var failures: [String] = []
         for candidate in candidates {
             do {
-                try await runtime.pull(candidate, onEvent: onEvent)
+                try await pullRetrying(candidate, onEvent: onEvent)
                 if candidate != reference { try await runtime.tagImage(candidate, as: reference) }
                 return candidate
             } catch {
@@ -139,6 +147,21 @@ public actor ImageManager {
     /// Builds `type` and any missing ancestors from the catalogue's Dockerfiles, parents
     /// first; each child gets its parent as `BASE_IMAGE` and records the parent's image ID in
     /// `org.opencontainers.image.base.digest`.
+    /// One registry: retried with backoff while the failure looks transient.
+    private func pullRetrying(_ reference: ImageReference, onEvent: @escaping @Sendable (PullEvent) -> Void) async throws {
+        var retry = 0
+        while true {
+            do {
+                try await runtime.pull(reference, onEvent: onEvent)
+                return
+            } catch {
+                guard retry < retryPolicy.backoff.count, EnginePullRetry.isTransient(Self.reason(error)) else { throw error }
+                try await sleeper.sleep(for: retryPolicy.backoff[retry])
+                retry += 1
+            }
+        }
+    }
+
     /// Builds `type` from its Dockerfile even when the image exists (what `update
     /// --rebuild-image` means); missing ancestors are built first.
     public func rebuild(type: String, noCache: Bool) async throws -> EnsuredImage {

@@ -8,7 +8,7 @@ struct ImageManagerTests {
 
     func manager(_ runtime: ScriptedRuntime, devMode: Bool = false, at date: Date = Date(timeIntervalSince1970: 1_700_000_000)) -> ImageManager {
         ImageManager(config: OublietteConfig(catalogue: .shipped, devMode: devMode), runtime: runtime,
-                     provenance: ProvenanceStore(dataDirectory: data), now: { date })
+                     provenance: ProvenanceStore(dataDirectory: data), retryPolicy: .none, now: { date })
     }
 
     @Test func presentImageCostsOneLookupAndNoPull() async throws {
@@ -90,7 +90,7 @@ struct ImageManagerTests {
         await runtime.setUnreachable(["ghcr.io", "mirror-a.example"])
         var config = OublietteConfig(catalogue: .shipped, devMode: false)
         config.registryMirrors = ["mirror-a.example", "mirror-b.example:5000"]
-        let manager = ImageManager(config: config, runtime: runtime, provenance: ProvenanceStore(dataDirectory: data))
+        let manager = ImageManager(config: config, runtime: runtime, provenance: ProvenanceStore(dataDirectory: data), retryPolicy: .none)
         let ensured = try await manager.ensureImage(type: "base")
         #expect(ensured.pulled)
         #expect(await runtime.pulledReferences.map(\.description) == ["mirror-b.example:5000/hyphagroup/oubliette-base:latest"])
@@ -105,7 +105,7 @@ struct ImageManagerTests {
         await runtime.setUnreachable(["ghcr.io", "mirror-a.example"])
         var config = OublietteConfig(catalogue: .shipped, devMode: false)
         config.registryMirrors = ["mirror-a.example"]
-        let manager = ImageManager(config: config, runtime: runtime, provenance: ProvenanceStore(dataDirectory: data))
+        let manager = ImageManager(config: config, runtime: runtime, provenance: ProvenanceStore(dataDirectory: data), retryPolicy: .none)
         do {
             _ = try await manager.ensureImage(type: "base")
             Issue.record("expected a failure")
@@ -113,5 +113,46 @@ struct ImageManagerTests {
             #expect("\(error)".contains("ghcr.io: pulling ghcr.io/hyphagroup/oubliette-base:latest failed"))
             #expect("\(error)".contains("mirror-a.example: pulling mirror-a.example/hyphagroup/oubliette-base:latest failed"))
         }
+    }
+}
+
+@Suite("Engine pull retries")
+struct EnginePullRetryTests {
+    let data = FileManager.default.temporaryDirectory.appendingPathComponent("retry-\(UUID().uuidString)")
+
+    @Test(arguments: [
+        ("Get \"http://r/v2/\": dial tcp 127.0.0.1:1: connect: connection refused", true),
+        ("received unexpected HTTP status: 503 Service Unavailable", true),
+        ("toomanyrequests: You have reached your pull rate limit", true),
+        ("net/http: TLS handshake timeout", true),
+        ("manifest unknown: manifest unknown", false),
+        ("pull access denied for x, repository does not exist or may require 'docker login'", false),
+        ("unauthorized: authentication required", false),
+        ("invalid reference format", false),
+    ])
+    func classifiesDaemonMessages(message: String, transient: Bool) {
+        #expect(EnginePullRetry.isTransient(message) == transient)
+    }
+
+    @Test func transientFailuresAreRetriedWithBackoffThenReported() async throws {
+        let runtime = ScriptedRuntime()
+        await runtime.setUnreachable(["ghcr.io"])
+        let sleeper = RecordingSleeper()
+        let manager = ImageManager(config: OublietteConfig(catalogue: .shipped, devMode: false), runtime: runtime,
+                                   provenance: ProvenanceStore(dataDirectory: data), sleeper: sleeper)
+        await #expect(throws: ImageManagerError.self) { try await manager.ensureImage(type: "base") }
+        #expect(await runtime.count("pull") == 4)
+        #expect(await sleeper.slept == [.seconds(1), .seconds(2), .seconds(4)])
+    }
+
+    @Test func permanentFailuresAreNotRetried() async throws {
+        let runtime = ScriptedRuntime()
+        await runtime.setPullError(.pullFailed(image: "x", message: "manifest unknown"))
+        let sleeper = RecordingSleeper()
+        let manager = ImageManager(config: OublietteConfig(catalogue: .shipped, devMode: false), runtime: runtime,
+                                   provenance: ProvenanceStore(dataDirectory: data), sleeper: sleeper)
+        await #expect(throws: ImageManagerError.self) { try await manager.ensureImage(type: "base") }
+        #expect(await runtime.count("pull") == 1)
+        #expect(await sleeper.slept.isEmpty)
     }
 }
