@@ -54,6 +54,10 @@ let package = Package(
             dependencies: [
                 "OublietteCore",
                 .product(name: "MCP", package: "swift-sdk"),
+                // The HTTP transport's listener (the SDK translates requests; we serve them).
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .executableTarget(

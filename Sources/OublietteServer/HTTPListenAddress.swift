@@ -1,0 +1,37 @@
+import Foundation
+
+/// Where `oubliette serve --transport http` listens: `HOST:PORT`, with IPv6 hosts in
+/// brackets (`[::1]:8765`).
+public struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public static let `default` = HTTPListenAddress(host: "127.0.0.1", port: 8765)
+
+    public let host: String
+    public let port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public init(parsing text: String) throws {
+        guard let colon = text.lastIndex(of: ":") else { throw HTTPServeError.invalidAddress(text) }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, !host.contains("[") && !host.contains("]"),
+              let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
+        else { throw HTTPServeError.invalidAddress(text) }
+        self.init(host: host, port: port)
+    }
+
+    /// Whether only this machine can reach the address (127.0.0.0/8, ::1, localhost).
+    public var isLoopback: Bool {
+        let lowered = host.lowercased()
+        if lowered == "localhost" || lowered == "::1" || lowered == "0:0:0:0:0:0:0:1" { return true }
+        let octets = lowered.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+
+    public var description: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
