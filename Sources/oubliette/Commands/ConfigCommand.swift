@@ -66,7 +66,7 @@ func loadOrExit(paths: OubliettePaths) throws -> OublietteConfig {
     do {
         return try OublietteConfig.load(paths: paths)
     } catch {
-        FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+        printError(error.description)
         throw ExitCode.failure
     }
 }

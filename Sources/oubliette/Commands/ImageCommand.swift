@@ -34,17 +34,15 @@ struct ImageCommand: AsyncParsableCommand {
         var localBuild: LocalBuildOptions
 
         func run() async throws {
-            let paths = OubliettePaths.resolve()
-            let config = try loadOrExit(paths: paths)
-            let runtime = try exitOnError { try config.runtime.makeRuntime() }
+            let context = try CommandContext.load()
+            let (paths, config) = (context.paths, context.config)
             let versionPolicy = ignoreVersion ? nil : VersionCheckPolicy(
                 inspector: RegistryImageInspector(insecureRegistries: config.insecureRegistries),
                 throttle: VersionWarningThrottle(stateDirectory: paths.dataDirectory),
                 warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
             )
             let localBuild = config.imageSource == .build ? try self.localBuild.settings() : nil
-            let manager = ImageManager(config: config, runtime: runtime,
-                                       provenance: ProvenanceStore(dataDirectory: paths.dataDirectory),
+            let manager = ImageManager(config: config, runtime: context.runtime, provenance: context.provenance,
                                        versionPolicy: versionPolicy, localBuild: localBuild)
             let wanted = types.isEmpty ? config.validTypes : types
             let output = ProgressOutput(style: progress.resolved)
@@ -64,13 +62,11 @@ struct ImageCommand: AsyncParsableCommand {
             }
 
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(results), as: UTF8.self))
+                try printJSON(results)
             } else {
                 for result in results {
                     if let error = result.error {
-                        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                        printError(error)
                     } else {
                         print("\(result.type): \(result.image) \(result.built ? "built" : result.pulled ? "pulled" : "present")\(result.digest.map { " \($0)" } ?? "")")
                     }
@@ -124,7 +120,7 @@ func exitOnError<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        printError("\(error)")
         throw ExitCode.failure
     }
 }
