@@ -1,5 +1,13 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
+
+// Stamped into both executables (see the CBuildVersion target). An unstamped build is a
+// development build, which the image version check treats as compatible with every image.
+let buildEnvironment = ProcessInfo.processInfo.environment
+let buildCommit = buildEnvironment["OUBLIETTE_GIT_COMMIT"].flatMap { $0.isEmpty ? nil : String($0.prefix(12)) } ?? ""
+let buildVersion = buildEnvironment["OUBLIETTE_VERSION"].flatMap { $0.isEmpty ? nil : $0 }
+    ?? (buildCommit.isEmpty ? "0.0.0-dev" : "0.0.0-dev+\(buildCommit)")
 
 let package = Package(
     name: "oubliette",
@@ -19,6 +27,44 @@ let package = Package(
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
     ],
     targets: [
+        // Process, file and error plumbing every other target shares: the one subprocess
+        // runner, atomic files and the state store's lock, the error-description convention.
+        .target(
+            name: "SystemSupport",
+            dependencies: ["CSpawn", .product(name: "Logging", package: "swift-log")]
+        ),
+        // One libc function Swift's Glibc module hides (posix_spawn's chdir action).
+        .target(name: "CSpawn"),
+        // The OCI distribution side, with no Oubliette concept in it: image references and
+        // digests, media types and manifest/index/config models, the registry client (auth,
+        // transfer, retries, listing), credentials, OCI layouts and image copy.
+        .target(
+            name: "OCIDistribution",
+            dependencies: [
+                "SystemSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Image builders (buildah, podman, docker) behind one seam, used by release-tool's
+        // publish and by oubliette's local builds (`image_source: build`).
+        .target(
+            name: "ImageBuilders",
+            dependencies: ["SystemSupport", "OCIDistribution"]
+        ),
+        // The version stamped at build time: OUBLIETTE_VERSION and OUBLIETTE_GIT_COMMIT in the
+        // environment of `swift build` (scripts/build-release sets them from the git tag).
+        // A C target because only C settings can carry a value into the build.
+        .target(
+            name: "CBuildVersion",
+            cSettings: [
+                .define("OUBLIETTE_BUILD_VERSION", to: "\"\(buildVersion)\""),
+                .define("OUBLIETTE_BUILD_COMMIT", to: "\"\(buildCommit)\""),
+            ]
+        ),
         // libgit2 from the system (Debian: libgit2-dev). The shim header exists because a
         // bare `header "git2.h"` is resolved beside the module map, not on the include path.
         .systemLibrary(
@@ -27,21 +73,28 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
         ),
+        // The product domain: catalogue, config, runtimes, images, projects, lifecycle.
         .target(
             name: "OublietteCore",
             dependencies: [
+                "SystemSupport",
+                "OCIDistribution",
+                "ImageBuilders",
+                "CBuildVersion",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // Release logic (git versions, tag rules, build plans, workflow generation), kept
-        // out of OublietteCore so the server does not link libgit2.
+        // Release logic (git versions, tag rules, build plans, publishing, workflow
+        // generation), kept out of OublietteCore so the server does not link libgit2.
         .target(
             name: "ReleaseKit",
             dependencies: [
+                "SystemSupport",
+                "OCIDistribution",
+                "ImageBuilders",
                 "OublietteCore",
                 "CLibGit2",
                 .product(name: "Yams", package: "Yams"),
@@ -60,26 +113,48 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .executableTarget(
-            name: "oubliette",
+        // What both command-line tools share: the output helper, logging options, progress
+        // and version flags.
+        .target(
+            name: "CommandSupport",
             dependencies: [
+                "SystemSupport",
+                "OublietteCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // oubliette's commands, one file per verb; the executable is only an entry point.
+        .target(
+            name: "OublietteCommands",
+            dependencies: [
+                "CommandSupport",
                 "OublietteCore",
                 "OublietteServer",
+                "OCIDistribution",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(
-            name: "ReleaseTool",
+        // release-tool's commands.
+        .target(
+            name: "ReleaseToolCommands",
             dependencies: [
+                "CommandSupport",
                 "ReleaseKit",
                 "OublietteCore",
+                "OCIDistribution",
+                "ImageBuilders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "oubliette", dependencies: ["OublietteCommands"]),
+        .executableTarget(name: "ReleaseTool", dependencies: ["ReleaseToolCommands"]),
+        .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
         .testTarget(
-            name: "OublietteCoreTests",
+            name: "OCIDistributionTests",
             dependencies: [
-                "OublietteCore",
+                "OCIDistribution",
+                "SystemSupport",
                 // In-process fake HTTP servers for fault injection.
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -87,12 +162,27 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "OublietteCoreTests",
+            dependencies: [
+                "OublietteCore",
+                "OCIDistribution",
+                "ImageBuilders",
+                "SystemSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "ReleaseKitTests",
-            dependencies: ["ReleaseKit", "OublietteCore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["ReleaseKit", "OublietteCore", "OCIDistribution", "SystemSupport", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["OublietteCore", "ReleaseKit", "OublietteServer", .product(name: "MCP", package: "swift-sdk")]
+            dependencies: [
+                "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit", "OublietteServer",
+                .product(name: "MCP", package: "swift-sdk"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,7 +1,9 @@
 import Foundation
+import SystemSupport
+import OCIDistribution
 
 /// Why the MCP server could not be served over HTTP.
-public enum HTTPServeError: Error, LocalizedError, CustomStringConvertible {
+public enum HTTPServeError: Error, DescribedError {
     case invalidAddress(String)
     case notLoopback(String)
     case missingToken(path: String)
@@ -21,5 +23,4 @@ public enum HTTPServeError: Error, LocalizedError, CustomStringConvertible {
         }
     }
 
-    public var errorDescription: String? { description }
 }

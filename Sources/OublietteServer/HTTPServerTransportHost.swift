@@ -3,6 +3,7 @@ import MCP
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import SystemSupport
 
 /// Serves an ``OublietteMCPServer`` over MCP's Streamable HTTP (stateless, JSON responses)
 /// on a NIO HTTP/1.1 listener. The SDK's ``StatelessHTTPServerTransport`` only translates

@@ -1,6 +1,7 @@
 import Foundation
 import MCP
 import OublietteCore
+import OCIDistribution
 
 /// Oubliette's MCP server: project, session and container tools over a ``ProjectManager``.
 ///
@@ -113,7 +114,6 @@ public struct OublietteMCPServer: Sendable {
 }
 
 extension ToolCallError: LocalizedError {
-    var errorDescription: String? { description }
 }
 
 private struct TypeOption: Encodable {

@@ -1,4 +1,5 @@
 import MCP
+import OCIDistribution
 
 /// The tools the server offers, with their JSON input schemas. There is deliberately no
 /// image-rebuild tool: agents may refresh a container, not change how images are made.

@@ -1,6 +1,7 @@
 import Foundation
 import OublietteCore
 import Testing
+import OCIDistribution
 
 /// Proves the servers started by scripts/testbed are real and wired together: skopeo pushes
 /// to the registry and dockerd pulls the very same bytes back, the auth registry enforces

@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// A throwaway git repository driven with the git CLI (tests may use it; the code under
 /// test reads it through libgit2 only).
@@ -37,19 +38,12 @@ struct GitFixture {
 
     @discardableResult
     func git(_ arguments: String..., environment: [String: String] = [:]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        process.arguments = ["-C", root.path] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let output = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw NSError(domain: "git", code: Int(process.terminationStatus),
+        let request = ProcessRequest("/usr/bin/git", ["-C", root.path] + arguments, environment: .inherit(adding: environment),
+                                     timeout: .seconds(60))
+        let result = try ProcessRunner().runSynchronously(request)
+        let output = result.combinedText
+        guard result.exitCode == 0 else {
+            throw NSError(domain: "git", code: Int(result.exitCode),
                           userInfo: [NSLocalizedDescriptionKey: "git \(arguments.joined(separator: " ")): \(output)"])
         }
         return output

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReleaseKit
+import OCIDistribution
 
 @Suite("Git and version resolution")
 struct GitRepositoryTests {

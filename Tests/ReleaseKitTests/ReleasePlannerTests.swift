@@ -2,6 +2,7 @@ import Foundation
 import OublietteCore
 import Testing
 @testable import ReleaseKit
+import OCIDistribution
 
 @Suite("Release plan")
 struct ReleasePlannerTests {

@@ -3,6 +3,7 @@ import OublietteCore
 import Testing
 import Yams
 @testable import ReleaseKit
+import OCIDistribution
 
 @Suite("Workflow generation")
 struct WorkflowGeneratorTests {

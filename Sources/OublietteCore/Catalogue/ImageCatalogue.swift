@@ -1,4 +1,6 @@
 import Foundation
+import SystemSupport
+import OCIDistribution
 
 /// The one declaration of the images this project ships.
 ///
@@ -116,7 +118,7 @@ public struct ImageCatalogue: Sendable, Equatable {
     }
 }
 
-public enum CatalogueError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+public enum CatalogueError: Error, Equatable, Sendable, DescribedError {
     case duplicateType(String)
     case unknownParent(type: String, parent: String, known: [String])
     case cycle([String])
@@ -141,5 +143,4 @@ public enum CatalogueError: Error, Equatable, Sendable, LocalizedError, CustomSt
         }
     }
 
-    public var errorDescription: String? { description }
 }

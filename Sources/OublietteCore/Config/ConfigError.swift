@@ -1,7 +1,9 @@
 import Foundation
+import SystemSupport
+import OCIDistribution
 
 /// A configuration problem, naming the file, the position and what to change.
-public enum ConfigError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+public enum ConfigError: Error, Equatable, Sendable, DescribedError {
     case unreadable(path: String, reason: String)
     case syntax(JSONCSyntaxError)
     case unknownKey(file: String, location: SourceLocation, key: String, section: String, suggestion: String?, known: [String])
@@ -33,5 +35,4 @@ public enum ConfigError: Error, Equatable, Sendable, LocalizedError, CustomStrin
         }
     }
 
-    public var errorDescription: String? { description }
 }

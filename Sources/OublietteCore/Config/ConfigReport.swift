@@ -39,10 +39,4 @@ public struct ConfigReport: Encodable, Sendable {
         case devMode = "dev_mode", imageSource = "image_source", updateCheck = "update_check", runtime
         case insecureRegistries = "insecure_registries", registryMirrors = "registry_mirrors", containers
     }
-
-    public func jsonString() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 
 /// The resolved `oubliette.jsonc`: catalogue defaults, then dev-mode names, then the
 /// user's entries on top. Bad input is refused with a located error, never "fixed".

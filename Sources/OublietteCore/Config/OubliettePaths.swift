@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 
 /// Where oubliette keeps its configuration and data, following the XDG base directories.
 public struct OubliettePaths: Sendable, Equatable {

@@ -1,10 +1,16 @@
 import Foundation
+import SystemSupport
+import OCIDistribution
+import ImageBuilders
 
 /// Makes sure the image for a container type is present in the runtime, pulling it on
 /// first use so an end user never runs a build script.
 ///
-/// Concurrent requests for the same image share one pull (single flight): every caller gets
-/// that pull's result or error. Progress events go to the caller whose request started it.
+/// Every way an image enters the runtime — first use (`ensureImage`), refresh and update
+/// (`pullLatest`), local builds — goes through one manager per process (see
+/// ``OublietteServices``), so concurrent requests for the same image share one pull (single
+/// flight) and every pull passes the same version check. Progress events go to the caller
+/// whose request started the flight.
 public actor ImageManager {
     /// What `ensureImage` found or did.
     public struct EnsuredImage: Sendable, Equatable {
@@ -22,10 +28,23 @@ public actor ImageManager {
     private let provenance: ProvenanceStore
     private let now: @Sendable () -> Date
     private let versionPolicy: VersionCheckPolicy?
-    private let localBuild: LocalBuildSettings?
+    private nonisolated let localBuild: LocalBuildSettings?
     private let retryPolicy: RetryPolicy
     private let sleeper: any Sleeper
-    private var inFlight: [ImageReference: Task<EnsuredImage, any Error>] = [:]
+    private var inFlight: [ImageReference: Flight] = [:]
+
+    /// A pull or presence check under way for one image reference.
+    private struct Flight {
+        enum Kind { case ensure, pull }
+        let kind: Kind
+        let id: UUID
+        let task: Task<EnsuredImage, any Error>
+        /// Callers that joined rather than started it (observable in tests).
+        var joiners = 0
+    }
+
+    /// How many callers are waiting on the flight for `reference` besides the one that started it.
+    func callersWaiting(on reference: ImageReference) -> Int { inFlight[reference]?.joiners ?? 0 }
 
     /// - Parameter versionPolicy: when set, a missing image's version label is read from the
     ///   registry before it is pulled, and a mismatch is reported (at most once an hour).
@@ -49,11 +68,10 @@ public actor ImageManager {
 
     // MARK: Type resolution
 
+    /// Whether local builds are configured (`image_source: build`, `--rebuild-image`).
+    public nonisolated var canBuild: Bool { localBuild != nil }
     public nonisolated var validTypes: [String] { config.validTypes }
     public nonisolated func isValidType(_ type: String) -> Bool { config.isValidType(type) }
-    public nonisolated func imageName(for type: String) throws(ConfigError) -> ImageReference {
-        try config.imageReference(for: type)
-    }
 
     // MARK: Ensuring images
 
@@ -61,13 +79,37 @@ public actor ImageManager {
     /// how to build it).
     public func ensureImage(type: String, onEvent: @escaping @Sendable (PullEvent) -> Void = { _ in }) async throws -> EnsuredImage {
         let reference = try config.imageReference(for: type)
+        // Any flight for this image answers "is it present?": a pull under way makes it so.
         if let flight = inFlight[reference] {
-            return try await flight.value.retyped(type)
+            inFlight[reference]?.joiners += 1
+            return try await flight.task.value.retyped(type)
         }
-        let flight = Task { try await self.acquire(type: type, reference: reference, onEvent: onEvent) }
+        return try await fly(.ensure, reference) { try await self.acquire(type: type, reference: reference, onEvent: onEvent) }
+    }
+
+    /// Pulls `type`'s image even when a copy is present (what refresh and update mean),
+    /// falling back to the mirrors, and records its provenance. Joins a pull of the same image
+    /// already under way; waits out a presence check and then pulls if it did not.
+    public func pullLatest(type: String, onEvent: @escaping @Sendable (PullEvent) -> Void = { _ in }) async throws -> RuntimeImage {
+        let reference = try config.imageReference(for: type)
+        while let flight = inFlight[reference] {
+            inFlight[reference]?.joiners += 1
+            let joined = try await flight.task.value
+            if flight.kind == .pull || joined.pulled { return joined.image }
+        }
+        return try await fly(.pull, reference) {
+            let image = try await self.pull(type: type, reference: reference, onEvent: onEvent)
+            return EnsuredImage(type: type, reference: reference, pulled: true, image: image)
+        }.image
+    }
+
+    /// Runs `work` as the one flight for `reference`; concurrent callers join it.
+    private func fly(_ kind: Flight.Kind, _ reference: ImageReference,
+                     _ work: @escaping @Sendable () async throws -> EnsuredImage) async throws -> EnsuredImage {
+        let flight = Flight(kind: kind, id: UUID(), task: Task { try await work() })
         inFlight[reference] = flight
-        defer { inFlight[reference] = nil }
-        return try await flight.value
+        defer { if inFlight[reference]?.id == flight.id { inFlight[reference] = nil } }
+        return try await flight.task.value
     }
 
     /// Ensures every configured type, parents of the catalogue first (sorted otherwise).
@@ -96,15 +138,13 @@ public actor ImageManager {
             throw ImageManagerError.missingInDevMode(type: type, image: reference.familiarDescription,
                                                      buildCommand: Self.localBuildCommand(for: type, reference: reference, config: config))
         }
-        await warnOnVersionMismatch(type: type, reference: reference)
-        let image = try await pullLatest(type: type, onEvent: onEvent)
+        let image = try await pull(type: type, reference: reference, onEvent: onEvent)
         return EnsuredImage(type: type, reference: reference, pulled: true, image: image)
     }
 
-    /// Pulls `type`'s image even when a copy is present (what refresh and update mean),
-    /// falling back to the mirrors, and records its provenance.
-    public func pullLatest(type: String, onEvent: @escaping @Sendable (PullEvent) -> Void = { _ in }) async throws -> RuntimeImage {
-        let reference = try config.imageReference(for: type)
+    /// The one pull path: version check, registry then mirrors, provenance.
+    private func pull(type: String, reference: ImageReference, onEvent: @escaping @Sendable (PullEvent) -> Void) async throws -> RuntimeImage {
+        await warnOnVersionMismatch(type: type, reference: reference)
         let source = try await pullWithMirrors(type: type, reference: reference, onEvent: onEvent)
         let image = try await runtime.inspectImage(reference)
         do {
@@ -144,9 +184,6 @@ public actor ImageManager {
                                            manualCommand: Self.manualPullCommand(runtime.kind, reference))
     }
 
-    /// Builds `type` and any missing ancestors from the catalogue's Dockerfiles, parents
-    /// first; each child gets its parent as `BASE_IMAGE` and records the parent's image ID in
-    /// `org.opencontainers.image.base.digest`.
     /// One registry: retried with backoff while the failure looks transient.
     private func pullRetrying(_ reference: ImageReference, onEvent: @escaping @Sendable (PullEvent) -> Void) async throws {
         var retry = 0
@@ -168,6 +205,9 @@ public actor ImageManager {
         try await buildLocally(type: type, noCache: noCache)
     }
 
+    /// Builds `type` and any missing ancestors from the catalogue's Dockerfiles, parents
+    /// first; each child gets its parent as `BASE_IMAGE` and records the parent's image ID in
+    /// `org.opencontainers.image.base.digest`.
     private func buildLocally(type: String, noCache: Bool = false) async throws -> EnsuredImage {
         guard let localBuild else { throw ImageManagerError.buildUnavailable(type: type) }
         let chain = localBuild.catalogue.catalogue.ancestry(of: type)
@@ -231,15 +271,20 @@ public actor ImageManager {
     private func warnOnVersionMismatch(type: String, reference: ImageReference) async {
         guard let versionPolicy else { return }
         // An unreachable registry will fail the pull itself with a better message.
-        guard case let .mismatch(imageVersion, cliVersion) = try? await checkVersion(type: type) else { return }
+        let text: String
+        switch try? await checkVersion(type: type) {
+        case let .mismatch(imageVersion, cliVersion)?:
+            text = VersionCheckPolicy.warningText(type: type, reference: reference, imageVersion: imageVersion, cliVersion: cliVersion)
+        case let .developmentBuild(imageVersion, cliVersion)?:
+            text = VersionCheckPolicy.developmentNote(type: type, reference: reference, imageVersion: imageVersion, cliVersion: cliVersion)
+        case .compatible?, nil:
+            return
+        }
         guard await versionPolicy.throttle.shouldWarn(now: now()) else { return }
-        versionPolicy.warn(VersionCheckPolicy.warningText(type: type, reference: reference,
-                                                          imageVersion: imageVersion, cliVersion: cliVersion))
+        versionPolicy.warn(text)
     }
 
-    private static func reason(_ error: any Error) -> String {
-        (error as? LocalizedError)?.errorDescription ?? String(describing: error)
-    }
+    private static func reason(_ error: any Error) -> String { describe(error) }
 
     static func manualPullCommand(_ kind: RuntimeKind, _ reference: ImageReference) -> String {
         switch kind {

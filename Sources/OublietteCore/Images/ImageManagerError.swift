@@ -1,6 +1,7 @@
 import Foundation
+import SystemSupport
 
-public enum ImageManagerError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+public enum ImageManagerError: Error, Equatable, Sendable, DescribedError {
     case missingInDevMode(type: String, image: String, buildCommand: String)
     case pullFailed(type: String, image: String, reason: String, manualCommand: String)
     case provenance(ProvenanceError)
@@ -28,5 +29,4 @@ public enum ImageManagerError: Error, Equatable, Sendable, LocalizedError, Custo
         }
     }
 
-    public var errorDescription: String? { description }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// How a local image came to be, as `oubliette status` reports it.
 public struct ImageProvenance: Sendable, Equatable, Codable {
@@ -31,45 +32,32 @@ public struct ImageProvenance: Sendable, Equatable, Codable {
     }
 }
 
-/// The provenance records in the data directory (`images.json`), one per image reference.
-///
-/// Writes go to a temporary file that is renamed over the old one, so a crash leaves either
-/// the previous complete file or the new one, never half of either.
+/// The provenance records in the data directory (`images.json`), one per image reference,
+/// kept through ``JSONStateFile`` (locked read-modify-write, atomic replacement), so two
+/// processes recording at once both keep their records.
 public actor ProvenanceStore {
-    public let file: URL
+    public nonisolated let file: URL
+    private let state: JSONStateFile<[String: ImageProvenance]>
 
     public init(dataDirectory: URL) {
         file = dataDirectory.appendingPathComponent("images.json")
+        state = JSONStateFile(file, mode: 0o644, empty: { [:] })
     }
 
     public func all() throws(ProvenanceError) -> [String: ImageProvenance] {
-        guard FileManager.default.fileExists(atPath: file.path) else { return [:] }
-        do {
-            let data = try Data(contentsOf: file)
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            return try decoder.decode([String: ImageProvenance].self, from: data)
-        } catch {
-            throw .unreadable(path: file.path, reason: error.localizedDescription)
-        }
+        do { return try state.read() } catch { throw .unreadable(path: file.path, reason: error.description) }
     }
 
     public func record(_ provenance: ImageProvenance) throws(ProvenanceError) {
-        var records = try all()
-        records[provenance.reference] = provenance
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
         do {
-            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try AtomicFile.write(try encoder.encode(records), to: file)
+            try state.update { $0[provenance.reference] = provenance }
         } catch {
-            throw .unwritable(path: file.path, reason: error.localizedDescription)
+            throw .unwritable(path: file.path, reason: describe(error))
         }
     }
 }
 
-public enum ProvenanceError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+public enum ProvenanceError: Error, Equatable, Sendable, DescribedError {
     case unreadable(path: String, reason: String)
     case unwritable(path: String, reason: String)
 
@@ -82,5 +70,4 @@ public enum ProvenanceError: Error, Equatable, Sendable, LocalizedError, CustomS
         }
     }
 
-    public var errorDescription: String? { description }
 }

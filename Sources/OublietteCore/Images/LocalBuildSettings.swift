@@ -1,4 +1,5 @@
 import Foundation
+import ImageBuilders
 
 /// What `image_source: build` needs: the catalogue's Dockerfiles and a builder that leaves
 /// images in the local engine.

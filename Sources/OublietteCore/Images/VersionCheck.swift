@@ -1,22 +1,22 @@
 import Foundation
-
-/// The version of this oubliette build; images labelled with another release are flagged.
-public enum OublietteVersion {
-    public static let current = "0.1.0"
-    public static let label = "org.opencontainers.image.version"
-}
+import SystemSupport
+import OCIDistribution
 
 /// Whether an image's `org.opencontainers.image.version` suits this CLI.
 public enum VersionCompatibility: Sendable, Equatable {
     case compatible
     case mismatch(imageVersion: String, cliVersion: String)
+    /// A development build of oubliette accepts any image; the note says so.
+    case developmentBuild(imageVersion: String, cliVersion: String)
 
-    /// No label, or `dev`, is compatible; otherwise the versions must be equal (a leading
-    /// `v` is ignored on either side).
+    /// No label, or `dev`, is compatible; a development CLI accepts everything; otherwise the
+    /// versions must be equal (a leading `v` is ignored on either side).
     public static func evaluate(imageVersion: String?, cliVersion: String) -> VersionCompatibility {
         guard let imageVersion, !imageVersion.isEmpty, imageVersion != "dev" else { return .compatible }
         func bare(_ version: String) -> String { version.hasPrefix("v") ? String(version.dropFirst()) : version }
-        return bare(imageVersion) == bare(cliVersion) ? .compatible : .mismatch(imageVersion: imageVersion, cliVersion: cliVersion)
+        if bare(imageVersion) == bare(cliVersion) { return .compatible }
+        if OublietteVersion.isDevelopment(cliVersion) { return .developmentBuild(imageVersion: imageVersion, cliVersion: cliVersion) }
+        return .mismatch(imageVersion: imageVersion, cliVersion: cliVersion)
     }
 }
 
@@ -28,46 +28,48 @@ public protocol RemoteImageInspector: Sendable {
 
 /// Labels via the native registry client: one manifest GET and one config-blob GET.
 public struct RegistryImageInspector: RemoteImageInspector {
-    public let insecureRegistries: [String]
-    public let credentials: any CredentialSource
+    public let registries: RegistryClientFactory
 
-    public init(insecureRegistries: [String] = [], credentials: any CredentialSource = ChainedCredentials.standard) {
-        self.insecureRegistries = insecureRegistries
-        self.credentials = credentials
+    public init(registries: RegistryClientFactory) {
+        self.registries = registries
     }
 
     public func labels(of reference: ImageReference) async throws -> [String: String]? {
-        let insecure: Bool? = insecureRegistries.contains(reference.registry) ? true : nil
-        // One attempt: this only decides whether to warn, and a registry that is down fails
-        // the pull that follows with a better message.
-        let client = RegistryClient(registry: reference.registry, credentials: credentials, insecure: insecure,
-                                    retryPolicy: .none, requestTimeout: .seconds(15))
+        // One quick attempt: this only decides whether to warn, and a registry that is down
+        // fails the pull that follows with a better message.
+        let client = await registries.client(for: reference.registry, purpose: .quickCheck)
         return try await client.imageConfiguration(of: reference)?.labels
     }
 }
 
 /// Lets a version warning through at most once per interval, remembering the last one in a
-/// timestamp file so the limit holds across runs.
+/// state file so the limit holds across runs (and across processes: the check and the stamp
+/// happen under one lock).
 public actor VersionWarningThrottle {
-    public let file: URL
+    public nonisolated let file: URL
     public let interval: TimeInterval
+    private let state: JSONStateFile<Stamp>
+
+    struct Stamp: Codable, Sendable {
+        var lastWarning: Date?
+        enum CodingKeys: String, CodingKey { case lastWarning = "last_warning" }
+    }
 
     public init(stateDirectory: URL, interval: TimeInterval = 3600) {
-        file = stateDirectory.appendingPathComponent("version-warning.timestamp")
+        file = stateDirectory.appendingPathComponent("version-warning.json")
         self.interval = interval
+        state = JSONStateFile(file, mode: 0o644, empty: { Stamp() })
     }
 
     /// True (and the time recorded) when no warning was let through within `interval` of `now`.
     public func shouldWarn(now: Date) -> Bool {
-        if let text = try? String(contentsOf: file, encoding: .utf8),
-           let last = TimeInterval(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-           now.timeIntervalSince1970 - last < interval, now.timeIntervalSince1970 >= last {
-            return false
-        }
-        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        // A lost timestamp only means one extra warning, so a failed write is not an error.
-        try? AtomicFile.write(Data(String(now.timeIntervalSince1970).utf8), to: file)
-        return true
+        let interval = self.interval
+        // A state file that cannot be written only means one extra warning.
+        return (try? state.update { stamp -> Bool in
+            if let last = stamp.lastWarning, now.timeIntervalSince(last) < interval, now >= last { return false }
+            stamp.lastWarning = now
+            return true
+        }) ?? true
     }
 }
 
@@ -85,6 +87,11 @@ public struct VersionCheckPolicy: Sendable {
         self.cliVersion = cliVersion
         self.throttle = throttle
         self.warn = warn
+    }
+
+    static func developmentNote(type: String, reference: ImageReference, imageVersion: String, cliVersion: String) -> String {
+        "note: this oubliette is a development build (\(cliVersion)), so image \(reference.description) for container "
+            + "type '\(type)' (version \(imageVersion)) is used without a version check"
     }
 
     static func warningText(type: String, reference: ImageReference, imageVersion: String, cliVersion: String) -> String {

@@ -1,13 +1,13 @@
 import Foundation
+import SystemSupport
 
 /// A syntax error in a JSONC document, with its position.
-public struct JSONCSyntaxError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+public struct JSONCSyntaxError: Error, Equatable, Sendable, DescribedError {
     public let file: String
     public let location: SourceLocation
     public let message: String
 
     public var description: String { "\(file):\(location): \(message)" }
-    public var errorDescription: String? { description }
 }
 
 /// Parses JSON with `//` and `/* */` comments and trailing commas (the dialect of

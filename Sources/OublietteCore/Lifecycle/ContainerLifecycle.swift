@@ -1,4 +1,6 @@
 import Foundation
+import SystemSupport
+import OCIDistribution
 
 /// A project container as `container list` shows it.
 public struct ProjectContainer: Sendable, Equatable, Encodable {
@@ -51,31 +53,60 @@ public actor ContainerLifecycle {
     public nonisolated let runtime: any ContainerRuntime
     public nonisolated let store: ProjectStore
     public nonisolated let settings: ContainerSettings
-    private let puller: ImagePuller
+    /// The process's one image manager: refreshes pull through its single flight.
+    public nonisolated let images: ImageManager
 
-    public init(config: OublietteConfig, runtime: any ContainerRuntime, store: ProjectStore, provenance: ProvenanceStore,
-                settings: ContainerSettings = ContainerSettings(), now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(config: OublietteConfig, runtime: any ContainerRuntime, store: ProjectStore, images: ImageManager,
+                settings: ContainerSettings = ContainerSettings()) {
         self.config = config
         self.runtime = runtime
         self.store = store
+        self.images = images
         self.settings = settings
-        self.puller = ImagePuller(config: config, runtime: runtime, provenance: provenance, now: now)
+    }
+
+    /// Pulls the configured image of `type` (always: a present copy may be stale) and
+    /// reports it as lifecycle events.
+    func pullLatest(type: String, onEvent: @escaping @Sendable (LifecycleEvent) -> Void) async throws -> RuntimeImage {
+        let reference = try config.imageReference(for: type)
+        onEvent(.step("Pulling \(reference.description)..."))
+        return try await images.pullLatest(type: type) { onEvent(.pull(image: type, $0)) }
     }
 
     // MARK: Listing
 
     /// The containers of this data directory's projects, with each project's name and type.
-    public func containers() async throws -> [ProjectContainer] {
+    /// With `includeOrphans`, also containers this data directory created whose project
+    /// record is gone (shown with an empty project name; ``removeOrphans()`` removes them).
+    public func containers(includeOrphans: Bool = false) async throws -> [ProjectContainer] {
         let projects = Dictionary(try await store.projects().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let found = try await runtime.listContainers(labels: [ContainerSettings.managedLabel: "true"])
         return found.compactMap { container -> ProjectContainer? in
-            // Only this data directory's projects: another oubliette (another user, a test)
-            // may share the engine, and its containers are not ours to list or stop.
-            guard let projectID = container.labels[ContainerSettings.projectLabel], let project = projects[projectID] else { return nil }
-            return ProjectContainer(projectID: projectID, projectName: project.name,
-                                    type: project.type,
+            guard let projectID = container.labels[ContainerSettings.projectLabel] else { return nil }
+            if let project = projects[projectID] {
+                return ProjectContainer(projectID: projectID, projectName: project.name, type: project.type,
+                                        containerID: container.id, image: container.image, state: container.state, status: container.status)
+            }
+            // Only this data directory's orphans: another oubliette (another user, a test)
+            // may share the engine, and its containers are not ours to list or remove.
+            guard includeOrphans, container.labels[ContainerSettings.ownerLabel] == settings.owner else { return nil }
+            return ProjectContainer(projectID: projectID, projectName: "", type: container.labels[ContainerSettings.typeLabel] ?? "",
                                     containerID: container.id, image: container.image, state: container.state, status: container.status)
         }.sorted { ($0.projectID, $0.containerID) < ($1.projectID, $1.containerID) }
+    }
+
+    /// Removes this data directory's containers whose project record is gone.
+    public func removeOrphans() async throws -> [ProjectContainer] {
+        let projects = Set(try await store.projects().map(\.id))
+        let orphans = try await containers(includeOrphans: true).filter { !projects.contains($0.projectID) }
+        for orphan in orphans {
+            do {
+                try await runtime.removeContainer(orphan.containerID, force: true)
+            } catch RuntimeError.containerNotFound {
+                continue
+            }
+        }
+        return orphans
     }
 
     /// The container of `project`, if the engine still has it.
@@ -104,7 +135,13 @@ public actor ContainerLifecycle {
         var updated = project
         updated.containerID = id
         updated.image = reference.description
-        try await store.update(updated)
+        do {
+            try await store.update(updated)
+        } catch {
+            // The project went away meanwhile: leave no container that no command shows.
+            try? await runtime.removeContainer(id, force: true)
+            throw error
+        }
         return updated
     }
 
@@ -133,7 +170,7 @@ public actor ContainerLifecycle {
         try await refuseIfInUse(project)
         onEvent(.step("Refreshing \(project.id) (\(project.type))..."))
         let reference = try config.imageReference(for: project.type)
-        let image = try await puller.pull(reference, type: project.type, onEvent: onEvent)
+        let image = try await pullLatest(type: project.type, onEvent: onEvent)
         let result = try await replaceContainer(of: project, digest: image.repoDigest(for: reference)?.description, onEvent: onEvent)
         onEvent(.step("Done."))
         return result
@@ -161,7 +198,7 @@ public actor ContainerLifecycle {
             if let done = pulled[reference] {
                 image = done
             } else {
-                image = try await puller.pull(reference, type: project.type, onEvent: onEvent)
+                image = try await pullLatest(type: project.type, onEvent: onEvent)
                 pulled[reference] = image
             }
             refreshed.append(try await replaceContainer(of: project, digest: image.repoDigest(for: reference)?.description, onEvent: onEvent))
@@ -172,15 +209,35 @@ public actor ContainerLifecycle {
 
     /// Stops, removes and recreates the container of `project` from its type's current
     /// local image. The caller has made sure that image is in place.
+    ///
+    /// The decision is re-made under the project store's lock (``ProjectStore/beginReplacement(projectID:now:processID:)``):
+    /// a session that started while the image was pulled refuses the replacement, and until
+    /// it is done no session can start and the project cannot be deleted.
     public func replaceContainer(of project: Project, digest: String?, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> RefreshResult {
+        let marked: Project
+        do {
+            marked = try await store.beginReplacement(projectID: project.id)
+        } catch {
+            guard case let .activeSessions(id, count) = error else { throw error }
+            throw LifecycleError.activeSessions(project: id, count: count)
+        }
         onEvent(.step("Restarting container..."))
-        let old = try await container(of: project)
-        try await removeContainers(of: project)
-        let updated = try await startNewContainer(for: project)
+        let old = (try? await container(of: marked)) ?? nil
+        let updated: Project
+        do {
+            try await removeContainers(of: marked)
+            updated = try await startNewContainer(for: marked)
+        } catch {
+            try? await store.finishReplacement(projectID: marked.id, containerID: nil, image: nil)
+            throw error
+        }
+        try await store.finishReplacement(projectID: marked.id, containerID: updated.containerID, image: updated.image)
         return RefreshResult(projectID: project.id, type: project.type, image: updated.image,
                              oldContainerID: old?.id, newContainerID: updated.containerID ?? "", digest: digest)
     }
 
+    /// The early check, before any pull: a project in use is refused at once. The decisive
+    /// check is repeated under the lock when the container is replaced.
     private func refuseIfInUse(_ project: Project) async throws {
         let count = try await store.sessions(projectID: project.id).count
         if count > 0 { throw LifecycleError.activeSessions(project: project.id, count: count) }
@@ -213,7 +270,5 @@ public actor ContainerLifecycle {
         return results
     }
 
-    static func reason(_ error: any Error) -> String {
-        (error as? LocalizedError)?.errorDescription ?? "\(error)"
-    }
+    static func reason(_ error: any Error) -> String { describe(error) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 
 /// How project containers are created on this host: which network they join and how long a
 /// stop waits before killing. Read from the environment so a host without a bridge network
@@ -13,13 +14,19 @@ public struct ContainerSettings: Sendable, Equatable {
     public static let managedLabel = "org.hyphagroup.oubliette.managed"
     public static let projectLabel = "org.hyphagroup.oubliette.project"
     public static let typeLabel = "org.hyphagroup.oubliette.type"
+    /// The data directory whose projects own the container, so orphans of this one can be
+    /// told apart from another oubliette's containers on a shared engine.
+    public static let ownerLabel = "org.hyphagroup.oubliette.owner"
 
     public var network: ContainerSpec.NetworkMode
     public var stopTimeout: Duration
+    /// The owning data directory's path (see ``ownerLabel``).
+    public var owner: String
 
-    public init(network: ContainerSpec.NetworkMode = .default, stopTimeout: Duration = .seconds(10)) {
+    public init(network: ContainerSpec.NetworkMode = .default, stopTimeout: Duration = .seconds(10), owner: String = "") {
         self.network = network
         self.stopTimeout = stopTimeout
+        self.owner = owner
     }
 
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(LifecycleError) -> ContainerSettings {
@@ -51,7 +58,7 @@ public struct ContainerSettings: Sendable, Equatable {
         ContainerSpec(
             name: project.containerName,
             image: image,
-            labels: [Self.managedLabel: "true", Self.projectLabel: project.id, Self.typeLabel: project.type],
+            labels: [Self.managedLabel: "true", Self.projectLabel: project.id, Self.typeLabel: project.type, Self.ownerLabel: owner],
             environment: ["OUBLIETTE_PROJECT_ID": project.id, "OUBLIETTE_PROJECT_NAME": project.name],
             network: network
         )

@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 
 /// What `update` or `update --rollback` did for one container type.
 public struct UpdateResult: Sendable, Equatable, Encodable {
@@ -32,21 +33,14 @@ public struct ImageUpdater: Sendable {
     public let runtime: any ContainerRuntime
     public let provenance: ProvenanceStore
     public let lifecycle: ContainerLifecycle
-    private let puller: ImagePuller
-    private let localBuild: LocalBuildSettings?
-    private let now: @Sendable () -> Date
 
-    /// - Parameter localBuild: how to rebuild images (`--rebuild-image`, `image_source: build`);
-    ///   without it a rebuild is refused with a clear error.
-    public init(config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore, lifecycle: ContainerLifecycle,
-                localBuild: LocalBuildSettings? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
-        self.localBuild = localBuild
-        self.now = now
+    /// Pulls and rebuilds go through `lifecycle.images`, the process's one image manager; a
+    /// rebuild needs that manager to have local-build settings, else it is refused clearly.
+    public init(config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore, lifecycle: ContainerLifecycle) {
         self.config = config
         self.runtime = runtime
         self.provenance = provenance
         self.lifecycle = lifecycle
-        self.puller = ImagePuller(config: config, runtime: runtime, provenance: provenance, now: now)
     }
 
     /// The name the image before the last update keeps: same repository, tag `previous`.
@@ -57,7 +51,7 @@ public struct ImageUpdater: Sendable {
     public func update(type: String, acquisition: ImageAcquisition,
                        onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> UpdateResult {
         let reference = try config.imageReference(for: type)
-        if case .rebuild = acquisition, localBuild == nil { throw LifecycleError.rebuildUnavailable(type: type) }
+        if case .rebuild = acquisition, !lifecycle.images.canBuild { throw LifecycleError.rebuildUnavailable(type: type) }
         onEvent(.step("Updating \(type) (\(reference.description))..."))
         let old: RuntimeImage? = try await runtime.imageExists(reference) ? try await runtime.inspectImage(reference) : nil
         if old != nil {
@@ -72,11 +66,10 @@ public struct ImageUpdater: Sendable {
         let new: RuntimeImage
         switch acquisition {
         case .pull:
-            new = try await puller.pull(reference, type: type, onEvent: onEvent)
+            new = try await lifecycle.pullLatest(type: type, onEvent: onEvent)
         case let .rebuild(noCache):
             onEvent(.step("Building \(reference.description) from its Dockerfile..."))
-            let images = ImageManager(config: config, runtime: runtime, provenance: provenance, localBuild: localBuild, now: now)
-            new = try await images.rebuild(type: type, noCache: noCache).image
+            new = try await lifecycle.images.rebuild(type: type, noCache: noCache).image
         }
         let changed = old?.id != new.id
         return try await finish(type: type, reference: reference, old: old, new: new, changed: changed, onEvent: onEvent)
@@ -110,15 +103,16 @@ public struct ImageUpdater: Sendable {
             let running = try await lifecycle.containers().filter { $0.type == type && $0.state == .running }
             for projectID in Set(running.map(\.projectID)).sorted() {
                 let project = try await lifecycle.store.project(id: projectID)
-                let sessions = try await lifecycle.store.sessions(projectID: projectID).count
-                if sessions > 0 {
-                    let reason = LifecycleError.activeSessions(project: projectID, count: sessions).description
-                    onEvent(.warning("not restarting: \(reason)"))
-                    skipped[projectID] = reason
-                    continue
+                do {
+                    _ = try await lifecycle.replaceContainer(of: project, digest: digest, onEvent: onEvent)
+                    recreated.append(projectID)
+                } catch let refusal as LifecycleError {
+                    onEvent(.warning("not restarting: \(refusal.description)"))
+                    skipped[projectID] = refusal.description
+                } catch let busy as ProjectError {
+                    onEvent(.warning("not restarting: \(busy.description)"))
+                    skipped[projectID] = busy.description
                 }
-                _ = try await lifecycle.replaceContainer(of: project, digest: digest, onEvent: onEvent)
-                recreated.append(projectID)
             }
         } else {
             onEvent(.step("\(type) is already on this image; no containers restarted."))

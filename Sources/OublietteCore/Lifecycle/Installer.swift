@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// What `oubliette init` did to the config file.
 public struct InitConfigOutcome: Sendable, Equatable, Encodable {

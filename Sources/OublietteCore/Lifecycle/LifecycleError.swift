@@ -1,7 +1,9 @@
 import Foundation
+import SystemSupport
+import OCIDistribution
 
 /// Why a container or image lifecycle operation was refused or failed.
-public enum LifecycleError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+public enum LifecycleError: Error, Equatable, Sendable, DescribedError {
     case activeSessions(project: String, count: Int)
     case conflictingImageFlags(String)
     case rebuildUnavailable(type: String)
@@ -31,5 +33,4 @@ public enum LifecycleError: Error, Equatable, Sendable, LocalizedError, CustomSt
         }
     }
 
-    public var errorDescription: String? { description }
 }

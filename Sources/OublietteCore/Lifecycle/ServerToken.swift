@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// The bearer token that guards the MCP server's HTTP transport: 32 random bytes as hex in
 /// `server-token` in the data directory, readable by the owner only.

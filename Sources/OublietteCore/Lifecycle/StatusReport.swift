@@ -1,4 +1,6 @@
 import Foundation
+import SystemSupport
+import OCIDistribution
 
 /// What `oubliette status` prints: the runtime, then each configured type's image.
 public struct StatusReport: Sendable, Encodable {
@@ -50,27 +52,19 @@ public actor UpdateCheckCache {
         enum CodingKeys: String, CodingKey { case checkedAt = "checked_at", remoteDigest = "remote_digest" }
     }
 
-    public let file: URL
-    public init(dataDirectory: URL) { file = dataDirectory.appendingPathComponent("update-check.json") }
+    public nonisolated let file: URL
+    private let state: JSONStateFile<[String: Entry]>
 
-    public func entry(for reference: String) -> Entry? { load()[reference] }
-
-    public func record(_ entry: Entry, for reference: String) {
-        var all = load()
-        all[reference] = entry
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        // A lost cache only means one more registry request next time.
-        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if let data = try? encoder.encode(all) { try? AtomicFile.write(data, to: file) }
+    public init(dataDirectory: URL) {
+        file = dataDirectory.appendingPathComponent("update-check.json")
+        state = JSONStateFile(file, mode: 0o644, empty: { [:] })
     }
 
-    private func load() -> [String: Entry] {
-        guard let data = try? Data(contentsOf: file) else { return [:] }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return (try? decoder.decode([String: Entry].self, from: data)) ?? [:]
+    public func entry(for reference: String) -> Entry? { (try? state.read())?[reference] }
+
+    public func record(_ entry: Entry, for reference: String) {
+        // A lost cache entry only means one more registry request next time.
+        _ = try? state.update { $0[reference] = entry }
     }
 }
 
@@ -84,18 +78,22 @@ public struct StatusReporter: Sendable {
     public let cache: UpdateCheckCache
     public let remoteDigest: RemoteDigest
     public let now: @Sendable () -> Date
+    /// The longest the update check of one report may take.
+    public let deadline: Duration
 
-    public init(config: OublietteConfig, runtime: any ContainerRuntime, dataDirectory: URL,
-                remoteDigest: RemoteDigest? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+    /// - Parameter remoteDigest: how the registry's digest is read; by default a quick
+    ///   manifest HEAD through `registries` (one attempt, short deadline).
+    public init(config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore, cache: UpdateCheckCache,
+                registries: RegistryClientFactory, remoteDigest: RemoteDigest? = nil, deadline: Duration = .seconds(3),
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.deadline = deadline
         self.config = config
         self.runtime = runtime
-        self.provenance = ProvenanceStore(dataDirectory: dataDirectory)
-        self.cache = UpdateCheckCache(dataDirectory: dataDirectory)
-        let insecure = config.insecureRegistries
+        self.provenance = provenance
+        self.cache = cache
         self.remoteDigest = remoteDigest ?? { reference in
-            let client = RegistryClient(registry: reference.registry, insecure: insecure.contains(reference.registry) ? true : nil,
-                                        requestTimeout: .seconds(15))
-            return try await client.manifestDescriptor(repository: reference.repository, reference: reference.manifestReference)?.digest
+            let client = await registries.client(for: reference.registry, purpose: .quickCheck)
+            return try await client.manifestDescriptor(repository: reference.repositoryName, reference: reference.manifestReference)?.digest
         }
         self.now = now
     }
@@ -111,11 +109,21 @@ public struct StatusReporter: Sendable {
             runtimeStatus = .init(kind: runtime.kind.rawValue, version: nil, apiVersion: nil, error: ContainerLifecycle.reason(error))
         }
         let records = (try? await provenance.all()) ?? [:]
-        var types: [StatusReport.TypeStatus] = []
-        for type in config.validTypes {
-            guard let configured = config.containers[type] else { continue }
-            types.append(await status(type: type, reference: configured.reference, record: records[configured.reference.description],
-                                      runtimeReachable: reachable))
+        let runtimeReachable = reachable
+        // Types are checked concurrently, each registry question is asked once without
+        // retries, and the whole report waits at most `deadline`: offline, `status` answers
+        // at once with `unknown (offline)` instead of backing off type after type.
+        let configured = config.validTypes.compactMap { config.containers[$0] }
+        let types = await withTaskGroup(of: (Int, StatusReport.TypeStatus).self) { group in
+            for (index, entry) in configured.enumerated() {
+                group.addTask {
+                    (index, await self.status(type: entry.type, reference: entry.reference,
+                                              record: records[entry.reference.description], runtimeReachable: runtimeReachable))
+                }
+            }
+            var collected: [(Int, StatusReport.TypeStatus)] = []
+            for await result in group { collected.append(result) }
+            return collected.sorted { $0.0 < $1.0 }.map(\.1)
         }
         return StatusReport(runtime: runtimeStatus, updateCheck: config.updateCheck.rawValue, types: types)
     }
@@ -160,11 +168,14 @@ public struct StatusReporter: Sendable {
             }
             fallthrough
         case .always:
-            do {
-                remote = try await remoteDigest(reference)?.description
+            switch await withDeadline(deadline, { try await remoteDigest(reference)?.description }) {
+            case let .finished(.success(found)):
+                remote = found
                 await cache.record(.init(checkedAt: now(), remoteDigest: remote), for: key)
-            } catch {
+            case let .finished(.failure(error)):
                 return (nil, "unknown", ContainerLifecycle.reason(error))
+            case .timedOut:
+                return (nil, "unknown", "offline: \(reference.registry) did not answer within \(deadline.formattedSeconds)")
             }
         }
         guard let remote else { return (nil, "unknown", "the registry has no \(key)") }

@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 
 /// A project an agent works in: a name, a container type and (once created) the container
 /// that runs it. Persisted in `projects.json` in the data directory.
@@ -13,6 +14,29 @@ public struct Project: Sendable, Equatable, Codable {
     /// The engine's container ID; nil until the container exists.
     public var containerID: String?
     public let createdAt: Date
+    /// Set while the container is being replaced (refresh, update): sessions cannot start and
+    /// the project cannot be deleted until it is done.
+    public var replacement: Replacement?
+
+    /// Who is replacing the container, so a crashed replacer's mark can be recognised as stale.
+    public struct Replacement: Sendable, Equatable, Codable {
+        public let startedAt: Date
+        public let processID: Int32
+
+        public init(startedAt: Date, processID: Int32) {
+            self.startedAt = startedAt
+            self.processID = processID
+        }
+
+        /// The replacing process is gone, or the mark is older than any replacement takes.
+        public func isStale(now: Date) -> Bool {
+            now.timeIntervalSince(startedAt) > 1800 || (kill(processID, 0) != 0 && errno == ESRCH)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case startedAt = "started_at", processID = "pid"
+        }
+    }
 
     public init(id: String, name: String, type: String, image: String, containerID: String? = nil, createdAt: Date) {
         self.id = id
@@ -30,6 +54,7 @@ public struct Project: Sendable, Equatable, Codable {
         case id, name, type, image
         case containerID = "container_id"
         case createdAt = "created_at"
+        case replacement
     }
 
     /// `my-app-3f9a1c` for "My App!": lowercase letters, digits and single dashes.

@@ -1,13 +1,18 @@
 import Foundation
+import SystemSupport
 
 /// Why a project or session operation failed; each message says what to do next.
-public enum ProjectError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+public enum ProjectError: Error, Equatable, Sendable, DescribedError {
     case projectNotFound(String, known: [String])
     case sessionNotFound(String)
     case invalidName(String)
     case duplicateName(String, id: String)
     case unreadable(path: String, reason: String)
     case unwritable(path: String, reason: String)
+    /// Another refresh or update is replacing the project's container right now.
+    case containerBeingReplaced(project: String, since: Date)
+    /// The container cannot be replaced: sessions are active (re-checked under the store's lock).
+    case activeSessions(project: String, count: Int)
 
     public var description: String {
         switch self {
@@ -24,8 +29,11 @@ public enum ProjectError: Error, Equatable, Sendable, LocalizedError, CustomStri
             return "cannot read project records \(path): \(reason); fix or move the file aside (containers are not affected)"
         case let .unwritable(path, reason):
             return "cannot write project records \(path): \(reason); check the data directory's permissions and free space"
+        case let .containerBeingReplaced(project, since):
+            return "project \(project)'s container is being replaced (since \(since.formatted(.iso8601))); try again in a moment"
+        case let .activeSessions(project, count):
+            return LifecycleError.activeSessions(project: project, count: count).description
         }
     }
 
-    public var errorDescription: String? { description }
 }

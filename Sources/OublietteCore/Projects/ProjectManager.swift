@@ -28,19 +28,15 @@ public actor ProjectManager {
     public nonisolated let config: OublietteConfig
     public nonisolated let store: ProjectStore
     public nonisolated let lifecycle: ContainerLifecycle
-    private let images: ImageManager
+    private var images: ImageManager { lifecycle.images }
     private let now: @Sendable () -> Date
 
-    public init(config: OublietteConfig, runtime: any ContainerRuntime, dataDirectory: URL,
-                settings: ContainerSettings = ContainerSettings(), now: @escaping @Sendable () -> Date = { Date() }) {
-        let provenance = ProvenanceStore(dataDirectory: dataDirectory)
-        let store = ProjectStore(dataDirectory: dataDirectory)
-        self.config = config
-        self.store = store
+    /// Takes the process's one lifecycle (and through it the one image manager and store).
+    public init(lifecycle: ContainerLifecycle, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.config = lifecycle.config
+        self.store = lifecycle.store
+        self.lifecycle = lifecycle
         self.now = now
-        self.images = ImageManager(config: config, runtime: runtime, provenance: provenance, now: now)
-        self.lifecycle = ContainerLifecycle(config: config, runtime: runtime, store: store, provenance: provenance,
-                                            settings: settings, now: now)
     }
 
     /// Container types from the configuration with their images.
@@ -82,12 +78,15 @@ public actor ProjectManager {
         try await info(try await store.project(id: id))
     }
 
-    /// Stops and removes the project's container, then forgets the project and its sessions.
+    /// Forgets the project and its sessions, then stops and removes its container. Refused
+    /// while a refresh is replacing the container; a refresh still pulling finds the project
+    /// gone and creates nothing, so no container outlives its record unseen (and any that does,
+    /// e.g. when the engine fails here, is listed by `container list --all`).
     public func delete(id: String) async throws -> ProjectInfo {
         let project = try await store.project(id: id)
         let before = try await info(project)
+        try await store.remove(id: id, now: now())
         try await lifecycle.removeContainers(of: project)
-        try await store.remove(id: id)
         return before
     }
 

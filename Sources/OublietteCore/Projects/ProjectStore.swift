@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -7,12 +8,12 @@ import Darwin
 
 /// Projects and active sessions in `projects.json` in the data directory.
 ///
-/// Every change re-reads the file under an exclusive `flock` on `projects.lock`, so the
-/// server and a CLI run at the same time do not lose each other's updates, and is written
-/// with ``AtomicFile`` (temp + rename) so a crash never leaves half a file.
+/// Kept through the one state-file mechanism (``JSONStateFile``): every change re-reads the
+/// file under an exclusive lock, so the server and a CLI run at the same time do not lose each
+/// other's updates, and writes are atomic, so a crash never leaves half a file.
 public actor ProjectStore {
-    public let file: URL
-    private let lockFile: URL
+    public nonisolated let file: URL
+    private let state: JSONStateFile<Records>
 
     struct Records: Codable, Equatable {
         var projects: [Project] = []
@@ -21,7 +22,7 @@ public actor ProjectStore {
 
     public init(dataDirectory: URL) {
         file = dataDirectory.appendingPathComponent("projects.json")
-        lockFile = dataDirectory.appendingPathComponent("projects.lock")
+        state = JSONStateFile(file, empty: { Records() })
     }
 
     // MARK: Reading
@@ -67,11 +68,14 @@ public actor ProjectStore {
         }
     }
 
-    /// Removes a project and its sessions.
-    public func remove(id: String) throws(ProjectError) {
+    /// Removes a project and its sessions; refused while its container is being replaced.
+    public func remove(id: String, now: Date = Date()) throws(ProjectError) {
         try modify { records throws(ProjectError) in
-            guard records.projects.contains(where: { $0.id == id }) else {
+            guard let project = records.projects.first(where: { $0.id == id }) else {
                 throw .projectNotFound(id, known: records.projects.map(\.id).sorted())
+            }
+            if let replacement = project.replacement, !replacement.isStale(now: now) {
+                throw .containerBeingReplaced(project: id, since: replacement.startedAt)
             }
             records.projects.removeAll { $0.id == id }
             records.sessions.removeAll { $0.projectID == id }
@@ -83,12 +87,50 @@ public actor ProjectStore {
         let session = Session(id: "s-\(UUID().uuidString.lowercased().prefix(12))", projectID: projectID, label: label,
                               startedAt: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)))
         try modify { records throws(ProjectError) in
-            guard records.projects.contains(where: { $0.id == projectID }) else {
+            guard let project = records.projects.first(where: { $0.id == projectID }) else {
                 throw .projectNotFound(projectID, known: records.projects.map(\.id).sorted())
+            }
+            // Never a session in a container that is about to be removed.
+            if let replacement = project.replacement, !replacement.isStale(now: now) {
+                throw .containerBeingReplaced(project: projectID, since: replacement.startedAt)
             }
             records.sessions.append(session)
         }
         return session
+    }
+
+    // MARK: Replacing a container
+
+    /// Marks `projectID`'s container as being replaced, after re-checking under the lock that
+    /// no session is active and no other replacement is under way. The same lock guards
+    /// `startSession`, so no session can start between this check and the replacement.
+    @discardableResult
+    public func beginReplacement(projectID: String, now: Date = Date(),
+                                 processID: Int32 = ProcessInfo.processInfo.processIdentifier) throws(ProjectError) -> Project {
+        try modify { records throws(ProjectError) in
+            guard let index = records.projects.firstIndex(where: { $0.id == projectID }) else {
+                throw .projectNotFound(projectID, known: records.projects.map(\.id).sorted())
+            }
+            let sessions = records.sessions.filter { $0.projectID == projectID }.count
+            if sessions > 0 { throw .activeSessions(project: projectID, count: sessions) }
+            if let existing = records.projects[index].replacement, !existing.isStale(now: now) {
+                throw .containerBeingReplaced(project: projectID, since: existing.startedAt)
+            }
+            records.projects[index].replacement = Project.Replacement(startedAt: now, processID: processID)
+            return records.projects[index]
+        }
+    }
+
+    /// Clears the mark, recording the new container (nil when the replacement failed).
+    public func finishReplacement(projectID: String, containerID: String?, image: String?) throws(ProjectError) {
+        try modify { records throws(ProjectError) in
+            guard let index = records.projects.firstIndex(where: { $0.id == projectID }) else {
+                throw .projectNotFound(projectID, known: records.projects.map(\.id).sorted())
+            }
+            records.projects[index].replacement = nil
+            if let containerID { records.projects[index].containerID = containerID }
+            if let image { records.projects[index].image = image }
+        }
     }
 
     @discardableResult
@@ -105,55 +147,23 @@ public actor ProjectStore {
     // MARK: File access
 
     private func read() throws(ProjectError) -> Records {
-        try withLock { () throws(ProjectError) in try load() }
-    }
-
-    private func modify(_ change: (inout Records) throws(ProjectError) -> Void) throws(ProjectError) {
-        try withLock { () throws(ProjectError) in
-            var records = try load()
-            try change(&records)
-            try save(records)
-        }
-    }
-
-    private func load() throws(ProjectError) -> Records {
-        guard FileManager.default.fileExists(atPath: file.path) else { return Records() }
+        // Taking the lock for reads too means a reader never sees a state between two
+        // changes of one compound operation (e.g. a session check followed by a replace).
         do {
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            return try decoder.decode(Records.self, from: Data(contentsOf: file))
+            return try state.lock.withLock { () throws(FileError) in try state.read() }
         } catch {
-            throw .unreadable(path: file.path, reason: error.localizedDescription)
+            throw .unreadable(path: file.path, reason: describe(error))
         }
     }
 
-    private func save(_ records: Records) throws(ProjectError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+    @discardableResult
+    private func modify<T>(_ change: (inout Records) throws(ProjectError) -> T) throws(ProjectError) -> T {
         do {
-            try AtomicFile.write(try encoder.encode(records), to: file)
+            return try state.update { records in try change(&records) }
+        } catch let error as ProjectError {
+            throw error
         } catch {
-            throw .unwritable(path: file.path, reason: error.localizedDescription)
+            throw .unwritable(path: file.path, reason: describe(error))
         }
-    }
-
-    /// Holds an exclusive advisory lock on `projects.lock` for the duration of `body`.
-    private func withLock<T>(_ body: () throws(ProjectError) -> T) throws(ProjectError) -> T {
-        do {
-            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        } catch {
-            throw .unwritable(path: file.path, reason: error.localizedDescription)
-        }
-        let descriptor = open(lockFile.path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw .unwritable(path: lockFile.path, reason: String(cString: strerror(errno)))
-        }
-        defer { close(descriptor) }
-        while flock(descriptor, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw .unwritable(path: lockFile.path, reason: String(cString: strerror(errno))) }
-        }
-        defer { flock(descriptor, LOCK_UN) }
-        return try body()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 
 /// The seam between Oubliette and whatever engine runs containers on this host (Docker Engine,
 /// Apple's `container`). Everything the server needs from an engine goes through here, so the

@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 
 /// What to create a container from. Engine-neutral: each runtime maps it to its own request.
 public struct ContainerSpec: Sendable, Equatable, Codable {

@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 
 /// Registry credentials in the form an engine takes them while pulling.
 public enum RegistryAuth: Sendable, Equatable, CustomStringConvertible {

@@ -1,8 +1,9 @@
 import Foundation
+import SystemSupport
 
 /// Why a container-runtime operation failed. Each message names the image, container or
 /// endpoint involved and says what to do next.
-public enum RuntimeError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+public enum RuntimeError: Error, Equatable, Sendable, DescribedError {
     /// Nothing answers at the Docker endpoint (socket missing, connection refused, …).
     case dockerUnreachable(endpoint: String, reason: String)
     /// `DOCKER_HOST` (or the configured endpoint) could not be understood.
@@ -75,5 +76,4 @@ public enum RuntimeError: Error, Equatable, Sendable, LocalizedError, CustomStri
         }
     }
 
-    public var errorDescription: String? { description }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 
 /// A local image as an engine reports it.
 public struct RuntimeImage: Sendable, Equatable, Codable {

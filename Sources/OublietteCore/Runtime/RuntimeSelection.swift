@@ -1,4 +1,6 @@
 import Foundation
+import SystemSupport
+import OCIDistribution
 
 /// Which engine to use, as written in configuration or on the command line.
 public enum RuntimeSelection: String, Sendable, Codable, CaseIterable {
@@ -45,14 +47,14 @@ public enum RuntimeSelection: String, Sendable, Codable, CaseIterable {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         isMacOS: Bool = RuntimeSelection.hostIsMacOS,
         appleExecutable: String = "container",
-        credentials: (any CredentialSource)? = ChainedCredentials.standard
+        credentials: (any CredentialSource)? = OublietteCredentials.standard()
     ) throws(RuntimeError) -> any ContainerRuntime {
         switch resolve(isMacOS: isMacOS, environment: environment, appleExecutable: appleExecutable) {
         case .docker:
             return try DockerRuntime.fromEnvironment(environment, credentials: credentials)
         case .apple:
             guard isMacOS else { throw .runtimeUnavailable(.apple, reason: "Apple container runs only on macOS") }
-            return AppleContainerRuntime(executable: appleExecutable, runner: ProcessCommandRunner())
+            return AppleContainerRuntime(executable: appleExecutable, runner: ProcessRunner())
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
+import SystemSupport
 
-public enum GitError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+public enum GitError: Error, Equatable, Sendable, DescribedError {
     case notARepository(path: String, reason: String)
     case bareRepository(path: String)
     case noCommits(path: String)
@@ -19,5 +20,4 @@ public enum GitError: Error, Equatable, Sendable, LocalizedError, CustomStringCo
         }
     }
 
-    public var errorDescription: String? { description }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import OublietteCore
+import OCIDistribution
 
 /// A build-arg or label value. Values that depend on a parent image's pushed digest are
 /// only known once the parent is pushed, so the plan records them symbolically and the

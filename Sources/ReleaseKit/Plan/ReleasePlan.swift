@@ -1,5 +1,6 @@
 import Foundation
 import OublietteCore
+import OCIDistribution
 
 /// One image to build and push.
 public struct PlannedImage: Sendable, Equatable, Codable {

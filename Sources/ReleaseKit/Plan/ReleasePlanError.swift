@@ -1,7 +1,8 @@
 import Foundation
 import OublietteCore
+import SystemSupport
 
-public enum ReleasePlanError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+public enum ReleasePlanError: Error, Equatable, Sendable, DescribedError {
     case catalogue(CatalogueError)
     case invalidRegistryOverride(String, reason: String)
     case invalidRepository(type: String, repository: String, reason: String)
@@ -32,5 +33,4 @@ public enum ReleasePlanError: Error, Equatable, Sendable, LocalizedError, Custom
         }
     }
 
-    public var errorDescription: String? { description }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import OublietteCore
+import OCIDistribution
 
 /// The outcome for one image.
 public struct PublishedImage: Sendable, Equatable, Codable {

@@ -1,5 +1,8 @@
 import Foundation
 import OublietteCore
+import SystemSupport
+import OCIDistribution
+import ImageBuilders
 
 /// Builds and pushes a `ReleasePlan`: parents first, each child built `FROM` the parent's
 /// just-pushed digest; the versioned tag is pushed first and the other tags (`latest`, …)
@@ -20,7 +23,7 @@ public struct ReleasePublisher: Sendable {
 
     public init(builder: any ImageBuilder, signer: (any Signer)? = nil, force: Bool = false,
                 workDirectory: URL = FileManager.default.temporaryDirectory,
-                credentials: any CredentialSource = ChainedCredentials.standard, insecureRegistries: Set<String> = [],
+                credentials: any CredentialSource = OublietteCredentials.standard(), insecureRegistries: Set<String> = [],
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.builder = builder
         self.signer = signer
@@ -41,7 +44,7 @@ public struct ReleasePublisher: Sendable {
             let registry = try image.reference().registry
             if clients[registry] == nil {
                 clients[registry] = RegistryClient(registry: registry, credentials: credentials,
-                                                   insecure: insecureRegistries.contains(registry) ? true : nil)
+                                                   security: .forRegistry(registry, insecureRegistries: insecureRegistries))
             }
         }
         var before: [String: TransferCounters] = [:]
@@ -64,16 +67,7 @@ public struct ReleasePublisher: Sendable {
         var total = TransferCounters()
         for (registry, client) in clients {
             let now = await client.counters
-            let start = before[registry] ?? TransferCounters()
-            total.requests += now.requests - start.requests
-            total.retries += now.retries - start.retries
-            total.blobBytesUploaded += now.blobBytesUploaded - start.blobBytesUploaded
-            total.blobBytesDownloaded += now.blobBytesDownloaded - start.blobBytesDownloaded
-            total.blobsUploaded += now.blobsUploaded - start.blobsUploaded
-            total.blobsDownloaded += now.blobsDownloaded - start.blobsDownloaded
-            total.blobsMounted += now.blobsMounted - start.blobsMounted
-            total.blobsSkipped += now.blobsSkipped - start.blobsSkipped
-            total.manifestsPushed += now.manifestsPushed - start.manifestsPushed
+            total = total + (now - (before[registry] ?? TransferCounters()))
         }
         return PublishReport(version: plan.version.version.description, images: results, counters: total)
     }
@@ -108,9 +102,9 @@ public struct ReleasePublisher: Sendable {
         switch built {
         case let .ociLayout(directory, tag):
             // Mount the parent's layers (same registry) instead of uploading them again.
-            var mountFrom: [String] = []
+            var mountFrom: [RepositoryName] = []
             if let parent = image.parent, let parentReference = repositories[parent], parentReference.registry == reference.registry {
-                mountFrom = [parentReference.repository]
+                mountFrom = [parentReference.repositoryName]
             }
             let copier = ImageCopier(credentials: credentials, insecureRegistries: insecureRegistries,
                                      mountFrom: mountFrom, clients: clients)
@@ -118,7 +112,7 @@ public struct ReleasePublisher: Sendable {
             digest = result.digest
             (uploaded, bytes, mounted, skipped) = (result.blobsUploaded, result.bytesUploaded, result.blobsMounted, result.blobsSkipped)
         case let .pushedByBuilder(destination):
-            guard let descriptor = try await client.manifestDescriptor(repository: destination.repository,
+            guard let descriptor = try await client.manifestDescriptor(repository: destination.repositoryName,
                                                                        reference: destination.manifestReference) else {
                 throw PublishError.pushedImageMissing(type: image.type, reference: destination.description)
             }
@@ -141,7 +135,7 @@ public struct ReleasePublisher: Sendable {
         for (key, value) in labels where identifying.contains(key) {
             guard configuration.labels[key] == value else { return nil }
         }
-        return try await client.manifestDescriptor(repository: reference.repository, reference: reference.manifestReference)?.digest
+        return try await client.manifestDescriptor(repository: reference.repositoryName, reference: reference.manifestReference)?.digest
     }
 
     /// Points every tag after the first at `digest`, skipping tags already there.
@@ -149,7 +143,7 @@ public struct ReleasePublisher: Sendable {
                                 client: RegistryClient) async throws -> [String] {
         var missing: [String] = []
         for tag in image.tags.dropFirst() {
-            let current = try await client.manifestDescriptor(repository: reference.repository, reference: tag)
+            let current = try await client.manifestDescriptor(repository: reference.repositoryName, reference: .tag(tag))
             if current?.digest != digest { missing.append(tag) }
         }
         if !missing.isEmpty { try await client.addTags(missing, to: reference.withDigest(digest)) }
@@ -171,7 +165,7 @@ public struct ReleasePublisher: Sendable {
     }
 }
 
-public enum PublishError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+public enum PublishError: Error, Equatable, Sendable, DescribedError {
     case pushedImageMissing(type: String, reference: String)
 
     public var description: String {
@@ -181,5 +175,4 @@ public enum PublishError: Error, Equatable, Sendable, LocalizedError, CustomStri
         }
     }
 
-    public var errorDescription: String? { description }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// The version being released and the git facts that go into labels and tag rules.
 public struct ReleaseVersion: Sendable, Equatable, Codable {
@@ -98,7 +99,7 @@ extension ReleaseVersion {
     }
 }
 
-public enum ReleaseVersionError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+public enum ReleaseVersionError: Error, Equatable, Sendable, DescribedError {
     case dirtyTree(path: String, paths: [String])
     case untaggedHead(head: String, prefix: String, otherTagsOnHead: [String])
     case requestedTagNotVersion(tag: String, prefix: String)
@@ -119,5 +120,4 @@ public enum ReleaseVersionError: Error, Equatable, Sendable, LocalizedError, Cus
         }
     }
 
-    public var errorDescription: String? { description }
 }

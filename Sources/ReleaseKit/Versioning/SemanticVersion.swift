@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// A Semantic Versioning 2.0.0 version: `MAJOR.MINOR.PATCH[-prerelease][+build]`.
 ///
@@ -132,7 +133,7 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
     }
 }
 
-public enum SemanticVersionError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+public enum SemanticVersionError: Error, Equatable, Sendable, DescribedError {
     case malformed(String, reason: String)
 
     public var description: String {
@@ -142,5 +143,4 @@ public enum SemanticVersionError: Error, Equatable, Sendable, LocalizedError, Cu
         }
     }
 
-    public var errorDescription: String? { description }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import OublietteCore
+import OCIDistribution
 
 /// Which image tags a version gets, in the spirit of docker/metadata-action's `type=semver`
 /// but without its known traps: `latest` never moves for a prerelease or for a backport on

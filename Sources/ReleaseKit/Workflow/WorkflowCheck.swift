@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// Compares generated files with what is on disk (`release-tool workflow --check`) and
 /// writes them (temp file + rename, so a crash never leaves half a workflow).
@@ -73,7 +74,7 @@ enum LineDiff {
     }
 }
 
-public enum WorkflowFileError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+public enum WorkflowFileError: Error, Equatable, Sendable, DescribedError {
     case writeFailed(path: String, reason: String)
 
     public var description: String {
@@ -83,5 +84,4 @@ public enum WorkflowFileError: Error, Equatable, Sendable, LocalizedError, Custo
         }
     }
 
-    public var errorDescription: String? { description }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import OublietteCore
 import Yams
+import ImageBuilders
 
 /// A file the generator owns, with its path relative to the repository root.
 public struct GeneratedFile: Sendable, Equatable {
@@ -47,7 +48,9 @@ public struct WorkflowGenerator: Sendable {
     public func releaseWorkflow() throws -> String {
         let ordered = try catalogue.buildOrder()
         let names = ordered.map(\.imageName).joined(separator: ", ")
-        var publish = "set -o pipefail\nswift run -c release release-tool publish --builder \(builder.rawValue) --git-tag \"$GITHUB_REF_NAME\""
+        // release-tool is stamped with the tag's version (scripts/version-env reads the tag).
+        var publish = "set -o pipefail\neval \"$(bash scripts/version-env)\"\n"
+            + "swift run -c release release-tool publish --builder \(builder.rawValue) --git-tag \"$GITHUB_REF_NAME\""
         if let catalogueFile { publish += " --catalogue \(catalogueFile)" }
         publish += " | tee published.txt\n"
 

@@ -1,6 +1,7 @@
 import Foundation
 import OublietteCore
 import Testing
+import OCIDistribution
 
 /// The built `oubliette` binary against the bed's dockerd and registry.
 @Suite("oubliette CLI", .enabled(if: TestBed.isAvailable, TestBed.skipReason))
@@ -47,10 +48,15 @@ struct CLIIntegrationTests {
 
     /// A project created in-process (what the server's project_create does) in `home`'s data dir.
     func createProject(_ name: String, home: Home) async throws -> ProjectInfo {
-        let config = try OublietteConfig.load(paths: OubliettePaths(configFile: home.config, dataDirectory: home.data), environment: [:])
-        let manager = ProjectManager(config: config, runtime: try docker(), dataDirectory: home.data,
-                                     settings: ContainerSettings(network: .none, stopTimeout: .seconds(5)))
-        return try await manager.create(name: name, type: "custom")
+        try await services(home).projects.create(name: name, type: "custom")
+    }
+
+    /// The object graph a command would build for `home`.
+    func services(_ home: Home, runtime: (any ContainerRuntime)? = nil) throws -> OublietteServices {
+        let paths = OubliettePaths(configFile: home.config, dataDirectory: home.data)
+        let config = try OublietteConfig.load(paths: paths, environment: [:])
+        return OublietteServices(paths: paths, config: config, runtime: try runtime ?? docker(),
+                                 options: .init(settings: ContainerSettings(network: .none, stopTimeout: .seconds(5))))
     }
 
     func docker() throws -> DockerRuntime {
@@ -176,8 +182,7 @@ struct CLIIntegrationTests {
 
         let unknown = try oubliette(["container", "refresh", "nope"], home)
         #expect(unknown.status == 1 && unknown.stderr.contains("no project with id 'nope'"))
-        _ = try await ProjectManager(config: try OublietteConfig.load(paths: OubliettePaths(configFile: home.config, dataDirectory: home.data), environment: [:]),
-                                     runtime: try docker(), dataDirectory: home.data).delete(id: project.id)
+        _ = try await services(home).projects.delete(id: project.id)
     }
 
     // MARK: status, update, rollback
@@ -237,7 +242,6 @@ struct CLIIntegrationTests {
 
         let status = try oubliette(["status"], home)
         #expect(status.stdout.contains("v1.0.12 (prebuilt from \(bed.registry))"), "\(status.stdout)")
-        _ = try await ProjectManager(config: try OublietteConfig.load(paths: OubliettePaths(configFile: home.config, dataDirectory: home.data), environment: [:]),
-                                     runtime: engine, dataDirectory: home.data).delete(id: project.id)
+        _ = try await services(home, runtime: engine).projects.delete(id: project.id)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import OCIDistribution
 
 /// `oubliette config show|check` run as a user runs them: the built binary, its exit status
 /// and its output. Needs no servers.

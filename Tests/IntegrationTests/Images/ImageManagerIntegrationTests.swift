@@ -1,6 +1,8 @@
 import Foundation
 import OublietteCore
 import Testing
+import SystemSupport
+import OCIDistribution
 
 /// ImageManager against the test bed's real dockerd and docker-registry.
 @Suite("ImageManager on the real engine", .enabled(if: TestBed.isAvailable, TestBed.skipReason))
@@ -118,49 +120,5 @@ struct ImageManagerIntegrationTests {
         #expect(ok.status == 0, "\(ok.stderr)")
         let results = try JSONSerialization.jsonObject(with: Data(ok.stdout.utf8)) as? [[String: Any]]
         #expect(results?.first?["pulled"] as? Bool == true)
-    }
-}
-
-@Suite("Provenance survives a crash", .enabled(if: TestBed.isAvailable, TestBed.skipReason))
-struct ProvenanceCrashTests {
-    let bed = TestBed.required
-
-    /// A child `oubliette image pull` is killed between writing the new records and renaming
-    /// them into place: the old file must be intact, and the next run must clean up.
-    @Test func killedWriterLeavesThePreviousRecordsIntact() throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("oubliette")
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the oubliette product first")
-        let home = try bed.makeTemporaryDirectory("crash-home")
-        let data = home.appendingPathComponent("data")
-        let config = home.appendingPathComponent("oubliette.jsonc")
-        func copy(_ label: String) throws -> String {
-            let reference = "\(bed.registry)/crash/\(label)-\(UUID().uuidString.prefix(8).lowercased()):1"
-            try ToolRunner.run("skopeo", ["copy", "--src-tls-verify=false", "--dest-tls-verify=false",
-                                          "docker://\(bed.busyboxImage)", "docker://\(reference)"])
-            return reference
-        }
-        let first = try copy("first"), second = try copy("second")
-        try "{ \"containers\": { \"one\": \"\(first)\", \"two\": \"\(second)\" } }".write(to: config, atomically: true, encoding: .utf8)
-        let environment = ["HOME": home.path, "OUBLIETTE_CONFIG": config.path, "OUBLIETTE_DATA_DIR": data.path,
-                           "DOCKER_HOST": bed.dockerHost, "OUBLIETTE_DEV": ""]
-        let records = data.appendingPathComponent("images.json")
-
-        try ToolRunner.run(binary.path, ["image", "pull", "one", "--progress", "plain"], environment: environment)
-        let before = try Data(contentsOf: records)
-
-        var crashing = environment
-        crashing[AtomicFile.crashBeforeRenameVariable] = "images.json"
-        let killed = try ToolRunner.run(binary.path, ["image", "pull", "two", "--progress", "plain"], environment: crashing, check: false)
-        #expect(killed.status != 0, "the child should have been killed")
-        #expect(try Data(contentsOf: records) == before, "the records file must be the complete previous version")
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: data.path).filter { $0.contains(".tmp-") }
-        #expect(leftovers.count == 1, "the crash leaves its temporary file: \(leftovers)")
-
-        // The image was pulled before the crash; removing it makes the next run pull and write again.
-        try ToolRunner.run("docker", ["rmi", second], environment: ["DOCKER_HOST": bed.dockerHost, "DOCKER_API_VERSION": "1.41"])
-        try ToolRunner.run(binary.path, ["image", "pull", "two", "--progress", "plain"], environment: environment)
-        let after = try JSONSerialization.jsonObject(with: Data(contentsOf: records)) as? [String: Any]
-        #expect(after?.keys.sorted() == [try ImageReference(parsing: first).description, try ImageReference(parsing: second).description].sorted())
-        #expect(try FileManager.default.contentsOfDirectory(atPath: data.path).filter { $0.contains(".tmp-") }.isEmpty)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import OublietteCore
 import Testing
+import ImageBuilders
 
 /// `image_source: build` on the real engine: base then dev from the fixture catalogue's
 /// Dockerfiles, with `docker build` (the builder seam release-tool also uses).
@@ -71,13 +72,12 @@ struct LocalBuildIntegrationTests {
         let provenance = ProvenanceStore(dataDirectory: data)
         let settings = LocalBuildSettings(catalogue: catalogue, builder: DockerBuilder(mode: .legacy, network: "none"),
                                           buildArguments: ["BUSYBOX_IMAGE": bed.busyboxImage], scratchDirectory: data)
-        let first = try await ImageManager(config: config, runtime: runtime, provenance: provenance, localBuild: settings)
-            .ensureImage(type: "base")
+        let images = ImageManager(config: config, runtime: runtime, provenance: provenance, localBuild: settings)
+        let first = try await images.ensureImage(type: "base")
 
         let updater = ImageUpdater(config: config, runtime: runtime, provenance: provenance,
                                    lifecycle: ContainerLifecycle(config: config, runtime: runtime, store: ProjectStore(dataDirectory: data),
-                                                                 provenance: provenance),
-                                   localBuild: settings)
+                                                                 images: images))
         let result = try await updater.update(type: "base", acquisition: .rebuild(noCache: true))
         #expect(result.changed, "a --no-cache rebuild makes a new image")
         let reference = try config.imageReference(for: "base")

@@ -2,6 +2,7 @@ import Foundation
 import OublietteCore
 import Synchronization
 import Testing
+import OCIDistribution
 
 @Suite("Version check against the real registry", .enabled(if: TestBed.isAvailable, TestBed.skipReason))
 struct VersionCheckIntegrationTests {
@@ -28,7 +29,7 @@ struct VersionCheckIntegrationTests {
         let runtime = CountingRuntime(try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost)))
         let data = try bed.makeTemporaryDirectory("version-check")
         let warnings = Mutex<[String]>([])
-        let policy = VersionCheckPolicy(inspector: RegistryImageInspector(), cliVersion: "1.0.0",
+        let policy = VersionCheckPolicy(inspector: RegistryImageInspector(registries: RegistryClientFactory()), cliVersion: "1.0.0",
                                         throttle: VersionWarningThrottle(stateDirectory: data),
                                         warn: { text in warnings.withLock { $0.append(text) } })
         let manager = ImageManager(config: config, runtime: runtime, provenance: ProvenanceStore(dataDirectory: data),

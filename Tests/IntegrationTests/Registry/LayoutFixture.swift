@@ -1,5 +1,6 @@
 import Foundation
 import OublietteCore
+import OCIDistribution
 
 /// Writes OCI layouts with random layers (registry-only tests: the layers are not real tars).
 enum LayoutFixture {

@@ -1,12 +1,15 @@
 import Foundation
 import OublietteCore
 import Testing
+import OCIDistribution
 
 /// The registry client against the test bed's real docker-registry (distribution 2.8),
 /// dockerd and skopeo.
 @Suite("Registry client (real registry)", .serialized)
 struct RegistryClientIntegrationTests {
-    func uniqueRepository(_ label: String) -> String { "oubliette-it/\(label)-\(UUID().uuidString.prefix(8).lowercased())" }
+    func uniqueRepository(_ label: String) -> RepositoryName {
+        RepositoryName(stringLiteral: "oubliette-it/\(label)-\(UUID().uuidString.prefix(8).lowercased())")
+    }
 
     func client(_ registry: String, credentials: any CredentialSource = AnonymousCredentials(),
                 uploadPolicy: UploadPolicy = .default) -> RegistryClient {
@@ -110,7 +113,7 @@ struct RegistryClientIntegrationTests {
         #expect(pages == 7 || pages == 1, "250 tags at 40 per page took \(pages) requests")
 
         try await registryClient.deleteManifest(repository: repository, digest: image.manifest.digest)
-        #expect(try await registryClient.manifestDescriptor(repository: repository, reference: image.manifest.digest.description) == nil)
+        #expect(try await registryClient.manifestDescriptor(repository: repository, reference: .digest(image.manifest.digest)) == nil)
         await #expect(throws: RegistryError.self) {
             _ = try await registryClient.manifest(repository: repository, reference: "v001")
         }
@@ -129,7 +132,7 @@ struct RegistryClientIntegrationTests {
         await #expect {
             try await anonymous.ping()
         } throws: { error in
-            guard case RegistryError.unauthorized(_, _, hadCredentials: false)? = error as? RegistryError else { return false }
+            guard case RegistryError.unauthorized(_, _, hadCredentials: false, _)? = error as? RegistryError else { return false }
             return true
         }
         let wrong = client(bed.authRegistry, credentials: StaticCredentials(.basic(username: bed.authUser, password: "not-the-password")))
@@ -141,9 +144,9 @@ struct RegistryClientIntegrationTests {
         }
 
         // Credentials the way CI passes them: environment variables.
-        let environment = EnvironmentCredentials(environment: [
-            EnvironmentCredentials.userVariable: bed.authUser, EnvironmentCredentials.passwordVariable: bed.authPassword,
-            EnvironmentCredentials.hostVariable: bed.authRegistry,
+        let environment = EnvironmentCredentials(prefix: "OUBLIETTE_REGISTRY", environment: [
+            "OUBLIETTE_REGISTRY_USER": bed.authUser, "OUBLIETTE_REGISTRY_PASSWORD": bed.authPassword,
+            "OUBLIETTE_REGISTRY_HOST": bed.authRegistry,
         ])
         let authed = client(bed.authRegistry, credentials: environment)
         try await authed.ping()

@@ -2,6 +2,8 @@ import Foundation
 import OublietteCore
 import ReleaseKit
 import Testing
+import OCIDistribution
+import ImageBuilders
 
 /// End to end: a real git repository with release tags, the busybox fixture catalogue,
 /// buildah, and the test bed's registry.
@@ -66,8 +68,8 @@ struct ReleasePublishTests {
         let base = try #require(first.images.first), dev = try #require(first.images.last)
         #expect(base.tags == ["v1.1.0", "latest"])
         for (repo, image) in [(baseRepository, base), (devRepository, dev)] {
-            let versioned = try await client.manifestDescriptor(repository: repo, reference: "v1.1.0")
-            let latest = try await client.manifestDescriptor(repository: repo, reference: "latest")
+            let versioned = try await client.manifestDescriptor(repository: try RepositoryName(repo), reference: "v1.1.0")
+            let latest = try await client.manifestDescriptor(repository: try RepositoryName(repo), reference: "latest")
             #expect(versioned?.digest == image.digest, "\(repo):v1.1.0")
             #expect(latest?.digest == image.digest, "\(repo):latest is the same manifest")
         }
@@ -80,8 +82,8 @@ struct ReleasePublishTests {
         #expect(devConfig.labels["org.opencontainers.image.version"] == "1.1.0")
         #expect(devConfig.labels["org.opencontainers.image.revision"] == plan.version.revision)
         #expect(devConfig.labels["org.opencontainers.image.created"] == "2024-03-04T05:06:07Z", "created = commit time")
-        let baseLayers = try await client.manifest(repository: baseRepository, reference: base.digest.description).imageManifest().layers
-        let devLayers = try await client.manifest(repository: devRepository, reference: dev.digest.description).imageManifest().layers
+        let baseLayers = try await client.manifest(repository: try RepositoryName(baseRepository), reference: .digest(base.digest)).imageManifest().layers
+        let devLayers = try await client.manifest(repository: try RepositoryName(devRepository), reference: .digest(dev.digest)).imageManifest().layers
         #expect(Array(devLayers.prefix(baseLayers.count)).map(\.digest) == baseLayers.map(\.digest))
 
         // The dev push mounted base's layers instead of uploading them.
@@ -102,9 +104,9 @@ struct ReleasePublishTests {
             let (plan, report) = try await Self.publish(bed, repository: repository, namespace: namespace)
             #expect(plan.images.allSatisfy { $0.tags == [tag] }, "\(tag) gets only its own tag")
             for (repo, image) in [(baseRepository, base), (devRepository, dev)] {
-                let latest = try await client.manifestDescriptor(repository: repo, reference: "latest")
+                let latest = try await client.manifestDescriptor(repository: try RepositoryName(repo), reference: "latest")
                 #expect(latest?.digest == image.digest, "\(repo):latest still v1.1.0 after publishing \(tag)")
-                let own = try await client.manifestDescriptor(repository: repo, reference: tag)
+                let own = try await client.manifestDescriptor(repository: try RepositoryName(repo), reference: .tag(tag))
                 #expect(own?.digest == report.images.first { repo.hasSuffix($0.repositoryName) }?.digest)
             }
         }

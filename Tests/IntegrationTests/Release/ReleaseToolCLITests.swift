@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import OCIDistribution
 
 /// `release-tool` run as CI runs it: the built binary on a real git repository. Needs no
 /// registry or builder (plan and version only read git and the catalogue).

@@ -1,6 +1,7 @@
 import Foundation
 import OublietteCore
 import Testing
+import OCIDistribution
 
 /// DockerRuntime against the test bed's real dockerd 20.10 and registry.
 @Suite("DockerRuntime against the test bed's dockerd", .serialized)

@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

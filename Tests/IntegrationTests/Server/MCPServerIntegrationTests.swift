@@ -2,6 +2,7 @@ import Foundation
 import MCP
 import OublietteCore
 import Testing
+import OCIDistribution
 #if canImport(Glibc)
 import Glibc
 #endif

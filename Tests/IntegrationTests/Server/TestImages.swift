@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 
 /// Images for project containers, built with buildah from the bed's busybox image and
 /// pushed to the bed's registry. Their command keeps running (busybox's own `sh` would exit
@@ -9,10 +10,17 @@ enum TestImages {
     /// Builds and pushes `reference`; `marker` goes into a label so each push has its own digest.
     /// Returns the manifest digest the registry now serves for it.
     @discardableResult
-    static func push(_ reference: String, version: String, marker: String, bed: TestBed) throws -> String {
+    /// - Parameter payloadMiB: adds a layer of that many MiB of random bytes, so pulling the
+    ///   image takes a while (single-flight tests need concurrent callers to overlap one pull).
+    static func push(_ reference: String, version: String, marker: String, payloadMiB: Int = 0, bed: TestBed) throws -> String {
         let storage = ["--root", "\(bed.buildahRoot)/root", "--runroot", "\(bed.buildahRoot)/runroot", "--storage-driver", "vfs"]
         let container = try ToolRunner.run("buildah", storage + ["from", "--tls-verify=false", "docker://\(bed.busyboxImage)"]).trimmedStdout
         defer { _ = try? ToolRunner.run("buildah", storage + ["rm", container], check: false) }
+        if payloadMiB > 0 {
+            let payload = try bed.makeTemporaryDirectory("payload").appendingPathComponent("payload")
+            try ToolRunner.run("sh", ["-c", "head -c \(payloadMiB << 20) /dev/urandom > '\(payload.path)'"])
+            try ToolRunner.run("buildah", storage + ["copy", container, payload.path, "/payload"])
+        }
         try ToolRunner.run("buildah", storage + ["config", "--cmd", longRunningCommand,
                                                  "--label", "org.opencontainers.image.version=\(version)",
                                                  "--label", "test.marker=\(marker)", container])

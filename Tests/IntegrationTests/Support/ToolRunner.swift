@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -51,12 +52,8 @@ enum ToolRunnerError: Error, LocalizedError, CustomStringConvertible {
 }
 
 /// Runs short command-line tools (skopeo, buildah, curl, docker, umoci) synchronously and
-/// captures their output, for integration tests.
-///
-/// Output goes to temporary files rather than pipes, so a tool that fills one stream
-/// while the other is unread cannot deadlock. Only for tools that exit by themselves:
-/// a child started through Foundation.Process from a Swift concurrency thread may inherit
-/// a blocked signal mask and ignore SIGTERM, so the timeout uses SIGKILL.
+/// captures their output, for integration tests, through the package's one process runner
+/// (``ProcessRunner/runSynchronously(_:)``: both streams drained, a deadline, a clean signal mask).
 enum ToolRunner {
     /// Runs `tool` with `arguments`.
     /// - Parameters:
@@ -82,67 +79,17 @@ enum ToolRunner {
         let executable = try resolve(tool, path: mergedEnvironment["PATH"] ?? "/usr/bin:/bin")
         let command = [executable.path] + arguments
         let rendered = render(command)
-
-        let fileManager = FileManager.default
-        let captureDirectory = fileManager.temporaryDirectory
-            .appendingPathComponent("toolrunner-\(UUID().uuidString)", isDirectory: true)
-        try fileManager.createDirectory(at: captureDirectory, withIntermediateDirectories: true)
-        defer { try? fileManager.removeItem(at: captureDirectory) }
-
-        let stdoutURL = captureDirectory.appendingPathComponent("stdout")
-        let stderrURL = captureDirectory.appendingPathComponent("stderr")
-        let stdinURL = captureDirectory.appendingPathComponent("stdin")
-        for url in [stdoutURL, stderrURL] {
-            guard fileManager.createFile(atPath: url.path, contents: nil) else {
-                throw ToolRunnerError.launchFailed(command: rendered, reason: "cannot create \(url.path)")
-            }
-        }
-        let stdoutHandle = try FileHandle(forWritingTo: stdoutURL)
-        let stderrHandle = try FileHandle(forWritingTo: stderrURL)
-        defer {
-            try? stdoutHandle.close()
-            try? stderrHandle.close()
-        }
-
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = mergedEnvironment
-        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-        process.standardOutput = stdoutHandle
-        process.standardError = stderrHandle
-        var stdinHandle: FileHandle?
-        if let input {
-            try input.write(to: stdinURL)
-            let handle = try FileHandle(forReadingFrom: stdinURL)
-            stdinHandle = handle
-            process.standardInput = handle
-        } else {
-            process.standardInput = FileHandle.nullDevice
-        }
-        defer { try? stdinHandle?.close() }
-
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
+        let request = ProcessRequest(executable.path, arguments, environment: .inherit(adding: environment),
+                                     workingDirectory: currentDirectory?.path, input: input, timeout: .seconds(timeout))
+        let output: CommandOutput
         do {
-            try process.run()
-        } catch {
-            throw ToolRunnerError.launchFailed(command: rendered, reason: error.localizedDescription)
-        }
-
-        if finished.wait(timeout: .now() + .seconds(timeout)) == .timedOut {
-            kill(process.processIdentifier, SIGKILL)
-            finished.wait()
+            output = try ProcessRunner().runSynchronously(request)
+        } catch .timedOut {
             throw ToolRunnerError.timedOut(command: rendered, seconds: timeout)
+        } catch {
+            throw ToolRunnerError.launchFailed(command: rendered, reason: error.description)
         }
-        process.waitUntilExit()
-
-        let result = ToolResult(
-            command: command,
-            status: process.terminationStatus,
-            stdoutData: try Data(contentsOf: stdoutURL),
-            stderrData: try Data(contentsOf: stderrURL)
-        )
+        let result = ToolResult(command: command, status: output.exitCode, stdoutData: output.stdout, stderrData: output.stderr)
         if check, !result.succeeded {
             throw ToolRunnerError.failed(command: rendered, status: result.status,
                                          stderr: result.stderr, stdout: result.stdout)

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import OublietteCore
+@testable import OCIDistribution
+@testable import ImageBuilders
 
 @Suite("Builders")
 struct BuilderTests {

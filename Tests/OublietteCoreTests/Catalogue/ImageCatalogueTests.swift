@@ -1,6 +1,7 @@
 import Foundation
 import OublietteCore
 import Testing
+import OCIDistribution
 
 /// Repository root, found from this file's path.
 let repositoryRoot = URL(fileURLWithPath: #filePath)

@@ -1,6 +1,7 @@
 import Foundation
 import OublietteCore
 import Testing
+import OCIDistribution
 
 @Suite("oubliette.jsonc")
 struct OublietteConfigTests {

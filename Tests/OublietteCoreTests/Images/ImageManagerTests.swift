@@ -1,6 +1,7 @@
 import Foundation
 @testable import OublietteCore
 import Testing
+@testable import OCIDistribution
 
 @Suite("ImageManager (fault injection with a scripted runtime)")
 struct ImageManagerTests {
@@ -9,6 +10,33 @@ struct ImageManagerTests {
     func manager(_ runtime: ScriptedRuntime, devMode: Bool = false, at date: Date = Date(timeIntervalSince1970: 1_700_000_000)) -> ImageManager {
         ImageManager(config: OublietteConfig(catalogue: .shipped, devMode: devMode), runtime: runtime,
                      provenance: ProvenanceStore(dataDirectory: data), retryPolicy: .none, now: { date })
+    }
+
+    /// Refresh (pullLatest) and first use (ensureImage) of the same image share one pull.
+    @Test func refreshesAndFirstUsesShareOneFlight() async throws {
+        let runtime = ScriptedRuntime()
+        let gate = Gate()
+        await runtime.setPullGate(gate)
+        let manager = manager(runtime)
+        let dev = try ImageReference(parsing: "ghcr.io/hyphagroup/oubliette-dev:latest")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    if index.isMultiple(of: 2) {
+                        _ = try await manager.ensureImage(type: "dev")
+                    } else {
+                        _ = try await manager.pullLatest(type: "dev")
+                    }
+                }
+            }
+            #expect(await eventually { await manager.callersWaiting(on: dev) == 19 })
+            await gate.open()
+            try await group.waitForAll()
+        }
+        #expect(await runtime.count("pull") == 1)
+        // Once that flight is over, a refresh pulls afresh (the registry may have moved on).
+        _ = try await manager.pullLatest(type: "dev")
+        #expect(await runtime.count("pull") == 2)
     }
 
     @Test func presentImageCostsOneLookupAndNoPull() async throws {
@@ -22,10 +50,15 @@ struct ImageManagerTests {
 
     @Test func concurrentCallersShareOnePull() async throws {
         let runtime = ScriptedRuntime()
-        await runtime.setPullDelay(.milliseconds(200))
+        let gate = Gate()
+        await runtime.setPullGate(gate)
         let manager = manager(runtime)
+        let dev = try ImageReference(parsing: "ghcr.io/hyphagroup/oubliette-dev:latest")
         let results = try await withThrowingTaskGroup(of: ImageManager.EnsuredImage.self) { group in
             for _ in 0..<20 { group.addTask { try await manager.ensureImage(type: "dev") } }
+            // The pull finishes only once all twenty callers are on its flight.
+            #expect(await eventually { await manager.callersWaiting(on: dev) == 19 })
+            await gate.open()
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(results.count == 20)
@@ -44,15 +77,19 @@ struct ImageManagerTests {
 
     @Test func concurrentCallersAllSeeTheSharedFailure() async throws {
         let runtime = ScriptedRuntime()
-        await runtime.setPullDelay(.milliseconds(100))
+        let gate = Gate()
+        await runtime.setPullGate(gate)
         await runtime.setPullError(.pullFailed(image: "x", message: "connection refused"))
         let manager = manager(runtime)
+        let base = try ImageReference(parsing: "ghcr.io/hyphagroup/oubliette-base:latest")
         let failures = await withTaskGroup(of: String?.self) { group in
             for _ in 0..<5 {
                 group.addTask {
                     do { _ = try await manager.ensureImage(type: "base"); return nil } catch { return "\(error)" }
                 }
             }
+            #expect(await eventually { await manager.callersWaiting(on: base) == 4 })
+            await gate.open()
             return await group.reduce(into: [String?]()) { $0.append($1) }
         }
         #expect(failures.count == 5)

@@ -1,14 +1,16 @@
 import Foundation
 @testable import OublietteCore
+@testable import OCIDistribution
 
-/// An in-process runtime for fault injection: images "exist" once pulled, pulls can be made
-/// slow or failing, and every call is counted. The real engine is covered by the
+/// An in-process runtime for fault injection: images "exist" once pulled, pulls can be held
+/// at a gate or made to fail, and every call is counted. The real engine is covered by the
 /// integration tests; this one only makes races and failures repeatable.
 actor ScriptedRuntime: ContainerRuntime {
     nonisolated let kind: RuntimeKind = .docker
     private(set) var present: Set<ImageReference>
     private(set) var calls: [String] = []
-    var pullDelay: Duration = .zero
+    /// When set, pulls wait until it opens: tests decide when a pull finishes, no sleeps.
+    var pullGate: Gate?
     var pullError: RuntimeError?
     /// Registries whose pulls fail (as if unreachable).
     var unreachableRegistries: Set<String> = []
@@ -19,7 +21,7 @@ actor ScriptedRuntime: ContainerRuntime {
     }
 
     func setPullError(_ error: RuntimeError?) { pullError = error }
-    func setPullDelay(_ delay: Duration) { pullDelay = delay }
+    func setPullGate(_ gate: Gate?) { pullGate = gate }
     func setUnreachable(_ registries: Set<String>) { unreachableRegistries = registries }
     func count(_ name: String) -> Int { calls.filter { $0 == name }.count }
 
@@ -55,7 +57,7 @@ actor ScriptedRuntime: ContainerRuntime {
     }
     private func performPull(_ reference: ImageReference) async throws {
         calls.append("pull")
-        if pullDelay > .zero { try await Task.sleep(for: pullDelay) }
+        if let pullGate { await pullGate.wait() }
         if let pullError { throw pullError }
         if unreachableRegistries.contains(reference.registry) {
             throw RuntimeError.pullFailed(image: reference.description, message: "dial tcp \(reference.registry): connection refused")
@@ -77,4 +79,37 @@ actor ScriptedRuntime: ContainerRuntime {
         calls.append("inspectContainer")
         throw RuntimeError.containerNotFound(container: id)
     }
+}
+
+/// A one-shot gate: `wait()` suspends until `open()`.
+actor Gate {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func wait() async {
+        if isOpen { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func open() {
+        isOpen = true
+        for waiter in waiters { waiter.resume() }
+        waiters.removeAll()
+    }
+}
+
+/// Polls `condition` until it holds (at most `limit`), for states another task reaches.
+func eventually(within limit: Duration = .seconds(5), _ condition: @Sendable () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + limit
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(2))
+    }
+    return await condition()
+}
+
+/// Records backoff delays instead of sleeping.
+actor RecordingSleeper: Sleeper {
+    private(set) var slept: [Duration] = []
+    func sleep(for duration: Duration) async throws { slept.append(duration) }
 }

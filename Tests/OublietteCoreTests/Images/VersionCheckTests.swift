@@ -14,6 +14,17 @@ struct VersionCheckTests {
         #expect((verdict == .compatible) == compatible)
     }
 
+    @Test func developmentBuildsAcceptEveryImageWithANote() {
+        #expect(VersionCompatibility.evaluate(imageVersion: "v1.4.0", cliVersion: "0.0.0-dev+abc123")
+            == .developmentBuild(imageVersion: "v1.4.0", cliVersion: "0.0.0-dev+abc123"))
+        #expect(VersionCompatibility.evaluate(imageVersion: "1.4.0", cliVersion: "0.0.0-dev") != .compatible)
+        #expect(VersionCompatibility.evaluate(imageVersion: "0.0.0-dev", cliVersion: "0.0.0-dev") == .compatible)
+        // A release build still flags another release.
+        #expect(VersionCompatibility.evaluate(imageVersion: "1.4.0", cliVersion: "1.3.0")
+            == .mismatch(imageVersion: "1.4.0", cliVersion: "1.3.0"))
+        #expect(OublietteVersion.current != "0.1.0", "the version is stamped at build time, not a constant")
+    }
+
     @Test func throttleLetsOneWarningThroughPerHourAcrossInstances() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("throttle-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import OublietteCore
+@testable import OCIDistribution
 
 @Suite("AppleContainerRuntime against the container stand-in")
 struct AppleContainerRuntimeTests {

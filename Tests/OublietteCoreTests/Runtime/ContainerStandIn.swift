@@ -1,5 +1,7 @@
 import Foundation
+import SystemSupport
 @testable import OublietteCore
+@testable import OCIDistribution
 
 /// Drives `Tests/Fixtures/container-standin/container`: a fixture directory of canned
 /// answers per subcommand, and the argv log the stand-in appends to.
@@ -29,10 +31,10 @@ struct ContainerStandIn {
     var runtime: AppleContainerRuntime {
         AppleContainerRuntime(
             executable: Self.executable,
-            runner: ProcessCommandRunner(environment: [
+            runner: ProcessRunner(environment: .inherit(adding: [
                 "CONTAINER_STANDIN_LOG": log.path,
                 "CONTAINER_STANDIN_FIXTURES": directory.path,
-            ])
+            ]))
         )
     }
 

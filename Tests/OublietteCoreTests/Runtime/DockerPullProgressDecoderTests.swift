@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import OublietteCore
+@testable import OCIDistribution
 
 @Suite("Docker pull progress stream")
 struct DockerPullProgressDecoderTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import OublietteCore
+@testable import OCIDistribution
 
 /// DockerRuntime against an in-process fake daemon: request shapes and fault handling.
 @Suite("DockerRuntime against a fake daemon")

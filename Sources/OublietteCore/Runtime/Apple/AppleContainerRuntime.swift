@@ -1,4 +1,6 @@
 import Foundation
+import SystemSupport
+import OCIDistribution
 
 /// ``ContainerRuntime`` driving Apple's `container` CLI (macOS, Apple silicon).
 ///
@@ -11,7 +13,7 @@ public struct AppleContainerRuntime: ContainerRuntime {
     public let executable: String
     private let runner: any CommandRunner
 
-    public init(executable: String = "container", runner: any CommandRunner = ProcessCommandRunner()) {
+    public init(executable: String = "container", runner: any CommandRunner = ProcessRunner()) {
         self.executable = executable
         self.runner = runner
     }
@@ -192,7 +194,14 @@ public struct AppleContainerRuntime: ContainerRuntime {
     // MARK: Helpers
 
     private func invoke(_ arguments: [String]) async throws -> CommandOutput {
-        try await runner.run(executable, arguments: arguments)
+        do {
+            return try await runner.run(executable, arguments: arguments)
+        } catch ProcessError.executableNotFound {
+            throw RuntimeError.executableNotFound(executable)
+        } catch let error as ProcessError {
+            throw RuntimeError.commandFailed(command: ([executable] + arguments).joined(separator: " "), exitCode: -1,
+                                             stderr: error.description)
+        }
     }
 
     private func containerCommand(_ arguments: [String], container: String) async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 
 // The JSON Apple's `container` CLI prints (`--format json`, `inspect`). Only the fields used
 // here are decoded, and most are optional because the shapes have shifted between releases.

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import OCIDistribution
 
 /// ``ContainerRuntime`` over the Docker Engine API.
 ///
@@ -37,8 +38,8 @@ public actor DockerRuntime: ContainerRuntime {
             + requestTimeout.components.attoseconds / 1_000_000_000)
     }
 
-    /// The client DockerRuntimes use unless given one (see `HTTPClient.oubliette`).
-    public static var defaultHTTPClient: HTTPClient { .oubliette }
+    /// The client DockerRuntimes use unless given one (see `HTTPClient.failFast`).
+    public static var defaultHTTPClient: HTTPClient { .failFast }
 
     /// A runtime for the daemon named by `DOCKER_HOST` (default `/var/run/docker.sock`).
     public static func fromEnvironment(
@@ -335,7 +336,7 @@ public actor DockerRuntime: ContainerRuntime {
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw RuntimeError.requestFailed(operation: "\(operation) at \(endpoint)", status: 0, message: "no answer within the time limit")
         } catch {
-            throw RuntimeError.dockerUnreachable(endpoint: endpoint.description, reason: String(describing: error))
+            throw RuntimeError.dockerUnreachable(endpoint: endpoint.description, reason: Self.connectionFailure(error))
         }
     }
 
@@ -398,5 +399,18 @@ public actor DockerRuntime: ContainerRuntime {
     private static func queryEncode(_ text: String) -> String {
         let allowed = CharacterSet(charactersIn: asciiUnreserved)
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}
+
+extension DockerRuntime {
+    /// The system's short reason for a failed connection ("no such file or directory"), not
+    /// NIO's whole error value, which repeats the socket path and wraps it in type names.
+    static func connectionFailure(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if let range = text.range(of: #"errno: (\d+)"#, options: .regularExpression),
+           let code = Int32(text[range].dropFirst("errno: ".count)) {
+            return String(cString: strerror(code)).lowercased()
+        }
+        return text
     }
 }

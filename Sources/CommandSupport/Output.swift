@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import SystemSupport
+
+/// The one way both tools print: results on stdout (text lines, or JSON with one encoder
+/// configuration), diagnostics on stderr, every message ending in a newline, unbuffered so
+/// stdout and stderr interleave in order.
+public enum Output {
+    /// Sorted, pretty, ISO-8601 dates, no escaped slashes: stable for scripts and diffs.
+    public static func makeJSONEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    public static func jsonText<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try makeJSONEncoder().encode(value), as: UTF8.self)
+    }
+
+    /// `value` as JSON on stdout.
+    public static func json<T: Encodable>(_ value: T) throws {
+        line(try jsonText(value))
+    }
+
+    /// One line of results on stdout.
+    public static func line(_ text: String) {
+        write(text.hasSuffix("\n") ? text : text + "\n", to: FileHandle.standardOutput)
+    }
+
+    /// A diagnostic line on stderr (progress steps, notes).
+    public static func diagnostic(_ text: String) {
+        write(text.hasSuffix("\n") ? text : text + "\n", to: FileHandle.standardError)
+    }
+
+    /// `warning: …` on stderr (the prefix is added unless the text has one).
+    public static func warning(_ text: String) {
+        diagnostic(text.hasPrefix("warning:") || text.hasPrefix("note:") ? text : "warning: \(text)")
+    }
+
+    /// `error: …` on stderr.
+    public static func error(_ text: String) {
+        diagnostic("error: \(text)")
+    }
+
+    /// Raw text on stderr, as is (progress redraws).
+    public static func standardError(_ text: String) {
+        write(text, to: FileHandle.standardError)
+    }
+
+    private static func write(_ text: String, to handle: FileHandle) {
+        handle.write(Data(text.utf8))
+    }
+}
+
+/// Runs `body`; an error becomes its description on stderr and exit status 1, so no
+/// command ends in a stack trace or a Swift error dump.
+public func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch let validation as ValidationError {
+        throw validation
+    } catch {
+        Output.error(describe(error))
+        throw ExitCode.failure
+    }
+}
+
+/// Synchronous twin of ``reportingErrors(_:)``.
+public func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch let validation as ValidationError {
+        throw validation
+    } catch {
+        Output.error(describe(error))
+        throw ExitCode.failure
+    }
+}

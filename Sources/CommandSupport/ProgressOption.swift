@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import OublietteCore
+
+/// `--progress`: how pull and transfer progress is drawn on stderr.
+public enum ProgressOption: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case auto, tty, plain, json
+
+    /// `auto` draws bars on a terminal and plain lines otherwise.
+    public var resolved: ProgressStyle {
+        switch self {
+        case .auto: ProgressStyle.automatic(isTerminal: isatty(STDERR_FILENO) == 1)
+        case .tty: .tty
+        case .plain: .plain
+        case .json: .json
+        }
+    }
+}
+
+/// Writes rendered pull progress to stderr; events arrive from the pull's task, one at a time.
+public final class ProgressOutput: @unchecked Sendable {
+    // @unchecked: the renderer is only touched under `lock` (events may come from any thread).
+    private var renderer: PullProgressRenderer
+    private let lock = NSLock()
+
+    public init(style: ProgressStyle) {
+        renderer = PullProgressRenderer(style: style)
+    }
+
+    public func write(_ event: PullEvent, image: String) {
+        let text = lock.withLock { renderer.render(event, image: image) }
+        if !text.isEmpty { Output.standardError(text) }
+    }
+}

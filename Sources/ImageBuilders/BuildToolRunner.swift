@@ -1,0 +1,60 @@
+import Foundation
+import SystemSupport
+
+/// Runs build tools (buildah, docker, podman) through the shared ``ProcessRunner``, turning
+/// its errors into ``BuilderError``s that name the image being built.
+public struct BuildToolRunner: Sendable {
+    /// Copy the tool's output to stderr as it arrives.
+    public var echo: Bool
+    public var environment: ProcessEnvironment
+    /// A build that takes longer than this is stopped (a hung `RUN` step must not hang CI).
+    public var timeout: Duration
+    let processes: ProcessRunner
+
+    public init(echo: Bool = false, environment: ProcessEnvironment = .inherit, timeout: Duration = .seconds(3600),
+                processes: ProcessRunner = ProcessRunner()) {
+        self.echo = echo
+        self.environment = environment
+        self.timeout = timeout
+        self.processes = processes
+    }
+
+    public struct Result: Sendable {
+        public let status: Int32
+        public let output: String
+    }
+
+    /// Full path of `tool` on PATH, or nil.
+    public static func which(_ tool: String) -> String? {
+        ExecutableLocator.find(tool)
+    }
+
+    /// This runner with `variables` added to the tool's environment.
+    public func adding(environment variables: [String: String]) -> BuildToolRunner {
+        var copy = self
+        copy.environment = environment.merging(.inherit(adding: variables))
+        return copy
+    }
+
+    public func run(_ tool: String, _ arguments: [String]) async throws(BuilderError) -> Result {
+        let request = ProcessRequest(tool, arguments, environment: environment, timeout: timeout, echoToStandardError: echo)
+        do {
+            let output = try await processes.run(request)
+            return Result(status: output.exitCode, output: output.combinedText)
+        } catch .executableNotFound {
+            throw .toolNotFound(tool: tool)
+        } catch {
+            throw .launchFailed(command: request.commandLine, reason: error.description)
+        }
+    }
+
+    /// Runs and throws `commandFailed` (naming the image) on a non-zero exit.
+    public func check(image: String, _ tool: String, _ arguments: [String]) async throws(BuilderError) -> Result {
+        let result = try await run(tool, arguments)
+        guard result.status == 0 else {
+            throw .commandFailed(image: image, command: ([tool] + arguments).joined(separator: " "),
+                                 status: result.status, output: result.output)
+        }
+        return result
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import SystemSupport
+import OCIDistribution
+
+/// What to build: one image from a Dockerfile, with resolved build args and labels.
+public struct BuildRequest: Sendable, Equatable {
+    /// Catalogue type, for messages.
+    public let type: String
+    public let dockerfile: URL
+    public let context: URL
+    /// Resolved build args in a stable order.
+    public let buildArguments: [(key: String, value: String)]
+    public let labels: [(key: String, value: String)]
+    /// Local name for the built image (`oubliette-base:v1.2.3`); never pushed under this name.
+    public let localName: String
+    /// Directory to write the OCI image layout into; it must not exist yet.
+    public let outputDirectory: URL
+    /// The tag inside the OCI layout (`org.opencontainers.image.ref.name`).
+    public let layoutTag: String
+    /// Where the image will be pushed; only used by builders that can only push.
+    public let destination: ImageReference
+    /// Build every step afresh (`--no-cache`).
+    public var noCache = false
+
+    public init(type: String, dockerfile: URL, context: URL, buildArguments: [(key: String, value: String)],
+                labels: [(key: String, value: String)], localName: String, outputDirectory: URL, layoutTag: String, destination: ImageReference) {
+        self.type = type
+        self.dockerfile = dockerfile
+        self.context = context
+        self.buildArguments = buildArguments
+        self.labels = labels
+        self.localName = localName
+        self.outputDirectory = outputDirectory
+        self.layoutTag = layoutTag
+        self.destination = destination
+    }
+
+    /// The flags every Dockerfile builder (docker, buildah, podman) spells the same way:
+    /// `--no-cache`, `--build-arg K=V…`, `--label K=V…`.
+    public var commonFlags: [String] {
+        var flags = noCache ? ["--no-cache"] : []
+        for (key, value) in buildArguments { flags += ["--build-arg", "\(key)=\(value)"] }
+        for (key, value) in labels { flags += ["--label", "\(key)=\(value)"] }
+        return flags
+    }
+
+    public static func == (lhs: BuildRequest, rhs: BuildRequest) -> Bool {
+        lhs.type == rhs.type && lhs.dockerfile == rhs.dockerfile && lhs.context == rhs.context
+            && lhs.buildArguments.elementsEqual(rhs.buildArguments, by: ==) && lhs.labels.elementsEqual(rhs.labels, by: ==)
+            && lhs.localName == rhs.localName && lhs.outputDirectory == rhs.outputDirectory && lhs.layoutTag == rhs.layoutTag && lhs.destination == rhs.destination && lhs.noCache == rhs.noCache
+    }
+}
+
+/// What a builder hands back.
+public enum BuiltImage: Sendable, Equatable {
+    /// An OCI image layout directory; the registry client pushes it (skip-existing blobs,
+    /// cross-repository mounts, counters).
+    case ociLayout(directory: URL, tag: String)
+    /// The builder could not export and pushed `BuildRequest.destination` itself (legacy
+    /// `docker build` without OCI `docker save`); the publisher only adds the other tags.
+    case pushedByBuilder(ImageReference)
+}
+
+/// The seam between the release logic and whatever builds images on this machine.
+public protocol ImageBuilder: Sendable {
+    /// Short name shown in logs (`buildah`, `docker buildx`, …).
+    var name: String { get }
+    func build(_ request: BuildRequest) async throws -> BuiltImage
+}
+
+/// A builder that can leave its result in the local container engine, for oubliette's
+/// `image_source: build` (release-tool pushes to a registry instead).
+public protocol EngineImageBuilder: Sendable {
+    /// Builds `request` and stores it in the engine as `request.localName`.
+    func buildIntoEngine(_ request: BuildRequest) async throws
+}
+
+public enum BuilderError: Error, Equatable, Sendable, DescribedError {
+    case toolNotFound(tool: String)
+    case noBuilderFound(tried: [String])
+    case unknownBuilder(String, known: [String])
+    case commandFailed(image: String, command: String, status: Int32, output: String)
+    case launchFailed(command: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .toolNotFound(tool):
+            return "'\(tool)' is not on PATH; install it or choose another --builder"
+        case let .noBuilderFound(tried):
+            return "no image builder found (tried \(tried.joined(separator: ", "))); install buildah or docker, or pass --builder"
+        case let .unknownBuilder(name, known):
+            return "unknown builder '\(name)'; choose one of \(known.joined(separator: ", "))"
+        case let .commandFailed(image, command, status, output):
+            let tail = output.split(separator: "\n", omittingEmptySubsequences: false).suffix(15).joined(separator: "\n")
+            return "building image '\(image)' failed: `\(command)` exited with status \(status)\(tail.isEmpty ? "" : ":\n\(tail)")"
+        case let .launchFailed(command, reason):
+            return "could not run `\(command)`: \(reason)"
+        }
+    }
+
+}

@@ -1,0 +1,377 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+extension RegistryClient {
+    /// Blob transfers may legitimately take long; each request is bounded anyway by chunking.
+    static let blobTimeout: TimeAmount = .minutes(30)
+    /// Largest blob `blob(repository:digest:)` keeps in memory.
+    static let inMemoryBlobLimit = 64 << 20
+
+    private nonisolated func blobURL(_ repository: RepositoryName, _ digest: Digest) -> String {
+        "\(baseURL)/v2/\(repository)/blobs/\(digest)"
+    }
+
+    /// `HEAD` a blob: whether this repository already has it.
+    public nonisolated func blobExists(repository: RepositoryName, digest: Digest) async throws -> Bool {
+        let request = RegistryRequest(method: .HEAD, url: blobURL(repository, digest), scopes: [Self.pullScope(repository)],
+                                      label: "HEAD blob \(repository)@\(digest)")
+        let response = try await send(request)
+        await Self.drain(response)
+        switch response.status.code {
+        case 200: return true
+        case 404: return false
+        default: try await expect(response, [200], request: request, notFound: "blob \(digest)"); return false
+        }
+    }
+
+    /// A small blob (an image config) in memory, digest verified.
+    public nonisolated func blob(repository: RepositoryName, digest: Digest) async throws -> Data {
+        var headers = HTTPHeaders()
+        headers.add(name: "Accept-Encoding", value: "identity")
+        let request = RegistryRequest(method: .GET, url: blobURL(repository, digest), headers: headers,
+                                      scopes: [Self.pullScope(repository)], label: "GET blob \(repository)@\(digest)")
+        let response = try await send(request)
+        try await expect(response, [200], request: request, notFound: "blob \(repository)@\(digest)")
+        let buffer = try await response.body.collect(upTo: Self.inMemoryBlobLimit)
+        let data = Data(buffer.readableBytesView)
+        let actual = Digest.sha256(of: data)
+        guard actual == digest else {
+            throw RegistryError.digestMismatch(what: "blob \(registry)/\(repository)@\(digest)", expected: digest.description, actual: actual.description)
+        }
+        await record { $0.blobBytesDownloaded += Int64(data.count); $0.blobsDownloaded += 1 }
+        return data
+    }
+
+    /// Streams a blob to `file`: hashed in flight into a temp file beside it, renamed into place
+    /// only when the digest matches. A dropped connection resumes with `Range`.
+    public nonisolated func pullBlob(repository: RepositoryName, digest: Digest, to file: URL, expectedSize: Int64? = nil,
+                                     progress: TransferProgressHandler? = nil) async throws {
+        let directory = file.deletingLastPathComponent()
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+            throw RegistryError.localFile(path: directory.path, reason: "cannot create directory: \(error.localizedDescription)")
+        }
+        let temp = directory.appendingPathComponent(".\(file.lastPathComponent).partial-\(UUID().uuidString.prefix(8))")
+        // Private from the first byte: a layer may hold anything.
+        guard FileManager.default.createFile(atPath: temp.path, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let handle = try? FileHandle(forWritingTo: temp) else {
+            throw RegistryError.localFile(path: temp.path, reason: "cannot create a temporary file (is the directory writable?)")
+        }
+        var finished = false
+        defer {
+            try? handle.close()
+            if !finished { try? FileManager.default.removeItem(at: temp) }
+        }
+
+        var hasher = SHA256()
+        var written: Int64 = 0
+        var received: Int64 = 0
+        var resumes = 0
+        var oversized = false
+        var total = expectedSize
+        progress?(.blobStarted(digest: digest, total: total))
+        let label = "GET blob \(repository)@\(digest)"
+        transfer: while true {
+            var headers = HTTPHeaders()
+            headers.add(name: "Accept-Encoding", value: "identity")
+            if written > 0 { headers.add(name: "Range", value: "bytes=\(written)-") }
+            let request = RegistryRequest(method: .GET, url: blobURL(repository, digest), headers: headers,
+                                          scopes: [Self.pullScope(repository)], label: label, timeout: Self.blobTimeout)
+            let response = try await send(request)
+            try await expect(response, [200, 206], request: request, notFound: "blob \(repository)@\(digest)")
+            let length = response.headers["Content-Length"].first.flatMap { Int64($0) }
+            if response.status.code == 200 || !Self.contentRange(response.headers["Content-Range"].first, startsAt: written) {
+                // The server ignored the Range (or answered another one): start over.
+                if written > 0 {
+                    try handle.truncate(atOffset: 0)
+                    hasher = SHA256()
+                    written = 0
+                }
+                if let length { total = total ?? length }
+            }
+            let end = length.map { written + $0 }
+            do {
+                for try await buffer in response.body {
+                    // Stop as soon as the body outgrows what the descriptor promised: a
+                    // hostile registry must not fill the disk before the digest check.
+                    if let limit = expectedSize, written + Int64(buffer.readableBytes) > limit {
+                        oversized = true
+                        throw RegistryError.sizeMismatch(what: "blob \(digest) (the body is larger than its descriptor says; stopped)",
+                                                         expected: limit, actual: written + Int64(buffer.readableBytes))
+                    }
+                    try buffer.withUnsafeReadableBytes { bytes in
+                        hasher.update(bufferPointer: bytes)
+                        try handle.write(contentsOf: bytes)
+                    }
+                    written += Int64(buffer.readableBytes)
+                    received += Int64(buffer.readableBytes)
+                    progress?(.blobProgress(digest: digest, done: written, total: total))
+                }
+                if let end, written < end {
+                    throw RegistryError.sizeMismatch(what: "blob \(digest) (body ended early)", expected: end, actual: written)
+                }
+                break transfer
+            } catch {
+                if error is CancellationError { throw error }
+                if case RegistryError.localFile = error { throw error }
+                if oversized { throw error }
+                guard resumes < retryPolicy.backoff.count else {
+                    throw RegistryError.retriesExhausted(registry: registry, request: label, attempts: resumes + 1,
+                                                         lastProblem: "transfer broke at byte \(written): \(Redaction.redact(String(describing: error)))")
+                }
+                try await sleeper.sleep(for: retryPolicy.delay(beforeRetry: resumes, retryAfter: nil))
+                resumes += 1
+                await recordRetry()
+            }
+        }
+        let finalReceived = received
+        await record { $0.blobBytesDownloaded += finalReceived }
+        let actual = Digest(trustedSHA256Hex: hasher.finalize().hexString)
+        guard actual == digest else {
+            throw RegistryError.digestMismatch(what: "blob \(registry)/\(repository)@\(digest)", expected: digest.description, actual: actual.description)
+        }
+        if let expectedSize, expectedSize != written {
+            throw RegistryError.sizeMismatch(what: "blob \(digest)", expected: expectedSize, actual: written)
+        }
+        // fsync before the rename: the file appears under its real name only complete and durable.
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            throw RegistryError.localFile(path: temp.path, reason: "cannot flush: \(error.localizedDescription)")
+        }
+        guard rename(temp.path, file.path) == 0 else {
+            throw RegistryError.localFile(path: file.path, reason: "cannot move the download into place: \(String(cString: strerror(errno)))")
+        }
+        finished = true
+        await record { $0.blobsDownloaded += 1 }
+        progress?(.blobFinished(digest: digest, outcome: .downloaded(bytes: written)))
+    }
+
+    /// Whether a `Content-Range: bytes START-END/TOTAL` answer starts where we asked.
+    static func contentRange(_ header: String?, startsAt offset: Int64) -> Bool {
+        guard let header else { return false }
+        let spec = header.hasPrefix("bytes ") ? header.dropFirst(6) : Substring(header)
+        guard let dash = spec.firstIndex(of: "-"), let start = Int64(spec[..<dash]) else { return false }
+        return start == offset
+    }
+
+    // MARK: Push
+
+    /// Pushes a blob from a file: skipped when present, mounted from `mountFrom` repositories
+    /// of this registry when possible, else uploaded (one PUT if small, chunked PATCHes if big).
+    @discardableResult
+    public nonisolated func pushBlob(repository: RepositoryName, file: URL, digest: Digest, size: Int64, mountFrom: [RepositoryName] = [],
+                                     progress: TransferProgressHandler? = nil) async throws -> BlobPushOutcome {
+        let source = UploadSource.file(path: file.path)
+        return try await pushBlob(repository: repository, source: source, digest: digest, size: size, mountFrom: mountFrom, progress: progress)
+    }
+
+    /// Pushes a small in-memory blob (a config, an artifact); the digest is computed.
+    @discardableResult
+    public nonisolated func pushBlob(repository: RepositoryName, data: Data, mountFrom: [RepositoryName] = [],
+                                     progress: TransferProgressHandler? = nil) async throws -> BlobPushOutcome {
+        try await pushBlob(repository: repository, source: .memory(ByteBuffer(bytes: data)), digest: Digest.sha256(of: data),
+                           size: Int64(data.count), mountFrom: mountFrom, progress: progress)
+    }
+
+    enum UploadSource: Sendable {
+        case file(path: String)
+        case memory(ByteBuffer)
+
+        func body(offset: Int64, length: Int64, onRead: (@Sendable (Int64) -> Void)?) -> HTTPClientRequest.Body {
+            switch self {
+            case let .file(path):
+                return .stream(FileRangeBytes(path: path, offset: offset, length: length, onRead: onRead), length: .known(length))
+            case let .memory(buffer):
+                let slice = buffer.getSlice(at: buffer.readerIndex + Int(offset), length: Int(length)) ?? ByteBuffer()
+                return .bytes(slice)
+            }
+        }
+    }
+
+    nonisolated func pushBlob(repository: RepositoryName, source: UploadSource, digest: Digest, size: Int64, mountFrom: [RepositoryName],
+                              progress: TransferProgressHandler?) async throws -> BlobPushOutcome {
+        progress?(.blobStarted(digest: digest, total: size))
+        if try await blobExists(repository: repository, digest: digest) {
+            await record { $0.blobsSkipped += 1 }
+            progress?(.blobFinished(digest: digest, outcome: .pushed(.existed)))
+            return .existed
+        }
+        var session: UploadSession?
+        for from in mountFrom where from != repository {
+            let attempt = try await startUpload(repository: repository, mount: (digest, from))
+            switch attempt {
+            case .mounted:
+                if let session { await cancel(session, repository: repository) }
+                await record { $0.blobsMounted += 1 }
+                progress?(.blobFinished(digest: digest, outcome: .pushed(.mounted(from: from))))
+                return .mounted(from: from)
+            case let .session(started):
+                if session == nil { session = started } else { await cancel(started, repository: repository) }
+            }
+        }
+        if session == nil, case let .session(started) = try await startUpload(repository: repository, mount: nil) {
+            session = started
+        }
+        guard var upload = session else {
+            throw RegistryError.protocolViolation(registry: registry, request: "POST blob upload \(repository)", reason: "no upload session")
+        }
+
+        if size <= uploadPolicy.monolithicLimit {
+            let location = Self.appendingQuery(upload.location, "digest=\(digest)")
+            let onRead: @Sendable (Int64) -> Void = { done in progress?(.blobProgress(digest: digest, done: done, total: size)) }
+            let request = RegistryRequest(method: .PUT, url: location,
+                                          headers: HTTPHeaders([("Content-Type", "application/octet-stream"), ("Content-Length", "\(size)")]),
+                                          body: { source.body(offset: 0, length: size, onRead: onRead) },
+                                          scopes: [Self.pushScope(repository)], label: "PUT blob \(repository)@\(digest)", timeout: Self.blobTimeout)
+            let response = try await send(request)
+            try await expect(response, [201], request: request, notFound: "upload session for \(digest)")
+            await Self.drain(response)
+            try verifyStoredDigest(response, digest: digest, repository: repository)
+        } else {
+            let chunk = max(uploadPolicy.chunkSize, upload.minimumChunk ?? 0)
+            var offset: Int64 = 0
+            var rangeRecoveries = 0
+            var stalledRounds = 0
+            while offset < size {
+                let length = min(chunk, size - offset)
+                let start = offset
+                let onRead: @Sendable (Int64) -> Void = { done in progress?(.blobProgress(digest: digest, done: start + done, total: size)) }
+                let request = RegistryRequest(method: .PATCH, url: upload.location,
+                                              headers: HTTPHeaders([("Content-Type", "application/octet-stream"),
+                                                                    ("Content-Range", "\(start)-\(start + length - 1)"),
+                                                                    ("Content-Length", "\(length)")]),
+                                              body: { source.body(offset: start, length: length, onRead: onRead) },
+                                              scopes: [Self.pushScope(repository)], label: "PATCH blob \(repository)@\(digest)",
+                                              timeout: Self.blobTimeout)
+                let response = try await send(request)
+                if response.status.code == 416, rangeRecoveries < 3 {
+                    // The registry has a different amount than we think (e.g. a broken earlier
+                    // PATCH was partly stored): ask it and continue from there.
+                    await Self.drain(response)
+                    rangeRecoveries += 1
+                    upload = try await uploadStatus(upload, repository: repository)
+                    offset = upload.nextOffset ?? 0
+                    continue
+                }
+                try await expect(response, [202, 204], request: request, notFound: "upload session for \(digest)")
+                await Self.drain(response)
+                if let location = response.headers["Location"].first { upload.location = resolve(location) }
+                offset = Self.nextOffset(fromRange: response.headers["Range"].first) ?? (start + length)
+                // A registry that keeps accepting chunks without advancing would loop forever.
+                if offset <= start {
+                    stalledRounds += 1
+                    guard stalledRounds < 3 else {
+                        throw RegistryError.protocolViolation(registry: registry, request: request.label,
+                                                              reason: "the upload did not advance past byte \(offset) after \(stalledRounds) chunks")
+                    }
+                } else {
+                    stalledRounds = 0
+                }
+                progress?(.blobProgress(digest: digest, done: offset, total: size))
+            }
+            let location = Self.appendingQuery(upload.location, "digest=\(digest)")
+            let request = RegistryRequest(method: .PUT, url: location, headers: HTTPHeaders([("Content-Length", "0")]),
+                                          scopes: [Self.pushScope(repository)], label: "PUT blob \(repository)@\(digest)")
+            let response = try await send(request)
+            try await expect(response, [201], request: request, notFound: "upload session for \(digest)")
+            await Self.drain(response)
+            try verifyStoredDigest(response, digest: digest, repository: repository)
+        }
+        await record { $0.blobBytesUploaded += size; $0.blobsUploaded += 1 }
+        progress?(.blobFinished(digest: digest, outcome: .pushed(.uploaded(bytes: size))))
+        return .uploaded(bytes: size)
+    }
+
+    struct UploadSession: Sendable {
+        var location: String
+        var minimumChunk: Int64?
+        var nextOffset: Int64?
+    }
+
+    enum UploadStart: Sendable {
+        case mounted
+        case session(UploadSession)
+    }
+
+    nonisolated func startUpload(repository: RepositoryName, mount: (digest: Digest, from: RepositoryName)?) async throws -> UploadStart {
+        var url = "\(baseURL)/v2/\(repository)/blobs/uploads/"
+        var scopes = [Self.pushScope(repository)]
+        if let mount {
+            url += "?mount=\(mount.digest)&from=\(mount.from)"
+            scopes.append(Self.pullScope(mount.from))
+        }
+        let request = RegistryRequest(method: .POST, url: url, headers: HTTPHeaders([("Content-Length", "0")]),
+                                      scopes: scopes, label: "POST blob upload \(repository)")
+        let response = try await send(request)
+        if mount != nil, response.status.code == 201 {
+            await Self.drain(response)
+            return .mounted
+        }
+        try await expect(response, [202], request: request, notFound: "repository \(repository)")
+        await Self.drain(response)
+        guard let location = response.headers["Location"].first else {
+            throw RegistryError.protocolViolation(registry: registry, request: request.label, reason: "202 without a Location header")
+        }
+        let minimum = response.headers["OCI-Chunk-Min-Length"].first.flatMap { Int64($0) }
+        return .session(UploadSession(location: resolve(location), minimumChunk: minimum, nextOffset: 0))
+    }
+
+    /// `GET` on the upload URL: how many bytes the registry holds (`Range: 0-N`).
+    private nonisolated func uploadStatus(_ session: UploadSession, repository: RepositoryName) async throws -> UploadSession {
+        let request = RegistryRequest(method: .GET, url: session.location, scopes: [Self.pushScope(repository)],
+                                      label: "GET upload status \(repository)")
+        let response = try await send(request)
+        try await expect(response, [204, 200], request: request, notFound: "upload session in \(repository)")
+        await Self.drain(response)
+        var updated = session
+        if let location = response.headers["Location"].first { updated.location = resolve(location) }
+        // distribution answers "0-0" both for nothing and for one byte; assume nothing.
+        let range = response.headers["Range"].first
+        updated.nextOffset = range == "0-0" ? 0 : (Self.nextOffset(fromRange: range) ?? 0)
+        return updated
+    }
+
+    nonisolated func cancel(_ session: UploadSession, repository: RepositoryName) async {
+        let request = RegistryRequest(method: .DELETE, url: session.location, scopes: [Self.pushScope(repository)],
+                                      label: "DELETE upload \(repository)")
+        if let response = try? await send(request) { await Self.drain(response) }
+    }
+
+    private nonisolated func verifyStoredDigest(_ response: HTTPClientResponse, digest: Digest, repository: RepositoryName) throws {
+        if let header = response.headers["Docker-Content-Digest"].first, let stored = try? Digest(header), stored != digest {
+            throw RegistryError.digestMismatch(what: "blob \(registry)/\(repository) as stored", expected: digest.description, actual: stored.description)
+        }
+    }
+
+    /// `Range: 0-N` (inclusive end) → N+1.
+    static func nextOffset(fromRange header: String?) -> Int64? {
+        guard let header else { return nil }
+        let spec = header.hasPrefix("bytes=") ? header.dropFirst(6) : Substring(header)
+        guard let dash = spec.firstIndex(of: "-"), let end = Int64(spec[spec.index(after: dash)...]) else { return nil }
+        return end + 1
+    }
+
+    static func appendingQuery(_ url: String, _ item: String) -> String {
+        url + (url.contains("?") ? "&" : "?") + item
+    }
+}
+
+extension RegistryClient {
+    /// Tries only a cross-repository mount (no upload): true when the registry mounted the
+    /// blob. The same request `pushBlob` starts with; an upload session offered instead is
+    /// released.
+    public nonisolated func mountBlob(repository: RepositoryName, digest: Digest, from: RepositoryName) async throws -> Bool {
+        switch try await startUpload(repository: repository, mount: (digest, from)) {
+        case .mounted:
+            await record { $0.blobsMounted += 1 }
+            return true
+        case let .session(unwanted):
+            await cancel(unwanted, repository: repository)
+            return false
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Crypto
+import Foundation
+
+/// A content digest such as `sha256:0123…`, validated on construction.
+public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comparable {
+    public let algorithm: String
+    public let encoded: String
+
+    public init(_ string: String) throws(ImageReferenceError) {
+        guard let colon = string.firstIndex(of: ":") else {
+            throw .invalidDigest(string, reason: "expected ALGORITHM:HEX, e.g. sha256:<64 hex digits>")
+        }
+        let algorithm = String(string[..<colon])
+        let encoded = String(string[string.index(after: colon)...])
+        let expectedLength: Int
+        switch algorithm {
+        case "sha256": expectedLength = 64
+        case "sha512": expectedLength = 128
+        default:
+            throw .invalidDigest(string, reason: "unsupported algorithm '\(algorithm)' (use sha256 or sha512)")
+        }
+        guard encoded.count == expectedLength else {
+            throw .invalidDigest(string, reason: "\(algorithm) needs \(expectedLength) hex digits, got \(encoded.count)")
+        }
+        guard encoded.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+            throw .invalidDigest(string, reason: "the hex part must be lowercase 0-9a-f")
+        }
+        self.algorithm = algorithm
+        self.encoded = encoded
+    }
+
+    /// The sha256 digest of `data`.
+    public static func sha256(of data: some DataProtocol) -> Digest {
+        Digest(trustedSHA256Hex: SHA256.hash(data: data).hexString)
+    }
+
+    /// The sha256 digest of a file's content, read in 1 MiB pieces.
+    public static func sha256(ofFile url: URL) throws -> Digest {
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(data: chunk)
+        }
+        return Digest(trustedSHA256Hex: hasher.finalize().hexString)
+    }
+
+    /// For digests computed locally, where the hex string is known to be well formed.
+    public init(trustedSHA256Hex hex: String) {
+        self.algorithm = "sha256"
+        self.encoded = hex
+    }
+
+    public var description: String { "\(algorithm):\(encoded)" }
+
+    public static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.description < rhs.description }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let raw = try container.decode(String.self)
+        do { self = try Digest(raw) } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    /// Lowercase hex, two digits per byte.
+    public var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// An RFC 6454 origin (scheme, host, port): the unit credentials are scoped to. A registry
+/// that names another origin in a `Location` or `Link` header does not get that origin our
+/// credentials.
+public struct Origin: Sendable, Hashable, CustomStringConvertible {
+    public let scheme: String
+    public let host: String
+    public let port: Int
+
+    public init?(url: String) {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+              let host = components.host?.lowercased(), !host.isEmpty else { return nil }
+        guard let port = components.port ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : nil) else { return nil }
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+    }
+
+    public var isTLS: Bool { scheme == "https" }
+
+    /// `localhost`, `127.0.0.0/8` or `::1`: traffic that never leaves the machine.
+    public var isLoopback: Bool { TransportSecurity.isLoopbackHost(host) }
+
+    public var description: String { "\(scheme)://\(host):\(port)" }
+}

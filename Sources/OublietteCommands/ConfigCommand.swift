@@ -1,0 +1,71 @@
+import ArgumentParser
+import CommandSupport
+import Foundation
+import OublietteCore
+import OCIDistribution
+
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Show or check the resolved configuration.",
+        subcommands: [Show.self, Check.self, Path.self],
+        defaultSubcommand: Show.self
+    )
+
+    struct Show: LoggedCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print every container type with its image reference and where it came from."
+        )
+
+        @Flag(name: .long, help: "Print JSON for scripts.")
+        var json = false
+
+        @OptionGroup var logging: LoggingOptions
+
+        func execute() async throws {
+            let paths = OubliettePaths.resolve()
+            let config = try loadOrExit(paths: paths)
+            if json {
+                try Output.json(ConfigReport(config: config, paths: paths))
+                return
+            }
+            Output.line("config file:  \(paths.configFile.path)\(config.sourceFile == nil ? " (not present; using defaults)" : "")")
+            Output.line("data dir:     \(paths.dataDirectory.path)")
+            Output.line("image_source: \(config.imageSource.rawValue)")
+            Output.line("update_check: \(config.updateCheck.rawValue)")
+            Output.line("runtime:      \(config.runtime.rawValue)")
+            if !config.insecureRegistries.isEmpty { Output.line("insecure:     \(config.insecureRegistries.joined(separator: ", "))") }
+            if !config.registryMirrors.isEmpty { Output.line("mirrors:      \(config.registryMirrors.joined(separator: ", "))") }
+            Output.line("")
+            let rows = config.validTypes.compactMap { config.containers[$0] }.map {
+                [$0.type, $0.reference.description, $0.origin.description]
+            }
+            Output.line(TextTable(header: ["TYPE", "IMAGE", "SOURCE"], rows: rows).rendered)
+        }
+    }
+
+    struct Check: LoggedCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate the config file; exit 1 and print the error if it is invalid."
+        )
+
+        @OptionGroup var logging: LoggingOptions
+
+        func execute() async throws {
+            let paths = OubliettePaths.resolve()
+            let config = try loadOrExit(paths: paths)
+            Output.line("\(config.sourceFile ?? "\(paths.configFile.path) (absent: defaults)"): OK, \(config.validTypes.count) container types")
+        }
+    }
+
+    struct Path: LoggedCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the config file path oubliette reads.")
+
+        @OptionGroup var logging: LoggingOptions
+
+        func execute() async throws {
+            Output.line(OubliettePaths.resolve().configFile.path)
+        }
+    }
+}
+

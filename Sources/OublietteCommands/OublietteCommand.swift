@@ -1,0 +1,28 @@
+import ArgumentParser
+import OublietteCore
+import OCIDistribution
+
+/// The `oubliette` command tree; the executable target only calls `main()`.
+public struct OublietteCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
+        commandName: "oubliette",
+        abstract: "Sandboxed project containers for AI agents.",
+        discussion: """
+            Configuration lives in $OUBLIETTE_CONFIG, else $XDG_CONFIG_HOME/oubliette/oubliette.jsonc \
+            (default ~/.config/oubliette/oubliette.jsonc). Set OUBLIETTE_DEV=1 to use locally built \
+            images (oubliette-base:latest, …) instead of the published ones.
+            """,
+        version: OublietteVersion.longDescription,
+        subcommands: [
+            ConfigCommand.self,
+            ImageCommand.self,
+            InitCommand.self,
+            ContainerCommand.self,
+            StatusCommand.self,
+            UpdateCommand.self,
+            ServeCommand.self,
+        ]
+    )
+}

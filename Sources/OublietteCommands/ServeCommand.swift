@@ -1,0 +1,119 @@
+import ArgumentParser
+import CommandSupport
+import Dispatch
+import Foundation
+import OublietteCore
+import OublietteServer
+import SystemSupport
+import OCIDistribution
+
+struct ServeCommand: LoggedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the MCP server for an agent, on stdin/stdout or over HTTP.",
+        discussion: """
+            With --transport stdio (the default) speaks MCP (JSON-RPC, one message per line) \
+            on stdin/stdout and stops when stdin closes. With --transport http serves MCP \
+            Streamable HTTP (stateless, JSON responses) at http://HOST:PORT/mcp; every request \
+            must carry 'Authorization: Bearer <token>' with the token from the server-token \
+            file in the data directory (created by `oubliette init`). Only loopback addresses \
+            are accepted unless --allow-remote is given. Diagnostics go to stderr; SIGINT or \
+            SIGTERM stops either transport gracefully. Projects and sessions are kept in the \
+            data directory and survive restarts. Set OUBLIETTE_CONTAINER_NETWORK (default, \
+            none, host or a network name) for project containers, and OUBLIETTE_STOP_TIMEOUT \
+            (seconds) for how long a stop waits.
+            """
+    )
+
+    enum Transport: String, ExpressibleByArgument, CaseIterable {
+        case stdio, http
+    }
+
+    @Option(help: "Transport: stdio or http.")
+    var transport: Transport = .stdio
+
+    @Option(help: ArgumentHelp("HOST:PORT to listen on with --transport http (default 127.0.0.1:8765).",
+                               valueName: "host:port"))
+    var listen: String?
+
+    @Flag(help: "Allow --listen on an address other machines can reach (the token still applies).")
+    var allowRemote = false
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        switch transport {
+        case .stdio:
+            guard listen == nil, !allowRemote else {
+                throw ValidationError("--listen and --allow-remote need --transport http")
+            }
+        case .http:
+            let address = try listenAddress()
+            guard allowRemote || address.isLoopback else {
+                throw ValidationError(HTTPServeError.notLoopback(address.description).description)
+            }
+        }
+    }
+
+    private func listenAddress() throws -> HTTPListenAddress {
+        guard let listen else { return .default }
+        do {
+            return try HTTPListenAddress(parsing: listen)
+        } catch {
+            throw ValidationError(String(describing: error))
+        }
+    }
+
+    func execute() async throws {
+        // One object graph for the whole server: every tool call shares its image manager.
+        let services = try CommandContext.services()
+        let server = OublietteMCPServer(manager: services.projects)
+        let serving: Task<Void, any Error>
+        if transport == .http {
+            let dataDirectory = services.paths.dataDirectory
+            guard let token = ServerToken.read(dataDirectory: dataDirectory) else {
+                Output.error(HTTPServeError.missingToken(path: ServerToken.file(in: dataDirectory).path).description)
+                throw ExitCode.failure
+            }
+            let host = try HTTPServerTransportHost(server: server, token: token, address: try listenAddress(),
+                                                   allowRemote: allowRemote)
+            serving = Task {
+                try await host.run { bound in
+                    // stderr: stdout is unused with HTTP, but diagnostics stay on one stream.
+                    Output.diagnostic("serving MCP at http://\(bound)\(HTTPServerTransportHost.endpointPath)")
+                }
+            }
+        } else {
+            serving = Task { try await server.runOnStdio() }
+        }
+        let signals = ShutdownSignals { serving.cancel() }
+        defer { signals.cancel() }
+        do {
+            try await serving.value
+        } catch is CancellationError {
+            return
+        } catch {
+            Output.error("the MCP server stopped: \(describe(error))")
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// Turns SIGINT and SIGTERM into a callback, so the server can stop cleanly instead of dying.
+final class ShutdownSignals {
+    private let sources: [any DispatchSourceSignal]
+
+    init(onSignal: @escaping @Sendable () -> Void) {
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler(handler: onSignal)
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}

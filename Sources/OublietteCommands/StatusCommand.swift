@@ -1,0 +1,50 @@
+import ArgumentParser
+import CommandSupport
+import Foundation
+import OublietteCore
+
+struct StatusCommand: LoggedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the runtime and, per container type, its image, digest, version, provenance and whether an update exists.",
+        discussion: """
+            "Update available" compares the local manifest digest with the registry's (a HEAD \
+            request, nothing is pulled). How often the registry is asked follows update_check: \
+            always, once (the answer is kept for a day) or never.
+            """
+    )
+
+    @Flag(help: "Print JSON for scripts.")
+    var json = false
+
+    @OptionGroup var logging: LoggingOptions
+
+    func execute() async throws {
+        let report = try await CommandContext.services().status.report()
+        if json { return try Output.json(report) }
+        let runtime = report.runtime
+        if let error = runtime.error {
+            Output.line("Runtime: \(runtime.kind) (unreachable: \(error))")
+        } else {
+            Output.line("Runtime: \(runtime.kind) \(runtime.version ?? "")\(runtime.apiVersion.map { " (API \($0))" } ?? "")")
+        }
+        Output.line("Update check: \(report.updateCheck)")
+        Output.line("")
+        let rows = report.types.map { type -> [String] in
+            let digest = type.localDigest.map { String($0.prefix(19)) } ?? "-"
+            let update: String
+            switch type.update {
+            case "available": update = "yes"
+            case "up-to-date": update = "no"
+            case "not-checked": update = "not checked"
+            default: update = type.updateCheckError?.hasPrefix("offline") == true ? "unknown (offline)" : "unknown"
+            }
+            return [type.type, type.image, digest, type.provenance, update]
+        }
+        Output.line(TextTable(header: ["TYPE", "IMAGE", "DIGEST", "VERSION", "UPDATE AVAILABLE"], rows: rows).rendered)
+        for type in report.types {
+            if let error = type.updateCheckError { Output.warning("\(type.type): update check failed: \(error)") }
+        }
+        if runtime.error != nil { throw ExitCode.failure }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import OCIDistribution
+import SystemSupport
+
+/// The object graph of one oubliette process: built once (by a command, or by `serve`) and
+/// passed down, so every caller shares one image manager (one pull per image at a time, one
+/// version check), one registry-client factory (one token per registry) and one set of stores.
+public final class OublietteServices: Sendable {
+    /// How a command wants the graph assembled.
+    public struct Options: Sendable {
+        /// Compare images' version labels with this CLI's before pulling.
+        public var checkVersions: Bool
+        /// How to build images locally (`image_source: build`, `--rebuild-image`); nil = no builds.
+        public var localBuild: LocalBuildSettings?
+        /// Where warnings (version mismatch, unscoped credentials) go; the CLI prints them to stderr.
+        public var warn: @Sendable (String) -> Void
+        public var settings: ContainerSettings
+        public var retryPolicy: RetryPolicy
+        public var sleeper: any Sleeper
+        /// nil = `OUBLIETTE_REGISTRY_*` scoped by host, then docker's config.
+        public var credentials: (any CredentialSource)?
+        public var now: @Sendable () -> Date
+
+        public init(checkVersions: Bool = true, localBuild: LocalBuildSettings? = nil,
+                    warn: @escaping @Sendable (String) -> Void = { _ in }, settings: ContainerSettings = ContainerSettings(),
+                    retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(),
+                    credentials: (any CredentialSource)? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+            self.checkVersions = checkVersions
+            self.localBuild = localBuild
+            self.warn = warn
+            self.settings = settings
+            self.retryPolicy = retryPolicy
+            self.sleeper = sleeper
+            self.credentials = credentials
+            self.now = now
+        }
+    }
+
+    public let paths: OubliettePaths
+    public let config: OublietteConfig
+    public let runtime: any ContainerRuntime
+    public let registries: RegistryClientFactory
+    public let provenance: ProvenanceStore
+    public let projectStore: ProjectStore
+    public let updateCheckCache: UpdateCheckCache
+    public let images: ImageManager
+    public let lifecycle: ContainerLifecycle
+    public let projects: ProjectManager
+    public let updater: ImageUpdater
+    public let status: StatusReporter
+
+    /// The graph over the runtime the config selects, sharing one credential chain with it.
+    public static func make(paths: OubliettePaths, config: OublietteConfig, options: Options = Options()) throws(RuntimeError) -> OublietteServices {
+        var options = options
+        let credentials = options.credentials ?? OublietteCredentials.standard(warn: options.warn)
+        options.credentials = credentials
+        let runtime = try config.runtime.makeRuntime(credentials: credentials)
+        return OublietteServices(paths: paths, config: config, runtime: runtime, options: options)
+    }
+
+    public init(paths: OubliettePaths, config: OublietteConfig, runtime: any ContainerRuntime, options: Options = Options()) {
+        self.paths = paths
+        self.config = config
+        self.runtime = runtime
+        let credentials = options.credentials ?? OublietteCredentials.standard(warn: options.warn)
+        registries = RegistryClientFactory(credentials: credentials, insecureRegistries: config.insecureRegistries,
+                                           retryPolicy: options.retryPolicy, sleeper: options.sleeper, clientID: "oubliette")
+        provenance = ProvenanceStore(dataDirectory: paths.dataDirectory)
+        projectStore = ProjectStore(dataDirectory: paths.dataDirectory)
+        updateCheckCache = UpdateCheckCache(dataDirectory: paths.dataDirectory)
+        let versionPolicy = options.checkVersions
+            ? VersionCheckPolicy(inspector: RegistryImageInspector(registries: registries),
+                                 throttle: VersionWarningThrottle(stateDirectory: paths.dataDirectory), warn: options.warn)
+            : nil
+        images = ImageManager(config: config, runtime: runtime, provenance: provenance, versionPolicy: versionPolicy,
+                              localBuild: options.localBuild, retryPolicy: options.retryPolicy, sleeper: options.sleeper,
+                              now: options.now)
+        var settings = options.settings
+        if settings.owner.isEmpty { settings.owner = paths.dataDirectory.standardizedFileURL.path }
+        lifecycle = ContainerLifecycle(config: config, runtime: runtime, store: projectStore, images: images, settings: settings)
+        projects = ProjectManager(lifecycle: lifecycle, now: options.now)
+        updater = ImageUpdater(config: config, runtime: runtime, provenance: provenance, lifecycle: lifecycle)
+        status = StatusReporter(config: config, runtime: runtime, provenance: provenance, cache: updateCheckCache,
+                                registries: registries, now: options.now)
+    }
+}
+
+/// The credentials oubliette and release-tool use: `OUBLIETTE_REGISTRY_*` (for the one
+/// registry `OUBLIETTE_REGISTRY_HOST` names), then docker's config and its helpers.
+public enum OublietteCredentials {
+    public static let environmentPrefix = "OUBLIETTE_REGISTRY"
+
+    /// The chain; `warn` receives a warning when the variables are set without a host.
+    public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                warn: (String) -> Void = { _ in }) -> ChainedCredentials {
+        let fromEnvironment = EnvironmentCredentials(prefix: environmentPrefix, environment: environment)
+        if let warning = fromEnvironment.unscopedWarning { warn("warning: \(warning)") }
+        return ChainedCredentials([fromEnvironment, DockerConfigCredentials(environment: environment)])
+    }
+}

@@ -1,0 +1,3 @@
+import ReleaseToolCommands
+
+await ReleaseToolCommand.main()

@@ -1,0 +1,32 @@
+import ArgumentParser
+import CommandSupport
+import Foundation
+import OublietteCore
+
+struct CatalogueCommand: LoggedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "catalogue",
+        abstract: "Print the image catalogue in build order (parents first)."
+    )
+
+    @Option(name: .long, help: "Catalogue file (JSONC) to use instead of the shipped catalogue.")
+    var catalogue: String?
+
+    @Flag(name: .long, help: "Print JSON instead of a table.")
+    var json = false
+
+    @OptionGroup var logging: LoggingOptions
+
+    func execute() async throws {
+        let loaded = try LoadedCatalogue.load(path: catalogue)
+        let ordered = try loaded.catalogue.buildOrder()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            Output.line(String(decoding: try encoder.encode(ordered), as: UTF8.self))
+            return
+        }
+        let rows = ordered.map { [$0.type, $0.repository, $0.parent ?? "-", $0.dockerfile] }
+        Output.line(TextTable(header: ["TYPE", "REPOSITORY", "PARENT", "DOCKERFILE"], rows: rows).rendered)
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import OublietteCore
+
+/// The `release-tool` command tree; the executable target only calls `main()`.
+public struct ReleaseToolCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
+        commandName: "release-tool",
+        abstract: "Build, tag, push and sign Oubliette's container images from the image catalogue.",
+        discussion: """
+            The catalogue (base, dev, …) is the single list of images; release-tool derives the \
+            build order, BASE_IMAGE wiring, tags and .github/workflows/release.yml from it.
+            """,
+        version: OublietteVersion.longDescription,
+        subcommands: [
+            CatalogueCommand.self,
+            VersionCommand.self,
+            PlanCommand.self,
+            PublishCommand.self,
+            WorkflowCommand.self,
+            RegistryCommand.self,
+        ]
+    )
+}

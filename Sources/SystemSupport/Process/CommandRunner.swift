@@ -1,0 +1,50 @@
+import Foundation
+
+/// Runs a short-lived command and collects its output: the seam where a runtime adapter is
+/// tested against a recorder. ``ProcessRunner`` is the implementation.
+public protocol CommandRunner: Sendable {
+    /// Runs `executable` (a path, or a name looked up on `PATH`) with `arguments` and waits
+    /// for it to exit. Throws ``ProcessError`` when it cannot be started or does not finish
+    /// in time; a non-zero exit is returned, not thrown.
+    func run(_ executable: String, arguments: [String]) async throws -> CommandOutput
+}
+
+/// What a finished command printed and how it exited.
+public struct CommandOutput: Sendable, Equatable {
+    public var exitCode: Int32
+    public var stdout: Data
+    public var stderr: Data
+
+    public init(exitCode: Int32, stdout: Data = Data(), stderr: Data = Data()) {
+        self.exitCode = exitCode
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
+    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+    /// stdout then stderr, for error messages that quote what a tool said.
+    public var combinedText: String { String(decoding: stdout + stderr, as: UTF8.self) }
+}
+
+/// Finds executables the way a shell does.
+public enum ExecutableLocator {
+    /// `name` itself when it contains a `/` and is executable; otherwise the first executable
+    /// `PATH` entry named `name`.
+    public static func find(_ name: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        let fileManager = FileManager.default
+        if name.contains("/") {
+            return fileManager.isExecutableFile(atPath: name) ? name : nil
+        }
+        let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":") where !directory.isEmpty {
+            let candidate = "\(directory)/\(name)"
+            var isDirectory: ObjCBool = false
+            if fileManager.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
+               fileManager.isExecutableFile(atPath: candidate) {
+                return candidate
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,409 @@
+import CSpawn
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The one way this package runs a child process: builders, the Apple `container` CLI,
+/// credential helpers and the tests all come through here.
+///
+/// - The child is spawned with `posix_spawn`, an empty signal mask and default signal
+///   handlers (a child of `Foundation.Process` started from async code inherits a blocked
+///   mask and then ignores SIGTERM), and only its own three descriptors.
+/// - stdout and stderr are read by one poll loop on a dedicated thread, so a chatty child
+///   can never block on a full pipe while we wait for it.
+/// - Every run has a deadline: a hung child is sent SIGTERM, then SIGKILL after a grace
+///   period, and the run fails with ``ProcessError/timedOut(command:after:)``. Cancelling the
+///   calling task stops the child the same way.
+public struct ProcessRunner: CommandRunner {
+    /// Used when a request names no timeout.
+    public var defaultTimeout: Duration
+    /// Merged into every request's environment (a request's own entries win).
+    public var environment: ProcessEnvironment
+
+    public init(environment: ProcessEnvironment = .inherit, defaultTimeout: Duration = .seconds(600)) {
+        self.environment = environment
+        self.defaultTimeout = defaultTimeout
+    }
+
+    public func run(_ executable: String, arguments: [String]) async throws -> CommandOutput {
+        try await run(ProcessRequest(executable, arguments))
+    }
+
+    public func run(_ request: ProcessRequest) async throws(ProcessError) -> CommandOutput {
+        let childEnvironment = environment.merging(request.environment).resolved()
+        guard let path = ExecutableLocator.find(request.executable, environment: childEnvironment) else {
+            throw .executableNotFound(request.executable)
+        }
+        let timeout = request.timeout ?? defaultTimeout
+        let control = RunControl()
+        let spawned = try Spawned.start(path: path, request: request, environment: childEnvironment)
+        let outcome: Spawned.Outcome = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let thread = Thread {
+                    continuation.resume(returning: spawned.superviseUntilExit(timeout: timeout, control: control, request: request))
+                }
+                thread.name = "process \(request.executable)"
+                thread.start()
+            }
+        } onCancel: {
+            control.cancel()
+        }
+        switch outcome.ending {
+        case .exited:
+            return outcome.output
+        case .timedOut:
+            throw .timedOut(command: request.commandLine, after: timeout)
+        case .cancelled:
+            throw .cancelled(command: request.commandLine)
+        }
+    }
+
+    /// The same run, blocking the calling thread: for synchronous callers (test helpers) that
+    /// must not block a Swift concurrency thread on a semaphore. Never call it from async code.
+    public func runSynchronously(_ request: ProcessRequest) throws(ProcessError) -> CommandOutput {
+        let childEnvironment = environment.merging(request.environment).resolved()
+        guard let path = ExecutableLocator.find(request.executable, environment: childEnvironment) else {
+            throw .executableNotFound(request.executable)
+        }
+        let timeout = request.timeout ?? defaultTimeout
+        let spawned = try Spawned.start(path: path, request: request, environment: childEnvironment)
+        let outcome = spawned.superviseUntilExit(timeout: timeout, control: RunControl(), request: request)
+        guard outcome.ending == .exited else { throw .timedOut(command: request.commandLine, after: timeout) }
+        return outcome.output
+    }
+
+    /// Runs the request and throws ``ProcessError/failed(command:exitCode:output:)`` unless it exits 0.
+    @discardableResult
+    public func check(_ request: ProcessRequest) async throws(ProcessError) -> CommandOutput {
+        let output = try await run(request)
+        guard output.exitCode == 0 else {
+            throw .failed(command: request.commandLine, exitCode: output.exitCode, output: output.combinedText)
+        }
+        return output
+    }
+}
+
+/// What the child's environment is.
+public struct ProcessEnvironment: Sendable, Equatable {
+    /// Start from this process's environment (true) or from nothing (false).
+    public var inheritsParent: Bool
+    public var overrides: [String: String]
+
+    /// This process's environment.
+    public static let inherit = ProcessEnvironment(inheritsParent: true, overrides: [:])
+    /// This process's environment with `overrides` on top.
+    public static func inherit(adding overrides: [String: String]) -> ProcessEnvironment {
+        ProcessEnvironment(inheritsParent: true, overrides: overrides)
+    }
+    /// Exactly these variables and nothing else.
+    public static func only(_ variables: [String: String]) -> ProcessEnvironment {
+        ProcessEnvironment(inheritsParent: false, overrides: variables)
+    }
+
+    public func merging(_ other: ProcessEnvironment) -> ProcessEnvironment {
+        ProcessEnvironment(inheritsParent: inheritsParent && other.inheritsParent,
+                           overrides: overrides.merging(other.overrides) { _, new in new })
+    }
+
+    func resolved() -> [String: String] {
+        var result = inheritsParent ? ProcessInfo.processInfo.environment : [:]
+        result.merge(overrides) { _, new in new }
+        return result
+    }
+}
+
+/// One child to run.
+public struct ProcessRequest: Sendable {
+    public var executable: String
+    public var arguments: [String]
+    public var environment: ProcessEnvironment
+    public var workingDirectory: String?
+    /// Written to the child's stdin, which is then closed; nil = /dev/null.
+    public var input: Data?
+    /// nil = the runner's default.
+    public var timeout: Duration?
+    /// Copies every chunk of the child's output to our stderr as it arrives (build logs).
+    public var echoToStandardError: Bool
+    /// Receives each complete line of stdout and stderr as it arrives (progress).
+    public var onLine: (@Sendable (OutputLine) -> Void)?
+
+    public init(_ executable: String, _ arguments: [String], environment: ProcessEnvironment = .inherit,
+                workingDirectory: String? = nil, input: Data? = nil, timeout: Duration? = nil,
+                echoToStandardError: Bool = false, onLine: (@Sendable (OutputLine) -> Void)? = nil) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.input = input
+        self.timeout = timeout
+        self.echoToStandardError = echoToStandardError
+        self.onLine = onLine
+    }
+
+    /// The command as a person would type it, for messages.
+    public var commandLine: String { ([executable] + arguments).joined(separator: " ") }
+}
+
+/// A line the child printed, and on which stream.
+public struct OutputLine: Sendable, Equatable {
+    public enum Stream: Sendable, Equatable { case standardOutput, standardError }
+    public let stream: Stream
+    public let text: String
+
+    public init(stream: Stream, text: String) {
+        self.stream = stream
+        self.text = text
+    }
+}
+
+/// Why a child could not be run to completion. A non-zero exit is a result, not an error,
+/// except through ``ProcessRunner/check(_:)``.
+public enum ProcessError: Error, Sendable, Equatable, DescribedError {
+    case executableNotFound(String)
+    case launchFailed(command: String, reason: String)
+    case timedOut(command: String, after: Duration)
+    case cancelled(command: String)
+    case failed(command: String, exitCode: Int32, output: String)
+
+    public var description: String {
+        switch self {
+        case let .executableNotFound(name):
+            "\(name) was not found on PATH; install it or put it on PATH"
+        case let .launchFailed(command, reason):
+            "could not start `\(command)`: \(reason)"
+        case let .timedOut(command, after):
+            "`\(command)` did not finish within \(after.formattedSeconds) and was stopped"
+        case let .cancelled(command):
+            "`\(command)` was stopped because the operation was cancelled"
+        case let .failed(command, exitCode, output):
+            "`\(command)` failed (exit \(exitCode))\(output.isEmpty ? "" : ": \(output.trimmingCharacters(in: .whitespacesAndNewlines).suffixLines(20))")"
+        }
+    }
+}
+
+extension Duration {
+    /// "2.5 s", "10 s".
+    public var formattedSeconds: String {
+        let seconds = Double(components.seconds) + Double(components.attoseconds) / 1e18
+        return seconds.rounded() == seconds ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds)
+    }
+}
+
+extension String {
+    /// The last `count` lines, so an error quotes the end of a long build log.
+    func suffixLines(_ count: Int) -> String {
+        let lines = split(separator: "\n", omittingEmptySubsequences: false)
+        return lines.count <= count ? self : "…\n" + lines.suffix(count).joined(separator: "\n")
+    }
+}
+
+/// Cancellation requested from another thread, read by the supervising loop.
+private final class RunControl: @unchecked Sendable {
+    // @unchecked: every access goes through `lock`.
+    private let lock = NSLock()
+    private var cancelled = false
+
+    func cancel() { lock.withLock { cancelled = true } }
+    var isCancelled: Bool { lock.withLock { cancelled } }
+}
+
+/// A spawned child and the parent's ends of its pipes.
+private struct Spawned: @unchecked Sendable {
+    // @unchecked: plain descriptors, used by the one supervising thread only.
+    let pid: pid_t
+    let stdoutFD: Int32
+    let stderrFD: Int32
+    let stdinFD: Int32?
+
+    enum Ending { case exited, timedOut, cancelled }
+    struct Outcome: Sendable {
+        let output: CommandOutput
+        let ending: Ending
+    }
+
+    static func start(path: String, request: ProcessRequest, environment: [String: String]) throws(ProcessError) -> Spawned {
+        let command = request.commandLine
+        func pipePair() throws(ProcessError) -> (read: Int32, write: Int32) {
+            var fds: [Int32] = [-1, -1]
+            guard pipe(&fds) == 0 else { throw .launchFailed(command: command, reason: String(cString: strerror(errno))) }
+            // Close-on-exec at once, so no other child spawned meanwhile inherits them; the
+            // file actions below dup the child's ends onto 0/1/2, which clears the flag there.
+            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            return (fds[0], fds[1])
+        }
+        let out = try pipePair()
+        let err = try pipePair()
+        let input = try request.input.map { _ throws(ProcessError) in try pipePair() }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if let input {
+            posix_spawn_file_actions_adddup2(&actions, input.read, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        posix_spawn_file_actions_adddup2(&actions, out.write, 1)
+        posix_spawn_file_actions_adddup2(&actions, err.write, 2)
+        if let directory = request.workingDirectory {
+            cspawn_file_actions_addchdir(&actions, directory)
+        }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = ([path] + request.arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        // The child has its copies; ours of the child's ends must go, or EOF never comes.
+        close(out.write)
+        close(err.write)
+        if let input { close(input.read) }
+        guard status == 0 else {
+            close(out.read)
+            close(err.read)
+            if let input { close(input.write) }
+            throw .launchFailed(command: command, reason: String(cString: strerror(status)))
+        }
+        return Spawned(pid: pid, stdoutFD: out.read, stderrFD: err.read, stdinFD: input?.write)
+    }
+
+    /// Pumps the pipes and waits for the child, enforcing the deadline. Blocks its thread.
+    func superviseUntilExit(timeout: Duration, control: RunControl, request: ProcessRequest) -> Outcome {
+        let started = ContinuousClock.now
+        let grace = Duration.seconds(3)
+        var stdoutData = Data(), stderrData = Data()
+        var stdoutLines = LineSplitter(stream: .standardOutput), stderrLines = LineSplitter(stream: .standardError)
+        var openFDs: Set<Int32> = [stdoutFD, stderrFD]
+        var pendingInput = request.input ?? Data()
+        var inputFD = stdinFD
+        var exitStatus: Int32?
+        var ending = Ending.exited
+        var terminatedAt: ContinuousClock.Instant?
+        var exitedAt: ContinuousClock.Instant?
+        var buffer = [UInt8](repeating: 0, count: 65536)
+
+        if inputFD != nil && pendingInput.isEmpty, let fd = inputFD {
+            close(fd)
+            inputFD = nil
+        }
+        while true {
+            // Stop reading once the child is gone and its pipes are drained, or a grandchild
+            // that kept them open has had a moment to finish writing.
+            if exitStatus != nil, openFDs.isEmpty || ContinuousClock.now - (exitedAt ?? started) > .seconds(1) { break }
+
+            var polled = openFDs.sorted().map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if let fd = inputFD { polled.append(pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)) }
+            if !polled.isEmpty {
+                _ = poll(&polled, nfds_t(polled.count), 50)
+            } else {
+                usleep(20_000)
+            }
+            for entry in polled where entry.revents != 0 {
+                if entry.fd == inputFD {
+                    let written = pendingInput.withUnsafeBytes { raw in
+                        write(entry.fd, raw.baseAddress, min(raw.count, 65536))
+                    }
+                    if written > 0 { pendingInput.removeFirst(written) }
+                    if written < 0 || pendingInput.isEmpty {
+                        close(entry.fd)
+                        inputFD = nil
+                    }
+                    continue
+                }
+                let count = read(entry.fd, &buffer, buffer.count)
+                if count <= 0 {
+                    if count == 0 || (errno != EINTR && errno != EAGAIN) {
+                        close(entry.fd)
+                        openFDs.remove(entry.fd)
+                    }
+                    continue
+                }
+                let chunk = Data(buffer[0..<count])
+                if request.echoToStandardError { FileHandle.standardError.write(chunk) }
+                if entry.fd == stdoutFD {
+                    stdoutData.append(chunk)
+                    if let onLine = request.onLine { stdoutLines.feed(chunk, to: onLine) }
+                } else {
+                    stderrData.append(chunk)
+                    if let onLine = request.onLine { stderrLines.feed(chunk, to: onLine) }
+                }
+            }
+
+            if exitStatus == nil {
+                var status: Int32 = 0
+                if waitpid(pid, &status, WNOHANG) == pid {
+                    exitStatus = Self.exitCode(status)
+                    exitedAt = .now
+                    continue
+                }
+                let now = ContinuousClock.now
+                if let terminatedAt {
+                    if now - terminatedAt > grace { kill(pid, SIGKILL) }
+                } else if control.isCancelled {
+                    ending = .cancelled
+                    kill(pid, SIGTERM)
+                    terminatedAt = now
+                } else if now - started > timeout {
+                    ending = .timedOut
+                    kill(pid, SIGTERM)
+                    terminatedAt = now
+                }
+            }
+        }
+        for fd in openFDs { close(fd) }
+        if let fd = inputFD { close(fd) }
+        if let onLine = request.onLine {
+            stdoutLines.flush(to: onLine)
+            stderrLines.flush(to: onLine)
+        }
+        return Outcome(output: CommandOutput(exitCode: exitStatus ?? -1, stdout: stdoutData, stderr: stderrData), ending: ending)
+    }
+
+    /// The shell's convention: the exit status, or 128 + the signal that ended the child.
+    private static func exitCode(_ status: Int32) -> Int32 {
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+}
+
+/// Cuts a byte stream into lines for ``ProcessRequest/onLine``; `\r` also ends a line
+/// because progress bars redraw with it.
+private struct LineSplitter {
+    let stream: OutputLine.Stream
+    private var pending = Data()
+
+    init(stream: OutputLine.Stream) { self.stream = stream }
+
+    mutating func feed(_ chunk: Data, to handler: (OutputLine) -> Void) {
+        pending.append(chunk)
+        while let end = pending.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) {
+            let line = pending[pending.startIndex..<end]
+            pending.removeSubrange(pending.startIndex...end)
+            if !line.isEmpty { handler(OutputLine(stream: stream, text: String(decoding: line, as: UTF8.self))) }
+        }
+    }
+
+    mutating func flush(to handler: (OutputLine) -> Void) {
+        if !pending.isEmpty { handler(OutputLine(stream: stream, text: String(decoding: pending, as: UTF8.self))) }
+        pending.removeAll()
+    }
+}

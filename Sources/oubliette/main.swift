@@ -1,0 +1,3 @@
+import OublietteCommands
+
+await OublietteCommand.main()

@@ -1,0 +1,154 @@
+import OCIDistribution
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A request as the fake server saw it.
+struct FakeRequest: Sendable {
+    var method: String
+    var uri: String
+    var headers: HTTPHeaders
+    var body: [UInt8]
+
+    var path: String { String(uri.split(separator: "?", maxSplits: 1).first ?? "") }
+    var query: [String: String] {
+        guard let q = uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return [:] }
+        var result: [String: String] = [:]
+        for pair in q.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            let key = String(parts[0]).removingPercentEncoding ?? String(parts[0])
+            let value = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? String(parts[1])) : ""
+            result[key] = value
+        }
+        return result
+    }
+    func header(_ name: String) -> String? { headers[name].first }
+}
+
+/// What the fake server does with a request: answer, or misbehave.
+enum FakeResponse: Sendable {
+    case reply(status: Int, headers: [(String, String)] = [], body: [UInt8] = [])
+    /// Declares the full body length, sends `partial`, then closes the connection cleanly.
+    case truncated(headers: [(String, String)], declaredLength: Int, partial: [UInt8])
+    /// Like `truncated`, but aborts with a TCP reset.
+    case reset(headers: [(String, String)], declaredLength: Int, partial: [UInt8])
+
+    static func status(_ code: Int, _ headers: [(String, String)] = [], json: String? = nil) -> FakeResponse {
+        var headers = headers
+        if json != nil { headers.append(("Content-Type", "application/json")) }
+        return .reply(status: code, headers: headers, body: json.map { Array($0.utf8) } ?? [])
+    }
+}
+
+/// An in-process HTTP/1.1 server on 127.0.0.1 (random port) for fault-injection tests.
+final class FakeHTTPServer: Sendable {
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: any Channel
+    let port: Int
+
+    var address: String { "127.0.0.1:\(port)" }
+
+    private init(group: MultiThreadedEventLoopGroup, channel: any Channel, port: Int) {
+        self.group = group
+        self.channel = channel
+        self.port = port
+    }
+
+    static func start(_ handler: @escaping @Sendable (FakeRequest) -> FakeResponse) async throws -> FakeHTTPServer {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
+                    channel.pipeline.addHandler(RequestHandler(handler: handler))
+                }
+            }
+        let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
+        guard let port = channel.localAddress?.port else { throw CancellationError() }
+        return FakeHTTPServer(group: group, channel: channel, port: port)
+    }
+
+    func shutdown() async {
+        try? await channel.close()
+        try? await group.shutdownGracefully()
+    }
+
+    private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+
+        let handler: @Sendable (FakeRequest) -> FakeResponse
+        var head: HTTPRequestHead?
+        var body: [UInt8] = []
+
+        init(handler: @escaping @Sendable (FakeRequest) -> FakeResponse) {
+            self.handler = handler
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case let .head(head):
+                self.head = head
+                body = []
+            case var .body(buffer):
+                body += buffer.readBytes(length: buffer.readableBytes) ?? []
+            case .end:
+                guard let head else { return }
+                let request = FakeRequest(method: head.method.rawValue, uri: head.uri, headers: head.headers, body: body)
+                respond(handler(request), head: head, context: context)
+            }
+        }
+
+        private func respond(_ response: FakeResponse, head: HTTPRequestHead, context: ChannelHandlerContext) {
+            switch response {
+            case let .reply(status, headers, body):
+                var responseHeaders = HTTPHeaders(headers)
+                if !responseHeaders.contains(name: "Content-Length") {
+                    responseHeaders.add(name: "Content-Length", value: "\(body.count)")
+                }
+                let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: status), headers: responseHeaders)
+                context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+                if head.method != .HEAD, !body.isEmpty {
+                    context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
+                }
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            case let .truncated(headers, declared, partial), let .reset(headers, declared, partial):
+                var responseHeaders = HTTPHeaders(headers)
+                responseHeaders.replaceOrAdd(name: "Content-Length", value: "\(declared)")
+                let responseHead = HTTPResponseHead(version: head.version, status: .ok, headers: responseHeaders)
+                context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+                let isReset: Bool
+                if case .reset = response { isReset = true } else { isReset = false }
+                let channel = context.channel
+                context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: partial))))).whenComplete { _ in
+                    guard isReset, let provider = channel as? any SocketOptionProvider else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    // SO_LINGER 0: close() sends RST instead of FIN.
+                    provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+                }
+            }
+        }
+    }
+}
+
+/// Mutable state shared between a test and the server's event loop.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+    var current: Value { withLock { $0 } }
+}
+
+/// Records requested sleeps instead of sleeping.
+actor RecordingSleeper: Sleeper {
+    private(set) var slept: [Duration] = []
+    func sleep(for duration: Duration) async throws { slept.append(duration) }
+}

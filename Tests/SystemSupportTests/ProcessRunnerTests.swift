@@ -1,0 +1,105 @@
+import Foundation
+import SystemSupport
+import Testing
+
+@Suite("ProcessRunner (real child processes)", .timeLimit(.minutes(1)))
+struct ProcessRunnerTests {
+    let runner = ProcessRunner()
+
+    @Test func hungChildIsStoppedAtItsTimeoutWithAClearError() async throws {
+        let started = ContinuousClock.now
+        let request = ProcessRequest("sleep", ["30"], timeout: .milliseconds(300))
+        await #expect {
+            _ = try await runner.run(request)
+        } throws: { error in
+            guard case let .timedOut(command, after)? = error as? ProcessError else { return false }
+            return command == "sleep 30" && after == .milliseconds(300)
+                && describe(error).contains("`sleep 30` did not finish within 0.3 s and was stopped")
+        }
+        #expect(ContinuousClock.now - started < .seconds(3), "SIGTERM ends sleep at once")
+    }
+
+    @Test func childIgnoringSIGTERMIsKilledAfterTheGracePeriod() async throws {
+        let started = ContinuousClock.now
+        // `exec` so the shell itself is the child that ignores TERM.
+        let request = ProcessRequest("sh", ["-c", "trap '' TERM; echo ready; exec sleep 20"], timeout: .milliseconds(200))
+        await #expect(throws: ProcessError.self) { _ = try await runner.run(request) }
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed >= .seconds(3) && elapsed < .seconds(8), "SIGKILL follows 3 s after SIGTERM (took \(elapsed))")
+    }
+
+    @Test func largeOutputOnBothStreamsDoesNotDeadlock() async throws {
+        // 1 MiB on each stream: far beyond a pipe's 64 KiB buffer.
+        let output = try await runner.run(ProcessRequest("sh", ["-c", "head -c 1048576 /dev/zero; head -c 1048576 /dev/zero >&2"]))
+        #expect(output.exitCode == 0)
+        #expect(output.stdout.count == 1_048_576)
+        #expect(output.stderr.count == 1_048_576)
+    }
+
+    @Test func inputReachesStdinAndExitStatusIsReported() async throws {
+        let echoed = try await runner.run(ProcessRequest("cat", [], input: Data("hello\n".utf8)))
+        #expect(echoed.stdoutText == "hello\n")
+        let failed = try await runner.run(ProcessRequest("sh", ["-c", "echo oops >&2; exit 7"]))
+        #expect(failed.exitCode == 7 && failed.stderrText == "oops\n")
+        await #expect {
+            try await runner.check(ProcessRequest("sh", ["-c", "echo oops >&2; exit 7"]))
+        } throws: { error in
+            describe(error) == "`sh -c echo oops >&2; exit 7` failed (exit 7): oops"
+        }
+        let killed = try await runner.run(ProcessRequest("sh", ["-c", "kill -9 $$"]))
+        #expect(killed.exitCode == 128 + 9)
+    }
+
+    @Test func environmentPolicyIsExplicit() async throws {
+        let only = try await runner.run(ProcessRequest("/usr/bin/env", [], environment: .only(["ONLY": "1"])))
+        #expect(only.stdoutText == "ONLY=1\n")
+        let added = try await runner.run(ProcessRequest("/bin/sh", ["-c", "echo $ADDED:${PATH:+has-path}"],
+                                                        environment: .inherit(adding: ["ADDED": "yes"])))
+        #expect(added.stdoutText == "yes:has-path\n")
+    }
+
+    @Test func linesAreDeliveredAsTheyArrive() async throws {
+        let lines = LineLog()
+        _ = try await runner.run(ProcessRequest("sh", ["-c", "printf 'a\\nb\\r'; printf 'c' >&2"], onLine: { lines.append($0) }))
+        #expect(lines.all.sorted { $0.text < $1.text } == [
+            OutputLine(stream: .standardOutput, text: "a"), OutputLine(stream: .standardOutput, text: "b"),
+            OutputLine(stream: .standardError, text: "c"),
+        ])
+    }
+
+    @Test func missingExecutableAndCancellationAreErrors() async throws {
+        await #expect(throws: ProcessError.executableNotFound("no-such-tool-xyz")) {
+            _ = try await runner.run(ProcessRequest("no-such-tool-xyz", []))
+        }
+        let started = ContinuousClock.now
+        let task = Task { try await runner.run(ProcessRequest("sleep", ["30"])) }
+        try await Task.sleep(for: .milliseconds(100))
+        task.cancel()
+        await #expect(throws: ProcessError.cancelled(command: "sleep 30")) { _ = try await task.value }
+        #expect(ContinuousClock.now - started < .seconds(3))
+    }
+
+    @Test func childGetsOnlyItsOwnDescriptorsAndDefaultSignals() async throws {
+        // A descriptor this process holds open must not leak into the child.
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)
+        defer { fds.forEach { close($0) } }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        let listed = try await runner.run(ProcessRequest("sh", ["-c", "ls /proc/self/fd"]))
+        let open = Set(listed.stdoutText.split(separator: "\n").compactMap { Int32($0) })
+        #expect(!open.contains(fds[0]) && !open.contains(fds[1]), "\(open)")
+        // SIGTERM is not blocked in the child (a blocked mask would make this hang).
+        let masks = try await runner.run(ProcessRequest("sh", ["-c", "grep SigBlk /proc/self/status"]))
+        #expect(masks.stdoutText.contains("0000000000000000"), "\(masks.stdoutText)")
+    }
+}
+
+/// Collects lines from the runner's thread.
+private final class LineLog: @unchecked Sendable {
+    // @unchecked: guarded by `lock`.
+    private let lock = NSLock()
+    private var lines: [OutputLine] = []
+    func append(_ line: OutputLine) { lock.withLock { lines.append(line) } }
+    var all: [OutputLine] { lock.withLock { lines } }
+}
