@@ -106,6 +106,7 @@ let package = Package(
             name: "OublietteServer",
             dependencies: [
                 "OublietteCore",
+                "SystemSupport",
                 .product(name: "MCP", package: "swift-sdk"),
                 // The HTTP transport's listener (the SDK translates requests; we serve them).
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -60,7 +60,7 @@ struct ServeCommand: LoggedCommand {
         do {
             return try HTTPListenAddress(parsing: listen)
         } catch {
-            throw ValidationError(String(describing: error))
+            throw ValidationError(describe(error))
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import MCP
 import OublietteCore
 import OCIDistribution
+import SystemSupport
 
 /// Oubliette's MCP server: project, session and container tools over a ``ProjectManager``.
 ///
@@ -54,7 +55,7 @@ public struct OublietteMCPServer: Sendable {
             let text = try await dispatch(params.name, params.arguments)
             return CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], isError: false)
         } catch {
-            let message = (error as? LocalizedError)?.errorDescription ?? String(describing: error)
+            let message = describe(error)
             return CallTool.Result(content: [.text(text: message, annotations: nil, _meta: nil)], isError: true)
         }
     }

@@ -16,16 +16,18 @@ struct ProcessRunnerTests {
             return command == "sleep 30" && after == .milliseconds(300)
                 && describe(error).contains("`sleep 30` did not finish within 0.3 s and was stopped")
         }
-        #expect(ContinuousClock.now - started < .seconds(3), "SIGTERM ends sleep at once")
+        // Far below the child's own 30 s: it was stopped, not waited for (bounds are loose
+        // because the suite shares two cores with everything else).
+        #expect(ContinuousClock.now - started < .seconds(20), "SIGTERM ends sleep at once")
     }
 
     @Test func childIgnoringSIGTERMIsKilledAfterTheGracePeriod() async throws {
         let started = ContinuousClock.now
         // `exec` so the shell itself is the child that ignores TERM.
-        let request = ProcessRequest("sh", ["-c", "trap '' TERM; echo ready; exec sleep 20"], timeout: .milliseconds(200))
+        let request = ProcessRequest("sh", ["-c", "trap '' TERM; echo ready; exec sleep 25"], timeout: .milliseconds(200))
         await #expect(throws: ProcessError.self) { _ = try await runner.run(request) }
         let elapsed = ContinuousClock.now - started
-        #expect(elapsed >= .seconds(3) && elapsed < .seconds(8), "SIGKILL follows 3 s after SIGTERM (took \(elapsed))")
+        #expect(elapsed >= .seconds(3) && elapsed < .seconds(18), "SIGKILL follows 3 s after SIGTERM (took \(elapsed))")
     }
 
     @Test func largeOutputOnBothStreamsDoesNotDeadlock() async throws {
@@ -76,7 +78,7 @@ struct ProcessRunnerTests {
         try await Task.sleep(for: .milliseconds(100))
         task.cancel()
         await #expect(throws: ProcessError.cancelled(command: "sleep 30")) { _ = try await task.value }
-        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(ContinuousClock.now - started < .seconds(20), "cancelled, not waited for")
     }
 
     @Test func childGetsOnlyItsOwnDescriptorsAndDefaultSignals() async throws {

@@ -124,9 +124,10 @@ public struct OCILayout: Sendable {
     /// no tag, adds the descriptor unless an untagged entry with that digest exists.
     public func setTag(_ tag: String?, to descriptor: Descriptor) throws(OCILayoutError) {
         // index.json is read-modified-written under a lock: two copies into one layout must
-        // not lose each other's entries.
+        // not lose each other's entries. The lock is on `oci-layout`, which every layout has
+        // and nothing ever replaces, so the layout gains no extra file.
         do {
-            try FileLock(directory.appendingPathComponent(".index.json.lock")).withLock { () throws(OCILayoutError) in
+            try FileLock(layoutFile).withLock { () throws(OCILayoutError) in
                 try setTagLocked(tag, to: descriptor)
             }
         } catch let error as OCILayoutError {

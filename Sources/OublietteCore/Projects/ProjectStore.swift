@@ -146,14 +146,10 @@ public actor ProjectStore {
 
     // MARK: File access
 
+    /// Writes are atomic renames, so a read without the lock still sees one whole state;
+    /// every decision that must hold until a change is made is made inside `modify`.
     private func read() throws(ProjectError) -> Records {
-        // Taking the lock for reads too means a reader never sees a state between two
-        // changes of one compound operation (e.g. a session check followed by a replace).
-        do {
-            return try state.lock.withLock { () throws(FileError) in try state.read() }
-        } catch {
-            throw .unreadable(path: file.path, reason: describe(error))
-        }
+        do { return try state.read() } catch { throw .unreadable(path: file.path, reason: error.description) }
     }
 
     @discardableResult

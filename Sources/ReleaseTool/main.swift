@@ -1,3 +1,0 @@
-import ReleaseToolCommands
-
-await ReleaseToolCommand.main()

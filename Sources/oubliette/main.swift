@@ -1,3 +1,0 @@
-import OublietteCommands
-
-await OublietteCommand.main()
