@@ -49,7 +49,7 @@ public enum RegistryError: Error, Equatable, Sendable, DescribedError {
         case let .retriesExhausted(registry, request, attempts, lastProblem):
             return "\(registry): \(request): gave up after \(attempts) attempts; last problem: \(lastProblem). The registry may be overloaded or down; try again later"
         case let .transport(registry, request, reason):
-            return "\(registry): \(request): cannot reach the registry: \(reason). Check the host name, port and whether it speaks HTTPS (use --insecure-registry for a plain-HTTP registry)"
+            return "\(registry): \(request): cannot reach the registry: \(reason). Check the host name, port and whether it speaks HTTPS (a plain-HTTP registry must be listed as insecure)"
         case let .digestMismatch(what, expected, actual):
             return "\(what): content digest is \(actual) but \(expected) was expected; the data was corrupted or the registry served the wrong content (nothing was kept)"
         case let .sizeMismatch(what, expected, actual):

@@ -173,6 +173,7 @@ public struct StatusReporter: Sendable {
                 remote = found
                 await cache.record(.init(checkedAt: now(), remoteDigest: remote), for: key)
             case let .finished(.failure(error)):
+                if case RegistryError.transport = error { return (nil, "unknown", "offline: \(ContainerLifecycle.reason(error))") }
                 return (nil, "unknown", ContainerLifecycle.reason(error))
             case .timedOut:
                 return (nil, "unknown", "offline: \(reference.registry) did not answer within \(deadline.formattedSeconds)")
