@@ -37,3 +37,52 @@ public struct OubliettePaths: Sendable, Equatable {
         return OubliettePaths(configFile: configFile, dataDirectory: dataDirectory)
     }
 }
+
+extension OubliettePaths {
+    /// Creates the data directory, owner-only, if it does not exist yet.
+    public func ensureDataDirectory() throws(PrivateDirectoryError) {
+        try Self.ensurePrivateDirectory(dataDirectory)
+    }
+
+    /// Creates `directory` with mode 0700 from the start (mkdir's mode, never a chmod
+    /// after, so there is no moment when others could enter it), its missing parents with
+    /// the usual mode. An existing directory is left as it is. Every writer of files in the
+    /// data directory calls this, so whoever creates it first creates it private.
+    public static func ensurePrivateDirectory(_ directory: URL) throws(PrivateDirectoryError) {
+        let path = directory.path
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else { throw .notADirectory(path: path) }
+            return
+        }
+        let parent = directory.deletingLastPathComponent()
+        if parent.path != path {
+            do {
+                try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+            } catch {
+                throw .cannotCreate(path: parent.path, reason: error.localizedDescription)
+            }
+        }
+        // EEXIST: another process created it first, with this same code.
+        guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
+            throw .cannotCreate(path: path, reason: String(cString: strerror(errno)))
+        }
+    }
+}
+
+/// Why the data directory (or another private directory) could not be created.
+public enum PrivateDirectoryError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+    case cannotCreate(path: String, reason: String)
+    case notADirectory(path: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotCreate(path, reason):
+            "cannot create the directory \(path): \(reason); check the permissions of its parent"
+        case let .notADirectory(path):
+            "\(path) exists but is not a directory; move it aside or set OUBLIETTE_DATA_DIR elsewhere"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

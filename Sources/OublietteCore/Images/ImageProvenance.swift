@@ -61,7 +61,7 @@ public actor ProvenanceStore {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         do {
-            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try OubliettePaths.ensurePrivateDirectory(file.deletingLastPathComponent())
             try AtomicFile.write(try encoder.encode(records), to: file)
         } catch {
             throw .unwritable(path: file.path, reason: error.localizedDescription)

@@ -64,7 +64,7 @@ public actor VersionWarningThrottle {
            now.timeIntervalSince1970 - last < interval, now.timeIntervalSince1970 >= last {
             return false
         }
-        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? OubliettePaths.ensurePrivateDirectory(file.deletingLastPathComponent())
         // A lost timestamp only means one extra warning, so a failed write is not an error.
         try? AtomicFile.write(Data(String(now.timeIntervalSince1970).utf8), to: file)
         return true

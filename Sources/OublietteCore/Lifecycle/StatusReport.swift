@@ -62,7 +62,7 @@ public actor UpdateCheckCache {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         // A lost cache only means one more registry request next time.
-        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? OubliettePaths.ensurePrivateDirectory(file.deletingLastPathComponent())
         if let data = try? encoder.encode(all) { try? AtomicFile.write(data, to: file) }
     }
 

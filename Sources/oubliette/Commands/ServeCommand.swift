@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import OublietteCore
 import OublietteServer
@@ -58,29 +57,36 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // First, before any serving starts: from here on SIGINT/SIGTERM are never lost.
+        let signals = try ShutdownSignals.install()
         let context = try CommandContext.load()
         let manager = ProjectManager(config: context.config, runtime: context.runtime,
                                      dataDirectory: context.paths.dataDirectory, settings: context.settings)
         let server = OublietteMCPServer(manager: manager)
         let serving: Task<Void, any Error>
         if transport == "http" {
-            guard let token = ServerToken.read(dataDirectory: context.paths.dataDirectory) else {
-                printError(HTTPServeError.missingToken(path: ServerToken.file(in: context.paths.dataDirectory).path).description)
+            let token: String
+            do {
+                token = try ServerToken.loadPrivate(dataDirectory: context.paths.dataDirectory)
+            } catch {
+                printError(error.description)
                 throw ExitCode.failure
             }
             let host = try HTTPServerTransportHost(server: server, token: token, address: try listenAddress(),
                                                    allowRemote: allowRemote)
             serving = Task {
                 try await host.run { bound in
-                    // stderr: stdout is unused with HTTP, but diagnostics stay on one stream.
+                    // The readiness line: printed only once signals are handled and the socket is bound.
                     FileHandle.standardError.write(Data("serving MCP at http://\(bound)\(HTTPServerTransportHost.endpointPath)\n".utf8))
                 }
             }
         } else {
-            serving = Task { try await server.runOnStdio() }
+            serving = Task {
+                FileHandle.standardError.write(Data("serving MCP on stdio\n".utf8))
+                try await server.runOnStdio()
+            }
         }
-        let signals = ShutdownSignals { serving.cancel() }
-        defer { signals.cancel() }
+        signals.onSignal { _ in serving.cancel() }
         do {
             try await serving.value
         } catch is CancellationError {
@@ -89,24 +95,5 @@ struct ServeCommand: AsyncParsableCommand {
             printError("the MCP server stopped: \(error)")
             throw ExitCode.failure
         }
-    }
-}
-
-/// Turns SIGINT and SIGTERM into a callback, so the server can stop cleanly instead of dying.
-final class ShutdownSignals {
-    private let sources: [any DispatchSourceSignal]
-
-    init(onSignal: @escaping @Sendable () -> Void) {
-        sources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler(handler: onSignal)
-            source.resume()
-            return source
-        }
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
     }
 }

@@ -92,13 +92,8 @@ enum ToolRunner {
         let stdoutURL = captureDirectory.appendingPathComponent("stdout")
         let stderrURL = captureDirectory.appendingPathComponent("stderr")
         let stdinURL = captureDirectory.appendingPathComponent("stdin")
-        for url in [stdoutURL, stderrURL] {
-            guard fileManager.createFile(atPath: url.path, contents: nil) else {
-                throw ToolRunnerError.launchFailed(command: rendered, reason: "cannot create \(url.path)")
-            }
-        }
-        let stdoutHandle = try FileHandle(forWritingTo: stdoutURL)
-        let stderrHandle = try FileHandle(forWritingTo: stderrURL)
+        let stdoutHandle = try openCloseOnExec(stdoutURL, O_WRONLY | O_CREAT | O_TRUNC, command: rendered)
+        let stderrHandle = try openCloseOnExec(stderrURL, O_WRONLY | O_CREAT | O_TRUNC, command: rendered)
         defer {
             try? stdoutHandle.close()
             try? stderrHandle.close()
@@ -114,7 +109,7 @@ enum ToolRunner {
         var stdinHandle: FileHandle?
         if let input {
             try input.write(to: stdinURL)
-            let handle = try FileHandle(forReadingFrom: stdinURL)
+            let handle = try openCloseOnExec(stdinURL, O_RDONLY, command: rendered)
             stdinHandle = handle
             process.standardInput = handle
         } else {
@@ -148,6 +143,16 @@ enum ToolRunner {
                                          stderr: result.stderr, stdout: result.stdout)
         }
         return result
+    }
+
+    /// Opens the capture files close-on-exec: only this tool gets them (Process dup2s them
+    /// onto its 0/1/2), never a server another test spawns at the same moment.
+    private static func openCloseOnExec(_ url: URL, _ flags: Int32, command: String) throws -> FileHandle {
+        let descriptor = open(url.path, flags | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw ToolRunnerError.launchFailed(command: command, reason: "cannot open \(url.path): \(String(cString: strerror(errno)))")
+        }
+        return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
     /// Whether `tool` can be found on this process's PATH.
