@@ -1,6 +1,5 @@
 import ArgumentParser
 import CommandSupport
-import Dispatch
 import Foundation
 import OublietteCore
 import OublietteServer
@@ -65,29 +64,35 @@ struct ServeCommand: LoggedCommand {
     }
 
     func execute() async throws {
+        // First, before any serving starts: from here on SIGINT/SIGTERM are never lost.
+        let signals = try ShutdownSignals.install()
         // One object graph for the whole server: every tool call shares its image manager.
         let services = try CommandContext.services()
         let server = OublietteMCPServer(manager: services.projects)
         let serving: Task<Void, any Error>
         if transport == .http {
-            let dataDirectory = services.paths.dataDirectory
-            guard let token = ServerToken.read(dataDirectory: dataDirectory) else {
-                Output.error(HTTPServeError.missingToken(path: ServerToken.file(in: dataDirectory).path).description)
+            let token: String
+            do {
+                token = try ServerToken.loadPrivate(dataDirectory: services.paths.dataDirectory)
+            } catch {
+                Output.error(error.description)
                 throw ExitCode.failure
             }
             let host = try HTTPServerTransportHost(server: server, token: token, address: try listenAddress(),
                                                    allowRemote: allowRemote)
             serving = Task {
                 try await host.run { bound in
-                    // stderr: stdout is unused with HTTP, but diagnostics stay on one stream.
+                    // The readiness line: printed only once signals are handled and the socket is bound.
                     Output.diagnostic("serving MCP at http://\(bound)\(HTTPServerTransportHost.endpointPath)")
                 }
             }
         } else {
-            serving = Task { try await server.runOnStdio() }
+            serving = Task {
+                Output.diagnostic("serving MCP on stdio")
+                try await server.runOnStdio()
+            }
         }
-        let signals = ShutdownSignals { serving.cancel() }
-        defer { signals.cancel() }
+        signals.onSignal { _ in serving.cancel() }
         do {
             try await serving.value
         } catch is CancellationError {
@@ -96,24 +101,5 @@ struct ServeCommand: LoggedCommand {
             Output.error("the MCP server stopped: \(describe(error))")
             throw ExitCode.failure
         }
-    }
-}
-
-/// Turns SIGINT and SIGTERM into a callback, so the server can stop cleanly instead of dying.
-final class ShutdownSignals {
-    private let sources: [any DispatchSourceSignal]
-
-    init(onSignal: @escaping @Sendable () -> Void) {
-        sources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler(handler: onSignal)
-            source.resume()
-            return source
-        }
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
     }
 }

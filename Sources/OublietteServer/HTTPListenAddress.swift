@@ -28,7 +28,9 @@ public struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
         let lowered = host.lowercased()
         if lowered == "localhost" || lowered == "::1" || lowered == "0:0:0:0:0:0:0:1" { return true }
         let octets = lowered.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+        // Plain decimal octets only: `UInt8` alone would also take "+1".
+        return octets.count == 4 && octets[0] == "127"
+            && octets.allSatisfy { octet in octet.allSatisfy { ("0"..."9").contains($0) } && UInt8(octet) != nil }
     }
 
     public var description: String {

@@ -6,7 +6,6 @@ import OCIDistribution
 public enum HTTPServeError: Error, DescribedError {
     case invalidAddress(String)
     case notLoopback(String)
-    case missingToken(path: String)
     case bindFailed(String, String)
 
     public var description: String {
@@ -16,8 +15,6 @@ public enum HTTPServeError: Error, DescribedError {
         case let .notLoopback(address):
             "listen address \(address) is reachable from other machines; use a loopback address "
                 + "(127.0.0.1, ::1, localhost) or pass --allow-remote if that is really intended"
-        case let .missingToken(path):
-            "no server token at \(path); run `oubliette init` to create one"
         case let .bindFailed(address, reason):
             "could not listen on \(address): \(reason); pick a free port with --listen"
         }

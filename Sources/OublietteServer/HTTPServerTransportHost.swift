@@ -35,7 +35,7 @@ public struct HTTPServerTransportHost: Sendable {
     public func run(onListening: @Sendable (String) -> Void = { _ in }) async throws {
         // Host/Origin checks guard against DNS rebinding on a loopback listener; a remote
         // listener is reached under names we cannot know, and the token guards it instead.
-        let origin: OriginValidator = allowRemote ? .disabled : .localhost()
+        let origin: any HTTPRequestValidator = allowRemote ? OriginValidator.disabled : LoopbackOriginValidator()
         let transport = StatelessHTTPServerTransport(validationPipeline: StandardValidationPipeline(validators: [
             origin, AcceptHeaderValidator(mode: .jsonOnly), ContentTypeValidator(), ProtocolVersionValidator(),
         ]))

@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 import OCIDistribution
 
 /// Where oubliette keeps its configuration and data, following the XDG base directories.
@@ -36,5 +37,17 @@ public struct OubliettePaths: Sendable, Equatable {
             dataDirectory = dataHome.appendingPathComponent("oubliette")
         }
         return OubliettePaths(configFile: configFile, dataDirectory: dataDirectory)
+    }
+}
+
+extension OubliettePaths {
+    /// Creates the data directory, owner-only, if it does not exist yet.
+    public func ensureDataDirectory() throws(PrivateDirectoryError) {
+        try PrivateDirectory.ensure(dataDirectory)
+    }
+
+    /// See ``PrivateDirectory/ensure(_:)``.
+    public static func ensurePrivateDirectory(_ directory: URL) throws(PrivateDirectoryError) {
+        try PrivateDirectory.ensure(directory)
     }
 }

@@ -60,7 +60,6 @@ public struct Installer: Sendable {
     }
 
     public func createDataDirectory() throws {
-        try FileManager.default.createDirectory(at: paths.dataDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try paths.ensureDataDirectory()
     }
 }

@@ -4,6 +4,12 @@ import OCIDistribution
 /// A project an agent works in: a name, a container type and (once created) the container
 /// that runs it. Persisted in `projects.json` in the data directory.
 public struct Project: Sendable, Equatable, Codable {
+    /// Longest project name, in characters: names are shown in lists and logs.
+    public static let maximumNameLength = 100
+    /// Most active sessions one project may have, so a looping agent cannot grow
+    /// `projects.json` (read and rewritten on every change) without bound.
+    public static let maximumActiveSessions = 64
+
     /// Stable identifier: the name's slug plus a short random suffix (`my-app-3f9a1c`).
     public let id: String
     public let name: String
@@ -76,6 +82,9 @@ public struct Project: Sendable, Equatable, Codable {
 /// An agent's working session on a project. While a project has active sessions its
 /// container is not replaced under the agent's feet.
 public struct Session: Sendable, Equatable, Codable {
+    /// Longest session label, in characters: enough for a task description, not a document.
+    public static let maximumLabelLength = 200
+
     public let id: String
     public let projectID: String
     /// Free text the agent gives (e.g. its task), shown by `session_list`.

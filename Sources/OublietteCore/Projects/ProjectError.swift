@@ -7,6 +7,8 @@ public enum ProjectError: Error, Equatable, Sendable, DescribedError {
     case sessionNotFound(String)
     case invalidName(String)
     case duplicateName(String, id: String)
+    case labelTooLong(length: Int)
+    case tooManySessions(projectID: String, active: Int)
     case unreadable(path: String, reason: String)
     case unwritable(path: String, reason: String)
     /// Another refresh or update is replacing the project's container right now.
@@ -22,7 +24,15 @@ public enum ProjectError: Error, Equatable, Sendable, DescribedError {
         case let .sessionNotFound(id):
             return "no active session with id '\(id)'; list active sessions with session_list (it may already have ended)"
         case let .invalidName(name):
-            return "project name '\(name)' is empty or longer than 100 characters; give a short descriptive name"
+            let shown = name.count > 40 ? "\(name.prefix(40))…" : name
+            return "project name '\(shown)' is empty or longer than \(Project.maximumNameLength) characters "
+                + "(\(name.count) given); give a short descriptive name"
+        case let .labelTooLong(length):
+            return "session label is \(length) characters long; the limit is \(Session.maximumLabelLength): "
+                + "give a short description of the task"
+        case let .tooManySessions(projectID, active):
+            return "project \(projectID) already has \(active) active sessions (the limit is "
+                + "\(Project.maximumActiveSessions)); end finished ones with session_end (list them with session_list)"
         case let .duplicateName(name, id):
             return "a project named '\(name)' already exists (id \(id)); pick another name or use that project"
         case let .unreadable(path, reason):

@@ -48,8 +48,12 @@ public actor ProjectStore {
 
     // MARK: Changing
 
-    /// Adds `project`; refuses a second project with the same name.
+    /// Adds `project`; refuses a second project with the same name, or a name that is
+    /// empty or longer than ``Project/maximumNameLength``.
     public func add(_ project: Project) throws(ProjectError) {
+        guard !project.name.isEmpty, project.name.count <= Project.maximumNameLength else {
+            throw .invalidName(project.name)
+        }
         try modify { records throws(ProjectError) in
             if let existing = records.projects.first(where: { $0.name == project.name }) {
                 throw .duplicateName(project.name, id: existing.id)
@@ -82,7 +86,11 @@ public actor ProjectStore {
         }
     }
 
+    /// Starts a session; refuses a label longer than ``Session/maximumLabelLength`` and a
+    /// project that already has ``Project/maximumActiveSessions`` (checked under the lock,
+    /// so concurrent starts cannot overshoot).
     public func startSession(projectID: String, label: String?, now: Date = Date()) throws(ProjectError) -> Session {
+        if let label, label.count > Session.maximumLabelLength { throw .labelTooLong(length: label.count) }
         // Whole seconds: the file stores ISO 8601 without fractions, so what is returned equals what is read back.
         let session = Session(id: "s-\(UUID().uuidString.lowercased().prefix(12))", projectID: projectID, label: label,
                               startedAt: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)))
@@ -94,6 +102,8 @@ public actor ProjectStore {
             if let replacement = project.replacement, !replacement.isStale(now: now) {
                 throw .containerBeingReplaced(project: projectID, since: replacement.startedAt)
             }
+            let active = records.sessions.count { $0.projectID == projectID }
+            guard active < Project.maximumActiveSessions else { throw .tooManySessions(projectID: projectID, active: active) }
             records.sessions.append(session)
         }
         return session

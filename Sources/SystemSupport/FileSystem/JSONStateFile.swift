@@ -3,7 +3,7 @@ import Foundation
 /// One JSON state file, done one way: reads decode the current file (writes are atomic, so a
 /// read never sees half of one); changes re-read, modify and write under ``FileLock`` on a
 /// sibling `.lock` file, so two processes never lose each other's updates. The directory is
-/// created private (0700) and files get `mode` from their first byte.
+/// created private (``PrivateDirectory``) and files get `mode` from their first byte.
 public struct JSONStateFile<Value: Codable & Sendable>: Sendable {
     public let url: URL
     public let mode: mode_t
@@ -37,7 +37,7 @@ public struct JSONStateFile<Value: Codable & Sendable>: Sendable {
     /// Applies `change` to the current value under the lock and writes the result.
     @discardableResult
     public func update<T>(_ change: (inout Value) throws -> T) throws -> T {
-        try DataDirectory.ensure(url.deletingLastPathComponent())
+        try PrivateDirectory.ensure(url.deletingLastPathComponent())
         return try lock.withLock { () throws -> T in
             var value = try read()
             let result = try change(&value)
@@ -64,14 +64,45 @@ public struct JSONStateFile<Value: Codable & Sendable>: Sendable {
     }
 }
 
-/// Private directories for state: created 0700 whoever creates them first.
-public enum DataDirectory {
-    public static func ensure(_ directory: URL) throws(FileError) {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue { return }
-        try ensure(directory.deletingLastPathComponent())
-        if mkdir(directory.path, 0o700) != 0, errno != EEXIST {
-            throw .posix(path: directory.path, operation: "create the directory", code: errno)
+/// Directories that hold state or secrets.
+public enum PrivateDirectory {
+    /// Creates `directory` with mode 0700 from the start (mkdir's mode, never a chmod after,
+    /// so there is no moment when others could enter it), its missing parents with the usual
+    /// mode. An existing directory is left as it is. Every writer of files in the data
+    /// directory calls this, so whoever creates it first creates it private.
+    public static func ensure(_ directory: URL) throws(PrivateDirectoryError) {
+        let path = directory.path
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else { throw .notADirectory(path: path) }
+            return
+        }
+        let parent = directory.deletingLastPathComponent()
+        if parent.path != path {
+            do {
+                try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+            } catch {
+                throw .cannotCreate(path: parent.path, reason: error.localizedDescription)
+            }
+        }
+        // EEXIST: another process created it first, with this same code.
+        guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
+            throw .cannotCreate(path: path, reason: String(cString: strerror(errno)))
+        }
+    }
+}
+
+/// Why the data directory (or another private directory) could not be created.
+public enum PrivateDirectoryError: Error, Equatable, Sendable, DescribedError {
+    case cannotCreate(path: String, reason: String)
+    case notADirectory(path: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotCreate(path, reason):
+            "cannot create the directory \(path): \(reason); check the permissions of its parent"
+        case let .notADirectory(path):
+            "\(path) exists but is not a directory; move it aside or point the tool's data directory elsewhere"
         }
     }
 }

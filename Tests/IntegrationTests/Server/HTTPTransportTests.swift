@@ -12,7 +12,7 @@ import Glibc
 
 /// `oubliette serve --transport http` as a real process, driven with plain JSON-RPC POSTs:
 /// the token guard, an MCP handshake and tool listing, and a clean stop on SIGTERM.
-@Suite("MCP server over HTTP", .enabled(if: TestBed.isAvailable, TestBed.skipReason), .serialized)
+@Suite("MCP server over HTTP", .enabled(if: TestBed.isAvailable, TestBed.skipReason), .serialized, .timeLimit(.minutes(10)))
 struct HTTPTransportTests {
     let bed = TestBed.required
 
@@ -20,6 +20,22 @@ struct HTTPTransportTests {
         let process: ServerProcess
         let endpoint: URL
         let token: String
+
+        var host: String { endpoint.host ?? "127.0.0.1" }
+        var port: Int { endpoint.port ?? 0 }
+
+        /// Ends the server with SIGTERM and returns its exit status (nil: killed after 15 s).
+        func stop() async -> Int32? {
+            process.signal(SIGTERM)
+            let status = await process.waitForExit(seconds: 15)
+            if status == nil {
+                process.signal(SIGKILL)
+                _ = await process.waitForExit(seconds: 5)
+            }
+            process.closeStdin()
+            process.retireStdout()
+            return status
+        }
     }
 
     func environment(home: URL) throws -> (environment: [String: String], data: URL) {
@@ -40,29 +56,47 @@ struct HTTPTransportTests {
                                  stderrFile: home.appendingPathComponent("serve-\(UUID().uuidString.prefix(6)).log"))
     }
 
-    /// Starts the server on port 0 and reads the bound address from its stderr line.
-    func serve() async throws -> Served {
+    /// Starts the server (port 0 by default) and reads the bound address from its readiness
+    /// line on stderr, which it prints only once SIGINT/SIGTERM are handled.
+    func serve(listen: String = "127.0.0.1:0") async throws -> Served {
         let home = try bed.makeTemporaryDirectory("mcp-http")
         let (environment, data) = try environment(home: home)
         let token = try ServerToken.ensure(dataDirectory: data).token
-        let process = try spawn(home: home, arguments: ["serve", "--transport", "http", "--listen", "127.0.0.1:0"],
+        let process = try spawn(home: home, arguments: ["serve", "--transport", "http", "--listen", listen],
                                 environment: environment)
         let prefix = "serving MCP at "
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if let line = process.stderr.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }),
-               let url = URL(string: String(line.dropFirst(prefix.count))) {
-                return Served(process: process, endpoint: url, token: token)
-            }
-            if let status = await process.waitForExit(seconds: 0.1) {
-                Issue.record("serve exited with \(status) before listening: \(process.stderr)")
-                throw CancellationError()
-            }
+        if let line = await process.waitForStderrLine(prefix: prefix, seconds: 20),
+           let url = URL(string: String(line.dropFirst(prefix.count))) {
+            return Served(process: process, endpoint: url, token: token)
         }
-        process.signal(SIGKILL)
+        let status = await process.waitForExit(seconds: 0)
+        if status == nil { process.signal(SIGKILL) }
         _ = await process.waitForExit(seconds: 5)
-        Issue.record("serve did not report a listening address: \(process.stderr)")
+        process.closeStdin()
+        process.retireStdout()
+        Issue.record("serve did not report a listening address (exit status \(String(describing: status))): \(process.stderr)")
         throw CancellationError()
+    }
+
+    static let initialize = """
+        {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26",\
+        "capabilities":{},"clientInfo":{"name":"oubliette-tests","version":"1"}}}
+        """
+
+    /// A raw request to the served endpoint with the JSON headers and, unless told
+    /// otherwise, the right token and Host.
+    func raw(_ served: Served, method: String = "POST", path: String = HTTPServerTransportHost.endpointPath,
+             authorization: String?? = .none, host: String? = nil, origin: String? = nil,
+             body: Data = Data(Self.initialize.utf8)) throws -> RawHTTP.Response {
+        var headers: [(String, String)] = [("Host", host ?? "\(served.host):\(served.port)"),
+                                           ("Content-Type", "application/json"), ("Accept", "application/json")]
+        switch authorization {
+        case .none: headers.append(("Authorization", "Bearer \(served.token)"))
+        case let .some(value?): headers.append(("Authorization", value))
+        case .some(.none): break
+        }
+        if let origin { headers.append(("Origin", origin)) }
+        return try RawHTTP.send(host: served.host, port: served.port, method: method, path: path, headers: headers, body: body)
     }
 
     func post(_ served: Served, _ body: String, authorization: String?) async throws -> (status: Int, body: [String: Any]?) {
@@ -139,5 +173,166 @@ struct HTTPTransportTests {
         if status == nil { process.signal(SIGKILL) }
         #expect(status != nil && status != 0)
         #expect(process.stderr.contains("--allow-remote"))
+    }
+
+    /// Every answer docs/MCP_TOOLS.md promises, on the real binary.
+    @Test func theDocumentedAnswers() async throws {
+        let served = try await serve()
+        var stopped = false
+        defer { if !stopped { served.process.signal(SIGKILL) } }
+        let port = served.port
+
+        let unauthorized = try raw(served, authorization: .some(nil))
+        #expect(unauthorized.status == 401)
+        #expect(unauthorized.headers["www-authenticate"] == "Bearer")
+        #expect(unauthorized.errorMessage?.contains("Unauthorized") == true, "\(unauthorized.errorMessage ?? "no JSON-RPC error")")
+        // The token is checked before anything else: no path or size leaks without it.
+        #expect(try raw(served, path: "/elsewhere", authorization: .some(nil)).status == 401)
+
+        let notFound = try raw(served, path: "/elsewhere")
+        #expect(notFound.status == 404)
+        #expect(notFound.errorMessage?.contains("MCP is served at /mcp") == true, "\(notFound.errorMessage ?? "no JSON-RPC error")")
+
+        for method in ["GET", "DELETE"] {
+            let notAllowed = try raw(served, method: method, body: Data())
+            #expect(notAllowed.status == 405, "\(method)")
+            #expect(notAllowed.headers["allow"] == "POST", "\(method)")
+        }
+
+        let large = try raw(served, body: Data(repeating: UInt8(ascii: " "), count: HTTPServerTransportHost.maximumBodyBytes + 1))
+        #expect(large.status == 413)
+        #expect(large.errorMessage?.contains("\(HTTPServerTransportHost.maximumBodyBytes) bytes") == true)
+        // Exactly at the limit is not refused for its size (it is whitespace, so not JSON-RPC).
+        let atLimit = try raw(served, body: Data(repeating: UInt8(ascii: " "), count: HTTPServerTransportHost.maximumBodyBytes))
+        #expect(atLimit.status != 413)
+
+        let misdirected = try raw(served, host: "rebind.example:\(port)")
+        #expect(misdirected.status == 421)
+        #expect(misdirected.errorMessage?.contains("Misdirected Request") == true)
+        let foreignOrigin = try raw(served, origin: "http://rebind.example:\(port)")
+        #expect(foreignOrigin.status == 403)
+        #expect(foreignOrigin.errorMessage?.contains("Origin") == true)
+        #expect(try raw(served, origin: "https://127.0.0.1:\(port)").status == 403, "only http:// loopback origins")
+        #expect(try raw(served, origin: "null").status == 403)
+
+        // Loopback names are accepted however they are spelt.
+        for host in ["127.0.0.1:\(port)", "localhost:\(port)", "[::1]:\(port)", "127.0.0.1"] {
+            let answer = try raw(served, host: host)
+            #expect(answer.status == 200, "Host \(host): \(answer.status) \(answer.errorMessage ?? "")")
+        }
+        let sameOrigin = try raw(served, origin: "http://localhost:\(port)")
+        #expect(sameOrigin.status == 200, "\(sameOrigin.errorMessage ?? "")")
+
+        let status = await served.stop()
+        stopped = true
+        #expect(status == 0, "serve: \(served.process.stderr)")
+        #expect(!served.process.stderr.contains(served.token), "the token must never be logged")
+    }
+
+    /// `--listen 127.0.0.2:PORT` is accepted as loopback, so requests addressed to it are
+    /// answered (they used to get 421: the Host check knew only 127.0.0.1).
+    @Test func servesOnAnyLoopbackAddress() async throws {
+        let served = try await serve(listen: "127.0.0.2:0")
+        var stopped = false
+        defer { if !stopped { served.process.signal(SIGKILL) } }
+        #expect(served.host == "127.0.0.2")
+        let direct = try raw(served)
+        #expect(direct.status == 200, "Host 127.0.0.2: \(direct.status) \(direct.errorMessage ?? "")")
+        let viaURLSession = try await post(served, Self.initialize, authorization: "Bearer \(served.token)")
+        #expect(viaURLSession.status == 200)
+        #expect(try raw(served, origin: "http://127.0.0.2:\(served.port)").status == 200)
+        #expect(try raw(served, host: "rebind.example:\(served.port)").status == 421)
+        let status = await served.stop()
+        stopped = true
+        #expect(status == 0, "serve: \(served.process.stderr)")
+    }
+
+    @Test func refusesToStartWithoutAToken() async throws {
+        let home = try bed.makeTemporaryDirectory("mcp-http-notoken")
+        let (environment, data) = try environment(home: home)
+        let process = try spawn(home: home, arguments: ["serve", "--transport", "http", "--listen", "127.0.0.1:0"],
+                                environment: environment)
+        let status = await process.waitForExit(seconds: 15)
+        if status == nil { process.signal(SIGKILL) }
+        process.closeStdin()
+        process.retireStdout()
+        #expect(status == 1)
+        let file = ServerToken.file(in: data).path
+        #expect(process.stderr.contains("no server token at \(file)"), "\(process.stderr)")
+        #expect(process.stderr.contains("oubliette init"))
+        #expect(!process.stderr.contains("serving MCP at"))
+    }
+
+    /// A token others can read is refused, naming the file and the exact fix.
+    @Test func refusesATokenReadableByOthers() async throws {
+        let home = try bed.makeTemporaryDirectory("mcp-http-open-token")
+        let (environment, data) = try environment(home: home)
+        _ = try ServerToken.ensure(dataDirectory: data)
+        let file = ServerToken.file(in: data).path
+        for mode in [0o644, 0o640, 0o602] {
+            #expect(chmod(file, mode_t(mode)) == 0)
+            let process = try spawn(home: home, arguments: ["serve", "--transport", "http", "--listen", "127.0.0.1:0"],
+                                    environment: environment)
+            let status = await process.waitForExit(seconds: 15)
+            if status == nil { process.signal(SIGKILL) }
+            process.closeStdin()
+            process.retireStdout()
+            #expect(status == 1, "mode \(String(mode, radix: 8))")
+            #expect(process.stderr.contains("chmod 600 \(file)"), "mode \(String(mode, radix: 8)): \(process.stderr)")
+            #expect(process.stderr.contains("mode \(String(mode, radix: 8))"))
+            #expect(!process.stderr.contains("serving MCP at"))
+        }
+        #expect(chmod(file, 0o600) == 0)
+        let served = try await serveExisting(home: home, environment: environment, data: data)
+        let status = await served.stop()
+        #expect(status == 0, "a 0600 token is accepted: \(served.process.stderr)")
+    }
+
+    private func serveExisting(home: URL, environment: [String: String], data: URL) async throws -> Served {
+        let process = try spawn(home: home, arguments: ["serve", "--transport", "http", "--listen", "127.0.0.1:0"],
+                                environment: environment)
+        let prefix = "serving MCP at "
+        guard let line = await process.waitForStderrLine(prefix: prefix, seconds: 20),
+              let url = URL(string: String(line.dropFirst(prefix.count))),
+              let token = ServerToken.read(dataDirectory: data) else {
+            process.signal(SIGKILL)
+            _ = await process.waitForExit(seconds: 5)
+            process.closeStdin()
+            process.retireStdout()
+            Issue.record("serve did not become ready: \(process.stderr)")
+            throw CancellationError()
+        }
+        return Served(process: process, endpoint: url, token: token)
+    }
+
+    /// Under `umask 000` the data directory is still 0700 and the token 0600: both are
+    /// created with those modes, not loosened first and tightened later.
+    @Test func initCreatesPrivateFilesUnderAPermissiveUmask() async throws {
+        let home = try bed.makeTemporaryDirectory("mcp-umask")
+        let (environment, data) = try environment(home: home)
+        let binary = TestImages.oublietteBinary()
+        let process = try ServerProcess(binary: "/bin/sh", arguments: ["-c", "umask 000; exec \"$0\" init --no-pull", binary.path],
+                                        environment: environment, stderrFile: home.appendingPathComponent("init.log"))
+        process.closeStdin()
+        let status = await process.waitForExit(seconds: 60)
+        if status == nil { process.signal(SIGKILL) }
+        process.retireStdout()
+        #expect(status == 0, "\(process.stderr)")
+        let directoryMode = try FileManager.default.attributesOfItem(atPath: data.path)[.posixPermissions] as? Int
+        #expect(directoryMode == 0o700)
+        let tokenMode = try FileManager.default.attributesOfItem(atPath: ServerToken.file(in: data).path)[.posixPermissions] as? Int
+        #expect(tokenMode == 0o600)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: data.path).filter { $0.hasPrefix(".server-token") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    /// SIGTERM sent the moment the readiness line appears always stops the server with 0.
+    @Test func sigtermRightAfterReadinessAlwaysStopsCleanly() async throws {
+        for attempt in 1...10 {
+            let served = try await serve()
+            let status = await served.stop()
+            #expect(status == 0, "attempt \(attempt): exit \(String(describing: status)); stderr: \(served.process.stderr)")
+            if status != 0 { break }
+        }
     }
 }

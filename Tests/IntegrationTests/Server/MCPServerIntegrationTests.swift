@@ -10,7 +10,7 @@ import Glibc
 
 /// `oubliette serve` driven over stdio by the MCP SDK's client, as an agent would, against
 /// the bed's dockerd and registry.
-@Suite("MCP server over stdio", .enabled(if: TestBed.isAvailable, TestBed.skipReason), .serialized)
+@Suite("MCP server over stdio", .enabled(if: TestBed.isAvailable, TestBed.skipReason), .serialized, .timeLimit(.minutes(10)))
 struct MCPServerIntegrationTests {
     let bed = TestBed.required
 
@@ -56,6 +56,7 @@ struct MCPServerIntegrationTests {
             return try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(tool) returned \(text)")
         }
 
+        /// Disconnects the client first, so nothing reads or writes the pipes once they are retired.
         func close() async -> Int32? {
             await client.disconnect()
             return await process.shutDown()
@@ -164,7 +165,70 @@ struct MCPServerIntegrationTests {
         server.process.signal(SIGTERM)
         let status = await server.process.waitForExit(seconds: 10)
         #expect(status == 0, "serve should exit 0 on SIGTERM; stderr: \(server.process.stderr)")
-        if status == nil { _ = await server.process.shutDown() }
         await server.client.disconnect()
+        if status == nil { _ = await server.process.shutDown() }
+        server.process.closeStdin()
+        server.process.retireStdout()
+    }
+
+    /// The readiness line is printed only once SIGINT/SIGTERM are handled, so a SIGTERM
+    /// sent the moment it appears is never lost (it used to be, while libdispatch had not
+    /// yet installed its handler: no exit, empty stderr).
+    @Test func sigtermRightAfterReadinessAlwaysStopsCleanly() async throws {
+        let setup = try setUp("sigterm-early")
+        let binary = TestImages.oublietteBinary()
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the oubliette product first")
+        for signal in Array(repeating: SIGTERM, count: 20) + [SIGINT, SIGINT] {
+            let process = try ServerProcess(binary: binary.path, arguments: ["serve"], environment: setup.environment,
+                                            stderrFile: setup.home.appendingPathComponent("serve-\(UUID().uuidString.prefix(6)).log"))
+            let ready = await process.waitForStderrLine(prefix: "serving MCP on stdio", seconds: 20)
+            #expect(ready != nil, "no readiness line: \(process.stderr)")
+            process.signal(signal)
+            let status = await process.waitForExit(seconds: 10)
+            if status == nil {
+                process.signal(SIGKILL)
+                _ = await process.waitForExit(seconds: 5)
+            }
+            process.closeStdin()
+            process.retireStdout()
+            #expect(status == 0, "signal \(signal): exit \(String(describing: status)); stderr: \(process.stderr)")
+            if status != 0 { break }
+        }
+    }
+
+    /// Names, labels and the number of sessions per project are capped; past a cap the
+    /// tool answers isError with the limit and what to do.
+    @Test func limitsAreToolErrorsWithTheReason() async throws {
+        let setup = try setUp("limits")
+        try TestImages.push(setup.image, version: "v1.0.0", marker: "limits", bed: bed)
+        let server = try await connect(setup)
+
+        let longName = String(repeating: "n", count: Project.maximumNameLength + 1)
+        let named = try await server.call("project_create", ["name": .string(longName), "type": "custom"])
+        #expect(named.isError && named.text.contains("longer than \(Project.maximumNameLength) characters"), "\(named.text)")
+        #expect(!named.text.contains(longName), "the error quotes a prefix, not the whole name")
+
+        let created = try await server.object("project_create", ["name": "limits", "type": "custom"])
+        let projectID = try #require(created["id"] as? String)
+
+        let longLabel = String(repeating: "l", count: Session.maximumLabelLength + 1)
+        let labelled = try await server.call("session_start", ["project_id": .string(projectID), "label": .string(longLabel)])
+        #expect(labelled.isError && labelled.text.contains("the limit is \(Session.maximumLabelLength)"), "\(labelled.text)")
+        let fits = try await server.object("session_start", ["project_id": .string(projectID),
+                                                             "label": .string(String(repeating: "l", count: Session.maximumLabelLength))])
+        var sessions = [try #require(fits["id"] as? String)]
+        for _ in 1..<Project.maximumActiveSessions {
+            sessions.append(try #require(try await server.object("session_start", ["project_id": .string(projectID)])["id"] as? String))
+        }
+        let over = try await server.call("session_start", ["project_id": .string(projectID)])
+        #expect(over.isError, "session \(Project.maximumActiveSessions + 1) must be refused")
+        #expect(over.text.contains("already has \(Project.maximumActiveSessions) active sessions") && over.text.contains("session_end"),
+                "\(over.text)")
+        // Ending one makes room again.
+        _ = try await server.object("session_end", ["session_id": .string(sessions[0])])
+        _ = try await server.object("session_start", ["project_id": .string(projectID)])
+
+        _ = try await server.object("project_delete", ["project_id": .string(projectID)])
+        #expect(await server.close() == 0)
     }
 }

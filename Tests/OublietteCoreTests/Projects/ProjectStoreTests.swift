@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 import Testing
 @testable import OublietteCore
 
@@ -81,5 +82,40 @@ struct ProjectStoreTests {
         #expect(Project.makeID(name: "  --  ", suffix: "abc123") == "project-abc123")
         #expect(Project.makeID(name: "Ünïcode  and spaces", suffix: "x") == "n-code-and-spaces-x")
         #expect(Project.makeID(name: "demo") != Project.makeID(name: "demo"))
+    }
+
+    @Test func labelsNamesAndSessionCountsAreCapped() async throws {
+        let store = ProjectStore(dataDirectory: try temporaryDirectory())
+        let demo = project("demo")
+        try await store.add(demo)
+        await #expect(throws: ProjectError.invalidName(String(repeating: "x", count: Project.maximumNameLength + 1))) {
+            try await store.add(project(String(repeating: "x", count: Project.maximumNameLength + 1)))
+        }
+        try await store.add(project(String(repeating: "x", count: Project.maximumNameLength)))
+
+        let tooLong = String(repeating: "é", count: Session.maximumLabelLength + 1)
+        await #expect(throws: ProjectError.labelTooLong(length: Session.maximumLabelLength + 1)) {
+            try await store.startSession(projectID: demo.id, label: tooLong)
+        }
+        _ = try await store.startSession(projectID: demo.id, label: String(tooLong.dropLast()))
+        for _ in 1..<Project.maximumActiveSessions { _ = try await store.startSession(projectID: demo.id, label: nil) }
+        await #expect(throws: ProjectError.tooManySessions(projectID: demo.id, active: Project.maximumActiveSessions)) {
+            try await store.startSession(projectID: demo.id, label: nil)
+        }
+        #expect(try await store.sessions(projectID: demo.id).count == Project.maximumActiveSessions)
+        let message = ProjectError.tooManySessions(projectID: demo.id, active: 64).description
+        #expect(message.contains("limit is \(Project.maximumActiveSessions)") && message.contains("session_end"))
+    }
+
+    /// Whoever writes first creates the data directory, and it is private.
+    @Test func theStoreCreatesThePrivateDataDirectory() async throws {
+        let data = try temporaryDirectory().appendingPathComponent("nested/data")
+        try await ProjectStore(dataDirectory: data).add(project("demo"))
+        let mode = try FileManager.default.attributesOfItem(atPath: data.path)[.posixPermissions] as? Int
+        #expect(mode == 0o700)
+        // An existing directory is left alone, and a file in the way is named.
+        try OubliettePaths.ensurePrivateDirectory(data)
+        let file = data.appendingPathComponent("projects.json")
+        #expect(throws: PrivateDirectoryError.notADirectory(path: file.path)) { try OubliettePaths.ensurePrivateDirectory(file) }
     }
 }
