@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -111,7 +112,7 @@ private struct WakePipe: Sendable {
 }
 
 /// Why SIGINT/SIGTERM handling could not be set up.
-public enum ShutdownSignalsError: Error, LocalizedError, CustomStringConvertible {
+public enum ShutdownSignalsError: Error, DescribedError {
     case pipeFailed(String)
     case installFailed(Int32, String)
 
@@ -123,6 +124,4 @@ public enum ShutdownSignalsError: Error, LocalizedError, CustomStringConvertible
             "cannot install the handler for signal \(number): \(reason)"
         }
     }
-
-    public var errorDescription: String? { description }
 }

@@ -12,8 +12,13 @@ struct SemanticVersionTests {
         ("1.0.0+build.42", 1, 0, 0, [], ["build", "42"]),
         ("1.0.0-beta+exp.sha.5114f85", 1, 0, 0, ["beta"], ["exp", "sha", "5114f85"]),
         ("1.0.0+001", 1, 0, 0, [], ["001"]),
-    ] as [(String, UInt64, UInt64, UInt64, [String], [String])])
-    func parses(text: String, major: UInt64, minor: UInt64, patch: UInt64, pre: [String], build: [String]) throws {
+        // Beyond UInt64: semver sets no bound, so these are kept exactly.
+        ("99999999999999999999.0.0", SemanticVersion.Number("99999999999999999999")!, 0, 0, [], []),
+        ("1.18446744073709551616.123456789012345678901234567890", 1, SemanticVersion.Number("18446744073709551616")!,
+         SemanticVersion.Number("123456789012345678901234567890")!, [], []),
+    ] as [(String, SemanticVersion.Number, SemanticVersion.Number, SemanticVersion.Number, [String], [String])])
+    func parses(text: String, major: SemanticVersion.Number, minor: SemanticVersion.Number, patch: SemanticVersion.Number,
+                pre: [String], build: [String]) throws {
         let version = try SemanticVersion(parsing: text)
         #expect(version.major == major && version.minor == minor && version.patch == patch)
         #expect(version.prerelease == pre)
@@ -23,7 +28,8 @@ struct SemanticVersionTests {
 
     @Test("rejects invalid versions", arguments: [
         "", "1", "1.2", "1.2.3.4", "01.2.3", "1.02.3", "1.2.03", "v1.2.3", "1.2.3-", "1.2.3+", "1.2.3-rc..1",
-        "1.2.3-01", "1.2.3-rc_1", "-1.2.3", "1.2.x", "not-a-version", "1.2.3 ", "99999999999999999999.0.0",
+        "1.2.3-01", "1.2.3-rc_1", "-1.2.3", "1.2.x", "not-a-version", "1.2.3 ", "１.2.3", "1.2.٣", "1.2.3-０", "+1.2.3", "1.+2.3",
+        "00000000000000000000001.0.0",
     ])
     func rejects(text: String) {
         #expect(SemanticVersion(text) == nil)
@@ -53,6 +59,34 @@ struct SemanticVersionTests {
             #expect(!(higher < lower), "not \(higher) < \(lower)")
         }
         #expect(ascending.shuffled().sorted() == ascending)
+    }
+
+    @Test("numeric identifiers of any size order numerically")
+    func largeNumbers() throws {
+        let ascending = [
+            "1.0.0-9", "1.0.0-10", "1.0.0-18446744073709551615", "1.0.0-18446744073709551616",
+            "1.0.0-99999999999999999999", "1.0.0-100000000000000000000", "1.0.0-100000000000000000000.1", "1.0.0-a",
+            "1.0.0", "18446744073709551615.0.0", "18446744073709551616.0.0", "99999999999999999999.0.0",
+            "99999999999999999999.0.1", "99999999999999999999.1.0", "100000000000000000000.0.0",
+        ].map { SemanticVersion($0)! }
+        for (lower, higher) in zip(ascending, ascending.dropFirst()) {
+            #expect(lower < higher, "\(lower) < \(higher)")
+            #expect(!(higher < lower), "not \(higher) < \(lower)")
+        }
+        #expect(ascending.shuffled().sorted() == ascending)
+        let big = try SemanticVersion(parsing: "100000000000000000000.2.3")
+        #expect(big.description == "100000000000000000000.2.3")
+        #expect(big.major.uint64Value == nil && big.minor.uint64Value == 2)
+        #expect(try SemanticVersion(parsing: "99999999999999999999.0.0") == SemanticVersion(parsing: "99999999999999999999.0.0+x"))
+    }
+
+    @Test func numberIgnoresLeadingZerosAndRefusesSigns() {
+        #expect(SemanticVersion.Number("007") == SemanticVersion.Number("7"))
+        #expect(SemanticVersion.Number("000")?.description == "0")
+        #expect(SemanticVersion.Number("+7") == nil)
+        #expect(SemanticVersion.Number("") == nil)
+        #expect(SemanticVersion.Number("１") == nil)
+        #expect(SemanticVersion.Number(UInt64.max).description == "18446744073709551615")
     }
 
     @Test("build metadata is ignored for precedence")

@@ -1,4 +1,8 @@
+// Only `sha256(of:)` needs Crypto; without it (scripts/fuzz compiles this file alone with
+// swiftc) the parsing half still builds.
+#if canImport(Crypto)
 import Crypto
+#endif
 import Foundation
 
 /// A content digest such as `sha256:0123…`, validated on construction.
@@ -19,16 +23,19 @@ public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comp
         default:
             throw .invalidDigest(string, reason: "unsupported algorithm '\(algorithm)' (use sha256 or sha512)")
         }
-        guard encoded.count == expectedLength else {
-            throw .invalidDigest(string, reason: "\(algorithm) needs \(expectedLength) hex digits, got \(encoded.count)")
+        // ASCII bytes, not Character.isHexDigit, which also accepts fullwidth digits and letters.
+        guard encoded.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }) else {
+            throw .invalidDigest(string, reason: "the hex part must be lowercase ASCII 0-9a-f")
         }
-        guard encoded.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
-            throw .invalidDigest(string, reason: "the hex part must be lowercase 0-9a-f")
+        guard encoded.utf8.count == expectedLength else {
+            throw .invalidDigest(string, reason: "\(algorithm) needs \(expectedLength) hex digits, got \(encoded.utf8.count)")
         }
         self.algorithm = algorithm
         self.encoded = encoded
     }
 
+    #if canImport(Crypto)
     /// The sha256 digest of `data`.
     public static func sha256(of data: some DataProtocol) -> Digest {
         Digest(trustedSHA256Hex: SHA256.hash(data: data).hexString)
@@ -44,6 +51,7 @@ public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comp
         }
         return Digest(trustedSHA256Hex: hasher.finalize().hexString)
     }
+    #endif
 
     /// For digests computed locally, where the hex string is known to be well formed.
     public init(trustedSHA256Hex hex: String) {

@@ -9,6 +9,8 @@ import Foundation
 public struct ImageReference: Sendable, Hashable, Codable, CustomStringConvertible {
     public static let dockerHub = "docker.io"
     public static let defaultTag = "latest"
+    /// Longest repository path (without the registry) distribution accepts.
+    public static let maximumRepositoryLength = 255
 
     public let registry: String
     public let repository: String
@@ -24,6 +26,11 @@ public struct ImageReference: Sendable, Hashable, Codable, CustomStringConvertib
 
     public init(parsing input: String) throws(ImageReferenceError) {
         guard !input.isEmpty else { throw .empty }
+        // As distribution's ParseNormalizedNamed: a bare 64-hex name is refused, because
+        // engines read it as an image ID.
+        if input.utf8.count == 64, input.utf8.allSatisfy(Self.isLowerHexByte) {
+            throw .ambiguousImageID(reference: input)
+        }
         if let bad = input.first(where: { !Self.isReferenceCharacter($0) }) {
             throw .invalidCharacter(reference: input, character: bad)
         }
@@ -52,7 +59,9 @@ public struct ImageReference: Sendable, Hashable, Codable, CustomStringConvertib
             registry = components.removeFirst()
             guard Self.isValidRegistry(registry) else { throw .invalidRegistry(reference: input, registry: registry) }
         }
-        if registry == "index.docker.io" || registry == "registry-1.docker.io" { registry = Self.dockerHub }
+        // Only the legacy index name is an alias (distribution's normalize.go); the real
+        // host registry-1.docker.io is kept as written.
+        if registry == "index.docker.io" { registry = Self.dockerHub }
 
         guard !components.contains(where: \.isEmpty) else { throw .emptyPathComponent(reference: input) }
         let repositoryPath = components.joined(separator: "/")
@@ -66,8 +75,11 @@ public struct ImageReference: Sendable, Hashable, Codable, CustomStringConvertib
             components.insert("library", at: 0)
         }
         let repository = components.joined(separator: "/")
-        let fullNameLength = registry.count + 1 + repository.count
-        guard fullNameLength <= 255 else { throw .nameTooLong(reference: input, length: fullNameLength) }
+        // The limit is on the path alone (distribution's RepositoryNameTotalLengthMax),
+        // counted after `library/` is added, as distribution does.
+        guard repository.utf8.count <= Self.maximumRepositoryLength else {
+            throw .nameTooLong(reference: input, length: repository.utf8.count)
+        }
 
         self.init(registry: registry, repository: repository, tag: tag, digest: digest)
     }
@@ -142,7 +154,7 @@ public struct ImageReference: Sendable, Hashable, Codable, CustomStringConvertib
         if host.hasPrefix("[") {
             guard let close = host.firstIndex(of: "]") else { return false }
             let literal = host[host.index(after: host.startIndex)..<close]
-            guard !literal.isEmpty, literal.allSatisfy({ $0.isHexDigit || $0 == ":" }) else { return false }
+            guard !literal.isEmpty, literal.utf8.allSatisfy({ isHexByte($0) || $0 == UInt8(ascii: ":") }) else { return false }
             host = host[host.index(after: close)...]
             if host.isEmpty { return true }
             guard host.hasPrefix(":") else { return false }
@@ -162,8 +174,18 @@ public struct ImageReference: Sendable, Hashable, Codable, CustomStringConvertib
     }
 
     private static func isValidPort(_ port: Substring) -> Bool {
-        guard !port.isEmpty, port.count <= 5, port.allSatisfy(\.isNumber), let value = Int(port) else { return false }
+        guard !port.isEmpty, port.utf8.count <= 5,
+              port.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+              let value = Int(port) else { return false }
         return value <= 65535
+    }
+
+    private static func isLowerHexByte(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+    }
+
+    private static func isHexByte(_ byte: UInt8) -> Bool {
+        isLowerHexByte(byte) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
     }
 
     /// `[a-z0-9]+` runs joined by `.`, `_`, `__` or one or more `-`.

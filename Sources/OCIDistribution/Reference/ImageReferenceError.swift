@@ -6,6 +6,7 @@ public enum ImageReferenceError: Error, Equatable, Sendable, DescribedError {
     case empty
     case invalidCharacter(reference: String, character: Character)
     case nameTooLong(reference: String, length: Int)
+    case ambiguousImageID(reference: String)
     case invalidRegistry(reference: String, registry: String)
     case uppercaseRepository(reference: String, repository: String)
     case emptyPathComponent(reference: String)
@@ -20,7 +21,9 @@ public enum ImageReferenceError: Error, Equatable, Sendable, DescribedError {
         case let .invalidCharacter(reference, character):
             return "image reference '\(reference)' contains '\(character)', which is not allowed in an image reference"
         case let .nameTooLong(reference, length):
-            return "image reference '\(reference)': repository name is \(length) characters; the limit is 255"
+            return "image reference '\(reference)': repository path (without the registry) is \(length) characters; the limit is 255"
+        case let .ambiguousImageID(reference):
+            return "image reference '\(reference)' is 64 hex digits, which engines read as an image ID; write docker.io/library/\(reference) to mean a repository"
         case let .invalidRegistry(reference, registry):
             return "image reference '\(reference)': registry '\(registry)' is not a valid host[:port]"
         case let .uppercaseRepository(reference, repository):

@@ -19,6 +19,15 @@ public struct JSONCParser {
     private var index = 0
     private var line = 1
     private var lineStart = 0
+    /// Open arrays and objects around the current position.
+    private var depth = 0
+    /// The last computed column and the byte it was computed at, so locations on one long
+    /// line cost the distance since the previous one rather than from the line start.
+    private var columnMark = (index: 0, column: 1)
+
+    /// Deeper documents are refused: recursion depth is bounded by the stack, and no
+    /// configuration file needs anywhere near this many levels.
+    static let maximumDepth = 512
 
     public static func parse(_ text: String, file: String = "<input>") throws(JSONCSyntaxError) -> JSONCValue {
         var parser = JSONCParser(bytes: Array(text.utf8), file: file)
@@ -37,19 +46,35 @@ public struct JSONCParser {
     }
 
     private var location: SourceLocation {
-        // Columns count characters, not bytes, so editors agree with us.
-        let column = String(decoding: bytes[lineStart..<index], as: UTF8.self).count + 1
-        return SourceLocation(line: line, column: column)
+        mutating get {
+            // Columns count characters, not bytes, so editors agree with us.
+            if columnMark.index < lineStart { columnMark = (lineStart, 1) }
+            let column = columnMark.column + String(decoding: bytes[columnMark.index..<index], as: UTF8.self).count
+            columnMark = (index, column)
+            return SourceLocation(line: line, column: column)
+        }
     }
 
-    private func error(_ message: String, at location: SourceLocation? = nil) -> JSONCSyntaxError {
+    private mutating func error(_ message: String, at location: SourceLocation? = nil) -> JSONCSyntaxError {
         JSONCSyntaxError(file: file, location: location ?? self.location, message: message)
     }
 
     private func describeCurrent() -> String {
         guard index < bytes.count else { return "end of file" }
-        let scalar = UnicodeScalar(bytes[index])
+        // Decode the whole UTF-8 sequence so a non-ASCII character is shown as itself.
+        var end = index + 1
+        while end < bytes.count, end - index < 4, bytes[end] & 0xC0 == 0x80 { end += 1 }
+        guard let scalar = String(decoding: bytes[index..<end], as: UTF8.self).unicodeScalars.first else { return "end of file" }
+        if scalar.value < 0x20 || scalar.value == 0x7F { return "control character \(Self.codePoint(scalar.value))" }
+        // The code point too, so an invisible one (a BOM, a zero-width space) can be found.
+        if scalar.value > 0x7F { return "'\(Character(scalar))' (\(Self.codePoint(scalar.value)))" }
         return "'\(Character(scalar))'"
+    }
+
+    /// `U+001F` style, for messages about characters that cannot be shown.
+    private static func codePoint(_ value: UInt32) -> String {
+        let hex = String(value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 
     private mutating func advance() {
@@ -109,13 +134,61 @@ public struct JSONCParser {
         }
     }
 
+    /// RFC 8259 numbers only: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    /// The whole run of number-like characters is taken first so the message quotes it.
     private mutating func parseNumber() throws(JSONCSyntaxError) -> JSONCValue {
         let start = location
         let startIndex = index
-        while index < bytes.count, "+-0123456789.eE".utf8.contains(bytes[index]) { advance() }
-        let text = String(decoding: bytes[startIndex..<index], as: UTF8.self)
-        guard let value = Double(text), text.first != "+" else { throw error("invalid number '\(text)'", at: start) }
+        while index < bytes.count, Self.isNumberCharacter(bytes[index]) { advance() }
+        let run = bytes[startIndex..<index]
+        let text = String(decoding: run, as: UTF8.self)
+        if let reason = Self.numberGrammarViolation(Array(run)) {
+            throw error("invalid number '\(text)': \(reason)", at: start)
+        }
+        guard let value = Double(text), value.isFinite else {
+            throw error("number '\(text)' is out of range", at: start)
+        }
         return JSONCValue(kind: .number(value), location: start)
+    }
+
+    private static func isNumberCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Why `run` is not an RFC 8259 number, or nil when it is one.
+    private static func numberGrammarViolation(_ run: [UInt8]) -> String? {
+        var i = 0
+        func isDigit(_ at: Int) -> Bool { at < run.count && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(run[at]) }
+        func digits() -> Int {
+            let begin = i
+            while isDigit(i) { i += 1 }
+            return i - begin
+        }
+        if i < run.count, run[i] == UInt8(ascii: "-") { i += 1 }
+        guard isDigit(i) else { return "expected a digit after '-'" }
+        if run[i] == UInt8(ascii: "0") {
+            i += 1
+            if isDigit(i) { return "leading zeros are not allowed" }
+        } else {
+            _ = digits()
+        }
+        if i < run.count, run[i] == UInt8(ascii: ".") {
+            i += 1
+            guard digits() > 0 else { return "a '.' must be followed by digits" }
+        }
+        if i < run.count, run[i] == UInt8(ascii: "e") || run[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < run.count, run[i] == UInt8(ascii: "+") || run[i] == UInt8(ascii: "-") { i += 1 }
+            guard digits() > 0 else { return "an exponent needs digits" }
+        }
+        guard i == run.count else { return "unexpected '\(Character(UnicodeScalar(run[i])))' in a number" }
+        return nil
     }
 
     private mutating func parseString() throws(JSONCSyntaxError) -> String {
@@ -131,11 +204,14 @@ public struct JSONCParser {
                 return String(decoding: out, as: UTF8.self)
             case UInt8(ascii: "\n"):
                 throw error("unterminated string (newline inside quotes)", at: start)
+            case 0x00..<0x20:
+                // RFC 8259 §7: control characters must be escaped inside strings.
+                throw error("control character \(Self.codePoint(UInt32(byte))) inside a string must be written as an escape such as \\t or \\u00XX")
             case UInt8(ascii: "\\"):
+                let escapeStart = location
                 advance()
                 guard index < bytes.count else { throw error("unterminated string", at: start) }
                 let escape = bytes[index]
-                advance()
                 switch escape {
                 case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
                 case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
@@ -146,18 +222,14 @@ public struct JSONCParser {
                 case UInt8(ascii: "r"): out.append(0x0d)
                 case UInt8(ascii: "t"): out.append(0x09)
                 case UInt8(ascii: "u"):
-                    var scalar = try parseHex4()
-                    if (0xD800...0xDBFF).contains(scalar), index + 1 < bytes.count,
-                       bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
-                        advance(); advance()
-                        let low = try parseHex4()
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    }
-                    guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
-                    out.append(contentsOf: Array(String(Character(unicode)).utf8))
+                    advance()
+                    let scalar = try parseUnicodeEscape(escapeStart: escapeStart)
+                    out.append(contentsOf: Array(String(Character(scalar)).utf8))
+                    continue
                 default:
-                    throw error("invalid escape '\\\(Character(UnicodeScalar(escape)))' in string")
+                    throw error("invalid escape '\\\(describeEscape(escape))' in string", at: escapeStart)
                 }
+                advance()
             default:
                 out.append(byte)
                 advance()
@@ -165,17 +237,78 @@ public struct JSONCParser {
         }
     }
 
-    private mutating func parseHex4() throws(JSONCSyntaxError) -> UInt32 {
-        guard index + 4 <= bytes.count,
-              let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else {
-            throw error("\\u must be followed by four hex digits")
+    private func describeEscape(_ byte: UInt8) -> String {
+        byte < 0x20 || byte >= 0x7F ? Self.codePoint(UInt32(byte)) : String(Character(UnicodeScalar(byte)))
+    }
+
+    /// After `\u`: four hex digits, and for a high surrogate the `\uXXXX` low surrogate
+    /// that must follow it. Lone or mismatched surrogates are errors, not replacement
+    /// characters, because they usually mean a truncated or mangled value.
+    private mutating func parseUnicodeEscape(escapeStart: SourceLocation) throws(JSONCSyntaxError) -> Unicode.Scalar {
+        let first = try parseHex4(escapeStart: escapeStart)
+        switch first {
+        case 0xD800...0xDBFF:
+            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                throw error("high surrogate \\u\(Self.hex4(first)) must be followed by a \\uDC00-\\uDFFF low surrogate", at: escapeStart)
+            }
+            let lowStart = location
+            advance(); advance()
+            let low = try parseHex4(escapeStart: lowStart)
+            guard (0xDC00...0xDFFF).contains(low) else {
+                throw error("high surrogate \\u\(Self.hex4(first)) is followed by \\u\(Self.hex4(low)), not a \\uDC00-\\uDFFF low surrogate", at: escapeStart)
+            }
+            let combined = 0x10000 + ((first - 0xD800) << 10) + (low - 0xDC00)
+            guard let scalar = Unicode.Scalar(combined) else {
+                throw error("invalid surrogate pair", at: escapeStart)
+            }
+            return scalar
+        case 0xDC00...0xDFFF:
+            throw error("low surrogate \\u\(Self.hex4(first)) without a preceding high surrogate", at: escapeStart)
+        default:
+            guard let scalar = Unicode.Scalar(first) else { throw error("invalid \\u escape", at: escapeStart) }
+            return scalar
+        }
+    }
+
+    private static func hex4(_ value: UInt32) -> String {
+        let hex = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+
+    /// Exactly four ASCII hex digits (no sign, unlike `UInt32(_:radix:)` accepts).
+    private mutating func parseHex4(escapeStart: SourceLocation) throws(JSONCSyntaxError) -> UInt32 {
+        var value: UInt32 = 0
+        for offset in 0..<4 {
+            guard index + offset < bytes.count, let digit = Self.hexValue(bytes[index + offset]) else {
+                throw error("\\u must be followed by four hex digits", at: escapeStart)
+            }
+            value = value << 4 | digit
         }
         for _ in 0..<4 { advance() }
         return value
     }
 
+    private static func hexValue(_ byte: UInt8) -> UInt32? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(byte - UInt8(ascii: "A") + 10)
+        default: nil
+        }
+    }
+
+    /// Counts one more open array or object, refusing past `maximumDepth`.
+    private mutating func enterContainer(at start: SourceLocation) throws(JSONCSyntaxError) {
+        depth += 1
+        guard depth <= Self.maximumDepth else {
+            throw error("arrays and objects are nested more than \(Self.maximumDepth) levels deep", at: start)
+        }
+    }
+
     private mutating func parseArray() throws(JSONCSyntaxError) -> JSONCValue {
         let start = location
+        try enterContainer(at: start)
+        defer { depth -= 1 }
         advance()
         var elements: [JSONCValue] = []
         try skipTrivia()
@@ -197,8 +330,11 @@ public struct JSONCParser {
 
     private mutating func parseObject() throws(JSONCSyntaxError) -> JSONCValue {
         let start = location
+        try enterContainer(at: start)
+        defer { depth -= 1 }
         advance()
         var members: [JSONCValue.Member] = []
+        var keys = Set<String>()
         try skipTrivia()
         while true {
             guard index < bytes.count else { throw error("unterminated object (missing '}')", at: start) }
@@ -208,7 +344,7 @@ public struct JSONCParser {
             }
             let keyLocation = location
             let key = try parseString()
-            if members.contains(where: { $0.key == key }) {
+            guard keys.insert(key).inserted else {
                 throw error("duplicate key \"\(key)\"", at: keyLocation)
             }
             try skipTrivia()

@@ -94,7 +94,7 @@ public enum ServerToken {
 }
 
 /// Why the server token cannot be used or created.
-public enum ServerTokenError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+public enum ServerTokenError: Error, Equatable, Sendable, DescribedError {
     case missing(path: String)
     case tooOpen(path: String, mode: Int)
     case unreadable(path: String, reason: String)
@@ -113,6 +113,4 @@ public enum ServerTokenError: Error, Equatable, Sendable, LocalizedError, Custom
             "cannot write the server token \(path): \(reason); check the data directory's permissions and free space"
         }
     }
-
-    public var errorDescription: String? { description }
 }

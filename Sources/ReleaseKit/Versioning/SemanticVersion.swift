@@ -6,15 +6,15 @@ import SystemSupport
 /// Equality and ordering follow semver *precedence*: build metadata is kept for display
 /// but ignored when comparing, so `1.0.0+a == 1.0.0+b`.
 public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
-    public let major: UInt64
-    public let minor: UInt64
-    public let patch: UInt64
+    public let major: Number
+    public let minor: Number
+    public let patch: Number
     /// Dot-separated prerelease identifiers (`["rc", "1"]`); empty for a release.
     public let prerelease: [String]
     /// Dot-separated build identifiers; never affect precedence.
     public let buildMetadata: [String]
 
-    public init(major: UInt64, minor: UInt64, patch: UInt64, prerelease: [String] = [], buildMetadata: [String] = []) {
+    public init(major: Number, minor: Number, patch: Number, prerelease: [String] = [], buildMetadata: [String] = []) {
         self.major = major
         self.minor = minor
         self.patch = patch
@@ -39,16 +39,16 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
         guard numbers.count == 3 else {
             throw .malformed(text, reason: "expected MAJOR.MINOR.PATCH, found \(numbers.count) dot-separated part(s) in '\(core)'")
         }
-        var values: [UInt64] = []
+        var values: [Number] = []
         for number in numbers {
-            guard !number.isEmpty, number.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            guard !number.isEmpty, number.utf8.allSatisfy(Number.isDigit) else {
                 throw .malformed(text, reason: "'\(number)' is not a non-negative integer")
             }
             guard number == "0" || number.first != "0" else {
                 throw .malformed(text, reason: "'\(number)' has a leading zero")
             }
-            guard let value = UInt64(number) else { throw .malformed(text, reason: "'\(number)' is too large") }
-            values.append(value)
+            // Semver sets no upper bound, so any length is kept exactly.
+            values.append(Number(validatedDigits: String(number)))
         }
         self.init(major: values[0], minor: values[1], patch: values[2], prerelease: pre, buildMetadata: build)
     }
@@ -92,8 +92,9 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
         case (false, false): break
         }
         for (left, right) in zip(lhs.prerelease, rhs.prerelease) where left != right {
-            switch (UInt64(left), UInt64(right)) {
-            case let (l?, r?): return l < r
+            switch (Number(left), Number(right)) {
+            // Equal values spelled differently ("07" from init(major:…)) fall back to text order.
+            case let (l?, r?): return l == r ? left < right : l < r
             case (.some, nil): return true   // numeric identifiers rank below alphanumeric ones
             case (nil, .some): return false
             case (nil, nil): return left < right // ASCII order
@@ -125,11 +126,47 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
             guard identifier.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
                 throw .malformed(text, reason: "\(name) identifier '\(identifier)' may only contain [0-9A-Za-z-]")
             }
-            if numericRules, identifier.count > 1, identifier.first == "0", identifier.allSatisfy(\.isNumber) {
+            if numericRules, identifier.count > 1, identifier.first == "0", identifier.utf8.allSatisfy(Number.isDigit) {
                 throw .malformed(text, reason: "\(name) identifier '\(identifier)' is numeric with a leading zero")
             }
         }
         return identifiers
+    }
+}
+
+extension SemanticVersion {
+    /// A non-negative integer of any size (semver puts no bound on MAJOR, MINOR, PATCH or
+    /// numeric prerelease identifiers), kept as its decimal digits and ordered numerically.
+    public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible, ExpressibleByIntegerLiteral {
+        /// Decimal digits without leading zeros ("0" for zero).
+        public let digits: String
+
+        public init(_ value: UInt64) { digits = String(value) }
+
+        public init(integerLiteral value: UInt64) { self.init(value) }
+
+        /// ASCII decimal digits; leading zeros are dropped. Nil for anything else (signs too).
+        public init?(_ text: some StringProtocol) {
+            guard !text.isEmpty, text.utf8.allSatisfy(Self.isDigit) else { return nil }
+            let trimmed = text.drop { $0 == "0" }
+            digits = trimmed.isEmpty ? "0" : String(trimmed)
+        }
+
+        fileprivate init(validatedDigits: String) { digits = validatedDigits }
+
+        /// The value when it fits in a UInt64.
+        public var uint64Value: UInt64? { UInt64(digits) }
+
+        public var description: String { digits }
+
+        public static func < (lhs: Number, rhs: Number) -> Bool {
+            // Without leading zeros, a longer digit string is a larger number.
+            lhs.digits.utf8.count != rhs.digits.utf8.count
+                ? lhs.digits.utf8.count < rhs.digits.utf8.count
+                : lhs.digits.utf8.lexicographicallyPrecedes(rhs.digits.utf8)
+        }
+
+        static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
     }
 }
 

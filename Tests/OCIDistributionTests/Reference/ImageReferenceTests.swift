@@ -3,6 +3,10 @@ import Testing
 
 private let hex64 = String(repeating: "a1", count: 32)
 private let digest = "sha256:\(hex64)"
+/// Fullwidth digits and letters, which Character.isHexDigit accepts.
+private let fullwidthHex = String(repeating: "\u{FF10}\u{FF41}", count: 32)
+private let longHost = (1...5).map { _ in String(repeating: "h", count: 60) }.joined(separator: ".") + ":5000"
+private let path255 = String(repeating: "p", count: 127) + "/" + String(repeating: "q", count: 127)
 
 @Suite("ImageReference parsing and normalization")
 struct ImageReferenceTests {
@@ -25,8 +29,28 @@ struct ImageReferenceTests {
               canonical: "docker.io/library/ubuntu:latest"),
         .init(input: "index.docker.io/library/ubuntu:1", registry: "docker.io", repository: "library/ubuntu", tag: "1", digest: nil,
               canonical: "docker.io/library/ubuntu:1"),
-        .init(input: "registry-1.docker.io/foo/bar", registry: "docker.io", repository: "foo/bar", tag: "latest", digest: nil,
-              canonical: "docker.io/foo/bar:latest"),
+        // Only index.docker.io is an alias; the real host is kept as written (distribution's normalize.go).
+        .init(input: "registry-1.docker.io/foo/bar", registry: "registry-1.docker.io", repository: "foo/bar", tag: "latest",
+              digest: nil, canonical: "registry-1.docker.io/foo/bar:latest"),
+        .init(input: "registry-1.docker.io/x", registry: "registry-1.docker.io", repository: "x", tag: "latest", digest: nil,
+              canonical: "registry-1.docker.io/x:latest"),
+        .init(input: "index.docker.io/x", registry: "docker.io", repository: "library/x", tag: "latest", digest: nil,
+              canonical: "docker.io/library/x:latest"),
+        // The 255 limit is on the path; a long host does not count against it.
+        .init(input: "\(longHost)/\(path255)", registry: longHost, repository: path255, tag: "latest", digest: nil,
+              canonical: "\(longHost)/\(path255):latest"),
+        .init(input: "ghcr.io/\(String(repeating: "a", count: 250))", registry: "ghcr.io",
+              repository: String(repeating: "a", count: 250), tag: "latest", digest: nil,
+              canonical: "ghcr.io/\(String(repeating: "a", count: 250)):latest"),
+        .init(input: String(repeating: "b", count: 247), registry: "docker.io", repository: "library/" + String(repeating: "b", count: 247),
+              tag: "latest", digest: nil, canonical: "docker.io/library/\(String(repeating: "b", count: 247)):latest"),
+        // Only a bare 64-hex name is ambiguous with an image ID; qualified or tagged ones are names.
+        .init(input: "docker.io/library/\(hex64)", registry: "docker.io", repository: "library/\(hex64)", tag: "latest",
+              digest: nil, canonical: "docker.io/library/\(hex64):latest"),
+        .init(input: "\(hex64):1", registry: "docker.io", repository: "library/\(hex64)", tag: "1",
+              digest: nil, canonical: "docker.io/library/\(hex64):1"),
+        .init(input: String(hex64.dropLast()), registry: "docker.io", repository: "library/\(hex64.dropLast())", tag: "latest",
+              digest: nil, canonical: "docker.io/library/\(hex64.dropLast()):latest"),
         .init(input: "foo/bar", registry: "docker.io", repository: "foo/bar", tag: "latest", digest: nil,
               canonical: "docker.io/foo/bar:latest"),
         .init(input: "foo/bar/baz:v1", registry: "docker.io", repository: "foo/bar/baz", tag: "v1", digest: nil,
@@ -121,7 +145,16 @@ struct ImageReferenceTests {
         .init(input: "-host.io/foo", mentions: "registry '-host.io'"),
         .init(input: "host..io/foo", mentions: "registry 'host..io'"),
         .init(input: "[::1/foo", mentions: "registry '[::1'"),
-        .init(input: "ghcr.io/\(String(repeating: "a", count: 250))", mentions: "limit is 255"),
+        .init(input: "ghcr.io/\(String(repeating: "a", count: 256))", mentions: "repository path (without the registry) is 256 characters; the limit is 255"),
+        .init(input: "ghcr.io/\(String(repeating: "a", count: 200))/\(String(repeating: "b", count: 55))",
+              mentions: "is 256 characters"),
+        // library/ counts, as in distribution (it parses the normalized docker.io/library/NAME).
+        .init(input: String(repeating: "b", count: 248), mentions: "is 256 characters"),
+        .init(input: hex64, mentions: "64 hex digits, which engines read as an image ID"),
+        .init(input: String(repeating: "0", count: 64), mentions: "read as an image ID"),
+        .init(input: "foo@sha256:\(fullwidthHex)", mentions: "contains '０'"),
+        .init(input: "foo@sha256:\(String(repeating: "g", count: 64))", mentions: "lowercase ASCII 0-9a-f"),
+        .init(input: "[::１]:5000/foo", mentions: "contains '１'"),
         .init(input: "föö", mentions: "contains 'ö'"),
     ]
 
@@ -132,6 +165,28 @@ struct ImageReferenceTests {
             Issue.record("expected '\(case_.input)' to be rejected, got \(parsed)")
         } catch {
             #expect(error.description.contains(case_.mentions), "message was: \(error.description)")
+        }
+    }
+
+    @Test("Digest accepts only ASCII lowercase hex", arguments: [
+        "sha256:\(fullwidthHex)",
+        "sha256:\(String(repeating: "\u{FF11}", count: 64))",
+        "sha256:\(String(hex64.dropLast()))\u{0663}",
+        "sha256:\(String(hex64.dropLast()))G",
+        "sha512:\(String(repeating: "\u{FF46}", count: 128))",
+    ])
+    func digestRejectsNonASCIIHex(_ text: String) {
+        #expect(throws: ImageReferenceError.self) { try Digest(text) }
+    }
+
+    @Test func digestAcceptsASCIIHexOfTheRightLength() throws {
+        #expect(try Digest("sha256:\(hex64)").encoded == hex64)
+        #expect(try Digest("sha512:\(hex64)\(hex64)").algorithm == "sha512")
+        do {
+            _ = try Digest("sha256:abc")
+            Issue.record("expected a length error")
+        } catch {
+            #expect(error.description.contains("needs 64 hex digits, got 3"))
         }
     }
 
