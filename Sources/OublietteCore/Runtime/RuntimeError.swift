@@ -35,6 +35,13 @@ public enum RuntimeError: Error, Equatable, Sendable, DescribedError {
     case unknownRuntime(String)
     /// The requested engine cannot run on this host.
     case runtimeUnavailable(RuntimeKind, reason: String)
+    /// `image` publishes no variant for the platform the engine runs (`wanted`, e.g.
+    /// `linux/arm64`); `available` lists what it does publish (empty when unknown).
+    case platformUnavailable(image: String, wanted: String, available: [String])
+    /// The installed Apple `container` CLI is older than the oldest release this adapter speaks.
+    case appleCLIUnsupported(version: String, minimum: String)
+    /// Apple `container` has no Linux kernel to boot containers with.
+    case appleKernelMissing(detail: String)
 
     public var description: String {
         switch self {
@@ -73,6 +80,18 @@ public enum RuntimeError: Error, Equatable, Sendable, DescribedError {
             return "unknown runtime '\(value)': use 'docker', 'apple' or 'auto'"
         case let .runtimeUnavailable(kind, reason):
             return "\(kind) cannot be used here: \(reason); choose another runtime"
+        case let .platformUnavailable(image, wanted, available):
+            let published = available.isEmpty ? "its platforms could not be determined" : "it has \(available.joined(separator: ", "))"
+            var text = "image \(image) has no \(wanted) variant (\(published)): set \"image_source\": \"build\" in oubliette.jsonc to build it for this machine"
+            // The only emulation Apple container offers is Rosetta for amd64 on arm64.
+            if wanted.hasPrefix("linux/arm64"), available.contains(where: { $0.hasPrefix("linux/amd64") }) {
+                text += ", or set OUBLIETTE_APPLE_ALLOW_AMD64=1 to run its linux/amd64 variant under Rosetta"
+            }
+            return text
+        case let .appleCLIUnsupported(version, minimum):
+            return "Apple container CLI \(version) is too old: this tool needs \(minimum) or newer; upgrade it from github.com/apple/container/releases"
+        case let .appleKernelMissing(detail):
+            return "Apple container has no default Linux kernel (\(detail)): run `container system kernel set --recommended`"
         }
     }
 

@@ -42,20 +42,34 @@ public enum RuntimeSelection: String, Sendable, Codable, CaseIterable {
 
     /// Builds the runtime this selection means. Docker reads `DOCKER_HOST` from `environment`
     /// and sends pulls the same registry credentials the registry client uses
-    /// (`OUBLIETTE_REGISTRY_*`, then `~/.docker/config.json` and its helpers).
+    /// (`OUBLIETTE_REGISTRY_*`, then `~/.docker/config.json` and its helpers). Apple
+    /// `container` pulls with its own keychain; the credentials only serve the platform check
+    /// before a pull, and `OUBLIETTE_APPLE_ALLOW_AMD64` is read from `environment`.
     public func makeRuntime(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         isMacOS: Bool = RuntimeSelection.hostIsMacOS,
         appleExecutable: String = "container",
-        credentials: (any CredentialSource)? = OublietteCredentials.standard()
+        credentials: (any CredentialSource)? = OublietteCredentials.standard(),
+        registries: RegistryClientFactory? = nil
     ) throws(RuntimeError) -> any ContainerRuntime {
         switch resolve(isMacOS: isMacOS, environment: environment, appleExecutable: appleExecutable) {
         case .docker:
             return try DockerRuntime.fromEnvironment(environment, credentials: credentials)
         case .apple:
             guard isMacOS else { throw .runtimeUnavailable(.apple, reason: "Apple container runs only on macOS") }
-            return AppleContainerRuntime(executable: appleExecutable, runner: ProcessRunner())
+            return AppleContainerRuntime(
+                executable: appleExecutable, runner: ProcessRunner(),
+                platformLister: RegistryPlatformLister(
+                    registries: registries ?? RegistryClientFactory(credentials: credentials ?? OublietteCredentials.standard())),
+                allowsAMD64: Self.appleAllowsAMD64(environment))
         }
+    }
+
+    /// `OUBLIETTE_APPLE_ALLOW_AMD64=1` (or `true`/`yes`) lets Apple `container` run images that
+    /// publish only linux/amd64 under Rosetta instead of refusing them.
+    public static func appleAllowsAMD64(_ environment: [String: String]) -> Bool {
+        guard let value = environment["OUBLIETTE_APPLE_ALLOW_AMD64"]?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
+        return ["1", "true", "yes"].contains(value)
     }
 
     public static var hostIsMacOS: Bool {

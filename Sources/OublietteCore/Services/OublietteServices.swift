@@ -54,22 +54,24 @@ public final class OublietteServices: Sendable {
         var options = options
         let credentials = options.credentials ?? OublietteCredentials.standard(warn: options.warn)
         options.credentials = credentials
-        let runtime = try config.runtime.makeRuntime(credentials: credentials)
-        return OublietteServices(paths: paths, config: config, runtime: runtime, options: options)
+        let registries = makeRegistries(config: config, options: options, credentials: credentials)
+        let runtime = try config.runtime.makeRuntime(credentials: credentials, registries: registries)
+        return OublietteServices(paths: paths, config: config, runtime: runtime, registries: registries, options: options)
     }
 
-    public init(paths: OubliettePaths, config: OublietteConfig, runtime: any ContainerRuntime, options: Options = Options()) {
+    /// - Parameter registries: the factory the runtime was built with, so both share it.
+    public init(paths: OubliettePaths, config: OublietteConfig, runtime: any ContainerRuntime,
+                registries: RegistryClientFactory? = nil, options: Options = Options()) {
         self.paths = paths
         self.config = config
         self.runtime = runtime
         let credentials = options.credentials ?? OublietteCredentials.standard(warn: options.warn)
-        registries = RegistryClientFactory(credentials: credentials, insecureRegistries: config.insecureRegistries,
-                                           retryPolicy: options.retryPolicy, sleeper: options.sleeper, clientID: "oubliette")
+        self.registries = registries ?? makeRegistries(config: config, options: options, credentials: credentials)
         provenance = ProvenanceStore(dataDirectory: paths.dataDirectory)
         projectStore = ProjectStore(dataDirectory: paths.dataDirectory)
         updateCheckCache = UpdateCheckCache(dataDirectory: paths.dataDirectory)
         let versionPolicy = options.checkVersions
-            ? VersionCheckPolicy(inspector: RegistryImageInspector(registries: registries),
+            ? VersionCheckPolicy(inspector: RegistryImageInspector(registries: self.registries),
                                  throttle: VersionWarningThrottle(stateDirectory: paths.dataDirectory), warn: options.warn)
             : nil
         images = ImageManager(config: config, runtime: runtime, provenance: provenance, versionPolicy: versionPolicy,
@@ -81,8 +83,14 @@ public final class OublietteServices: Sendable {
         projects = ProjectManager(lifecycle: lifecycle, now: options.now)
         updater = ImageUpdater(config: config, runtime: runtime, provenance: provenance, lifecycle: lifecycle)
         status = StatusReporter(config: config, runtime: runtime, provenance: provenance, cache: updateCheckCache,
-                                registries: registries, now: options.now)
+                                registries: self.registries, now: options.now)
     }
+}
+
+private func makeRegistries(config: OublietteConfig, options: OublietteServices.Options,
+                            credentials: any CredentialSource) -> RegistryClientFactory {
+    RegistryClientFactory(credentials: credentials, insecureRegistries: config.insecureRegistries,
+                          retryPolicy: options.retryPolicy, sleeper: options.sleeper, clientID: "oubliette")
 }
 
 /// The credentials oubliette and release-tool use: `OUBLIETTE_REGISTRY_*` (for the one

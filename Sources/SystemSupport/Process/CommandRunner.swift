@@ -7,6 +7,11 @@ public protocol CommandRunner: Sendable {
     /// for it to exit. Throws ``ProcessError`` when it cannot be started or does not finish
     /// in time; a non-zero exit is returned, not thrown.
     func run(_ executable: String, arguments: [String]) async throws -> CommandOutput
+
+    /// Like ``run(_:arguments:)``, and also hands each line of stdout and stderr to `onOutput`
+    /// as it arrives (without its `\n` or `\r` terminator), for commands that report progress
+    /// while they work. The returned output still holds everything printed.
+    func run(_ executable: String, arguments: [String], onOutput: @escaping @Sendable (String) -> Void) async throws -> CommandOutput
 }
 
 /// What a finished command printed and how it exited.

@@ -3,39 +3,78 @@ import SystemSupport
 @testable import OublietteCore
 @testable import OCIDistribution
 
-/// Drives `Tests/Fixtures/container-standin/container`: a fixture directory of canned
-/// answers per subcommand, and the argv log the stand-in appends to.
+/// Drives `Tests/Fixtures/container-standin/container`: a fixture set per CLI generation
+/// (`1.x`, `0.x`, chosen with `CONTAINER_STANDIN_SET`), a per-test directory of replies that
+/// win over the set, the argv log the stand-in appends to, and the handshake file that lets
+/// a streamed reply continue.
 struct ContainerStandIn {
-    static let executable: String = URL(fileURLWithPath: #filePath)
+    static let fixturesRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()   // Runtime
         .deletingLastPathComponent()   // OublietteCoreTests
         .deletingLastPathComponent()   // Tests
-        .appendingPathComponent("Fixtures/container-standin/container").path
+        .appendingPathComponent("Fixtures/container-standin")
+    static let executable: String = fixturesRoot.appendingPathComponent("container").path
 
+    /// One fixture set per supported CLI generation; see each set's README.md.
+    enum FixtureSet: String, CaseIterable, Sendable, CustomStringConvertible {
+        /// apple/container 1.2.2.
+        case current = "1.x"
+        /// apple/container 0.12.3.
+        case legacy = "0.x"
+
+        var description: String { rawValue }
+
+        /// A reply file of this set, e.g. `image-list.stdout`.
+        func contents(of name: String) throws -> String {
+            try String(contentsOf: ContainerStandIn.fixturesRoot.appendingPathComponent("\(rawValue)/\(name)"), encoding: .utf8)
+        }
+    }
+
+    let set: FixtureSet?
     let directory: URL
     let log: URL
+    let handshake: URL
 
-    init() throws {
+    /// `set` nil: only the replies the test writes.
+    init(set: FixtureSet? = .current) throws {
+        self.set = set
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("container-standin-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         log = directory.appendingPathComponent("calls.jsonl")
+        handshake = directory.appendingPathComponent("reader-ready")
     }
 
-    /// Makes the stand-in answer subcommand `key` (e.g. `image-list`) like this.
+    /// Makes the stand-in answer subcommand `key` (e.g. `image-list`) like this, whatever the set says.
     func reply(_ key: String, stdout: String = "", stderr: String = "", exit: Int32 = 0) throws {
         try Data(stdout.utf8).write(to: directory.appendingPathComponent("\(key).stdout"))
         try Data(stderr.utf8).write(to: directory.appendingPathComponent("\(key).stderr"))
         try Data("\(exit)\n".utf8).write(to: directory.appendingPathComponent("\(key).exit"))
     }
 
-    var runtime: AppleContainerRuntime {
+    var environment: [String: String] {
+        var environment = [
+            "CONTAINER_STANDIN_LOG": log.path,
+            "CONTAINER_STANDIN_FIXTURES": directory.path,
+            "CONTAINER_STANDIN_HANDSHAKE": handshake.path,
+        ]
+        if let set { environment["CONTAINER_STANDIN_SET"] = set.rawValue }
+        return environment
+    }
+
+    var runtime: AppleContainerRuntime { runtime() }
+
+    func runtime(platformLister: (any ImagePlatformLister)? = nil, allowsAMD64: Bool = false) -> AppleContainerRuntime {
         AppleContainerRuntime(
             executable: Self.executable,
-            runner: ProcessRunner(environment: .inherit(adding: [
-                "CONTAINER_STANDIN_LOG": log.path,
-                "CONTAINER_STANDIN_FIXTURES": directory.path,
-            ]))
+            runner: ProcessRunner(environment: .inherit(adding: environment)),
+            platformLister: platformLister,
+            allowsAMD64: allowsAMD64
         )
+    }
+
+    /// Lets a reply waiting at `@@wait-for-reader` go on.
+    func releaseStream() {
+        _ = FileManager.default.createFile(atPath: handshake.path, contents: Data())
     }
 
     /// The argv of every call so far, in order.
@@ -54,35 +93,26 @@ struct ContainerStandIn {
     private struct Call: Decodable { var argv: [String] }
 }
 
-/// Output shaped like the real CLI's (apple/container 0.x): `image list --format json`,
-/// `image inspect`, `list --format json`, `inspect`.
+/// A registry stand-in for the pre-pull platform check.
+struct FixedPlatformLister: ImagePlatformLister {
+    var platforms: [String]?
+
+    struct Unreachable: Error {}
+
+    func platforms(of reference: ImageReference) async throws -> [String] {
+        guard let platforms else { throw Unreachable() }
+        return platforms
+    }
+}
+
+/// Values the fixture sets hold.
 enum AppleCLIFixtures {
     static let busyboxDigest = "sha256:4a734084a17819de5f0bfbc25b0650c358b847f375bb009b377278addc3fa900"
+    static let busybox = "127.0.0.1:5000/fixtures/busybox:1"
 
-    static let imageList = """
-    [{"reference":"docker.io/library/alpine:3.20","descriptor":{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111","size":9218}},\
-    {"reference":"127.0.0.1:5000/fixtures/busybox:1","descriptor":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\(busyboxDigest)","size":527}}]
-    """
-
-    static let imageInspect = """
-    [{"name":"127.0.0.1:5000/fixtures/busybox:1","index":{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"\(busyboxDigest)","size":856},\
-    "variants":[{"platform":{"os":"unknown","architecture":"unknown"},"size":0,"config":{"architecture":"unknown","os":"unknown"}},\
-    {"platform":{"os":"linux","architecture":"arm64","variant":"v8"},"size":1083703,"config":{"created":"2026-11-23T10:46:40.97303308Z","architecture":"arm64","os":"linux",\
-    "config":{"Labels":{"org.example.fixture":"busybox","org.opencontainers.image.version":"1"},"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":[]}}}]}]
-    """
-
-    /// Older releases print `status` as a string; newer ones as an object. One of each.
-    static let containerList = """
-    [{"status":"running","networks":[],"configuration":{"id":"web-1","image":{"reference":"127.0.0.1:5000/fixtures/busybox:1","descriptor":{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"\(busyboxDigest)","size":856}},\
-    "labels":{"oubliette.managed":"true","oubliette.slot":"web"},"initProcess":{"executable":"sleep","arguments":["300"],"environment":[],"workingDirectory":"/","terminal":false},\
-    "platform":{"os":"linux","architecture":"arm64"},"metadata":{"createdAt":785500000.5}}},\
-    {"status":{"state":"stopped","networks":[]},"configuration":{"id":"other","image":{"reference":"docker.io/library/alpine:3.20","descriptor":{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111","size":9218}},\
-    "labels":{"oubliette.managed":"false"},"initProcess":{"executable":"/bin/sh","arguments":[],"environment":[],"workingDirectory":"/","terminal":false},"platform":{"os":"linux","architecture":"arm64"}}}]
-    """
-
-    static let containerInspect = """
-    [{"status":"stopped","networks":[],"configuration":{"id":"web-1","image":{"reference":"127.0.0.1:5000/fixtures/busybox:1","descriptor":{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"\(busyboxDigest)","size":856}},\
-    "labels":{"oubliette.managed":"true"},"initProcess":{"executable":"sleep","arguments":["300"],"environment":[],"workingDirectory":"/","terminal":false},\
-    "platform":{"os":"linux","architecture":"arm64"},"metadata":{"createdAt":785500000}}}]
-    """
+    /// A 1.x `image inspect` of an image pulled for linux/amd64 only (same shapes as
+    /// `1.x/image-inspect.stdout`).
+    static let amd64OnlyInspect = #"""
+    [{"configuration":{"creationDate":"2026-10-08T11:06:21Z","descriptor":{"digest":"sha256:8888888888888888888888888888888888888888888888888888888888888888","mediaType":"application\/vnd.oci.image.index.v1+json","size":1609},"name":"127.0.0.1:5000\/fixtures\/busybox:1"},"id":"8888888888888888888888888888888888888888888888888888888888888888","variants":[{"config":{"architecture":"amd64","created":"2026-10-08T11:06:21Z","os":"linux","rootfs":{"diff_ids":[],"type":"layers"}},"digest":"sha256:3333333333333333333333333333333333333333333333333333333333333333","platform":{"architecture":"amd64","os":"linux"},"size":3625041}]}]
+    """#
 }

@@ -1,21 +1,40 @@
 import Foundation
-import SystemSupport
 import OCIDistribution
+import SystemSupport
 
 /// ``ContainerRuntime`` driving Apple's `container` CLI (macOS, Apple silicon).
 ///
 /// Every operation is one short CLI invocation through a ``CommandRunner``; JSON output is
-/// requested wherever the CLI offers it. Registry credentials come from the CLI's own
-/// keychain (`container registry login`), so no provider is taken here.
+/// requested wherever the CLI offers it. `container --version` is read once per runtime to
+/// pick the JSON dialect (0.12.x or 1.x; the other is tried as a fallback) and to refuse
+/// releases older than ``AppleCLIVersion/minimum``. Registry credentials come from the CLI's
+/// own keychain (`container registry login`), so no provider is taken here.
 public struct AppleContainerRuntime: ContainerRuntime {
     public let kind: RuntimeKind = .apple
     /// Path or `PATH` name of the CLI.
     public let executable: String
+    /// Whether an image without a linux/arm64 variant may run its linux/amd64 one under
+    /// Rosetta (`--arch amd64`) instead of being refused.
+    public let allowsAMD64: Bool
     private let runner: any CommandRunner
+    private let platformLister: (any ImagePlatformLister)?
+    private let cliVersion = AppleCLIVersionCache()
 
-    public init(executable: String = "container", runner: any CommandRunner = ProcessRunner()) {
+    /// What Apple `container` runs natively.
+    static let nativePlatform = "linux/arm64"
+    /// What it can run under Rosetta.
+    static let rosettaPlatform = "linux/amd64"
+
+    /// - Parameters:
+    ///   - platformLister: asked before a pull which platforms the image publishes, so an
+    ///     image without linux/arm64 fails before anything is downloaded; nil leaves it to the CLI.
+    ///   - allowsAMD64: run linux/amd64-only images under Rosetta instead of refusing them.
+    public init(executable: String = "container", runner: any CommandRunner = ProcessRunner(defaultTimeout: .seconds(1800)),
+                platformLister: (any ImagePlatformLister)? = nil, allowsAMD64: Bool = false) {
         self.executable = executable
         self.runner = runner
+        self.platformLister = platformLister
+        self.allowsAMD64 = allowsAMD64
     }
 
     // MARK: Engine
@@ -23,69 +42,61 @@ public struct AppleContainerRuntime: ContainerRuntime {
     public func ping() async throws {
         let output = try await invoke(["system", "status"])
         guard output.exitCode == 0 else {
+            // `system status` prints "apiserver is not running" on stdout and exits 1.
             throw RuntimeError.appleServicesNotRunning(detail: Self.summary(output))
         }
     }
 
+    /// Reports the CLI release even when it is too old to be driven, so status output can say which.
     public func version() async throws -> RuntimeVersion {
-        let output = try await invoke(["--version"])
-        guard output.exitCode == 0 else { throw failure(["--version"], output) }
-        // e.g. "container CLI version 0.5.0 (build: release, commit: 1a2b3c4)"
-        let words = output.stdoutText.split(whereSeparator: \.isWhitespace).map(String.init)
-        let engineVersion: String
-        if let index = words.firstIndex(of: "version"), index + 1 < words.count {
-            engineVersion = words[index + 1]
-        } else {
-            engineVersion = output.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        return RuntimeVersion(kind: .apple, engineVersion: engineVersion, os: "linux")
+        let version = try await loadedVersion()
+        return RuntimeVersion(kind: .apple, engineVersion: version.description, os: "linux")
     }
 
     // MARK: Images
 
     public func imageExists(_ reference: ImageReference) async throws -> Bool {
+        let dialect = try await supportedVersion().dialect
         let arguments = ["image", "list", "--format", "json"]
         let output = try await invoke(arguments)
         guard output.exitCode == 0 else { throw failure(arguments, output) }
-        let images: [AppleImageDescription] = try decode(output, operation: "listing images")
-        return images.contains { Self.sameImage($0.reference, reference) }
+        let images = try decodeImages(output, dialect: dialect, listing: true, operation: "listing images")
+        return images.contains { Self.sameImage($0.name, reference) }
     }
 
     public func inspectImage(_ reference: ImageReference) async throws -> RuntimeImage {
+        let dialect = try await supportedVersion().dialect
         let image = reference.description
-        let arguments = ["image", "inspect", image]
-        let output = try await invoke(arguments)
-        guard output.exitCode == 0 else {
-            if Self.saysNotFound(output) { throw RuntimeError.imageNotFound(image: image, detail: Self.summary(output)) }
-            throw failure(arguments, output)
-        }
-        let details: [AppleImageDetail] = try decode(output, operation: "inspecting image \(image)")
-        guard let detail = details.first else {
+        guard let found = try await localImage(image, dialect: dialect) else {
             throw RuntimeError.imageNotFound(image: image, detail: "`container image inspect` printed no image")
         }
-        // Attestation manifests show up as variants with platform unknown/unknown.
-        let variant = detail.variants?.first { $0.platform?.os != "unknown" } ?? detail.variants?.first
-        let name = (try? ImageReference(parsing: detail.name))?.name ?? reference.name
+        let variant = found.preferredVariant
+        let name = (try? ImageReference(parsing: found.name))?.name ?? reference.name
         return RuntimeImage(
-            id: detail.index.digest,
-            repoTags: [detail.name],
-            repoDigests: ["\(name)@\(detail.index.digest)"],
+            id: found.digest,
+            repoTags: [found.name],
+            repoDigests: ["\(name)@\(found.digest)"],
             labels: variant?.config?.config?.Labels ?? [:],
-            created: variant?.config?.created.flatMap(RFC3339.date)
+            created: variant?.config?.created.flatMap(RFC3339.date) ?? found.created
         )
     }
 
+    /// Pulls only the platform containers will run (linux/arm64, or linux/amd64 under Rosetta
+    /// when allowed and the image has nothing else), streaming the CLI's plain progress lines
+    /// as ``PullEvent``s: `layer` is the step (`1/2` fetch, `2/2` unpack), bytes approximate.
     public func pullImage(_ reference: ImageReference) -> AsyncThrowingStream<PullEvent, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 let image = reference.description
-                // The CLI only draws progress for terminals, so report the start and the end.
-                continuation.yield(PullEvent(status: "Pulling \(image)"))
                 do {
-                    let output = try await invoke(["image", "pull", "--progress", "none", image])
-                    guard output.exitCode == 0 else {
-                        throw RuntimeError.pullFailed(image: image, message: Self.summary(output))
+                    _ = try await supportedVersion()
+                    let platform = try await pullPlatform(for: reference)
+                    continuation.yield(PullEvent(status: "Pulling \(image) (\(platform))"))
+                    let arguments = ["image", "pull", "--platform", platform, "--progress", "plain", image]
+                    let output = try await invokeStreaming(arguments) { line in
+                        if let event = AppleProgressLine.event(from: line) { continuation.yield(event) }
                     }
+                    guard output.exitCode == 0 else { throw pullFailure(image: image, platform: platform, output) }
                     continuation.yield(PullEvent(status: "Pulled \(image)"))
                     continuation.finish()
                 } catch {
@@ -97,21 +108,27 @@ public struct AppleContainerRuntime: ContainerRuntime {
     }
 
     public func tagImage(_ source: ImageReference, as target: ImageReference) async throws {
+        _ = try await supportedVersion()
         let arguments = ["image", "tag", source.description, target.description]
         let output = try await invoke(arguments)
         guard output.exitCode == 0 else {
-            if Self.saysNotFound(output) { throw RuntimeError.imageNotFound(image: source.description, detail: Self.summary(output)) }
+            if Self.saysServicesDown(output) { throw failure(arguments, output) }
+            // 1.x: "Error: image with reference …" (`ClientImage.get(reference:)`).
+            if Self.saysImageNotFound(output) { throw RuntimeError.imageNotFound(image: source.description, detail: Self.summary(output)) }
             throw failure(arguments, output)
         }
     }
 
     /// `container image delete` has no force option; `force` is accepted for the protocol's sake.
     public func removeImage(_ reference: ImageReference, force: Bool) async throws {
+        _ = try await supportedVersion()
         let arguments = ["image", "delete", reference.description]
         let output = try await invoke(arguments)
         guard output.exitCode == 0 else {
-            if Self.saysNotFound(output) { throw RuntimeError.imageNotFound(image: reference.description, detail: Self.summary(output)) }
+            if Self.saysServicesDown(output) { throw failure(arguments, output) }
             if Self.saysInUse(output) { throw RuntimeError.imageConflict(image: reference.description, detail: Self.summary(output)) }
+            // 1.x: "Error: failed to delete one or more images: [\"…\"]" for a missing name.
+            if Self.saysImageNotFound(output) { throw RuntimeError.imageNotFound(image: reference.description, detail: Self.summary(output)) }
             throw failure(arguments, output)
         }
     }
@@ -119,10 +136,20 @@ public struct AppleContainerRuntime: ContainerRuntime {
     // MARK: Containers
 
     public func createContainer(_ spec: ContainerSpec) async throws -> String {
-        let arguments = try Self.createArguments(spec)
+        // Validate before running anything, so a refused spec costs no CLI call.
+        var arguments = try Self.createArguments(spec)
+        _ = try await supportedVersion()
+        let architecture = try await architectureArguments(for: spec.image)
+        arguments.insert(contentsOf: architecture, at: 1)
         let output = try await invoke(arguments)
         let label = spec.name ?? "for \(spec.image)"
         guard output.exitCode == 0 else {
+            if Self.saysServicesDown(output) { throw failure(arguments, output) }
+            // Checked before "not found": a missing kernel is not a missing image.
+            if Self.saysKernelMissing(output) { throw RuntimeError.appleKernelMissing(detail: Self.summary(output)) }
+            if Self.saysPlatformMissing(output) {
+                throw RuntimeError.platformUnavailable(image: spec.image.description, wanted: Self.nativePlatform, available: [])
+            }
             if Self.saysExists(output) { throw RuntimeError.containerConflict(container: label, detail: Self.summary(output)) }
             if Self.saysNotFound(output) { throw RuntimeError.imageNotFound(image: spec.image.description, detail: Self.summary(output)) }
             throw failure(arguments, output)
@@ -136,19 +163,21 @@ public struct AppleContainerRuntime: ContainerRuntime {
         return id
     }
 
-    /// The `container create` argument list for `spec`, in a fixed order.
+    /// The `container create` argument list for `spec`, in a fixed order (without `--arch`).
     static func createArguments(_ spec: ContainerSpec) throws(RuntimeError) -> [String] {
         var arguments = ["create"]
         if let name = spec.name { arguments += ["--name", name] }
         for key in spec.labels.keys.sorted() { arguments += ["--label", "\(key)=\(spec.labels[key] ?? "")"] }
         for pair in spec.environmentList { arguments += ["--env", pair] }
         for mount in spec.mounts {
+            try validate(mount)
             arguments += ["--mount", "type=bind,source=\(mount.source),target=\(mount.target)\(mount.readOnly ? ",readonly" : "")"]
         }
         switch spec.network {
         case .default: break
+        // `none` is the CLI's network-less attachment (`NetworkClient.noNetworkName`).
+        case .none: arguments += ["--network", "none"]
         case let .named(network): arguments += ["--network", network]
-        case .none: throw .unsupported(runtime: .apple, feature: "a container without networking (network mode 'none')")
         case .host: throw .unsupported(runtime: .apple, feature: "host networking")
         }
         arguments.append(spec.image.description)
@@ -156,7 +185,23 @@ public struct AppleContainerRuntime: ContainerRuntime {
         return arguments
     }
 
+    /// The CLI's `--mount` parser (`Parser.mount`) splits on `,` and then on `=`, and shares
+    /// only existing directories (virtiofs), so anything else is refused here with the reason.
+    static func validate(_ mount: ContainerSpec.Mount) throws(RuntimeError) {
+        for path in [mount.source, mount.target] where path.contains(",") || path.contains("=") {
+            throw .unsupported(runtime: .apple, feature: "mount path '\(path)': `container --mount` cannot pass paths containing ',' or '='; rename or move it")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: mount.source, isDirectory: &isDirectory) else {
+            throw .unsupported(runtime: .apple, feature: "bind-mounting '\(mount.source)': it does not exist; create the directory first")
+        }
+        guard isDirectory.boolValue else {
+            throw .unsupported(runtime: .apple, feature: "bind-mounting the file '\(mount.source)': only directories can be shared; mount its parent directory")
+        }
+    }
+
     public func startContainer(_ id: String) async throws {
+        // Without --attach/--interactive the CLI starts the container detached and returns.
         try await containerCommand(["start", id], container: id)
     }
 
@@ -170,6 +215,7 @@ public struct AppleContainerRuntime: ContainerRuntime {
 
     /// The CLI cannot filter by label, so all containers are listed and filtered here.
     public func listContainers(labels: [String: String]) async throws -> [RuntimeContainer] {
+        _ = try await supportedVersion()
         let arguments = ["list", "--all", "--format", "json"]
         let output = try await invoke(arguments)
         guard output.exitCode == 0 else { throw failure(arguments, output) }
@@ -180,9 +226,11 @@ public struct AppleContainerRuntime: ContainerRuntime {
     }
 
     public func inspectContainer(_ id: String) async throws -> RuntimeContainer {
+        _ = try await supportedVersion()
         let arguments = ["inspect", id]
         let output = try await invoke(arguments)
         guard output.exitCode == 0 else {
+            if Self.saysServicesDown(output) { throw failure(arguments, output) }
             if Self.saysNotFound(output) { throw RuntimeError.containerNotFound(container: id) }
             throw failure(arguments, output)
         }
@@ -191,11 +239,90 @@ public struct AppleContainerRuntime: ContainerRuntime {
         return Self.container(from: snapshot)
     }
 
+    // MARK: Version and platform
+
+    private func loadedVersion() async throws -> AppleCLIVersion {
+        try await cliVersion.value {
+            let output = try await invoke(["--version"])
+            guard output.exitCode == 0 else { throw failure(["--version"], output) }
+            guard let version = AppleCLIVersion(banner: output.stdoutText) else {
+                throw RuntimeError.invalidResponse(operation: "reading the Apple container CLI version",
+                                                   detail: "`\(executable) --version` printed '\(Self.summary(output))'")
+            }
+            return version
+        }
+    }
+
+    private func supportedVersion() async throws -> AppleCLIVersion {
+        let version = try await loadedVersion()
+        guard version.isSupported else {
+            throw RuntimeError.appleCLIUnsupported(version: version.description, minimum: AppleCLIVersion.minimum.description)
+        }
+        return version
+    }
+
+    /// The `--platform` to pull with. Unknown platforms (no lister, registry unreachable or
+    /// private to the CLI's keychain) mean linux/arm64 and the CLI's own verdict.
+    private func pullPlatform(for reference: ImageReference) async throws -> String {
+        guard let platformLister else { return Self.nativePlatform }
+        let available: [String]
+        do {
+            available = try await platformLister.platforms(of: reference)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            return Self.nativePlatform
+        }
+        if available.isEmpty || available.contains(where: Self.isNative) { return Self.nativePlatform }
+        if allowsAMD64, available.contains(where: Self.isRosetta) { return Self.rosettaPlatform }
+        throw RuntimeError.platformUnavailable(image: reference.description, wanted: Self.nativePlatform, available: available)
+    }
+
+    /// `--arch amd64` when the local image holds only linux/amd64 and that is allowed (the CLI
+    /// then turns Rosetta on by itself); nothing when it has linux/arm64 or is not local yet.
+    private func architectureArguments(for reference: ImageReference) async throws -> [String] {
+        let dialect = try await supportedVersion().dialect
+        guard let found = try? await localImage(reference.description, dialect: dialect) else { return [] }
+        let platforms = found.platforms
+        if platforms.isEmpty || platforms.contains(where: Self.isNative) { return [] }
+        guard platforms.contains(where: Self.isRosetta) else { return [] }
+        guard allowsAMD64 else {
+            throw RuntimeError.platformUnavailable(image: reference.description, wanted: Self.nativePlatform, available: platforms)
+        }
+        return ["--arch", "amd64"]
+    }
+
+    private static func isNative(_ platform: String) -> Bool { platform == nativePlatform || platform.hasPrefix(nativePlatform + "/") }
+    private static func isRosetta(_ platform: String) -> Bool { platform == rosettaPlatform || platform.hasPrefix(rosettaPlatform + "/") }
+
     // MARK: Helpers
 
+    /// `image inspect` of one local image; nil when it printed none.
+    private func localImage(_ image: String, dialect: AppleCLIVersion.Dialect) async throws -> AppleImage? {
+        let arguments = ["image", "inspect", image]
+        let output = try await invoke(arguments)
+        guard output.exitCode == 0 else {
+            if Self.saysServicesDown(output) { throw failure(arguments, output) }
+            // 1.x: "Error: image not found: …" (`ImageInspect.run`).
+            if Self.saysImageNotFound(output) { throw RuntimeError.imageNotFound(image: image, detail: Self.summary(output)) }
+            throw failure(arguments, output)
+        }
+        return try decodeImages(output, dialect: dialect, listing: false, operation: "inspecting image \(image)").first
+    }
+
     private func invoke(_ arguments: [String]) async throws -> CommandOutput {
+        try await mappingProcessErrors(arguments) { try await runner.run(executable, arguments: arguments) }
+    }
+
+    /// The one place that streams output (pull progress).
+    private func invokeStreaming(_ arguments: [String], onLine: @escaping @Sendable (String) -> Void) async throws -> CommandOutput {
+        try await mappingProcessErrors(arguments) { try await runner.run(executable, arguments: arguments, onOutput: onLine) }
+    }
+
+    /// A CLI that cannot be found, hangs past its deadline or is cancelled becomes a runtime error.
+    private func mappingProcessErrors(_ arguments: [String], _ body: () async throws -> CommandOutput) async throws -> CommandOutput {
         do {
-            return try await runner.run(executable, arguments: arguments)
+            return try await body()
         } catch ProcessError.executableNotFound {
             throw RuntimeError.executableNotFound(executable)
         } catch let error as ProcessError {
@@ -205,19 +332,48 @@ public struct AppleContainerRuntime: ContainerRuntime {
     }
 
     private func containerCommand(_ arguments: [String], container: String) async throws {
+        _ = try await supportedVersion()
         let output = try await invoke(arguments)
         guard output.exitCode == 0 else {
-            if Self.saysNotFound(output) { throw RuntimeError.containerNotFound(container: container) }
+            if Self.saysServicesDown(output) { throw failure(arguments, output) }
+            // "container X is running and can not be deleted", "container already exists: X".
             if Self.saysExists(output) || Self.saysInUse(output) {
                 throw RuntimeError.containerConflict(container: container, detail: Self.summary(output))
             }
+            if Self.saysNotFound(output) { throw RuntimeError.containerNotFound(container: container) }
             throw failure(arguments, output)
         }
+    }
+
+    private func pullFailure(image: String, platform: String, _ output: CommandOutput) -> RuntimeError {
+        if Self.saysServicesDown(output) { return .appleServicesNotRunning(detail: Self.summary(output)) }
+        if Self.saysPlatformMissing(output) { return .platformUnavailable(image: image, wanted: platform, available: []) }
+        return .pullFailed(image: image, message: Self.summary(output))
     }
 
     private func failure(_ arguments: [String], _ output: CommandOutput) -> RuntimeError {
         if Self.saysServicesDown(output) { return .appleServicesNotRunning(detail: Self.summary(output)) }
         return .commandFailed(command: ([executable] + arguments).joined(separator: " "), exitCode: output.exitCode, stderr: Self.summary(output))
+    }
+
+    /// Images in the dialect the CLI version speaks, else in the other one.
+    private func decodeImages(_ output: CommandOutput, dialect: AppleCLIVersion.Dialect, listing: Bool, operation: String) throws -> [AppleImage] {
+        let current: () throws -> [AppleImage] = {
+            try JSONDecoder().decode([AppleImageResource].self, from: output.stdout).map(AppleImage.init)
+        }
+        let legacy: () throws -> [AppleImage] = {
+            if listing {
+                return try JSONDecoder().decode([AppleLegacyImageListEntry].self, from: output.stdout).map(AppleImage.init)
+            }
+            return try JSONDecoder().decode([AppleLegacyImageDetail].self, from: output.stdout).map(AppleImage.init)
+        }
+        let (first, second) = dialect == .current ? (current, legacy) : (legacy, current)
+        do {
+            return try first()
+        } catch {
+            if let images = try? second() { return images }
+            throw RuntimeError.invalidResponse(operation: operation, detail: "`\(executable)` printed JSON this client cannot read: \(error)")
+        }
     }
 
     private func decode<T: Decodable>(_ output: CommandOutput, operation: String) throws -> T {
@@ -237,7 +393,7 @@ public struct AppleContainerRuntime: ContainerRuntime {
             state: ContainerState(engineState: snapshot.status.state),
             status: snapshot.status.state,
             labels: snapshot.configuration.labels ?? [:],
-            created: snapshot.configuration.metadata?.createdAt?.date
+            created: snapshot.configuration.creationDate?.date
         )
     }
 
@@ -248,31 +404,63 @@ public struct AppleContainerRuntime: ContainerRuntime {
         return parsed.name == reference.name && parsed.tag == reference.tag
     }
 
-    /// Stderr (else stdout) trimmed, for messages.
-    private static func summary(_ output: CommandOutput) -> String {
+    /// For messages: the CLI's `Error: …` lines when there are any (progress and debug-build
+    /// warnings share stderr with them), else stderr, else stdout, trimmed.
+    static func summary(_ output: CommandOutput) -> String {
         let stderr = output.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
         let text = stderr.isEmpty ? output.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) : stderr
+        let errors = text.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("Error: ") }
+        if !errors.isEmpty { return errors.joined(separator: "\n") }
         return text.isEmpty ? "exit status \(output.exitCode)" : text
     }
 
+    private static func lowercasedText(_ output: CommandOutput) -> String {
+        (output.stderrText + "\n" + output.stdoutText).lowercased()
+    }
+
+    /// `system status`: "apiserver is not running" (stdout); any command while the services are
+    /// down: "XPC connection error … Ensure container system service has been started with
+    /// `container system start`." (`Application.main`).
+    static func saysServicesDown(_ output: CommandOutput) -> Bool {
+        let text = lowercasedText(output)
+        return text.contains("apiserver is not running") || text.contains("container system start")
+            || text.contains("xpc connection error")
+    }
+
+    private static func saysImageNotFound(_ output: CommandOutput) -> Bool {
+        let text = lowercasedText(output)
+        return text.contains("image with reference") || text.contains("failed to delete one or more images")
+            || text.contains("image not found") || saysNotFound(output)
+    }
+
+    /// `KernelService`: "default kernel not found at …"; `ClientKernel`: "default kernel not configured …".
+    private static func saysKernelMissing(_ output: CommandOutput) -> Bool {
+        let text = lowercasedText(output)
+        return text.contains("default kernel not found") || text.contains("default kernel not configured")
+    }
+
+    /// containerization's `ImageStore.import` ("does not support required platforms") and
+    /// `Image.manifest(for:)`/`descriptor(for:)` ("platform linux/arm64", "unsupported platform").
+    private static func saysPlatformMissing(_ output: CommandOutput) -> Bool {
+        let text = lowercasedText(output)
+        return text.contains("does not support required platforms") || text.contains("unsupported platform")
+            || text.contains("error: platform linux/")
+    }
+
     private static func saysNotFound(_ output: CommandOutput) -> Bool {
-        let text = summary(output).lowercased()
+        let text = lowercasedText(output)
         return text.contains("not found") || text.contains("notfound")
     }
 
     private static func saysExists(_ output: CommandOutput) -> Bool {
-        let text = summary(output).lowercased()
-        // ContainerizationError prints its code first: "Error: exists: …".
+        let text = lowercasedText(output)
+        // AggregateError keeps ContainerizationError's code prefix: "exists: …".
         return text.contains("already exists") || text.contains("error: exists")
     }
 
     private static func saysInUse(_ output: CommandOutput) -> Bool {
-        let text = summary(output).lowercased()
-        return text.contains("in use") || text.contains("is running") || text.contains("referenced by")
-    }
-
-    private static func saysServicesDown(_ output: CommandOutput) -> Bool {
-        let text = summary(output).lowercased()
-        return text.contains("xpc") || text.contains("container system start") || text.contains("apiserver")
+        let text = lowercasedText(output)
+        return text.contains("in use") || text.contains("can not be deleted") || text.contains("is running")
+            || text.contains("referenced by")
     }
 }
