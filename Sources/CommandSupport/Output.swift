@@ -58,13 +58,8 @@ public enum Output {
 public func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
-    } catch let exit as ExitCode {
-        throw exit
-    } catch let validation as ValidationError {
-        throw validation
     } catch {
-        Output.error(describe(error))
-        throw ExitCode.failure
+        throw reported(error)
     }
 }
 
@@ -72,12 +67,15 @@ public func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
 public func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
-    } catch let exit as ExitCode {
-        throw exit
-    } catch let validation as ValidationError {
-        throw validation
     } catch {
-        Output.error(describe(error))
-        throw ExitCode.failure
+        throw reported(error)
     }
+}
+
+/// Exit codes and usage errors pass through (ArgumentParser prints those); anything else is
+/// printed once and becomes exit status 1.
+private func reported(_ error: any Error) -> any Error {
+    if error is ExitCode || error is ValidationError { return error }
+    Output.error(describe(error))
+    return ExitCode.failure
 }

@@ -11,6 +11,11 @@ actor ScriptedRuntime: ContainerRuntime {
     private(set) var calls: [String] = []
     /// When set, pulls wait until it opens: tests decide when a pull finishes, no sleeps.
     var pullGate: Gate?
+    /// When set, container creation waits until it opens (to hold a replacement mid-way).
+    var createGate: Gate?
+    /// Containers "in the engine": created by createContainer, listed by label.
+    private(set) var containers: [RuntimeContainer] = []
+    private var nextContainer = 1
     var pullError: RuntimeError?
     /// Registries whose pulls fail (as if unreachable).
     var unreachableRegistries: Set<String> = []
@@ -22,6 +27,8 @@ actor ScriptedRuntime: ContainerRuntime {
 
     func setPullError(_ error: RuntimeError?) { pullError = error }
     func setPullGate(_ gate: Gate?) { pullGate = gate }
+    func setCreateGate(_ gate: Gate?) { createGate = gate }
+    func addContainer(_ container: RuntimeContainer) { containers.append(container) }
     func setUnreachable(_ registries: Set<String>) { unreachableRegistries = registries }
     func count(_ name: String) -> Int { calls.filter { $0 == name }.count }
 
@@ -70,11 +77,29 @@ actor ScriptedRuntime: ContainerRuntime {
         if present.contains(source) { present.insert(target) }
     }
     func removeImage(_ reference: ImageReference, force: Bool) async throws { calls.append("removeImage") }
-    func createContainer(_ spec: ContainerSpec) async throws -> String { calls.append("create"); return "c1" }
-    func startContainer(_ id: String) async throws { calls.append("start") }
+    func createContainer(_ spec: ContainerSpec) async throws -> String {
+        calls.append("create")
+        if let createGate { await createGate.wait() }
+        let id = "c\(nextContainer)"
+        nextContainer += 1
+        containers.append(RuntimeContainer(id: id, name: spec.name ?? id, image: spec.image.description, state: .created,
+                                           status: "Created", labels: spec.labels))
+        return id
+    }
+    func startContainer(_ id: String) async throws {
+        calls.append("start")
+        if let index = containers.firstIndex(where: { $0.id == id }) { containers[index].state = .running }
+    }
     func stopContainer(_ id: String, timeout: Duration) async throws { calls.append("stop") }
-    func removeContainer(_ id: String, force: Bool) async throws { calls.append("removeContainer") }
-    func listContainers(labels: [String: String]) async throws -> [RuntimeContainer] { calls.append("list"); return [] }
+    func removeContainer(_ id: String, force: Bool) async throws {
+        calls.append("removeContainer")
+        guard containers.contains(where: { $0.id == id }) else { throw RuntimeError.containerNotFound(container: id) }
+        containers.removeAll { $0.id == id }
+    }
+    func listContainers(labels: [String: String]) async throws -> [RuntimeContainer] {
+        calls.append("list")
+        return containers.filter { container in labels.allSatisfy { container.labels[$0.key] == $0.value } }
+    }
     func inspectContainer(_ id: String) async throws -> RuntimeContainer {
         calls.append("inspectContainer")
         throw RuntimeError.containerNotFound(container: id)
