@@ -1,4 +1,3 @@
-import CSpawn
 import Foundation
 
 #if canImport(Glibc)
@@ -230,64 +229,12 @@ private struct Spawned: @unchecked Sendable {
     }
 
     static func start(path: String, request: ProcessRequest, environment: [String: String]) throws(ProcessError) -> Spawned {
-        let command = request.commandLine
-        func pipePair() throws(ProcessError) -> (read: Int32, write: Int32) {
-            var fds: [Int32] = [-1, -1]
-            guard pipe(&fds) == 0 else { throw .launchFailed(command: command, reason: String(cString: strerror(errno))) }
-            // Close-on-exec at once, so no other child spawned meanwhile inherits them; the
-            // file actions below dup the child's ends onto 0/1/2, which clears the flag there.
-            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-            return (fds[0], fds[1])
-        }
-        let out = try pipePair()
-        let err = try pipePair()
-        let input = try request.input.map { _ throws(ProcessError) in try pipePair() }
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if let input {
-            posix_spawn_file_actions_adddup2(&actions, input.read, 0)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        }
-        posix_spawn_file_actions_adddup2(&actions, out.write, 1)
-        posix_spawn_file_actions_adddup2(&actions, err.write, 2)
-        if let directory = request.workingDirectory {
-            cspawn_file_actions_addchdir(&actions, directory)
-        }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv = ([path] + request.arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in envp { free(pointer) }
-        }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
-        // The child has its copies; ours of the child's ends must go, or EOF never comes.
-        close(out.write)
-        close(err.write)
-        if let input { close(input.read) }
-        guard status == 0 else {
-            close(out.read)
-            close(err.read)
-            if let input { close(input.write) }
-            throw .launchFailed(command: command, reason: String(cString: strerror(status)))
-        }
-        return Spawned(pid: pid, stdoutFD: out.read, stderrFD: err.read, stdinFD: input?.write)
+        let child = try ChildSpawn.start(path: path, arguments: request.arguments, environment: environment,
+                                         workingDirectory: request.workingDirectory,
+                                         stdin: request.input == nil ? .null : .pipe, stdout: .pipe, stderr: .pipe,
+                                         commandLine: request.commandLine)
+        // A `.pipe` stream always comes back with the parent's end.
+        return Spawned(pid: child.pid, stdoutFD: child.stdout ?? -1, stderrFD: child.stderr ?? -1, stdinFD: child.stdin)
     }
 
     /// Pumps the pipes and waits for the child, enforcing the deadline. Blocks its thread.

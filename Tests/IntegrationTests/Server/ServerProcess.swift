@@ -1,15 +1,13 @@
 import Foundation
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A child process with pipes on stdin/stdout and stderr in a file, started with
-/// posix_spawn and an empty signal mask: Foundation.Process launched from a Swift
-/// concurrency thread can hand the child a blocked mask, and then SIGTERM would be ignored.
-///
-/// Descriptors: the pipes are created close-on-exec (so a server spawned at the same time
-/// by another test never inherits this one's stdin and keeps it open), and the child gets
-/// only 0, 1 and 2 (everything above is closed in the child). The test's ends are never
+/// A long-lived child with pipes on stdin/stdout and stderr in a file, started through
+/// SystemSupport's ``ChildSpawn`` (empty signal mask; close-on-exec pipes, so a server
+/// spawned at the same time by another test never inherits this one's stdin; only 0, 1 and
+/// 2 in the child). The test's ends are never
 /// closed while a reader may still poll them: they are retired by pointing them at
 /// /dev/null (the reader sees EOF, the number cannot be reused by a new pipe) and closed
 /// when the object goes away.
@@ -33,49 +31,18 @@ final class ServerProcess: @unchecked Sendable {
     private var exitStatus: Int32?
 
     init(binary: String, arguments: [String], environment: [String: String], stderrFile: URL) throws {
-        let toChild = try Self.closeOnExecPipe(), fromChild = try Self.closeOnExecPipe()
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        // dup2 clears close-on-exec on 0 and 1; the originals close at exec.
-        posix_spawn_file_actions_adddup2(&actions, toChild.read, 0)
-        posix_spawn_file_actions_adddup2(&actions, fromChild.write, 1)
-        posix_spawn_file_actions_addopen(&actions, 2, stderrFile.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        // Whatever else this test process has open without close-on-exec stays out of the child.
-        if let closeFrom = GNUExtensions.spawnCloseFrom { _ = closeFrom(&actions, 3) }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGPIPE] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
         var merged = ProcessInfo.processInfo.environment
         merged.merge(environment) { _, new in new }
-        let argv = ([binary] + arguments).map { strdup($0) } + [nil]
-        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in envp { free(pointer) }
+        // The package's one spawn: close-on-exec pipes, only 0-2 in the child, clean signals.
+        let child = try ChildSpawn.start(path: binary, arguments: arguments, environment: merged,
+                                         stdin: .pipe, stdout: .pipe, stderr: .file(stderrFile),
+                                         commandLine: ([binary] + arguments).joined(separator: " "))
+        guard let stdinWrite = child.stdin, let stdoutRead = child.stdout else {
+            throw SpawnError.failed("posix_spawn \(binary)", EBADF)
         }
-        var child: pid_t = 0
-        let result = posix_spawn(&child, binary, &actions, &attributes, argv, envp)
-        close(toChild.read)
-        close(fromChild.write)
-        guard result == 0 else {
-            close(toChild.write)
-            close(fromChild.read)
-            throw SpawnError.failed("posix_spawn \(binary)", result)
-        }
-        pid = child
-        stdinWrite = toChild.write
-        stdoutRead = fromChild.read
+        pid = child.pid
+        self.stdinWrite = stdinWrite
+        self.stdoutRead = stdoutRead
         self.stderrFile = stderrFile
     }
 
@@ -84,33 +51,16 @@ final class ServerProcess: @unchecked Sendable {
         close(stdoutRead)
     }
 
-    /// A pipe whose ends are close-on-exec from the start (pipe2), so no spawn in another
-    /// thread can slip in between creating and marking them.
-    private static func closeOnExecPipe() throws -> (read: Int32, write: Int32) {
-        var ends: [Int32] = [0, 0]
-        if let pipe2 = GNUExtensions.pipe2 {
-            guard pipe2(&ends, O_CLOEXEC) == 0 else { throw SpawnError.failed("pipe2", errno) }
-        } else {
-            guard pipe(&ends) == 0 else { throw SpawnError.failed("pipe", errno) }
-            for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        }
-        return (ends[0], ends[1])
-    }
-
     /// Points `descriptor` at /dev/null in one step: our reference to the pipe is dropped
     /// (the child sees EOF on stdin), yet the number stays taken until deinit.
     private static func retire(_ descriptor: Int32) {
         let null = open("/dev/null", O_RDWR | O_CLOEXEC)
         guard null >= 0 else { return }
-        _ = dup3OrDup2(null, descriptor)
+        // dup2 clears close-on-exec on `descriptor` for a moment; children close every
+        // descriptor above 2 anyway (ChildSpawn).
+        _ = dup2(null, descriptor)
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         close(null)
-    }
-
-    private static func dup3OrDup2(_ from: Int32, _ to: Int32) -> Int32 {
-        if let dup3 = GNUExtensions.dup3 { return dup3(from, to, O_CLOEXEC) }
-        let result = dup2(from, to)
-        _ = fcntl(to, F_SETFD, FD_CLOEXEC)
-        return result
     }
 
     /// Waits until stderr has a line starting with `prefix` (the server's readiness line).
@@ -180,22 +130,5 @@ final class ServerProcess: @unchecked Sendable {
         signal(SIGKILL)
         _ = await waitForExit(seconds: 5)
         return nil
-    }
-}
-
-/// glibc functions Swift's Glibc module leaves out (they need _GNU_SOURCE), looked up at
-/// run time; nil where the C library lacks them, and the callers fall back.
-enum GNUExtensions {
-    typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
-    typealias Dup3 = @convention(c) (Int32, Int32, Int32) -> Int32
-    typealias SpawnCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-
-    static let pipe2: Pipe2? = symbol("pipe2")
-    static let dup3: Dup3? = symbol("dup3")
-    static let spawnCloseFrom: SpawnCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
-
-    private static func symbol<T>(_ name: String) -> T? {
-        guard let address = dlsym(nil, name) else { return nil }
-        return unsafeBitCast(address, to: T.self)
     }
 }

@@ -192,4 +192,33 @@ struct EnginePullRetryTests {
         #expect(await runtime.count("pull") == 1)
         #expect(await sleeper.slept.isEmpty)
     }
+
+    /// The version check guards every pull path, refresh and update (pullLatest) as well as
+    /// first use — not only `oubliette image pull`.
+    @Test func refreshPullsPassTheSameVersionCheck() async throws {
+        let warnings = WarningLog()
+        let policy = VersionCheckPolicy(inspector: FixedLabels(["org.opencontainers.image.version": "9.9.9"]), cliVersion: "1.0.0",
+                                        throttle: VersionWarningThrottle(stateDirectory: data), warn: { warnings.append($0) })
+        let runtime = ScriptedRuntime()
+        let manager = ImageManager(config: OublietteConfig(catalogue: .shipped, devMode: false), runtime: runtime,
+                                   provenance: ProvenanceStore(dataDirectory: data), versionPolicy: policy, retryPolicy: .none)
+        _ = try await manager.pullLatest(type: "dev")
+        #expect(warnings.all.count == 1)
+        #expect(warnings.all.first?.contains("is version 9.9.9, but this oubliette is 1.0.0") == true)
+    }
+}
+
+/// Labels a registry would report, without one.
+private struct FixedLabels: RemoteImageInspector {
+    let labels: [String: String]
+    init(_ labels: [String: String]) { self.labels = labels }
+    func labels(of reference: ImageReference) async throws -> [String: String]? { labels }
+}
+
+private final class WarningLog: @unchecked Sendable {
+    // @unchecked: guarded by `lock`.
+    private let lock = NSLock()
+    private var warnings: [String] = []
+    func append(_ text: String) { lock.withLock { warnings.append(text) } }
+    var all: [String] { lock.withLock { warnings } }
 }
