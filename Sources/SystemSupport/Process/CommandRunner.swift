@@ -3,15 +3,10 @@ import Foundation
 /// Runs a short-lived command and collects its output: the seam where a runtime adapter is
 /// tested against a recorder. ``ProcessRunner`` is the implementation.
 public protocol CommandRunner: Sendable {
-    /// Runs `executable` (a path, or a name looked up on `PATH`) with `arguments` and waits
-    /// for it to exit. Throws ``ProcessError`` when it cannot be started or does not finish
-    /// in time; a non-zero exit is returned, not thrown.
-    func run(_ executable: String, arguments: [String]) async throws -> CommandOutput
-
-    /// Like ``run(_:arguments:)``, and also hands each line of stdout and stderr to `onOutput`
-    /// as it arrives (without its `\n` or `\r` terminator), for commands that report progress
-    /// while they work. The returned output still holds everything printed.
-    func run(_ executable: String, arguments: [String], onOutput: @escaping @Sendable (String) -> Void) async throws -> CommandOutput
+    /// Runs the request and waits for the child to exit. Throws ``ProcessError`` when it
+    /// cannot be started or does not finish within its deadline; a non-zero exit is returned,
+    /// not thrown.
+    func run(_ request: ProcessRequest) async throws -> CommandOutput
 }
 
 /// What a finished command printed and how it exited.

@@ -28,14 +28,6 @@ public struct ProcessRunner: CommandRunner {
         self.defaultTimeout = defaultTimeout
     }
 
-    public func run(_ executable: String, arguments: [String]) async throws -> CommandOutput {
-        try await run(ProcessRequest(executable, arguments))
-    }
-
-    public func run(_ executable: String, arguments: [String], onOutput: @escaping @Sendable (String) -> Void) async throws -> CommandOutput {
-        try await run(ProcessRequest(executable, arguments, onLine: { onOutput($0.text) }))
-    }
-
     public func run(_ request: ProcessRequest) async throws(ProcessError) -> CommandOutput {
         let childEnvironment = environment.merging(request.environment).resolved()
         guard let path = ExecutableLocator.find(request.executable, environment: childEnvironment) else {

@@ -561,9 +561,9 @@ struct AppleContainerParsingTests {
     @Test func streamingRunnerDeliversLinesAndDoesNotStallOnFullPipes() async throws {
         let lines = LineRecorder()
         // 200 kB on stdout, past a 64 kB pipe buffer, then lines on both streams.
-        let output = try await ProcessRunner().run(
-            "/bin/sh", arguments: ["-c", "head -c 200000 /dev/zero | tr '\\0' 'x'; printf '\\nout line\\n'; printf 'err 1\\rerr 2\\n' >&2; exit 3"],
-            onOutput: { lines.append($0) })
+        let output = try await ProcessRunner().run(ProcessRequest(
+            "/bin/sh", ["-c", "head -c 200000 /dev/zero | tr '\\0' 'x'; printf '\\nout line\\n'; printf 'err 1\\rerr 2\\n' >&2; exit 3"],
+            onLine: { lines.append($0.text) }))
         #expect(output.exitCode == 3)
         #expect(output.stdout.count == 200_000 + 10)
         #expect(output.stderrText == "err 1\rerr 2\n")

@@ -29,7 +29,7 @@ public struct AppleContainerRuntime: ContainerRuntime {
     ///   - platformLister: asked before a pull which platforms the image publishes, so an
     ///     image without linux/arm64 fails before anything is downloaded; nil leaves it to the CLI.
     ///   - allowsAMD64: run linux/amd64-only images under Rosetta instead of refusing them.
-    public init(executable: String = "container", runner: any CommandRunner = ProcessRunner(defaultTimeout: .seconds(1800)),
+    public init(executable: String = "container", runner: any CommandRunner = ProcessRunner(),
                 platformLister: (any ImagePlatformLister)? = nil, allowsAMD64: Bool = false) {
         self.executable = executable
         self.runner = runner
@@ -310,13 +310,22 @@ public struct AppleContainerRuntime: ContainerRuntime {
         return try decodeImages(output, dialect: dialect, listing: false, operation: "inspecting image \(image)").first
     }
 
+    /// How long one CLI call may take: a hung `container` must not hang oubliette.
+    static let commandTimeout = Duration.seconds(120)
+    /// Pulls download whole images, so they get longer.
+    static let pullTimeout = Duration.seconds(1800)
+
     private func invoke(_ arguments: [String]) async throws -> CommandOutput {
-        try await mappingProcessErrors(arguments) { try await runner.run(executable, arguments: arguments) }
+        try await mappingProcessErrors(arguments) {
+            try await runner.run(ProcessRequest(executable, arguments, timeout: Self.commandTimeout))
+        }
     }
 
     /// The one place that streams output (pull progress).
     private func invokeStreaming(_ arguments: [String], onLine: @escaping @Sendable (String) -> Void) async throws -> CommandOutput {
-        try await mappingProcessErrors(arguments) { try await runner.run(executable, arguments: arguments, onOutput: onLine) }
+        try await mappingProcessErrors(arguments) {
+            try await runner.run(ProcessRequest(executable, arguments, timeout: Self.pullTimeout, onLine: { onLine($0.text) }))
+        }
     }
 
     /// A CLI that cannot be found, hangs past its deadline or is cancelled becomes a runtime error.
