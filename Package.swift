@@ -183,6 +183,11 @@ let package = Package(
             dependencies: [
                 "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit", "OublietteServer",
                 .product(name: "MCP", package: "swift-sdk"),
+                // The recording proxy in front of the bed's registry (Support/RecordingProxy.swift).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ],

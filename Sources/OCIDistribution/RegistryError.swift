@@ -45,7 +45,7 @@ public enum RegistryError: Error, Equatable, Sendable, DescribedError {
         case let .notFound(registry, what):
             return "\(registry): \(what) not found (404)"
         case let .unexpectedStatus(registry, request, status, detail):
-            return "\(registry): \(request): unexpected HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)")"
+            return "\(registry): \(request): unexpected HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)"); check the registry address and the registry's status, and report it to its operator if it persists"
         case let .retriesExhausted(registry, request, attempts, lastProblem):
             return "\(registry): \(request): gave up after \(attempts) attempts; last problem: \(lastProblem). The registry may be overloaded or down; try again later"
         case let .transport(registry, request, reason):
@@ -53,15 +53,15 @@ public enum RegistryError: Error, Equatable, Sendable, DescribedError {
         case let .digestMismatch(what, expected, actual):
             return "\(what): content digest is \(actual) but \(expected) was expected; the data was corrupted or the registry served the wrong content (nothing was kept)"
         case let .sizeMismatch(what, expected, actual):
-            return "\(what): got \(actual) bytes but the descriptor says \(expected)"
+            return "\(what): got \(actual) bytes but the descriptor says \(expected); the registry served other content than its manifest describes (nothing was kept); try again, and report it to the registry's operator if it persists"
         case let .invalidManifest(digest, reason):
-            return "manifest \(digest) is not valid JSON of the expected shape: \(reason)"
+            return "manifest \(digest) is not valid JSON of the expected shape: \(reason); the stored manifest is damaged or not an OCI/Docker v2 manifest; push the image again"
         case let .unsupportedMediaType(mediaType, context):
-            return "\(context): media type '\(mediaType)' is not supported (expected one of \(MediaType.acceptedManifestTypes.joined(separator: ", ")))"
+            return "\(context): media type '\(mediaType)' is not supported (expected one of \(MediaType.acceptedManifestTypes.joined(separator: ", "))); push the image in an OCI or Docker v2 format, or use a tool that handles this type"
         case let .mediaTypeMismatch(declared, requested):
             return "manifest body declares mediaType '\(declared)' but it would be pushed as '\(requested)'; push it with its own media type"
         case let .authenticationFailed(registry, realm, reason):
-            return "\(registry): getting a token from \(realm) failed: \(reason)"
+            return "\(registry): getting a token from \(realm) failed: \(reason); check the registry address and that its token service is reachable over HTTPS"
         case let .credentialHelperFailed(helper, registry, reason):
             return "credential helper \(helper) failed for \(registry): \(reason); check that it is on PATH and logged in"
         case let .invalidCredentialsFile(path, reason):
@@ -71,7 +71,7 @@ public enum RegistryError: Error, Equatable, Sendable, DescribedError {
         case let .localFile(path, reason):
             return "\(path): \(reason)"
         case let .protocolViolation(registry, request, reason):
-            return "\(registry): \(request): the registry broke the distribution protocol: \(reason)"
+            return "\(registry): \(request): the registry broke the distribution protocol: \(reason); it is not a compatible OCI distribution registry (report it to its operator, or use another registry)"
         case let .limitExceeded(registry, request, limit):
             return "\(registry): \(request): stopped after \(limit), the most this client reads; the registry's answer is larger than any real one should be"
         }

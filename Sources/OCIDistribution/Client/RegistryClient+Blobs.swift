@@ -98,7 +98,7 @@ extension RegistryClient {
                     // hostile registry must not fill the disk before the digest check.
                     if let limit = expectedSize, written + Int64(buffer.readableBytes) > limit {
                         oversized = true
-                        throw RegistryError.sizeMismatch(what: "blob \(digest) (the body is larger than its descriptor says; stopped)",
+                        throw RegistryError.sizeMismatch(what: "blob \(registry)/\(repository)@\(digest) (the body is larger than its descriptor says; stopped)",
                                                          expected: limit, actual: written + Int64(buffer.readableBytes))
                     }
                     try buffer.withUnsafeReadableBytes { bytes in
@@ -110,7 +110,7 @@ extension RegistryClient {
                     progress?(.blobProgress(digest: digest, done: written, total: total))
                 }
                 if let end, written < end {
-                    throw RegistryError.sizeMismatch(what: "blob \(digest) (body ended early)", expected: end, actual: written)
+                    throw RegistryError.sizeMismatch(what: "blob \(registry)/\(repository)@\(digest) (body ended early)", expected: end, actual: written)
                 }
                 break transfer
             } catch {
@@ -133,7 +133,7 @@ extension RegistryClient {
             throw RegistryError.digestMismatch(what: "blob \(registry)/\(repository)@\(digest)", expected: digest.description, actual: actual.description)
         }
         if let expectedSize, expectedSize != written {
-            throw RegistryError.sizeMismatch(what: "blob \(digest)", expected: expectedSize, actual: written)
+            throw RegistryError.sizeMismatch(what: "blob \(registry)/\(repository)@\(digest)", expected: expectedSize, actual: written)
         }
         // fsync before the rename: the file appears under its real name only complete and durable.
         do {

@@ -20,7 +20,16 @@ public struct DockerConfigCredentials: CredentialSource {
     }
 
     public init(configFile: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
-        self.init(configFile: configFile, environment: environment, helperRunner: Self.runHelper)
+        self.init(configFile: configFile, environment: environment, helperTimeout: Self.helperTimeout)
+    }
+
+    /// Helpers are looked up on `environment`'s `PATH` (the one the caller handed in, not
+    /// necessarily this process's) and killed after `helperTimeout`.
+    init(configFile: URL?, environment: [String: String], helperTimeout: Duration) {
+        let path = environment["PATH"]
+        self.init(configFile: configFile, environment: environment, helperRunner: { helper, serverURL in
+            try await Self.runHelper(helper, serverURL: serverURL, path: path, timeout: helperTimeout)
+        })
     }
 
     init(configFile: URL?, environment: [String: String],
@@ -98,11 +107,13 @@ public struct DockerConfigCredentials: CredentialSource {
     /// Runs `docker-credential-<helper> get` with the server URL on stdin, through the shared
     /// process runner with a deadline: a helper waiting on a keychain prompt must not hang
     /// the command. Exit status non-zero with "credentials not found" means no credentials.
-    @Sendable static func runHelper(_ helper: String, serverURL: String) async throws -> HelperOutput? {
+    static func runHelper(_ helper: String, serverURL: String, path: String?, timeout: Duration) async throws -> HelperOutput? {
         let name = "docker-credential-\(helper)"
         let output: CommandOutput
+        let environment: ProcessEnvironment = path.map { .inherit(adding: ["PATH": $0]) } ?? .inherit
         do {
-            output = try await ProcessRunner().run(ProcessRequest(name, ["get"], input: Data(serverURL.utf8), timeout: helperTimeout))
+            output = try await ProcessRunner().run(ProcessRequest(name, ["get"], environment: environment, input: Data(serverURL.utf8),
+                                                                  timeout: timeout))
         } catch .executableNotFound {
             throw RegistryError.credentialHelperFailed(helper: name, registry: serverURL, reason: "not found on PATH")
         } catch {

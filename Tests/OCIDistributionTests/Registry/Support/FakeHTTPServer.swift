@@ -33,6 +33,10 @@ enum FakeResponse: Sendable {
     case truncated(headers: [(String, String)], declaredLength: Int, partial: [UInt8])
     /// Like `truncated`, but aborts with a TCP reset.
     case reset(headers: [(String, String)], declaredLength: Int, partial: [UInt8])
+    /// A 200 of `total` zero bytes written 64 KiB at a time, each write after the previous
+    /// one was accepted; `sent` counts what reached the socket, so a test can see how much
+    /// the client read before it hung up.
+    case stream(headers: [(String, String)], total: Int, sent: Locked<Int>)
 
     static func status(_ code: Int, _ headers: [(String, String)] = [], json: String? = nil) -> FakeResponse {
         var headers = headers
@@ -47,15 +51,19 @@ final class FakeHTTPServer: Sendable {
     private let channel: any Channel
     let port: Int
 
-    var address: String { "127.0.0.1:\(port)" }
+    let host: String
+    var address: String { "\(host):\(port)" }
 
-    private init(group: MultiThreadedEventLoopGroup, channel: any Channel, port: Int) {
+    private init(group: MultiThreadedEventLoopGroup, channel: any Channel, host: String, port: Int) {
         self.group = group
         self.channel = channel
+        self.host = host
         self.port = port
     }
 
-    static func start(_ handler: @escaping @Sendable (FakeRequest) -> FakeResponse) async throws -> FakeHTTPServer {
+    /// - Parameter host: the address to listen on (a non-loopback one for tests of rules
+    ///   that treat loopback specially).
+    static func start(host: String = "127.0.0.1", _ handler: @escaping @Sendable (FakeRequest) -> FakeResponse) async throws -> FakeHTTPServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -64,9 +72,9 @@ final class FakeHTTPServer: Sendable {
                     channel.pipeline.addHandler(RequestHandler(handler: handler))
                 }
             }
-        let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
+        let channel = try await bootstrap.bind(host: host, port: 0).get()
         guard let port = channel.localAddress?.port else { throw CancellationError() }
-        return FakeHTTPServer(group: group, channel: channel, port: port)
+        return FakeHTTPServer(group: group, channel: channel, host: host, port: port)
     }
 
     func shutdown() async {
@@ -113,6 +121,25 @@ final class FakeHTTPServer: Sendable {
                     context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
                 }
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            case let .stream(headers, total, sent):
+                var responseHeaders = HTTPHeaders(headers)
+                responseHeaders.replaceOrAdd(name: "Content-Length", value: "\(total)")
+                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: responseHeaders))), promise: nil)
+                let channel = context.channel
+                let chunk = ByteBuffer(repeating: 0, count: 64 << 10)
+                @Sendable func writeNext(_ remaining: Int) {
+                    guard remaining > 0 else {
+                        channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
+                        return
+                    }
+                    let part = chunk.getSlice(at: 0, length: min(remaining, chunk.readableBytes)) ?? chunk
+                    channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(part))).whenComplete { result in
+                        guard case .success = result else { return }
+                        sent.withLock { $0 += part.readableBytes }
+                        writeNext(remaining - part.readableBytes)
+                    }
+                }
+                writeNext(total)
             case let .truncated(headers, declared, partial), let .reset(headers, declared, partial):
                 var responseHeaders = HTTPHeaders(headers)
                 responseHeaders.replaceOrAdd(name: "Content-Length", value: "\(declared)")
