@@ -6,7 +6,8 @@ import PackageDescription
 // development build, which the image version check treats as compatible with every image.
 let buildEnvironment = ProcessInfo.processInfo.environment
 let buildCommit = buildEnvironment["OUBLIETTE_GIT_COMMIT"].flatMap { $0.isEmpty ? nil : String($0.prefix(12)) } ?? ""
-let buildVersion = buildEnvironment["OUBLIETTE_VERSION"].flatMap { $0.isEmpty ? nil : $0 }
+let buildVersion =
+    buildEnvironment["OUBLIETTE_VERSION"].flatMap { $0.isEmpty ? nil : $0 }
     ?? (buildCommit.isEmpty ? "0.0.0-dev" : "0.0.0-dev+\(buildCommit)")
 
 let package = Package(

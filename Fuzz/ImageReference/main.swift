@@ -15,8 +15,9 @@ public func fuzzImageReference(_ data: UnsafePointer<UInt8>, _ size: Int) -> CIn
         _ = reference.manifestReference
     }
     if let digest = try? Digest(text) {
-        precondition(digest.encoded.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) },
-                     "non-ASCII-hex digest accepted: \(text)")
+        precondition(
+            digest.encoded.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) },
+            "non-ASCII-hex digest accepted: \(text)")
     }
     _ = ImageReference.isValidTag(text)
     return 0

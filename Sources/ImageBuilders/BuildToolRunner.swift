@@ -11,8 +11,10 @@ public struct BuildToolRunner: Sendable {
     public var timeout: Duration
     let processes: ProcessRunner
 
-    public init(echo: Bool = false, environment: ProcessEnvironment = .inherit, timeout: Duration = .seconds(3600),
-                processes: ProcessRunner = ProcessRunner()) {
+    public init(
+        echo: Bool = false, environment: ProcessEnvironment = .inherit, timeout: Duration = .seconds(3600),
+        processes: ProcessRunner = ProcessRunner()
+    ) {
         self.echo = echo
         self.environment = environment
         self.timeout = timeout
@@ -52,8 +54,9 @@ public struct BuildToolRunner: Sendable {
     public func check(image: String, _ tool: String, _ arguments: [String]) async throws(BuilderError) -> Result {
         let result = try await run(tool, arguments)
         guard result.status == 0 else {
-            throw .commandFailed(image: image, command: ([tool] + arguments).joined(separator: " "),
-                                 status: result.status, output: result.output)
+            throw .commandFailed(
+                image: image, command: ([tool] + arguments).joined(separator: " "),
+                status: result.status, output: result.output)
         }
         return result
     }

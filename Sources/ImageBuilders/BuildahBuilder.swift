@@ -13,8 +13,10 @@ public struct BuildahBuilder: ImageBuilder {
         /// `--tls-verify` when pulling `FROM` images (off for loopback test registries).
         public var tlsVerify: Bool
 
-        public init(root: String? = nil, runRoot: String? = nil, storageDriver: String = "vfs",
-                    isolation: String = "chroot", tlsVerify: Bool = true) {
+        public init(
+            root: String? = nil, runRoot: String? = nil, storageDriver: String = "vfs",
+            isolation: String = "chroot", tlsVerify: Bool = true
+        ) {
             self.root = root
             self.runRoot = runRoot
             self.storageDriver = storageDriver
@@ -42,8 +44,11 @@ public struct BuildahBuilder: ImageBuilder {
 
     /// The `buildah … build` arguments for `request` (exposed for tests).
     public func buildArguments(_ request: BuildRequest) -> [String] {
-        var arguments = globalArguments + ["build", "--isolation", options.isolation,
-                                           "--tls-verify=\(options.tlsVerify)", "-f", request.dockerfile.path]
+        var arguments =
+            globalArguments + [
+                "build", "--isolation", options.isolation,
+                "--tls-verify=\(options.tlsVerify)", "-f", request.dockerfile.path,
+            ]
         arguments += request.commonFlags
         arguments += ["-t", request.localName, request.context.path]
         return arguments

@@ -1,6 +1,6 @@
 import Foundation
-import SystemSupport
 import OCIDistribution
+import SystemSupport
 
 /// What to build: one image from a Dockerfile, with resolved build args and labels.
 public struct BuildRequest: Sendable, Equatable {
@@ -22,8 +22,10 @@ public struct BuildRequest: Sendable, Equatable {
     /// Build every step afresh (`--no-cache`).
     public var noCache = false
 
-    public init(type: String, dockerfile: URL, context: URL, buildArguments: [(key: String, value: String)],
-                labels: [(key: String, value: String)], localName: String, outputDirectory: URL, layoutTag: String, destination: ImageReference) {
+    public init(
+        type: String, dockerfile: URL, context: URL, buildArguments: [(key: String, value: String)],
+        labels: [(key: String, value: String)], localName: String, outputDirectory: URL, layoutTag: String, destination: ImageReference
+    ) {
         self.type = type
         self.dockerfile = dockerfile
         self.context = context
@@ -47,7 +49,8 @@ public struct BuildRequest: Sendable, Equatable {
     public static func == (lhs: BuildRequest, rhs: BuildRequest) -> Bool {
         lhs.type == rhs.type && lhs.dockerfile == rhs.dockerfile && lhs.context == rhs.context
             && lhs.buildArguments.elementsEqual(rhs.buildArguments, by: ==) && lhs.labels.elementsEqual(rhs.labels, by: ==)
-            && lhs.localName == rhs.localName && lhs.outputDirectory == rhs.outputDirectory && lhs.layoutTag == rhs.layoutTag && lhs.destination == rhs.destination && lhs.noCache == rhs.noCache
+            && lhs.localName == rhs.localName && lhs.outputDirectory == rhs.outputDirectory && lhs.layoutTag == rhs.layoutTag
+            && lhs.destination == rhs.destination && lhs.noCache == rhs.noCache
     }
 }
 

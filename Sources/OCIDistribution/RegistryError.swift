@@ -36,7 +36,8 @@ public enum RegistryError: Error, Equatable, Sendable, DescribedError {
         switch self {
         case let .unauthorized(registry, request, hadCredentials, hint):
             let how = hint ?? "run `docker login \(registry)`"
-            let advice = hadCredentials
+            let advice =
+                hadCredentials
                 ? "the credentials were rejected; check them (\(how))"
                 : "no credentials found for \(registry); \(how)"
             return "\(registry): \(request): unauthorized (401); \(advice)"
@@ -45,19 +46,26 @@ public enum RegistryError: Error, Equatable, Sendable, DescribedError {
         case let .notFound(registry, what):
             return "\(registry): \(what) not found (404)"
         case let .unexpectedStatus(registry, request, status, detail):
-            return "\(registry): \(request): unexpected HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)"); check the registry address and the registry's status, and report it to its operator if it persists"
+            return
+                "\(registry): \(request): unexpected HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)"); check the registry address and the registry's status, and report it to its operator if it persists"
         case let .retriesExhausted(registry, request, attempts, lastProblem):
-            return "\(registry): \(request): gave up after \(attempts) attempts; last problem: \(lastProblem). The registry may be overloaded or down; try again later"
+            return
+                "\(registry): \(request): gave up after \(attempts) attempts; last problem: \(lastProblem). The registry may be overloaded or down; try again later"
         case let .transport(registry, request, reason):
-            return "\(registry): \(request): cannot reach the registry: \(reason). Check the host name, port and whether it speaks HTTPS (a plain-HTTP registry must be listed as insecure)"
+            return
+                "\(registry): \(request): cannot reach the registry: \(reason). Check the host name, port and whether it speaks HTTPS (a plain-HTTP registry must be listed as insecure)"
         case let .digestMismatch(what, expected, actual):
-            return "\(what): content digest is \(actual) but \(expected) was expected; the data was corrupted or the registry served the wrong content (nothing was kept)"
+            return
+                "\(what): content digest is \(actual) but \(expected) was expected; the data was corrupted or the registry served the wrong content (nothing was kept)"
         case let .sizeMismatch(what, expected, actual):
-            return "\(what): got \(actual) bytes but the descriptor says \(expected); the registry served other content than its manifest describes (nothing was kept); try again, and report it to the registry's operator if it persists"
+            return
+                "\(what): got \(actual) bytes but the descriptor says \(expected); the registry served other content than its manifest describes (nothing was kept); try again, and report it to the registry's operator if it persists"
         case let .invalidManifest(digest, reason):
-            return "manifest \(digest) is not valid JSON of the expected shape: \(reason); the stored manifest is damaged or not an OCI/Docker v2 manifest; push the image again"
+            return
+                "manifest \(digest) is not valid JSON of the expected shape: \(reason); the stored manifest is damaged or not an OCI/Docker v2 manifest; push the image again"
         case let .unsupportedMediaType(mediaType, context):
-            return "\(context): media type '\(mediaType)' is not supported (expected one of \(MediaType.acceptedManifestTypes.joined(separator: ", "))); push the image in an OCI or Docker v2 format, or use a tool that handles this type"
+            return
+                "\(context): media type '\(mediaType)' is not supported (expected one of \(MediaType.acceptedManifestTypes.joined(separator: ", "))); push the image in an OCI or Docker v2 format, or use a tool that handles this type"
         case let .mediaTypeMismatch(declared, requested):
             return "manifest body declares mediaType '\(declared)' but it would be pushed as '\(requested)'; push it with its own media type"
         case let .authenticationFailed(registry, realm, reason):
@@ -71,12 +79,12 @@ public enum RegistryError: Error, Equatable, Sendable, DescribedError {
         case let .localFile(path, reason):
             return "\(path): \(reason)"
         case let .protocolViolation(registry, request, reason):
-            return "\(registry): \(request): the registry broke the distribution protocol: \(reason); it is not a compatible OCI distribution registry (report it to its operator, or use another registry)"
+            return
+                "\(registry): \(request): the registry broke the distribution protocol: \(reason); it is not a compatible OCI distribution registry (report it to its operator, or use another registry)"
         case let .limitExceeded(registry, request, limit):
             return "\(registry): \(request): stopped after \(limit), the most this client reads; the registry's answer is larger than any real one should be"
         }
     }
-
 
     /// Whether this failure is a missing thing (for callers that treat 404 as "absent").
     public var isNotFound: Bool {

@@ -1,8 +1,8 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
-import OublietteCore
 import OCIDistribution
+import OublietteCore
 
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -68,4 +68,3 @@ struct ConfigCommand: AsyncParsableCommand {
         }
     }
 }
-

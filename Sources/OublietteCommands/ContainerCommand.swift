@@ -1,8 +1,8 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
-import OublietteCore
 import OCIDistribution
+import OublietteCore
 
 struct ContainerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -160,4 +160,3 @@ struct RefreshAllReport: Encodable {
     let refreshed: [RefreshResult]
     let refused: [String]
 }
-

@@ -50,12 +50,16 @@ struct ImageCommand: AsyncParsableCommand {
                     let ensured = try await services.images.ensureImage(type: type) { event in
                         output.write(event, image: type)
                     }
-                    results.append(PullResult(type: type, image: ensured.reference.description, pulled: ensured.pulled,
-                                              built: ensured.built, digest: ensured.image.repoDigest(for: ensured.reference)?.description,
-                                              error: nil))
+                    results.append(
+                        PullResult(
+                            type: type, image: ensured.reference.description, pulled: ensured.pulled,
+                            built: ensured.built, digest: ensured.image.repoDigest(for: ensured.reference)?.description,
+                            error: nil))
                 } catch {
-                    results.append(PullResult(type: type, image: (try? config.imageReference(for: type).description) ?? "",
-                                              pulled: false, built: false, digest: nil, error: describe(error)))
+                    results.append(
+                        PullResult(
+                            type: type, image: (try? config.imageReference(for: type).description) ?? "",
+                            pulled: false, built: false, digest: nil, error: describe(error)))
                 }
             }
 

@@ -1,9 +1,9 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
+import OCIDistribution
 import OublietteCore
 import SystemSupport
-import OCIDistribution
 
 struct InitCommand: LoggedCommand {
     static let configuration = CommandConfiguration(
@@ -65,8 +65,9 @@ struct InitCommand: LoggedCommand {
         let outcome = try reportingErrors { try installer.writeConfig(force: force) }
         try reportingErrors { try installer.createDataDirectory() }
         let token = try reportingErrors { try ServerToken.ensure(dataDirectory: paths.dataDirectory) }
-        var report = Report(config: outcome, dataDirectory: paths.dataDirectory.path,
-                            tokenFile: ServerToken.file(in: paths.dataDirectory).path, tokenCreated: token.created, images: [])
+        var report = Report(
+            config: outcome, dataDirectory: paths.dataDirectory.path,
+            tokenFile: ServerToken.file(in: paths.dataDirectory).path, tokenCreated: token.created, images: [])
         let say: (String) -> Void = { text in
             if json { Output.diagnostic(text) } else { Output.line(text) }
         }

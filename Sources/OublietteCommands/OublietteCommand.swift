@@ -1,6 +1,6 @@
 import ArgumentParser
-import OublietteCore
 import OCIDistribution
+import OublietteCore
 
 /// The `oubliette` command tree; the executable target only calls `main()`.
 public struct OublietteCommand: AsyncParsableCommand {

@@ -1,10 +1,10 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
+import OCIDistribution
 import OublietteCore
 import OublietteServer
 import SystemSupport
-import OCIDistribution
 
 struct ServeCommand: LoggedCommand {
     static let configuration = CommandConfiguration(
@@ -31,8 +31,10 @@ struct ServeCommand: LoggedCommand {
     @Option(help: "Transport: stdio or http.")
     var transport: Transport = .stdio
 
-    @Option(help: ArgumentHelp("HOST:PORT to listen on with --transport http (default 127.0.0.1:8765).",
-                               valueName: "host:port"))
+    @Option(
+        help: ArgumentHelp(
+            "HOST:PORT to listen on with --transport http (default 127.0.0.1:8765).",
+            valueName: "host:port"))
     var listen: String?
 
     @Flag(help: "Allow --listen on an address other machines can reach (the token still applies).")
@@ -78,8 +80,9 @@ struct ServeCommand: LoggedCommand {
                 Output.error(error.description)
                 throw ExitCode.failure
             }
-            let host = try HTTPServerTransportHost(server: server, token: token, address: try listenAddress(),
-                                                   allowRemote: allowRemote)
+            let host = try HTTPServerTransportHost(
+                server: server, token: token, address: try listenAddress(),
+                allowRemote: allowRemote)
             serving = Task {
                 try await host.run { bound in
                     // The readiness line: printed only once signals are handled and the socket is bound.

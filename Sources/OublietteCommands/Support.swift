@@ -13,8 +13,9 @@ enum CommandContext {
         let paths = OubliettePaths.resolve()
         let config = try loadOrExit(paths: paths)
         let settings = try reportingErrors { try ContainerSettings.fromEnvironment() }
-        let options = OublietteServices.Options(checkVersions: checkVersions, localBuild: localBuild,
-                                                warn: { Output.warning($0) }, settings: settings)
+        let options = OublietteServices.Options(
+            checkVersions: checkVersions, localBuild: localBuild,
+            warn: { Output.warning($0) }, settings: settings)
         return try reportingErrors { try OublietteServices.make(paths: paths, config: config, options: options) }
     }
 }

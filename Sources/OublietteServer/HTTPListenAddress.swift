@@ -18,7 +18,7 @@ public struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty, !host.contains("[") && !host.contains("]"),
-              let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
+            let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
         else { throw HTTPServeError.invalidAddress(text) }
         self.init(host: host, port: port)
     }

@@ -1,6 +1,6 @@
 import Foundation
-import SystemSupport
 import OCIDistribution
+import SystemSupport
 
 /// Why the MCP server could not be served over HTTP.
 public enum HTTPServeError: Error, DescribedError {

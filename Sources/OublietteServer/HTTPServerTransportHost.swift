@@ -36,9 +36,10 @@ public struct HTTPServerTransportHost: Sendable {
         // Host/Origin checks guard against DNS rebinding on a loopback listener; a remote
         // listener is reached under names we cannot know, and the token guards it instead.
         let origin: any HTTPRequestValidator = allowRemote ? OriginValidator.disabled : LoopbackOriginValidator()
-        let transport = StatelessHTTPServerTransport(validationPipeline: StandardValidationPipeline(validators: [
-            origin, AcceptHeaderValidator(mode: .jsonOnly), ContentTypeValidator(), ProtocolVersionValidator(),
-        ]))
+        let transport = StatelessHTTPServerTransport(
+            validationPipeline: StandardValidationPipeline(validators: [
+                origin, AcceptHeaderValidator(mode: .jsonOnly), ContentTypeValidator(), ProtocolVersionValidator(),
+            ]))
         let mcp = await server.makeServer()
         try await mcp.start(transport: transport)
 
@@ -145,28 +146,34 @@ private final class MCPRequestHandler: ChannelInboundHandler {
         let keepAlive = head.isKeepAlive
         let version = head.version
         guard token.accepts(authorization: head.headers.first(name: "Authorization")) else {
-            Self.write(.error(statusCode: 401, .invalidRequest("Unauthorized: send Authorization: Bearer <token> with the token from the server-token file in Oubliette's data directory"),
-                              extraHeaders: ["WWW-Authenticate": "Bearer"]),
-                       version: version, keepAlive: keepAlive, to: channel)
+            Self.write(
+                .error(
+                    statusCode: 401,
+                    .invalidRequest("Unauthorized: send Authorization: Bearer <token> with the token from the server-token file in Oubliette's data directory"),
+                    extraHeaders: ["WWW-Authenticate": "Bearer"]),
+                version: version, keepAlive: keepAlive, to: channel)
             return
         }
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
         guard path == HTTPServerTransportHost.endpointPath else {
-            Self.write(.error(statusCode: 404, .invalidRequest("Not Found: MCP is served at \(HTTPServerTransportHost.endpointPath)")),
-                       version: version, keepAlive: keepAlive, to: channel)
+            Self.write(
+                .error(statusCode: 404, .invalidRequest("Not Found: MCP is served at \(HTTPServerTransportHost.endpointPath)")),
+                version: version, keepAlive: keepAlive, to: channel)
             return
         }
         guard !tooLarge else {
-            Self.write(.error(statusCode: 413, .invalidRequest("Payload Too Large: the limit is \(HTTPServerTransportHost.maximumBodyBytes) bytes")),
-                       version: version, keepAlive: keepAlive, to: channel)
+            Self.write(
+                .error(statusCode: 413, .invalidRequest("Payload Too Large: the limit is \(HTTPServerTransportHost.maximumBodyBytes) bytes")),
+                version: version, keepAlive: keepAlive, to: channel)
             return
         }
         var headers: [String: String] = [:]
         for (name, value) in head.headers {
             headers[name] = headers[name].map { "\($0), \(value)" } ?? value
         }
-        let request = HTTPRequest(method: head.method.rawValue, headers: headers,
-                                  body: body.isEmpty ? nil : body, path: path)
+        let request = HTTPRequest(
+            method: head.method.rawValue, headers: headers,
+            body: body.isEmpty ? nil : body, path: path)
         let transport = self.transport
         // The transport waits for the MCP server's answer; the event loop must not.
         Task {
@@ -181,8 +188,10 @@ private final class MCPRequestHandler: ChannelInboundHandler {
 
 /// Writes the SDK's framework-neutral responses onto a NIO channel; safe from any thread.
 private enum ResponseWriter {
-    static func answer(_ request: HTTPRequest, from transport: StatelessHTTPServerTransport,
-                       version: HTTPVersion, keepAlive: Bool, to channel: any Channel) async {
+    static func answer(
+        _ request: HTTPRequest, from transport: StatelessHTTPServerTransport,
+        version: HTTPVersion, keepAlive: Bool, to channel: any Channel
+    ) async {
         let response = await transport.handleRequest(request)
         switch response {
         case let .stream(events, headers):
@@ -192,8 +201,10 @@ private enum ResponseWriter {
         }
     }
 
-    static func responseHead(_ status: Int, headers: [String: String], version: HTTPVersion,
-                             keepAlive: Bool, length: Int?) -> HTTPResponseHead {
+    static func responseHead(
+        _ status: Int, headers: [String: String], version: HTTPVersion,
+        keepAlive: Bool, length: Int?
+    ) -> HTTPResponseHead {
         var fields = HTTPHeaders(headers.map { ($0.key, $0.value) })
         if let length { fields.replaceOrAdd(name: "Content-Length", value: String(length)) }
         fields.replaceOrAdd(name: "Connection", value: keepAlive ? "keep-alive" : "close")
@@ -202,8 +213,9 @@ private enum ResponseWriter {
 
     static func write(_ response: HTTPResponse, version: HTTPVersion, keepAlive: Bool, to channel: any Channel) {
         let data = response.bodyData ?? Data()
-        let head = responseHead(response.statusCode, headers: response.headers, version: version,
-                                keepAlive: keepAlive, length: data.count)
+        let head = responseHead(
+            response.statusCode, headers: response.headers, version: version,
+            keepAlive: keepAlive, length: data.count)
         channel.write(HTTPServerResponsePart.head(head), promise: nil)
         if !data.isEmpty {
             channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: data))), promise: nil)
@@ -216,8 +228,10 @@ private enum ResponseWriter {
 
     /// Server-sent events: the stateless transport does not produce them today, but the
     /// response type allows it, so relay rather than drop.
-    static func stream(_ events: AsyncThrowingStream<Data, any Error>, headers: [String: String],
-                               version: HTTPVersion, to channel: any Channel) async {
+    static func stream(
+        _ events: AsyncThrowingStream<Data, any Error>, headers: [String: String],
+        version: HTTPVersion, to channel: any Channel
+    ) async {
         let head = responseHead(200, headers: headers, version: version, keepAlive: false, length: nil)
         channel.writeAndFlush(HTTPServerResponsePart.head(head), promise: nil)
         do {

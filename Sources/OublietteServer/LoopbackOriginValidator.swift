@@ -12,17 +12,20 @@ import MCP
 struct LoopbackOriginValidator: HTTPRequestValidator {
     func validate(_ request: HTTPRequest, context: HTTPValidationContext) -> HTTPResponse? {
         if let host = request.header(HTTPHeaderName.host), !Self.isLoopback(authority: host) {
-            return .error(statusCode: 421,
-                          .invalidRequest("Misdirected Request: Host '\(host)' is not a loopback address; "
-                                          + "address the server as 127.0.0.1, localhost or [::1]"),
-                          sessionID: context.sessionID)
+            return .error(
+                statusCode: 421,
+                .invalidRequest(
+                    "Misdirected Request: Host '\(host)' is not a loopback address; "
+                        + "address the server as 127.0.0.1, localhost or [::1]"),
+                sessionID: context.sessionID)
         }
         if let origin = request.header(HTTPHeaderName.origin) {
             let authority = origin.hasPrefix("http://") ? String(origin.dropFirst("http://".count)) : nil
             guard let authority, !authority.contains("/"), Self.isLoopback(authority: authority) else {
-                return .error(statusCode: 403,
-                              .invalidRequest("Forbidden: Origin '\(origin)' is not a loopback origin"),
-                              sessionID: context.sessionID)
+                return .error(
+                    statusCode: 403,
+                    .invalidRequest("Forbidden: Origin '\(origin)' is not a loopback origin"),
+                    sessionID: context.sessionID)
             }
         }
         return nil
@@ -46,7 +49,8 @@ struct LoopbackOriginValidator: HTTPRequestValidator {
         if !rest.isEmpty {
             let port = rest.dropFirst()
             guard rest.first == ":", !port.isEmpty, port.allSatisfy(\.isASCII), port.allSatisfy(\.isNumber),
-                  let number = Int(port), (0...65535).contains(number) else { return false }
+                let number = Int(port), (0...65535).contains(number)
+            else { return false }
         }
         guard !host.isEmpty else { return false }
         return HTTPListenAddress(host: String(host), port: 0).isLoopback

@@ -1,7 +1,7 @@
 import Foundation
 import MCP
-import OublietteCore
 import OCIDistribution
+import OublietteCore
 import SystemSupport
 
 /// Oubliette's MCP server: project, session and container tools over a ``ProjectManager``.
@@ -23,10 +23,11 @@ public struct OublietteMCPServer: Sendable {
 
     /// An SDK server with the tool handlers registered (not yet started).
     public func makeServer() async -> Server {
-        let server = Server(name: Self.name, version: OublietteVersion.current,
-                            instructions: "Create a project (project_create) with a container type from project_options, "
-                                + "start a session (session_start) while you work in it, end it (session_end) when done.",
-                            capabilities: .init(tools: .init(listChanged: false)))
+        let server = Server(
+            name: Self.name, version: OublietteVersion.current,
+            instructions: "Create a project (project_create) with a container type from project_options, "
+                + "start a session (session_start) while you work in it, end it (session_end) when done.",
+            capabilities: .init(tools: .init(listChanged: false)))
         await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: Self.tools) }
         await server.withMethodHandler(CallTool.self) { params in await self.call(params) }
         return server

@@ -1,10 +1,11 @@
 import Foundation
-import SystemSupport
 import Synchronization
+import SystemSupport
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Turns SIGINT and SIGTERM into a callback so `serve` stops cleanly instead of dying.
@@ -45,9 +46,9 @@ public final class ShutdownSignals: Sendable {
         for number in Self.handled {
             var action = sigaction()
             #if canImport(Glibc)
-            action.__sigaction_handler.sa_handler = { number in ShutdownSignals.notify(number) }
+                action.__sigaction_handler.sa_handler = { number in ShutdownSignals.notify(number) }
             #else
-            action.__sigaction_u.__sa_handler = { number in ShutdownSignals.notify(number) }
+                action.__sigaction_u.__sa_handler = { number in ShutdownSignals.notify(number) }
             #endif
             sigemptyset(&action.sa_mask)
             action.sa_flags = SA_RESTART

@@ -19,10 +19,11 @@ enum ToolCatalog {
         Tool(
             name: "project_create",
             description: "Create a project: makes sure the type's image is present (pulling it if missing), then creates and starts the project's container.",
-            inputSchema: schema([
-                "name": .object(["type": "string", "description": "A short descriptive project name, unique among projects."]),
-                "type": .object(["type": "string", "description": "A container type from project_options (e.g. base, dev)."]),
-            ], required: ["name", "type"]),
+            inputSchema: schema(
+                [
+                    "name": .object(["type": "string", "description": "A short descriptive project name, unique among projects."]),
+                    "type": .object(["type": "string", "description": "A container type from project_options (e.g. base, dev)."]),
+                ], required: ["name", "type"]),
             annotations: .init(destructiveHint: false, idempotentHint: false)
         ),
         Tool(
@@ -46,18 +47,20 @@ enum ToolCatalog {
         Tool(
             name: "session_start",
             description: "Start a working session on a project. While a project has active sessions its container is not refreshed.",
-            inputSchema: schema([
-                "project_id": projectID,
-                "label": .object(["type": "string", "description": "Optional note on what the session is for."]),
-            ], required: ["project_id"]),
+            inputSchema: schema(
+                [
+                    "project_id": projectID,
+                    "label": .object(["type": "string", "description": "Optional note on what the session is for."]),
+                ], required: ["project_id"]),
             annotations: .init(destructiveHint: false, idempotentHint: false)
         ),
         Tool(
             name: "session_end",
             description: "End a session started with session_start.",
-            inputSchema: schema([
-                "session_id": .object(["type": "string", "description": "The ID session_start returned."]),
-            ], required: ["session_id"]),
+            inputSchema: schema(
+                [
+                    "session_id": .object(["type": "string", "description": "The ID session_start returned."])
+                ], required: ["session_id"]),
             annotations: .init(destructiveHint: false, idempotentHint: false)
         ),
         Tool(
@@ -68,7 +71,8 @@ enum ToolCatalog {
         ),
         Tool(
             name: "container_refresh",
-            description: "Pull the latest image for the project's type and replace its container with a fresh one. Refused while the project has active sessions.",
+            description:
+                "Pull the latest image for the project's type and replace its container with a fresh one. Refused while the project has active sessions.",
             inputSchema: schema(["project_id": projectID], required: ["project_id"]),
             annotations: .init(destructiveHint: true, idempotentHint: false)
         ),

@@ -11,8 +11,11 @@ struct PlanOptions: ParsableArguments {
     @Option(name: .long, help: "Catalogue file (JSONC) instead of the shipped catalogue; Dockerfile paths are relative to it.")
     var catalogue: String?
 
-    @Option(name: .long, help: ArgumentHelp("Publish to HOST[:PORT][/NAMESPACE] instead of the catalogue's registry; image names are kept.",
-                                             valueName: "host[/namespace]"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Publish to HOST[:PORT][/NAMESPACE] instead of the catalogue's registry; image names are kept.",
+            valueName: "host[/namespace]"))
     var registry: String?
 
     @Option(name: .customLong("build-arg"), help: ArgumentHelp("Build argument passed to every image (repeatable).", valueName: "key=value"))

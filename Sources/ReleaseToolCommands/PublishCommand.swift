@@ -1,11 +1,11 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
+import ImageBuilders
+import OCIDistribution
 import OublietteCore
 import ReleaseKit
 import SystemSupport
-import OCIDistribution
-import ImageBuilders
 
 struct PublishCommand: LoggedCommand {
     static let configuration = CommandConfiguration(
@@ -26,8 +26,11 @@ struct PublishCommand: LoggedCommand {
 
     @OptionGroup var options: PlanOptions
 
-    @Option(name: .long, help: ArgumentHelp("Image builder; default: auto-detect (buildah, podman, docker buildx, docker).",
-                                            valueName: BuilderKind.allCases.map(\.rawValue).joined(separator: "|")))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Image builder; default: auto-detect (buildah, podman, docker buildx, docker).",
+            valueName: BuilderKind.allCases.map(\.rawValue).joined(separator: "|")))
     var builder: String?
 
     @Flag(name: .customLong("dry-run"), help: "Print the plan and stop (same as `release-tool plan`).")
@@ -45,7 +48,8 @@ struct PublishCommand: LoggedCommand {
     @Option(name: .customLong("insecure-registry"), help: "Registry to reach over plain HTTP (loopback registries always are); repeatable.")
     var insecureRegistries: [String] = []
 
-    @Option(name: .customLong("tls-verify"), help: "Verify TLS when builders pull FROM images: true, false or auto (false only for loopback/insecure registries).")
+    @Option(
+        name: .customLong("tls-verify"), help: "Verify TLS when builders pull FROM images: true, false or auto (false only for loopback/insecure registries).")
     var tlsVerify: TLSVerifyOption = .auto
 
     @Option(name: .customLong("buildah-root"), help: "buildah --root (image storage).")
@@ -82,10 +86,12 @@ struct PublishCommand: LoggedCommand {
         case .false: verifyTLS = false
         case .auto: verifyTLS = !registries.allSatisfy { TransportSecurity.isLoopback($0) || insecure.contains($0) }
         }
-        let buildah = BuildahBuilder.Options(root: buildahRoot, runRoot: buildahRunRoot ?? buildahRoot.map { "\($0)/run" },
-                                             storageDriver: storageDriver)
-        let configuration = BuilderConfiguration(buildah: buildah, tlsVerify: verifyTLS, dockerNetwork: dockerNetwork,
-                                                 verbose: logging.verbose)
+        let buildah = BuildahBuilder.Options(
+            root: buildahRoot, runRoot: buildahRunRoot ?? buildahRoot.map { "\($0)/run" },
+            storageDriver: storageDriver)
+        let configuration = BuilderConfiguration(
+            buildah: buildah, tlsVerify: verifyTLS, dockerNetwork: dockerNetwork,
+            verbose: logging.verbose)
         let signer: (any Signer)? = sign ? try CosignSigner() : nil
 
         let log: @Sendable (String) -> Void = { Output.diagnostic($0) }
@@ -100,8 +106,9 @@ struct PublishCommand: LoggedCommand {
         }
         if json { Output.line(try report.renderedJSON()) }
         let counters = report.counters
-        log("done: \(counters.blobsUploaded) blobs uploaded (\(counters.blobBytesUploaded) bytes), \(counters.blobsMounted) mounted, "
-            + "\(counters.blobsSkipped) already present, \(counters.manifestsPushed) manifests pushed")
+        log(
+            "done: \(counters.blobsUploaded) blobs uploaded (\(counters.blobBytesUploaded) bytes), \(counters.blobsMounted) mounted, "
+                + "\(counters.blobsSkipped) already present, \(counters.manifestsPushed) manifests pushed")
     }
 }
 

@@ -1,8 +1,8 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
-import OublietteCore
 import OCIDistribution
+import OublietteCore
 
 /// `release-tool registry …`: copy, list, inspect, tag and delete images without a daemon.
 struct RegistryCommand: AsyncParsableCommand {
@@ -17,8 +17,10 @@ struct RegistryCommand: AsyncParsableCommand {
             config.json ($DOCKER_CONFIG), including credential helpers. Plain HTTP is used only for localhost/127.0.0.0/8 and registries \
             named with --insecure-registry.
             """,
-        subcommands: [RegistryCopyCommand.self, RegistryTagsCommand.self, RegistryInspectCommand.self,
-                      RegistryTagCommand.self, RegistryDeleteCommand.self]
+        subcommands: [
+            RegistryCopyCommand.self, RegistryTagsCommand.self, RegistryInspectCommand.self,
+            RegistryTagCommand.self, RegistryDeleteCommand.self,
+        ]
     )
 }
 
@@ -31,8 +33,9 @@ struct RegistryConnectionOptions: ParsableArguments {
     var credentials: ChainedCredentials { OublietteCredentials.standard(warn: { Output.warning($0) }) }
 
     func client(for registry: String) -> RegistryClient {
-        RegistryClient(registry: registry, credentials: credentials,
-                       security: .forRegistry(registry, insecureRegistries: insecureRegistries))
+        RegistryClient(
+            registry: registry, credentials: credentials,
+            security: .forRegistry(registry, insecureRegistries: insecureRegistries))
     }
 
     func reference(_ text: String) throws -> ImageReference {
@@ -82,10 +85,11 @@ struct RegistryCopyCommand: LoggedCommand {
             throw ValidationError(error.description)
         }
         let renderer = RegistryProgressRenderer()
-        let copier = ImageCopier(credentials: connection.credentials, insecureRegistries: Set(connection.insecureRegistries),
-                                 concurrency: jobs,
-                                 mountFrom: try mountFrom.map { try RepositoryName($0) }, sourceMirrors: mirrors,
-                                 progress: renderer.handler)
+        let copier = ImageCopier(
+            credentials: connection.credentials, insecureRegistries: Set(connection.insecureRegistries),
+            concurrency: jobs,
+            mountFrom: try mountFrom.map { try RepositoryName($0) }, sourceMirrors: mirrors,
+            progress: renderer.handler)
         let result: CopyResult
         do { result = try await copier.copy(from: from, to: to) } catch {
             renderer.finish()
@@ -96,7 +100,8 @@ struct RegistryCopyCommand: LoggedCommand {
             try Output.json(result)
             return
         }
-        var summary = "copied \(result.digest) (\(result.blobsUploaded) uploaded, \(result.blobsMounted) mounted, "
+        var summary =
+            "copied \(result.digest) (\(result.blobsUploaded) uploaded, \(result.blobsMounted) mounted, "
             + "\(result.blobsSkipped) already present, \(result.blobsDownloaded) downloaded; "
             + "\(RegistryProgressRenderer.mebibytes(result.bytesUploaded)) up, \(RegistryProgressRenderer.mebibytes(result.bytesDownloaded)) down)"
         if let used = result.sourceRegistryUsed, case let .registry(reference) = from, used != reference.registry {

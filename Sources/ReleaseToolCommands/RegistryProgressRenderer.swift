@@ -1,8 +1,8 @@
 import CommandSupport
 import Foundation
+import OCIDistribution
 import OublietteCore
 import SystemSupport
-import OCIDistribution
 
 /// Renders `TransferEvent`s on stderr: a single updating status line on a terminal, one plain
 /// line per finished blob otherwise (CI logs).

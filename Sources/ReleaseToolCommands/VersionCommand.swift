@@ -27,14 +27,16 @@ struct VersionCommand: LoggedCommand {
                 let version: String, gitTag: String?, snapshot: Bool, revision: String, created: String
                 let highestRelease: String?, tags: [String], dirty: [String]
             }
-            let report = Report(version: version.version.description, gitTag: version.gitTag, snapshot: version.isSnapshot,
-                                revision: version.revision, created: ReleasePlanner.timestamp(version.created),
-                                highestRelease: version.highestRelease?.description, tags: tags, dirty: state.dirtyPaths)
+            let report = Report(
+                version: version.version.description, gitTag: version.gitTag, snapshot: version.isSnapshot,
+                revision: version.revision, created: ReleasePlanner.timestamp(version.created),
+                highestRelease: version.highestRelease?.description, tags: tags, dirty: state.dirtyPaths)
             try Output.json(report)
             return
         }
         Output.line(version.version.description)
-        Output.standardError("""
+        Output.standardError(
+            """
             git tag:  \(version.gitTag ?? "none (snapshot)")
             revision: \(version.revision)
             created:  \(ReleasePlanner.timestamp(version.created))

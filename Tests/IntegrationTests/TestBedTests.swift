@@ -1,7 +1,7 @@
 import Foundation
+import OCIDistribution
 import OublietteCore
 import Testing
-import OCIDistribution
 
 /// Proves the servers started by scripts/testbed are real and wired together: skopeo pushes
 /// to the registry and dockerd pulls the very same bytes back, the auth registry enforces
@@ -10,8 +10,9 @@ import OCIDistribution
 struct TestBedTests {
     // MARK: registry + skopeo + dockerd
 
-    @Test("an image pushed with skopeo is pulled by dockerd with the same manifest and config digests",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "an image pushed with skopeo is pulled by dockerd with the same manifest and config digests",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func skopeoPushDockerdPull() throws {
         let bed = TestBed.required
         let work = try bed.makeTemporaryDirectory("skopeo-push")
@@ -33,7 +34,8 @@ struct TestBedTests {
         let rawManifest = try ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://\(reference)"]).stdoutData
         let manifest = try JSONDecoder().decode(ImageManifest.self, from: rawManifest)
         let rawConfig = try ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--config", "--raw", "docker://\(reference)"]).stdoutData
-        let inspected = try JSONDecoder().decode(SkopeoInspect.self,
+        let inspected = try JSONDecoder().decode(
+            SkopeoInspect.self,
             from: ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "docker://\(reference)"]).stdoutData)
         let manifestDigest = Digest.sha256(of: rawManifest).description
         #expect(inspected.digest == manifestDigest)
@@ -46,16 +48,19 @@ struct TestBedTests {
         let pullErrors = pullLines.split(whereSeparator: \.isNewline).filter { $0.contains("\"error\"") }
         #expect(pullErrors.isEmpty, "dockerd reported pull errors: \(pullErrors)")
 
-        let image = try JSONDecoder().decode(EngineImage.self,
+        let image = try JSONDecoder().decode(
+            EngineImage.self,
             from: engine.request("GET", "/images/\(reference)/json").stdoutData)
         #expect(image.id == manifest.config.digest, "dockerd's image ID is its config digest")
-        #expect(image.repoDigests.contains("\(repository)@\(manifestDigest)"),
-                "dockerd saw manifest \(image.repoDigests), skopeo \(manifestDigest)")
+        #expect(
+            image.repoDigests.contains("\(repository)@\(manifestDigest)"),
+            "dockerd saw manifest \(image.repoDigests), skopeo \(manifestDigest)")
         _ = try? engine.request("DELETE", "/images/\(reference)?force=1")
     }
 
-    @Test("dockerd runs a container from the bed's busybox image",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "dockerd runs a container from the bed's busybox image",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func dockerdRunsBusybox() throws {
         let bed = TestBed.required
         let token = UUID().uuidString.prefix(8)
@@ -70,16 +75,18 @@ struct TestBedTests {
 
     // MARK: auth registry
 
-    @Test("the auth registry refuses anonymous and wrong-password requests and accepts the bed's credentials",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "the auth registry refuses anonymous and wrong-password requests and accepts the bed's credentials",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func authRegistryEnforcesBasicAuth() throws {
         let bed = TestBed.required
         let url = "http://\(bed.authRegistry)/v2/"
 
         let anonymous = try HTTPProbe.get(url)
         #expect(anonymous.status == 401)
-        #expect(anonymous.header("WWW-Authenticate")?.lowercased().hasPrefix("basic ") == true,
-                "challenge was \(anonymous.headers)")
+        #expect(
+            anonymous.header("WWW-Authenticate")?.lowercased().hasPrefix("basic ") == true,
+            "challenge was \(anonymous.headers)")
 
         let wrong = try HTTPProbe.get(url, user: bed.authUser, password: bed.authPassword + "-wrong")
         #expect(wrong.status == 401)
@@ -90,16 +97,26 @@ struct TestBedTests {
         // End to end: a push with credentials lands, an anonymous read is refused.
         let reference = "\(bed.authRegistry)/testbed/auth-\(UUID().uuidString.prefix(8).lowercased()):1"
         let credentials = "\(bed.authUser):\(bed.authPassword)"
-        try ToolRunner.run("skopeo", ["copy", "--src-tls-verify=false", "--dest-tls-verify=false",
-                                      "--dest-creds", credentials,
-                                      "docker://\(bed.busyboxImage)", "docker://\(reference)"])
-        let refused = try ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--no-creds", "docker://\(reference)"],
-                                         check: false)
+        try ToolRunner.run(
+            "skopeo",
+            [
+                "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+                "--dest-creds", credentials,
+                "docker://\(bed.busyboxImage)", "docker://\(reference)",
+            ])
+        let refused = try ToolRunner.run(
+            "skopeo", ["inspect", "--tls-verify=false", "--no-creds", "docker://\(reference)"],
+            check: false)
         #expect(!refused.succeeded)
-        #expect(refused.stderr.lowercased().contains("unauthorized") || refused.stderr.contains("401"),
-                "anonymous inspect failed for another reason: \(refused.stderr)")
-        let allowed = try ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--creds", credentials,
-                                                    "docker://\(reference)"])
+        #expect(
+            refused.stderr.lowercased().contains("unauthorized") || refused.stderr.contains("401"),
+            "anonymous inspect failed for another reason: \(refused.stderr)")
+        let allowed = try ToolRunner.run(
+            "skopeo",
+            [
+                "inspect", "--tls-verify=false", "--creds", credentials,
+                "docker://\(reference)",
+            ])
         let source = try ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "docker://\(bed.busyboxImage)"])
         let copied = try JSONDecoder().decode(SkopeoInspect.self, from: allowed.stdoutData)
         let original = try JSONDecoder().decode(SkopeoInspect.self, from: source.stdoutData)
@@ -108,8 +125,9 @@ struct TestBedTests {
 
     // MARK: buildah
 
-    @Test("buildah builds a Dockerfile with a RUN step FROM the busybox image",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "buildah builds a Dockerfile with a RUN step FROM the busybox image",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func buildahBuildsFromBusybox() throws {
         let bed = TestBed.required
         let context = try bed.makeTemporaryDirectory("buildah-context")
@@ -122,9 +140,12 @@ struct TestBedTests {
 
         let tag = "localhost/testbed/built-\(token.prefix(8)):1"
         let buildah = Buildah(bed: bed)
-        try buildah.run(["build", "--isolation", "chroot", "--tls-verify=false", "--pull-always",
-                         "-t", tag, "-f", context.appendingPathComponent("Dockerfile").path, context.path],
-                        timeout: 180)
+        try buildah.run(
+            [
+                "build", "--isolation", "chroot", "--tls-verify=false", "--pull-always",
+                "-t", tag, "-f", context.appendingPathComponent("Dockerfile").path, context.path,
+            ],
+            timeout: 180)
 
         // The RUN step really ran: its output file is in the image's filesystem.
         let container = try buildah.run(["from", "--pull=false", tag]).trimmedStdout
@@ -137,9 +158,11 @@ struct TestBedTests {
         // And it was built on top of the base: base layer first, then one layer for RUN.
         let pushed = "\(bed.registry)/testbed/built-\(token.prefix(8)):1"
         try buildah.run(["push", "--tls-verify=false", tag, "docker://\(pushed)"])
-        let built = try JSONDecoder().decode(ImageManifest.self,
+        let built = try JSONDecoder().decode(
+            ImageManifest.self,
             from: ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://\(pushed)"]).stdoutData)
-        let base = try JSONDecoder().decode(ImageManifest.self,
+        let base = try JSONDecoder().decode(
+            ImageManifest.self,
             from: ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://\(bed.busyboxImage)"]).stdoutData)
         #expect(built.layers.count == base.layers.count + 1)
         #expect(built.layers.first?.digest == base.layers.first?.digest)
@@ -203,8 +226,12 @@ private struct DockerEngine {
     }
 
     func request(_ method: String, _ path: String) throws -> ToolResult {
-        try ToolRunner.run("curl", ["-sS", "--fail-with-body", "--unix-socket", socketPath, "-X", method,
-                                    "http://localhost/v1.41\(path)"], timeout: 120)
+        try ToolRunner.run(
+            "curl",
+            [
+                "-sS", "--fail-with-body", "--unix-socket", socketPath, "-X", method,
+                "http://localhost/v1.41\(path)",
+            ], timeout: 120)
     }
 }
 
@@ -215,11 +242,13 @@ private struct Buildah {
     @discardableResult
     func run(_ arguments: [String], timeout: Int = 120) throws -> ToolResult {
         let root = URL(fileURLWithPath: bed.buildahRoot)
-        return try ToolRunner.run("buildah", [
-            "--root", root.appendingPathComponent("root").path,
-            "--runroot", root.appendingPathComponent("runroot").path,
-            "--storage-driver", "vfs",
-        ] + arguments, timeout: timeout)
+        return try ToolRunner.run(
+            "buildah",
+            [
+                "--root", root.appendingPathComponent("root").path,
+                "--runroot", root.appendingPathComponent("runroot").path,
+                "--storage-driver", "vfs",
+            ] + arguments, timeout: timeout)
     }
 }
 
@@ -238,7 +267,8 @@ private struct HTTPProbe {
         let output = try ToolRunner.run("curl", arguments + [url]).stdout
         let lines = output.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         guard let statusLine = lines.first, let code = statusLine.split(separator: " ").dropFirst().first,
-              let status = Int(code) else {
+            let status = Int(code)
+        else {
             throw TestBedCheckError.noStatusLine(url: url, output: output)
         }
         let headers = lines.dropFirst().compactMap { line -> (name: String, value: String)? in

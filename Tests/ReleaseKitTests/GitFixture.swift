@@ -38,13 +38,15 @@ struct GitFixture {
 
     @discardableResult
     func git(_ arguments: String..., environment: [String: String] = [:]) throws -> String {
-        let request = ProcessRequest("/usr/bin/git", ["-C", root.path] + arguments, environment: .inherit(adding: environment),
-                                     timeout: .seconds(60))
+        let request = ProcessRequest(
+            "/usr/bin/git", ["-C", root.path] + arguments, environment: .inherit(adding: environment),
+            timeout: .seconds(60))
         let result = try ProcessRunner().runSynchronously(request)
         let output = result.combinedText
         guard result.exitCode == 0 else {
-            throw NSError(domain: "git", code: Int(result.exitCode),
-                          userInfo: [NSLocalizedDescriptionKey: "git \(arguments.joined(separator: " ")): \(output)"])
+            throw NSError(
+                domain: "git", code: Int(result.exitCode),
+                userInfo: [NSLocalizedDescriptionKey: "git \(arguments.joined(separator: " ")): \(output)"])
         }
         return output
     }

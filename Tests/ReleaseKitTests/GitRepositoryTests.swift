@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import ReleaseKit
 import OCIDistribution
+import Testing
+
+@testable import ReleaseKit
 
 @Suite("Git and version resolution")
 struct GitRepositoryTests {
@@ -35,7 +36,8 @@ struct GitRepositoryTests {
         try repo.write("a/b/file", "x\n")
         try repo.commit("c")
         let state = try RepositoryState.read(at: repo.root.appendingPathComponent("a/b").path)
-        #expect(URL(fileURLWithPath: state.workingDirectory).resolvingSymlinksInPath().path
+        #expect(
+            URL(fileURLWithPath: state.workingDirectory).resolvingSymlinksInPath().path
                 == repo.root.resolvingSymlinksInPath().path)
     }
 

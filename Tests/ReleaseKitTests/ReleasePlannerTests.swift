@@ -1,36 +1,42 @@
 import Foundation
+import OCIDistribution
 import OublietteCore
 import Testing
+
 @testable import ReleaseKit
-import OCIDistribution
 
 @Suite("Release plan")
 struct ReleasePlannerTests {
     /// base → dev → osint, declared out of order on purpose.
     static func threeLevels() throws -> LoadedCatalogue {
         let catalogue = try ImageCatalogue(entries: [
-            .init(type: "osint", repository: "ghcr.io/acme/osint", dockerfile: "osint/Dockerfile", context: "osint",
-                  parent: "dev", summary: "OSINT tools"),
-            .init(type: "dev", repository: "ghcr.io/acme/dev", dockerfile: "dev/Dockerfile", context: "dev",
-                  parent: "base", summary: "Dev tools"),
-            .init(type: "base", repository: "ghcr.io/acme/base", dockerfile: "base/Dockerfile", context: "base",
-                  summary: "Base image"),
+            .init(
+                type: "osint", repository: "ghcr.io/acme/osint", dockerfile: "osint/Dockerfile", context: "osint",
+                parent: "dev", summary: "OSINT tools"),
+            .init(
+                type: "dev", repository: "ghcr.io/acme/dev", dockerfile: "dev/Dockerfile", context: "dev",
+                parent: "base", summary: "Dev tools"),
+            .init(
+                type: "base", repository: "ghcr.io/acme/base", dockerfile: "base/Dockerfile", context: "base",
+                summary: "Base image"),
         ])
         return LoadedCatalogue(catalogue: catalogue, root: URL(fileURLWithPath: "/src"), origin: "test")
     }
 
     static func version(_ text: String, tagged: [String] = ["1.0.0", "1.1.0"]) throws -> ReleaseVersion {
-        ReleaseVersion(version: try SemanticVersion(parsing: text), gitTag: "v\(text)", isSnapshot: false,
-                       revision: String(repeating: "ab", count: 20), created: Date(timeIntervalSince1970: 1_700_000_000),
-                       taggedVersions: try tagged.map { try SemanticVersion(parsing: $0) })
+        ReleaseVersion(
+            version: try SemanticVersion(parsing: text), gitTag: "v\(text)", isSnapshot: false,
+            revision: String(repeating: "ab", count: 20), created: Date(timeIntervalSince1970: 1_700_000_000),
+            taggedVersions: try tagged.map { try SemanticVersion(parsing: $0) })
     }
 
     func setting(_ settings: [PlanSetting], _ key: String) -> PlanValue? { settings.first { $0.key == key }?.value }
 
     @Test("three levels are ordered parents first, with BASE_IMAGE pinned to the parent's digest")
     func ordering() throws {
-        let planner = ReleasePlanner(buildArguments: ["BUSYBOX_IMAGE": "127.0.0.1:5000/busybox:1"],
-                                     source: "https://github.com/acme/images", checkFiles: false)
+        let planner = ReleasePlanner(
+            buildArguments: ["BUSYBOX_IMAGE": "127.0.0.1:5000/busybox:1"],
+            source: "https://github.com/acme/images", checkFiles: false)
         let plan = try planner.plan(Self.threeLevels(), version: Self.version("1.1.0"))
         #expect(plan.images.map(\.type) == ["base", "dev", "osint"])
         let base = plan.images[0], dev = plan.images[1], osint = plan.images[2]
@@ -66,7 +72,8 @@ struct ReleasePlannerTests {
         let plan = try planner.plan(Self.threeLevels(), version: Self.version("1.0.1"))
         #expect(plan.images.map(\.repository) == ["127.0.0.1:5000/ci/base", "127.0.0.1:5000/ci/dev", "127.0.0.1:5000/ci/osint"])
         #expect(plan.images[0].tags == ["v1.0.1"], "backport does not get latest")
-        #expect(try RegistryOverride(parsing: "localhost:5000").repository(for: Self.threeLevels().catalogue.entries[0])
+        #expect(
+            try RegistryOverride(parsing: "localhost:5000").repository(for: Self.threeLevels().catalogue.entries[0])
                 == "localhost:5000/osint")
         #expect(throws: ReleasePlanError.self) { try RegistryOverride(parsing: "https://ghcr.io") }
         #expect(throws: ReleasePlanError.self) { try RegistryOverride(parsing: "noregistry/ns") }

@@ -1,24 +1,31 @@
 import Testing
+
 @testable import ReleaseKit
 
 @Suite("SemanticVersion")
 struct SemanticVersionTests {
-    @Test("parses valid versions", arguments: [
-        ("1.2.3", 1, 2, 3, [], []),
-        ("0.0.0", 0, 0, 0, [], []),
-        ("10.20.30", 10, 20, 30, [], []),
-        ("1.1.0-rc.1", 1, 1, 0, ["rc", "1"], []),
-        ("1.0.0-alpha-a.b-c", 1, 0, 0, ["alpha-a", "b-c"], []),
-        ("1.0.0+build.42", 1, 0, 0, [], ["build", "42"]),
-        ("1.0.0-beta+exp.sha.5114f85", 1, 0, 0, ["beta"], ["exp", "sha", "5114f85"]),
-        ("1.0.0+001", 1, 0, 0, [], ["001"]),
-        // Beyond UInt64: semver sets no bound, so these are kept exactly.
-        ("99999999999999999999.0.0", SemanticVersion.Number("99999999999999999999")!, 0, 0, [], []),
-        ("1.18446744073709551616.123456789012345678901234567890", 1, SemanticVersion.Number("18446744073709551616")!,
-         SemanticVersion.Number("123456789012345678901234567890")!, [], []),
-    ] as [(String, SemanticVersion.Number, SemanticVersion.Number, SemanticVersion.Number, [String], [String])])
-    func parses(text: String, major: SemanticVersion.Number, minor: SemanticVersion.Number, patch: SemanticVersion.Number,
-                pre: [String], build: [String]) throws {
+    @Test(
+        "parses valid versions",
+        arguments: [
+            ("1.2.3", 1, 2, 3, [], []),
+            ("0.0.0", 0, 0, 0, [], []),
+            ("10.20.30", 10, 20, 30, [], []),
+            ("1.1.0-rc.1", 1, 1, 0, ["rc", "1"], []),
+            ("1.0.0-alpha-a.b-c", 1, 0, 0, ["alpha-a", "b-c"], []),
+            ("1.0.0+build.42", 1, 0, 0, [], ["build", "42"]),
+            ("1.0.0-beta+exp.sha.5114f85", 1, 0, 0, ["beta"], ["exp", "sha", "5114f85"]),
+            ("1.0.0+001", 1, 0, 0, [], ["001"]),
+            // Beyond UInt64: semver sets no bound, so these are kept exactly.
+            ("99999999999999999999.0.0", SemanticVersion.Number("99999999999999999999")!, 0, 0, [], []),
+            (
+                "1.18446744073709551616.123456789012345678901234567890", 1, SemanticVersion.Number("18446744073709551616")!,
+                SemanticVersion.Number("123456789012345678901234567890")!, [], []
+            ),
+        ] as [(String, SemanticVersion.Number, SemanticVersion.Number, SemanticVersion.Number, [String], [String])])
+    func parses(
+        text: String, major: SemanticVersion.Number, minor: SemanticVersion.Number, patch: SemanticVersion.Number,
+        pre: [String], build: [String]
+    ) throws {
         let version = try SemanticVersion(parsing: text)
         #expect(version.major == major && version.minor == minor && version.patch == patch)
         #expect(version.prerelease == pre)
@@ -26,11 +33,13 @@ struct SemanticVersionTests {
         #expect(version.description == text)
     }
 
-    @Test("rejects invalid versions", arguments: [
-        "", "1", "1.2", "1.2.3.4", "01.2.3", "1.02.3", "1.2.03", "v1.2.3", "1.2.3-", "1.2.3+", "1.2.3-rc..1",
-        "1.2.3-01", "1.2.3-rc_1", "-1.2.3", "1.2.x", "not-a-version", "1.2.3 ", "１.2.3", "1.2.٣", "1.2.3-０", "+1.2.3", "1.+2.3",
-        "00000000000000000000001.0.0",
-    ])
+    @Test(
+        "rejects invalid versions",
+        arguments: [
+            "", "1", "1.2", "1.2.3.4", "01.2.3", "1.02.3", "1.2.03", "v1.2.3", "1.2.3-", "1.2.3+", "1.2.3-rc..1",
+            "1.2.3-01", "1.2.3-rc_1", "-1.2.3", "1.2.x", "not-a-version", "1.2.3 ", "１.2.3", "1.2.٣", "1.2.3-０", "+1.2.3", "1.+2.3",
+            "00000000000000000000001.0.0",
+        ])
     func rejects(text: String) {
         #expect(SemanticVersion(text) == nil)
         #expect(throws: SemanticVersionError.self) { try SemanticVersion(parsing: text) }

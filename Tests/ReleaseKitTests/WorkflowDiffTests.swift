@@ -1,6 +1,7 @@
 import Foundation
-@testable import ReleaseKit
 import Testing
+
+@testable import ReleaseKit
 
 /// `release-tool workflow --check` prints a unified diff that the standard tools apply:
 /// each case applies the printed diff with `patch -p1` and `git apply` and compares the
@@ -12,10 +13,16 @@ struct WorkflowDiffTests {
     /// (name, file on disk or nil when missing, generated content)
     static let cases: [(String, String?, String)] = [
         ("one changed line", "a\nb\nc\n", "a\nB\nc\n"),
-        ("two distant hunks", long, long.replacingOccurrences(of: "line 3\n", with: "line three\n")
-            .replacingOccurrences(of: "line 35\n", with: "")),
-        ("nearby changes share a hunk", long, long.replacingOccurrences(of: "line 10\n", with: "ten\n")
-            .replacingOccurrences(of: "line 15\n", with: "fifteen\nand more\n")),
+        (
+            "two distant hunks", long,
+            long.replacingOccurrences(of: "line 3\n", with: "line three\n")
+                .replacingOccurrences(of: "line 35\n", with: "")
+        ),
+        (
+            "nearby changes share a hunk", long,
+            long.replacingOccurrences(of: "line 10\n", with: "ten\n")
+                .replacingOccurrences(of: "line 15\n", with: "fifteen\nand more\n")
+        ),
         ("appended at the end", "a\nb\n", "a\nb\nc\nd\n"),
         ("inserted at the top", "a\nb\n", "top\na\nb\n"),
         ("everything replaced", "x\ny\n", "p\nq\nr\n"),
@@ -90,19 +97,20 @@ struct WorkflowDiffTests {
         let old = Self.long
         let new = old.replacingOccurrences(of: "line 20\n", with: "twenty\n")
         let diff = LineDiff.unified(old: old, new: new, oldName: "a/f", newName: "b/f")
-        #expect(diff == """
-            --- a/f
-            +++ b/f
-            @@ -17,7 +17,7 @@
-             line 17
-             line 18
-             line 19
-            -line 20
-            +twenty
-             line 21
-             line 22
-             line 23
-            """)
+        #expect(
+            diff == """
+                --- a/f
+                +++ b/f
+                @@ -17,7 +17,7 @@
+                 line 17
+                 line 18
+                 line 19
+                -line 20
+                +twenty
+                 line 21
+                 line 22
+                 line 23
+                """)
         #expect(LineDiff.unified(old: "same\n", new: "same\n", oldName: "a/f", newName: "b/f").isEmpty)
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
+import OCIDistribution
 import OublietteCore
 import Testing
 import Yams
+
 @testable import ReleaseKit
-import OCIDistribution
 
 @Suite("Workflow generation")
 struct WorkflowGeneratorTests {
@@ -29,8 +30,10 @@ struct WorkflowGeneratorTests {
         let job = try #require(jobs["publish"] as? [String: Any])
         let steps = try #require(job["steps"] as? [[String: Any]])
         let names = try stepNames(job)
-        let order = ["Check out with tags", "Set up Swift", "Install libgit2", "Set up Docker Buildx", "Log in to ghcr.io",
-                     "Publish", "Summary of pushed digests"]
+        let order = [
+            "Check out with tags", "Set up Swift", "Install libgit2", "Set up Docker Buildx", "Log in to ghcr.io",
+            "Publish", "Summary of pushed digests",
+        ]
         var position = -1
         for prefix in order {
             let index = try #require(names.firstIndex { $0.hasPrefix(prefix) }, "step \(prefix)")

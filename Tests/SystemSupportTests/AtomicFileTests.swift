@@ -1,6 +1,7 @@
 import Foundation
-@testable import SystemSupport
 import Testing
+
+@testable import SystemSupport
 
 @Suite("Atomic files and state files (real file system)")
 struct AtomicFileTests {

@@ -55,18 +55,21 @@ struct ProcessRunnerTests {
     @Test func environmentPolicyIsExplicit() async throws {
         let only = try await runner.run(ProcessRequest("/usr/bin/env", [], environment: .only(["ONLY": "1"])))
         #expect(only.stdoutText == "ONLY=1\n")
-        let added = try await runner.run(ProcessRequest("/bin/sh", ["-c", "echo $ADDED:${PATH:+has-path}"],
-                                                        environment: .inherit(adding: ["ADDED": "yes"])))
+        let added = try await runner.run(
+            ProcessRequest(
+                "/bin/sh", ["-c", "echo $ADDED:${PATH:+has-path}"],
+                environment: .inherit(adding: ["ADDED": "yes"])))
         #expect(added.stdoutText == "yes:has-path\n")
     }
 
     @Test func linesAreDeliveredAsTheyArrive() async throws {
         let lines = LineLog()
         _ = try await runner.run(ProcessRequest("sh", ["-c", "printf 'a\\nb\\r'; printf 'c' >&2"], onLine: { lines.append($0) }))
-        #expect(lines.all.sorted { $0.text < $1.text } == [
-            OutputLine(stream: .standardOutput, text: "a"), OutputLine(stream: .standardOutput, text: "b"),
-            OutputLine(stream: .standardError, text: "c"),
-        ])
+        #expect(
+            lines.all.sorted { $0.text < $1.text } == [
+                OutputLine(stream: .standardOutput, text: "a"), OutputLine(stream: .standardOutput, text: "b"),
+                OutputLine(stream: .standardError, text: "c"),
+            ])
     }
 
     @Test func missingExecutableAndCancellationAreErrors() async throws {

@@ -19,20 +19,24 @@ struct TokenFetcher: Sendable {
 
     func fetch() async throws -> String {
         guard let realm = challenge.realm, var components = URLComponents(string: realm),
-              let realmOrigin = Origin(url: realm) else {
-            throw RegistryError.authenticationFailed(registry: registry, realm: challenge.realm ?? "(none)",
-                                                     reason: "the Bearer challenge names no usable realm")
+            let realmOrigin = Origin(url: realm)
+        else {
+            throw RegistryError.authenticationFailed(
+                registry: registry, realm: challenge.realm ?? "(none)",
+                reason: "the Bearer challenge names no usable realm")
         }
         // The realm may be another host (Docker Hub's is), but a plain-HTTP realm would carry
         // the token request, and any secret in it, in the clear.
         if !realmOrigin.isTLS {
             guard registryIsLocal else {
-                throw RegistryError.authenticationFailed(registry: registry, realm: realm,
-                                                         reason: "the token realm is plain HTTP; refusing to authenticate over an unencrypted connection")
+                throw RegistryError.authenticationFailed(
+                    registry: registry, realm: realm,
+                    reason: "the token realm is plain HTTP; refusing to authenticate over an unencrypted connection")
             }
             if credentials != nil, !realmOrigin.isLoopback {
-                throw RegistryError.authenticationFailed(registry: registry, realm: realm,
-                                                         reason: "credentials are sent to a token realm only over HTTPS (or on this machine); this realm is plain HTTP on another host")
+                throw RegistryError.authenticationFailed(
+                    registry: registry, realm: realm,
+                    reason: "credentials are sent to a token realm only over HTTPS (or on this machine); this realm is plain HTTP on another host")
             }
         }
         var request: HTTPClientRequest
@@ -40,12 +44,13 @@ struct TokenFetcher: Sendable {
             request = HTTPClientRequest(url: realm)
             request.method = .POST
             var form = URLComponents()
-            form.queryItems = [
-                URLQueryItem(name: "grant_type", value: "refresh_token"),
-                URLQueryItem(name: "refresh_token", value: refreshToken),
-                URLQueryItem(name: "client_id", value: clientID),
-                URLQueryItem(name: "scope", value: scopes.joined(separator: " ")),
-            ] + (challenge.service.map { [URLQueryItem(name: "service", value: $0)] } ?? [])
+            form.queryItems =
+                [
+                    URLQueryItem(name: "grant_type", value: "refresh_token"),
+                    URLQueryItem(name: "refresh_token", value: refreshToken),
+                    URLQueryItem(name: "client_id", value: clientID),
+                    URLQueryItem(name: "scope", value: scopes.joined(separator: " ")),
+                ] + (challenge.service.map { [URLQueryItem(name: "service", value: $0)] } ?? [])
             let body = (form.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.body = .bytes(ByteBuffer(string: body))
@@ -64,20 +69,23 @@ struct TokenFetcher: Sendable {
         }
         let response: HTTPClientResponse
         do { response = try await httpClient.execute(request, timeout: .seconds(60)) } catch {
-            throw RegistryError.authenticationFailed(registry: registry, realm: realm, reason: Redaction.redact(String(describing: error), secrets: credentials?.secrets ?? []))
+            throw RegistryError.authenticationFailed(
+                registry: registry, realm: realm, reason: Redaction.redact(String(describing: error), secrets: credentials?.secrets ?? []))
         }
         let buffer = try await response.body.collect(upTo: 1 << 20)
         let status = Int(response.status.code)
         if status == 401 || status == 403 {
-            throw RegistryError.unauthorized(registry: registry, request: "token for \(scopes.joined(separator: " "))",
-                                             hadCredentials: credentials != nil, hint: hint)
+            throw RegistryError.unauthorized(
+                registry: registry, request: "token for \(scopes.joined(separator: " "))",
+                hadCredentials: credentials != nil, hint: hint)
         }
         guard status == 200 else {
             throw RegistryError.authenticationFailed(registry: registry, realm: realm, reason: "HTTP \(status)")
         }
         struct TokenResponse: Decodable { var token: String?; var access_token: String? }
         guard let decoded = try? JSONDecoder().decode(TokenResponse.self, from: Data(buffer.readableBytesView)),
-              let token = decoded.token ?? decoded.access_token, !token.isEmpty else {
+            let token = decoded.token ?? decoded.access_token, !token.isEmpty
+        else {
             throw RegistryError.authenticationFailed(registry: registry, realm: realm, reason: "the answer holds no token")
         }
         return token

@@ -16,8 +16,9 @@ extension RegistryClient {
 
     /// `HEAD` a blob: whether this repository already has it.
     public nonisolated func blobExists(repository: RepositoryName, digest: Digest) async throws -> Bool {
-        let request = RegistryRequest(method: .HEAD, url: blobURL(repository, digest), scopes: [Self.pullScope(repository)],
-                                      label: "HEAD blob \(repository)@\(digest)")
+        let request = RegistryRequest(
+            method: .HEAD, url: blobURL(repository, digest), scopes: [Self.pullScope(repository)],
+            label: "HEAD blob \(repository)@\(digest)")
         let response = try await send(request)
         await Self.drain(response)
         switch response.status.code {
@@ -31,8 +32,9 @@ extension RegistryClient {
     public nonisolated func blob(repository: RepositoryName, digest: Digest) async throws -> Data {
         var headers = HTTPHeaders()
         headers.add(name: "Accept-Encoding", value: "identity")
-        let request = RegistryRequest(method: .GET, url: blobURL(repository, digest), headers: headers,
-                                      scopes: [Self.pullScope(repository)], label: "GET blob \(repository)@\(digest)")
+        let request = RegistryRequest(
+            method: .GET, url: blobURL(repository, digest), headers: headers,
+            scopes: [Self.pullScope(repository)], label: "GET blob \(repository)@\(digest)")
         let response = try await send(request)
         try await expect(response, [200], request: request, notFound: "blob \(repository)@\(digest)")
         let buffer = try await response.body.collect(upTo: Self.inMemoryBlobLimit)
@@ -41,14 +43,18 @@ extension RegistryClient {
         guard actual == digest else {
             throw RegistryError.digestMismatch(what: "blob \(registry)/\(repository)@\(digest)", expected: digest.description, actual: actual.description)
         }
-        await record { $0.blobBytesDownloaded += Int64(data.count); $0.blobsDownloaded += 1 }
+        await record {
+            $0.blobBytesDownloaded += Int64(data.count); $0.blobsDownloaded += 1
+        }
         return data
     }
 
     /// Streams a blob to `file`: hashed in flight into a temp file beside it, renamed into place
     /// only when the digest matches. A dropped connection resumes with `Range`.
-    public nonisolated func pullBlob(repository: RepositoryName, digest: Digest, to file: URL, expectedSize: Int64? = nil,
-                                     progress: TransferProgressHandler? = nil) async throws {
+    public nonisolated func pullBlob(
+        repository: RepositoryName, digest: Digest, to file: URL, expectedSize: Int64? = nil,
+        progress: TransferProgressHandler? = nil
+    ) async throws {
         let directory = file.deletingLastPathComponent()
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw RegistryError.localFile(path: directory.path, reason: "cannot create directory: \(error.localizedDescription)")
@@ -56,7 +62,8 @@ extension RegistryClient {
         let temp = directory.appendingPathComponent(".\(file.lastPathComponent).partial-\(UUID().uuidString.prefix(8))")
         // Private from the first byte: a layer may hold anything.
         guard FileManager.default.createFile(atPath: temp.path, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let handle = try? FileHandle(forWritingTo: temp) else {
+            let handle = try? FileHandle(forWritingTo: temp)
+        else {
             throw RegistryError.localFile(path: temp.path, reason: "cannot create a temporary file (is the directory writable?)")
         }
         var finished = false
@@ -77,8 +84,9 @@ extension RegistryClient {
             var headers = HTTPHeaders()
             headers.add(name: "Accept-Encoding", value: "identity")
             if written > 0 { headers.add(name: "Range", value: "bytes=\(written)-") }
-            let request = RegistryRequest(method: .GET, url: blobURL(repository, digest), headers: headers,
-                                          scopes: [Self.pullScope(repository)], label: label, timeout: Self.blobTimeout)
+            let request = RegistryRequest(
+                method: .GET, url: blobURL(repository, digest), headers: headers,
+                scopes: [Self.pullScope(repository)], label: label, timeout: Self.blobTimeout)
             let response = try await send(request)
             try await expect(response, [200, 206], request: request, notFound: "blob \(repository)@\(digest)")
             let length = response.headers["Content-Length"].first.flatMap { Int64($0) }
@@ -98,8 +106,9 @@ extension RegistryClient {
                     // hostile registry must not fill the disk before the digest check.
                     if let limit = expectedSize, written + Int64(buffer.readableBytes) > limit {
                         oversized = true
-                        throw RegistryError.sizeMismatch(what: "blob \(registry)/\(repository)@\(digest) (the body is larger than its descriptor says; stopped)",
-                                                         expected: limit, actual: written + Int64(buffer.readableBytes))
+                        throw RegistryError.sizeMismatch(
+                            what: "blob \(registry)/\(repository)@\(digest) (the body is larger than its descriptor says; stopped)",
+                            expected: limit, actual: written + Int64(buffer.readableBytes))
                     }
                     try buffer.withUnsafeReadableBytes { bytes in
                         hasher.update(bufferPointer: bytes)
@@ -118,8 +127,9 @@ extension RegistryClient {
                 if case RegistryError.localFile = error { throw error }
                 if oversized { throw error }
                 guard resumes < retryPolicy.backoff.count else {
-                    throw RegistryError.retriesExhausted(registry: registry, request: label, attempts: resumes + 1,
-                                                         lastProblem: "transfer broke at byte \(written): \(Redaction.redact(String(describing: error)))")
+                    throw RegistryError.retriesExhausted(
+                        registry: registry, request: label, attempts: resumes + 1,
+                        lastProblem: "transfer broke at byte \(written): \(Redaction.redact(String(describing: error)))")
                 }
                 try await sleeper.sleep(for: retryPolicy.delay(beforeRetry: resumes, retryAfter: nil))
                 resumes += 1
@@ -163,18 +173,23 @@ extension RegistryClient {
     /// Pushes a blob from a file: skipped when present, mounted from `mountFrom` repositories
     /// of this registry when possible, else uploaded (one PUT if small, chunked PATCHes if big).
     @discardableResult
-    public nonisolated func pushBlob(repository: RepositoryName, file: URL, digest: Digest, size: Int64, mountFrom: [RepositoryName] = [],
-                                     progress: TransferProgressHandler? = nil) async throws -> BlobPushOutcome {
+    public nonisolated func pushBlob(
+        repository: RepositoryName, file: URL, digest: Digest, size: Int64, mountFrom: [RepositoryName] = [],
+        progress: TransferProgressHandler? = nil
+    ) async throws -> BlobPushOutcome {
         let source = UploadSource.file(path: file.path)
         return try await pushBlob(repository: repository, source: source, digest: digest, size: size, mountFrom: mountFrom, progress: progress)
     }
 
     /// Pushes a small in-memory blob (a config, an artifact); the digest is computed.
     @discardableResult
-    public nonisolated func pushBlob(repository: RepositoryName, data: Data, mountFrom: [RepositoryName] = [],
-                                     progress: TransferProgressHandler? = nil) async throws -> BlobPushOutcome {
-        try await pushBlob(repository: repository, source: .memory(ByteBuffer(bytes: data)), digest: Digest.sha256(of: data),
-                           size: Int64(data.count), mountFrom: mountFrom, progress: progress)
+    public nonisolated func pushBlob(
+        repository: RepositoryName, data: Data, mountFrom: [RepositoryName] = [],
+        progress: TransferProgressHandler? = nil
+    ) async throws -> BlobPushOutcome {
+        try await pushBlob(
+            repository: repository, source: .memory(ByteBuffer(bytes: data)), digest: Digest.sha256(of: data),
+            size: Int64(data.count), mountFrom: mountFrom, progress: progress)
     }
 
     enum UploadSource: Sendable {
@@ -192,8 +207,10 @@ extension RegistryClient {
         }
     }
 
-    nonisolated func pushBlob(repository: RepositoryName, source: UploadSource, digest: Digest, size: Int64, mountFrom: [RepositoryName],
-                              progress: TransferProgressHandler?) async throws -> BlobPushOutcome {
+    nonisolated func pushBlob(
+        repository: RepositoryName, source: UploadSource, digest: Digest, size: Int64, mountFrom: [RepositoryName],
+        progress: TransferProgressHandler?
+    ) async throws -> BlobPushOutcome {
         progress?(.blobStarted(digest: digest, total: size))
         if try await blobExists(repository: repository, digest: digest) {
             await record { $0.blobsSkipped += 1 }
@@ -223,10 +240,11 @@ extension RegistryClient {
         if size <= uploadPolicy.monolithicLimit {
             let location = Self.appendingQuery(upload.location, "digest=\(digest)")
             let onRead: @Sendable (Int64) -> Void = { done in progress?(.blobProgress(digest: digest, done: done, total: size)) }
-            let request = RegistryRequest(method: .PUT, url: location,
-                                          headers: HTTPHeaders([("Content-Type", "application/octet-stream"), ("Content-Length", "\(size)")]),
-                                          body: { source.body(offset: 0, length: size, onRead: onRead) },
-                                          scopes: [Self.pushScope(repository)], label: "PUT blob \(repository)@\(digest)", timeout: Self.blobTimeout)
+            let request = RegistryRequest(
+                method: .PUT, url: location,
+                headers: HTTPHeaders([("Content-Type", "application/octet-stream"), ("Content-Length", "\(size)")]),
+                body: { source.body(offset: 0, length: size, onRead: onRead) },
+                scopes: [Self.pushScope(repository)], label: "PUT blob \(repository)@\(digest)", timeout: Self.blobTimeout)
             let response = try await send(request)
             try await expect(response, [201], request: request, notFound: "upload session for \(digest)")
             await Self.drain(response)
@@ -240,13 +258,16 @@ extension RegistryClient {
                 let length = min(chunk, size - offset)
                 let start = offset
                 let onRead: @Sendable (Int64) -> Void = { done in progress?(.blobProgress(digest: digest, done: start + done, total: size)) }
-                let request = RegistryRequest(method: .PATCH, url: upload.location,
-                                              headers: HTTPHeaders([("Content-Type", "application/octet-stream"),
-                                                                    ("Content-Range", "\(start)-\(start + length - 1)"),
-                                                                    ("Content-Length", "\(length)")]),
-                                              body: { source.body(offset: start, length: length, onRead: onRead) },
-                                              scopes: [Self.pushScope(repository)], label: "PATCH blob \(repository)@\(digest)",
-                                              timeout: Self.blobTimeout)
+                let request = RegistryRequest(
+                    method: .PATCH, url: upload.location,
+                    headers: HTTPHeaders([
+                        ("Content-Type", "application/octet-stream"),
+                        ("Content-Range", "\(start)-\(start + length - 1)"),
+                        ("Content-Length", "\(length)"),
+                    ]),
+                    body: { source.body(offset: start, length: length, onRead: onRead) },
+                    scopes: [Self.pushScope(repository)], label: "PATCH blob \(repository)@\(digest)",
+                    timeout: Self.blobTimeout)
                 let response = try await send(request)
                 if response.status.code == 416, rangeRecoveries < 3 {
                     // The registry has a different amount than we think (e.g. a broken earlier
@@ -265,8 +286,9 @@ extension RegistryClient {
                 if offset <= start {
                     stalledRounds += 1
                     guard stalledRounds < 3 else {
-                        throw RegistryError.protocolViolation(registry: registry, request: request.label,
-                                                              reason: "the upload did not advance past byte \(offset) after \(stalledRounds) chunks")
+                        throw RegistryError.protocolViolation(
+                            registry: registry, request: request.label,
+                            reason: "the upload did not advance past byte \(offset) after \(stalledRounds) chunks")
                     }
                 } else {
                     stalledRounds = 0
@@ -274,14 +296,17 @@ extension RegistryClient {
                 progress?(.blobProgress(digest: digest, done: offset, total: size))
             }
             let location = Self.appendingQuery(upload.location, "digest=\(digest)")
-            let request = RegistryRequest(method: .PUT, url: location, headers: HTTPHeaders([("Content-Length", "0")]),
-                                          scopes: [Self.pushScope(repository)], label: "PUT blob \(repository)@\(digest)")
+            let request = RegistryRequest(
+                method: .PUT, url: location, headers: HTTPHeaders([("Content-Length", "0")]),
+                scopes: [Self.pushScope(repository)], label: "PUT blob \(repository)@\(digest)")
             let response = try await send(request)
             try await expect(response, [201], request: request, notFound: "upload session for \(digest)")
             await Self.drain(response)
             try verifyStoredDigest(response, digest: digest, repository: repository)
         }
-        await record { $0.blobBytesUploaded += size; $0.blobsUploaded += 1 }
+        await record {
+            $0.blobBytesUploaded += size; $0.blobsUploaded += 1
+        }
         progress?(.blobFinished(digest: digest, outcome: .pushed(.uploaded(bytes: size))))
         return .uploaded(bytes: size)
     }
@@ -304,8 +329,9 @@ extension RegistryClient {
             url += "?mount=\(mount.digest)&from=\(mount.from)"
             scopes.append(Self.pullScope(mount.from))
         }
-        let request = RegistryRequest(method: .POST, url: url, headers: HTTPHeaders([("Content-Length", "0")]),
-                                      scopes: scopes, label: "POST blob upload \(repository)")
+        let request = RegistryRequest(
+            method: .POST, url: url, headers: HTTPHeaders([("Content-Length", "0")]),
+            scopes: scopes, label: "POST blob upload \(repository)")
         let response = try await send(request)
         if mount != nil, response.status.code == 201 {
             await Self.drain(response)
@@ -322,8 +348,9 @@ extension RegistryClient {
 
     /// `GET` on the upload URL: how many bytes the registry holds (`Range: 0-N`).
     private nonisolated func uploadStatus(_ session: UploadSession, repository: RepositoryName) async throws -> UploadSession {
-        let request = RegistryRequest(method: .GET, url: session.location, scopes: [Self.pushScope(repository)],
-                                      label: "GET upload status \(repository)")
+        let request = RegistryRequest(
+            method: .GET, url: session.location, scopes: [Self.pushScope(repository)],
+            label: "GET upload status \(repository)")
         let response = try await send(request)
         try await expect(response, [204, 200], request: request, notFound: "upload session in \(repository)")
         await Self.drain(response)
@@ -336,8 +363,9 @@ extension RegistryClient {
     }
 
     nonisolated func cancel(_ session: UploadSession, repository: RepositoryName) async {
-        let request = RegistryRequest(method: .DELETE, url: session.location, scopes: [Self.pushScope(repository)],
-                                      label: "DELETE upload \(repository)")
+        let request = RegistryRequest(
+            method: .DELETE, url: session.location, scopes: [Self.pushScope(repository)],
+            label: "DELETE upload \(repository)")
         if let response = try? await send(request) { await Self.drain(response) }
     }
 

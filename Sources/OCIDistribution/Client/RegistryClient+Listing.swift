@@ -18,15 +18,18 @@ extension RegistryClient {
 
     /// All tags of a repository, following `Link: <…>; rel="next"` pages (`n` = `pageSize`).
     /// Fails clearly past `limits` rather than returning a partial list.
-    public nonisolated func tags(repository: RepositoryName, pageSize: Int? = nil,
-                                 limits: ListingLimits = ListingLimits()) async throws -> [String] {
+    public nonisolated func tags(
+        repository: RepositoryName, pageSize: Int? = nil,
+        limits: ListingLimits = ListingLimits()
+    ) async throws -> [String] {
         var next: String? = "\(baseURL)/v2/\(repository)/tags/list" + (pageSize.map { "?n=\($0)" } ?? "")
         var all: [String] = []
         var seenPages = Set<String>()
         while let url = next {
             guard seenPages.count < limits.maximumPages else {
-                throw RegistryError.limitExceeded(registry: registry, request: "GET tags \(repository)",
-                                                  limit: "\(limits.maximumPages) pages of tags")
+                throw RegistryError.limitExceeded(
+                    registry: registry, request: "GET tags \(repository)",
+                    limit: "\(limits.maximumPages) pages of tags")
             }
             guard seenPages.insert(url).inserted else {
                 throw RegistryError.protocolViolation(registry: registry, request: "GET tags \(repository)", reason: "the Link header loops back to \(url)")
@@ -37,12 +40,14 @@ extension RegistryClient {
             let buffer = try await response.body.collect(upTo: 16 << 20)
             struct Page: Decodable { var tags: [String]? }
             guard let page = try? JSONDecoder().decode(Page.self, from: Data(buffer.readableBytesView)) else {
-                throw RegistryError.protocolViolation(registry: registry, request: request.label, reason: "the tag list is not JSON of the form {\"tags\": […]}")
+                throw RegistryError.protocolViolation(
+                    registry: registry, request: request.label, reason: "the tag list is not JSON of the form {\"tags\": […]}")
             }
             all.append(contentsOf: page.tags ?? [])
             guard all.count <= limits.maximumTags else {
-                throw RegistryError.limitExceeded(registry: registry, request: "GET tags \(repository)",
-                                                  limit: "\(limits.maximumTags) tags")
+                throw RegistryError.limitExceeded(
+                    registry: registry, request: "GET tags \(repository)",
+                    limit: "\(limits.maximumTags) tags")
             }
             next = Self.nextLink(response.headers["Link"]).map(resolve)
         }
@@ -69,11 +74,14 @@ extension RegistryClient {
     /// `sha256-<hex>` tag schema on registries without it. Filtered by `artifactType` if given.
     public nonisolated func referrers(repository: RepositoryName, digest: Digest, artifactType: String? = nil) async throws -> [Descriptor] {
         var url = "\(baseURL)/v2/\(repository)/referrers/\(digest)"
-        if let artifactType, let encoded = artifactType.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "+&="))) {
+        if let artifactType,
+            let encoded = artifactType.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "+&=")))
+        {
             url += "?artifactType=\(encoded)"
         }
-        let request = RegistryRequest(method: .GET, url: url, headers: HTTPHeaders([("Accept", MediaType.ociIndex)]),
-                                      scopes: [Self.pullScope(repository)], label: "GET referrers \(repository)@\(digest)")
+        let request = RegistryRequest(
+            method: .GET, url: url, headers: HTTPHeaders([("Accept", MediaType.ociIndex)]),
+            scopes: [Self.pullScope(repository)], label: "GET referrers \(repository)@\(digest)")
         let response = try await send(request)
         let index: ImageIndex
         if response.status.code == 404 {

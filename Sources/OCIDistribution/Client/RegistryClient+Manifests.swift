@@ -17,13 +17,15 @@ extension RegistryClient {
 
     /// Fetches a manifest or index by tag or digest, with exact bytes and a verified digest.
     public nonisolated func manifest(repository: RepositoryName, reference: ManifestReference) async throws -> FetchedManifest {
-        let request = RegistryRequest(method: .GET, url: manifestURL(repository, reference), headers: Self.acceptHeaders,
-                                      scopes: [Self.pullScope(repository)], label: "GET manifest \(repository):\(reference)")
+        let request = RegistryRequest(
+            method: .GET, url: manifestURL(repository, reference), headers: Self.acceptHeaders,
+            scopes: [Self.pullScope(repository)], label: "GET manifest \(repository):\(reference)")
         let response = try await send(request)
         try await expect(response, [200], request: request, notFound: "manifest \(repository):\(reference)")
         let buffer = try await response.body.collect(upTo: Self.manifestSizeLimit)
         let bytes = Data(buffer.readableBytesView)
-        let mediaType = Self.mediaType(contentType: response.headers["Content-Type"].first)
+        let mediaType =
+            Self.mediaType(contentType: response.headers["Content-Type"].first)
             ?? FetchedManifest.declaredMediaType(of: bytes) ?? ""
         guard MediaType.acceptedManifestTypes.contains(mediaType) else {
             throw RegistryError.unsupportedMediaType(mediaType, context: "\(registry)/\(repository):\(reference)")
@@ -34,7 +36,8 @@ extension RegistryClient {
             throw RegistryError.digestMismatch(what: what, expected: pinned.description, actual: computed.description)
         }
         if let header = response.headers["Docker-Content-Digest"].first, let claimed = try? Digest(header),
-           claimed.algorithm == "sha256", claimed != computed {
+            claimed.algorithm == "sha256", claimed != computed
+        {
             throw RegistryError.digestMismatch(what: what, expected: claimed.description, actual: computed.description)
         }
         return FetchedManifest(bytes: bytes, mediaType: mediaType, digest: computed)
@@ -42,8 +45,9 @@ extension RegistryClient {
 
     /// `HEAD` a manifest: its descriptor, or nil when the tag/digest does not exist.
     public nonisolated func manifestDescriptor(repository: RepositoryName, reference: ManifestReference) async throws -> Descriptor? {
-        let request = RegistryRequest(method: .HEAD, url: manifestURL(repository, reference), headers: Self.acceptHeaders,
-                                      scopes: [Self.pullScope(repository)], label: "HEAD manifest \(repository):\(reference)")
+        let request = RegistryRequest(
+            method: .HEAD, url: manifestURL(repository, reference), headers: Self.acceptHeaders,
+            scopes: [Self.pullScope(repository)], label: "HEAD manifest \(repository):\(reference)")
         let response = try await send(request)
         if response.status.code == 404 {
             await Self.drain(response)
@@ -53,7 +57,8 @@ extension RegistryClient {
         await Self.drain(response)
         let mediaType = Self.mediaType(contentType: response.headers["Content-Type"].first)
         guard let header = response.headers["Docker-Content-Digest"].first, let digest = try? Digest(header),
-              let mediaType, let size = response.headers["Content-Length"].first.flatMap({ Int64($0) }) else {
+            let mediaType, let size = response.headers["Content-Length"].first.flatMap({ Int64($0) })
+        else {
             // Some registries omit the digest on HEAD; fall back to fetching the bytes.
             return try await manifest(repository: repository, reference: reference).descriptor
         }
@@ -71,16 +76,19 @@ extension RegistryClient {
             throw RegistryError.digestMismatch(what: "manifest pushed as \(repository)@\(pinned)", expected: pinned.description, actual: digest.description)
         }
         let buffer = ByteBuffer(bytes: bytes)
-        let request = RegistryRequest(method: .PUT, url: manifestURL(repository, reference),
-                                      headers: HTTPHeaders([("Content-Type", mediaType)]),
-                                      body: { .bytes(buffer) },
-                                      scopes: [Self.pushScope(repository)], label: "PUT manifest \(repository):\(reference)")
+        let request = RegistryRequest(
+            method: .PUT, url: manifestURL(repository, reference),
+            headers: HTTPHeaders([("Content-Type", mediaType)]),
+            body: { .bytes(buffer) },
+            scopes: [Self.pushScope(repository)], label: "PUT manifest \(repository):\(reference)")
         let response = try await send(request)
         try await expect(response, [200, 201], request: request, notFound: "repository \(repository)")
         await Self.drain(response)
         if let header = response.headers["Docker-Content-Digest"].first, let claimed = try? Digest(header),
-           claimed.algorithm == "sha256", claimed != digest {
-            throw RegistryError.digestMismatch(what: "manifest \(repository):\(reference) as stored by \(registry)", expected: digest.description, actual: claimed.description)
+            claimed.algorithm == "sha256", claimed != digest
+        {
+            throw RegistryError.digestMismatch(
+                what: "manifest \(repository):\(reference) as stored by \(registry)", expected: digest.description, actual: claimed.description)
         }
         await record { $0.manifestsPushed += 1 }
         return digest
@@ -89,26 +97,30 @@ extension RegistryClient {
     /// Encodes `manifest` deterministically and pushes it.
     @discardableResult
     public nonisolated func putManifest(_ manifest: ImageManifest, repository: RepositoryName, reference: ManifestReference) async throws -> Digest {
-        try await putManifest(RegistryJSON.encode(manifest), mediaType: manifest.mediaType ?? MediaType.ociManifest,
-                              repository: repository, reference: reference)
+        try await putManifest(
+            RegistryJSON.encode(manifest), mediaType: manifest.mediaType ?? MediaType.ociManifest,
+            repository: repository, reference: reference)
     }
 
     @discardableResult
     public nonisolated func putManifest(_ index: ImageIndex, repository: RepositoryName, reference: ManifestReference) async throws -> Digest {
-        try await putManifest(RegistryJSON.encode(index), mediaType: index.mediaType ?? MediaType.ociIndex,
-                              repository: repository, reference: reference)
+        try await putManifest(
+            RegistryJSON.encode(index), mediaType: index.mediaType ?? MediaType.ociIndex,
+            repository: repository, reference: reference)
     }
 
     /// Deletes a manifest by digest (the registry must allow deletes).
     public nonisolated func deleteManifest(repository: RepositoryName, digest: Digest) async throws {
-        let request = RegistryRequest(method: .DELETE, url: manifestURL(repository, .digest(digest)),
-                                      scopes: ["repository:\(repository):delete", Self.pushScope(repository)],
-                                      label: "DELETE manifest \(repository)@\(digest)")
+        let request = RegistryRequest(
+            method: .DELETE, url: manifestURL(repository, .digest(digest)),
+            scopes: ["repository:\(repository):delete", Self.pushScope(repository)],
+            label: "DELETE manifest \(repository)@\(digest)")
         let response = try await send(request)
         if response.status.code == 405 {
             await Self.drain(response)
-            throw RegistryError.unexpectedStatus(registry: registry, request: request.label, status: 405,
-                                                 detail: "deletes are disabled on this registry (distribution: storage.delete.enabled)")
+            throw RegistryError.unexpectedStatus(
+                registry: registry, request: request.label, status: 405,
+                detail: "deletes are disabled on this registry (distribution: storage.delete.enabled)")
         }
         try await expect(response, [200, 202], request: request, notFound: "manifest \(repository)@\(digest)")
         await Self.drain(response)
@@ -143,8 +155,12 @@ extension RegistryClient {
         if fetched.isIndex {
             let index = try fetched.imageIndex()
             let wanted = platform ?? Platform(architecture: "amd64", os: "linux")
-            guard let entry = index.manifests.first(where: { $0.platform?.os == wanted.os && $0.platform?.architecture == wanted.architecture
-                && (wanted.variant == nil || $0.platform?.variant == wanted.variant) }) ?? (platform == nil ? index.manifests.first : nil) else {
+            guard
+                let entry = index.manifests.first(where: {
+                    $0.platform?.os == wanted.os && $0.platform?.architecture == wanted.architecture
+                        && (wanted.variant == nil || $0.platform?.variant == wanted.variant)
+                }) ?? (platform == nil ? index.manifests.first : nil)
+            else {
                 throw RegistryError.notFound(registry: registry, what: "platform \(wanted) in index \(reference)")
             }
             fetched = try await manifest(repository: reference.repositoryName, reference: .digest(entry.digest))

@@ -40,16 +40,18 @@ public actor RegistryClient {
     /// - Parameters:
     ///   - security: HTTPS or plain HTTP (see ``TransportSecurity``).
     ///   - clientID: how this tool names itself to token services (`client_id`).
-    public init(registry: String,
-                credentials: any CredentialSource = ChainedCredentials.standard,
-                security: TransportSecurity = .automatic,
-                retryPolicy: RetryPolicy = .default,
-                sleeper: any Sleeper = ContinuousSleeper(),
-                httpClient: HTTPClient = .failFast,
-                uploadPolicy: UploadPolicy = .default,
-                requestTimeout: Duration = .seconds(120),
-                clientID: String = "oci-distribution-swift",
-                logger: Logger = Logger(label: "oci.registry")) {
+    public init(
+        registry: String,
+        credentials: any CredentialSource = ChainedCredentials.standard,
+        security: TransportSecurity = .automatic,
+        retryPolicy: RetryPolicy = .default,
+        sleeper: any Sleeper = ContinuousSleeper(),
+        httpClient: HTTPClient = .failFast,
+        uploadPolicy: UploadPolicy = .default,
+        requestTimeout: Duration = .seconds(120),
+        clientID: String = "oci-distribution-swift",
+        logger: Logger = Logger(label: "oci.registry")
+    ) {
         self.requestTimeout = requestTimeout
         self.registry = registry
         self.security = security
@@ -131,8 +133,9 @@ public actor RegistryClient {
             }
             let status = Int(response.status.code)
             if status == 401, !answeredChallenge,
-               let header = response.headers["WWW-Authenticate"].first,
-               let challenge = AuthChallenge(header: header) {
+                let header = response.headers["WWW-Authenticate"].first,
+                let challenge = AuthChallenge(header: header)
+            {
                 await Self.drain(response)
                 answeredChallenge = true
                 for scope in challenge.scopes where !scopes.contains(scope) { scopes.append(scope) }
@@ -143,8 +146,9 @@ public actor RegistryClient {
                 let retryAfter = response.headers["Retry-After"].first
                 let detail = await Self.errorDetail(response, secrets: [])
                 guard retry < retryPolicy.backoff.count else {
-                    throw RegistryError.retriesExhausted(registry: registry, request: request.label, attempts: retry + 1,
-                                                         lastProblem: "HTTP \(status)\(detail.isEmpty ? "" : " \(detail)")")
+                    throw RegistryError.retriesExhausted(
+                        registry: registry, request: request.label, attempts: retry + 1,
+                        lastProblem: "HTTP \(status)\(detail.isEmpty ? "" : " \(detail)")")
                 }
                 try await sleeper.sleep(for: retryPolicy.delay(beforeRetry: retry, retryAfter: retryAfter))
                 retry += 1
@@ -163,8 +167,9 @@ public actor RegistryClient {
         let detail = await Self.errorDetail(response, secrets: secrets)
         switch status {
         case 401:
-            throw RegistryError.unauthorized(registry: registry, request: request.label, hadCredentials: !secrets.isEmpty,
-                                             hint: credentialSource.setupHint(for: registry))
+            throw RegistryError.unauthorized(
+                registry: registry, request: request.label, hadCredentials: !secrets.isEmpty,
+                hint: credentialSource.setupHint(for: registry))
         case 403:
             throw RegistryError.denied(registry: registry, request: request.label, detail: detail)
         case 404:
@@ -244,10 +249,11 @@ public actor RegistryClient {
                     throw error
                 }
             }
-            let fetcher = TokenFetcher(registry: registry, challenge: challenge, scopes: scopes, credentials: credentials,
-                                       httpClient: httpClient, clientID: clientID,
-                                       registryIsLocal: security.usesPlainHTTP(registry),
-                                       hint: credentialSource.setupHint(for: registry))
+            let fetcher = TokenFetcher(
+                registry: registry, challenge: challenge, scopes: scopes, credentials: credentials,
+                httpClient: httpClient, clientID: clientID,
+                registryIsLocal: security.usesPlainHTTP(registry),
+                hint: credentialSource.setupHint(for: registry))
             let task = Task { try await fetcher.fetch() }
             tokens[key] = task
             do { return "Bearer \(try await task.value)" } catch {

@@ -29,10 +29,12 @@ public actor RegistryClientFactory {
         let purpose: Purpose
     }
 
-    public init(credentials: any CredentialSource = ChainedCredentials.standard, insecureRegistries: some Sequence<String> = [],
-                retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(),
-                httpClient: HTTPClient = .failFast, clientID: String = "oci-distribution-swift",
-                quickCheckTimeout: Duration = .seconds(3)) {
+    public init(
+        credentials: any CredentialSource = ChainedCredentials.standard, insecureRegistries: some Sequence<String> = [],
+        retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(),
+        httpClient: HTTPClient = .failFast, clientID: String = "oci-distribution-swift",
+        quickCheckTimeout: Duration = .seconds(3)
+    ) {
         self.credentials = credentials
         self.insecureRegistries = Set(insecureRegistries)
         self.retryPolicy = retryPolicy
@@ -52,12 +54,14 @@ public actor RegistryClientFactory {
         let made: RegistryClient
         switch purpose {
         case .transfer:
-            made = RegistryClient(registry: registry, credentials: credentials, security: security(for: registry),
-                                  retryPolicy: retryPolicy, sleeper: sleeper, httpClient: httpClient, clientID: clientID)
+            made = RegistryClient(
+                registry: registry, credentials: credentials, security: security(for: registry),
+                retryPolicy: retryPolicy, sleeper: sleeper, httpClient: httpClient, clientID: clientID)
         case .quickCheck:
-            made = RegistryClient(registry: registry, credentials: credentials, security: security(for: registry),
-                                  retryPolicy: .none, sleeper: sleeper, httpClient: httpClient,
-                                  requestTimeout: quickCheckTimeout, clientID: clientID)
+            made = RegistryClient(
+                registry: registry, credentials: credentials, security: security(for: registry),
+                retryPolicy: .none, sleeper: sleeper, httpClient: httpClient,
+                requestTimeout: quickCheckTimeout, clientID: clientID)
         }
         clients[key] = made
         return made

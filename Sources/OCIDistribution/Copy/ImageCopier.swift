@@ -22,10 +22,12 @@ public struct ImageCopier: Sendable {
     /// Clients to use for given registries (shared counters, custom settings); others are made.
     public var clients: [String: RegistryClient]
 
-    public init(credentials: any CredentialSource = ChainedCredentials.standard, insecureRegistries: Set<String> = [],
-                retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(), uploadPolicy: UploadPolicy = .default,
-                httpClient: HTTPClient = .failFast, concurrency: Int = 4, mountFrom: [RepositoryName] = [], sourceMirrors: [String] = [],
-                clients: [RegistryClient] = [], progress: TransferProgressHandler? = nil) {
+    public init(
+        credentials: any CredentialSource = ChainedCredentials.standard, insecureRegistries: Set<String> = [],
+        retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(), uploadPolicy: UploadPolicy = .default,
+        httpClient: HTTPClient = .failFast, concurrency: Int = 4, mountFrom: [RepositoryName] = [], sourceMirrors: [String] = [],
+        clients: [RegistryClient] = [], progress: TransferProgressHandler? = nil
+    ) {
         self.credentials = credentials
         self.insecureRegistries = insecureRegistries
         self.retryPolicy = retryPolicy
@@ -42,9 +44,10 @@ public struct ImageCopier: Sendable {
     /// A client for `registry`: a given one, else a new one with this copier's settings.
     public func client(for registry: String) -> RegistryClient {
         if let existing = clients[registry] { return existing }
-        return RegistryClient(registry: registry, credentials: credentials,
-                              security: .forRegistry(registry, insecureRegistries: insecureRegistries),
-                              retryPolicy: retryPolicy, sleeper: sleeper, httpClient: httpClient, uploadPolicy: uploadPolicy)
+        return RegistryClient(
+            registry: registry, credentials: credentials,
+            security: .forRegistry(registry, insecureRegistries: insecureRegistries),
+            retryPolicy: retryPolicy, sleeper: sleeper, httpClient: httpClient, uploadPolicy: uploadPolicy)
     }
 
     public func copy(from source: ImageLocation, to destination: ImageLocation) async throws -> CopyResult {
@@ -102,8 +105,9 @@ public struct ImageCopier: Sendable {
         case let .ociLayout(directory, _):
             writer = .layout(try OCILayout.openOrCreate(directory))
         }
-        var result = CopyResult(digest: root.digest, mediaType: root.mediaType, source: source.description,
-                                destination: destination.description, sourceRegistryUsed: sourceRegistryUsed)
+        var result = CopyResult(
+            digest: root.digest, mediaType: root.mediaType, source: source.description,
+            destination: destination.description, sourceRegistryUsed: sourceRegistryUsed)
         let plan = BlobPlan(reader: reader, writer: writer, mountFrom: mountFrom, progress: progress)
         try await withThrowingTaskGroup(of: BlobOutcome.self) { group in
             var pending = blobs[...]
@@ -142,12 +146,15 @@ extension ImageCopier {
 
     /// Appends `manifest`'s descendants (post-order, children before parents) and the blobs
     /// of every image manifest in the tree.
-    private func collect(_ manifest: FetchedManifest, from reader: CopySource, depth: Int,
-                         children: inout [FetchedManifest], blobs: inout [Descriptor]) async throws {
+    private func collect(
+        _ manifest: FetchedManifest, from reader: CopySource, depth: Int,
+        children: inout [FetchedManifest], blobs: inout [Descriptor]
+    ) async throws {
         if manifest.isIndex {
             guard depth < Self.maximumIndexDepth else {
-                throw RegistryError.unsupportedMediaType(manifest.mediaType,
-                                                         context: "index \(manifest.digest) nests indexes more than \(Self.maximumIndexDepth) deep")
+                throw RegistryError.unsupportedMediaType(
+                    manifest.mediaType,
+                    context: "index \(manifest.digest) nests indexes more than \(Self.maximumIndexDepth) deep")
             }
             for entry in try manifest.imageIndex().manifests {
                 guard MediaType.isIndex(entry.mediaType) || MediaType.isManifest(entry.mediaType) else {
@@ -188,8 +195,9 @@ enum CopyDestination: Sendable {
     func put(_ manifest: FetchedManifest, tag: String?) async throws {
         switch self {
         case let .registry(client, repository):
-            try await client.putManifest(manifest.bytes, mediaType: manifest.mediaType, repository: repository,
-                                         reference: tag.map { .tag($0) } ?? .digest(manifest.digest))
+            try await client.putManifest(
+                manifest.bytes, mediaType: manifest.mediaType, repository: repository,
+                reference: tag.map { .tag($0) } ?? .digest(manifest.digest))
         case let .layout(layout):
             // Children stay reachable through their parent; only the root gets an index.json entry.
             try layout.writeBlob(manifest.bytes)
@@ -234,8 +242,9 @@ struct BlobPlan: Sendable {
             guard FileManager.default.fileExists(atPath: file.path) else {
                 throw OCILayoutError.blobMissing(directory: layout.directory.path, digest: blob.digest.description)
             }
-            let outcome = try await client.pushBlob(repository: repository, file: file, digest: blob.digest, size: blob.size,
-                                                    mountFrom: mountFrom, progress: progress)
+            let outcome = try await client.pushBlob(
+                repository: repository, file: file, digest: blob.digest, size: blob.size,
+                mountFrom: mountFrom, progress: progress)
             return BlobOutcome(pushed: outcome)
 
         case let (.registry(client, repository), .layout(layout)):
@@ -243,8 +252,9 @@ struct BlobPlan: Sendable {
                 progress?(.blobFinished(digest: blob.digest, outcome: .alreadyPresent))
                 return BlobOutcome(alreadyInLayout: true)
             }
-            try await client.pullBlob(repository: repository, digest: blob.digest, to: layout.blobURL(blob.digest),
-                                      expectedSize: blob.size, progress: progress)
+            try await client.pullBlob(
+                repository: repository, digest: blob.digest, to: layout.blobURL(blob.digest),
+                expectedSize: blob.size, progress: progress)
             return BlobOutcome(downloadedBytes: blob.size)
 
         case let (.registry(source, sourceRepository), .registry(target, targetRepository)):
@@ -263,8 +273,9 @@ struct BlobPlan: Sendable {
             // Through a private temporary file: the blob is verified before any byte is uploaded.
             let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("oci-copy-\(UUID().uuidString)")
             do {
-                try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
+                try FileManager.default.createDirectory(
+                    at: scratch, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
             } catch {
                 throw RegistryError.localFile(path: scratch.path, reason: "cannot create a staging directory: \(error.localizedDescription)")
             }

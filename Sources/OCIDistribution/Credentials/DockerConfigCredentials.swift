@@ -27,13 +27,17 @@ public struct DockerConfigCredentials: CredentialSource {
     /// necessarily this process's) and killed after `helperTimeout`.
     init(configFile: URL?, environment: [String: String], helperTimeout: Duration) {
         let path = environment["PATH"]
-        self.init(configFile: configFile, environment: environment, helperRunner: { helper, serverURL in
-            try await Self.runHelper(helper, serverURL: serverURL, path: path, timeout: helperTimeout)
-        })
+        self.init(
+            configFile: configFile, environment: environment,
+            helperRunner: { helper, serverURL in
+                try await Self.runHelper(helper, serverURL: serverURL, path: path, timeout: helperTimeout)
+            })
     }
 
-    init(configFile: URL?, environment: [String: String],
-         helperRunner: @escaping @Sendable (_ helper: String, _ serverURL: String) async throws -> HelperOutput?) {
+    init(
+        configFile: URL?, environment: [String: String],
+        helperRunner: @escaping @Sendable (_ helper: String, _ serverURL: String) async throws -> HelperOutput?
+    ) {
         if let configFile {
             self.configFile = configFile
         } else if let dir = environment["DOCKER_CONFIG"], !dir.isEmpty {
@@ -75,7 +79,8 @@ public struct DockerConfigCredentials: CredentialSource {
             return try await fromHelper(helper, serverURL: serverURL, registry: host)
         }
         if let auth = config.auths?.first(where: { RegistryHost.matches($0.key, host) })?.value,
-           let credentials = try decode(auth, registry: host) {
+            let credentials = try decode(auth, registry: host)
+        {
             return credentials
         }
         if let store = config.credsStore, !store.isEmpty {
@@ -95,7 +100,8 @@ public struct DockerConfigCredentials: CredentialSource {
         if let token = auth.identitytoken, !token.isEmpty { return .identityToken(token) }
         if let encoded = auth.auth, !encoded.isEmpty {
             guard let data = Data(base64Encoded: encoded), let text = String(data: data, encoding: .utf8),
-                  let colon = text.firstIndex(of: ":") else {
+                let colon = text.firstIndex(of: ":")
+            else {
                 throw RegistryError.invalidCredentialsFile(path: configFile.path, reason: "auths[\"\(registry)\"].auth is not base64 of user:password")
             }
             return .basic(username: String(text[..<colon]), password: String(text[text.index(after: colon)...]))
@@ -112,8 +118,10 @@ public struct DockerConfigCredentials: CredentialSource {
         let output: CommandOutput
         let environment: ProcessEnvironment = path.map { .inherit(adding: ["PATH": $0]) } ?? .inherit
         do {
-            output = try await ProcessRunner().run(ProcessRequest(name, ["get"], environment: environment, input: Data(serverURL.utf8),
-                                                                  timeout: timeout))
+            output = try await ProcessRunner().run(
+                ProcessRequest(
+                    name, ["get"], environment: environment, input: Data(serverURL.utf8),
+                    timeout: timeout))
         } catch .executableNotFound {
             throw RegistryError.credentialHelperFailed(helper: name, registry: serverURL, reason: "not found on PATH")
         } catch {
@@ -122,8 +130,9 @@ public struct DockerConfigCredentials: CredentialSource {
         let message = output.combinedText.trimmingCharacters(in: .whitespacesAndNewlines)
         guard output.exitCode == 0 else {
             if message.lowercased().contains("credentials not found") { return nil }
-            throw RegistryError.credentialHelperFailed(helper: name, registry: serverURL,
-                                                       reason: "exit \(output.exitCode): \(Redaction.redact(message))")
+            throw RegistryError.credentialHelperFailed(
+                helper: name, registry: serverURL,
+                reason: "exit \(output.exitCode): \(Redaction.redact(message))")
         }
         do { return try JSONDecoder().decode(HelperOutput.self, from: output.stdout) } catch {
             throw RegistryError.credentialHelperFailed(helper: name, registry: serverURL, reason: "its output is not the expected JSON")

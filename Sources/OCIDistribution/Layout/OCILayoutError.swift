@@ -15,7 +15,8 @@ public enum OCILayoutError: Error, Equatable, Sendable, DescribedError {
     public var description: String {
         switch self {
         case let .notALayout(directory):
-            return "\(directory) is not an OCI image layout (no oci-layout file); export one with `buildah push IMAGE oci:\(directory):TAG` or `skopeo copy … oci:\(directory):TAG`"
+            return
+                "\(directory) is not an OCI image layout (no oci-layout file); export one with `buildah push IMAGE oci:\(directory):TAG` or `skopeo copy … oci:\(directory):TAG`"
         case let .unreadable(path, reason):
             return "cannot read \(path): \(reason)"
         case let .unwritable(path, reason):

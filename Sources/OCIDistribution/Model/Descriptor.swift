@@ -8,8 +8,10 @@ public struct Descriptor: Sendable, Hashable, Codable {
     public var platform: Platform?
     public var artifactType: String?
 
-    public init(mediaType: String, digest: Digest, size: Int64, urls: [String]? = nil,
-                annotations: [String: String]? = nil, platform: Platform? = nil, artifactType: String? = nil) {
+    public init(
+        mediaType: String, digest: Digest, size: Int64, urls: [String]? = nil,
+        annotations: [String: String]? = nil, platform: Platform? = nil, artifactType: String? = nil
+    ) {
         self.mediaType = mediaType
         self.digest = digest
         self.size = size

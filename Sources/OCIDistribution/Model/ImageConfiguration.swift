@@ -12,8 +12,10 @@ public struct ImageConfiguration: Sendable, Hashable, Codable {
     public var rootfs: RootFS?
     public var history: [History]?
 
-    public init(architecture: String, os: String, variant: String? = nil, created: String? = nil, author: String? = nil,
-                config: Settings? = nil, rootfs: RootFS? = nil, history: [History]? = nil) {
+    public init(
+        architecture: String, os: String, variant: String? = nil, created: String? = nil, author: String? = nil,
+        config: Settings? = nil, rootfs: RootFS? = nil, history: [History]? = nil
+    ) {
         self.architecture = architecture
         self.os = os
         self.variant = variant
@@ -36,8 +38,10 @@ public struct ImageConfiguration: Sendable, Hashable, Codable {
         public var labels: [String: String]?
         public var stopSignal: String?
 
-        public init(user: String? = nil, env: [String]? = nil, entrypoint: [String]? = nil, cmd: [String]? = nil,
-                    workingDir: String? = nil, labels: [String: String]? = nil, stopSignal: String? = nil) {
+        public init(
+            user: String? = nil, env: [String]? = nil, entrypoint: [String]? = nil, cmd: [String]? = nil,
+            workingDir: String? = nil, labels: [String: String]? = nil, stopSignal: String? = nil
+        ) {
             self.user = user
             self.env = env
             self.entrypoint = entrypoint

@@ -1,9 +1,10 @@
+import Foundation
+
 // Only `sha256(of:)` needs Crypto; without it (scripts/fuzz compiles this file alone with
 // swiftc) the parsing half still builds.
 #if canImport(Crypto)
-import Crypto
+    import Crypto
 #endif
-import Foundation
 
 /// A content digest such as `sha256:0123…`, validated on construction.
 public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comparable {
@@ -24,8 +25,12 @@ public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comp
             throw .invalidDigest(string, reason: "unsupported algorithm '\(algorithm)' (use sha256 or sha512)")
         }
         // ASCII bytes, not Character.isHexDigit, which also accepts fullwidth digits and letters.
-        guard encoded.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
-                || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }) else {
+        guard
+            encoded.utf8.allSatisfy({
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                    || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
+            })
+        else {
             throw .invalidDigest(string, reason: "the hex part must be lowercase ASCII 0-9a-f")
         }
         guard encoded.utf8.count == expectedLength else {
@@ -36,21 +41,21 @@ public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comp
     }
 
     #if canImport(Crypto)
-    /// The sha256 digest of `data`.
-    public static func sha256(of data: some DataProtocol) -> Digest {
-        Digest(trustedSHA256Hex: SHA256.hash(data: data).hexString)
-    }
-
-    /// The sha256 digest of a file's content, read in 1 MiB pieces.
-    public static func sha256(ofFile url: URL) throws -> Digest {
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            hasher.update(data: chunk)
+        /// The sha256 digest of `data`.
+        public static func sha256(of data: some DataProtocol) -> Digest {
+            Digest(trustedSHA256Hex: SHA256.hash(data: data).hexString)
         }
-        return Digest(trustedSHA256Hex: hasher.finalize().hexString)
-    }
+
+        /// The sha256 digest of a file's content, read in 1 MiB pieces.
+        public static func sha256(ofFile url: URL) throws -> Digest {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            var hasher = SHA256()
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                hasher.update(data: chunk)
+            }
+            return Digest(trustedSHA256Hex: hasher.finalize().hexString)
+        }
     #endif
 
     /// For digests computed locally, where the hex string is known to be well formed.

@@ -165,18 +165,20 @@ public struct ImageReference: Sendable, Hashable, Codable, CustomStringConvertib
             host = host[..<colon]
         }
         let labels = host.split(separator: ".", omittingEmptySubsequences: false)
-        return !labels.isEmpty && labels.allSatisfy { label in
-            guard let first = label.first, let last = label.last else { return false }
-            return first.isASCII && (first.isLetter || first.isNumber)
-                && last.isASCII && (last.isLetter || last.isNumber)
-                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-        }
+        return !labels.isEmpty
+            && labels.allSatisfy { label in
+                guard let first = label.first, let last = label.last else { return false }
+                return first.isASCII && (first.isLetter || first.isNumber)
+                    && last.isASCII && (last.isLetter || last.isNumber)
+                    && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+            }
     }
 
     private static func isValidPort(_ port: Substring) -> Bool {
         guard !port.isEmpty, port.utf8.count <= 5,
-              port.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
-              let value = Int(port) else { return false }
+            port.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            let value = Int(port)
+        else { return false }
         return value <= 65535
     }
 

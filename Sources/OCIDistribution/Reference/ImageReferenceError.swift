@@ -23,7 +23,8 @@ public enum ImageReferenceError: Error, Equatable, Sendable, DescribedError {
         case let .nameTooLong(reference, length):
             return "image reference '\(reference)': repository path (without the registry) is \(length) characters; the limit is 255"
         case let .ambiguousImageID(reference):
-            return "image reference '\(reference)' is 64 hex digits, which engines read as an image ID; write docker.io/library/\(reference) to mean a repository"
+            return
+                "image reference '\(reference)' is 64 hex digits, which engines read as an image ID; write docker.io/library/\(reference) to mean a repository"
         case let .invalidRegistry(reference, registry):
             return "image reference '\(reference)': registry '\(registry)' is not a valid host[:port]"
         case let .uppercaseRepository(reference, repository):

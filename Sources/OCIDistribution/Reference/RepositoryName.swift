@@ -7,7 +7,7 @@ public struct RepositoryName: Sendable, Hashable, Codable, CustomStringConvertib
     public init(_ value: String) throws(ImageReferenceError) {
         guard !value.isEmpty else { throw .empty }
         for component in value.split(separator: "/", omittingEmptySubsequences: false)
-            where !ImageReference.isValidPathComponent(String(component)) {
+        where !ImageReference.isValidPathComponent(String(component)) {
             throw .invalidPathComponent(reference: value, component: String(component))
         }
         self.value = value

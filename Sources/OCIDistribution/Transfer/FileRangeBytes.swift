@@ -49,7 +49,9 @@ struct FileRangeBytes: AsyncSequence, Sendable {
                 try file.read(into: UnsafeMutableRawBufferPointer(rebasing: pointer.prefix(wanted)), at: fileOffset)
             }
             guard count > 0 else {
-                throw RegistryError.localFile(path: source.path, reason: "file ended at \(fileOffset) bytes, expected \(source.offset + source.length); was it changed during the upload?")
+                throw RegistryError.localFile(
+                    path: source.path, reason: "file ended at \(fileOffset) bytes, expected \(source.offset + source.length); was it changed during the upload?"
+                )
             }
             position += Int64(count)
             source.onRead?(position)

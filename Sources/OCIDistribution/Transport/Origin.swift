@@ -10,7 +10,8 @@ public struct Origin: Sendable, Hashable, CustomStringConvertible {
 
     public init?(url: String) {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-              let host = components.host?.lowercased(), !host.isEmpty else { return nil }
+            let host = components.host?.lowercased(), !host.isEmpty
+        else { return nil }
         guard let port = components.port ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : nil) else { return nil }
         self.scheme = scheme
         self.host = host

@@ -1,6 +1,6 @@
 import Foundation
-import SystemSupport
 import OCIDistribution
+import SystemSupport
 
 /// The one declaration of the images this project ships.
 ///
@@ -22,8 +22,10 @@ public struct ImageCatalogue: Sendable, Equatable {
         /// One-line description, used for the OCI `title`/`description` labels and docs.
         public let summary: String
 
-        public init(type: String, repository: String, dockerfile: String? = nil, context: String? = nil,
-                    parent: String? = nil, summary: String) {
+        public init(
+            type: String, repository: String, dockerfile: String? = nil, context: String? = nil,
+            parent: String? = nil, summary: String
+        ) {
             self.type = type
             self.repository = repository
             self.dockerfile = dockerfile ?? "containers/\(type)/Dockerfile"
@@ -66,10 +68,12 @@ public struct ImageCatalogue: Sendable, Equatable {
     public static let shipped: ImageCatalogue = {
         do {
             return try ImageCatalogue(entries: [
-                Entry(type: "base", repository: "ghcr.io/hyphagroup/oubliette-base",
-                      summary: "Debian-slim agent sandbox with git, curl and CA certificates"),
-                Entry(type: "dev", repository: "ghcr.io/hyphagroup/oubliette-dev", parent: "base",
-                      summary: "Base sandbox plus compilers and build tools"),
+                Entry(
+                    type: "base", repository: "ghcr.io/hyphagroup/oubliette-base",
+                    summary: "Debian-slim agent sandbox with git, curl and CA certificates"),
+                Entry(
+                    type: "dev", repository: "ghcr.io/hyphagroup/oubliette-dev", parent: "base",
+                    summary: "Base sandbox plus compilers and build tools"),
             ])
         } catch {
             fatalError("the shipped catalogue is invalid: \(error)")

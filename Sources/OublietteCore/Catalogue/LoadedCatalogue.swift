@@ -81,13 +81,14 @@ extension ImageCatalogue {
             guard let type = fields["type"], let repository = fields["repository"] else {
                 throw fail(image, "each image needs \"type\" and \"repository\"")
             }
-            entries.append(Entry(
-                type: type, repository: repository,
-                dockerfile: fields["dockerfile"] ?? "\(type)/Dockerfile",
-                context: fields["context"] ?? type,
-                parent: fields["parent"],
-                summary: fields["summary"] ?? type
-            ))
+            entries.append(
+                Entry(
+                    type: type, repository: repository,
+                    dockerfile: fields["dockerfile"] ?? "\(type)/Dockerfile",
+                    context: fields["context"] ?? type,
+                    parent: fields["parent"],
+                    summary: fields["summary"] ?? type
+                ))
         }
         try self.init(entries: entries)
     }

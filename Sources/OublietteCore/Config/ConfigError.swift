@@ -1,6 +1,6 @@
 import Foundation
-import SystemSupport
 import OCIDistribution
+import SystemSupport
 
 /// A configuration problem, naming the file, the position and what to change.
 public enum ConfigError: Error, Equatable, Sendable, DescribedError {

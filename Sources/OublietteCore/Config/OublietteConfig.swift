@@ -55,8 +55,10 @@ public struct OublietteConfig: Sendable, Equatable {
     }
 
     /// Reads the config file at `paths.configFile`; a missing file means defaults.
-    public static func load(paths: OubliettePaths = .resolve(), catalogue: ImageCatalogue = .shipped,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> OublietteConfig {
+    public static func load(
+        paths: OubliettePaths = .resolve(), catalogue: ImageCatalogue = .shipped,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> OublietteConfig {
         let devMode = ["1", "true", "yes"].contains(environment["OUBLIETTE_DEV"]?.lowercased() ?? "")
         let path = paths.configFile.path
         guard FileManager.default.fileExists(atPath: path) else {
@@ -93,15 +95,17 @@ public struct OublietteConfig: Sendable, Equatable {
                     throw .invalidTypeName(file: file, location: entry.keyLocation, type: entry.key)
                 }
                 guard let text = entry.value.stringValue else {
-                    throw .wrongType(file: file, location: entry.value.location, key: "containers.\(entry.key)",
-                                     expected: "an image reference string", found: entry.value.typeName)
+                    throw .wrongType(
+                        file: file, location: entry.value.location, key: "containers.\(entry.key)",
+                        expected: "an image reference string", found: entry.value.typeName)
                 }
                 let reference: ImageReference
                 do { reference = try ImageReference(parsing: text) } catch {
                     throw .invalidReference(file: file, location: entry.value.location, type: entry.key, reason: error.description)
                 }
-                containers[entry.key] = ContainerImage(type: entry.key, reference: reference,
-                                                       origin: .userConfig(file: file, line: entry.keyLocation.line))
+                containers[entry.key] = ContainerImage(
+                    type: entry.key, reference: reference,
+                    origin: .userConfig(file: file, line: entry.keyLocation.line))
             }
         case "image_source":
             imageSource = try Self.enumValue(member, file: file)
@@ -114,8 +118,9 @@ public struct OublietteConfig: Sendable, Equatable {
         case "registry_mirrors":
             registryMirrors = try Self.stringArray(member, file: file)
         default:
-            throw .unknownKey(file: file, location: member.keyLocation, key: member.key, section: "the top level",
-                              suggestion: KeySuggestion.nearest(to: member.key, among: Self.knownKeys), known: Self.knownKeys)
+            throw .unknownKey(
+                file: file, location: member.keyLocation, key: member.key, section: "the top level",
+                suggestion: KeySuggestion.nearest(to: member.key, among: Self.knownKeys), known: Self.knownKeys)
         }
     }
 
@@ -124,11 +129,12 @@ public struct OublietteConfig: Sendable, Equatable {
     }
 
     private static func enumValue<T: RawRepresentable & CaseIterable>(_ member: JSONCValue.Member, file: String) throws(ConfigError) -> T
-        where T.RawValue == String {
+    where T.RawValue == String {
         let allowed = T.allCases.map(\.rawValue)
         guard let text = member.value.stringValue else {
-            throw .wrongType(file: file, location: member.value.location, key: member.key,
-                             expected: "one of \(allowed.joined(separator: ", "))", found: member.value.typeName)
+            throw .wrongType(
+                file: file, location: member.value.location, key: member.key,
+                expected: "one of \(allowed.joined(separator: ", "))", found: member.value.typeName)
         }
         guard let value = T(rawValue: text) else {
             throw .invalidValue(file: file, location: member.value.location, key: member.key, value: text, allowed: allowed)
@@ -138,14 +144,16 @@ public struct OublietteConfig: Sendable, Equatable {
 
     private static func stringArray(_ member: JSONCValue.Member, file: String) throws(ConfigError) -> [String] {
         guard let items = member.value.arrayValue else {
-            throw .wrongType(file: file, location: member.value.location, key: member.key,
-                             expected: "an array of strings", found: member.value.typeName)
+            throw .wrongType(
+                file: file, location: member.value.location, key: member.key,
+                expected: "an array of strings", found: member.value.typeName)
         }
         var strings: [String] = []
         for item in items {
             guard let text = item.stringValue else {
-                throw .wrongType(file: file, location: item.location, key: member.key,
-                                 expected: "an array of strings", found: "an element that is \(item.typeName)")
+                throw .wrongType(
+                    file: file, location: item.location, key: member.key,
+                    expected: "an array of strings", found: "an element that is \(item.typeName)")
             }
             strings.append(text)
         }

@@ -1,6 +1,6 @@
 import Foundation
-import SystemSupport
 import OCIDistribution
+import SystemSupport
 
 /// Where oubliette keeps its configuration and data, following the XDG base directories.
 public struct OubliettePaths: Sendable, Equatable {
@@ -23,7 +23,8 @@ public struct OubliettePaths: Sendable, Equatable {
         if let explicit = nonEmpty("OUBLIETTE_CONFIG") {
             configFile = URL(fileURLWithPath: explicit)
         } else {
-            let configHome = nonEmpty("XDG_CONFIG_HOME").map { URL(fileURLWithPath: $0) }
+            let configHome =
+                nonEmpty("XDG_CONFIG_HOME").map { URL(fileURLWithPath: $0) }
                 ?? home.appendingPathComponent(".config")
             configFile = configHome.appendingPathComponent("oubliette/oubliette.jsonc")
         }
@@ -32,7 +33,8 @@ public struct OubliettePaths: Sendable, Equatable {
         if let explicit = nonEmpty("OUBLIETTE_DATA_DIR") {
             dataDirectory = URL(fileURLWithPath: explicit)
         } else {
-            let dataHome = nonEmpty("XDG_DATA_HOME").map { URL(fileURLWithPath: $0) }
+            let dataHome =
+                nonEmpty("XDG_DATA_HOME").map { URL(fileURLWithPath: $0) }
                 ?? home.appendingPathComponent(".local/share")
             dataDirectory = dataHome.appendingPathComponent("oubliette")
         }

@@ -1,7 +1,7 @@
 import Foundation
-import SystemSupport
-import OCIDistribution
 import ImageBuilders
+import OCIDistribution
+import SystemSupport
 
 /// Makes sure the image for a container type is present in the runtime, pulling it on
 /// first use so an end user never runs a build script.
@@ -52,10 +52,12 @@ public actor ImageManager {
     /// - Parameters:
     ///   - retryPolicy: backoff for engine pulls that failed transiently (network, 5xx, 429).
     ///   - sleeper: waits out the backoff; tests pass one that does not sleep.
-    public init(config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore,
-                versionPolicy: VersionCheckPolicy? = nil, localBuild: LocalBuildSettings? = nil,
-                retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(),
-                now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore,
+        versionPolicy: VersionCheckPolicy? = nil, localBuild: LocalBuildSettings? = nil,
+        retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.retryPolicy = retryPolicy
         self.sleeper = sleeper
         self.config = config
@@ -104,8 +106,10 @@ public actor ImageManager {
     }
 
     /// Runs `work` as the one flight for `reference`; concurrent callers join it.
-    private func fly(_ kind: Flight.Kind, _ reference: ImageReference,
-                     _ work: @escaping @Sendable () async throws -> EnsuredImage) async throws -> EnsuredImage {
+    private func fly(
+        _ kind: Flight.Kind, _ reference: ImageReference,
+        _ work: @escaping @Sendable () async throws -> EnsuredImage
+    ) async throws -> EnsuredImage {
         let flight = Flight(kind: kind, id: UUID(), task: Task { try await work() })
         inFlight[reference] = flight
         defer { if inFlight[reference]?.id == flight.id { inFlight[reference] = nil } }
@@ -114,7 +118,9 @@ public actor ImageManager {
 
     /// Ensures every configured type, parents of the catalogue first (sorted otherwise).
     /// Returns one result per type; a failure for one type does not stop the others.
-    public func ensureAll(onEvent: @escaping @Sendable (String, PullEvent) -> Void = { _, _ in }) async -> [(type: String, result: Result<EnsuredImage, any Error>)] {
+    public func ensureAll(onEvent: @escaping @Sendable (String, PullEvent) -> Void = { _, _ in }) async -> [(
+        type: String, result: Result<EnsuredImage, any Error>
+    )] {
         var results: [(type: String, result: Result<EnsuredImage, any Error>)] = []
         for type in validTypes {
             do {
@@ -135,8 +141,9 @@ public actor ImageManager {
             return try await buildLocally(type: type)
         }
         if config.devMode {
-            throw ImageManagerError.missingInDevMode(type: type, image: reference.familiarDescription,
-                                                     buildCommand: Self.localBuildCommand(for: type, reference: reference, config: config))
+            throw ImageManagerError.missingInDevMode(
+                type: type, image: reference.familiarDescription,
+                buildCommand: Self.localBuildCommand(for: type, reference: reference, config: config))
         }
         let image = try await pull(type: type, reference: reference, onEvent: onEvent)
         return EnsuredImage(type: type, reference: reference, pulled: true, image: image)
@@ -148,14 +155,15 @@ public actor ImageManager {
         let source = try await pullWithMirrors(type: type, reference: reference, onEvent: onEvent)
         let image = try await runtime.inspectImage(reference)
         do {
-            try await provenance.record(ImageProvenance(
-                reference: reference.description,
-                digest: (image.repoDigest(for: source) ?? image.repoDigest(for: reference))?.description,
-                version: image.labels[OublietteVersion.label],
-                source: .prebuilt,
-                registry: source.registry,
-                acquiredAt: now()
-            ))
+            try await provenance.record(
+                ImageProvenance(
+                    reference: reference.description,
+                    digest: (image.repoDigest(for: source) ?? image.repoDigest(for: reference))?.description,
+                    version: image.labels[OublietteVersion.label],
+                    source: .prebuilt,
+                    registry: source.registry,
+                    acquiredAt: now()
+                ))
         } catch {
             throw ImageManagerError.provenance(error)
         }
@@ -165,11 +173,15 @@ public actor ImageManager {
     /// Pulls from the image's own registry, then from each configured mirror in order (the
     /// same repository path on the mirror), tagging a mirror's image with the configured
     /// name. Returns the reference actually pulled; the error lists every attempt.
-    private func pullWithMirrors(type: String, reference: ImageReference,
-                                 onEvent: @escaping @Sendable (PullEvent) -> Void) async throws -> ImageReference {
-        let candidates = [reference] + config.registryMirrors.filter { $0 != reference.registry }.map {
-            ImageReference(registry: $0, repository: reference.repository, tag: reference.tag, digest: reference.digest)
-        }
+    private func pullWithMirrors(
+        type: String, reference: ImageReference,
+        onEvent: @escaping @Sendable (PullEvent) -> Void
+    ) async throws -> ImageReference {
+        let candidates =
+            [reference]
+            + config.registryMirrors.filter { $0 != reference.registry }.map {
+                ImageReference(registry: $0, repository: reference.repository, tag: reference.tag, digest: reference.digest)
+            }
         var failures: [String] = []
         for candidate in candidates {
             do {
@@ -180,8 +192,9 @@ public actor ImageManager {
                 failures.append(candidates.count == 1 ? Self.reason(error) : "\(candidate.registry): \(Self.reason(error))")
             }
         }
-        throw ImageManagerError.pullFailed(type: type, image: reference.description, reason: failures.joined(separator: "; "),
-                                           manualCommand: Self.manualPullCommand(runtime.kind, reference))
+        throw ImageManagerError.pullFailed(
+            type: type, image: reference.description, reason: failures.joined(separator: "; "),
+            manualCommand: Self.manualPullCommand(runtime.kind, reference))
     }
 
     /// One registry: retried with backoff while the failure looks transient.
@@ -246,8 +259,10 @@ public actor ImageManager {
             }
             let image = try await runtime.inspectImage(reference)
             do {
-                try await provenance.record(ImageProvenance(reference: reference.description, digest: image.id, version: "dev",
-                                                            source: .build, registry: nil, acquiredAt: now()))
+                try await provenance.record(
+                    ImageProvenance(
+                        reference: reference.description, digest: image.id, version: "dev",
+                        source: .build, registry: nil, acquiredAt: now()))
             } catch {
                 throw ImageManagerError.provenance(error)
             }

@@ -11,8 +11,10 @@ public struct LocalBuildSettings: Sendable {
     /// Scratch space for builders that need it.
     public let scratchDirectory: URL
 
-    public init(catalogue: LoadedCatalogue, builder: any EngineImageBuilder, buildArguments: [String: String] = [:],
-                scratchDirectory: URL = FileManager.default.temporaryDirectory) {
+    public init(
+        catalogue: LoadedCatalogue, builder: any EngineImageBuilder, buildArguments: [String: String] = [:],
+        scratchDirectory: URL = FileManager.default.temporaryDirectory
+    ) {
         self.catalogue = catalogue
         self.builder = builder
         self.buildArguments = buildArguments

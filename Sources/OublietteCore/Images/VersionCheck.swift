@@ -1,6 +1,6 @@
 import Foundation
-import SystemSupport
 import OCIDistribution
+import SystemSupport
 
 /// Whether an image's `org.opencontainers.image.version` suits this CLI.
 public enum VersionCompatibility: Sendable, Equatable {
@@ -65,11 +65,12 @@ public actor VersionWarningThrottle {
     public func shouldWarn(now: Date) -> Bool {
         let interval = self.interval
         // A state file that cannot be written only means one extra warning.
-        return (try? state.update { stamp -> Bool in
-            if let last = stamp.lastWarning, now.timeIntervalSince(last) < interval, now >= last { return false }
-            stamp.lastWarning = now
-            return true
-        }) ?? true
+        return
+            (try? state.update { stamp -> Bool in
+                if let last = stamp.lastWarning, now.timeIntervalSince(last) < interval, now >= last { return false }
+                stamp.lastWarning = now
+                return true
+            }) ?? true
     }
 }
 
@@ -81,8 +82,10 @@ public struct VersionCheckPolicy: Sendable {
     /// Receives the warning text (the CLI prints it to stderr).
     public let warn: @Sendable (String) -> Void
 
-    public init(inspector: any RemoteImageInspector, cliVersion: String = OublietteVersion.current,
-                throttle: VersionWarningThrottle, warn: @escaping @Sendable (String) -> Void) {
+    public init(
+        inspector: any RemoteImageInspector, cliVersion: String = OublietteVersion.current,
+        throttle: VersionWarningThrottle, warn: @escaping @Sendable (String) -> Void
+    ) {
         self.inspector = inspector
         self.cliVersion = cliVersion
         self.throttle = throttle

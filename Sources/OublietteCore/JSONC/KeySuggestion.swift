@@ -7,7 +7,8 @@ public enum KeySuggestion {
             return expansion
         }
         let limit = max(2, key.count / 3)
-        return candidates
+        return
+            candidates
             .map { (candidate: $0, distance: editDistance(key.lowercased(), $0.lowercased())) }
             .filter { $0.distance <= limit }
             .min { $0.distance < $1.distance }?

@@ -1,6 +1,6 @@
 import Foundation
-import SystemSupport
 import OCIDistribution
+import SystemSupport
 
 /// A project container as `container list` shows it.
 public struct ProjectContainer: Sendable, Equatable, Encodable {
@@ -56,8 +56,10 @@ public actor ContainerLifecycle {
     /// The process's one image manager: refreshes pull through its single flight.
     public nonisolated let images: ImageManager
 
-    public init(config: OublietteConfig, runtime: any ContainerRuntime, store: ProjectStore, images: ImageManager,
-                settings: ContainerSettings = ContainerSettings()) {
+    public init(
+        config: OublietteConfig, runtime: any ContainerRuntime, store: ProjectStore, images: ImageManager,
+        settings: ContainerSettings = ContainerSettings()
+    ) {
         self.config = config
         self.runtime = runtime
         self.store = store
@@ -84,14 +86,16 @@ public actor ContainerLifecycle {
         return found.compactMap { container -> ProjectContainer? in
             guard let projectID = container.labels[ContainerSettings.projectLabel] else { return nil }
             if let project = projects[projectID] {
-                return ProjectContainer(projectID: projectID, projectName: project.name, type: project.type,
-                                        containerID: container.id, image: container.image, state: container.state, status: container.status)
+                return ProjectContainer(
+                    projectID: projectID, projectName: project.name, type: project.type,
+                    containerID: container.id, image: container.image, state: container.state, status: container.status)
             }
             // Only this data directory's orphans: another oubliette (another user, a test)
             // may share the engine, and its containers are not ours to list or remove.
             guard includeOrphans, container.labels[ContainerSettings.ownerLabel] == settings.owner else { return nil }
-            return ProjectContainer(projectID: projectID, projectName: "", type: container.labels[ContainerSettings.typeLabel] ?? "",
-                                    containerID: container.id, image: container.image, state: container.state, status: container.status)
+            return ProjectContainer(
+                projectID: projectID, projectName: "", type: container.labels[ContainerSettings.typeLabel] ?? "",
+                containerID: container.id, image: container.image, state: container.state, status: container.status)
         }.sorted { ($0.projectID, $0.containerID) < ($1.projectID, $1.containerID) }
     }
 
@@ -178,7 +182,9 @@ public actor ContainerLifecycle {
 
     /// Refreshes every project whose container is running, pulling each image once. Projects
     /// with active sessions are skipped with a warning and listed in `refused`.
-    public func refreshRunning(onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> (refreshed: [RefreshResult], refused: [LifecycleError]) {
+    public func refreshRunning(onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> (
+        refreshed: [RefreshResult], refused: [LifecycleError]
+    ) {
         let running = try await containers().filter { $0.state == .running }
         var refreshed: [RefreshResult] = []
         var refused: [LifecycleError] = []
@@ -213,7 +219,9 @@ public actor ContainerLifecycle {
     /// The decision is re-made under the project store's lock (``ProjectStore/beginReplacement(projectID:now:processID:)``):
     /// a session that started while the image was pulled refuses the replacement, and until
     /// it is done no session can start and the project cannot be deleted.
-    public func replaceContainer(of project: Project, digest: String?, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> RefreshResult {
+    public func replaceContainer(of project: Project, digest: String?, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws
+        -> RefreshResult
+    {
         let marked: Project
         do {
             marked = try await store.beginReplacement(projectID: project.id)
@@ -232,8 +240,9 @@ public actor ContainerLifecycle {
             throw error
         }
         try await store.finishReplacement(projectID: marked.id, containerID: updated.containerID, image: updated.image)
-        return RefreshResult(projectID: project.id, type: project.type, image: updated.image,
-                             oldContainerID: old?.id, newContainerID: updated.containerID ?? "", digest: digest)
+        return RefreshResult(
+            projectID: project.id, type: project.type, image: updated.image,
+            oldContainerID: old?.id, newContainerID: updated.containerID ?? "", digest: digest)
     }
 
     /// The early check, before any pull: a project in use is refused at once. The decisive

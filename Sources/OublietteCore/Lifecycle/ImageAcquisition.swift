@@ -11,7 +11,8 @@ public enum ImageAcquisition: Sendable, Equatable {
             throw .conflictingImageFlags("--pull-image and --rebuild-image cannot be used together: pick one way to obtain the image")
         }
         if pullImage && noCache {
-            throw .conflictingImageFlags("--no-cache only applies to --rebuild-image; a pull has no build cache (drop --no-cache or use --rebuild-image --no-cache)")
+            throw .conflictingImageFlags(
+                "--no-cache only applies to --rebuild-image; a pull has no build cache (drop --no-cache or use --rebuild-image --no-cache)")
         }
         if rebuildImage { return .rebuild(noCache: noCache) }
         if pullImage { return .pull }

@@ -48,8 +48,10 @@ public struct ImageUpdater: Sendable {
         ImageReference(registry: reference.registry, repository: reference.repository, tag: previousTag)
     }
 
-    public func update(type: String, acquisition: ImageAcquisition,
-                       onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> UpdateResult {
+    public func update(
+        type: String, acquisition: ImageAcquisition,
+        onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }
+    ) async throws -> UpdateResult {
         let reference = try config.imageReference(for: type)
         if case .rebuild = acquisition, !lifecycle.images.canBuild { throw LifecycleError.rebuildUnavailable(type: type) }
         onEvent(.step("Updating \(type) (\(reference.description))..."))
@@ -94,8 +96,10 @@ public struct ImageUpdater: Sendable {
     }
 
     /// Recreates the running containers of `type` once the new image is in place.
-    private func finish(type: String, reference: ImageReference, old: RuntimeImage?, new: RuntimeImage, changed: Bool,
-                        onEvent: @escaping @Sendable (LifecycleEvent) -> Void) async throws -> UpdateResult {
+    private func finish(
+        type: String, reference: ImageReference, old: RuntimeImage?, new: RuntimeImage, changed: Bool,
+        onEvent: @escaping @Sendable (LifecycleEvent) -> Void
+    ) async throws -> UpdateResult {
         var recreated: [String] = []
         var skipped: [String: String] = [:]
         let digest = new.repoDigest(for: reference)?.description
@@ -118,7 +122,8 @@ public struct ImageUpdater: Sendable {
             onEvent(.step("\(type) is already on this image; no containers restarted."))
         }
         onEvent(.step("Done."))
-        return UpdateResult(type: type, image: reference.description, previousDigest: old?.repoDigest(for: reference)?.description,
-                            currentDigest: digest, changed: changed, recreated: recreated, skipped: skipped)
+        return UpdateResult(
+            type: type, image: reference.description, previousDigest: old?.repoDigest(for: reference)?.description,
+            currentDigest: digest, changed: changed, recreated: recreated, skipped: skipped)
     }
 }

@@ -24,8 +24,10 @@ public struct Installer: Sendable {
     public let devMode: Bool
     public let now: @Sendable () -> Date
 
-    public init(paths: OubliettePaths, catalogue: ImageCatalogue = .shipped, devMode: Bool = false,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        paths: OubliettePaths, catalogue: ImageCatalogue = .shipped, devMode: Bool = false,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.paths = paths
         self.catalogue = catalogue
         self.devMode = devMode

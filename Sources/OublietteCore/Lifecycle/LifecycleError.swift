@@ -1,6 +1,6 @@
 import Foundation
-import SystemSupport
 import OCIDistribution
+import SystemSupport
 
 /// Why a container or image lifecycle operation was refused or failed.
 public enum LifecycleError: Error, Equatable, Sendable, DescribedError {
@@ -15,7 +15,8 @@ public enum LifecycleError: Error, Equatable, Sendable, DescribedError {
     public var description: String {
         switch self {
         case let .activeSessions(project, count):
-            return "project \(project) has \(count) active session\(count == 1 ? "" : "s"); end \(count == 1 ? "it" : "them") (session_end) before refreshing its container"
+            return
+                "project \(project) has \(count) active session\(count == 1 ? "" : "s"); end \(count == 1 ? "it" : "them") (session_end) before refreshing its container"
         case let .conflictingImageFlags(detail):
             return detail
         case let .rebuildUnavailable(type):

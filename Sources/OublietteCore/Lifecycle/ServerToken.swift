@@ -1,9 +1,10 @@
 import Foundation
 import SystemSupport
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The bearer token that guards the MCP server's HTTP transport: 32 random bytes as hex in

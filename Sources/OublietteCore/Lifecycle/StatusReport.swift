@@ -1,6 +1,6 @@
 import Foundation
-import SystemSupport
 import OCIDistribution
+import SystemSupport
 
 /// What `oubliette status` prints: the runtime, then each configured type's image.
 public struct StatusReport: Sendable, Encodable {
@@ -83,18 +83,21 @@ public struct StatusReporter: Sendable {
 
     /// - Parameter remoteDigest: how the registry's digest is read; by default a quick
     ///   manifest HEAD through `registries` (one attempt, short deadline).
-    public init(config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore, cache: UpdateCheckCache,
-                registries: RegistryClientFactory, remoteDigest: RemoteDigest? = nil, deadline: Duration = .seconds(3),
-                now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore, cache: UpdateCheckCache,
+        registries: RegistryClientFactory, remoteDigest: RemoteDigest? = nil, deadline: Duration = .seconds(3),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.deadline = deadline
         self.config = config
         self.runtime = runtime
         self.provenance = provenance
         self.cache = cache
-        self.remoteDigest = remoteDigest ?? { reference in
-            let client = await registries.client(for: reference.registry, purpose: .quickCheck)
-            return try await client.manifestDescriptor(repository: reference.repositoryName, reference: reference.manifestReference)?.digest
-        }
+        self.remoteDigest =
+            remoteDigest ?? { reference in
+                let client = await registries.client(for: reference.registry, purpose: .quickCheck)
+                return try await client.manifestDescriptor(repository: reference.repositoryName, reference: reference.manifestReference)?.digest
+            }
         self.now = now
     }
 
@@ -117,8 +120,12 @@ public struct StatusReporter: Sendable {
         let types = await withTaskGroup(of: (Int, StatusReport.TypeStatus).self) { group in
             for (index, entry) in configured.enumerated() {
                 group.addTask {
-                    (index, await self.status(type: entry.type, reference: entry.reference,
-                                              record: records[entry.reference.description], runtimeReachable: runtimeReachable))
+                    (
+                        index,
+                        await self.status(
+                            type: entry.type, reference: entry.reference,
+                            record: records[entry.reference.description], runtimeReachable: runtimeReachable)
+                    )
                 }
             }
             var collected: [(Int, StatusReport.TypeStatus)] = []

@@ -54,8 +54,9 @@ public actor ProjectManager {
             throw ProjectError.duplicateName(trimmed, id: existing.id)
         }
         _ = try await images.ensureImage(type: type, onEvent: onEvent)
-        let project = Project(id: Project.makeID(name: trimmed), name: trimmed, type: type,
-                              image: reference.description, createdAt: Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down)))
+        let project = Project(
+            id: Project.makeID(name: trimmed), name: trimmed, type: type,
+            image: reference.description, createdAt: Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down)))
         try await store.add(project)
         do {
             let started = try await lifecycle.startNewContainer(for: project)
@@ -115,9 +116,10 @@ public actor ProjectManager {
     private func info(_ project: Project) async throws -> ProjectInfo {
         let container = try await lifecycle.container(of: project)
         let sessions = try await store.sessions(projectID: project.id).count
-        return ProjectInfo(id: project.id, name: project.name, type: project.type, image: project.image,
-                           containerID: container?.id ?? project.containerID, containerName: project.containerName,
-                           containerState: container?.state.rawValue ?? "missing", activeSessions: sessions,
-                           createdAt: project.createdAt)
+        return ProjectInfo(
+            id: project.id, name: project.name, type: project.type, image: project.image,
+            containerID: container?.id ?? project.containerID, containerName: project.containerName,
+            containerState: container?.state.rawValue ?? "missing", activeSessions: sessions,
+            createdAt: project.createdAt)
     }
 }

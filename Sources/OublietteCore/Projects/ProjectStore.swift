@@ -1,9 +1,10 @@
 import Foundation
 import SystemSupport
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Projects and active sessions in `projects.json` in the data directory.
@@ -92,8 +93,9 @@ public actor ProjectStore {
     public func startSession(projectID: String, label: String?, now: Date = Date()) throws(ProjectError) -> Session {
         if let label, label.count > Session.maximumLabelLength { throw .labelTooLong(length: label.count) }
         // Whole seconds: the file stores ISO 8601 without fractions, so what is returned equals what is read back.
-        let session = Session(id: "s-\(UUID().uuidString.lowercased().prefix(12))", projectID: projectID, label: label,
-                              startedAt: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)))
+        let session = Session(
+            id: "s-\(UUID().uuidString.lowercased().prefix(12))", projectID: projectID, label: label,
+            startedAt: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)))
         try modify { records throws(ProjectError) in
             guard let project = records.projects.first(where: { $0.id == projectID }) else {
                 throw .projectNotFound(projectID, known: records.projects.map(\.id).sorted())
@@ -115,8 +117,10 @@ public actor ProjectStore {
     /// no session is active and no other replacement is under way. The same lock guards
     /// `startSession`, so no session can start between this check and the replacement.
     @discardableResult
-    public func beginReplacement(projectID: String, now: Date = Date(),
-                                 processID: Int32 = ProcessInfo.processInfo.processIdentifier) throws(ProjectError) -> Project {
+    public func beginReplacement(
+        projectID: String, now: Date = Date(),
+        processID: Int32 = ProcessInfo.processInfo.processIdentifier
+    ) throws(ProjectError) -> Project {
         try modify { records throws(ProjectError) in
             guard let index = records.projects.firstIndex(where: { $0.id == projectID }) else {
                 throw .projectNotFound(projectID, known: records.projects.map(\.id).sorted())

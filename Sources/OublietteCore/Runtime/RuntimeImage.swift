@@ -25,7 +25,8 @@ public struct RuntimeImage: Sendable, Equatable, Codable {
     /// canonical and the familiar names are accepted.
     public func repoDigest(for reference: ImageReference) -> Digest? {
         let familiar = ImageReference(registry: reference.registry, repository: reference.repository).familiarDescription
-        let familiarName = familiar.hasSuffix(":\(ImageReference.defaultTag)")
+        let familiarName =
+            familiar.hasSuffix(":\(ImageReference.defaultTag)")
             ? String(familiar.dropLast(ImageReference.defaultTag.count + 1)) : familiar
         let names: Set<String> = [reference.name, familiarName]
         for entry in repoDigests {

@@ -1,6 +1,6 @@
 import Foundation
-import SystemSupport
 import OCIDistribution
+import SystemSupport
 
 /// Which engine to use, as written in configuration or on the command line.
 public enum RuntimeSelection: String, Sendable, Codable, CaseIterable {
@@ -74,9 +74,9 @@ public enum RuntimeSelection: String, Sendable, Codable, CaseIterable {
 
     public static var hostIsMacOS: Bool {
         #if os(macOS)
-        true
+            true
         #else
-        false
+            false
         #endif
     }
 }

@@ -21,10 +21,12 @@ public final class OublietteServices: Sendable {
         public var credentials: (any CredentialSource)?
         public var now: @Sendable () -> Date
 
-        public init(checkVersions: Bool = true, localBuild: LocalBuildSettings? = nil,
-                    warn: @escaping @Sendable (String) -> Void = { _ in }, settings: ContainerSettings = ContainerSettings(),
-                    retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(),
-                    credentials: (any CredentialSource)? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+        public init(
+            checkVersions: Bool = true, localBuild: LocalBuildSettings? = nil,
+            warn: @escaping @Sendable (String) -> Void = { _ in }, settings: ContainerSettings = ContainerSettings(),
+            retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(),
+            credentials: (any CredentialSource)? = nil, now: @escaping @Sendable () -> Date = { Date() }
+        ) {
             self.checkVersions = checkVersions
             self.localBuild = localBuild
             self.warn = warn
@@ -60,8 +62,10 @@ public final class OublietteServices: Sendable {
     }
 
     /// - Parameter registries: the factory the runtime was built with, so both share it.
-    public init(paths: OubliettePaths, config: OublietteConfig, runtime: any ContainerRuntime,
-                registries: RegistryClientFactory? = nil, options: Options = Options()) {
+    public init(
+        paths: OubliettePaths, config: OublietteConfig, runtime: any ContainerRuntime,
+        registries: RegistryClientFactory? = nil, options: Options = Options()
+    ) {
         self.paths = paths
         self.config = config
         self.runtime = runtime
@@ -70,27 +74,34 @@ public final class OublietteServices: Sendable {
         provenance = ProvenanceStore(dataDirectory: paths.dataDirectory)
         projectStore = ProjectStore(dataDirectory: paths.dataDirectory)
         updateCheckCache = UpdateCheckCache(dataDirectory: paths.dataDirectory)
-        let versionPolicy = options.checkVersions
-            ? VersionCheckPolicy(inspector: RegistryImageInspector(registries: self.registries),
-                                 throttle: VersionWarningThrottle(stateDirectory: paths.dataDirectory), warn: options.warn)
+        let versionPolicy =
+            options.checkVersions
+            ? VersionCheckPolicy(
+                inspector: RegistryImageInspector(registries: self.registries),
+                throttle: VersionWarningThrottle(stateDirectory: paths.dataDirectory), warn: options.warn)
             : nil
-        images = ImageManager(config: config, runtime: runtime, provenance: provenance, versionPolicy: versionPolicy,
-                              localBuild: options.localBuild, retryPolicy: options.retryPolicy, sleeper: options.sleeper,
-                              now: options.now)
+        images = ImageManager(
+            config: config, runtime: runtime, provenance: provenance, versionPolicy: versionPolicy,
+            localBuild: options.localBuild, retryPolicy: options.retryPolicy, sleeper: options.sleeper,
+            now: options.now)
         var settings = options.settings
         if settings.owner.isEmpty { settings.owner = paths.dataDirectory.standardizedFileURL.path }
         lifecycle = ContainerLifecycle(config: config, runtime: runtime, store: projectStore, images: images, settings: settings)
         projects = ProjectManager(lifecycle: lifecycle, now: options.now)
         updater = ImageUpdater(config: config, runtime: runtime, provenance: provenance, lifecycle: lifecycle)
-        status = StatusReporter(config: config, runtime: runtime, provenance: provenance, cache: updateCheckCache,
-                                registries: self.registries, now: options.now)
+        status = StatusReporter(
+            config: config, runtime: runtime, provenance: provenance, cache: updateCheckCache,
+            registries: self.registries, now: options.now)
     }
 }
 
-private func makeRegistries(config: OublietteConfig, options: OublietteServices.Options,
-                            credentials: any CredentialSource) -> RegistryClientFactory {
-    RegistryClientFactory(credentials: credentials, insecureRegistries: config.insecureRegistries,
-                          retryPolicy: options.retryPolicy, sleeper: options.sleeper, clientID: "oubliette")
+private func makeRegistries(
+    config: OublietteConfig, options: OublietteServices.Options,
+    credentials: any CredentialSource
+) -> RegistryClientFactory {
+    RegistryClientFactory(
+        credentials: credentials, insecureRegistries: config.insecureRegistries,
+        retryPolicy: options.retryPolicy, sleeper: options.sleeper, clientID: "oubliette")
 }
 
 /// The credentials oubliette and release-tool use: `OUBLIETTE_REGISTRY_*` (for the one
@@ -99,8 +110,10 @@ public enum OublietteCredentials {
     public static let environmentPrefix = "OUBLIETTE_REGISTRY"
 
     /// The chain; `warn` receives a warning when the variables are set without a host.
-    public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment,
-                                warn: (String) -> Void = { _ in }) -> ChainedCredentials {
+    public static func standard(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        warn: (String) -> Void = { _ in }
+    ) -> ChainedCredentials {
         let fromEnvironment = EnvironmentCredentials(prefix: environmentPrefix, environment: environment)
         if let warning = fromEnvironment.unscopedWarning { warn("warning: \(warning)") }
         return ChainedCredentials([fromEnvironment, DockerConfigCredentials(environment: environment)])

@@ -27,8 +27,10 @@ public struct RepositoryState: Sendable, Equatable {
     /// URL of the `origin` remote, if any.
     public let originURL: String?
 
-    public init(workingDirectory: String, headCommit: String, commitTime: Date, tags: [GitTag],
-                dirtyPaths: [String], originURL: String?) {
+    public init(
+        workingDirectory: String, headCommit: String, commitTime: Date, tags: [GitTag],
+        dirtyPaths: [String], originURL: String?
+    ) {
         self.workingDirectory = workingDirectory
         self.headCommit = headCommit
         self.commitTime = commitTime

@@ -1,6 +1,6 @@
 import Foundation
-import OublietteCore
 import OCIDistribution
+import OublietteCore
 
 /// A build-arg or label value. Values that depend on a parent image's pushed digest are
 /// only known once the parent is pushed, so the plan records them symbolically and the
@@ -61,8 +61,9 @@ public enum PlanValue: Sendable, Equatable, Codable, CustomStringConvertible {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         switch try container.decode(String.self, forKey: .kind) {
         case "parentDigestReference":
-            self = .parentDigestReference(parent: try container.decode(String.self, forKey: .parent),
-                                          repository: try container.decode(String.self, forKey: .repository))
+            self = .parentDigestReference(
+                parent: try container.decode(String.self, forKey: .parent),
+                repository: try container.decode(String.self, forKey: .repository))
         case "parentDigest":
             self = .parentDigest(parent: try container.decode(String.self, forKey: .parent))
         default:

@@ -17,8 +17,10 @@ public struct ReleaseInputs: Sendable {
     /// `org.opencontainers.image.source`; nil derives it from the `origin` remote.
     public var source: String?
 
-    public init(repositoryPath: String, catalogueFile: String? = nil, versionPolicy: VersionPolicy = VersionPolicy(),
-                tagRules: TagRules = TagRules(), registry: String? = nil, buildArguments: [String] = [], source: String? = nil) {
+    public init(
+        repositoryPath: String, catalogueFile: String? = nil, versionPolicy: VersionPolicy = VersionPolicy(),
+        tagRules: TagRules = TagRules(), registry: String? = nil, buildArguments: [String] = [], source: String? = nil
+    ) {
         self.repositoryPath = repositoryPath
         self.catalogueFile = catalogueFile
         self.versionPolicy = versionPolicy

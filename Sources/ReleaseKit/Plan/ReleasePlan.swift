@@ -1,6 +1,6 @@
 import Foundation
-import OublietteCore
 import OCIDistribution
+import OublietteCore
 
 /// One image to build and push.
 public struct PlannedImage: Sendable, Equatable, Codable {
@@ -19,8 +19,10 @@ public struct PlannedImage: Sendable, Equatable, Codable {
     public let buildArgs: [PlanSetting]
     public let labels: [PlanSetting]
 
-    public init(type: String, repository: String, dockerfile: String, context: String, parent: String?,
-                tags: [String], buildArgs: [PlanSetting], labels: [PlanSetting]) {
+    public init(
+        type: String, repository: String, dockerfile: String, context: String, parent: String?,
+        tags: [String], buildArgs: [PlanSetting], labels: [PlanSetting]
+    ) {
         self.type = type
         self.repository = repository
         self.dockerfile = dockerfile

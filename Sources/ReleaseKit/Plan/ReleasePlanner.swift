@@ -1,6 +1,6 @@
 import Foundation
-import OublietteCore
 import OCIDistribution
+import OublietteCore
 
 /// Turns the catalogue and a release version into an ordered `ReleasePlan`. Pure: reads
 /// nothing but the file system checks for Dockerfiles and contexts (which can be off).
@@ -17,8 +17,10 @@ public struct ReleasePlanner: Sendable {
     /// Check that each Dockerfile and context exists (off for tests of pure planning).
     public var checkFiles: Bool
 
-    public init(tagRules: TagRules = TagRules(), registry: RegistryOverride? = nil, buildArguments: [String: String] = [:],
-                source: String? = nil, checkFiles: Bool = true) {
+    public init(
+        tagRules: TagRules = TagRules(), registry: RegistryOverride? = nil, buildArguments: [String: String] = [:],
+        source: String? = nil, checkFiles: Bool = true
+    ) {
         self.tagRules = tagRules
         self.registry = registry
         self.buildArguments = buildArguments
@@ -79,12 +81,13 @@ public struct ReleasePlanner: Sendable {
                 labels["org.opencontainers.image.base.digest"] = .parentDigest(parent: parent)
                 labels["org.opencontainers.image.base.name"] = .literal("\(parentRepository):\(tags[0])")
             }
-            images.append(PlannedImage(
-                type: entry.type, repository: repository, dockerfile: dockerfile, context: context, parent: entry.parent,
-                tags: tags,
-                buildArgs: arguments.sorted { $0.key < $1.key }.map { PlanSetting($0.key, $0.value) },
-                labels: labels.sorted { $0.key < $1.key }.map { PlanSetting($0.key, $0.value) }
-            ))
+            images.append(
+                PlannedImage(
+                    type: entry.type, repository: repository, dockerfile: dockerfile, context: context, parent: entry.parent,
+                    tags: tags,
+                    buildArgs: arguments.sorted { $0.key < $1.key }.map { PlanSetting($0.key, $0.value) },
+                    labels: labels.sorted { $0.key < $1.key }.map { PlanSetting($0.key, $0.value) }
+                ))
         }
         return ReleasePlan(version: version, images: images)
     }

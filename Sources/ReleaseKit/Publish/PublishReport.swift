@@ -1,6 +1,6 @@
 import Foundation
-import OublietteCore
 import OCIDistribution
+import OublietteCore
 
 /// The outcome for one image.
 public struct PublishedImage: Sendable, Equatable, Codable {
@@ -17,8 +17,10 @@ public struct PublishedImage: Sendable, Equatable, Codable {
     public let blobsSkipped: Int
     public let signature: SignatureStatus
 
-    public init(type: String, reference: ImageReference, digest: Digest, tags: [String], reused: Bool, blobsUploaded: Int,
-                bytesUploaded: Int64, blobsMounted: Int, blobsSkipped: Int, signature: SignatureStatus) {
+    public init(
+        type: String, reference: ImageReference, digest: Digest, tags: [String], reused: Bool, blobsUploaded: Int,
+        bytesUploaded: Int64, blobsMounted: Int, blobsSkipped: Int, signature: SignatureStatus
+    ) {
         self.type = type
         self.reference = reference
         self.digest = digest

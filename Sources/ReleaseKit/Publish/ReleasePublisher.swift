@@ -1,8 +1,8 @@
 import Foundation
+import ImageBuilders
+import OCIDistribution
 import OublietteCore
 import SystemSupport
-import OCIDistribution
-import ImageBuilders
 
 /// Builds and pushes a `ReleasePlan`: parents first, each child built `FROM` the parent's
 /// just-pushed digest; the versioned tag is pushed first and the other tags (`latest`, …)
@@ -21,10 +21,12 @@ public struct ReleasePublisher: Sendable {
     /// Progress lines (stderr in the CLI).
     public var log: @Sendable (String) -> Void
 
-    public init(builder: any ImageBuilder, signer: (any Signer)? = nil, force: Bool = false,
-                workDirectory: URL = FileManager.default.temporaryDirectory,
-                credentials: any CredentialSource = OublietteCredentials.standard(), insecureRegistries: Set<String> = [],
-                log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        builder: any ImageBuilder, signer: (any Signer)? = nil, force: Bool = false,
+        workDirectory: URL = FileManager.default.temporaryDirectory,
+        credentials: any CredentialSource = OublietteCredentials.standard(), insecureRegistries: Set<String> = [],
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.builder = builder
         self.signer = signer
         self.force = force
@@ -36,15 +38,18 @@ public struct ReleasePublisher: Sendable {
 
     /// Publishes every image of `plan`, calling `published` as each one is done (the CLI
     /// prints `ref@digest` there, so partial progress is visible if a later image fails).
-    public func publish(_ plan: ReleasePlan,
-                        published: @Sendable (PublishedImage) -> Void = { _ in }) async throws -> PublishReport {
+    public func publish(
+        _ plan: ReleasePlan,
+        published: @Sendable (PublishedImage) -> Void = { _ in }
+    ) async throws -> PublishReport {
         // One client per registry for the whole run, so counters cover every image.
         var clients: [String: RegistryClient] = [:]
         for image in plan.images {
             let registry = try image.reference().registry
             if clients[registry] == nil {
-                clients[registry] = RegistryClient(registry: registry, credentials: credentials,
-                                                   security: .forRegistry(registry, insecureRegistries: insecureRegistries))
+                clients[registry] = RegistryClient(
+                    registry: registry, credentials: credentials,
+                    security: .forRegistry(registry, insecureRegistries: insecureRegistries))
             }
         }
         var before: [String: TransferCounters] = [:]
@@ -56,8 +61,9 @@ public struct ReleasePublisher: Sendable {
         for image in plan.images {
             let reference = try image.reference()
             guard let client = clients[reference.registry] else { continue }
-            let result = try await publish(image, reference: reference, client: client, clients: Array(clients.values),
-                                           version: plan.version, pushed: pushed, repositories: repositories)
+            let result = try await publish(
+                image, reference: reference, client: client, clients: Array(clients.values),
+                version: plan.version, pushed: pushed, repositories: repositories)
             pushed[image.type] = result.digest
             repositories[image.type] = reference
             results.append(result)
@@ -72,9 +78,11 @@ public struct ReleasePublisher: Sendable {
         return PublishReport(version: plan.version.version.description, images: results, counters: total)
     }
 
-    private func publish(_ image: PlannedImage, reference: ImageReference, client: RegistryClient, clients: [RegistryClient],
-                         version: ReleaseVersion, pushed: [String: Digest],
-                         repositories: [String: ImageReference]) async throws -> PublishedImage {
+    private func publish(
+        _ image: PlannedImage, reference: ImageReference, client: RegistryClient, clients: [RegistryClient],
+        version: ReleaseVersion, pushed: [String: Digest],
+        repositories: [String: ImageReference]
+    ) async throws -> PublishedImage {
         let labels = try image.labels.map { (key: $0.key, value: try $0.value.resolved(pushed: pushed)) }
         let arguments = try image.buildArgs.map { (key: $0.key, value: try $0.value.resolved(pushed: pushed)) }
 
@@ -82,9 +90,10 @@ public struct ReleasePublisher: Sendable {
             log("\(image.type): \(reference) already holds this release (same revision, version and base); nothing to build or upload (--force rebuilds)")
             let tagsMoved = try await addMissingTags(image, digest: existing, reference: reference, client: client)
             if !tagsMoved.isEmpty { log("\(image.type): tagged \(tagsMoved.joined(separator: ", ")) (manifest PUT, no blobs)") }
-            return PublishedImage(type: image.type, reference: Self.pinned(reference, existing), digest: existing, tags: image.tags,
-                                  reused: true, blobsUploaded: 0, bytesUploaded: 0, blobsMounted: 0, blobsSkipped: 0,
-                                  signature: try await sign(image, reference: reference, digest: existing))
+            return PublishedImage(
+                type: image.type, reference: Self.pinned(reference, existing), digest: existing, tags: image.tags,
+                reused: true, blobsUploaded: 0, bytesUploaded: 0, blobsMounted: 0, blobsSkipped: 0,
+                signature: try await sign(image, reference: reference, digest: existing))
         }
 
         let layoutDirectory = workDirectory.appendingPathComponent("release-\(image.type)-\(UUID().uuidString.prefix(8))")
@@ -106,14 +115,18 @@ public struct ReleasePublisher: Sendable {
             if let parent = image.parent, let parentReference = repositories[parent], parentReference.registry == reference.registry {
                 mountFrom = [parentReference.repositoryName]
             }
-            let copier = ImageCopier(credentials: credentials, insecureRegistries: insecureRegistries,
-                                     mountFrom: mountFrom, clients: clients)
+            let copier = ImageCopier(
+                credentials: credentials, insecureRegistries: insecureRegistries,
+                mountFrom: mountFrom, clients: clients)
             let result = try await copier.copy(from: .ociLayout(directory: directory, tag: tag), to: .registry(reference))
             digest = result.digest
             (uploaded, bytes, mounted, skipped) = (result.blobsUploaded, result.bytesUploaded, result.blobsMounted, result.blobsSkipped)
         case let .pushedByBuilder(destination):
-            guard let descriptor = try await client.manifestDescriptor(repository: destination.repositoryName,
-                                                                       reference: destination.manifestReference) else {
+            guard
+                let descriptor = try await client.manifestDescriptor(
+                    repository: destination.repositoryName,
+                    reference: destination.manifestReference)
+            else {
                 throw PublishError.pushedImageMissing(type: image.type, reference: destination.description)
             }
             digest = descriptor.digest
@@ -121,15 +134,18 @@ public struct ReleasePublisher: Sendable {
         log("\(image.type): pushed \(reference) (\(uploaded) blobs uploaded, \(bytes) bytes; \(mounted) mounted; \(skipped) already present)")
         let tagsMoved = try await addMissingTags(image, digest: digest, reference: reference, client: client)
         if !tagsMoved.isEmpty { log("\(image.type): tagged \(tagsMoved.joined(separator: ", ")) (manifest PUT, no blobs)") }
-        return PublishedImage(type: image.type, reference: Self.pinned(reference, digest), digest: digest, tags: image.tags,
-                              reused: false, blobsUploaded: uploaded, bytesUploaded: bytes, blobsMounted: mounted,
-                              blobsSkipped: skipped, signature: try await sign(image, reference: reference, digest: digest))
+        return PublishedImage(
+            type: image.type, reference: Self.pinned(reference, digest), digest: digest, tags: image.tags,
+            reused: false, blobsUploaded: uploaded, bytesUploaded: bytes, blobsMounted: mounted,
+            blobsSkipped: skipped, signature: try await sign(image, reference: reference, digest: digest))
     }
 
     /// The digest under the versioned tag when it already is this release: same revision,
     /// version and (for children) base digest labels.
-    private func existingImage(_ reference: ImageReference, client: RegistryClient,
-                               labels: [(key: String, value: String)]) async throws -> Digest? {
+    private func existingImage(
+        _ reference: ImageReference, client: RegistryClient,
+        labels: [(key: String, value: String)]
+    ) async throws -> Digest? {
         guard let configuration = try await client.imageConfiguration(of: reference) else { return nil }
         let identifying = ["org.opencontainers.image.revision", "org.opencontainers.image.version", "org.opencontainers.image.base.digest"]
         for (key, value) in labels where identifying.contains(key) {
@@ -139,8 +155,10 @@ public struct ReleasePublisher: Sendable {
     }
 
     /// Points every tag after the first at `digest`, skipping tags already there.
-    private func addMissingTags(_ image: PlannedImage, digest: Digest, reference: ImageReference,
-                                client: RegistryClient) async throws -> [String] {
+    private func addMissingTags(
+        _ image: PlannedImage, digest: Digest, reference: ImageReference,
+        client: RegistryClient
+    ) async throws -> [String] {
         var missing: [String] = []
         for tag in image.tags.dropFirst() {
             let current = try await client.manifestDescriptor(repository: reference.repositoryName, reference: .tag(tag))

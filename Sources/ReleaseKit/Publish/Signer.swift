@@ -1,7 +1,7 @@
 import Foundation
-import OublietteCore
-import OCIDistribution
 import ImageBuilders
+import OCIDistribution
+import OublietteCore
 
 /// Signs a pushed image. A seam because the signing tool (cosign) is not available
 /// everywhere; when no signer is configured the publisher reports the skip explicitly.

@@ -15,8 +15,10 @@ public struct ReleaseVersion: Sendable, Equatable, Codable {
     /// Every semver tag in the repository (any commit), ascending by precedence.
     public let taggedVersions: [SemanticVersion]
 
-    public init(version: SemanticVersion, gitTag: String?, isSnapshot: Bool, revision: String, created: Date,
-                taggedVersions: [SemanticVersion]) {
+    public init(
+        version: SemanticVersion, gitTag: String?, isSnapshot: Bool, revision: String, created: Date,
+        taggedVersions: [SemanticVersion]
+    ) {
         self.version = version
         self.gitTag = gitTag
         self.isSnapshot = isSnapshot
@@ -65,7 +67,7 @@ extension ReleaseVersion {
         }
         let versioned: [(tag: GitTag, version: SemanticVersion)] = state.tags.compactMap { tag in
             guard tag.name.hasPrefix(policy.gitTagPrefix),
-                  let version = SemanticVersion(String(tag.name.dropFirst(policy.gitTagPrefix.count)))
+                let version = SemanticVersion(String(tag.name.dropFirst(policy.gitTagPrefix.count)))
             else { return nil }
             return (tag, version)
         }
@@ -86,16 +88,19 @@ extension ReleaseVersion {
         }
 
         if let chosen {
-            return ReleaseVersion(version: chosen.version, gitTag: chosen.tag.name, isSnapshot: false,
-                                  revision: state.headCommit, created: state.commitTime, taggedVersions: all)
+            return ReleaseVersion(
+                version: chosen.version, gitTag: chosen.tag.name, isSnapshot: false,
+                revision: state.headCommit, created: state.commitTime, taggedVersions: all)
         }
         guard policy.allowSnapshot else {
-            throw .untaggedHead(head: state.shortCommit, prefix: policy.gitTagPrefix,
-                                otherTagsOnHead: state.tagsOnHead.map(\.name))
+            throw .untaggedHead(
+                head: state.shortCommit, prefix: policy.gitTagPrefix,
+                otherTagsOnHead: state.tagsOnHead.map(\.name))
         }
         let snapshot = SemanticVersion(major: 0, minor: 0, patch: 0, prerelease: ["snapshot-\(state.shortCommit)"])
-        return ReleaseVersion(version: snapshot, gitTag: nil, isSnapshot: true,
-                              revision: state.headCommit, created: state.commitTime, taggedVersions: all)
+        return ReleaseVersion(
+            version: snapshot, gitTag: nil, isSnapshot: true,
+            revision: state.headCommit, created: state.commitTime, taggedVersions: all)
     }
 }
 
@@ -112,7 +117,8 @@ public enum ReleaseVersionError: Error, Equatable, Sendable, DescribedError {
             return "the working tree at \(path) has uncommitted changes (\(shown)); commit or remove them, or pass --allow-dirty"
         case let .untaggedHead(head, prefix, others):
             let note = others.isEmpty ? "" : " (its tags \(others.joined(separator: ", ")) are not \(prefix)MAJOR.MINOR.PATCH versions)"
-            return "HEAD (\(head)) has no \(prefix)MAJOR.MINOR.PATCH tag\(note); tag it (git tag \(prefix)1.2.3) or pass --snapshot for a 0.0.0-snapshot-\(head) build that is never tagged latest"
+            return
+                "HEAD (\(head)) has no \(prefix)MAJOR.MINOR.PATCH tag\(note); tag it (git tag \(prefix)1.2.3) or pass --snapshot for a 0.0.0-snapshot-\(head) build that is never tagged latest"
         case let .requestedTagNotVersion(tag, prefix):
             return "tag '\(tag)' does not exist or is not a \(prefix)MAJOR.MINOR.PATCH[-prerelease][+build] version"
         case let .requestedTagNotOnHead(tag, head):

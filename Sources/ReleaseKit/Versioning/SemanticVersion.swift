@@ -95,7 +95,7 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
             switch (Number(left), Number(right)) {
             // Equal values spelled differently ("07" from init(major:…)) fall back to text order.
             case let (l?, r?): return l == r ? left < right : l < r
-            case (.some, nil): return true   // numeric identifiers rank below alphanumeric ones
+            case (.some, nil): return true // numeric identifiers rank below alphanumeric ones
             case (nil, .some): return false
             case (nil, nil): return left < right // ASCII order
             }
@@ -118,8 +118,10 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
         try container.encode(description)
     }
 
-    private static func identifiers(_ part: Substring, in text: String, part name: String,
-                                    numericRules: Bool) throws(SemanticVersionError) -> [String] {
+    private static func identifiers(
+        _ part: Substring, in text: String, part name: String,
+        numericRules: Bool
+    ) throws(SemanticVersionError) -> [String] {
         let identifiers = part.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         for identifier in identifiers {
             guard !identifier.isEmpty else { throw .malformed(text, reason: "\(name) has an empty identifier") }

@@ -18,9 +18,12 @@ public enum WorkflowFiles {
             let current = try? String(contentsOf: url, encoding: .utf8)
             guard current != file.contents else { return nil }
             // A missing file is a creation: `--- /dev/null`, as git and patch expect.
-            return Drift(path: file.path, diff: LineDiff.unified(old: current ?? "", new: file.contents,
-                                                                  oldName: current == nil ? "/dev/null" : "a/\(file.path)",
-                                                                  newName: "b/\(file.path)"))
+            return Drift(
+                path: file.path,
+                diff: LineDiff.unified(
+                    old: current ?? "", new: file.contents,
+                    oldName: current == nil ? "/dev/null" : "a/\(file.path)",
+                    newName: "b/\(file.path)"))
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
+import ImageBuilders
 import OublietteCore
 import Yams
-import ImageBuilders
 
 /// A file the generator owns, with its path relative to the repository root.
 public struct GeneratedFile: Sendable, Equatable {
@@ -29,8 +29,10 @@ public struct WorkflowGenerator: Sendable {
     /// Builder the release job uses (`docker-buildx` is what GitHub's runners have).
     public var builder: BuilderKind
 
-    public init(catalogue: ImageCatalogue, catalogueFile: String? = nil, runner: String = "ubuntu-24.04",
-                swiftVersion: String = "6.3", builder: BuilderKind = .dockerBuildx) {
+    public init(
+        catalogue: ImageCatalogue, catalogueFile: String? = nil, runner: String = "ubuntu-24.04",
+        swiftVersion: String = "6.3", builder: BuilderKind = .dockerBuildx
+    ) {
         self.catalogue = catalogue
         self.catalogueFile = catalogueFile
         self.runner = runner
@@ -39,8 +41,10 @@ public struct WorkflowGenerator: Sendable {
     }
 
     public func files() throws -> [GeneratedFile] {
-        [GeneratedFile(path: Self.releasePath, contents: try releaseWorkflow()),
-         GeneratedFile(path: Self.ciPath, contents: try ciWorkflow())]
+        [
+            GeneratedFile(path: Self.releasePath, contents: try releaseWorkflow()),
+            GeneratedFile(path: Self.ciPath, contents: try ciWorkflow()),
+        ]
     }
 
     // MARK: release.yml
@@ -49,7 +53,8 @@ public struct WorkflowGenerator: Sendable {
         let ordered = try catalogue.buildOrder()
         let names = ordered.map(\.imageName).joined(separator: ", ")
         // release-tool is stamped with the tag's version (scripts/version-env reads the tag).
-        var publish = "set -o pipefail\neval \"$(bash scripts/version-env)\"\n"
+        var publish =
+            "set -o pipefail\neval \"$(bash scripts/version-env)\"\n"
             + "swift run -c release release-tool publish --builder \(builder.rawValue) --git-tag \"$GITHUB_REF_NAME\""
         if let catalogueFile { publish += " --catalogue \(catalogueFile)" }
         publish += " | tee published.txt\n"
@@ -64,33 +69,47 @@ public struct WorkflowGenerator: Sendable {
         }
         for registry in registries(ordered) {
             let github = registry == "ghcr.io"
-            steps.append(step("Log in to \(registry)", uses: "docker/login-action@v3", with: [
-                ("registry", registry),
-                ("username", github ? "${{ github.actor }}" : "${{ secrets.REGISTRY_USERNAME }}"),
-                ("password", github ? "${{ secrets.GITHUB_TOKEN }}" : "${{ secrets.REGISTRY_PASSWORD }}"),
-            ]))
+            steps.append(
+                step(
+                    "Log in to \(registry)", uses: "docker/login-action@v3",
+                    with: [
+                        ("registry", registry),
+                        ("username", github ? "${{ github.actor }}" : "${{ secrets.REGISTRY_USERNAME }}"),
+                        ("password", github ? "${{ secrets.GITHUB_TOKEN }}" : "${{ secrets.REGISTRY_PASSWORD }}"),
+                    ]))
         }
         steps.append(step("Publish \(names)", run: publish))
-        steps.append(step("Summary of pushed digests", run: """
-            {
-              echo "### Published images"
-              echo
-              while read -r reference; do echo "- \\`$reference\\`"; done < published.txt
-            } >> "$GITHUB_STEP_SUMMARY"
+        steps.append(
+            step(
+                "Summary of pushed digests",
+                run: """
+                    {
+                      echo "### Published images"
+                      echo
+                      while read -r reference; do echo "- \\`$reference\\`"; done < published.txt
+                    } >> "$GITHUB_STEP_SUMMARY"
 
-            """))
+                    """))
 
         let workflow = mapping([
             ("name", "Release images"),
             ("on", mapping([("push", mapping([("tags", Node([Node("v*", .implicit, .singleQuoted)]))]))])),
             ("permissions", mapping([("contents", "read"), ("packages", "write")])),
             ("concurrency", mapping([("group", "release-${{ github.ref }}"), ("cancel-in-progress", "false")])),
-            ("jobs", mapping([("publish", mapping([
-                ("name", Node("Build and push \(names)")),
-                ("runs-on", Node(runner)),
-                ("timeout-minutes", "60"),
-                ("steps", Node(steps)),
-            ]))])),
+            (
+                "jobs",
+                mapping([
+                    (
+                        "publish",
+                        mapping([
+                            ("name", Node("Build and push \(names)")),
+                            ("runs-on", Node(runner)),
+                            ("timeout-minutes", "60"),
+                            ("steps", Node(steps)),
+                        ])
+                    )
+                ])
+            ),
         ])
         return try render(workflow)
     }
@@ -103,21 +122,35 @@ public struct WorkflowGenerator: Sendable {
     public func ciWorkflow() throws -> String {
         let workflow = mapping([
             ("name", "CI"),
-            ("on", mapping([
-                ("push", mapping([("branches", Node([Node("main")]))])),
-                ("pull_request", Node("", .implicit, .plain)),
-            ])),
+            (
+                "on",
+                mapping([
+                    ("push", mapping([("branches", Node([Node("main")]))])),
+                    ("pull_request", Node("", .implicit, .plain)),
+                ])
+            ),
             ("permissions", mapping([("contents", "read")])),
-            ("jobs", mapping([("test", mapping([
-                ("name", "Build, test and check generated workflows"),
-                ("runs-on", Node(runner)),
-                ("timeout-minutes", "60"),
-                ("steps", Node([
-                    step("Check out with tags", uses: "actions/checkout@v4", with: [("fetch-depth", "0"), ("fetch-tags", "true")]),
-                    swiftStep(),
-                    step("Run .ci/run", run: "sudo --preserve-env=PATH,CI bash .ci/run\n"),
-                ])),
-            ]))])),
+            (
+                "jobs",
+                mapping([
+                    (
+                        "test",
+                        mapping([
+                            ("name", "Build, test and check generated workflows"),
+                            ("runs-on", Node(runner)),
+                            ("timeout-minutes", "60"),
+                            (
+                                "steps",
+                                Node([
+                                    step("Check out with tags", uses: "actions/checkout@v4", with: [("fetch-depth", "0"), ("fetch-tags", "true")]),
+                                    swiftStep(),
+                                    step("Run .ci/run", run: "sudo --preserve-env=PATH,CI bash .ci/run\n"),
+                                ])
+                            ),
+                        ])
+                    )
+                ])
+            ),
         ])
         return try render(workflow)
     }
@@ -134,7 +167,8 @@ public struct WorkflowGenerator: Sendable {
     }
 
     private func render(_ node: Node) throws -> String {
-        let header = "# Generated by `release-tool workflow` from the image catalogue. Do not edit by hand:\n"
+        let header =
+            "# Generated by `release-tool workflow` from the image catalogue. Do not edit by hand:\n"
             + "# change the catalogue or release-tool, then run `swift run release-tool workflow`.\n"
         return header + (try Yams.serialize(node: node, indent: 2, width: -1, sortKeys: false))
     }

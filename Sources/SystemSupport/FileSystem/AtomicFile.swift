@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Whole-file replacement that never leaves a half-written file behind: the data goes to a
@@ -75,7 +75,8 @@ public enum AtomicFile {
         for name in names where name.hasPrefix(prefix) {
             let path = directory.appendingPathComponent(name).path
             guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
-                  now.timeIntervalSince(modified) > staleAge else { continue }
+                now.timeIntervalSince(modified) > staleAge
+            else { continue }
             unlink(path)
         }
     }

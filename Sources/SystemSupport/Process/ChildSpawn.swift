@@ -2,9 +2,9 @@ import CSpawn
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The one `posix_spawn` call of the package: ``ProcessRunner`` runs children through it, and
@@ -32,8 +32,10 @@ public enum ChildSpawn {
         public let stderr: Int32?
     }
 
-    public static func start(path: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
-                             stdin: Stream, stdout: Stream, stderr: Stream, commandLine: String) throws(ProcessError) -> Child {
+    public static func start(
+        path: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
+        stdin: Stream, stdout: Stream, stderr: Stream, commandLine: String
+    ) throws(ProcessError) -> Child {
         func pipePair() throws(ProcessError) -> (read: Int32, write: Int32) {
             var fds: [Int32] = [-1, -1]
             guard cspawn_pipe_cloexec(&fds) == 0 else { throw .launchFailed(command: commandLine, reason: String(cString: strerror(errno))) }

@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The one way this package runs a child process: builders, the Apple `container` CLI,
@@ -100,8 +100,9 @@ public struct ProcessEnvironment: Sendable, Equatable {
     }
 
     public func merging(_ other: ProcessEnvironment) -> ProcessEnvironment {
-        ProcessEnvironment(inheritsParent: inheritsParent && other.inheritsParent,
-                           overrides: overrides.merging(other.overrides) { _, new in new })
+        ProcessEnvironment(
+            inheritsParent: inheritsParent && other.inheritsParent,
+            overrides: overrides.merging(other.overrides) { _, new in new })
     }
 
     func resolved() -> [String: String] {
@@ -126,9 +127,11 @@ public struct ProcessRequest: Sendable {
     /// Receives each complete line of stdout and stderr as it arrives (progress).
     public var onLine: (@Sendable (OutputLine) -> Void)?
 
-    public init(_ executable: String, _ arguments: [String], environment: ProcessEnvironment = .inherit,
-                workingDirectory: String? = nil, input: Data? = nil, timeout: Duration? = nil,
-                echoToStandardError: Bool = false, onLine: (@Sendable (OutputLine) -> Void)? = nil) {
+    public init(
+        _ executable: String, _ arguments: [String], environment: ProcessEnvironment = .inherit,
+        workingDirectory: String? = nil, input: Data? = nil, timeout: Duration? = nil,
+        echoToStandardError: Bool = false, onLine: (@Sendable (OutputLine) -> Void)? = nil
+    ) {
         self.executable = executable
         self.arguments = arguments
         self.environment = environment
@@ -221,10 +224,11 @@ private struct Spawned: @unchecked Sendable {
     }
 
     static func start(path: String, request: ProcessRequest, environment: [String: String]) throws(ProcessError) -> Spawned {
-        let child = try ChildSpawn.start(path: path, arguments: request.arguments, environment: environment,
-                                         workingDirectory: request.workingDirectory,
-                                         stdin: request.input == nil ? .null : .pipe, stdout: .pipe, stderr: .pipe,
-                                         commandLine: request.commandLine)
+        let child = try ChildSpawn.start(
+            path: path, arguments: request.arguments, environment: environment,
+            workingDirectory: request.workingDirectory,
+            stdin: request.input == nil ? .null : .pipe, stdout: .pipe, stderr: .pipe,
+            commandLine: request.commandLine)
         // A `.pipe` stream always comes back with the parent's end.
         return Spawned(pid: child.pid, stdoutFD: child.stdout ?? -1, stderrFD: child.stderr ?? -1, stdinFD: child.stdin)
     }

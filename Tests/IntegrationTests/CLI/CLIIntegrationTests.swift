@@ -1,7 +1,7 @@
 import Foundation
+import OCIDistribution
 import OublietteCore
 import Testing
-import OCIDistribution
 
 /// The built `oubliette` binary against the bed's dockerd and registry.
 @Suite("oubliette CLI", .enabled(if: TestBed.isAvailable, TestBed.skipReason))
@@ -18,11 +18,14 @@ struct CLIIntegrationTests {
     /// An empty HOME; config and data at their XDG defaults under it.
     func emptyHome(_ label: String) throws -> Home {
         let root = try bed.makeTemporaryDirectory("cli-\(label)")
-        return Home(root: root, config: root.appendingPathComponent(".config/oubliette/oubliette.jsonc"),
-                    data: root.appendingPathComponent(".local/share/oubliette"),
-                    environment: ["HOME": root.path, "OUBLIETTE_CONFIG": "", "OUBLIETTE_DATA_DIR": "", "XDG_CONFIG_HOME": "",
-                                  "XDG_DATA_HOME": "", "DOCKER_HOST": bed.dockerHost, "OUBLIETTE_DEV": "",
-                                  "OUBLIETTE_CONTAINER_NETWORK": "none", "OUBLIETTE_STOP_TIMEOUT": "5"])
+        return Home(
+            root: root, config: root.appendingPathComponent(".config/oubliette/oubliette.jsonc"),
+            data: root.appendingPathComponent(".local/share/oubliette"),
+            environment: [
+                "HOME": root.path, "OUBLIETTE_CONFIG": "", "OUBLIETTE_DATA_DIR": "", "XDG_CONFIG_HOME": "",
+                "XDG_DATA_HOME": "", "DOCKER_HOST": bed.dockerHost, "OUBLIETTE_DEV": "",
+                "OUBLIETTE_CONTAINER_NETWORK": "none", "OUBLIETTE_STOP_TIMEOUT": "5",
+            ])
     }
 
     /// A home whose config has one type, `custom`, at a fresh repository holding a long-running image.
@@ -55,8 +58,9 @@ struct CLIIntegrationTests {
     func services(_ home: Home, runtime: (any ContainerRuntime)? = nil) throws -> OublietteServices {
         let paths = OubliettePaths(configFile: home.config, dataDirectory: home.data)
         let config = try OublietteConfig.load(paths: paths, environment: [:])
-        return OublietteServices(paths: paths, config: config, runtime: try runtime ?? docker(),
-                                 options: .init(settings: ContainerSettings(network: .none, stopTimeout: .seconds(5))))
+        return OublietteServices(
+            paths: paths, config: config, runtime: try runtime ?? docker(),
+            options: .init(settings: ContainerSettings(network: .none, stopTimeout: .seconds(5))))
     }
 
     func docker() throws -> DockerRuntime {
@@ -70,16 +74,20 @@ struct CLIIntegrationTests {
         let base = "\(bed.registry)/cli-init/\(UUID().uuidString.prefix(8).lowercased())/base"
         let dev = "\(bed.registry)/cli-init/\(UUID().uuidString.prefix(8).lowercased())/dev"
         for repository in [base, dev] {
-            try ToolRunner.run("skopeo", ["copy", "--src-tls-verify=false", "--dest-tls-verify=false",
-                                          "docker://\(bed.busyboxImage)", "docker://\(repository):latest"])
+            try ToolRunner.run(
+                "skopeo",
+                [
+                    "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+                    "docker://\(bed.busyboxImage)", "docker://\(repository):latest",
+                ])
         }
         let catalogue = home.root.appendingPathComponent("catalogue.jsonc")
         try """
-            { "images": [
-              { "type": "base", "repository": "\(base)", "summary": "test base" },
-              { "type": "dev", "repository": "\(dev)", "parent": "base", "summary": "test dev" },
-            ] }
-            """.write(to: catalogue, atomically: true, encoding: .utf8)
+        { "images": [
+          { "type": "base", "repository": "\(base)", "summary": "test base" },
+          { "type": "dev", "repository": "\(dev)", "parent": "base", "summary": "test dev" },
+        ] }
+        """.write(to: catalogue, atomically: true, encoding: .utf8)
 
         let first = try oubliette(["init", "--catalogue", catalogue.path, "--progress", "plain", "--json"], home)
         #expect(first.status == 0, "\(first.stderr)")

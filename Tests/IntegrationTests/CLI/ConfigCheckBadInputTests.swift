@@ -15,9 +15,11 @@ struct ConfigCheckBadInputTests {
         defer { try? FileManager.default.removeItem(at: home) }
         let file = home.appendingPathComponent("oubliette.jsonc")
         try config.write(to: file, atomically: true, encoding: .utf8)
-        return try ToolRunner.run(binary.path, ["config", "check"], environment: [
-            "HOME": home.path, "OUBLIETTE_CONFIG": file.path, "OUBLIETTE_DEV": "", "XDG_CONFIG_HOME": "", "XDG_DATA_HOME": "",
-        ], check: false, timeout: 60)
+        return try ToolRunner.run(
+            binary.path, ["config", "check"],
+            environment: [
+                "HOME": home.path, "OUBLIETTE_CONFIG": file.path, "OUBLIETTE_DEV": "", "XDG_CONFIG_HOME": "", "XDG_DATA_HOME": "",
+            ], check: false, timeout: 60)
     }
 
     @Test func pairedHighSurrogatesAreALocatedError() throws {
@@ -35,8 +37,9 @@ struct ConfigCheckBadInputTests {
     @Test func fiveThousandOpenBracketsAreALocatedError() throws {
         let result = try check(config: String(repeating: "[", count: 5000))
         #expect(result.status == 1, "status \(result.status), stderr: \(result.stderr)")
-        #expect(result.stderr.contains("oubliette.jsonc:1:513: arrays and objects are nested more than 512 levels deep"),
-                "\(result.stderr)")
+        #expect(
+            result.stderr.contains("oubliette.jsonc:1:513: arrays and objects are nested more than 512 levels deep"),
+            "\(result.stderr)")
     }
 
     /// The deepest accepted document parses in the CLI's own (async) context without

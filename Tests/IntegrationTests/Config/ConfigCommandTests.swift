@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import OCIDistribution
+import Testing
 
 /// `oubliette config show|check` run as a user runs them: the built binary, its exit status
 /// and its output. Needs no servers.
@@ -15,16 +15,20 @@ struct ConfigCommandTests {
         defer { try? FileManager.default.removeItem(at: home) }
         let file = home.appendingPathComponent("oubliette.jsonc")
         if let config { try config.write(to: file, atomically: true, encoding: .utf8) }
-        return try ToolRunner.run(binary.path, arguments, environment: [
-            "HOME": home.path, "OUBLIETTE_CONFIG": file.path, "OUBLIETTE_DEV": "", "XDG_CONFIG_HOME": "", "XDG_DATA_HOME": "",
-        ], check: false)
+        return try ToolRunner.run(
+            binary.path, arguments,
+            environment: [
+                "HOME": home.path, "OUBLIETTE_CONFIG": file.path, "OUBLIETTE_DEV": "", "XDG_CONFIG_HOME": "", "XDG_DATA_HOME": "",
+            ], check: false)
     }
 
     @Test func showJSONListsEveryTypeWithItsSource() throws {
-        let result = try run(["config", "show", "--json"], config: """
-            { "containers": { "osint": "ghcr.io/example/osint:1" }, // custom type
-              "image_source": "prebuilt", }
-            """)
+        let result = try run(
+            ["config", "show", "--json"],
+            config: """
+                { "containers": { "osint": "ghcr.io/example/osint:1" }, // custom type
+                  "image_source": "prebuilt", }
+                """)
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let containers = try #require(json["containers"] as? [[String: String]])

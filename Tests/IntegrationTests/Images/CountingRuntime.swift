@@ -1,6 +1,6 @@
+import OCIDistribution
 import OublietteCore
 import Synchronization
-import OCIDistribution
 
 /// Forwards to a real runtime and counts the calls, so tests can assert "no pull happened"
 /// against the real engine.

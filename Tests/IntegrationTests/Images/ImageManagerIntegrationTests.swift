@@ -1,8 +1,8 @@
 import Foundation
-import OublietteCore
-import Testing
-import SystemSupport
 import OCIDistribution
+import OublietteCore
+import SystemSupport
+import Testing
 
 /// ImageManager against the test bed's real dockerd and docker-registry.
 @Suite("ImageManager on the real engine", .enabled(if: TestBed.isAvailable, TestBed.skipReason))
@@ -12,15 +12,20 @@ struct ImageManagerIntegrationTests {
     /// Copies the bed's busybox image to a repository no test has pulled yet.
     func freshImage(_ label: String) throws -> String {
         let reference = "\(bed.registry)/image-manager/\(label)-\(UUID().uuidString.prefix(8).lowercased()):1"
-        try ToolRunner.run("skopeo", ["copy", "--src-tls-verify=false", "--dest-tls-verify=false",
-                                      "docker://\(bed.busyboxImage)", "docker://\(reference)"])
+        try ToolRunner.run(
+            "skopeo",
+            [
+                "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+                "docker://\(bed.busyboxImage)", "docker://\(reference)",
+            ])
         return reference
     }
 
     func manager(containers: [String: String], devMode: Bool = false) throws -> (ImageManager, CountingRuntime, URL) {
         let entries = containers.map { "\"\($0.key)\": \"\($0.value)\"" }.joined(separator: ", ")
-        let config = try OublietteConfig(parsing: "{ \"containers\": { \(entries) } }", file: "test.jsonc",
-                                         catalogue: .shipped, devMode: devMode)
+        let config = try OublietteConfig(
+            parsing: "{ \"containers\": { \(entries) } }", file: "test.jsonc",
+            catalogue: .shipped, devMode: devMode)
         let runtime = CountingRuntime(try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost)))
         let data = try bed.makeTemporaryDirectory("image-manager-data")
         return (ImageManager(config: config, runtime: runtime, provenance: ProvenanceStore(dataDirectory: data)), runtime, data)
@@ -76,9 +81,10 @@ struct ImageManagerIntegrationTests {
         // The image exists only on the bed's registry; the configured registry (port 1) is down.
         let onBed = try freshImage("mirror")
         let path = String(onBed.dropFirst(bed.registry.count + 1))
-        let config = try OublietteConfig(parsing: """
-            { "containers": { "probe": "127.0.0.1:1/\(path)" }, "registry_mirrors": ["\(bed.registry)"] }
-            """, file: "t.jsonc", catalogue: .shipped, devMode: false)
+        let config = try OublietteConfig(
+            parsing: """
+                { "containers": { "probe": "127.0.0.1:1/\(path)" }, "registry_mirrors": ["\(bed.registry)"] }
+                """, file: "t.jsonc", catalogue: .shipped, devMode: false)
         let runtime = CountingRuntime(try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost)))
         let data = try bed.makeTemporaryDirectory("mirror")
         let manager = ImageManager(config: config, runtime: runtime, provenance: ProvenanceStore(dataDirectory: data))

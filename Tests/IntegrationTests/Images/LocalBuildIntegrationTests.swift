@@ -1,7 +1,7 @@
 import Foundation
+import ImageBuilders
 import OublietteCore
 import Testing
-import ImageBuilders
 
 /// `image_source: build` on the real engine: base then dev from the fixture catalogue's
 /// Dockerfiles, with `docker build` (the builder seam release-tool also uses).
@@ -14,20 +14,22 @@ struct LocalBuildIntegrationTests {
             .deletingLastPathComponent().appendingPathComponent("Fixtures/busybox/catalogue.jsonc")
         let catalogue = try LoadedCatalogue.load(path: root.path)
         let unique = UUID().uuidString.prefix(8).lowercased()
-        let config = try OublietteConfig(parsing: """
-            {
-              "image_source": "build",
-              "containers": { "base": "localhost/local-build-\(unique)/base:dev", "dev": "localhost/local-build-\(unique)/dev:dev" },
-            }
-            """, file: "t.jsonc", catalogue: catalogue.catalogue, devMode: false)
+        let config = try OublietteConfig(
+            parsing: """
+                {
+                  "image_source": "build",
+                  "containers": { "base": "localhost/local-build-\(unique)/base:dev", "dev": "localhost/local-build-\(unique)/dev:dev" },
+                }
+                """, file: "t.jsonc", catalogue: catalogue.catalogue, devMode: false)
         let runtime = CountingRuntime(try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost)))
         let data = try bed.makeTemporaryDirectory("local-build")
         // The bed's dockerd has no bridge network, so RUN steps get none.
         let builder = DockerBuilder(mode: .legacy, network: "none")
         let manager = ImageManager(
             config: config, runtime: runtime, provenance: ProvenanceStore(dataDirectory: data),
-            localBuild: LocalBuildSettings(catalogue: catalogue, builder: builder,
-                                           buildArguments: ["BUSYBOX_IMAGE": bed.busyboxImage], scratchDirectory: data))
+            localBuild: LocalBuildSettings(
+                catalogue: catalogue, builder: builder,
+                buildArguments: ["BUSYBOX_IMAGE": bed.busyboxImage], scratchDirectory: data))
 
         let dev = try await manager.ensureImage(type: "dev")
         #expect(dev.built)
@@ -48,8 +50,9 @@ struct LocalBuildIntegrationTests {
     }
 
     @Test func typesOutsideTheCatalogueCannotBeBuilt() async throws {
-        let config = try OublietteConfig(parsing: #"{ "image_source": "build", "containers": { "osint": "localhost/nope/osint:1" } }"#,
-                                         file: "t.jsonc", catalogue: .shipped, devMode: false)
+        let config = try OublietteConfig(
+            parsing: #"{ "image_source": "build", "containers": { "osint": "localhost/nope/osint:1" } }"#,
+            file: "t.jsonc", catalogue: .shipped, devMode: false)
         let manager = ImageManager(
             config: config, runtime: try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost)),
             provenance: ProvenanceStore(dataDirectory: try bed.makeTemporaryDirectory("local-build-none")),
@@ -64,20 +67,24 @@ struct LocalBuildIntegrationTests {
             .deletingLastPathComponent().appendingPathComponent("Fixtures/busybox/catalogue.jsonc")
         let catalogue = try LoadedCatalogue.load(path: root.path)
         let unique = UUID().uuidString.prefix(8).lowercased()
-        let config = try OublietteConfig(parsing: """
-            { "image_source": "build", "containers": { "base": "localhost/rebuild-\(unique)/base:dev", "dev": "localhost/rebuild-\(unique)/dev:dev" } }
-            """, file: "t.jsonc", catalogue: catalogue.catalogue, devMode: false)
+        let config = try OublietteConfig(
+            parsing: """
+                { "image_source": "build", "containers": { "base": "localhost/rebuild-\(unique)/base:dev", "dev": "localhost/rebuild-\(unique)/dev:dev" } }
+                """, file: "t.jsonc", catalogue: catalogue.catalogue, devMode: false)
         let runtime = try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost))
         let data = try bed.makeTemporaryDirectory("rebuild")
         let provenance = ProvenanceStore(dataDirectory: data)
-        let settings = LocalBuildSettings(catalogue: catalogue, builder: DockerBuilder(mode: .legacy, network: "none"),
-                                          buildArguments: ["BUSYBOX_IMAGE": bed.busyboxImage], scratchDirectory: data)
+        let settings = LocalBuildSettings(
+            catalogue: catalogue, builder: DockerBuilder(mode: .legacy, network: "none"),
+            buildArguments: ["BUSYBOX_IMAGE": bed.busyboxImage], scratchDirectory: data)
         let images = ImageManager(config: config, runtime: runtime, provenance: provenance, localBuild: settings)
         let first = try await images.ensureImage(type: "base")
 
-        let updater = ImageUpdater(config: config, runtime: runtime, provenance: provenance,
-                                   lifecycle: ContainerLifecycle(config: config, runtime: runtime, store: ProjectStore(dataDirectory: data),
-                                                                 images: images))
+        let updater = ImageUpdater(
+            config: config, runtime: runtime, provenance: provenance,
+            lifecycle: ContainerLifecycle(
+                config: config, runtime: runtime, store: ProjectStore(dataDirectory: data),
+                images: images))
         let result = try await updater.update(type: "base", acquisition: .rebuild(noCache: true))
         #expect(result.changed, "a --no-cache rebuild makes a new image")
         let reference = try config.imageReference(for: "base")

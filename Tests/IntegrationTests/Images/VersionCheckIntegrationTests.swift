@@ -1,8 +1,8 @@
 import Foundation
+import OCIDistribution
 import OublietteCore
 import Synchronization
 import Testing
-import OCIDistribution
 
 @Suite("Version check against the real registry", .enabled(if: TestBed.isAvailable, TestBed.skipReason))
 struct VersionCheckIntegrationTests {
@@ -24,21 +24,25 @@ struct VersionCheckIntegrationTests {
 
     @Test func mismatchIsFoundFromTheRegistryBeforeAnyPull() async throws {
         let reference = try labelledImage(version: "9.9.9")
-        let config = try OublietteConfig(parsing: "{ \"containers\": { \"probe\": \"\(reference)\" } }", file: "t.jsonc",
-                                         catalogue: .shipped, devMode: false)
+        let config = try OublietteConfig(
+            parsing: "{ \"containers\": { \"probe\": \"\(reference)\" } }", file: "t.jsonc",
+            catalogue: .shipped, devMode: false)
         let runtime = CountingRuntime(try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost)))
         let data = try bed.makeTemporaryDirectory("version-check")
         let warnings = Mutex<[String]>([])
-        let policy = VersionCheckPolicy(inspector: RegistryImageInspector(registries: RegistryClientFactory()), cliVersion: "1.0.0",
-                                        throttle: VersionWarningThrottle(stateDirectory: data),
-                                        warn: { text in warnings.withLock { $0.append(text) } })
-        let manager = ImageManager(config: config, runtime: runtime, provenance: ProvenanceStore(dataDirectory: data),
-                                   versionPolicy: policy)
+        let policy = VersionCheckPolicy(
+            inspector: RegistryImageInspector(registries: RegistryClientFactory()), cliVersion: "1.0.0",
+            throttle: VersionWarningThrottle(stateDirectory: data),
+            warn: { text in warnings.withLock { $0.append(text) } })
+        let manager = ImageManager(
+            config: config, runtime: runtime, provenance: ProvenanceStore(dataDirectory: data),
+            versionPolicy: policy)
 
         #expect(try await manager.checkVersion(type: "probe") == .mismatch(imageVersion: "9.9.9", cliVersion: "1.0.0"))
         #expect(runtime.count("pull") == 0)
-        #expect(try await runtime.wrapped.imageExists(try ImageReference(parsing: reference)) == false,
-                "the check must not pull the image")
+        #expect(
+            try await runtime.wrapped.imageExists(try ImageReference(parsing: reference)) == false,
+            "the check must not pull the image")
 
         // ensureImage warns before it pulls, and only once an hour.
         _ = try await manager.ensureImage(type: "probe")

@@ -1,6 +1,6 @@
 import Foundation
-import OublietteCore
 import OCIDistribution
+import OublietteCore
 
 /// Writes OCI layouts with random layers (registry-only tests: the layers are not real tars).
 enum LayoutFixture {
@@ -23,17 +23,20 @@ enum LayoutFixture {
         return data
     }
 
-    static func make(in directory: URL, tag: String = "1", layerSizes: [Int], labels: [String: String] = [:],
-                     sharedLayers: [Data] = []) throws -> Image {
+    static func make(
+        in directory: URL, tag: String = "1", layerSizes: [Int], labels: [String: String] = [:],
+        sharedLayers: [Data] = []
+    ) throws -> Image {
         let layout = try OCILayout.openOrCreate(directory)
         var layers: [Descriptor] = []
         for data in sharedLayers + layerSizes.map(randomData) {
             let digest = try layout.writeBlob(data)
             layers.append(Descriptor(mediaType: MediaType.ociLayerTarGzip, digest: digest, size: Int64(data.count)))
         }
-        let configuration = ImageConfiguration(architecture: "amd64", os: "linux",
-                                               config: .init(labels: labels),
-                                               rootfs: .init(diffIDs: layers.map(\.digest.description)))
+        let configuration = ImageConfiguration(
+            architecture: "amd64", os: "linux",
+            config: .init(labels: labels),
+            rootfs: .init(diffIDs: layers.map(\.digest.description)))
         let configData = try RegistryJSON.encode(configuration)
         let config = try layout.writeBlob(configData)
         let manifest = ImageManifest(config: Descriptor(mediaType: MediaType.ociConfig, digest: config, size: Int64(configData.count)), layers: layers)

@@ -1,7 +1,7 @@
 import Foundation
+import OCIDistribution
 import OublietteCore
 import Testing
-import OCIDistribution
 
 /// The registry client against the test bed's real docker-registry (distribution 2.8),
 /// dockerd and skopeo.
@@ -11,19 +11,23 @@ struct RegistryClientIntegrationTests {
         RepositoryName(stringLiteral: "oubliette-it/\(label)-\(UUID().uuidString.prefix(8).lowercased())")
     }
 
-    func client(_ registry: String, credentials: any CredentialSource = AnonymousCredentials(),
-                uploadPolicy: UploadPolicy = .default) -> RegistryClient {
+    func client(
+        _ registry: String, credentials: any CredentialSource = AnonymousCredentials(),
+        uploadPolicy: UploadPolicy = .default
+    ) -> RegistryClient {
         RegistryClient(registry: registry, credentials: credentials, uploadPolicy: uploadPolicy)
     }
 
-    @Test("push an OCI layout, pull it back byte-identical, re-push sends no blob bytes",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "push an OCI layout, pull it back byte-identical, re-push sends no blob bytes",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func pushPullRoundTrip() async throws {
         let bed = TestBed.required
         let work = try bed.makeTemporaryDirectory("registry-roundtrip")
         // One layer above the monolithic limit so the chunked path runs against the real registry.
-        let image = try LayoutFixture.make(in: work.appendingPathComponent("src"), tag: "1.0",
-                                           layerSizes: [3 << 20, 200_000, 1_234], labels: ["org.opencontainers.image.revision": "abc123"])
+        let image = try LayoutFixture.make(
+            in: work.appendingPathComponent("src"), tag: "1.0",
+            layerSizes: [3 << 20, 200_000, 1_234], labels: ["org.opencontainers.image.revision": "abc123"])
         let repository = uniqueRepository("roundtrip")
         let pusher = client(bed.registry, uploadPolicy: UploadPolicy(monolithicLimit: 1 << 20, chunkSize: 1 << 20))
         let copier = ImageCopier(clients: [pusher])
@@ -60,8 +64,9 @@ struct RegistryClientIntegrationTests {
         #expect(counters.blobBytesUploaded == 0 && counters.blobsSkipped == 4)
     }
 
-    @Test("cross-repository mount: the second repository gets the blobs without upload",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "cross-repository mount: the second repository gets the blobs without upload",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func crossRepositoryMount() async throws {
         let bed = TestBed.required
         let work = try bed.makeTemporaryDirectory("registry-mount")
@@ -69,8 +74,9 @@ struct RegistryClientIntegrationTests {
         let baseRepository = uniqueRepository("mount-base")
         let appRepository = uniqueRepository("mount-app")
         let first = client(bed.registry)
-        _ = try await ImageCopier(clients: [first]).copy(from: .ociLayout(directory: base.layout.directory, tag: "1"),
-                                                         to: .registry(ImageReference(parsing: "\(bed.registry)/\(baseRepository):1")))
+        _ = try await ImageCopier(clients: [first]).copy(
+            from: .ociLayout(directory: base.layout.directory, tag: "1"),
+            to: .registry(ImageReference(parsing: "\(bed.registry)/\(baseRepository):1")))
         // The app image shares the base's layers and adds one of its own.
         let sharedLayers = try base.layers.map { try Data(contentsOf: base.layout.blobURL($0.digest)) }
         let app = try LayoutFixture.make(in: work.appendingPathComponent("app"), layerSizes: [100_000], sharedLayers: sharedLayers)
@@ -85,8 +91,9 @@ struct RegistryClientIntegrationTests {
         for layer in base.layers { #expect(try await second.blobExists(repository: appRepository, digest: layer.digest)) }
     }
 
-    @Test("250 tags listed across pages of 40; delete removes a manifest",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "250 tags listed across pages of 40; delete removes a manifest",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func paginatedTagsAndDelete() async throws {
         let bed = TestBed.required
         let work = try bed.makeTemporaryDirectory("registry-tags")
@@ -119,8 +126,9 @@ struct RegistryClientIntegrationTests {
         }
     }
 
-    @Test("Basic auth against the htpasswd registry: refused without credentials, works with them",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "Basic auth against the htpasswd registry: refused without credentials, works with them",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func basicAuthRegistry() async throws {
         let bed = TestBed.required
         let work = try bed.makeTemporaryDirectory("registry-auth")
@@ -144,10 +152,12 @@ struct RegistryClientIntegrationTests {
         }
 
         // Credentials the way CI passes them: environment variables.
-        let environment = EnvironmentCredentials(prefix: "OUBLIETTE_REGISTRY", environment: [
-            "OUBLIETTE_REGISTRY_USER": bed.authUser, "OUBLIETTE_REGISTRY_PASSWORD": bed.authPassword,
-            "OUBLIETTE_REGISTRY_HOST": bed.authRegistry,
-        ])
+        let environment = EnvironmentCredentials(
+            prefix: "OUBLIETTE_REGISTRY",
+            environment: [
+                "OUBLIETTE_REGISTRY_USER": bed.authUser, "OUBLIETTE_REGISTRY_PASSWORD": bed.authPassword,
+                "OUBLIETTE_REGISTRY_HOST": bed.authRegistry,
+            ])
         let authed = client(bed.authRegistry, credentials: environment)
         try await authed.ping()
         let result = try await ImageCopier(clients: [authed]).copy(from: .ociLayout(directory: image.layout.directory, tag: "1"), to: .registry(reference))
@@ -155,8 +165,9 @@ struct RegistryClientIntegrationTests {
         #expect(try await authed.tags(repository: repository) == ["1"])
     }
 
-    @Test("interop: dockerd and skopeo pull what we pushed; we pull what skopeo pushed (Docker v2 format)",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "interop: dockerd and skopeo pull what we pushed; we pull what skopeo pushed (Docker v2 format)",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func interoperability() async throws {
         let bed = TestBed.required
         let work = try bed.makeTemporaryDirectory("registry-interop")
@@ -171,12 +182,17 @@ struct RegistryClientIntegrationTests {
 
         // dockerd pulls it and runs it.
         let socket = String(bed.dockerHost.dropFirst("unix://".count))
-        let pull = try ToolRunner.run("curl", ["-sS", "--fail", "--unix-socket", socket, "-X", "POST",
-                                               "http://localhost/v1.41/images/create?fromImage=\(bed.registry)/\(repository)&tag=1"], timeout: 120)
+        let pull = try ToolRunner.run(
+            "curl",
+            [
+                "-sS", "--fail", "--unix-socket", socket, "-X", "POST",
+                "http://localhost/v1.41/images/create?fromImage=\(bed.registry)/\(repository)&tag=1",
+            ], timeout: 120)
         #expect(!pull.stdout.contains("\"error\""), "dockerd pull failed: \(pull.stdout)")
         let inspect = try ToolRunner.run("curl", ["-sS", "--fail", "--unix-socket", socket, "http://localhost/v1.41/images/\(ours.description)/json"])
         #expect(inspect.stdout.contains("\(bed.registry)/\(repository)@\(pushed.digest)"))
-        _ = try? ToolRunner.run("curl", ["-sS", "--unix-socket", socket, "-X", "DELETE", "http://localhost/v1.41/images/\(ours.description)?force=1"], check: false)
+        _ = try? ToolRunner.run(
+            "curl", ["-sS", "--unix-socket", socket, "-X", "DELETE", "http://localhost/v1.41/images/\(ours.description)?force=1"], check: false)
 
         // skopeo reads it.
         let skopeoDirectory = work.appendingPathComponent("skopeo-pulled")
@@ -185,8 +201,12 @@ struct RegistryClientIntegrationTests {
 
         // skopeo pushes a Docker v2 image; we pull it (needs the full Accept list on 2.8).
         let skopeoRepository = uniqueRepository("from-skopeo")
-        try ToolRunner.run("skopeo", ["copy", "--dest-tls-verify=false", "--format", "v2s2", "oci:\(layoutDirectory.path):1",
-                                      "docker://\(bed.registry)/\(skopeoRepository):2"])
+        try ToolRunner.run(
+            "skopeo",
+            [
+                "copy", "--dest-tls-verify=false", "--format", "v2s2", "oci:\(layoutDirectory.path):1",
+                "docker://\(bed.registry)/\(skopeoRepository):2",
+            ])
         let theirs = try ImageReference(parsing: "\(bed.registry)/\(skopeoRepository):2")
         let registryClient = client(bed.registry)
         let fetched = try await registryClient.manifest(repository: skopeoRepository, reference: "2")

@@ -1,7 +1,7 @@
 import Foundation
+import OCIDistribution
 import OublietteCore
 import Testing
-import OCIDistribution
 
 /// What the real registry saw, recorded by a proxy in front of it (not the client's own
 /// counters), and complete copies of nested indexes and artifacts by the built release-tool.
@@ -43,8 +43,9 @@ struct RegistryTrustIntegrationTests {
         #expect(listings.allSatisfy { $0.status == 200 })
     }
 
-    @Test("a second push or copy of an unchanged image uploads nothing (seen at the registry)",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "a second push or copy of an unchanged image uploads nothing (seen at the registry)",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func unchangedImageIsNotUploadedAgain() async throws {
         let bed = TestBed.required
         let proxy = try await RecordingProxy.start(upstream: bed.registry)
@@ -82,8 +83,9 @@ struct RegistryTrustIntegrationTests {
         #expect(!second.contains { $0.method == "GET" && $0.path.contains("/blobs/") }, "no blob was downloaded either")
     }
 
-    @Test("a cross-repository mount is a POST ?mount= answered 201 at the registry",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "a cross-repository mount is a POST ?mount= answered 201 at the registry",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func crossRepositoryMountSeenAtTheRegistry() async throws {
         let bed = TestBed.required
         let proxy = try await RecordingProxy.start(upstream: bed.registry)
@@ -93,8 +95,9 @@ struct RegistryTrustIntegrationTests {
         let baseRepository = uniqueRepository("mount-base")
         let appRepository = uniqueRepository("mount-app")
         let client = RegistryClient(registry: proxy.address, credentials: AnonymousCredentials())
-        _ = try await ImageCopier(clients: [client]).copy(from: .ociLayout(directory: base.layout.directory, tag: "1"),
-                                                          to: .registry(ImageReference(parsing: "\(proxy.address)/\(baseRepository):1")))
+        _ = try await ImageCopier(clients: [client]).copy(
+            from: .ociLayout(directory: base.layout.directory, tag: "1"),
+            to: .registry(ImageReference(parsing: "\(proxy.address)/\(baseRepository):1")))
         let shared = try base.layers.map { try Data(contentsOf: base.layout.blobURL($0.digest)) }
         let app = try LayoutFixture.make(in: work.appendingPathComponent("app"), layerSizes: [10_000], sharedLayers: shared)
         let mark = proxy.log.count
@@ -117,8 +120,9 @@ struct RegistryTrustIntegrationTests {
         var images: [LayoutFixture.Image] = []
         for (index, architecture) in ["amd64", "arm64"].enumerated() {
             let image = try LayoutFixture.make(in: work.appendingPathComponent(architecture), layerSizes: [20_000 + index])
-            _ = try await ImageCopier(clients: [client]).copy(from: .ociLayout(directory: image.layout.directory, tag: "1"),
-                                                              to: .registry(ImageReference(parsing: "\(bed.registry)/\(repository)@\(image.manifest.digest)")))
+            _ = try await ImageCopier(clients: [client]).copy(
+                from: .ociLayout(directory: image.layout.directory, tag: "1"),
+                to: .registry(ImageReference(parsing: "\(bed.registry)/\(repository)@\(image.manifest.digest)")))
             images.append(image)
         }
         func indexBytes(_ entries: [(String, FetchedManifest, String?)]) -> Data {
@@ -138,8 +142,9 @@ struct RegistryTrustIntegrationTests {
         return (try ImageReference(parsing: "\(bed.registry)/\(repository):nested"), [root, inner] + images.map(\.manifest), blobs)
     }
 
-    @Test("release-tool registry copy of a nested index: complete in a layout and in a registry",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "release-tool registry copy of a nested index: complete in a layout and in a registry",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func nestedIndexCopies() async throws {
         let bed = TestBed.required
         let work = try bed.makeTemporaryDirectory("trust-nested")
@@ -172,14 +177,19 @@ struct RegistryTrustIntegrationTests {
         let skopeoRoot = try ToolRunner.run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(target)"], check: false)
         #expect(skopeoRoot.status == 0 && skopeoRoot.stdoutData == manifests[0].bytes, "\(skopeoRoot.stderr)")
         for (index, leaf) in manifests.dropFirst(2).enumerated() {
-            let skopeoCopy = try ToolRunner.run("skopeo", ["copy", "--src-tls-verify=false", "docker://\(bed.registry)/\(targetRepository)@\(leaf.digest)",
-                                                           "oci:\(work.appendingPathComponent("skopeo").path):leaf\(index)"], check: false)
+            let skopeoCopy = try ToolRunner.run(
+                "skopeo",
+                [
+                    "copy", "--src-tls-verify=false", "docker://\(bed.registry)/\(targetRepository)@\(leaf.digest)",
+                    "oci:\(work.appendingPathComponent("skopeo").path):leaf\(index)",
+                ], check: false)
             #expect(skopeoCopy.status == 0, "\(skopeoCopy.stderr)")
         }
     }
 
-    @Test("release-tool registry inspect --json of an OCI artifact reports its artifactType",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "release-tool registry inspect --json of an OCI artifact reports its artifactType",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func inspectArtifact() async throws {
         let bed = TestBed.required
         let repository = uniqueRepository("artifact")
@@ -189,9 +199,10 @@ struct RegistryTrustIntegrationTests {
         try await client.pushBlob(repository: repository, data: empty)
         try await client.pushBlob(repository: repository, data: payload)
         let artifactType = "application/spdx+json"
-        let manifest = Data((#"{"schemaVersion":2,"mediaType":"\#(MediaType.ociManifest)","artifactType":"\#(artifactType)","#
-            + #""config":{"mediaType":"\#(MediaType.ociEmpty)","digest":"\#(Digest.sha256(of: empty))","size":2},"#
-            + #""layers":[{"mediaType":"application/spdx+json","digest":"\#(Digest.sha256(of: payload))","size":\#(payload.count)}]}"#).utf8)
+        let manifest = Data(
+            (#"{"schemaVersion":2,"mediaType":"\#(MediaType.ociManifest)","artifactType":"\#(artifactType)","#
+                + #""config":{"mediaType":"\#(MediaType.ociEmpty)","digest":"\#(Digest.sha256(of: empty))","size":2},"#
+                + #""layers":[{"mediaType":"application/spdx+json","digest":"\#(Digest.sha256(of: payload))","size":\#(payload.count)}]}"#).utf8)
         _ = try await client.putManifest(manifest, mediaType: MediaType.ociManifest, repository: repository, reference: .tag("sbom"))
 
         let result = try releaseTool(["registry", "inspect", "\(bed.registry)/\(repository):sbom", "--json"])

@@ -1,9 +1,9 @@
 import Foundation
+import ImageBuilders
+import OCIDistribution
 import OublietteCore
 import ReleaseKit
 import Testing
-import OCIDistribution
-import ImageBuilders
 
 /// End to end: a real git repository with release tags, the busybox fixture catalogue,
 /// buildah, and the test bed's registry.
@@ -12,8 +12,9 @@ struct ReleasePublishTests {
     /// v1.0.0 → v1.1.0-rc.1 → v1.1.0 on main, v1.0.1 backported on a branch from v1.0.0, plus a junk tag.
     static func makeRepository(in directory: URL) throws {
         func git(_ arguments: String...) throws {
-            try ToolRunner.run("git", ["-C", directory.path] + arguments,
-                               environment: ["GIT_COMMITTER_DATE": "2024-03-04T05:06:07Z", "GIT_AUTHOR_DATE": "2024-03-04T05:06:07Z"])
+            try ToolRunner.run(
+                "git", ["-C", directory.path] + arguments,
+                environment: ["GIT_COMMITTER_DATE": "2024-03-04T05:06:07Z", "GIT_AUTHOR_DATE": "2024-03-04T05:06:07Z"])
         }
         try git("init", "-q", "-b", "main")
         try git("config", "user.email", "release-test@example.invalid")
@@ -39,18 +40,22 @@ struct ReleasePublishTests {
     }
 
     static func publish(_ bed: TestBed, repository: URL, namespace: String) async throws -> (ReleasePlan, PublishReport) {
-        let inputs = ReleaseInputs(repositoryPath: repository.path, catalogueFile: repository.appendingPathComponent("images/catalogue.jsonc").path,
-                                   registry: "\(bed.registry)/\(namespace)",
-                                   buildArguments: ["BUSYBOX_IMAGE=\(bed.busyboxImage)"])
+        let inputs = ReleaseInputs(
+            repositoryPath: repository.path, catalogueFile: repository.appendingPathComponent("images/catalogue.jsonc").path,
+            registry: "\(bed.registry)/\(namespace)",
+            buildArguments: ["BUSYBOX_IMAGE=\(bed.busyboxImage)"])
         let plan = try inputs.plan()
-        let builder = BuildahBuilder(options: .init(root: "\(bed.buildahRoot)/root", runRoot: "\(bed.buildahRoot)/runroot",
-                                                    tlsVerify: false))
+        let builder = BuildahBuilder(
+            options: .init(
+                root: "\(bed.buildahRoot)/root", runRoot: "\(bed.buildahRoot)/runroot",
+                tlsVerify: false))
         let publisher = ReleasePublisher(builder: builder, workDirectory: try bed.makeTemporaryDirectory("layouts"))
         return (plan, try await publisher.publish(plan))
     }
 
-    @Test("v1.1.0 pushes base then dev pinned to base; rc and backport leave latest; re-publish uploads nothing",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason), .timeLimit(.minutes(10)))
+    @Test(
+        "v1.1.0 pushes base then dev pinned to base; rc and backport leave latest; re-publish uploads nothing",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason), .timeLimit(.minutes(10)))
     func endToEnd() async throws {
         let bed = TestBed.required
         let repository = try bed.makeTemporaryDirectory("release-repo")
@@ -112,16 +117,18 @@ struct ReleasePublishTests {
         }
     }
 
-    @Test("untagged HEAD is refused without --snapshot; a snapshot never gets latest",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason), .timeLimit(.minutes(5)))
+    @Test(
+        "untagged HEAD is refused without --snapshot; a snapshot never gets latest",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason), .timeLimit(.minutes(5)))
     func snapshot() async throws {
         let bed = TestBed.required
         let repository = try bed.makeTemporaryDirectory("release-snapshot")
         try Self.makeRepository(in: repository)
         try ToolRunner.run("git", ["-C", repository.path, "commit", "-q", "--allow-empty", "-m", "untagged"])
-        let inputs = ReleaseInputs(repositoryPath: repository.path,
-                                   catalogueFile: repository.appendingPathComponent("images/catalogue.jsonc").path,
-                                   registry: "\(bed.registry)/snap", buildArguments: ["BUSYBOX_IMAGE=\(bed.busyboxImage)"])
+        let inputs = ReleaseInputs(
+            repositoryPath: repository.path,
+            catalogueFile: repository.appendingPathComponent("images/catalogue.jsonc").path,
+            registry: "\(bed.registry)/snap", buildArguments: ["BUSYBOX_IMAGE=\(bed.busyboxImage)"])
         #expect(throws: ReleaseVersionError.self) { try inputs.plan() }
         var snapshot = inputs
         snapshot.versionPolicy.allowSnapshot = true

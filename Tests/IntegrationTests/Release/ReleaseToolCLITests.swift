@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import OCIDistribution
+import Testing
 
 /// `release-tool` run as CI runs it: the built binary on a real git repository. Needs no
 /// registry or builder (plan and version only read git and the catalogue).
@@ -30,8 +30,10 @@ struct ReleaseToolCLITests {
     @Test func planJSONOrdersParentsFirstAndTagsTheNewestReleaseLatest() throws {
         let repo = try repository(tags: ["v1.0.0", "v1.1.0", "not-a-version"])
         defer { try? FileManager.default.removeItem(at: repo) }
-        let result = try releaseTool(["plan", "--repo", repo.path, "--catalogue", repo.appendingPathComponent("catalogue.jsonc").path,
-                                      "--registry", "127.0.0.1:5000/team", "--json"])
+        let result = try releaseTool([
+            "plan", "--repo", repo.path, "--catalogue", repo.appendingPathComponent("catalogue.jsonc").path,
+            "--registry", "127.0.0.1:5000/team", "--json",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let plan = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let images = try #require(plan["images"] as? [[String: Any]])

@@ -1,7 +1,7 @@
 import Foundation
+import OCIDistribution
 import OublietteCore
 import Testing
-import OCIDistribution
 
 /// DockerRuntime against the test bed's real dockerd 20.10 and registry.
 @Suite("DockerRuntime against the test bed's dockerd", .serialized)
@@ -35,8 +35,9 @@ struct DockerRuntimeIntegrationTests {
         return try Digest(JSONDecoder().decode(Inspect.self, from: result.stdoutData).Digest)
     }
 
-    @Test("ping answers and the API version is negotiated down to dockerd's 1.41",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "ping answers and the API version is negotiated down to dockerd's 1.41",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func pingAndVersion() async throws {
         let docker = try runtime()
         try await docker.ping()
@@ -47,8 +48,9 @@ struct DockerRuntimeIntegrationTests {
         #expect(try await docker.negotiatedAPIVersion() == DockerAPIVersion(major: 1, minor: 41))
     }
 
-    @Test("pull streams per-layer progress; the pulled image's repo digest is the registry's; tag and remove",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "pull streams per-layer progress; the pulled image's repo digest is the registry's; tag and remove",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func pullInspectTagRemove() async throws {
         let docker = try runtime()
         let reference = try pushUniqueImage("pull")
@@ -86,8 +88,9 @@ struct DockerRuntimeIntegrationTests {
         await #expect(throws: RuntimeError.self) { try await docker.removeImage(reference, force: false) }
     }
 
-    @Test("create, start, list by label, inspect, stop with a timeout, remove",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "create, start, list by label, inspect, stop with a timeout, remove",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func containerLifecycle() async throws {
         let docker = try runtime()
         let busybox = try ImageReference(parsing: TestBed.required.busyboxImage)
@@ -147,8 +150,9 @@ struct DockerRuntimeIntegrationTests {
         #expect(try await docker.listContainers(labels: ["org.example.oubliette.run": String(run)]).isEmpty)
     }
 
-    @Test("pulling a missing image fails with an error naming the image",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "pulling a missing image fails with an error naming the image",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func pullMissingImage() async throws {
         let docker = try runtime()
         let missing = try ImageReference(parsing: "\(TestBed.required.registry)/runtime-tests/does-not-exist-\(UUID().uuidString.prefix(8).lowercased()):1")
@@ -158,8 +162,9 @@ struct DockerRuntimeIntegrationTests {
         #expect(error?.description.contains(missing.description) == true)
     }
 
-    @Test("a bad socket path says Docker is not running there",
-          .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+    @Test(
+        "a bad socket path says Docker is not running there",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func badSocket() async throws {
         let path = try TestBed.required.makeTemporaryDirectory("no-docker").appendingPathComponent("docker.sock").path
         let docker = DockerRuntime(endpoint: .unix(path: path))

@@ -1,13 +1,14 @@
 import Foundation
 import OCIDistribution
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import OublietteCore
 import OublietteServer
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `oubliette serve --transport http` as a real process, driven with plain JSON-RPC POSTs:
@@ -43,17 +44,20 @@ struct HTTPTransportTests {
         try "{ \"containers\": { \"custom\": \"\(bed.busyboxImage)\" }, \"update_check\": \"never\" }"
             .write(to: config, atomically: true, encoding: .utf8)
         let data = home.appendingPathComponent("data")
-        return ([
-            "HOME": home.path, "OUBLIETTE_CONFIG": config.path, "OUBLIETTE_DATA_DIR": data.path,
-            "DOCKER_HOST": bed.dockerHost, "OUBLIETTE_DEV": "", "OUBLIETTE_CONTAINER_NETWORK": "none",
-        ], data)
+        return (
+            [
+                "HOME": home.path, "OUBLIETTE_CONFIG": config.path, "OUBLIETTE_DATA_DIR": data.path,
+                "DOCKER_HOST": bed.dockerHost, "OUBLIETTE_DEV": "", "OUBLIETTE_CONTAINER_NETWORK": "none",
+            ], data
+        )
     }
 
     func spawn(home: URL, arguments: [String], environment: [String: String]) throws -> ServerProcess {
         let binary = TestImages.oublietteBinary()
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the oubliette product first")
-        return try ServerProcess(binary: binary.path, arguments: arguments, environment: environment,
-                                 stderrFile: home.appendingPathComponent("serve-\(UUID().uuidString.prefix(6)).log"))
+        return try ServerProcess(
+            binary: binary.path, arguments: arguments, environment: environment,
+            stderrFile: home.appendingPathComponent("serve-\(UUID().uuidString.prefix(6)).log"))
     }
 
     /// Starts the server (port 0 by default) and reads the bound address from its readiness
@@ -62,11 +66,13 @@ struct HTTPTransportTests {
         let home = try bed.makeTemporaryDirectory("mcp-http")
         let (environment, data) = try environment(home: home)
         let token = try ServerToken.ensure(dataDirectory: data).token
-        let process = try spawn(home: home, arguments: ["serve", "--transport", "http", "--listen", listen],
-                                environment: environment)
+        let process = try spawn(
+            home: home, arguments: ["serve", "--transport", "http", "--listen", listen],
+            environment: environment)
         let prefix = "serving MCP at "
         if let line = await process.waitForStderrLine(prefix: prefix, seconds: 20),
-           let url = URL(string: String(line.dropFirst(prefix.count))) {
+            let url = URL(string: String(line.dropFirst(prefix.count)))
+        {
             return Served(process: process, endpoint: url, token: token)
         }
         let status = await process.waitForExit(seconds: 0)
@@ -85,11 +91,15 @@ struct HTTPTransportTests {
 
     /// A raw request to the served endpoint with the JSON headers and, unless told
     /// otherwise, the right token and Host.
-    func raw(_ served: Served, method: String = "POST", path: String = HTTPServerTransportHost.endpointPath,
-             authorization: String?? = .none, host: String? = nil, origin: String? = nil,
-             body: Data = Data(Self.initialize.utf8)) throws -> RawHTTP.Response {
-        var headers: [(String, String)] = [("Host", host ?? "\(served.host):\(served.port)"),
-                                           ("Content-Type", "application/json"), ("Accept", "application/json")]
+    func raw(
+        _ served: Served, method: String = "POST", path: String = HTTPServerTransportHost.endpointPath,
+        authorization: String?? = .none, host: String? = nil, origin: String? = nil,
+        body: Data = Data(Self.initialize.utf8)
+    ) throws -> RawHTTP.Response {
+        var headers: [(String, String)] = [
+            ("Host", host ?? "\(served.host):\(served.port)"),
+            ("Content-Type", "application/json"), ("Accept", "application/json"),
+        ]
         switch authorization {
         case .none: headers.append(("Authorization", "Bearer \(served.token)"))
         case let .some(value?): headers.append(("Authorization", value))
@@ -149,8 +159,9 @@ struct HTTPTransportTests {
 
         let listed = try await post(served, #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#, authorization: bearer)
         #expect(listed.status == 200)
-        let tools = try #require((listed.body?["result"] as? [String: Any])?["tools"] as? [[String: Any]],
-                                 "tools/list: \(String(describing: listed.body))")
+        let tools = try #require(
+            (listed.body?["result"] as? [String: Any])?["tools"] as? [[String: Any]],
+            "tools/list: \(String(describing: listed.body))")
         let names = Set(tools.compactMap { $0["name"] as? String })
         #expect(tools.count == 9)
         #expect(names == Set(OublietteMCPServer.tools.map(\.name)))
@@ -167,8 +178,9 @@ struct HTTPTransportTests {
         let home = try bed.makeTemporaryDirectory("mcp-http-remote")
         let (environment, data) = try environment(home: home)
         _ = try ServerToken.ensure(dataDirectory: data)
-        let process = try spawn(home: home, arguments: ["serve", "--transport", "http", "--listen", "0.0.0.0:0"],
-                                environment: environment)
+        let process = try spawn(
+            home: home, arguments: ["serve", "--transport", "http", "--listen", "0.0.0.0:0"],
+            environment: environment)
         let status = await process.waitForExit(seconds: 15)
         if status == nil { process.signal(SIGKILL) }
         #expect(status != nil && status != 0)
@@ -250,8 +262,9 @@ struct HTTPTransportTests {
     @Test func refusesToStartWithoutAToken() async throws {
         let home = try bed.makeTemporaryDirectory("mcp-http-notoken")
         let (environment, data) = try environment(home: home)
-        let process = try spawn(home: home, arguments: ["serve", "--transport", "http", "--listen", "127.0.0.1:0"],
-                                environment: environment)
+        let process = try spawn(
+            home: home, arguments: ["serve", "--transport", "http", "--listen", "127.0.0.1:0"],
+            environment: environment)
         let status = await process.waitForExit(seconds: 15)
         if status == nil { process.signal(SIGKILL) }
         process.closeStdin()
@@ -271,8 +284,9 @@ struct HTTPTransportTests {
         let file = ServerToken.file(in: data).path
         for mode in [0o644, 0o640, 0o602] {
             #expect(chmod(file, mode_t(mode)) == 0)
-            let process = try spawn(home: home, arguments: ["serve", "--transport", "http", "--listen", "127.0.0.1:0"],
-                                    environment: environment)
+            let process = try spawn(
+                home: home, arguments: ["serve", "--transport", "http", "--listen", "127.0.0.1:0"],
+                environment: environment)
             let status = await process.waitForExit(seconds: 15)
             if status == nil { process.signal(SIGKILL) }
             process.closeStdin()
@@ -289,12 +303,14 @@ struct HTTPTransportTests {
     }
 
     private func serveExisting(home: URL, environment: [String: String], data: URL) async throws -> Served {
-        let process = try spawn(home: home, arguments: ["serve", "--transport", "http", "--listen", "127.0.0.1:0"],
-                                environment: environment)
+        let process = try spawn(
+            home: home, arguments: ["serve", "--transport", "http", "--listen", "127.0.0.1:0"],
+            environment: environment)
         let prefix = "serving MCP at "
         guard let line = await process.waitForStderrLine(prefix: prefix, seconds: 20),
-              let url = URL(string: String(line.dropFirst(prefix.count))),
-              let token = ServerToken.read(dataDirectory: data) else {
+            let url = URL(string: String(line.dropFirst(prefix.count))),
+            let token = ServerToken.read(dataDirectory: data)
+        else {
             process.signal(SIGKILL)
             _ = await process.waitForExit(seconds: 5)
             process.closeStdin()
@@ -311,8 +327,9 @@ struct HTTPTransportTests {
         let home = try bed.makeTemporaryDirectory("mcp-umask")
         let (environment, data) = try environment(home: home)
         let binary = TestImages.oublietteBinary()
-        let process = try ServerProcess(binary: "/bin/sh", arguments: ["-c", "umask 000; exec \"$0\" init --no-pull", binary.path],
-                                        environment: environment, stderrFile: home.appendingPathComponent("init.log"))
+        let process = try ServerProcess(
+            binary: "/bin/sh", arguments: ["-c", "umask 000; exec \"$0\" init --no-pull", binary.path],
+            environment: environment, stderrFile: home.appendingPathComponent("init.log"))
         process.closeStdin()
         let status = await process.waitForExit(seconds: 60)
         if status == nil { process.signal(SIGKILL) }

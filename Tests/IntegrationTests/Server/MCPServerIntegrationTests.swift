@@ -1,12 +1,13 @@
 import Foundation
 import MCP
-import OublietteCore
-import Testing
 import OCIDistribution
-#if canImport(Glibc)
-import Glibc
-#endif
+import OublietteCore
 @preconcurrency import SystemPackage
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `oubliette serve` driven over stdio by the MCP SDK's client, as an agent would, against
 /// the bed's dockerd and registry.
@@ -28,12 +29,14 @@ struct MCPServerIntegrationTests {
         let config = home.appendingPathComponent("oubliette.jsonc")
         try "{ \"containers\": { \"custom\": \"\(image)\" }, \"update_check\": \"never\" }".write(to: config, atomically: true, encoding: .utf8)
         let data = home.appendingPathComponent("data")
-        return Setup(home: home, environment: [
-            "HOME": home.path, "OUBLIETTE_CONFIG": config.path, "OUBLIETTE_DATA_DIR": data.path,
-            "DOCKER_HOST": bed.dockerHost, "OUBLIETTE_DEV": "",
-            // The bed's dockerd runs without a bridge network.
-            "OUBLIETTE_CONTAINER_NETWORK": "none", "OUBLIETTE_STOP_TIMEOUT": "5",
-        ], image: image, data: data)
+        return Setup(
+            home: home,
+            environment: [
+                "HOME": home.path, "OUBLIETTE_CONFIG": config.path, "OUBLIETTE_DATA_DIR": data.path,
+                "DOCKER_HOST": bed.dockerHost, "OUBLIETTE_DEV": "",
+                // The bed's dockerd runs without a bridge network.
+                "OUBLIETTE_CONTAINER_NETWORK": "none", "OUBLIETTE_STOP_TIMEOUT": "5",
+            ], image: image, data: data)
     }
 
     /// A running `oubliette serve` and an SDK client connected to it.
@@ -66,11 +69,13 @@ struct MCPServerIntegrationTests {
     func connect(_ setup: Setup) async throws -> Connection {
         let binary = TestImages.oublietteBinary()
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the oubliette product first")
-        let process = try ServerProcess(binary: binary.path, arguments: ["serve"], environment: setup.environment,
-                                        stderrFile: setup.home.appendingPathComponent("serve-\(UUID().uuidString.prefix(6)).log"))
+        let process = try ServerProcess(
+            binary: binary.path, arguments: ["serve"], environment: setup.environment,
+            stderrFile: setup.home.appendingPathComponent("serve-\(UUID().uuidString.prefix(6)).log"))
         let client = Client(name: "oubliette-tests", version: "1")
-        let transport = StdioTransport(input: FileDescriptor(rawValue: process.stdoutRead),
-                                       output: FileDescriptor(rawValue: process.stdinWrite))
+        let transport = StdioTransport(
+            input: FileDescriptor(rawValue: process.stdoutRead),
+            output: FileDescriptor(rawValue: process.stdinWrite))
         try await client.connect(transport: transport)
         return Connection(process: process, client: client)
     }
@@ -85,8 +90,11 @@ struct MCPServerIntegrationTests {
         let server = try await connect(setup)
 
         let tools = try await server.client.listTools().tools.map(\.name).sorted()
-        #expect(tools == ["container_refresh", "project_create", "project_delete", "project_get", "project_list",
-                          "project_options", "session_end", "session_list", "session_start"])
+        #expect(
+            tools == [
+                "container_refresh", "project_create", "project_delete", "project_get", "project_list",
+                "project_options", "session_end", "session_list", "session_start",
+            ])
         #expect(!tools.contains("image_rebuild"))
 
         let options = try await server.object("project_options")
@@ -179,8 +187,9 @@ struct MCPServerIntegrationTests {
         let binary = TestImages.oublietteBinary()
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the oubliette product first")
         for signal in Array(repeating: SIGTERM, count: 20) + [SIGINT, SIGINT] {
-            let process = try ServerProcess(binary: binary.path, arguments: ["serve"], environment: setup.environment,
-                                            stderrFile: setup.home.appendingPathComponent("serve-\(UUID().uuidString.prefix(6)).log"))
+            let process = try ServerProcess(
+                binary: binary.path, arguments: ["serve"], environment: setup.environment,
+                stderrFile: setup.home.appendingPathComponent("serve-\(UUID().uuidString.prefix(6)).log"))
             let ready = await process.waitForStderrLine(prefix: "serving MCP on stdio", seconds: 20)
             #expect(ready != nil, "no readiness line: \(process.stderr)")
             process.signal(signal)
@@ -214,16 +223,21 @@ struct MCPServerIntegrationTests {
         let longLabel = String(repeating: "l", count: Session.maximumLabelLength + 1)
         let labelled = try await server.call("session_start", ["project_id": .string(projectID), "label": .string(longLabel)])
         #expect(labelled.isError && labelled.text.contains("the limit is \(Session.maximumLabelLength)"), "\(labelled.text)")
-        let fits = try await server.object("session_start", ["project_id": .string(projectID),
-                                                             "label": .string(String(repeating: "l", count: Session.maximumLabelLength))])
+        let fits = try await server.object(
+            "session_start",
+            [
+                "project_id": .string(projectID),
+                "label": .string(String(repeating: "l", count: Session.maximumLabelLength)),
+            ])
         var sessions = [try #require(fits["id"] as? String)]
         for _ in 1..<Project.maximumActiveSessions {
             sessions.append(try #require(try await server.object("session_start", ["project_id": .string(projectID)])["id"] as? String))
         }
         let over = try await server.call("session_start", ["project_id": .string(projectID)])
         #expect(over.isError, "session \(Project.maximumActiveSessions + 1) must be refused")
-        #expect(over.text.contains("already has \(Project.maximumActiveSessions) active sessions") && over.text.contains("session_end"),
-                "\(over.text)")
+        #expect(
+            over.text.contains("already has \(Project.maximumActiveSessions) active sessions") && over.text.contains("session_end"),
+            "\(over.text)")
         // Ending one makes room again.
         _ = try await server.object("session_end", ["session_id": .string(sessions[0])])
         _ = try await server.object("session_start", ["project_id": .string(projectID)])

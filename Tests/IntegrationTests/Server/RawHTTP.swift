@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A minimal HTTP/1.1 client over a plain TCP socket, for requests URLSession will not
@@ -30,8 +31,10 @@ enum RawHTTP {
 
     /// Sends `method path` to `address` (an IPv4 `host` and `port`) with `headers`, in the
     /// order given, and `body`.
-    static func send(host: String, port: Int, method: String, path: String, headers: [(String, String)],
-                     body: Data = Data(), timeoutSeconds: Int = 20) throws -> Response {
+    static func send(
+        host: String, port: Int, method: String, path: String, headers: [(String, String)],
+        body: Data = Data(), timeoutSeconds: Int = 20
+    ) throws -> Response {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure.socket("socket", errno) }
         defer { close(descriptor) }

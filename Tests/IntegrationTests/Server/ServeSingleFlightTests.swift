@@ -56,8 +56,12 @@ extension MCPServerIntegrationTests {
         let filters = #"{"type":["image"],"event":["pull"]}"#
         let until = Int(Date().timeIntervalSince1970) + 1
         let query = "since=\(since)&until=\(until)&filters=\(filters.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
-        let result = try ToolRunner.run("curl", ["-sS", "--max-time", "10", "--unix-socket", socket,
-                                                 "http://localhost/v1.41/events?\(query)"])
+        let result = try ToolRunner.run(
+            "curl",
+            [
+                "-sS", "--max-time", "10", "--unix-socket", socket,
+                "http://localhost/v1.41/events?\(query)",
+            ])
         return result.stdout.split(separator: "\n").filter { line in
             guard let event = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return false }
             return (event["id"] as? String)?.hasPrefix(image.split(separator: ":").dropLast().joined(separator: ":")) == true

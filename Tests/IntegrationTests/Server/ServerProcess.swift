@@ -1,7 +1,8 @@
 import Foundation
 import SystemSupport
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A long-lived child with pipes on stdin/stdout and stderr in a file, started through
@@ -15,7 +16,9 @@ final class ServerProcess: @unchecked Sendable {
     enum SpawnError: Error, CustomStringConvertible {
         case failed(String, Int32)
         var description: String {
-            switch self { case let .failed(what, code): "\(what) failed: \(String(cString: strerror(code)))" }
+            switch self {
+            case let .failed(what, code): "\(what) failed: \(String(cString: strerror(code)))"
+            }
         }
     }
 
@@ -34,9 +37,10 @@ final class ServerProcess: @unchecked Sendable {
         var merged = ProcessInfo.processInfo.environment
         merged.merge(environment) { _, new in new }
         // The package's one spawn: close-on-exec pipes, only 0-2 in the child, clean signals.
-        let child = try ChildSpawn.start(path: binary, arguments: arguments, environment: merged,
-                                         stdin: .pipe, stdout: .pipe, stderr: .file(stderrFile),
-                                         commandLine: ([binary] + arguments).joined(separator: " "))
+        let child = try ChildSpawn.start(
+            path: binary, arguments: arguments, environment: merged,
+            stdin: .pipe, stdout: .pipe, stderr: .file(stderrFile),
+            commandLine: ([binary] + arguments).joined(separator: " "))
         guard let stdinWrite = child.stdin, let stdoutRead = child.stdout else {
             throw SpawnError.failed("posix_spawn \(binary)", EBADF)
         }

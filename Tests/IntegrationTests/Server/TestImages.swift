@@ -21,9 +21,13 @@ enum TestImages {
             try ToolRunner.run("sh", ["-c", "head -c \(payloadMiB << 20) /dev/urandom > '\(payload.path)'"])
             try ToolRunner.run("buildah", storage + ["copy", container, payload.path, "/payload"])
         }
-        try ToolRunner.run("buildah", storage + ["config", "--cmd", longRunningCommand,
-                                                 "--label", "org.opencontainers.image.version=\(version)",
-                                                 "--label", "test.marker=\(marker)", container])
+        try ToolRunner.run(
+            "buildah",
+            storage + [
+                "config", "--cmd", longRunningCommand,
+                "--label", "org.opencontainers.image.version=\(version)",
+                "--label", "test.marker=\(marker)", container,
+            ])
         try ToolRunner.run("buildah", storage + ["commit", "-q", container, reference])
         try ToolRunner.run("buildah", storage + ["push", "--tls-verify=false", reference, "docker://\(reference)"])
         return try digest(of: reference)

@@ -91,8 +91,10 @@ final class RecordingProxy: Sendable {
             } catch {
                 response = Response(status: 502, headers: [], body: ByteBuffer(string: "proxy: \(error)"))
             }
-            entries.append(Entry(method: method.rawValue, path: path, query: query,
-                                 hadAuthorization: headers.contains(name: "Authorization"), status: response.status))
+            entries.append(
+                Entry(
+                    method: method.rawValue, path: path, query: query,
+                    hadAuthorization: headers.contains(name: "Authorization"), status: response.status))
             return response
         }
 
@@ -181,8 +183,9 @@ final class RecordingProxy: Sendable {
                     if head.method != .HEAD || !headers.contains(name: "Content-Length") {
                         headers.replaceOrAdd(name: "Content-Length", value: "\(response.body.readableBytes)")
                     }
-                    let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: response.status),
-                                                        headers: headers)
+                    let responseHead = HTTPResponseHead(
+                        version: head.version, status: HTTPResponseStatus(statusCode: response.status),
+                        headers: headers)
                     channel.write(HTTPServerResponsePart.head(responseHead), promise: nil)
                     if head.method != .HEAD, response.body.readableBytes > 0 {
                         channel.write(HTTPServerResponsePart.body(.byteBuffer(response.body)), promise: nil)

@@ -1,5 +1,5 @@
-import Testing
 import Foundation
+import Testing
 
 /// The real servers started by `scripts/testbed` (docker-registry, dockerd, buildah),
 /// described by environment variables. Integration tests are enabled only when the bed
@@ -23,17 +23,18 @@ struct TestBed: Sendable {
     static let current: TestBed? = {
         let env = ProcessInfo.processInfo.environment
         guard let registry = env["OUBLIETTE_TEST_REGISTRY"],
-              let authRegistry = env["OUBLIETTE_TEST_AUTH_REGISTRY"],
-              let authUser = env["OUBLIETTE_TEST_AUTH_USER"],
-              let authPassword = env["OUBLIETTE_TEST_AUTH_PASSWORD"],
-              let dockerHost = env["DOCKER_HOST"],
-              let buildahRoot = env["OUBLIETTE_TEST_BUILDAH_ROOT"],
-              let busyboxImage = env["OUBLIETTE_TEST_BUSYBOX_IMAGE"],
-              let scratch = env["OUBLIETTE_TEST_SCRATCH"]
+            let authRegistry = env["OUBLIETTE_TEST_AUTH_REGISTRY"],
+            let authUser = env["OUBLIETTE_TEST_AUTH_USER"],
+            let authPassword = env["OUBLIETTE_TEST_AUTH_PASSWORD"],
+            let dockerHost = env["DOCKER_HOST"],
+            let buildahRoot = env["OUBLIETTE_TEST_BUILDAH_ROOT"],
+            let busyboxImage = env["OUBLIETTE_TEST_BUSYBOX_IMAGE"],
+            let scratch = env["OUBLIETTE_TEST_SCRATCH"]
         else { return nil }
-        return TestBed(registry: registry, authRegistry: authRegistry, authUser: authUser,
-                       authPassword: authPassword, dockerHost: dockerHost, buildahRoot: buildahRoot,
-                       busyboxImage: busyboxImage, scratch: scratch)
+        return TestBed(
+            registry: registry, authRegistry: authRegistry, authUser: authUser,
+            authPassword: authPassword, dockerHost: dockerHost, buildahRoot: buildahRoot,
+            busyboxImage: busyboxImage, scratch: scratch)
     }()
 
     static let isAvailable = current != nil

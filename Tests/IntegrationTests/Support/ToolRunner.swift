@@ -1,9 +1,10 @@
 import Foundation
 import SystemSupport
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// What one run of a command-line tool produced.
@@ -79,8 +80,9 @@ enum ToolRunner {
         let executable = try resolve(tool, path: mergedEnvironment["PATH"] ?? "/usr/bin:/bin")
         let command = [executable.path] + arguments
         let rendered = render(command)
-        let request = ProcessRequest(executable.path, arguments, environment: .inherit(adding: environment),
-                                     workingDirectory: currentDirectory?.path, input: input, timeout: .seconds(timeout))
+        let request = ProcessRequest(
+            executable.path, arguments, environment: .inherit(adding: environment),
+            workingDirectory: currentDirectory?.path, input: input, timeout: .seconds(timeout))
         let output: CommandOutput
         do {
             output = try ProcessRunner().runSynchronously(request)
@@ -91,8 +93,9 @@ enum ToolRunner {
         }
         let result = ToolResult(command: command, status: output.exitCode, stdoutData: output.stdout, stderrData: output.stderr)
         if check, !result.succeeded {
-            throw ToolRunnerError.failed(command: rendered, status: result.status,
-                                         stderr: result.stderr, stdout: result.stdout)
+            throw ToolRunnerError.failed(
+                command: rendered, status: result.status,
+                stderr: result.stderr, stdout: result.stdout)
         }
         return result
     }
@@ -114,7 +117,8 @@ enum ToolRunner {
             let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(tool)
             var isDirectory: ObjCBool = false
             if fileManager.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-               fileManager.isExecutableFile(atPath: candidate.path) {
+                fileManager.isExecutableFile(atPath: candidate.path)
+            {
                 return candidate
             }
         }

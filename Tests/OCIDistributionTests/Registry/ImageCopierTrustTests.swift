@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCIDistribution
 
 /// Copies are complete or they fail: nested indexes depth first, foreign layers left where
@@ -25,7 +26,9 @@ struct ImageCopierTrustTests {
         let config = Array(#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"name":"\#(name)"}"#.utf8)
         let layer = Array("layer of \(name)".utf8)
         let blobs = [registry.seedBlob(config, repository: repository), registry.seedBlob(layer, repository: repository)]
-        let manifest = Array(#"{"schemaVersion":2,"mediaType":"\#(MediaType.ociManifest)","config":\#(descriptorJSON(MediaType.ociConfig, config)),"layers":[\#(descriptorJSON(MediaType.ociLayerTarGzip, layer))]}"#.utf8)
+        let manifest = Array(
+            #"{"schemaVersion":2,"mediaType":"\#(MediaType.ociManifest)","config":\#(descriptorJSON(MediaType.ociConfig, config)),"layers":[\#(descriptorJSON(MediaType.ociLayerTarGzip, layer))]}"#
+                .utf8)
         _ = registry.seedManifest(manifest, mediaType: MediaType.ociManifest, repository: repository, tag: "img-\(name)")
         return (manifest, blobs)
     }
@@ -52,8 +55,9 @@ struct ImageCopierTrustTests {
         let tree = Self.seedNested(registry)
         let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try await copier().copy(from: .registry(try ImageReference(parsing: "\(registry.address)/app:nested")),
-                                             to: .ociLayout(directory: directory, tag: "v1"))
+        let result = try await copier().copy(
+            from: .registry(try ImageReference(parsing: "\(registry.address)/app:nested")),
+            to: .ociLayout(directory: directory, tag: "v1"))
         #expect(result.manifestsCopied == 4)
         let layout = try OCILayout.open(directory)
         let root = try layout.manifest(layout.descriptor(tag: "v1"))
@@ -68,8 +72,9 @@ struct ImageCopierTrustTests {
         let registry = try await FakeRegistry.start()
         defer { Task { await registry.shutdown() } }
         let tree = Self.seedNested(registry)
-        _ = try await copier().copy(from: .registry(try ImageReference(parsing: "\(registry.address)/app:nested")),
-                                    to: .registry(try ImageReference(parsing: "\(registry.address)/copy:nested")))
+        _ = try await copier().copy(
+            from: .registry(try ImageReference(parsing: "\(registry.address)/app:nested")),
+            to: .registry(try ImageReference(parsing: "\(registry.address)/copy:nested")))
         let puts = registry.requests("PUT", containing: "/v2/copy/manifests/").map { $0.path.components(separatedBy: "/manifests/")[1] }
         let images = tree.images.map { Digest.sha256(of: $0).description }
         #expect(puts.count == 4)
@@ -88,7 +93,9 @@ struct ImageCopierTrustTests {
         let foreignBytes = Array("a Windows base layer the registry does not hold".utf8)
         let local = [registry.seedBlob(config, repository: "win"), registry.seedBlob(layer, repository: "win")]
         let urls = #","urls":["https://mcr.example.invalid/blobs/\#(Digest.sha256(of: foreignBytes))"]"#
-        let manifest = Array(#"{"schemaVersion":2,"mediaType":"\#(MediaType.dockerManifest)","config":\#(descriptorJSON(MediaType.dockerConfig, config)),"layers":[\#(descriptorJSON(foreignLayerType, foreignBytes, extra: urls)),\#(descriptorJSON(MediaType.dockerLayerTarGzip, layer))]}"#.utf8)
+        let manifest = Array(
+            #"{"schemaVersion":2,"mediaType":"\#(MediaType.dockerManifest)","config":\#(descriptorJSON(MediaType.dockerConfig, config)),"layers":[\#(descriptorJSON(foreignLayerType, foreignBytes, extra: urls)),\#(descriptorJSON(MediaType.dockerLayerTarGzip, layer))]}"#
+                .utf8)
         _ = registry.seedManifest(manifest, mediaType: MediaType.dockerManifest, repository: "win", tag: "1")
         return (manifest, Digest.sha256(of: foreignBytes), local)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCIDistribution
 
 /// Every `RegistryError` a user can meet, produced the way it happens (a misbehaving fake
@@ -72,7 +73,8 @@ struct RegistryErrorTextTests {
         defer { Task { await registry.shutdown() } }
         // A token service that answers without a token.
         registry.setFault { request, _ in
-            request.path == "/auth" ? .status(200, json: #"{"nothing":true}"#)
+            request.path == "/auth"
+                ? .status(200, json: #"{"nothing":true}"#)
                 : .status(401, [("WWW-Authenticate", #"Bearer realm="http://\#(registry.address)/auth",service="fake""#)])
         }
         let error = await registryError { _ = try await makeClient(registry).manifest(repository: "app", reference: "1") }
@@ -135,8 +137,9 @@ struct CredentialHelperTests {
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
             let config = directory.appendingPathComponent("config.json")
             try Data(#"{"credHelpers":{"registry.example.com":"\#(helper)"}}"#.utf8).write(to: config)
-            credentials = DockerConfigCredentials(configFile: config, environment: ["PATH": "\(directory.path):/usr/bin:/bin"],
-                                                  helperTimeout: timeout)
+            credentials = DockerConfigCredentials(
+                configFile: config, environment: ["PATH": "\(directory.path):/usr/bin:/bin"],
+                helperTimeout: timeout)
         }
 
         func remove() { try? FileManager.default.removeItem(at: directory) }

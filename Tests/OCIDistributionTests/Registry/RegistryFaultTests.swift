@@ -1,15 +1,20 @@
 import Foundation
 import NIOHTTP1
 import Testing
+
 @testable import OCIDistribution
 
 /// Fault injection against an in-process fake registry: retries, resumes, digests, auth.
 @Suite("Registry client faults")
 struct RegistryFaultTests {
-    static let manifestJSON = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#.utf8)
+    static let manifestJSON = Array(
+        #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#
+            .utf8)
 
-    func makeClient(_ registry: FakeRegistry, sleeper: RecordingSleeper, credentials: any CredentialSource = AnonymousCredentials(),
-                    uploadPolicy: UploadPolicy = .default) -> RegistryClient {
+    func makeClient(
+        _ registry: FakeRegistry, sleeper: RecordingSleeper, credentials: any CredentialSource = AnonymousCredentials(),
+        uploadPolicy: UploadPolicy = .default
+    ) -> RegistryClient {
         RegistryClient(registry: registry.address, credentials: credentials, retryPolicy: .default, sleeper: sleeper, uploadPolicy: uploadPolicy)
     }
 
@@ -101,8 +106,9 @@ struct RegistryFaultTests {
         let address = server.address
         await server.shutdown()
         let sleeper = RecordingSleeper()
-        let client = RegistryClient(registry: address, credentials: AnonymousCredentials(), sleeper: sleeper,
-                                    requestTimeout: .milliseconds(300))
+        let client = RegistryClient(
+            registry: address, credentials: AnonymousCredentials(), sleeper: sleeper,
+            requestTimeout: .milliseconds(300))
         await #expect(throws: RegistryError.self) { try await client.ping() }
         #expect(await sleeper.slept == [.seconds(1), .seconds(2), .seconds(4)])
     }
@@ -120,7 +126,8 @@ struct RegistryFaultTests {
                 guard first else { return nil }
                 first = false
                 let partial = Array(bytes.prefix(100_000))
-                return kind == "reset" ? .reset(headers: [], declaredLength: bytes.count, partial: partial)
+                return kind == "reset"
+                    ? .reset(headers: [], declaredLength: bytes.count, partial: partial)
                     : .truncated(headers: [], declaredLength: bytes.count, partial: partial)
             }
         }
@@ -166,9 +173,13 @@ struct RegistryFaultTests {
         let registry = try await FakeRegistry.start()
         defer { Task { await registry.shutdown() } }
         registry.setFault { _, _ in
-            .reply(status: 200, headers: [("Content-Type", MediaType.ociManifest),
-                                          ("Docker-Content-Digest", "sha256:" + String(repeating: "0", count: 64))],
-                   body: Self.manifestJSON)
+            .reply(
+                status: 200,
+                headers: [
+                    ("Content-Type", MediaType.ociManifest),
+                    ("Docker-Content-Digest", "sha256:" + String(repeating: "0", count: 64)),
+                ],
+                body: Self.manifestJSON)
         }
         let client = makeClient(registry, sleeper: RecordingSleeper())
         await #expect {
@@ -191,7 +202,10 @@ struct RegistryFaultTests {
         let expired = Locked(false)
         registry.setFault { request, state in
             if request.method == "PATCH", state.log.filter({ $0.method == "PATCH" }).count == 2,
-               expired.withLock({ let done = $0; $0 = true; return !done }) {
+                expired.withLock({
+                    let done = $0; $0 = true; return !done
+                })
+            {
                 state.validTokens.removeAll()
             }
             return nil
@@ -219,8 +233,11 @@ struct RegistryFaultTests {
         let once = Locked(true)
         registry.setFault { request, state in
             guard request.method == "PATCH", state.log.filter({ $0.method == "PATCH" }).count == 2,
-                  once.withLock({ let first = $0; $0 = false; return first }),
-                  let id = request.path.split(separator: "/").last.map(String.init), var upload = state.uploads[id] else { return nil }
+                once.withLock({
+                    let first = $0; $0 = false; return first
+                }),
+                let id = request.path.split(separator: "/").last.map(String.init), var upload = state.uploads[id]
+            else { return nil }
             upload.data += request.body.prefix(10)
             state.uploads[id] = upload
             return .status(416)
@@ -293,8 +310,9 @@ struct RegistryFaultTests {
     @Test func basicAuthFailureNamesTheRegistryButNotTheSecret() async throws {
         let registry = try await FakeRegistry.start(basicAuth: ("alice", "right-password"))
         defer { Task { await registry.shutdown() } }
-        let client = makeClient(registry, sleeper: RecordingSleeper(),
-                                credentials: StaticCredentials(.basic(username: "alice", password: "wrong-password-123")))
+        let client = makeClient(
+            registry, sleeper: RecordingSleeper(),
+            credentials: StaticCredentials(.basic(username: "alice", password: "wrong-password-123")))
         do {
             try await client.ping()
             Issue.record("ping should fail with wrong credentials")
@@ -305,8 +323,9 @@ struct RegistryFaultTests {
             #expect(!text.contains("wrong-password-123"))
             #expect(!text.contains(Data("alice:wrong-password-123".utf8).base64EncodedString()))
         }
-        let good = makeClient(registry, sleeper: RecordingSleeper(),
-                              credentials: StaticCredentials(.basic(username: "alice", password: "right-password")))
+        let good = makeClient(
+            registry, sleeper: RecordingSleeper(),
+            credentials: StaticCredentials(.basic(username: "alice", password: "right-password")))
         try await good.ping()
     }
 
@@ -384,10 +403,12 @@ struct RegistryFaultTests {
         let registry = try await FakeRegistry.start()
         defer { Task { await registry.shutdown() } }
         let subject = Digest.sha256(of: Self.manifestJSON)
-        let signature = Descriptor(mediaType: MediaType.ociManifest, digest: Digest.sha256(of: Array("sig".utf8)), size: 3,
-                                   artifactType: "application/vnd.dev.cosign.artifact.sig.v1+json")
-        let sbom = Descriptor(mediaType: MediaType.ociManifest, digest: Digest.sha256(of: Array("sbom".utf8)), size: 4,
-                              artifactType: "application/spdx+json")
+        let signature = Descriptor(
+            mediaType: MediaType.ociManifest, digest: Digest.sha256(of: Array("sig".utf8)), size: 3,
+            artifactType: "application/vnd.dev.cosign.artifact.sig.v1+json")
+        let sbom = Descriptor(
+            mediaType: MediaType.ociManifest, digest: Digest.sha256(of: Array("sbom".utf8)), size: 4,
+            artifactType: "application/spdx+json")
         let index = try RegistryJSON.encode(ImageIndex(manifests: [signature, sbom]))
         _ = registry.seedManifest(Array(index), mediaType: MediaType.ociIndex, repository: "app", tag: "sha256-\(subject.encoded)")
         let client = makeClient(registry, sleeper: RecordingSleeper())
@@ -408,13 +429,15 @@ struct RegistryFaultTests {
         let manifestBytes = Array(try RegistryJSON.encode(manifest))
         let digest = mirror.seedManifest(manifestBytes, mediaType: MediaType.ociManifest, repository: "app", tag: "1")
         let sleeper = RecordingSleeper()
-        let downClient = RegistryClient(registry: downAddress, credentials: AnonymousCredentials(), retryPolicy: .none,
-                                        sleeper: sleeper, requestTimeout: .milliseconds(300))
+        let downClient = RegistryClient(
+            registry: downAddress, credentials: AnonymousCredentials(), retryPolicy: .none,
+            sleeper: sleeper, requestTimeout: .milliseconds(300))
         let copier = ImageCopier(credentials: AnonymousCredentials(), sleeper: sleeper, sourceMirrors: [mirror.address], clients: [downClient])
         let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try await copier.copy(from: .registry(ImageReference(parsing: "\(downAddress)/app:1")),
-                                           to: .ociLayout(directory: directory, tag: "1"))
+        let result = try await copier.copy(
+            from: .registry(ImageReference(parsing: "\(downAddress)/app:1")),
+            to: .ociLayout(directory: directory, tag: "1"))
         #expect(result.digest == digest)
         #expect(result.sourceRegistryUsed == mirror.address)
         #expect(try OCILayout.open(directory).readBlob(config) == Data(configBytes))

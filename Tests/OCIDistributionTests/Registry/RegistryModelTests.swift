@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCIDistribution
 
 @Suite("Registry model and parsing")
@@ -16,14 +17,16 @@ struct RegistryModelTests {
     }
 
     @Test func configurationLabelsDecode() throws {
-        let json = #"{"architecture":"amd64","os":"linux","config":{"Labels":{"org.opencontainers.image.revision":"abc123"},"Env":["A=1"]},"rootfs":{"type":"layers","diff_ids":[]}}"#
+        let json =
+            #"{"architecture":"amd64","os":"linux","config":{"Labels":{"org.opencontainers.image.revision":"abc123"},"Env":["A=1"]},"rootfs":{"type":"layers","diff_ids":[]}}"#
         let config = try RegistryJSON.decode(ImageConfiguration.self, from: Data(json.utf8))
         #expect(config.labels == ["org.opencontainers.image.revision": "abc123"])
         #expect(config.config?.env == ["A=1"])
     }
 
     @Test func bearerChallengeParses() {
-        let challenge = AuthChallenge(header: #"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push repository:c:pull""#)
+        let challenge = AuthChallenge(
+            header: #"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push repository:c:pull""#)
         #expect(challenge?.scheme == .bearer)
         #expect(challenge?.realm == "https://auth.example/token")
         #expect(challenge?.service == "registry.example")
@@ -92,7 +95,9 @@ struct RegistryCredentialsTests {
 
     @Test func dockerConfigAuthsAndIdentityTokens() async throws {
         let auth = Data("ci:pa:ss".utf8).base64EncodedString()
-        let dir = try writeConfig(#"{"auths":{"https://registry.example:5000":{"auth":"\#(auth)"},"ghcr.io":{"identitytoken":"refresh-me"},"https://index.docker.io/v1/":{"auth":"\#(auth)"}}}"#)
+        let dir = try writeConfig(
+            #"{"auths":{"https://registry.example:5000":{"auth":"\#(auth)"},"ghcr.io":{"identitytoken":"refresh-me"},"https://index.docker.io/v1/":{"auth":"\#(auth)"}}}"#
+        )
         defer { try? FileManager.default.removeItem(at: dir) }
         let source = DockerConfigCredentials(environment: ["DOCKER_CONFIG": dir.path])
         #expect(try await source.credentials(for: "registry.example:5000") == .basic(username: "ci", password: "pa:ss"))
@@ -102,7 +107,8 @@ struct RegistryCredentialsTests {
     }
 
     @Test func credentialHelpersWinOverAuthsAndCredsStoreIsTheFallback() async throws {
-        let dir = try writeConfig(#"{"auths":{"ghcr.io":{"auth":"\#(Data("a:b".utf8).base64EncodedString())"}},"credHelpers":{"ghcr.io":"gh"},"credsStore":"desktop"}"#)
+        let dir = try writeConfig(
+            #"{"auths":{"ghcr.io":{"auth":"\#(Data("a:b".utf8).base64EncodedString())"}},"credHelpers":{"ghcr.io":"gh"},"credsStore":"desktop"}"#)
         defer { try? FileManager.default.removeItem(at: dir) }
         let calls = Locked<[String]>([])
         let source = DockerConfigCredentials(configFile: dir.appendingPathComponent("config.json"), environment: [:]) { helper, server in
@@ -128,16 +134,20 @@ struct RegistryCredentialsTests {
     }
 
     @Test func environmentCredentialsAreScopedByHost() async throws {
-        let tokenOnly = EnvironmentCredentials(prefix: "OUBLIETTE_REGISTRY",
-                                               environment: ["OUBLIETTE_REGISTRY_TOKEN": "ghs_x", "OUBLIETTE_REGISTRY_HOST": "ghcr.io"])
+        let tokenOnly = EnvironmentCredentials(
+            prefix: "OUBLIETTE_REGISTRY",
+            environment: ["OUBLIETTE_REGISTRY_TOKEN": "ghs_x", "OUBLIETTE_REGISTRY_HOST": "ghcr.io"])
         #expect(try await tokenOnly.credentials(for: "ghcr.io") == .registryToken("ghs_x"))
         #expect(try await tokenOnly.credentials(for: "quay.io") == nil)
         #expect(tokenOnly.unscopedWarning == nil)
-        let basic = EnvironmentCredentials(prefix: "OUBLIETTE_REGISTRY",
-                                           environment: ["OUBLIETTE_REGISTRY_USER": "me", "OUBLIETTE_REGISTRY_PASSWORD": "pw"])
-        let scoped = EnvironmentCredentials(prefix: "OUBLIETTE_REGISTRY", environment: [
-            "OUBLIETTE_REGISTRY_USER": "me", "OUBLIETTE_REGISTRY_PASSWORD": "pw", "OUBLIETTE_REGISTRY_HOST": "a.io:5000",
-        ])
+        let basic = EnvironmentCredentials(
+            prefix: "OUBLIETTE_REGISTRY",
+            environment: ["OUBLIETTE_REGISTRY_USER": "me", "OUBLIETTE_REGISTRY_PASSWORD": "pw"])
+        let scoped = EnvironmentCredentials(
+            prefix: "OUBLIETTE_REGISTRY",
+            environment: [
+                "OUBLIETTE_REGISTRY_USER": "me", "OUBLIETTE_REGISTRY_PASSWORD": "pw", "OUBLIETTE_REGISTRY_HOST": "a.io:5000",
+            ])
         #expect(try await scoped.credentials(for: "a.io:5000") == .basic(username: "me", password: "pw"))
         // Unscoped secrets go to no registry at all, and say so.
         #expect(try await basic.credentials(for: "anything.io") == nil)

@@ -2,20 +2,24 @@ import AsyncHTTPClient
 import Foundation
 import NIOHTTP1
 import Testing
+
 @testable import OCIDistribution
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A hostile or careless registry, in process: where credentials go, which token realms are
 /// trusted, and the limits that keep a peer from exhausting disk, memory or time.
 @Suite("Registry client trust", .timeLimit(.minutes(2)))
 struct RegistryTrustTests {
-    func makeClient(_ registry: FakeRegistry, credentials: any CredentialSource = AnonymousCredentials(),
-                    uploadPolicy: UploadPolicy = .default) -> RegistryClient {
-        RegistryClient(registry: registry.address, credentials: credentials, retryPolicy: .default, sleeper: RecordingSleeper(),
-                       uploadPolicy: uploadPolicy)
+    func makeClient(
+        _ registry: FakeRegistry, credentials: any CredentialSource = AnonymousCredentials(),
+        uploadPolicy: UploadPolicy = .default
+    ) -> RegistryClient {
+        RegistryClient(
+            registry: registry.address, credentials: credentials, retryPolicy: .default, sleeper: RecordingSleeper(),
+            uploadPolicy: uploadPolicy)
     }
 
     func scratchDirectory() throws -> URL {
@@ -56,7 +60,8 @@ struct RegistryTrustTests {
         // once the client has authenticated to it.
         registry.setFault { request, _ in
             guard request.method == "POST", request.path.hasSuffix("/blobs/uploads/"),
-                  request.header("Authorization")?.hasPrefix(expectedPrefix) == true else { return nil }
+                request.header("Authorization")?.hasPrefix(expectedPrefix) == true
+            else { return nil }
             return .status(202, [("Location", "http://\(foreign.address)/elsewhere/upload-1?_state=x")])
         }
         let client = makeClient(registry, credentials: credentials)
@@ -66,8 +71,9 @@ struct RegistryTrustTests {
         let seen = foreignRequests.current
         #expect(seen.map(\.method) == ["PUT"])
         #expect(seen.allSatisfy { $0.header("Authorization") == nil })
-        #expect(registry.requests("POST", containing: "/blobs/uploads/")
-            .contains { $0.header("Authorization")?.hasPrefix(expectedPrefix) == true })
+        #expect(
+            registry.requests("POST", containing: "/blobs/uploads/")
+                .contains { $0.header("Authorization")?.hasPrefix(expectedPrefix) == true })
     }
 
     @Test(arguments: ["bearer", "basic", "token"])
@@ -82,9 +88,11 @@ struct RegistryTrustTests {
         defer { Task { await foreign.shutdown() } }
         registry.setFault { request, _ in
             guard request.path.hasSuffix("/tags/list"),
-                  request.header("Authorization")?.hasPrefix(expectedPrefix) == true else { return nil }
-            return .status(200, [("Link", "<http://\(foreign.address)/v2/app/tags/list?last=b>; rel=\"next\"")],
-                           json: #"{"name":"app","tags":["a","b"]}"#)
+                request.header("Authorization")?.hasPrefix(expectedPrefix) == true
+            else { return nil }
+            return .status(
+                200, [("Link", "<http://\(foreign.address)/v2/app/tags/list?last=b>; rel=\"next\"")],
+                json: #"{"name":"app","tags":["a","b"]}"#)
         }
         let tags = try await makeClient(registry, credentials: credentials).tags(repository: "app")
         #expect(tags == ["a", "b", "c"])
@@ -102,9 +110,10 @@ struct RegistryTrustTests {
     /// the same fetcher does reach it when the rule allows.
     func fetcher(realm: String, registryIsLocal: Bool, credentials: RegistryCredentials?) throws -> TokenFetcher {
         let challenge = try #require(AuthChallenge(header: #"Bearer realm="\#(realm)",service="fake""#))
-        return TokenFetcher(registry: registryIsLocal ? "127.0.0.1:5000" : "registry.example.com", challenge: challenge,
-                            scopes: ["repository:app:pull"], credentials: credentials, httpClient: .failFast, clientID: "test",
-                            registryIsLocal: registryIsLocal, hint: nil)
+        return TokenFetcher(
+            registry: registryIsLocal ? "127.0.0.1:5000" : "registry.example.com", challenge: challenge,
+            scopes: ["repository:app:pull"], credentials: credentials, httpClient: .failFast, clientID: "test",
+            registryIsLocal: registryIsLocal, hint: nil)
     }
 
     @Test func plainHTTPRealmIsRefusedUnlessTheRegistryIsPlainHTTPToo() async throws {
@@ -141,7 +150,8 @@ struct RegistryTrustTests {
         while let entry = cursor {
             defer { cursor = entry.pointee.ifa_next }
             guard let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET),
-                  entry.pointee.ifa_flags & UInt32(IFF_UP) != 0, entry.pointee.ifa_flags & UInt32(IFF_LOOPBACK) == 0 else { continue }
+                entry.pointee.ifa_flags & UInt32(IFF_UP) != 0, entry.pointee.ifa_flags & UInt32(IFF_LOOPBACK) == 0
+            else { continue }
             var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
             guard getnameinfo(address, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0
             else { continue }
@@ -212,8 +222,10 @@ struct RegistryTrustTests {
         let client = makeClient(registry)
         var received: Int64 = -1
         do {
-            try await client.pullBlob(repository: "app", digest: digest, to: directory.appendingPathComponent("blob"),
-                                      expectedSize: Int64(small.count)) { event in
+            try await client.pullBlob(
+                repository: "app", digest: digest, to: directory.appendingPathComponent("blob"),
+                expectedSize: Int64(small.count)
+            ) { event in
                 if case let .blobProgress(_, done, _) = event { written.withLock { $0 = max($0, done) } }
             }
             Issue.record("a 50 MiB body for a 10-byte descriptor was accepted")
@@ -236,8 +248,9 @@ struct RegistryTrustTests {
         let registry = try await FakeRegistry.start()
         defer { Task { await registry.shutdown() } }
         for index in 0..<30 {
-            _ = registry.seedManifest(RegistryFaultTests.manifestJSON, mediaType: MediaType.ociManifest, repository: "app",
-                                      tag: String(format: "t%02d", index))
+            _ = registry.seedManifest(
+                RegistryFaultTests.manifestJSON, mediaType: MediaType.ociManifest, repository: "app",
+                tag: String(format: "t%02d", index))
         }
         let client = makeClient(registry)
         let all = try await client.tags(repository: "app", pageSize: 5)

@@ -1,28 +1,31 @@
 import Foundation
 import Testing
-@testable import OublietteCore
-@testable import OCIDistribution
+
 @testable import ImageBuilders
+@testable import OCIDistribution
+@testable import OublietteCore
 
 @Suite("Builders")
 struct BuilderTests {
     static func request() throws -> BuildRequest {
-        BuildRequest(type: "dev", dockerfile: URL(fileURLWithPath: "/src/dev/Dockerfile"), context: URL(fileURLWithPath: "/src/dev"),
-                     buildArguments: [("BASE_IMAGE", "r.example/base@sha256:\(String(repeating: "a", count: 64))")],
-                     labels: [("org.opencontainers.image.version", "1.2.3")], localName: "oubliette-dev:v1.2.3",
-                     outputDirectory: URL(fileURLWithPath: "/tmp/out"), layoutTag: "v1.2.3",
-                     destination: try ImageReference(parsing: "r.example/dev:v1.2.3"))
+        BuildRequest(
+            type: "dev", dockerfile: URL(fileURLWithPath: "/src/dev/Dockerfile"), context: URL(fileURLWithPath: "/src/dev"),
+            buildArguments: [("BASE_IMAGE", "r.example/base@sha256:\(String(repeating: "a", count: 64))")],
+            labels: [("org.opencontainers.image.version", "1.2.3")], localName: "oubliette-dev:v1.2.3",
+            outputDirectory: URL(fileURLWithPath: "/tmp/out"), layoutTag: "v1.2.3",
+            destination: try ImageReference(parsing: "r.example/dev:v1.2.3"))
     }
 
     @Test("buildah: global storage options, chroot isolation, args, labels, tag, context")
     func buildah() throws {
         let builder = BuildahBuilder(options: .init(root: "/r", runRoot: "/rr", tlsVerify: false))
         let arguments = builder.buildArguments(try Self.request())
-        #expect(arguments == [
-            "--root", "/r", "--runroot", "/rr", "--storage-driver", "vfs", "build", "--isolation", "chroot", "--tls-verify=false",
-            "-f", "/src/dev/Dockerfile", "--build-arg", "BASE_IMAGE=r.example/base@sha256:\(String(repeating: "a", count: 64))",
-            "--label", "org.opencontainers.image.version=1.2.3", "-t", "oubliette-dev:v1.2.3", "/src/dev",
-        ])
+        #expect(
+            arguments == [
+                "--root", "/r", "--runroot", "/rr", "--storage-driver", "vfs", "build", "--isolation", "chroot", "--tls-verify=false",
+                "-f", "/src/dev/Dockerfile", "--build-arg", "BASE_IMAGE=r.example/base@sha256:\(String(repeating: "a", count: 64))",
+                "--label", "org.opencontainers.image.version=1.2.3", "-t", "oubliette-dev:v1.2.3", "/src/dev",
+            ])
     }
 
     @Test("docker buildx exports an OCI archive; legacy docker does not ask for one")

@@ -1,7 +1,7 @@
 import Foundation
+import OCIDistribution
 import OublietteCore
 import Testing
-import OCIDistribution
 
 /// Repository root, found from this file's path.
 let repositoryRoot = URL(fileURLWithPath: #filePath)
@@ -89,8 +89,12 @@ struct ImageCatalogueTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("catalogue.jsonc")
         try "{ \"images\": [\n { \"type\": \"a\", \"repo\": \"x/y\" } ] }".write(to: file, atomically: true, encoding: .utf8)
-        #expect(throws: CatalogueError.invalidFile(path: file.path, reason: "2:17: unknown key \"repo\""
-            + " (did you mean \"repository\"?)")) {
+        #expect(
+            throws: CatalogueError.invalidFile(
+                path: file.path,
+                reason: "2:17: unknown key \"repo\""
+                    + " (did you mean \"repository\"?)")
+        ) {
             try ImageCatalogue(contentsOf: file)
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
+import OCIDistribution
 import OublietteCore
 import Testing
-import OCIDistribution
 
 @Suite("oubliette.jsonc")
 struct OublietteConfigTests {
@@ -63,22 +63,30 @@ struct OublietteConfigTests {
     }
 
     static let bad: [Bad] = [
-        .init(text: "{\n  \"containres\": {}\n}",
-              message: "c.jsonc:2:3: unknown key \"containres\" in the top level; did you mean \"containers\"?"),
-        .init(text: "{\"image_source\": \"download\"}",
-              message: "c.jsonc:1:18: \"image_source\" is \"download\"; use one of: prebuilt, build"),
-        .init(text: "{\"update_check\": 1}",
-              message: "c.jsonc:1:18: \"update_check\" must be one of always, once, never, found a number"),
-        .init(text: "{\"containers\": {\"dev\": \"Bad/Name\"}}",
-              message: "c.jsonc:1:24: containers.dev: image reference 'Bad/Name': repository 'Name' must be lowercase"),
-        .init(text: "{\"containers\": {\"Dev\": \"x\"}}",
-              message: "c.jsonc:1:17: container type \"Dev\" must be lowercase letters, digits, '-' or '_', starting with a letter or digit"),
-        .init(text: "{\"containers\": {\"dev\": 3}}",
-              message: "c.jsonc:1:24: \"containers.dev\" must be an image reference string, found a number"),
-        .init(text: "{\"containers\": []}",
-              message: "c.jsonc:1:16: \"containers\" must be an object of type → image reference, found an array"),
-        .init(text: "{\"registry_mirrors\": [1]}",
-              message: "c.jsonc:1:23: \"registry_mirrors\" must be an array of strings, found an element that is a number"),
+        .init(
+            text: "{\n  \"containres\": {}\n}",
+            message: "c.jsonc:2:3: unknown key \"containres\" in the top level; did you mean \"containers\"?"),
+        .init(
+            text: "{\"image_source\": \"download\"}",
+            message: "c.jsonc:1:18: \"image_source\" is \"download\"; use one of: prebuilt, build"),
+        .init(
+            text: "{\"update_check\": 1}",
+            message: "c.jsonc:1:18: \"update_check\" must be one of always, once, never, found a number"),
+        .init(
+            text: "{\"containers\": {\"dev\": \"Bad/Name\"}}",
+            message: "c.jsonc:1:24: containers.dev: image reference 'Bad/Name': repository 'Name' must be lowercase"),
+        .init(
+            text: "{\"containers\": {\"Dev\": \"x\"}}",
+            message: "c.jsonc:1:17: container type \"Dev\" must be lowercase letters, digits, '-' or '_', starting with a letter or digit"),
+        .init(
+            text: "{\"containers\": {\"dev\": 3}}",
+            message: "c.jsonc:1:24: \"containers.dev\" must be an image reference string, found a number"),
+        .init(
+            text: "{\"containers\": []}",
+            message: "c.jsonc:1:16: \"containers\" must be an object of type → image reference, found an array"),
+        .init(
+            text: "{\"registry_mirrors\": [1]}",
+            message: "c.jsonc:1:23: \"registry_mirrors\" must be an array of strings, found an element that is a number"),
         .init(text: "[]", message: "c.jsonc:1:1: \"(top level)\" must be an object, found an array"),
         .init(text: "{\"runtime\": \"docker\",}\n}", message: "c.jsonc:2:1: unexpected '}' after the end of the document"),
     ]

@@ -1,15 +1,17 @@
 import Foundation
-@testable import OublietteCore
 import Testing
+
 @testable import OCIDistribution
+@testable import OublietteCore
 
 @Suite("ImageManager (fault injection with a scripted runtime)")
 struct ImageManagerTests {
     let data = FileManager.default.temporaryDirectory.appendingPathComponent("im-\(UUID().uuidString)")
 
     func manager(_ runtime: ScriptedRuntime, devMode: Bool = false, at date: Date = Date(timeIntervalSince1970: 1_700_000_000)) -> ImageManager {
-        ImageManager(config: OublietteConfig(catalogue: .shipped, devMode: devMode), runtime: runtime,
-                     provenance: ProvenanceStore(dataDirectory: data), retryPolicy: .none, now: { date })
+        ImageManager(
+            config: OublietteConfig(catalogue: .shipped, devMode: devMode), runtime: runtime,
+            provenance: ProvenanceStore(dataDirectory: data), retryPolicy: .none, now: { date })
     }
 
     /// Refresh (pullLatest) and first use (ensureImage) of the same image share one pull.
@@ -109,8 +111,9 @@ struct ImageManagerTests {
             Issue.record("expected an error")
         } catch {
             #expect("\(error)".contains("image oubliette-dev:latest for container type 'dev' is not present"))
-            #expect("\(error)".contains(
-                "docker build -t oubliette-dev:latest -f containers/dev/Dockerfile --build-arg BASE_IMAGE=oubliette-base:latest containers/dev"))
+            #expect(
+                "\(error)".contains(
+                    "docker build -t oubliette-dev:latest -f containers/dev/Dockerfile --build-arg BASE_IMAGE=oubliette-base:latest containers/dev"))
         }
         #expect(await runtime.count("pull") == 0)
     }
@@ -175,8 +178,9 @@ struct EnginePullRetryTests {
         let runtime = ScriptedRuntime()
         await runtime.setUnreachable(["ghcr.io"])
         let sleeper = RecordingSleeper()
-        let manager = ImageManager(config: OublietteConfig(catalogue: .shipped, devMode: false), runtime: runtime,
-                                   provenance: ProvenanceStore(dataDirectory: data), sleeper: sleeper)
+        let manager = ImageManager(
+            config: OublietteConfig(catalogue: .shipped, devMode: false), runtime: runtime,
+            provenance: ProvenanceStore(dataDirectory: data), sleeper: sleeper)
         await #expect(throws: ImageManagerError.self) { try await manager.ensureImage(type: "base") }
         #expect(await runtime.count("pull") == 4)
         #expect(await sleeper.slept == [.seconds(1), .seconds(2), .seconds(4)])
@@ -186,8 +190,9 @@ struct EnginePullRetryTests {
         let runtime = ScriptedRuntime()
         await runtime.setPullError(.pullFailed(image: "x", message: "manifest unknown"))
         let sleeper = RecordingSleeper()
-        let manager = ImageManager(config: OublietteConfig(catalogue: .shipped, devMode: false), runtime: runtime,
-                                   provenance: ProvenanceStore(dataDirectory: data), sleeper: sleeper)
+        let manager = ImageManager(
+            config: OublietteConfig(catalogue: .shipped, devMode: false), runtime: runtime,
+            provenance: ProvenanceStore(dataDirectory: data), sleeper: sleeper)
         await #expect(throws: ImageManagerError.self) { try await manager.ensureImage(type: "base") }
         #expect(await runtime.count("pull") == 1)
         #expect(await sleeper.slept.isEmpty)
@@ -197,11 +202,13 @@ struct EnginePullRetryTests {
     /// first use — not only `oubliette image pull`.
     @Test func refreshPullsPassTheSameVersionCheck() async throws {
         let warnings = WarningLog()
-        let policy = VersionCheckPolicy(inspector: FixedLabels(["org.opencontainers.image.version": "9.9.9"]), cliVersion: "1.0.0",
-                                        throttle: VersionWarningThrottle(stateDirectory: data), warn: { warnings.append($0) })
+        let policy = VersionCheckPolicy(
+            inspector: FixedLabels(["org.opencontainers.image.version": "9.9.9"]), cliVersion: "1.0.0",
+            throttle: VersionWarningThrottle(stateDirectory: data), warn: { warnings.append($0) })
         let runtime = ScriptedRuntime()
-        let manager = ImageManager(config: OublietteConfig(catalogue: .shipped, devMode: false), runtime: runtime,
-                                   provenance: ProvenanceStore(dataDirectory: data), versionPolicy: policy, retryPolicy: .none)
+        let manager = ImageManager(
+            config: OublietteConfig(catalogue: .shipped, devMode: false), runtime: runtime,
+            provenance: ProvenanceStore(dataDirectory: data), versionPolicy: policy, retryPolicy: .none)
         _ = try await manager.pullLatest(type: "dev")
         #expect(warnings.all.count == 1)
         #expect(warnings.all.first?.contains("is version 9.9.9, but this oubliette is 1.0.0") == true)

@@ -1,6 +1,7 @@
 import Foundation
-@testable import OublietteCore
 import Testing
+
+@testable import OublietteCore
 
 @Suite("Pull progress rendering")
 struct PullProgressRendererTests {
@@ -16,14 +17,15 @@ struct PullProgressRendererTests {
     @Test func plainPrintsOneLinePerStateChange() {
         var renderer = PullProgressRenderer(style: .plain)
         let text = events.map { renderer.render($0, image: "img") }.joined()
-        #expect(text == """
-            img: aaa: Pulling fs layer
-            img: aaa: Downloading (1.0 KB)
-            img: bbb: Pulling fs layer
-            img: aaa: Pull complete
-            img: Status: Downloaded newer image
+        #expect(
+            text == """
+                img: aaa: Pulling fs layer
+                img: aaa: Downloading (1.0 KB)
+                img: bbb: Pulling fs layer
+                img: aaa: Pull complete
+                img: Status: Downloaded newer image
 
-            """)
+                """)
     }
 
     @Test func jsonPrintsEveryEventAsALine() throws {

@@ -1,6 +1,7 @@
 import Foundation
-@testable import OublietteCore
+
 @testable import OCIDistribution
+@testable import OublietteCore
 
 /// An in-process runtime for fault injection: images "exist" once pulled, pulls can be held
 /// at a gate or made to fail, and every call is counted. The real engine is covered by the
@@ -44,9 +45,10 @@ actor ScriptedRuntime: ContainerRuntime {
     func inspectImage(_ reference: ImageReference) async throws -> RuntimeImage {
         calls.append("inspectImage")
         guard present.contains(reference) else { throw RuntimeError.imageNotFound(image: reference.description, detail: "scripted") }
-        return RuntimeImage(id: "sha256:\(String(repeating: "c", count: 64))", repoTags: [reference.description],
-                            repoDigests: ["\(reference.name)@sha256:\(String(repeating: "d", count: 64))"],
-                            labels: ["org.opencontainers.image.version": "1.2.3"])
+        return RuntimeImage(
+            id: "sha256:\(String(repeating: "c", count: 64))", repoTags: [reference.description],
+            repoDigests: ["\(reference.name)@sha256:\(String(repeating: "d", count: 64))"],
+            labels: ["org.opencontainers.image.version": "1.2.3"])
     }
     nonisolated func pullImage(_ reference: ImageReference) -> AsyncThrowingStream<PullEvent, any Error> {
         AsyncThrowingStream { continuation in
@@ -82,8 +84,10 @@ actor ScriptedRuntime: ContainerRuntime {
         if let createGate { await createGate.wait() }
         let id = "c\(nextContainer)"
         nextContainer += 1
-        containers.append(RuntimeContainer(id: id, name: spec.name ?? id, image: spec.image.description, state: .created,
-                                           status: "Created", labels: spec.labels))
+        containers.append(
+            RuntimeContainer(
+                id: id, name: spec.name ?? id, image: spec.image.description, state: .created,
+                status: "Created", labels: spec.labels))
         return id
     }
     func startContainer(_ id: String) async throws {

@@ -4,24 +4,27 @@ import Testing
 
 @Suite("Image version compatibility")
 struct VersionCheckTests {
-    @Test(arguments: [
-        (nil, "1.0.0", true), ("", "1.0.0", true), ("dev", "1.0.0", true), ("1.0.0", "1.0.0", true),
-        ("v1.0.0", "1.0.0", true), ("1.0.0", "v1.0.0", true), ("1.0.1", "1.0.0", false), ("2.0.0", "1.0.0", false),
-        ("1.0.0-rc.1", "1.0.0", false),
-    ] as [(String?, String, Bool)])
+    @Test(
+        arguments: [
+            (nil, "1.0.0", true), ("", "1.0.0", true), ("dev", "1.0.0", true), ("1.0.0", "1.0.0", true),
+            ("v1.0.0", "1.0.0", true), ("1.0.0", "v1.0.0", true), ("1.0.1", "1.0.0", false), ("2.0.0", "1.0.0", false),
+            ("1.0.0-rc.1", "1.0.0", false),
+        ] as [(String?, String, Bool)])
     func evaluate(imageVersion: String?, cliVersion: String, compatible: Bool) {
         let verdict = VersionCompatibility.evaluate(imageVersion: imageVersion, cliVersion: cliVersion)
         #expect((verdict == .compatible) == compatible)
     }
 
     @Test func developmentBuildsAcceptEveryImageWithANote() {
-        #expect(VersionCompatibility.evaluate(imageVersion: "v1.4.0", cliVersion: "0.0.0-dev+abc123")
-            == .developmentBuild(imageVersion: "v1.4.0", cliVersion: "0.0.0-dev+abc123"))
+        #expect(
+            VersionCompatibility.evaluate(imageVersion: "v1.4.0", cliVersion: "0.0.0-dev+abc123")
+                == .developmentBuild(imageVersion: "v1.4.0", cliVersion: "0.0.0-dev+abc123"))
         #expect(VersionCompatibility.evaluate(imageVersion: "1.4.0", cliVersion: "0.0.0-dev") != .compatible)
         #expect(VersionCompatibility.evaluate(imageVersion: "0.0.0-dev", cliVersion: "0.0.0-dev") == .compatible)
         // A release build still flags another release.
-        #expect(VersionCompatibility.evaluate(imageVersion: "1.4.0", cliVersion: "1.3.0")
-            == .mismatch(imageVersion: "1.4.0", cliVersion: "1.3.0"))
+        #expect(
+            VersionCompatibility.evaluate(imageVersion: "1.4.0", cliVersion: "1.3.0")
+                == .mismatch(imageVersion: "1.4.0", cliVersion: "1.3.0"))
         #expect(OublietteVersion.current != "0.1.0", "the version is stamped at build time, not a constant")
     }
 

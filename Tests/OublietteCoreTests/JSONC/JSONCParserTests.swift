@@ -115,10 +115,12 @@ struct JSONCParserTests {
         }
     }
 
-    @Test("RFC 8259 numbers parse", arguments: [
-        ("0", 0.0), ("-0", -0.0), ("1.5", 1.5), ("1e5", 1e5), ("1E-5", 1e-5), ("-1.25e+2", -125), ("10", 10),
-        ("0.001", 0.001), ("123456789012", 123_456_789_012), ("1e-400", 0),
-    ])
+    @Test(
+        "RFC 8259 numbers parse",
+        arguments: [
+            ("0", 0.0), ("-0", -0.0), ("1.5", 1.5), ("1e5", 1e5), ("1E-5", 1e-5), ("-1.25e+2", -125), ("10", 10),
+            ("0.001", 0.001), ("123456789012", 123_456_789_012), ("1e-400", 0),
+        ])
     func parsesNumbers(text: String, expected: Double) throws {
         #expect(try JSONCParser.parse("[\(text)]").arrayValue?.first?.numberValue == expected)
     }
@@ -137,7 +139,9 @@ struct JSONCParserTests {
         }
         #expect(depth == 512)
         // The limit counts open containers, not how many were seen: siblings do not add up.
-        let siblings = "[" + Array(repeating: String(repeating: "[", count: 400) + String(repeating: "]", count: 400), count: 3)
+        let siblings =
+            "["
+            + Array(repeating: String(repeating: "[", count: 400) + String(repeating: "]", count: 400), count: 3)
             .joined(separator: ",") + "]"
         #expect(try JSONCParser.parse(siblings).arrayValue?.count == 3)
     }
@@ -155,11 +159,15 @@ struct JSONCParserTests {
 
     /// Inputs with which scripts/fuzz crashed (SIGILL, arithmetic overflow) the parser before
     /// surrogates were checked; kept byte for byte, including the invalid UTF-8.
-    @Test("fuzzer-found crashes are syntax errors", arguments: [
-        [0x22, 0x5C, 0x75, 0x64, 0x61, 0x61, 0x41, 0x5C, 0x75, 0x64, 0x61, 0x61, 0x41, 0x5C, 0x75, 0x2D, 0x30, 0x30, 0xA4, 0xA3,
-         0xBF, 0x1F, 0x01, 0x85, 0x2D, 0x30, 0x30, 0xA4, 0xA3, 0xBF, 0x1F, 0x01, 0x85, 0x00, 0x3F],
-        Array(#""\uDa22\ua22D""#.utf8),
-    ] as [[UInt8]])
+    @Test(
+        "fuzzer-found crashes are syntax errors",
+        arguments: [
+            [
+                0x22, 0x5C, 0x75, 0x64, 0x61, 0x61, 0x41, 0x5C, 0x75, 0x64, 0x61, 0x61, 0x41, 0x5C, 0x75, 0x2D, 0x30, 0x30, 0xA4, 0xA3,
+                0xBF, 0x1F, 0x01, 0x85, 0x2D, 0x30, 0x30, 0xA4, 0xA3, 0xBF, 0x1F, 0x01, 0x85, 0x00, 0x3F,
+            ],
+            Array(#""\uDa22\ua22D""#.utf8),
+        ] as [[UInt8]])
     func fuzzerCrashes(_ bytes: [UInt8]) {
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(throws: JSONCSyntaxError.self) { try JSONCParser.parse(text) }

@@ -1,8 +1,9 @@
 import Foundation
-@testable import OCIDistribution
-@testable import OublietteCore
 import SystemSupport
 import Testing
+
+@testable import OCIDistribution
+@testable import OublietteCore
 
 /// Refresh against sessions and deletes that arrive mid-way, with the real project store on
 /// disk and a scripted engine whose pull and create steps the test holds at gates.
@@ -12,8 +13,9 @@ struct RefreshRaceTests {
 
     func services(_ runtime: ScriptedRuntime) -> OublietteServices {
         let paths = OubliettePaths(configFile: data.appendingPathComponent("none.jsonc"), dataDirectory: data)
-        return OublietteServices(paths: paths, config: OublietteConfig(catalogue: .shipped, devMode: false), runtime: runtime,
-                                 options: .init(checkVersions: false, retryPolicy: .none, credentials: AnonymousCredentials()))
+        return OublietteServices(
+            paths: paths, config: OublietteConfig(catalogue: .shipped, devMode: false), runtime: runtime,
+            options: .init(checkVersions: false, retryPolicy: .none, credentials: AnonymousCredentials()))
     }
 
     /// A project with a running container, its image present.
@@ -84,12 +86,18 @@ struct RefreshRaceTests {
         let services = services(runtime)
         let project = try await project(services, runtime)
         let owner = services.lifecycle.settings.owner
-        await runtime.addContainer(RuntimeContainer(id: "orphan", name: "oubliette-gone", image: "x", state: .running, status: "Up", labels: [
-            ContainerSettings.managedLabel: "true", ContainerSettings.projectLabel: "gone-123", ContainerSettings.ownerLabel: owner,
-        ]))
-        await runtime.addContainer(RuntimeContainer(id: "foreign", name: "oubliette-other", image: "x", state: .running, status: "Up", labels: [
-            ContainerSettings.managedLabel: "true", ContainerSettings.projectLabel: "other-1", ContainerSettings.ownerLabel: "/another/data",
-        ]))
+        await runtime.addContainer(
+            RuntimeContainer(
+                id: "orphan", name: "oubliette-gone", image: "x", state: .running, status: "Up",
+                labels: [
+                    ContainerSettings.managedLabel: "true", ContainerSettings.projectLabel: "gone-123", ContainerSettings.ownerLabel: owner,
+                ]))
+        await runtime.addContainer(
+            RuntimeContainer(
+                id: "foreign", name: "oubliette-other", image: "x", state: .running, status: "Up",
+                labels: [
+                    ContainerSettings.managedLabel: "true", ContainerSettings.projectLabel: "other-1", ContainerSettings.ownerLabel: "/another/data",
+                ]))
         #expect(try await services.lifecycle.containers().map(\.projectID) == [project.id])
         let all = try await services.lifecycle.containers(includeOrphans: true)
         #expect(all.map(\.projectID).sorted() == ["gone-123", project.id].sorted(), "another data directory's containers stay hidden")

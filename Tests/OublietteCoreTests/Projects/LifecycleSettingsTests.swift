@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import OublietteCore
+
 @testable import OCIDistribution
+@testable import OublietteCore
 
 @Suite("Image acquisition flags")
 struct ImageAcquisitionTests {

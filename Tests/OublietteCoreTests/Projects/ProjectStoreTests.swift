@@ -1,6 +1,7 @@
 import Foundation
 import SystemSupport
 import Testing
+
 @testable import OublietteCore
 
 @Suite("Project records")
@@ -12,8 +13,9 @@ struct ProjectStoreTests {
     }
 
     func project(_ name: String, id: String? = nil) -> Project {
-        Project(id: id ?? Project.makeID(name: name), name: name, type: "base", image: "ghcr.io/x/base:latest",
-                createdAt: Date(timeIntervalSince1970: 1_700_000_000))
+        Project(
+            id: id ?? Project.makeID(name: name), name: name, type: "base", image: "ghcr.io/x/base:latest",
+            createdAt: Date(timeIntervalSince1970: 1_700_000_000))
     }
 
     @Test func projectsAndSessionsSurviveANewStore() async throws {

@@ -1,8 +1,9 @@
 import Foundation
 import SystemSupport
 import Testing
-@testable import OublietteCore
+
 @testable import OCIDistribution
+@testable import OublietteCore
 
 @Suite("AppleContainerRuntime against the container stand-in")
 struct AppleContainerRuntimeTests {
@@ -60,9 +61,10 @@ struct AppleContainerRuntimeTests {
             _ = try await runtime.imageExists(busybox)
             _ = try await runtime.imageExists(busybox)
             _ = try await runtime.listContainers(labels: [:])
-            #expect(try standIn.calls() == [
-                ["--version"], ["image", "list", "--format", "json"], ["image", "list", "--format", "json"], ["list", "--all", "--format", "json"],
-            ])
+            #expect(
+                try standIn.calls() == [
+                    ["--version"], ["image", "list", "--format", "json"], ["image", "list", "--format", "json"], ["list", "--all", "--format", "json"],
+                ])
         }
     }
 
@@ -163,15 +165,16 @@ struct AppleContainerRuntimeTests {
                 if event.current != nil { standIn.releaseStream() }
             }
             #expect(try standIn.calls() == [["--version"], ["image", "pull", "--platform", "linux/arm64", "--progress", "plain", image]])
-            #expect(events == [
-                PullEvent(status: "Pulling \(image) (linux/arm64)"),
-                PullEvent(layer: "1/2", status: "Fetching image"),
-                PullEvent(layer: "1/2", status: "Fetching image", current: 64 << 10, total: 1_992_294),
-                PullEvent(layer: "1/2", status: "Fetching image", current: 1_363_149, total: 1_992_294),
-                PullEvent(layer: "2/2", status: "Unpacking image"),
-                PullEvent(layer: "2/2", status: "Unpacking image"),
-                PullEvent(status: "Pulled \(image)"),
-            ])
+            #expect(
+                events == [
+                    PullEvent(status: "Pulling \(image) (linux/arm64)"),
+                    PullEvent(layer: "1/2", status: "Fetching image"),
+                    PullEvent(layer: "1/2", status: "Fetching image", current: 64 << 10, total: 1_992_294),
+                    PullEvent(layer: "1/2", status: "Fetching image", current: 1_363_149, total: 1_992_294),
+                    PullEvent(layer: "2/2", status: "Unpacking image"),
+                    PullEvent(layer: "2/2", status: "Unpacking image"),
+                    PullEvent(status: "Pulled \(image)"),
+                ])
         }
     }
 
@@ -206,12 +209,13 @@ struct AppleContainerRuntimeTests {
             for try await _ in runtime.pullImage(busybox) { standIn.releaseStream() }
             try standIn.reply("image-inspect", stdout: AppleCLIFixtures.amd64OnlyInspect)
             _ = try await runtime.createContainer(ContainerSpec(name: "web-1", image: busybox))
-            #expect(try standIn.calls() == [
-                ["--version"],
-                ["image", "pull", "--platform", "linux/amd64", "--progress", "plain", image],
-                ["image", "inspect", image],
-                ["create", "--arch", "amd64", "--name", "web-1", image],
-            ])
+            #expect(
+                try standIn.calls() == [
+                    ["--version"],
+                    ["image", "pull", "--platform", "linux/amd64", "--progress", "plain", image],
+                    ["image", "inspect", image],
+                    ["create", "--arch", "amd64", "--name", "web-1", image],
+                ])
         }
     }
 
@@ -239,7 +243,8 @@ struct AppleContainerRuntimeTests {
             let error = await #expect(throws: RuntimeError.self) {
                 for try await _ in standIn.runtime.pullImage(missing) {}
             }
-            #expect(error == .pullFailed(image: "127.0.0.1:5000/fixtures/nope:1", message: "Error: failed to fetch 127.0.0.1:5000/fixtures/nope:1: 404 Not Found"))
+            #expect(
+                error == .pullFailed(image: "127.0.0.1:5000/fixtures/nope:1", message: "Error: failed to fetch 127.0.0.1:5000/fixtures/nope:1: 404 Not Found"))
         }
     }
 
@@ -255,12 +260,14 @@ struct AppleContainerRuntimeTests {
 
     // MARK: Error texts
 
-    static let servicesDown = "Error: XPC connection error: Connection invalid\nEnsure container system service has been started with `container system start`.\n"
+    static let servicesDown =
+        "Error: XPC connection error: Connection invalid\nEnsure container system service has been started with `container system start`.\n"
 
     @Test func servicesDownIsRecognisedBeforeAnythingElse() async throws {
         try await withStandIn { standIn throws in
             // The wrapped error may itself say "not found"; services down still wins.
-            let text = "Error: image with reference \(image) not found (cause: XPC connection error)\nEnsure container system service has been started with `container system start`.\n"
+            let text =
+                "Error: image with reference \(image) not found (cause: XPC connection error)\nEnsure container system service has been started with `container system start`.\n"
             for key in ["image-tag", "image-delete", "image-inspect", "create", "start", "stop", "delete", "list", "inspect"] {
                 try standIn.reply(key, stderr: text, exit: 1)
             }
@@ -393,14 +400,18 @@ struct AppleContainerRuntimeTests {
                 )
                 let id = try await standIn.runtime.createContainer(spec)
                 #expect(id == "web-1")
-                #expect(try standIn.calls() == [["--version"], ["image", "inspect", image], [
-                    "create", "--name", "web-1",
-                    "--label", "oubliette.managed=true", "--label", "oubliette.slot=web",
-                    "--env", "MODE=test", "--env", "PORT=8080",
-                    "--mount", "type=bind,source=\(data.path),target=/data,readonly",
-                    "--mount", "type=bind,source=\(scratch.path),target=/x",
-                    image, "sleep", "300",
-                ]])
+                #expect(
+                    try standIn.calls() == [
+                        ["--version"], ["image", "inspect", image],
+                        [
+                            "create", "--name", "web-1",
+                            "--label", "oubliette.managed=true", "--label", "oubliette.slot=web",
+                            "--env", "MODE=test", "--env", "PORT=8080",
+                            "--mount", "type=bind,source=\(data.path),target=/data,readonly",
+                            "--mount", "type=bind,source=\(scratch.path),target=/x",
+                            image, "sleep", "300",
+                        ],
+                    ])
             }
         }
     }
@@ -456,13 +467,14 @@ struct AppleContainerRuntimeTests {
             try await runtime.stopContainer("web-1", timeout: .seconds(7))
             try await runtime.removeContainer("web-1", force: false)
             try await runtime.removeContainer("web-1", force: true)
-            #expect(try standIn.calls() == [
-                ["--version"],
-                ["start", "web-1"],
-                ["stop", "--time", "7", "web-1"],
-                ["delete", "web-1"],
-                ["delete", "--force", "web-1"],
-            ])
+            #expect(
+                try standIn.calls() == [
+                    ["--version"],
+                    ["start", "web-1"],
+                    ["stop", "--time", "7", "web-1"],
+                    ["delete", "web-1"],
+                    ["delete", "--force", "web-1"],
+                ])
         }
     }
 
@@ -500,10 +512,12 @@ struct AppleContainerRuntimeTests {
     func inspectContainerReadsEitherShape(set: ContainerStandIn.FixtureSet) async throws {
         try await withStandIn(set) { standIn throws in
             let container = try await standIn.runtime.inspectContainer("web-1")
-            #expect(container == RuntimeContainer(
-                id: "web-1", name: "web-1", image: image, state: .exited, status: "stopped",
-                labels: ["oubliette.managed": "true"], created: set == .current ? RFC3339.date("2026-11-24T09:15:02Z") : nil
-            ))
+            #expect(
+                container
+                    == RuntimeContainer(
+                        id: "web-1", name: "web-1", image: image, state: .exited, status: "stopped",
+                        labels: ["oubliette.managed": "true"], created: set == .current ? RFC3339.date("2026-11-24T09:15:02Z") : nil
+                    ))
             #expect(try standIn.calls() == [["--version"], ["inspect", "web-1"]])
         }
     }
@@ -540,10 +554,12 @@ struct AppleContainerParsingTests {
     }
 
     @Test func progressLines() {
-        #expect(AppleProgressLine.event(from: "[1/2] Fetching image 45% (12 of 35 blobs, 10.2/22.5 MB, 3.1 MB/s) [2s]")
-            == PullEvent(layer: "1/2", status: "Fetching image", current: 10_695_475, total: 23_592_960))
-        #expect(AppleProgressLine.event(from: "[2/2] Unpacking image 100% (1,204 entries, 22.5 MB) [1m 9s]")
-            == PullEvent(layer: "2/2", status: "Unpacking image", current: 23_592_960, total: 23_592_960))
+        #expect(
+            AppleProgressLine.event(from: "[1/2] Fetching image 45% (12 of 35 blobs, 10.2/22.5 MB, 3.1 MB/s) [2s]")
+                == PullEvent(layer: "1/2", status: "Fetching image", current: 10_695_475, total: 23_592_960))
+        #expect(
+            AppleProgressLine.event(from: "[2/2] Unpacking image 100% (1,204 entries, 22.5 MB) [1m 9s]")
+                == PullEvent(layer: "2/2", status: "Unpacking image", current: 23_592_960, total: 23_592_960))
         #expect(AppleProgressLine.event(from: "Task 50% (2/4 bytes) [0s]") == PullEvent(status: "Task", current: 2, total: 4))
         #expect(AppleProgressLine.event(from: "[1/2] Fetching image 3% (1 of 4 blobs, 512 KB/1,5 MB) [1s]")?.current == 512 << 10)
         #expect(AppleProgressLine.event(from: "[0/2] [0s]") == nil)
@@ -561,9 +577,10 @@ struct AppleContainerParsingTests {
     @Test func streamingRunnerDeliversLinesAndDoesNotStallOnFullPipes() async throws {
         let lines = LineRecorder()
         // 200 kB on stdout, past a 64 kB pipe buffer, then lines on both streams.
-        let output = try await ProcessRunner().run(ProcessRequest(
-            "/bin/sh", ["-c", "head -c 200000 /dev/zero | tr '\\0' 'x'; printf '\\nout line\\n'; printf 'err 1\\rerr 2\\n' >&2; exit 3"],
-            onLine: { lines.append($0.text) }))
+        let output = try await ProcessRunner().run(
+            ProcessRequest(
+                "/bin/sh", ["-c", "head -c 200000 /dev/zero | tr '\\0' 'x'; printf '\\nout line\\n'; printf 'err 1\\rerr 2\\n' >&2; exit 3"],
+                onLine: { lines.append($0.text) }))
         #expect(output.exitCode == 3)
         #expect(output.stdout.count == 200_000 + 10)
         #expect(output.stderrText == "err 1\rerr 2\n")

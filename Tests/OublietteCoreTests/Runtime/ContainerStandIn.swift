@@ -1,7 +1,8 @@
 import Foundation
 import SystemSupport
-@testable import OublietteCore
+
 @testable import OCIDistribution
+@testable import OublietteCore
 
 /// Drives `Tests/Fixtures/container-standin/container`: a fixture set per CLI generation
 /// (`1.x`, `0.x`, chosen with `CONTAINER_STANDIN_SET`), a per-test directory of replies that
@@ -9,9 +10,9 @@ import SystemSupport
 /// a streamed reply continue.
 struct ContainerStandIn {
     static let fixturesRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()   // Runtime
-        .deletingLastPathComponent()   // OublietteCoreTests
-        .deletingLastPathComponent()   // Tests
+        .deletingLastPathComponent() // Runtime
+        .deletingLastPathComponent() // OublietteCoreTests
+        .deletingLastPathComponent() // Tests
         .appendingPathComponent("Fixtures/container-standin")
     static let executable: String = fixturesRoot.appendingPathComponent("container").path
 
@@ -113,6 +114,6 @@ enum AppleCLIFixtures {
     /// A 1.x `image inspect` of an image pulled for linux/amd64 only (same shapes as
     /// `1.x/image-inspect.stdout`).
     static let amd64OnlyInspect = #"""
-    [{"configuration":{"creationDate":"2026-10-08T11:06:21Z","descriptor":{"digest":"sha256:8888888888888888888888888888888888888888888888888888888888888888","mediaType":"application\/vnd.oci.image.index.v1+json","size":1609},"name":"127.0.0.1:5000\/fixtures\/busybox:1"},"id":"8888888888888888888888888888888888888888888888888888888888888888","variants":[{"config":{"architecture":"amd64","created":"2026-10-08T11:06:21Z","os":"linux","rootfs":{"diff_ids":[],"type":"layers"}},"digest":"sha256:3333333333333333333333333333333333333333333333333333333333333333","platform":{"architecture":"amd64","os":"linux"},"size":3625041}]}]
-    """#
+        [{"configuration":{"creationDate":"2026-10-08T11:06:21Z","descriptor":{"digest":"sha256:8888888888888888888888888888888888888888888888888888888888888888","mediaType":"application\/vnd.oci.image.index.v1+json","size":1609},"name":"127.0.0.1:5000\/fixtures\/busybox:1"},"id":"8888888888888888888888888888888888888888888888888888888888888888","variants":[{"config":{"architecture":"amd64","created":"2026-10-08T11:06:21Z","os":"linux","rootfs":{"diff_ids":[],"type":"layers"}},"digest":"sha256:3333333333333333333333333333333333333333333333333333333333333333","platform":{"architecture":"amd64","os":"linux"},"size":3625041}]}]
+        """#
 }

@@ -1,23 +1,24 @@
 import Foundation
 import Testing
-@testable import OublietteCore
+
 @testable import OCIDistribution
+@testable import OublietteCore
 
 @Suite("Docker pull progress stream")
 struct DockerPullProgressDecoderTests {
     /// Captured from dockerd 20.10 pulling a one-layer image from a local registry.
     static let capturedStream = """
-    {"status":"Pulling from fixtures/busybox","id":"1"}
-    {"status":"Pulling fs layer","progressDetail":{},"id":"2c2136a93bfa"}
-    {"status":"Downloading","progressDetail":{"current":36445,"total":1083703},"progress":"[=\\u003e     ]  36.45kB/1.084MB","id":"2c2136a93bfa"}
-    {"status":"Verifying Checksum","progressDetail":{},"id":"2c2136a93bfa"}
-    {"status":"Download complete","progressDetail":{},"id":"2c2136a93bfa"}
-    {"status":"Extracting","progressDetail":{"current":1083703,"total":1083703},"progress":"[=====\\u003e]  1.084MB/1.084MB","id":"2c2136a93bfa"}
-    {"status":"Pull complete","progressDetail":{},"id":"2c2136a93bfa"}
-    {"status":"Digest: sha256:4a734084a17819de5f0bfbc25b0650c358b847f375bb009b377278addc3fa900"}
-    {"status":"Status: Downloaded newer image for 127.0.0.1:5917/fixtures/busybox:1"}
+        {"status":"Pulling from fixtures/busybox","id":"1"}
+        {"status":"Pulling fs layer","progressDetail":{},"id":"2c2136a93bfa"}
+        {"status":"Downloading","progressDetail":{"current":36445,"total":1083703},"progress":"[=\\u003e     ]  36.45kB/1.084MB","id":"2c2136a93bfa"}
+        {"status":"Verifying Checksum","progressDetail":{},"id":"2c2136a93bfa"}
+        {"status":"Download complete","progressDetail":{},"id":"2c2136a93bfa"}
+        {"status":"Extracting","progressDetail":{"current":1083703,"total":1083703},"progress":"[=====\\u003e]  1.084MB/1.084MB","id":"2c2136a93bfa"}
+        {"status":"Pull complete","progressDetail":{},"id":"2c2136a93bfa"}
+        {"status":"Digest: sha256:4a734084a17819de5f0bfbc25b0650c358b847f375bb009b377278addc3fa900"}
+        {"status":"Status: Downloaded newer image for 127.0.0.1:5917/fixtures/busybox:1"}
 
-    """
+        """
 
     static let expected: [PullEvent] = [
         PullEvent(layer: "1", status: "Pulling from fixtures/busybox"),
@@ -63,10 +64,10 @@ struct DockerPullProgressDecoderTests {
 
     @Test func errorDetailInA200StreamThrowsNamingTheImage() throws {
         let stream = """
-        {"status":"Pulling from fixtures/private","id":"1"}
-        {"errorDetail":{"message":"unauthorized: authentication required"},"error":"unauthorized: authentication required"}
+            {"status":"Pulling from fixtures/private","id":"1"}
+            {"errorDetail":{"message":"unauthorized: authentication required"},"error":"unauthorized: authentication required"}
 
-        """
+            """
         var decoder = DockerPullProgressDecoder(image: "127.0.0.1:5917/fixtures/private:1")
         let error = #expect(throws: RuntimeError.self) { _ = try decoder.feed(Array(stream.utf8)) }
         #expect(error == .pullFailed(image: "127.0.0.1:5917/fixtures/private:1", message: "unauthorized: authentication required"))
@@ -215,7 +216,8 @@ struct RuntimeImageTests {
     static let digest = "sha256:" + String(repeating: "0a", count: 32)
 
     @Test func findsTheDigestForTheReferencesRepository() throws {
-        let image = RuntimeImage(id: "sha256:x", repoDigests: ["127.0.0.1:5000/other@sha256:" + String(repeating: "ff", count: 32), "127.0.0.1:5000/app@\(Self.digest)"])
+        let image = RuntimeImage(
+            id: "sha256:x", repoDigests: ["127.0.0.1:5000/other@sha256:" + String(repeating: "ff", count: 32), "127.0.0.1:5000/app@\(Self.digest)"])
         #expect(image.repoDigest(for: try ImageReference(parsing: "127.0.0.1:5000/app:2")) == (try Digest(Self.digest)))
         #expect(image.repoDigest(for: try ImageReference(parsing: "127.0.0.1:5000/missing:1")) == nil)
     }

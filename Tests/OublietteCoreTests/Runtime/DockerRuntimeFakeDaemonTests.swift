@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import OublietteCore
+
 @testable import OCIDistribution
+@testable import OublietteCore
 
 /// DockerRuntime against an in-process fake daemon: request shapes and fault handling.
 @Suite("DockerRuntime against a fake daemon")
@@ -26,7 +27,10 @@ struct DockerRuntimeFakeDaemonTests {
     @Test func negotiatesDownToTheDaemonsVersionAndUsesItForEveryCall() async throws {
         try await withDaemon({ request in
             request.path == "/v1.41/images/127.0.0.1:5000/app:1/json"
-                ? .json(200, #"{"Id":"sha256:abc","RepoTags":["127.0.0.1:5000/app:1"],"RepoDigests":[],"Created":"2026-01-02T03:04:05.123456789Z","Config":{"Labels":null}}"#)
+                ? .json(
+                    200,
+                    #"{"Id":"sha256:abc","RepoTags":["127.0.0.1:5000/app:1"],"RepoDigests":[],"Created":"2026-01-02T03:04:05.123456789Z","Config":{"Labels":null}}"#
+                )
                 : .json(404, #"{"message":"page not found"}"#)
         }) { runtime, daemon in
             let version = try await runtime.version()
@@ -72,10 +76,11 @@ struct DockerRuntimeFakeDaemonTests {
                 for try await event in runtime.pullImage(reference) { events.append(event) }
             }
             #expect(error == .pullFailed(image: "127.0.0.1:5000/fixtures/private:1", message: "unauthorized: authentication required"))
-            #expect(events == [
-                PullEvent(layer: "1", status: "Pulling from fixtures/private"),
-                PullEvent(layer: "aaaa", status: "Downloading", current: 10, total: 100),
-            ])
+            #expect(
+                events == [
+                    PullEvent(layer: "1", status: "Pulling from fixtures/private"),
+                    PullEvent(layer: "aaaa", status: "Downloading", current: 10, total: 100),
+                ])
             let pull = try #require(daemon.requests.last)
             #expect(pull.method == "POST")
             #expect(pull.path == "/v1.41/images/create")
@@ -144,13 +149,14 @@ struct DockerRuntimeFakeDaemonTests {
             case ("POST", "/v1.41/containers/web/start"): FakeDockerDaemon.Response(304)
             case ("POST", "/v1.41/containers/web/stop"): FakeDockerDaemon.Response(204)
             case ("DELETE", "/v1.41/containers/web"):
-                request.query["force"] == "true" ? FakeDockerDaemon.Response(204)
+                request.query["force"] == "true"
+                    ? FakeDockerDaemon.Response(204)
                     : .json(409, #"{"message":"You cannot remove a running container"}"#)
             default: .json(500, #"{"message":"unexpected"}"#)
             }
         }) { runtime, daemon in
             await #expect(throws: RuntimeError.containerNotFound(container: "ghost")) { try await runtime.startContainer("ghost") }
-            try await runtime.startContainer("web")   // 304: already running is fine
+            try await runtime.startContainer("web") // 304: already running is fine
             try await runtime.stopContainer("web", timeout: .seconds(3))
             #expect(daemon.requests.last?.query == ["t": "3"])
             let error = await #expect(throws: RuntimeError.self) { try await runtime.removeContainer("web", force: false) }
@@ -161,13 +167,19 @@ struct DockerRuntimeFakeDaemonTests {
 
     @Test func listFiltersByLabelOnTheServerSide() async throws {
         try await withDaemon({ _ in
-            .json(200, #"[{"Id":"abc","Names":["/web"],"Image":"127.0.0.1:5000/app:1","State":"running","Status":"Up 2 seconds","Labels":{"a":"1","b":"x/y"},"Created":1767323045}]"#)
+            .json(
+                200,
+                #"[{"Id":"abc","Names":["/web"],"Image":"127.0.0.1:5000/app:1","State":"running","Status":"Up 2 seconds","Labels":{"a":"1","b":"x/y"},"Created":1767323045}]"#
+            )
         }) { runtime, daemon in
             let containers = try await runtime.listContainers(labels: ["b": "x/y", "a": "1"])
-            #expect(containers == [RuntimeContainer(
-                id: "abc", name: "web", image: "127.0.0.1:5000/app:1", state: .running, status: "Up 2 seconds",
-                labels: ["a": "1", "b": "x/y"], created: Date(timeIntervalSince1970: 1_767_323_045)
-            )])
+            #expect(
+                containers == [
+                    RuntimeContainer(
+                        id: "abc", name: "web", image: "127.0.0.1:5000/app:1", state: .running, status: "Up 2 seconds",
+                        labels: ["a": "1", "b": "x/y"], created: Date(timeIntervalSince1970: 1_767_323_045)
+                    )
+                ])
             let list = try #require(daemon.requests.last)
             #expect(list.query["all"] == "true")
             #expect(list.query["filters"] == #"{"label":["a=1","b=x/y"]}"#)

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+
 @testable import OublietteCore
 
 /// An in-process HTTP server on a unix socket that plays a Docker daemon, for fault

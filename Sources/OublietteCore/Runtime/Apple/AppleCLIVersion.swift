@@ -23,7 +23,8 @@ struct AppleCLIVersion: Sendable, Equatable, Comparable, CustomStringConvertible
     /// Parses the `--version` banner; nil when no `x.y.z` follows the word "version".
     init?(banner: String) {
         let words = banner.split(whereSeparator: \.isWhitespace).map(String.init)
-        let candidate = words.firstIndex(of: "version").flatMap { $0 + 1 < words.count ? words[$0 + 1] : nil }
+        let candidate =
+            words.firstIndex(of: "version").flatMap { $0 + 1 < words.count ? words[$0 + 1] : nil }
             ?? words.first(where: { $0.first?.isNumber == true })
         guard let candidate else { return nil }
         // Tolerate pre-release or build suffixes such as 1.3.0-rc1.

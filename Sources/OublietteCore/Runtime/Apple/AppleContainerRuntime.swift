@@ -29,8 +29,10 @@ public struct AppleContainerRuntime: ContainerRuntime {
     ///   - platformLister: asked before a pull which platforms the image publishes, so an
     ///     image without linux/arm64 fails before anything is downloaded; nil leaves it to the CLI.
     ///   - allowsAMD64: run linux/amd64-only images under Rosetta instead of refusing them.
-    public init(executable: String = "container", runner: any CommandRunner = ProcessRunner(),
-                platformLister: (any ImagePlatformLister)? = nil, allowsAMD64: Bool = false) {
+    public init(
+        executable: String = "container", runner: any CommandRunner = ProcessRunner(),
+        platformLister: (any ImagePlatformLister)? = nil, allowsAMD64: Bool = false
+    ) {
         self.executable = executable
         self.runner = runner
         self.platformLister = platformLister
@@ -156,7 +158,8 @@ public struct AppleContainerRuntime: ContainerRuntime {
         }
         // The ID is the last line printed (progress may precede it).
         guard let id = output.stdoutText.split(whereSeparator: \.isNewline).last.map({ $0.trimmingCharacters(in: .whitespaces) }),
-              !id.isEmpty else {
+            !id.isEmpty
+        else {
             if let name = spec.name { return name }
             throw RuntimeError.invalidResponse(operation: "creating container \(label)", detail: "`container create` printed no ID")
         }
@@ -246,8 +249,9 @@ public struct AppleContainerRuntime: ContainerRuntime {
             let output = try await invoke(["--version"])
             guard output.exitCode == 0 else { throw failure(["--version"], output) }
             guard let version = AppleCLIVersion(banner: output.stdoutText) else {
-                throw RuntimeError.invalidResponse(operation: "reading the Apple container CLI version",
-                                                   detail: "`\(executable) --version` printed '\(Self.summary(output))'")
+                throw RuntimeError.invalidResponse(
+                    operation: "reading the Apple container CLI version",
+                    detail: "`\(executable) --version` printed '\(Self.summary(output))'")
             }
             return version
         }
@@ -335,8 +339,9 @@ public struct AppleContainerRuntime: ContainerRuntime {
         } catch ProcessError.executableNotFound {
             throw RuntimeError.executableNotFound(executable)
         } catch let error as ProcessError {
-            throw RuntimeError.commandFailed(command: ([executable] + arguments).joined(separator: " "), exitCode: -1,
-                                             stderr: error.description)
+            throw RuntimeError.commandFailed(
+                command: ([executable] + arguments).joined(separator: " "), exitCode: -1,
+                stderr: error.description)
         }
     }
 

@@ -16,8 +16,9 @@ enum AppleProgressLine {
     static func event(from rawLine: String) -> PullEvent? {
         var line = Substring(rawLine.trimmingCharacters(in: .whitespaces))
         guard line.hasSuffix("]"), let open = line.lastIndex(of: "["),
-              line[line.index(after: open)..<line.index(before: line.endIndex)].allSatisfy({ "0123456789dhms ".contains($0) }),
-              line.index(after: open) < line.index(before: line.endIndex) else { return nil }
+            line[line.index(after: open)..<line.index(before: line.endIndex)].allSatisfy({ "0123456789dhms ".contains($0) }),
+            line.index(after: open) < line.index(before: line.endIndex)
+        else { return nil }
         line = line[..<open].dropLast(while: \.isWhitespace)
 
         var layer: String?
@@ -36,7 +37,8 @@ enum AppleProgressLine {
             line = line[..<open].dropLast(while: \.isWhitespace)
         }
         if let space = line.lastIndex(of: " "), line.hasSuffix("%"),
-           line[line.index(after: space)...].dropLast().allSatisfy(\.isNumber) {
+            line[line.index(after: space)...].dropLast().allSatisfy(\.isNumber)
+        {
             line = line[..<space]
         }
         let status = line.trimmingCharacters(in: .whitespaces)

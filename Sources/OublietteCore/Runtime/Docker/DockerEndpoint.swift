@@ -23,7 +23,8 @@ public enum DockerEndpoint: Sendable, Equatable, CustomStringConvertible {
             guard rest.count >= 3 else { throw .invalidDockerHost(value, reason: "missing host") }
             let authority = String(rest[2])
             guard let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]),
-                  (1...65535).contains(port) else {
+                (1...65535).contains(port)
+            else {
                 throw .invalidDockerHost(value, reason: "expected HOST:PORT after tcp://")
             }
             let host = String(authority[..<colon])

@@ -34,8 +34,9 @@ public actor DockerRuntime: ContainerRuntime {
         self.httpClient = httpClient
         self.credentials = credentials
         self.maximumAPIVersion = maximumAPIVersion
-        self.requestTimeout = .nanoseconds(Int64(requestTimeout.components.seconds) * 1_000_000_000
-            + requestTimeout.components.attoseconds / 1_000_000_000)
+        self.requestTimeout = .nanoseconds(
+            Int64(requestTimeout.components.seconds) * 1_000_000_000
+                + requestTimeout.components.attoseconds / 1_000_000_000)
     }
 
     /// The client DockerRuntimes use unless given one (see `HTTPClient.failFast`).
@@ -79,7 +80,8 @@ public actor DockerRuntime: ContainerRuntime {
             throw RuntimeError.invalidResponse(operation: "reading Docker's version", detail: "ApiVersion '\(server.ApiVersion)' is not MAJOR.MINOR")
         }
         guard let api = DockerAPIVersion.negotiate(client: maximumAPIVersion, server: serverAPI) else {
-            throw RuntimeError.apiVersionUnsupported(endpoint: endpoint.description, serverVersion: serverAPI.description, minimum: DockerAPIVersion.clientMinimum.description)
+            throw RuntimeError.apiVersionUnsupported(
+                endpoint: endpoint.description, serverVersion: serverAPI.description, minimum: DockerAPIVersion.clientMinimum.description)
         }
         negotiated = (api, server)
         return (api, server)
@@ -179,7 +181,8 @@ public actor DockerRuntime: ContainerRuntime {
 
     public func removeImage(_ reference: ImageReference, force: Bool) async throws {
         let image = reference.description
-        let response = try await send(.DELETE, "/images/\(Self.pathEncode(image))", query: [("force", force ? "true" : "false")], operation: "removing image \(image)")
+        let response = try await send(
+            .DELETE, "/images/\(Self.pathEncode(image))", query: [("force", force ? "true" : "false")], operation: "removing image \(image)")
         switch response.status {
         case 200: return
         case 404: throw RuntimeError.imageNotFound(image: image, detail: response.message)
@@ -408,7 +411,8 @@ extension DockerRuntime {
     static func connectionFailure(_ error: any Error) -> String {
         let text = String(describing: error)
         if let range = text.range(of: #"errno: (\d+)"#, options: .regularExpression),
-           let code = Int32(text[range].dropFirst("errno: ".count)) {
+            let code = Int32(text[range].dropFirst("errno: ".count))
+        {
             return String(cString: strerror(code)).lowercased()
         }
         return text

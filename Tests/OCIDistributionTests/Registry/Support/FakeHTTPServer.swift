@@ -1,8 +1,8 @@
-import OCIDistribution
 import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import OCIDistribution
 
 /// A request as the fake server saw it.
 struct FakeRequest: Sendable {

@@ -1,14 +1,15 @@
 import Foundation
 import NIOHTTP1
+
 @testable import OCIDistribution
 
 /// A minimal in-memory distribution registry on a `FakeHTTPServer`, with hooks to inject faults
 /// and an optional bearer-token realm on the same server.
 final class FakeRegistry: Sendable {
     struct State {
-        var blobs: [String: [UInt8]] = [:]                      // digest -> bytes (all repos share storage)
-        var blobRepos: [String: Set<String>] = [:]              // digest -> repos that "have" it
-        var manifests: [String: (bytes: [UInt8], mediaType: String)] = [:]  // "repo@digest" / "repo:tag"
+        var blobs: [String: [UInt8]] = [:] // digest -> bytes (all repos share storage)
+        var blobRepos: [String: Set<String>] = [:] // digest -> repos that "have" it
+        var manifests: [String: (bytes: [UInt8], mediaType: String)] = [:] // "repo@digest" / "repo:tag"
         var uploads: [String: (repo: String, data: [UInt8])] = [:]
         var nextUpload = 0
         var log: [FakeRequest] = []
@@ -85,14 +86,16 @@ final class FakeRegistry: Sendable {
             if requireToken {
                 let presented = request.header("Authorization").flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
                 if presented == nil || !state.validTokens.contains(presented ?? "") {
-                    return .status(401, [("WWW-Authenticate", #"Bearer realm="http://\#(address)/token",service="fake""#)],
-                                   json: #"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#)
+                    return .status(
+                        401, [("WWW-Authenticate", #"Bearer realm="http://\#(address)/token",service="fake""#)],
+                        json: #"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#)
                 }
             }
             if let basicAuth {
                 let expected = "Basic " + Data("\(basicAuth.user):\(basicAuth.password)".utf8).base64EncodedString()
                 if request.header("Authorization") != expected {
-                    return .status(401, [("WWW-Authenticate", #"Basic realm="fake""#)], json: #"{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}"#)
+                    return .status(
+                        401, [("WWW-Authenticate", #"Basic realm="fake""#)], json: #"{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}"#)
                 }
             }
             return route(request, &state)
@@ -110,8 +113,12 @@ final class FakeRegistry: Sendable {
             switch request.method {
             case "GET", "HEAD":
                 guard let found = state.manifests[key] else { return .status(404, json: #"{"errors":[{"code":"MANIFEST_UNKNOWN"}]}"#) }
-                return .reply(status: 200, headers: [("Content-Type", found.mediaType),
-                                                     ("Docker-Content-Digest", Digest.sha256(of: found.bytes).description)], body: found.bytes)
+                return .reply(
+                    status: 200,
+                    headers: [
+                        ("Content-Type", found.mediaType),
+                        ("Docker-Content-Digest", Digest.sha256(of: found.bytes).description),
+                    ], body: found.bytes)
             case "PUT":
                 let digest = Digest.sha256(of: request.body)
                 let mediaType = request.header("Content-Type") ?? ""
@@ -128,7 +135,8 @@ final class FakeRegistry: Sendable {
             let repo = String(rest[..<range.lowerBound]), id = String(rest[range.upperBound...])
             if request.method == "POST" {
                 if let mount = request.query["mount"], let from = request.query["from"],
-                   state.blobRepos[mount]?.contains(from) == true {
+                    state.blobRepos[mount]?.contains(from) == true
+                {
                     state.blobRepos[mount, default: []].insert(repo)
                     return .status(201, [("Docker-Content-Digest", mount)])
                 }
@@ -172,9 +180,11 @@ final class FakeRegistry: Sendable {
                 return .status(404, json: #"{"errors":[{"code":"BLOB_UNKNOWN"}]}"#)
             }
             if let rangeHeader = request.header("Range"), rangeHeader.hasPrefix("bytes="),
-               let start = Int(rangeHeader.dropFirst(6).split(separator: "-").first ?? ""), start < bytes.count {
-                return .reply(status: 206, headers: [("Content-Range", "bytes \(start)-\(bytes.count - 1)/\(bytes.count)")],
-                              body: Array(bytes[start...]))
+                let start = Int(rangeHeader.dropFirst(6).split(separator: "-").first ?? ""), start < bytes.count
+            {
+                return .reply(
+                    status: 206, headers: [("Content-Range", "bytes \(start)-\(bytes.count - 1)/\(bytes.count)")],
+                    body: Array(bytes[start...]))
             }
             return .reply(status: 200, headers: [("Docker-Content-Digest", digest)], body: bytes)
         }
