@@ -183,6 +183,10 @@ let package = Package(
             dependencies: [
                 "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit", "OublietteServer",
                 .product(name: "MCP", package: "swift-sdk"),
+                // The in-process releases server the self-update and install.sh tests talk to.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
     ],

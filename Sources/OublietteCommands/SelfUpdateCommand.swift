@@ -29,6 +29,11 @@ struct SelfUpdateCommand: LoggedCommand {
     @Flag(help: "Restore oubliette.previous, the binary the last self-update replaced.")
     var rollback = false
 
+    // Lets one oubliette update or roll back another installed copy; the tests use it to roll
+    // back a stand-in binary that cannot run self-update itself.
+    @Option(help: ArgumentHelp("The binary to replace (default: this executable).", visibility: .hidden))
+    var binary: String?
+
     @Flag(help: "Print the result as JSON on stdout.")
     var json = false
 
@@ -41,7 +46,7 @@ struct SelfUpdateCommand: LoggedCommand {
     }
 
     func execute() async throws {
-        let binary = SelfUpdater.runningBinary()
+        let binary = self.binary.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath() } ?? SelfUpdater.runningBinary()
         let updater = try reportingErrors {
             SelfUpdater(catalog: ReleaseCatalog.fromEnvironment(), platform: try ReleasePlatform.current(), binary: binary)
         }
