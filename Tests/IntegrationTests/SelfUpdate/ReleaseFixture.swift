@@ -63,22 +63,37 @@ struct ReleaseFixture: Sendable {
         return "\(digest.encoded)  \(archiveName(release.version))\n\(Digest.sha256(of: [0]).encoded)  unrelated.tar.gz\n"
     }
 
+    func describe(_ release: Release, baseURL: String) -> [String: Any] {
+        [
+            "tag_name": "v\(release.version)",
+            "prerelease": release.prerelease,
+            "draft": false,
+            "assets": [
+                ["name": archiveName(release.version), "browser_download_url": "\(baseURL)/download/v\(release.version)/\(archiveName(release.version))"],
+                ["name": "SHA256SUMS", "browser_download_url": "\(baseURL)/download/v\(release.version)/SHA256SUMS"],
+            ],
+        ]
+    }
+
+    /// GitHub's API does not escape slashes; neither does the fake.
+    func json(_ value: Any) -> ReleaseServerReply {
+        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.withoutEscapingSlashes])) ?? Data()
+        return .ok(contentType: "application/json", body: Array(data))
+    }
+
     /// The server's answer for `path`, with asset URLs under `baseURL`.
     func reply(path: String, baseURL: String) -> ReleaseServerReply {
-        if path == "/releases" {
-            let list: [[String: Any]] = releases.map { release in
-                [
-                    "tag_name": "v\(release.version)",
-                    "prerelease": release.prerelease,
-                    "draft": false,
-                    "assets": [
-                        ["name": archiveName(release.version), "browser_download_url": "\(baseURL)/download/v\(release.version)/\(archiveName(release.version))"],
-                        ["name": "SHA256SUMS", "browser_download_url": "\(baseURL)/download/v\(release.version)/SHA256SUMS"],
-                    ],
-                ]
-            }
-            let data = (try? JSONSerialization.data(withJSONObject: list)) ?? Data()
-            return .ok(contentType: "application/json", body: Array(data))
+        if path == "/releases" { return json(releases.map { describe($0, baseURL: baseURL) }) }
+        // What scripts/install.sh asks: the newest stable release, or one by tag.
+        if path == "/releases/latest" {
+            let stable = releases.filter { !$0.prerelease }
+                .compactMap { release in CLIVersion(release.version).map { (release, $0) } }
+                .max { $0.1 < $1.1 }?.0
+            return stable.map { json(describe($0, baseURL: baseURL)) } ?? .notFound
+        }
+        if path.hasPrefix("/releases/tags/") {
+            let tag = path.dropFirst("/releases/tags/".count)
+            return releases.first { "v\($0.version)" == tag }.map { json(describe($0, baseURL: baseURL)) } ?? .notFound
         }
         let parts = path.split(separator: "/").map(String.init)
         guard parts.count == 3, parts[0] == "download",
