@@ -83,7 +83,8 @@ public final class OublietteServices: Sendable {
         projects = ProjectManager(lifecycle: lifecycle, now: options.now)
         updater = ImageUpdater(config: config, runtime: runtime, provenance: provenance, lifecycle: lifecycle)
         status = StatusReporter(config: config, runtime: runtime, provenance: provenance, cache: updateCheckCache,
-                                registries: self.registries, now: options.now)
+                                registries: self.registries,
+                                cliReleases: CLIReleaseCheck(dataDirectory: paths.dataDirectory, now: options.now), now: options.now)
     }
 }
 
