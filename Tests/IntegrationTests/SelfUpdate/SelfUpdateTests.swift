@@ -140,6 +140,27 @@ struct SelfUpdateTests {
         #expect(try Data(contentsOf: setup.binary) == setup.original)
     }
 
+    @Test func statusReportsTheNewestReleaseAskingAtMostOnceADay() async throws {
+        let setup = try await Setup.make([Self.stable, Self.candidate])
+        defer { Task { await setup.tearDown() } }
+        let environment = [
+            "OUBLIETTE_RELEASES_URL": setup.server.baseURL,
+            "XDG_CONFIG_HOME": setup.root.appendingPathComponent("config").path,
+            "OUBLIETTE_DATA_DIR": setup.root.appendingPathComponent("data").path,
+            "DOCKER_HOST": "unix://\(setup.root.path)/no-docker.sock",
+        ]
+        for _ in 0..<2 {
+            let status = try ToolRunner.run(setup.binary.path, ["status", "--json"], environment: environment, check: false, timeout: 60)
+            let report = try #require(try JSONSerialization.jsonObject(with: status.stdoutData) as? [String: Any], "\(status.stderr)")
+            let cli = try #require(report["cli"] as? [String: Any])
+            #expect(cli["latest"] as? String == "9.9.9", "prereleases are not offered: \(cli)")
+            #expect(cli["version"] as? String == OublietteVersion.current)
+        }
+        #expect(setup.server.requestedPaths.filter { $0 == "/releases" }.count == 1, "\(setup.server.requestedPaths)")
+        let text = try ToolRunner.run(setup.binary.path, ["status"], environment: environment, check: false, timeout: 60)
+        #expect(text.stdout.contains("CLI: oubliette \(OublietteVersion.current)"), "\(text.stdout)")
+    }
+
     @Test func aNewerBinaryIsNotDowngradedWithoutVersion() async throws {
         let setup = try await Setup.make([Self.older, Self.stable])
         defer { Task { await setup.tearDown() } }
