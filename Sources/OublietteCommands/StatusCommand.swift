@@ -10,7 +10,10 @@ struct StatusCommand: LoggedCommand {
         discussion: """
             "Update available" compares the local manifest digest with the registry's (a HEAD \
             request, nothing is pulled). How often the registry is asked follows update_check: \
-            always, once (the answer is kept for a day) or never.
+            always, once (the answer is kept for a day) or never. The CLI line compares this \
+            oubliette with the newest stable release (asked at most once a day, within the same \
+            deadline; off with update_check never) and notes images whose version label differs, \
+            naming `oubliette self-update` or `oubliette update`.
             """
     )
 

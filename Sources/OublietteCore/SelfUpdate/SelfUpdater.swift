@@ -128,6 +128,7 @@ public struct SelfUpdater: Sendable {
     /// untouched; afterwards the replaced one is `<binary>.previous`.
     public func install(_ plan: SelfUpdatePlan) async throws(SelfUpdateError) -> SelfUpdateResult {
         let directory = binary.deletingLastPathComponent()
+        removeStaleScratch(in: directory)
         // Private scratch beside the binary: same file system, so the final rename is atomic.
         let scratch = directory.appendingPathComponent(".\(binary.lastPathComponent).update-\(UUID().uuidString.prefix(8))")
         do {
@@ -185,6 +186,19 @@ public struct SelfUpdater: Sendable {
         try replace(binary, with: previous)
         try replace(previous, with: held)
         return SelfUpdateResult(action: "rolled back", binary: binary.path, previous: previous.path, from: currentVersion, to: restoredVersion)
+    }
+
+    /// Scratch directories of an update that was killed (older than an hour, so never one a
+    /// concurrent update is still using).
+    private func removeStaleScratch(in directory: URL) {
+        let prefix = ".\(binary.lastPathComponent).update-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            let path = directory.appendingPathComponent(name)
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: path.path))?[.modificationDate] as? Date,
+                  Date().timeIntervalSince(modified) > 3600 else { continue }
+            try? FileManager.default.removeItem(at: path)
+        }
     }
 
     /// `<hex>  <name>` (or `<hex> *<name>`) lines, as sha256sum writes them.
