@@ -184,11 +184,10 @@ let package = Package(
             dependencies: [
                 "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit", "OublietteServer",
                 .product(name: "MCP", package: "swift-sdk"),
-                // The recording proxy in front of the bed's registry (Support/RecordingProxy.swift).
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // The in-process releases server the self-update and install.sh tests talk to.
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
     ],

@@ -22,6 +22,7 @@ public struct OublietteCommand: AsyncParsableCommand {
             ContainerCommand.self,
             StatusCommand.self,
             UpdateCommand.self,
+            SelfUpdateCommand.self,
             ServeCommand.self,
         ]
     )

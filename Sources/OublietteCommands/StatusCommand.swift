@@ -10,7 +10,10 @@ struct StatusCommand: LoggedCommand {
         discussion: """
             "Update available" compares the local manifest digest with the registry's (a HEAD \
             request, nothing is pulled). How often the registry is asked follows update_check: \
-            always, once (the answer is kept for a day) or never.
+            always, once (the answer is kept for a day) or never. The CLI line compares this \
+            oubliette with the newest stable release (asked at most once a day, within the same \
+            deadline; off with update_check never) and notes images whose version label differs, \
+            naming `oubliette self-update` or `oubliette update`.
             """
     )
 
@@ -18,6 +21,21 @@ struct StatusCommand: LoggedCommand {
     var json = false
 
     @OptionGroup var logging: LoggingOptions
+
+    /// `oubliette 1.2.0 (1.3.0 is available: run `oubliette self-update`)`, …
+    static func cliLine(_ cli: CLIStatus) -> String {
+        let detail: String
+        if cli.updateAvailable, let latest = cli.latest {
+            detail = "\(latest) is available: run `oubliette self-update`"
+        } else if let latest = cli.latest {
+            detail = OublietteVersion.isDevelopment(cli.version) ? "development build; newest release \(latest)" : "up to date"
+        } else if cli.checkError != nil {
+            detail = "newest release unknown: offline"
+        } else {
+            detail = "newest release not checked"
+        }
+        return "oubliette \(cli.version) (\(detail))"
+    }
 
     func execute() async throws {
         let report = try await CommandContext.services().status.report()
@@ -29,6 +47,7 @@ struct StatusCommand: LoggedCommand {
             Output.line("Runtime: \(runtime.kind) \(runtime.version ?? "")\(runtime.apiVersion.map { " (API \($0))" } ?? "")")
         }
         Output.line("Update check: \(report.updateCheck)")
+        Output.line("CLI: \(Self.cliLine(report.cli))")
         Output.line("")
         let rows = report.types.map { type -> [String] in
             let digest = type.localDigest.map { String($0.prefix(19)) } ?? "-"
@@ -45,6 +64,7 @@ struct StatusCommand: LoggedCommand {
         for type in report.types {
             if let error = type.updateCheckError { Output.warning("\(type.type): update check failed: \(error)") }
         }
+        for note in report.cli.versionNotes { Output.warning("note: \(note)") }
         if runtime.error != nil { throw ExitCode.failure }
     }
 }

@@ -25,9 +25,10 @@ struct WorkflowGeneratorTests {
         let on = try #require(document["on"] as? [String: Any])
         let push = try #require(on["push"] as? [String: Any])
         #expect(push["tags"] as? [String] == ["v*"])
-        #expect(document["permissions"] as? [String: String] == ["contents": "read", "packages": "write"])
+        #expect(document["permissions"] as? [String: String] == ["contents": "read"])
         let jobs = try #require(document["jobs"] as? [String: Any])
         let job = try #require(jobs["publish"] as? [String: Any])
+        #expect(job["permissions"] as? [String: String] == ["contents": "read", "packages": "write"])
         let steps = try #require(job["steps"] as? [[String: Any]])
         let names = try stepNames(job)
         let order = [
@@ -55,6 +56,37 @@ struct WorkflowGeneratorTests {
         #expect((swift["with"] as? [String: Any])?["swift-version"] as? String == "6.10", "6.10 must not become 6.1")
         let install = try #require(steps.first { ($0["name"] as? String) == "Install libgit2" })
         #expect((install["run"] as? String)?.contains("libgit2-dev") == true)
+    }
+
+    @Test("release.yml builds, attests and releases the CLI binaries for every target")
+    func releaseBinaries() throws {
+        let document = try parse(try WorkflowGenerator(catalogue: .shipped).releaseWorkflow())
+        let jobs = try #require(document["jobs"] as? [String: Any])
+        let binaries = try #require(jobs["binaries"] as? [String: Any])
+        #expect(binaries["runs-on"] as? String == "${{ matrix.runner }}")
+        // Exactly what attest-build-provenance needs, no write access to contents or packages.
+        #expect(binaries["permissions"] as? [String: String] == ["contents": "read", "id-token": "write", "attestations": "write"])
+        let strategy = try #require(binaries["strategy"] as? [String: Any])
+        let include = try #require((strategy["matrix"] as? [String: Any])?["include"] as? [[String: String]])
+        #expect(include.map { $0["runner"] ?? "" } == ["ubuntu-24.04", "ubuntu-24.04-arm", "macos-15"])
+        #expect(include.map { "\($0["os"] ?? "")-\($0["arch"] ?? "")" } == ["linux-x86_64", "linux-aarch64", "macos-aarch64"])
+        let steps = try #require(binaries["steps"] as? [[String: Any]])
+        let build = try #require(steps.first { ($0["name"] as? String) == "Build, strip and pack" }?["run"] as? String)
+        for needle in ["scripts/version-env", "--static-swift-stdlib", "-c release", "--product oubliette", "--product release-tool",
+                       "strip", "$tool-$OUBLIETTE_VERSION-${{ matrix.os }}-${{ matrix.arch }}.tar.gz"] {
+            #expect(build.contains(needle), "build step lacks \(needle)")
+        }
+        let attest = try #require(steps.first { ($0["uses"] as? String)?.hasPrefix("actions/attest-build-provenance@") == true })
+        #expect((attest["with"] as? [String: String])?["subject-path"] == "dist/*.tar.gz")
+        let attestIndex = try #require(steps.firstIndex { ($0["uses"] as? String)?.hasPrefix("actions/attest-build-provenance@") == true })
+        let buildIndex = try #require(steps.firstIndex { ($0["name"] as? String) == "Build, strip and pack" })
+        #expect(buildIndex < attestIndex)
+
+        let release = try #require(jobs["github-release"] as? [String: Any])
+        #expect(release["needs"] as? [String] == ["publish", "binaries"], "images and binaries come from the same tag")
+        #expect(release["permissions"] as? [String: String] == ["contents": "write"])
+        let create = try #require((release["steps"] as? [[String: Any]])?.compactMap { $0["run"] as? String }.first)
+        #expect(create.contains("sha256sum") && create.contains("SHA256SUMS") && create.contains("gh release create"))
     }
 
     @Test("names follow the catalogue and the catalogue file is passed on")
@@ -102,8 +134,8 @@ struct WorkflowGeneratorTests {
         try Data(edited.utf8).write(to: url)
         let drift = WorkflowFiles.check(files, root: root)
         #expect(drift.map(\.path) == [WorkflowGenerator.releasePath])
-        #expect(drift.first?.diff.contains("-  packages: read") == true)
-        #expect(drift.first?.diff.contains("+  packages: write") == true)
+        #expect(drift.first?.diff.contains("-      packages: read") == true)
+        #expect(drift.first?.diff.contains("+      packages: write") == true)
 
         // Rewriting replaces the stale file in place and leaves no temporary files behind.
         #expect(try WorkflowFiles.write(files, root: root) == [WorkflowGenerator.releasePath])

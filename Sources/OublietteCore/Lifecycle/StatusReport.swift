@@ -39,8 +39,10 @@ public struct StatusReport: Sendable, Encodable {
     public let runtime: Runtime
     public let updateCheck: String
     public let types: [TypeStatus]
+    /// This CLI's version, the newest release, and how the images' versions compare.
+    public let cli: CLIStatus
 
-    enum CodingKeys: String, CodingKey { case runtime, types, updateCheck = "update_check" }
+    enum CodingKeys: String, CodingKey { case runtime, types, cli, updateCheck = "update_check" }
 }
 
 /// Remembers when each image was last compared with its registry, so `update_check: once`
@@ -80,15 +82,20 @@ public struct StatusReporter: Sendable {
     public let now: @Sendable () -> Date
     /// The longest the update check of one report may take.
     public let deadline: Duration
+    /// Asks for the newest released CLI (within `deadline`, beside the image checks); nil
+    /// leaves it unchecked.
+    public let cliReleases: CLIReleaseCheck?
+    public let cliVersion: String
 
     /// - Parameter remoteDigest: how the registry's digest is read; by default a quick
     ///   manifest HEAD through `registries` (one attempt, short deadline).
-    public init(
-        config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore, cache: UpdateCheckCache,
-        registries: RegistryClientFactory, remoteDigest: RemoteDigest? = nil, deadline: Duration = .seconds(3),
-        now: @escaping @Sendable () -> Date = { Date() }
-    ) {
+    public init(config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore, cache: UpdateCheckCache,
+                registries: RegistryClientFactory, remoteDigest: RemoteDigest? = nil, deadline: Duration = .seconds(3),
+                cliReleases: CLIReleaseCheck? = nil, cliVersion: String = OublietteVersion.current,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.deadline = deadline
+        self.cliReleases = cliReleases
+        self.cliVersion = cliVersion
         self.config = config
         self.runtime = runtime
         self.provenance = provenance
@@ -111,6 +118,10 @@ public struct StatusReporter: Sendable {
             reachable = false
             runtimeStatus = .init(kind: runtime.kind.rawValue, version: nil, apiVersion: nil, error: ContainerLifecycle.reason(error))
         }
+        // The CLI release question runs beside the image checks under the same deadline.
+        let cliCheck = config.updateCheck == .never ? nil : cliReleases
+        let deadline = self.deadline
+        async let cliLatest = cliCheck?.latest(deadline: deadline)
         let records = (try? await provenance.all()) ?? [:]
         let runtimeReachable = reachable
         // Types are checked concurrently, each registry question is asked once without
@@ -132,7 +143,10 @@ public struct StatusReporter: Sendable {
             for await result in group { collected.append(result) }
             return collected.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        return StatusReport(runtime: runtimeStatus, updateCheck: config.updateCheck.rawValue, types: types)
+        let latest = await cliLatest
+        let cli = CLIStatus(version: cliVersion, latest: latest?.latest, checkError: latest?.error,
+                            imageVersions: types.filter(\.present).map { ($0.type, $0.version) })
+        return StatusReport(runtime: runtimeStatus, updateCheck: config.updateCheck.rawValue, types: types, cli: cli)
     }
 
     private func status(type: String, reference: ImageReference, record: ImageProvenance?, runtimeReachable: Bool) async -> StatusReport.TypeStatus {

@@ -91,27 +91,120 @@ public struct WorkflowGenerator: Sendable {
 
                     """))
 
+        // Each job gets only the permissions it needs; the workflow default is read-only.
         let workflow = mapping([
-            ("name", "Release images"),
+            ("name", "Release"),
             ("on", mapping([("push", mapping([("tags", Node([Node("v*", .implicit, .singleQuoted)]))]))])),
-            ("permissions", mapping([("contents", "read"), ("packages", "write")])),
+            ("permissions", mapping([("contents", "read")])),
             ("concurrency", mapping([("group", "release-${{ github.ref }}"), ("cancel-in-progress", "false")])),
-            (
-                "jobs",
-                mapping([
-                    (
-                        "publish",
-                        mapping([
-                            ("name", Node("Build and push \(names)")),
-                            ("runs-on", Node(runner)),
-                            ("timeout-minutes", "60"),
-                            ("steps", Node(steps)),
-                        ])
-                    )
-                ])
-            ),
+            ("jobs", mapping([
+                ("publish", mapping([
+                    ("name", Node("Build and push \(names)")),
+                    ("runs-on", Node(runner)),
+                    ("permissions", mapping([("contents", "read"), ("packages", "write")])),
+                    ("timeout-minutes", "60"),
+                    ("steps", Node(steps)),
+                ])),
+                ("binaries", binariesJob()),
+                ("github-release", githubReleaseJob()),
+            ])),
         ])
         return try render(workflow)
+    }
+
+    /// Where the CLI binaries are built: native runners, so nothing is cross-compiled.
+    public static let binaryTargets: [(runner: String, os: String, arch: String)] = [
+        ("ubuntu-24.04", "linux", "x86_64"),
+        ("ubuntu-24.04-arm", "linux", "aarch64"),
+        ("macos-15", "macos", "aarch64"),
+    ]
+
+    /// oubliette and release-tool per target, stamped with the tag's version, stripped,
+    /// packed as `<tool>-<version>-<os>-<arch>.tar.gz` (the names self-update and
+    /// scripts/install.sh look for) and attested.
+    private func binariesJob() -> Node {
+        let include = Self.binaryTargets.map { target in
+            mapping([("runner", Node(target.runner)), ("os", Node(target.os)), ("arch", Node(target.arch))])
+        }
+        let build = """
+            eval "$(bash scripts/version-env)"
+            flags=(-c release)
+            # Linux binaries carry the Swift runtime; macOS has its own.
+            if [ "$RUNNER_OS" = Linux ]; then flags+=(--static-swift-stdlib); fi
+            swift build "${flags[@]}" --product oubliette
+            swift build "${flags[@]}" --product release-tool
+            bin=$(swift build "${flags[@]}" --show-bin-path)
+            mkdir -p stage dist
+            for tool in oubliette release-tool; do
+              cp "$bin/$tool" "stage/$tool"
+              if [ "$RUNNER_OS" = Linux ]; then strip "stage/$tool"; else strip -x "stage/$tool"; fi
+              printed=$("stage/$tool" --version)
+              case "$printed" in
+                "$OUBLIETTE_VERSION"*) ;;
+                *) echo "::error::$tool reports $printed, expected $OUBLIETTE_VERSION"; exit 1 ;;
+              esac
+              tar -czf "dist/$tool-$OUBLIETTE_VERSION-${{ matrix.os }}-${{ matrix.arch }}.tar.gz" -C stage "$tool"
+            done
+            ls -l dist
+
+            """
+        return mapping([
+            ("name", Node("Binaries for ${{ matrix.os }} ${{ matrix.arch }}")),
+            ("runs-on", Node("${{ matrix.runner }}")),
+            // attest-build-provenance needs an OIDC token and may write attestations; nothing else.
+            ("permissions", mapping([("contents", "read"), ("id-token", "write"), ("attestations", "write")])),
+            ("timeout-minutes", "60"),
+            ("strategy", mapping([("fail-fast", "false"), ("matrix", mapping([("include", Node(include))]))])),
+            ("steps", Node([
+                step("Check out with tags", uses: "actions/checkout@v4", with: [("fetch-depth", "0"), ("fetch-tags", "true")]),
+                swiftStep(),
+                step("Install libgit2", run: """
+                    if [ "$RUNNER_OS" = Linux ]; then
+                      sudo apt-get update
+                      sudo apt-get install -y --no-install-recommends libgit2-dev
+                    else
+                      brew install libgit2
+                    fi
+
+                    """),
+                step("Build, strip and pack", run: build),
+                step("Attest build provenance", uses: "actions/attest-build-provenance@v2", with: [("subject-path", "dist/*.tar.gz")]),
+                step("Upload archives", uses: "actions/upload-artifact@v4", with: [
+                    ("name", "binaries-${{ matrix.os }}-${{ matrix.arch }}"), ("path", "dist/*.tar.gz"), ("if-no-files-found", "error"),
+                ]),
+            ])),
+        ])
+    }
+
+    /// One GitHub Release per tag with every archive and their SHA256SUMS, created only once
+    /// the images and all binaries are published, so both come from the same tag.
+    private func githubReleaseJob() -> Node {
+        mapping([
+            ("name", "GitHub Release"),
+            ("needs", Node([Node("publish"), Node("binaries")])),
+            ("runs-on", Node(runner)),
+            ("permissions", mapping([("contents", "write")])),
+            ("timeout-minutes", "15"),
+            ("steps", Node([
+                step("Download archives", uses: "actions/download-artifact@v4", with: [
+                    ("pattern", "binaries-*"), ("path", "dist"), ("merge-multiple", "true"),
+                ]),
+                mapping([
+                    ("name", "Create the release"),
+                    ("env", mapping([("GH_TOKEN", "${{ github.token }}")])),
+                    ("run", Node("""
+                        cd dist
+                        sha256sum -- *.tar.gz > SHA256SUMS
+                        cat SHA256SUMS
+                        prerelease=()
+                        case "$GITHUB_REF_NAME" in *-*) prerelease=(--prerelease) ;; esac
+                        gh release create "$GITHUB_REF_NAME" --repo "$GITHUB_REPOSITORY" --verify-tag \\
+                          --title "$GITHUB_REF_NAME" --generate-notes "${prerelease[@]}" -- *.tar.gz SHA256SUMS
+
+                        """, .implicit, .literal)),
+                ]),
+            ])),
+        ])
     }
 
     // MARK: ci.yml

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+/// scripts/install.sh against the same fake releases API: it installs the latest stable or
+/// the asked-for release after verifying it, and installs nothing when verification fails.
+@Suite("install.sh")
+struct InstallScriptTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/install.sh")
+
+    func install(_ arguments: [String], server: FakeReleaseServer, prefix: URL) throws -> ToolResult {
+        // dash, where present, keeps the script honest about being POSIX sh.
+        let shell = FileManager.default.isExecutableFile(atPath: "/usr/bin/dash") ? "/usr/bin/dash" : "/bin/sh"
+        return try ToolRunner.run(shell, [Self.script.path] + arguments + ["--prefix", prefix.path],
+                                  environment: ["OUBLIETTE_RELEASES_URL": server.baseURL], check: false, timeout: 120)
+    }
+
+    func withServer(_ releases: [ReleaseFixture.Release], _ body: (FakeReleaseServer, URL) async throws -> Void) async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("install-sh-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let fixture = try ReleaseFixture(releases, scratch: root)
+        let box = FixtureBox()
+        let server = try await FakeReleaseServer.start { path in box.reply(path) }
+        box.set { path in fixture.reply(path: path, baseURL: server.baseURL) }
+        do {
+            try await body(server, root.appendingPathComponent("prefix"))
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        await server.shutdown()
+    }
+
+    @Test func installsTheLatestStableRelease() async throws {
+        try await withServer([SelfUpdateTests.older, SelfUpdateTests.stable, SelfUpdateTests.candidate]) { server, prefix in
+            let result = try install([], server: server, prefix: prefix)
+            #expect(result.status == 0, "\(result.stderr)")
+            let installed = prefix.appendingPathComponent("bin/oubliette")
+            #expect(try ToolRunner.run(installed.path, ["--version"]).trimmedStdout == "9.9.9")
+            #expect(server.requestedPaths.contains("/releases/latest"))
+            let entries = try FileManager.default.contentsOfDirectory(atPath: prefix.appendingPathComponent("bin").path)
+            #expect(entries == ["oubliette"], "no staging file is left: \(entries)")
+        }
+    }
+
+    @Test func installsAGivenVersion() async throws {
+        try await withServer([SelfUpdateTests.older, SelfUpdateTests.stable, SelfUpdateTests.candidate]) { server, prefix in
+            let result = try install(["--version", "10.0.0-rc.1"], server: server, prefix: prefix)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(try ToolRunner.run(prefix.appendingPathComponent("bin/oubliette").path, ["--version"]).trimmedStdout == "10.0.0-rc.1")
+            let missing = try install(["--version", "5.5.5"], server: server, prefix: prefix)
+            #expect(missing.status == 1)
+            #expect(missing.stderr.contains("cannot read"), "\(missing.stderr)")
+        }
+    }
+
+    @Test(arguments: [
+        (ReleaseFixture.Release(version: "9.9.9", wrongChecksum: true), "SHA256SUMS says"),
+        (ReleaseFixture.Release(version: "9.9.9", truncated: true), "truncated"),
+    ])
+    func refusesABadDownload(_ release: ReleaseFixture.Release, message: String) async throws {
+        try await withServer([release]) { server, prefix in
+            let result = try install([], server: server, prefix: prefix)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: prefix.appendingPathComponent("bin/oubliette").path))
+        }
+    }
+}

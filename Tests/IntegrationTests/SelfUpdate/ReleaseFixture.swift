@@ -1,0 +1,107 @@
+import Foundation
+import OCIDistribution
+import OublietteCore
+
+/// Releases for the fake server: each has an archive holding a stand-in `oubliette` (a shell
+/// script that prints its version for `--version`) and a SHA256SUMS line for it. A stand-in
+/// rather than a second build because a release must report a different version than the
+/// build under test, and stamping another build takes minutes; the binary that does the
+/// updating is always the real one.
+struct ReleaseFixture: Sendable {
+    struct Release: Sendable {
+        var version: String
+        var prerelease = false
+        /// SHA256SUMS lists a checksum of other bytes.
+        var wrongChecksum = false
+        /// The archive download stops half way.
+        var truncated = false
+    }
+
+    let releases: [Release]
+    let platform: ReleasePlatform
+    /// Archive bytes per version.
+    let archives: [String: [UInt8]]
+
+    init(_ releases: [Release], scratch: URL) throws {
+        self.releases = releases
+        platform = try ReleasePlatform.current()
+        var archives: [String: [UInt8]] = [:]
+        for release in releases {
+            archives[release.version] = try Self.archive(version: release.version, scratch: scratch)
+        }
+        self.archives = archives
+    }
+
+    static func standInScript(version: String) -> String {
+        """
+        #!/bin/sh
+        case "$1" in
+          --version) echo "\(version)" ;;
+          *) echo "stand-in oubliette \(version)" >&2; exit 64 ;;
+        esac
+
+        """
+    }
+
+    /// A tar.gz with `oubliette` at its root, as the release workflow packs it.
+    static func archive(version: String, scratch: URL) throws -> [UInt8] {
+        let directory = scratch.appendingPathComponent("pack-\(version)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let script = directory.appendingPathComponent("oubliette")
+        try Data(standInScript(version: version).utf8).write(to: script)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        let archive = scratch.appendingPathComponent("oubliette-\(version).tar.gz")
+        try ToolRunner.run("tar", ["-czf", archive.path, "-C", directory.path, "oubliette"])
+        return Array(try Data(contentsOf: archive))
+    }
+
+    func archiveName(_ version: String) -> String { platform.archiveName(version: version) }
+
+    func sums(for release: Release) -> String {
+        guard let bytes = archives[release.version] else { return "" }
+        let digest = release.wrongChecksum ? Digest.sha256(of: Array("other bytes".utf8)) : Digest.sha256(of: bytes)
+        return "\(digest.encoded)  \(archiveName(release.version))\n\(Digest.sha256(of: [0]).encoded)  unrelated.tar.gz\n"
+    }
+
+    func describe(_ release: Release, baseURL: String) -> [String: Any] {
+        [
+            "tag_name": "v\(release.version)",
+            "prerelease": release.prerelease,
+            "draft": false,
+            "assets": [
+                ["name": archiveName(release.version), "browser_download_url": "\(baseURL)/download/v\(release.version)/\(archiveName(release.version))"],
+                ["name": "SHA256SUMS", "browser_download_url": "\(baseURL)/download/v\(release.version)/SHA256SUMS"],
+            ],
+        ]
+    }
+
+    /// GitHub's API does not escape slashes; neither does the fake.
+    func json(_ value: Any) -> ReleaseServerReply {
+        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.withoutEscapingSlashes])) ?? Data()
+        return .ok(contentType: "application/json", body: Array(data))
+    }
+
+    /// The server's answer for `path`, with asset URLs under `baseURL`.
+    func reply(path: String, baseURL: String) -> ReleaseServerReply {
+        if path == "/releases" { return json(releases.map { describe($0, baseURL: baseURL) }) }
+        // What scripts/install.sh asks: the newest stable release, or one by tag.
+        if path == "/releases/latest" {
+            let stable = releases.filter { !$0.prerelease }
+                .compactMap { release in CLIVersion(release.version).map { (release, $0) } }
+                .max { $0.1 < $1.1 }?.0
+            return stable.map { json(describe($0, baseURL: baseURL)) } ?? .notFound
+        }
+        if path.hasPrefix("/releases/tags/") {
+            let tag = path.dropFirst("/releases/tags/".count)
+            return releases.first { "v\($0.version)" == tag }.map { json(describe($0, baseURL: baseURL)) } ?? .notFound
+        }
+        let parts = path.split(separator: "/").map(String.init)
+        guard parts.count == 3, parts[0] == "download",
+              let release = releases.first(where: { "v\($0.version)" == parts[1] }),
+              let bytes = archives[release.version] else { return .notFound }
+        if parts[2] == "SHA256SUMS" { return .ok(contentType: "text/plain", body: Array(sums(for: release).utf8)) }
+        guard parts[2] == archiveName(release.version) else { return .notFound }
+        if release.truncated { return .truncated(declaredLength: bytes.count, partial: Array(bytes.prefix(bytes.count / 2))) }
+        return .ok(contentType: "application/octet-stream", body: bytes)
+    }
+}
