@@ -72,8 +72,10 @@ struct WorkflowGeneratorTests {
         #expect(include.map { "\($0["os"] ?? "")-\($0["arch"] ?? "")" } == ["linux-x86_64", "linux-aarch64", "macos-aarch64"])
         let steps = try #require(binaries["steps"] as? [[String: Any]])
         let build = try #require(steps.first { ($0["name"] as? String) == "Build, strip and pack" }?["run"] as? String)
-        for needle in ["scripts/version-env", "--static-swift-stdlib", "-c release", "--product oubliette", "--product release-tool",
-                       "strip", "$tool-$OUBLIETTE_VERSION-${{ matrix.os }}-${{ matrix.arch }}.tar.gz"] {
+        for needle in [
+            "scripts/version-env", "--static-swift-stdlib", "-c release", "--product oubliette", "--product release-tool",
+            "strip", "$tool-$OUBLIETTE_VERSION-${{ matrix.os }}-${{ matrix.arch }}.tar.gz",
+        ] {
             #expect(build.contains(needle), "build step lacks \(needle)")
         }
         let attest = try #require(steps.first { ($0["uses"] as? String)?.hasPrefix("actions/attest-build-provenance@") == true })

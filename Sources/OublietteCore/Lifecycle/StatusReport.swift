@@ -89,10 +89,12 @@ public struct StatusReporter: Sendable {
 
     /// - Parameter remoteDigest: how the registry's digest is read; by default a quick
     ///   manifest HEAD through `registries` (one attempt, short deadline).
-    public init(config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore, cache: UpdateCheckCache,
-                registries: RegistryClientFactory, remoteDigest: RemoteDigest? = nil, deadline: Duration = .seconds(3),
-                cliReleases: CLIReleaseCheck? = nil, cliVersion: String = OublietteVersion.current,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore, cache: UpdateCheckCache,
+        registries: RegistryClientFactory, remoteDigest: RemoteDigest? = nil, deadline: Duration = .seconds(3),
+        cliReleases: CLIReleaseCheck? = nil, cliVersion: String = OublietteVersion.current,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.deadline = deadline
         self.cliReleases = cliReleases
         self.cliVersion = cliVersion
@@ -144,8 +146,9 @@ public struct StatusReporter: Sendable {
             return collected.sorted { $0.0 < $1.0 }.map(\.1)
         }
         let latest = await cliLatest
-        let cli = CLIStatus(version: cliVersion, latest: latest?.latest, checkError: latest?.error,
-                            imageVersions: types.filter(\.present).map { ($0.type, $0.version) })
+        let cli = CLIStatus(
+            version: cliVersion, latest: latest?.latest, checkError: latest?.error,
+            imageVersions: types.filter(\.present).map { ($0.type, $0.version) })
         return StatusReport(runtime: runtimeStatus, updateCheck: config.updateCheck.rawValue, types: types, cli: cli)
     }
 

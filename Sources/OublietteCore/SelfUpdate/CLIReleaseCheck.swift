@@ -21,15 +21,18 @@ public actor CLIReleaseCheck {
 
     /// - Parameter lookup: the newest stable version; by default from the releases API
     ///   (`OUBLIETTE_RELEASES_URL`), the request bounded by the deadline it is given.
-    public init(dataDirectory: URL, interval: TimeInterval = 86_400, lookup: Lookup? = nil,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        dataDirectory: URL, interval: TimeInterval = 86_400, lookup: Lookup? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         file = dataDirectory.appendingPathComponent("cli-release-check.json")
         self.interval = interval
         state = JSONStateFile(file, mode: 0o644, empty: { Stamp() })
-        self.lookup = lookup ?? { deadline in
-            let releases = try await ReleaseCatalog.fromEnvironment(apiTimeout: deadline).releases()
-            return releases.first { !$0.prerelease && $0.version?.isPrerelease == false }?.version?.description
-        }
+        self.lookup =
+            lookup ?? { deadline in
+                let releases = try await ReleaseCatalog.fromEnvironment(apiTimeout: deadline).releases()
+                return releases.first { !$0.prerelease && $0.version?.isPrerelease == false }?.version?.description
+            }
         self.now = now
     }
 
@@ -81,7 +84,8 @@ public struct CLIStatus: Sendable, Encodable, Equatable {
                 return nil
             }
             let imageIsNewer = CLIVersion(image).flatMap { image in current.map { image > $0 } } ?? false
-            let remedy = imageIsNewer
+            let remedy =
+                imageIsNewer
                 ? "run `oubliette self-update` to get the matching CLI"
                 : "run `oubliette update --type \(type)` to get the matching image"
             return "\(type): the image is version \(image) but this oubliette is \(cli); \(remedy)"

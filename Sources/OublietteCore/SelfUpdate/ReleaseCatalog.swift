@@ -59,8 +59,10 @@ public struct ReleaseCatalog: Sendable {
         self.downloadTimeout = downloadTimeout
     }
 
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment,
-                                       apiTimeout: Duration = .seconds(15)) -> ReleaseCatalog {
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment,
+        apiTimeout: Duration = .seconds(15)
+    ) -> ReleaseCatalog {
         let base = environment["OUBLIETTE_RELEASES_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultBaseURL
         return ReleaseCatalog(baseURL: base, apiTimeout: apiTimeout)
     }
@@ -114,7 +116,8 @@ public struct ReleaseCatalog: Sendable {
             guard response.status == .ok else { throw SelfUpdateError.httpStatus(url: url, status: response.status.code) }
             let expected = response.headers.first(name: "Content-Length").flatMap(Int.init)
             guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]),
-                  let handle = FileHandle(forWritingAtPath: file.path) else {
+                let handle = FileHandle(forWritingAtPath: file.path)
+            else {
                 throw SelfUpdateError.installFailed(path: file.path, reason: "cannot create the download file")
             }
             defer { try? handle.close() }

@@ -1,10 +1,11 @@
 import Foundation
 import OCIDistribution
 import SystemSupport
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The platform part of asset names: `oubliette-<version>-<os>-<arch>.tar.gz`, with os
@@ -28,11 +29,11 @@ public struct ReleasePlatform: Sendable, Equatable {
 
     private static var hostOS: String {
         #if os(Linux)
-        "linux"
+            "linux"
         #elseif os(macOS)
-        "macos"
+            "macos"
         #else
-        "unknown"
+            "unknown"
         #endif
     }
 
@@ -73,8 +74,10 @@ public struct SelfUpdater: Sendable {
     public let binary: URL
     public let runner: ProcessRunner
 
-    public init(catalog: ReleaseCatalog, platform: ReleasePlatform, currentVersion: String = OublietteVersion.current,
-                binary: URL, runner: ProcessRunner = ProcessRunner(defaultTimeout: .seconds(60))) {
+    public init(
+        catalog: ReleaseCatalog, platform: ReleasePlatform, currentVersion: String = OublietteVersion.current,
+        binary: URL, runner: ProcessRunner = ProcessRunner(defaultTimeout: .seconds(60))
+    ) {
         self.catalog = catalog
         self.platform = platform
         self.currentVersion = currentVersion
@@ -84,7 +87,8 @@ public struct SelfUpdater: Sendable {
 
     /// The running executable, symlinks resolved so the real file is replaced.
     public static func runningBinary() -> URL {
-        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let path =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? Bundle.main.executablePath ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: path).resolvingSymlinksInPath()
     }
@@ -98,7 +102,8 @@ public struct SelfUpdater: Sendable {
         let chosen: PublishedRelease
         if let version {
             guard let wanted = CLIVersion(version),
-                  let match = releases.first(where: { $0.version == wanted }) else {
+                let match = releases.first(where: { $0.version == wanted })
+            else {
                 throw .noSuchRelease(version: version, url: catalog.releasesURL)
             }
             chosen = match
@@ -118,10 +123,11 @@ public struct SelfUpdater: Sendable {
         let archive = platform.archiveName(version: target.description)
         guard let asset = chosen.asset(named: archive) else { throw .missingAsset(name: archive, release: chosen.tagName) }
         guard let sums = chosen.asset(named: "SHA256SUMS") else { throw .missingChecksum(asset: archive) }
-        return SelfUpdatePlan(current: currentVersion, target: target.description,
-                              updateAvailable: newer || (version != nil && current != target),
-                              isDowngrade: isDowngrade, archive: archive,
-                              archiveURL: asset.browserDownloadURL, checksumsURL: sums.browserDownloadURL)
+        return SelfUpdatePlan(
+            current: currentVersion, target: target.description,
+            updateAvailable: newer || (version != nil && current != target),
+            isDowngrade: isDowngrade, archive: archive,
+            archiveURL: asset.browserDownloadURL, checksumsURL: sums.browserDownloadURL)
     }
 
     /// Downloads, verifies and installs `plan`'s archive. Until the final rename the binary is
@@ -161,7 +167,8 @@ public struct SelfUpdater: Sendable {
         do {
             let output = try await runner.check(ProcessRequest(fresh.path, ["--version"], timeout: .seconds(30)))
             guard output.stdoutText.contains(plan.target) else {
-                throw SelfUpdateError.newBinaryBroken(reason: "it reports version \(output.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)), expected \(plan.target)")
+                throw SelfUpdateError.newBinaryBroken(
+                    reason: "it reports version \(output.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)), expected \(plan.target)")
             }
         } catch let error as SelfUpdateError {
             throw error
@@ -178,7 +185,8 @@ public struct SelfUpdater: Sendable {
     public func rollback() async throws(SelfUpdateError) -> SelfUpdateResult {
         let previous = previousBinary
         guard FileManager.default.isExecutableFile(atPath: previous.path) else { throw .nothingToRollBack(path: previous.path) }
-        let restoredVersion = (try? await runner.check(ProcessRequest(previous.path, ["--version"], timeout: .seconds(30))))?
+        let restoredVersion =
+            (try? await runner.check(ProcessRequest(previous.path, ["--version"], timeout: .seconds(30))))?
             .stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
         let held = binary.deletingLastPathComponent().appendingPathComponent(".\(binary.lastPathComponent).rollback-\(UUID().uuidString.prefix(8))")
         try link(binary, as: held)
@@ -196,7 +204,8 @@ public struct SelfUpdater: Sendable {
         for name in names where name.hasPrefix(prefix) {
             let path = directory.appendingPathComponent(name)
             guard let modified = (try? FileManager.default.attributesOfItem(atPath: path.path))?[.modificationDate] as? Date,
-                  Date().timeIntervalSince(modified) > 3600 else { continue }
+                Date().timeIntervalSince(modified) > 3600
+            else { continue }
             try? FileManager.default.removeItem(at: path)
         }
     }

@@ -89,9 +89,10 @@ public final class OublietteServices: Sendable {
         lifecycle = ContainerLifecycle(config: config, runtime: runtime, store: projectStore, images: images, settings: settings)
         projects = ProjectManager(lifecycle: lifecycle, now: options.now)
         updater = ImageUpdater(config: config, runtime: runtime, provenance: provenance, lifecycle: lifecycle)
-        status = StatusReporter(config: config, runtime: runtime, provenance: provenance, cache: updateCheckCache,
-                                registries: self.registries,
-                                cliReleases: CLIReleaseCheck(dataDirectory: paths.dataDirectory, now: options.now), now: options.now)
+        status = StatusReporter(
+            config: config, runtime: runtime, provenance: provenance, cache: updateCheckCache,
+            registries: self.registries,
+            cliReleases: CLIReleaseCheck(dataDirectory: paths.dataDirectory, now: options.now), now: options.now)
     }
 }
 

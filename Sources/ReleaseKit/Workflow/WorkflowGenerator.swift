@@ -97,17 +97,23 @@ public struct WorkflowGenerator: Sendable {
             ("on", mapping([("push", mapping([("tags", Node([Node("v*", .implicit, .singleQuoted)]))]))])),
             ("permissions", mapping([("contents", "read")])),
             ("concurrency", mapping([("group", "release-${{ github.ref }}"), ("cancel-in-progress", "false")])),
-            ("jobs", mapping([
-                ("publish", mapping([
-                    ("name", Node("Build and push \(names)")),
-                    ("runs-on", Node(runner)),
-                    ("permissions", mapping([("contents", "read"), ("packages", "write")])),
-                    ("timeout-minutes", "60"),
-                    ("steps", Node(steps)),
-                ])),
-                ("binaries", binariesJob()),
-                ("github-release", githubReleaseJob()),
-            ])),
+            (
+                "jobs",
+                mapping([
+                    (
+                        "publish",
+                        mapping([
+                            ("name", Node("Build and push \(names)")),
+                            ("runs-on", Node(runner)),
+                            ("permissions", mapping([("contents", "read"), ("packages", "write")])),
+                            ("timeout-minutes", "60"),
+                            ("steps", Node(steps)),
+                        ])
+                    ),
+                    ("binaries", binariesJob()),
+                    ("github-release", githubReleaseJob()),
+                ])
+            ),
         ])
         return try render(workflow)
     }
@@ -155,24 +161,31 @@ public struct WorkflowGenerator: Sendable {
             ("permissions", mapping([("contents", "read"), ("id-token", "write"), ("attestations", "write")])),
             ("timeout-minutes", "60"),
             ("strategy", mapping([("fail-fast", "false"), ("matrix", mapping([("include", Node(include))]))])),
-            ("steps", Node([
-                step("Check out with tags", uses: "actions/checkout@v4", with: [("fetch-depth", "0"), ("fetch-tags", "true")]),
-                swiftStep(),
-                step("Install libgit2", run: """
-                    if [ "$RUNNER_OS" = Linux ]; then
-                      sudo apt-get update
-                      sudo apt-get install -y --no-install-recommends libgit2-dev
-                    else
-                      brew install libgit2
-                    fi
+            (
+                "steps",
+                Node([
+                    step("Check out with tags", uses: "actions/checkout@v4", with: [("fetch-depth", "0"), ("fetch-tags", "true")]),
+                    swiftStep(),
+                    step(
+                        "Install libgit2",
+                        run: """
+                            if [ "$RUNNER_OS" = Linux ]; then
+                              sudo apt-get update
+                              sudo apt-get install -y --no-install-recommends libgit2-dev
+                            else
+                              brew install libgit2
+                            fi
 
-                    """),
-                step("Build, strip and pack", run: build),
-                step("Attest build provenance", uses: "actions/attest-build-provenance@v2", with: [("subject-path", "dist/*.tar.gz")]),
-                step("Upload archives", uses: "actions/upload-artifact@v4", with: [
-                    ("name", "binaries-${{ matrix.os }}-${{ matrix.arch }}"), ("path", "dist/*.tar.gz"), ("if-no-files-found", "error"),
-                ]),
-            ])),
+                            """),
+                    step("Build, strip and pack", run: build),
+                    step("Attest build provenance", uses: "actions/attest-build-provenance@v2", with: [("subject-path", "dist/*.tar.gz")]),
+                    step(
+                        "Upload archives", uses: "actions/upload-artifact@v4",
+                        with: [
+                            ("name", "binaries-${{ matrix.os }}-${{ matrix.arch }}"), ("path", "dist/*.tar.gz"), ("if-no-files-found", "error"),
+                        ]),
+                ])
+            ),
         ])
     }
 
@@ -185,25 +198,34 @@ public struct WorkflowGenerator: Sendable {
             ("runs-on", Node(runner)),
             ("permissions", mapping([("contents", "write")])),
             ("timeout-minutes", "15"),
-            ("steps", Node([
-                step("Download archives", uses: "actions/download-artifact@v4", with: [
-                    ("pattern", "binaries-*"), ("path", "dist"), ("merge-multiple", "true"),
-                ]),
-                mapping([
-                    ("name", "Create the release"),
-                    ("env", mapping([("GH_TOKEN", "${{ github.token }}")])),
-                    ("run", Node("""
-                        cd dist
-                        sha256sum -- *.tar.gz > SHA256SUMS
-                        cat SHA256SUMS
-                        prerelease=()
-                        case "$GITHUB_REF_NAME" in *-*) prerelease=(--prerelease) ;; esac
-                        gh release create "$GITHUB_REF_NAME" --repo "$GITHUB_REPOSITORY" --verify-tag \\
-                          --title "$GITHUB_REF_NAME" --generate-notes "${prerelease[@]}" -- *.tar.gz SHA256SUMS
+            (
+                "steps",
+                Node([
+                    step(
+                        "Download archives", uses: "actions/download-artifact@v4",
+                        with: [
+                            ("pattern", "binaries-*"), ("path", "dist"), ("merge-multiple", "true"),
+                        ]),
+                    mapping([
+                        ("name", "Create the release"),
+                        ("env", mapping([("GH_TOKEN", "${{ github.token }}")])),
+                        (
+                            "run",
+                            Node(
+                                """
+                                cd dist
+                                sha256sum -- *.tar.gz > SHA256SUMS
+                                cat SHA256SUMS
+                                prerelease=()
+                                case "$GITHUB_REF_NAME" in *-*) prerelease=(--prerelease) ;; esac
+                                gh release create "$GITHUB_REF_NAME" --repo "$GITHUB_REPOSITORY" --verify-tag \\
+                                  --title "$GITHUB_REF_NAME" --generate-notes "${prerelease[@]}" -- *.tar.gz SHA256SUMS
 
-                        """, .implicit, .literal)),
-                ]),
-            ])),
+                                """, .implicit, .literal)
+                        ),
+                    ]),
+                ])
+            ),
         ])
     }
 

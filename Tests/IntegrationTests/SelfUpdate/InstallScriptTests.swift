@@ -11,8 +11,9 @@ struct InstallScriptTests {
     func install(_ arguments: [String], server: FakeReleaseServer, prefix: URL) throws -> ToolResult {
         // dash, where present, keeps the script honest about being POSIX sh.
         let shell = FileManager.default.isExecutableFile(atPath: "/usr/bin/dash") ? "/usr/bin/dash" : "/bin/sh"
-        return try ToolRunner.run(shell, [Self.script.path] + arguments + ["--prefix", prefix.path],
-                                  environment: ["OUBLIETTE_RELEASES_URL": server.baseURL], check: false, timeout: 120)
+        return try ToolRunner.run(
+            shell, [Self.script.path] + arguments + ["--prefix", prefix.path],
+            environment: ["OUBLIETTE_RELEASES_URL": server.baseURL], check: false, timeout: 120)
     }
 
     func withServer(_ releases: [ReleaseFixture.Release], _ body: (FakeReleaseServer, URL) async throws -> Void) async throws {

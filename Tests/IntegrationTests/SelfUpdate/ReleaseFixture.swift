@@ -97,8 +97,9 @@ struct ReleaseFixture: Sendable {
         }
         let parts = path.split(separator: "/").map(String.init)
         guard parts.count == 3, parts[0] == "download",
-              let release = releases.first(where: { "v\($0.version)" == parts[1] }),
-              let bytes = archives[release.version] else { return .notFound }
+            let release = releases.first(where: { "v\($0.version)" == parts[1] }),
+            let bytes = archives[release.version]
+        else { return .notFound }
         if parts[2] == "SHA256SUMS" { return .ok(contentType: "text/plain", body: Array(sums(for: release).utf8)) }
         guard parts[2] == archiveName(release.version) else { return .notFound }
         if release.truncated { return .truncated(declaredLength: bytes.count, partial: Array(bytes.prefix(bytes.count / 2))) }

@@ -42,8 +42,9 @@ struct SelfUpdateTests {
 
         /// Runs the prefix's binary (or `executable`) against the fake server.
         func run(_ arguments: [String], executable: URL? = nil, baseURL: String? = nil) throws -> ToolResult {
-            try ToolRunner.run((executable ?? binary).path, arguments,
-                               environment: ["OUBLIETTE_RELEASES_URL": baseURL ?? server.baseURL], check: false, timeout: 120)
+            try ToolRunner.run(
+                (executable ?? binary).path, arguments,
+                environment: ["OUBLIETTE_RELEASES_URL": baseURL ?? server.baseURL], check: false, timeout: 120)
         }
 
         /// Nothing but the binary (and, when given, oubliette.previous) is left in bin/.
@@ -164,18 +165,24 @@ struct SelfUpdateTests {
     @Test func aNewerBinaryIsNotDowngradedWithoutVersion() async throws {
         let setup = try await Setup.make([Self.older, Self.stable])
         defer { Task { await setup.tearDown() } }
-        let updater = SelfUpdater(catalog: ReleaseCatalog(baseURL: setup.server.baseURL), platform: setup.fixture.platform,
-                                  currentVersion: "12.0.0", binary: setup.binary)
+        let updater = SelfUpdater(
+            catalog: ReleaseCatalog(baseURL: setup.server.baseURL), platform: setup.fixture.platform,
+            currentVersion: "12.0.0", binary: setup.binary)
         await #expect(throws: SelfUpdateError.self) { try await updater.plan() }
         let explicit = try await updater.plan(version: "9.9.9")
         #expect(explicit.isDowngrade && explicit.updateAvailable)
-        let same = try await SelfUpdater(catalog: ReleaseCatalog(baseURL: setup.server.baseURL), platform: setup.fixture.platform,
-                                         currentVersion: "9.9.9", binary: setup.binary).plan()
+        let same = try await SelfUpdater(
+            catalog: ReleaseCatalog(baseURL: setup.server.baseURL), platform: setup.fixture.platform,
+            currentVersion: "9.9.9", binary: setup.binary
+        ).plan()
         #expect(!same.updateAvailable)
     }
 
     @Test func versionsOrderAsSemverSays() throws {
-        let ordered = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1", "1.10.0", "10.0.0", "123456789012345678901234567890.0.0"]
+        let ordered = [
+            "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1", "1.10.0", "10.0.0",
+            "123456789012345678901234567890.0.0",
+        ]
         let parsed = try ordered.map { try #require(CLIVersion($0), "\($0)") }
         for (lower, higher) in zip(parsed, parsed.dropFirst()) {
             #expect(lower < higher, "\(lower) < \(higher)")

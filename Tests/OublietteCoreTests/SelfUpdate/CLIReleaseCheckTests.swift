@@ -30,7 +30,9 @@ struct CLIReleaseCheckTests {
         let data = try directory()
         defer { try? FileManager.default.removeItem(at: data) }
         let asked = Counter(), clock = Clock()
-        let lookup: CLIReleaseCheck.Lookup = { _ in asked.increment(); return "2.0.0" }
+        let lookup: CLIReleaseCheck.Lookup = { _ in
+            asked.increment(); return "2.0.0"
+        }
         let check = CLIReleaseCheck(dataDirectory: data, lookup: lookup, now: { clock.now })
         #expect(await check.latest(deadline: .seconds(3)) == ("2.0.0", nil))
         clock.advance(3600)
@@ -52,8 +54,12 @@ struct CLIReleaseCheckTests {
         _ = await first.latest(deadline: .seconds(3))
         clock.advance(2 * 86_400)
         // A lookup that never answers: only the deadline ends the wait.
-        let hanging = CLIReleaseCheck(dataDirectory: data, lookup: { _ in try await Task.sleep(for: .seconds(3600)); return nil },
-                                      now: { clock.now })
+        let hanging = CLIReleaseCheck(
+            dataDirectory: data,
+            lookup: { _ in
+                try await Task.sleep(for: .seconds(3600)); return nil
+            },
+            now: { clock.now })
         let started = ContinuousClock.now
         let (latest, error) = await hanging.latest(deadline: .milliseconds(200))
         #expect(ContinuousClock.now - started < .seconds(5))
@@ -62,8 +68,9 @@ struct CLIReleaseCheckTests {
     }
 
     @Test func statusNamesTheCommandThatBringsCLIAndImagesTogether() {
-        let cli = CLIStatus(version: "1.2.0", latest: "1.3.0", checkError: nil,
-                            imageVersions: [("base", "1.3.0"), ("python", "v1.1.0"), ("go", "1.2.0"), ("dev", nil)])
+        let cli = CLIStatus(
+            version: "1.2.0", latest: "1.3.0", checkError: nil,
+            imageVersions: [("base", "1.3.0"), ("python", "v1.1.0"), ("go", "1.2.0"), ("dev", nil)])
         #expect(cli.updateAvailable)
         #expect(cli.versionNotes.count == 2)
         #expect(cli.versionNotes.first { $0.hasPrefix("base:") }?.contains("oubliette self-update") == true, "\(cli.versionNotes)")
