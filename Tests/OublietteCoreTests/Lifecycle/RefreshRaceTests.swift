@@ -24,14 +24,30 @@ struct RefreshRaceTests {
         return try await services.projects.create(name: "demo", type: "base")
     }
 
-    @Test func aSessionStartedDuringThePullRefusesTheReplacement() async throws {
+    /// Where the engine holds a refresh: in its pull, or while it creates the new container.
+    enum HeldStep { case pull, create }
+
+    /// A refresh of a fresh project, held at `step` until the returned gate opens.
+    func heldRefresh(at step: HeldStep) async throws
+        -> (runtime: ScriptedRuntime, services: OublietteServices, project: ProjectInfo, gate: Gate, refresh: Task<RefreshResult, any Error>)
+    {
         let runtime = ScriptedRuntime()
         let services = services(runtime)
         let project = try await project(services, runtime)
         let gate = Gate()
-        await runtime.setPullGate(gate)
+        switch step {
+        case .pull: await runtime.setPullGate(gate)
+        case .create: await runtime.setCreateGate(gate)
+        }
         let refresh = Task { try await services.lifecycle.refresh(projectID: project.id) }
-        #expect(await eventually { await runtime.count("pull") == 2 }, "the refresh is pulling")
+        // The project's own setup pulled and created once; the refresh is the second.
+        let held = await eventually { await runtime.count(step == .pull ? "pull" : "create") == 2 }
+        #expect(held, "the refresh reached its \(step) step")
+        return (runtime, services, project, gate, refresh)
+    }
+
+    @Test func aSessionStartedDuringThePullRefusesTheReplacement() async throws {
+        let (runtime, services, project, gate, refresh) = try await heldRefresh(at: .pull)
         _ = try await services.projects.startSession(projectID: project.id, label: "agent")
         let creates = await runtime.count("create")
         await gate.open()
@@ -45,13 +61,7 @@ struct RefreshRaceTests {
     }
 
     @Test func noSessionStartsAndNoDeleteHappensWhileTheContainerIsReplaced() async throws {
-        let runtime = ScriptedRuntime()
-        let services = services(runtime)
-        let project = try await project(services, runtime)
-        let gate = Gate()
-        await runtime.setCreateGate(gate)
-        let refresh = Task { try await services.lifecycle.refresh(projectID: project.id) }
-        #expect(await eventually { await runtime.count("create") == 2 }, "the refresh is creating the new container")
+        let (_, services, project, gate, refresh) = try await heldRefresh(at: .create)
         await #expect {
             _ = try await services.projects.startSession(projectID: project.id, label: nil)
         } throws: { error in
@@ -68,13 +78,7 @@ struct RefreshRaceTests {
     }
 
     @Test func aDeleteDuringThePullLeavesNoContainerBehind() async throws {
-        let runtime = ScriptedRuntime()
-        let services = services(runtime)
-        let project = try await project(services, runtime)
-        let gate = Gate()
-        await runtime.setPullGate(gate)
-        let refresh = Task { try await services.lifecycle.refresh(projectID: project.id) }
-        #expect(await eventually { await runtime.count("pull") == 2 })
+        let (runtime, services, project, gate, refresh) = try await heldRefresh(at: .pull)
         _ = try await services.projects.delete(id: project.id)
         await gate.open()
         await #expect(throws: ProjectError.self) { _ = try await refresh.value }
