@@ -94,7 +94,11 @@ public actor ImageManager {
     /// already under way; waits out a presence check and then pulls if it did not.
     public func pullLatest(type: String, onEvent: @escaping @Sendable (PullEvent) -> Void = { _ in }) async throws -> RuntimeImage {
         let reference = try config.imageReference(for: type)
-        while let flight = inFlight[reference] {
+        // Each flight is waited on once: a finished presence check may still be registered
+        // (its starter has not resumed yet), and waiting on it again would spin on the actor.
+        var waited: Set<UUID> = []
+        while let flight = inFlight[reference], !waited.contains(flight.id) {
+            waited.insert(flight.id)
             inFlight[reference]?.joiners += 1
             let joined = try await flight.task.value
             if flight.kind == .pull || joined.pulled { return joined.image }

@@ -198,6 +198,23 @@ struct EnginePullRetryTests {
         #expect(await sleeper.slept.isEmpty)
     }
 
+    /// A refresh that arrives while a presence check (no pull) is finishing still pulls, once,
+    /// and never spins on the finished check.
+    @Test(.timeLimit(.minutes(1))) func refreshAfterAPresenceCheckPullsOnce() async throws {
+        let dev = try ImageReference(parsing: "ghcr.io/hyphagroup/oubliette-dev:latest")
+        let runtime = ScriptedRuntime(present: [dev])
+        let images = ImageManager(
+            config: OublietteConfig(catalogue: .shipped, devMode: false), runtime: runtime,
+            provenance: ProvenanceStore(dataDirectory: data), retryPolicy: .none)
+        for _ in 0..<20 {
+            async let present = images.ensureImage(type: "dev")
+            async let refreshed = images.pullLatest(type: "dev")
+            _ = try await present
+            _ = try await refreshed
+        }
+        #expect(await runtime.count("pull") == 20, "every refresh pulls, once")
+    }
+
     /// The version check guards every pull path, refresh and update (pullLatest) as well as
     /// first use — not only `oubliette image pull`.
     @Test func refreshPullsPassTheSameVersionCheck() async throws {
