@@ -227,11 +227,13 @@ public struct ReleasePublisher: Sendable {
         }
 
         let slug = [platform.os, platform.architecture, platform.variant].compactMap { $0 }.joined(separator: "-")
-        let layoutDirectory = workDirectory.appendingPathComponent("release-\(image.type)-\(slug)-\(UUID().uuidString.prefix(8))")
+        let run = UUID().uuidString.prefix(8).lowercased()
+        let layoutDirectory = workDirectory.appendingPathComponent("release-\(image.type)-\(slug)-\(run)")
         defer { try? FileManager.default.removeItem(at: layoutDirectory) }
         let imageName = image.repository.split(separator: "/").last.map(String.init) ?? image.type
-        // Platform in the local name and layout tag: the platforms build at once in one store.
-        let localTag = "\(image.primaryTag)-\(slug)"
+        // Platform and a run id in the local name and layout tag: platforms (and other
+        // publishes on this machine) build at once into one store, and must not swap images.
+        let localTag = "\(image.primaryTag)-\(slug)-\(run)"
         var request = BuildRequest(
             type: image.type, dockerfile: URL(fileURLWithPath: image.dockerfile), context: URL(fileURLWithPath: image.context),
             buildArguments: arguments, labels: labels, localName: "\(imageName):\(localTag)",

@@ -10,7 +10,7 @@ import Testing
 @Suite("Release publish (end to end)", .serialized)
 struct ReleasePublishTests {
     /// v1.0.0 → v1.1.0-rc.1 → v1.1.0 on main, v1.0.1 backported on a branch from v1.0.0, plus a junk tag.
-    static func makeRepository(in directory: URL) throws {
+    static func makeRepository(in directory: URL, fixture name: String = "busybox") throws {
         func git(_ arguments: String...) throws {
             try ToolRunner.run(
                 "git", ["-C", directory.path] + arguments,
@@ -20,7 +20,7 @@ struct ReleasePublishTests {
         try git("config", "user.email", "release-test@example.invalid")
         try git("config", "user.name", "Release Test")
         let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fixtures/busybox")
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
         try FileManager.default.copyItem(at: fixture, to: directory.appendingPathComponent("images"))
         try git("add", "-A")
         try git("commit", "-q", "-m", "first release")
