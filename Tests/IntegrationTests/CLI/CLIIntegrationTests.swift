@@ -203,6 +203,9 @@ struct CLIIntegrationTests {
         let status = try oubliette(["status"], home)
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("Runtime: docker"))
+        // The runtime's platform, and the image's as checked before the pull.
+        #expect(status.stdout.contains(", runs linux/amd64"), "\(status.stdout)")
+        #expect(status.stdout.contains("Platform of custom: linux/amd64 (published: linux/amd64)"), "\(status.stdout)")
         let row = status.stdout.split(separator: "\n").first { $0.hasPrefix("custom") }.map(String.init) ?? ""
         #expect(row.contains("v1.0.12 (prebuilt from \(bed.registry))"), "\(status.stdout)")
         #expect(row.hasSuffix("no"), "no update yet: \(row)")

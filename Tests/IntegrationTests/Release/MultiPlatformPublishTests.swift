@@ -202,6 +202,8 @@ struct MultiPlatformPublishTests {
         let fetched = try await client.manifest(repository: one.repositoryName, reference: one.manifestReference)
         #expect(!fetched.isIndex)
         #expect(try await client.imageConfiguration(of: one)?.architecture == "arm64")
+        // The config lookup of an index resolves to this host's platform.
+        #expect(try await client.imageConfiguration(of: whole)?.architecture == Platform.host.architecture)
 
         selecting.platform = Platform(architecture: "s390x", os: "linux")
         await #expect(throws: PlatformError.self) { try await selecting.copy(from: .registry(source), to: .registry(one)) }
