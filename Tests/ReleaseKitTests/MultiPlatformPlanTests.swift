@@ -1,4 +1,5 @@
 import Foundation
+import ImageBuilders
 import OCIDistribution
 import OublietteCore
 import Testing
@@ -115,5 +116,34 @@ struct MultiPlatformPlanTests {
             "\(error)".contains("schemaVersion 9")
         }
         #expect(throws: PublishError.self) { try PlatformDigests.read(from: directory.appendingPathComponent("absent.json")) }
+    }
+}
+
+@Suite("Fan-out merge refuses bad digests files before touching a registry")
+struct MergeValidationTests {
+    @Test("a file of another release, or one missing a platform, is refused with the file and the fix")
+    func refusals() async throws {
+        let plan = try ReleasePlanner(registry: try RegistryOverride(parsing: "127.0.0.1:1/merge"), checkFiles: false)
+            .plan(MultiPlatformPlanTests.catalogue(), version: ReleasePlannerTests.version("1.1.0"))
+        let arm64 = try Platform(parsing: "linux/arm64")
+        let publisher = ReleasePublisher(builder: BuildahBuilder())
+        func file(version: String, revision: String) -> PlatformDigests {
+            PlatformDigests(
+                version: version, revision: revision, platforms: [arm64],
+                images: plan.images.map {
+                    .init(
+                        type: $0.type, repository: $0.repository, platform: arm64, digest: MultiPlatformPlanTests.digest("0c"),
+                        mediaType: MediaType.ociManifest, size: 1, parentDigest: nil)
+                })
+        }
+        let other = await #expect(throws: PublishError.self) {
+            try await publisher.merge(plan, digests: [("old.json", file(version: "1.0.0", revision: plan.version.revision))])
+        }
+        #expect(other?.description.contains("old.json is for release 1.0.0") == true)
+        let missing = await #expect(throws: PublishError.self) {
+            try await publisher.merge(plan, digests: [("arm64.json", file(version: "1.1.0", revision: plan.version.revision))])
+        }
+        #expect(missing == .platformDigestMissing(type: "base", platform: "linux/amd64", files: ["arm64.json"]))
+        #expect(missing?.description.contains("publish --platform linux/amd64 --push-by-digest") == true)
     }
 }
