@@ -32,7 +32,11 @@ struct MultiPlatformPlanTests {
         #expect(table.contains("linux/arm64  base -> dev FROM base@<linux/arm64 digest>"))
         #expect(table.contains("linux/amd64  base\n") || table.hasSuffix("linux/amd64  base"))
         // The JSON plan carries the platforms and decodes again.
-        let decoded = try JSONDecoder.iso8601.decode(ReleasePlan.self, from: Data(try plan.renderedJSON().utf8))
+        let json = try plan.renderedJSON()
+        #expect(json.contains(#""platforms" : ["#) && json.contains(#""linux/arm64""#), "top-level platforms for CI matrices")
+        let top = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(top["platforms"] as? [String] == ["linux/amd64", "linux/arm64"])
+        let decoded = try JSONDecoder.iso8601.decode(ReleasePlan.self, from: Data(json.utf8))
         #expect(decoded.images.map(\.platforms) == plan.images.map(\.platforms))
     }
 

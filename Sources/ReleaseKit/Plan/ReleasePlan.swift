@@ -83,5 +83,20 @@ public struct ReleasePlan: Sendable, Equatable, Codable {
         images.filter { $0.platforms.contains(platform) }
     }
 
-    private enum CodingKeys: String, CodingKey { case version, images }
+    // `platforms` is written for CI (the per-platform job matrix) and recomputed on reading.
+    private enum CodingKeys: String, CodingKey { case version, images, platforms }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            version: try container.decode(ReleaseVersion.self, forKey: .version),
+            images: try container.decode([PlannedImage].self, forKey: .images))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(images, forKey: .images)
+        try container.encode(platforms.map(\.description), forKey: .platforms)
+    }
 }
