@@ -241,7 +241,12 @@ public struct ReleasePublisher: Sendable {
         request.platform = platform
         request.timestamp = timestamp
         log("\(name): building with \(builder.name)" + (image.parent.map { " FROM \(parentDigest.map(\.description) ?? "?") (\($0))" } ?? ""))
-        let built = try await builder.build(request)
+        let builder = self.builder
+        let frozen = request
+        // Root images of several platforms pull the same FROM tag: one at a time (see BuildSerializer).
+        let built =
+            image.parent == nil && multiPlatform
+            ? try await session.rootBuilds.run { try await builder.build(frozen) } : try await builder.build(request)
 
         var digest: Digest
         var uploaded = 0, bytes: Int64 = 0, mounted = 0, skipped = 0
@@ -389,6 +394,7 @@ extension ReleasePublisher {
     struct Session: Sendable {
         let clients: [String: RegistryClient]
         let before: [String: TransferCounters]
+        let rootBuilds = BuildSerializer()
 
         init(plan: ReleasePlan, publisher: ReleasePublisher) async throws {
             var clients: [String: RegistryClient] = [:]
