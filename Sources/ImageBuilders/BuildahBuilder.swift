@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 
 /// `buildah build` with chroot isolation and vfs storage (works unprivileged-ish and in
 /// containers where crun cannot manage cgroups), exported with `buildah push oci:DIR:TAG`.
@@ -34,18 +35,26 @@ public struct BuildahBuilder: ImageBuilder {
         self.runner = runner
     }
 
-    var globalArguments: [String] {
+    var globalArguments: [String] { globalArguments(for: nil) }
+
+    /// With an explicit `--root`, each platform builds in its own store beside it
+    /// (`ROOT-linux-arm64`): platforms built at once then never share a FROM tag's local name.
+    func globalArguments(for platform: Platform?) -> [String] {
+        let suffix = platform.map { "-" + [$0.os, $0.architecture, $0.variant].compactMap { $0 }.joined(separator: "-") } ?? ""
         var arguments: [String] = []
-        if let root = options.root { arguments += ["--root", root] }
-        if let runRoot = options.runRoot { arguments += ["--runroot", runRoot] }
+        if let root = options.root { arguments += ["--root", root + suffix] }
+        if let runRoot = options.runRoot { arguments += ["--runroot", runRoot + (options.root == nil ? "" : suffix)] }
         arguments += ["--storage-driver", options.storageDriver]
         return arguments
     }
 
+    /// Separate stores per platform need an explicit `--root` to put them beside.
+    public var buildsPlatformsIndependently: Bool { options.root != nil }
+
     /// The `buildah … build` arguments for `request` (exposed for tests).
     public func buildArguments(_ request: BuildRequest) -> [String] {
         var arguments =
-            globalArguments + [
+            globalArguments(for: request.platform) + [
                 "build", "--isolation", options.isolation,
                 "--tls-verify=\(options.tlsVerify)", "-f", request.dockerfile.path,
             ]
@@ -58,7 +67,8 @@ public struct BuildahBuilder: ImageBuilder {
     public func build(_ request: BuildRequest) async throws -> BuiltImage {
         _ = try await runner.check(image: request.type, "buildah", buildArguments(request))
         let destination = "oci:\(request.outputDirectory.path):\(request.layoutTag)"
-        _ = try await runner.check(image: request.type, "buildah", globalArguments + ["push", request.localName, destination])
+        _ = try await runner.check(
+            image: request.type, "buildah", globalArguments(for: request.platform) + ["push", request.localName, destination])
         return .ociLayout(directory: request.outputDirectory, tag: request.layoutTag)
     }
 }

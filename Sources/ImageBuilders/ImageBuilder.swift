@@ -79,6 +79,13 @@ public protocol ImageBuilder: Sendable {
     /// Short name shown in logs (`buildah`, `docker buildx`, …).
     var name: String { get }
     func build(_ request: BuildRequest) async throws -> BuiltImage
+    /// Whether builds of different platforms share no local image names, so they may pull
+    /// the same FROM tag at the same time.
+    var buildsPlatformsIndependently: Bool { get }
+}
+
+extension ImageBuilder {
+    public var buildsPlatformsIndependently: Bool { false }
 }
 
 /// A builder that can leave its result in the local container engine, for oubliette's

@@ -245,7 +245,7 @@ public struct ReleasePublisher: Sendable {
         let frozen = request
         // Root images of several platforms pull the same FROM tag: one at a time (see BuildSerializer).
         let built =
-            image.parent == nil && multiPlatform
+            image.parent == nil && multiPlatform && !builder.buildsPlatformsIndependently
             ? try await session.rootBuilds.run { try await builder.build(frozen) } : try await builder.build(request)
 
         var digest: Digest

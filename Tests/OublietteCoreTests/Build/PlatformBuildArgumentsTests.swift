@@ -29,6 +29,12 @@ struct PlatformBuildArgumentsTests {
         #expect(after("--platform", in: buildx) == "linux/arm64")
         #expect(buildx.contains("SOURCE_DATE_EPOCH=1700000000"))
         #expect(after("--output", in: buildx) == "type=oci,dest=/tmp/a.tar")
+        // With an explicit store, each platform builds in its own one beside it.
+        let stored = BuildahBuilder(options: .init(root: "/r", runRoot: "/rr")).buildArguments(request)
+        #expect(Array(stored.prefix(4)) == ["--root", "/r-linux-arm64", "--runroot", "/rr-linux-arm64"])
+        #expect(BuildahBuilder(options: .init(root: "/r")).buildsPlatformsIndependently)
+        #expect(!BuildahBuilder().buildsPlatformsIndependently)
+        #expect(!DockerBuilder(mode: .buildx).buildsPlatformsIndependently)
         // Without a platform nothing is added: local builds keep the builder's default.
         let plain = BuildahBuilder().buildArguments(try BuilderTests.request())
         #expect(!plain.contains("--platform") && !plain.contains("--timestamp"))
