@@ -106,7 +106,7 @@ final class LocalWorkflowRunner {
 
         let steps = job["steps"] as? [[String: Any]] ?? []
         for (index, step) in steps.enumerated() {
-            let stepName = step["name"] as? String ?? "step \(index + 1)"
+            let stepName = try expression.interpolate(step["name"] as? String ?? "step \(index + 1)")
             if let condition = step["if"] {
                 let text = "\(condition)".trimmingCharacters(in: .whitespaces)
                 let source = text.hasPrefix("${{") ? String(text.dropFirst(3).dropLast(2)) : text

@@ -102,6 +102,14 @@ struct PipelineExecutionTests {
                     return "not run (needs GitHub's OIDC token and Sigstore); subject \(name)@\(digest) recorded and checked"
                 }
                 return "not run (needs GitHub's OIDC token and Sigstore); subject \(try step.with("subject-path") ?? "")"
+            case "github/codeql-action/upload-sarif":
+                let directory = URL(fileURLWithPath: try #require(try step.with("sarif_file")))
+                let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sarif") }
+                for file in files {
+                    let json = try JSONSerialization.jsonObject(with: try Data(contentsOf: directory.appendingPathComponent(file))) as? [String: Any]
+                    #expect(json?["runs"] != nil, "\(file) is SARIF")
+                }
+                return "not run (GitHub code-scanning API); \(files.count) SARIF files checked"
             default:
                 return nil
             }
@@ -119,6 +127,13 @@ struct PipelineExecutionTests {
         try runner.run(job: "images", matrix: amd64, workspace: bench.directory.appendingPathComponent("ws-images-amd64"))
         let digestFiles = try FileManager.default.contentsOfDirectory(atPath: artifacts.appendingPathComponent("digests-x86_64").path)
         #expect(digestFiles == ["x86_64.json"])
+        if WorkflowTestBench.hasFanOut() {
+            let digests = try Data(contentsOf: artifacts.appendingPathComponent("digests-x86_64/x86_64.json"))
+            let json = try #require(try JSONSerialization.jsonObject(with: digests) as? [String: Any])
+            #expect((json["images"] as? [[String: Any]])?.count == 2, "base and dev for linux/amd64")
+        } else {
+            print("release-tool has no --push-by-digest/--merge: the per-platform step ran the one-process publish (single-process path)")
+        }
 
         // publish (merge): tags, reads the digests back, "attests" each one.
         let outputs = try runner.run(job: "publish", workspace: bench.directory.appendingPathComponent("ws-publish"))
@@ -135,6 +150,13 @@ struct PipelineExecutionTests {
         #expect(Set(logins).isSuperset(of: ["ghcr.io"]), "the ghcr.io login steps ran (as the bed's)")
         let summary = runner.summaries.values.joined()
         #expect(summary.contains("### Published images") && summary.contains(bench.tag))
+
+        // scan: only when the release-tool under test has the scan command (another branch adds it).
+        if WorkflowTestBench.hasCommand("scan") {
+            try runner.run(job: "scan", workspace: bench.directory.appendingPathComponent("ws-scan"))
+        } else {
+            print("scan job not run: this release-tool has no `scan` command")
+        }
 
         let executed = runner.log.map(\.description).joined(separator: "\n")
         print("release.yml executed here:\n\(executed)")

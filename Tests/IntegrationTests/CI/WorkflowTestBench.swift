@@ -72,15 +72,38 @@ struct WorkflowTestBench {
             "--buildah-root", "\(bed.buildahRoot)/root", "--buildah-runroot", "\(bed.buildahRoot)/runroot",
             "--build-arg", "BUSYBOX_IMAGE=\(bed.busyboxImage)",
         ].map { "'\($0)'" }.joined(separator: " ")
+        // Without the fan-out flags (an older release-tool) the per-platform step runs the
+        // one-process publish and records its output as the "digests file", and --merge
+        // prints that record: the single-process path, reported as such by the test.
+        let singleProcess = """
+              if [ "$SINGLE_PROCESS" = 1 ]; then
+                args=(); out=; merge=()
+                while (( $# )); do
+                  case $1 in
+                    --platform) shift 2 ;;
+                    --push-by-digest) shift ;;
+                    --digests-out) out=$2; shift 2 ;;
+                    --merge) shift; while (( $# )) && [[ $1 != --* ]]; do merge+=("$1"); shift; done ;;
+                    *) args+=("$1"); shift ;;
+                  esac
+                done
+                if (( ${#merge[@]} )); then cat "${merge[@]}"; exit 0; fi
+                '\(Self.releaseTool.path)' publish "${args[@]}" "${extra[@]}" | tee "$out"
+                exit "${PIPESTATUS[0]}"
+              fi
+
+            """
         let script = """
             #!/bin/bash
             # Stand-in for the release-tool of the binaries archive (a release build takes ~12 min
             # here): the test build, pointed at the test bed.
             set -e
+            SINGLE_PROCESS=\(Self.hasFanOut() ? "0" : "1")
             if [ "$1" = publish ]; then
               shift
               extra=(\(registry.map { "--registry '\($0)'" } ?? ""))
               case " $* " in *" --merge "*) ;; *) extra+=(\(builderFlags)) ;; esac
+            \(singleProcess)
               exec '\(Self.releaseTool.path)' publish "$@" "${extra[@]}"
             fi
             exec '\(Self.releaseTool.path)' "$@"
