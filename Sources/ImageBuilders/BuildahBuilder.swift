@@ -50,6 +50,7 @@ public struct BuildahBuilder: ImageBuilder {
                 "--tls-verify=\(options.tlsVerify)", "-f", request.dockerfile.path,
             ]
         arguments += request.commonFlags
+        if let timestamp = request.timestamp { arguments += ["--timestamp", String(Int64(timestamp.timeIntervalSince1970))] }
         arguments += ["-t", request.localName, request.context.path]
         return arguments
     }

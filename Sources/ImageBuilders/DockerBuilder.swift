@@ -28,6 +28,10 @@ public struct DockerBuilder: ImageBuilder {
         if let network { arguments += ["--network", network] }
         arguments += request.commonFlags
         arguments += ["-t", request.localName]
+        if mode == .buildx, let timestamp = request.timestamp {
+            // BuildKit 0.11+ stamps the image and its layers with SOURCE_DATE_EPOCH.
+            arguments += ["--build-arg", "SOURCE_DATE_EPOCH=\(Int64(timestamp.timeIntervalSince1970))"]
+        }
         if mode == .buildx {
             // The OCI exporter records the `-t` tag as the layout's ref name, which is why
             // `localName` ends in `:layoutTag`.

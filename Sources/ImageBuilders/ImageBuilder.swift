@@ -21,6 +21,14 @@ public struct BuildRequest: Sendable, Equatable {
     public let destination: ImageReference
     /// Build every step afresh (`--no-cache`).
     public var noCache = false
+    /// Build for this one platform (`--platform OS/ARCH[/VARIANT]`); nil builds for the
+    /// builder's default (the host). Steps that run commands need the platform's CPU (or
+    /// emulation); FROM/COPY/LABEL/ENV do not.
+    public var platform: Platform?
+    /// Stamp the image and its new layers' files with this time instead of now, so the same
+    /// inputs build the same digests (releases pass the commit time). Builders without such
+    /// an option ignore it.
+    public var timestamp: Date?
 
     public init(
         type: String, dockerfile: URL, context: URL, buildArguments: [(key: String, value: String)],
@@ -38,9 +46,10 @@ public struct BuildRequest: Sendable, Equatable {
     }
 
     /// The flags every Dockerfile builder (docker, buildah, podman) spells the same way:
-    /// `--no-cache`, `--build-arg K=V…`, `--label K=V…`.
+    /// `--no-cache`, `--platform P`, `--build-arg K=V…`, `--label K=V…`.
     public var commonFlags: [String] {
         var flags = noCache ? ["--no-cache"] : []
+        if let platform { flags += ["--platform", platform.description] }
         for (key, value) in buildArguments { flags += ["--build-arg", "\(key)=\(value)"] }
         for (key, value) in labels { flags += ["--label", "\(key)=\(value)"] }
         return flags
@@ -50,7 +59,8 @@ public struct BuildRequest: Sendable, Equatable {
         lhs.type == rhs.type && lhs.dockerfile == rhs.dockerfile && lhs.context == rhs.context
             && lhs.buildArguments.elementsEqual(rhs.buildArguments, by: ==) && lhs.labels.elementsEqual(rhs.labels, by: ==)
             && lhs.localName == rhs.localName && lhs.outputDirectory == rhs.outputDirectory && lhs.layoutTag == rhs.layoutTag
-            && lhs.destination == rhs.destination && lhs.noCache == rhs.noCache
+            && lhs.destination == rhs.destination && lhs.noCache == rhs.noCache && lhs.platform == rhs.platform
+            && lhs.timestamp == rhs.timestamp
     }
 }
 

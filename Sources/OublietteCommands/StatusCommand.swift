@@ -44,7 +44,9 @@ struct StatusCommand: LoggedCommand {
         if let error = runtime.error {
             Output.line("Runtime: \(runtime.kind) (unreachable: \(error))")
         } else {
-            Output.line("Runtime: \(runtime.kind) \(runtime.version ?? "")\(runtime.apiVersion.map { " (API \($0))" } ?? "")")
+            Output.line(
+                "Runtime: \(runtime.kind) \(runtime.version ?? "")\(runtime.apiVersion.map { " (API \($0))" } ?? "")"
+                    + (runtime.platform.map { ", runs \($0)" } ?? ""))
         }
         Output.line("Update check: \(report.updateCheck)")
         Output.line("CLI: \(Self.cliLine(report.cli))")
@@ -61,6 +63,12 @@ struct StatusCommand: LoggedCommand {
             return [type.type, type.image, digest, type.provenance, update]
         }
         Output.line(TextTable(header: ["TYPE", "IMAGE", "DIGEST", "VERSION", "UPDATE AVAILABLE"], rows: rows).rendered)
+        // Which platform each image is, of those its release published (recorded at pull time).
+        for type in report.types where type.present {
+            guard let platform = type.platform else { continue }
+            let published = type.publishedPlatforms.map { " (published: \($0.joined(separator: ", ")))" } ?? ""
+            Output.line("Platform of \(type.type): \(platform)\(published)")
+        }
         for type in report.types {
             if let error = type.updateCheckError { Output.warning("\(type.type): update check failed: \(error)") }
         }

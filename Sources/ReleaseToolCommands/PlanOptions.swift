@@ -42,8 +42,15 @@ struct PlanOptions: ParsableArguments {
     @Option(name: .long, help: "org.opencontainers.image.source URL (default: the origin remote, without credentials).")
     var source: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Build only this platform (repeatable); default: every platform each catalogue entry declares (linux/amd64 and linux/arm64 unless narrowed).",
+            valueName: "os/arch[/variant]"))
+    var platform: [String] = []
+
     var inputs: ReleaseInputs {
-        ReleaseInputs(
+        var inputs = ReleaseInputs(
             repositoryPath: repo,
             catalogueFile: catalogue,
             versionPolicy: VersionPolicy(gitTagPrefix: gitTagPrefix, allowSnapshot: snapshot, allowDirty: allowDirty, requestedTag: gitTag),
@@ -52,5 +59,7 @@ struct PlanOptions: ParsableArguments {
             buildArguments: buildArgs,
             source: source
         )
+        inputs.platforms = platform
+        return inputs
     }
 }

@@ -10,17 +10,36 @@ import SystemSupport
 struct PublishCommand: LoggedCommand {
     static let configuration = CommandConfiguration(
         commandName: "publish",
-        abstract: "Build the catalogue's images parents-first, tag them from git and push them.",
+        abstract: "Build the catalogue's images parents-first for every platform, tag them from git and push them.",
         discussion: """
-            The version comes from HEAD's vX.Y.Z tag (libgit2, no git subprocess). Each child image is \
-            built FROM its parent's just-pushed digest (BASE_IMAGE), exported as an OCI layout and \
-            pushed by the native registry client (existing blobs skipped, parent layers mounted). \
-            The versioned tag is pushed first; latest (only for the highest release) and the other \
-            tags are added to the same manifest. Publishing a version that is already in the \
-            registry with the same revision uploads nothing (--force rebuilds).
+            The version comes from HEAD's vX.Y.Z tag (libgit2, no git subprocess). Every image is \
+            built once per platform (linux/amd64 and linux/arm64 unless the catalogue narrows it), \
+            with no emulation: on platform P each child is built FROM its parent's just-pushed \
+            platform-P manifest, by digest (BASE_IMAGE). Each platform manifest is exported as an \
+            OCI layout and pushed by digest by the native registry client (existing blobs skipped, \
+            parent layers mounted); then an OCI image index listing them, annotated with the \
+            org.opencontainers.image.* values, is pushed under the versioned tag, and latest (only \
+            for the highest release) and the other tags are pointed at it. The platforms build \
+            concurrently. Publishing a version that is already in the registry with the same \
+            revision uploads nothing and re-PUTs no equal manifest (--force rebuilds).
 
-            stdout: one REPOSITORY:TAG@DIGEST line per image (or the JSON report with --json); \
-            progress goes to stderr.
+            Fan-out (one CI job per platform, on native runners, then a merge job):
+              publish --platform linux/arm64 --push-by-digest --digests-out arm64.json
+              publish --platform linux/amd64 --push-by-digest --digests-out amd64.json
+              publish --merge amd64.json arm64.json
+            The first two build and push that platform's images (base, then dev) by digest and \
+            move no tag. --merge builds nothing: it checks that the digests exist, pushes one \
+            index per image and applies the tags, giving the same index digests as a one-process \
+            publish of the same commit. The digests file is JSON (keys sorted): {"schemaVersion": \
+            1, "version": "1.1.0", "revision": "<commit>", "platforms": [{"os": "linux", \
+            "architecture": "arm64"}], "images": [{"type": "base", "repository": "…", "platform": \
+            {…}, "digest": "sha256:…", "mediaType": "…", "size": N, "parentDigest": the \
+            parent's platform manifest digest, absent for root images}]}. --merge refuses files from another version or \
+            commit, and an image platform no file covers.
+
+            stdout: one REPOSITORY:TAG@DIGEST line per image (the index; with --push-by-digest, \
+            REPOSITORY@DIGEST per image and platform), or the JSON report with --json; progress \
+            goes to stderr.
             """
     )
 
@@ -67,6 +86,33 @@ struct PublishCommand: LoggedCommand {
     @Option(name: .customLong("work-dir"), help: "Directory for exported OCI layouts (default: the system temporary directory).")
     var workDirectory: String?
 
+    @Flag(
+        name: .customLong("push-by-digest"),
+        help: "Build and push the platform manifests by digest only: no index, no tag moved (fan-out; needs --digests-out).")
+    var pushByDigest = false
+
+    @Option(
+        name: .customLong("digests-out"),
+        help: ArgumentHelp("With --push-by-digest: write the pushed digests here (JSON, see above) for --merge.", valueName: "file"))
+    var digestsOut: String?
+
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: ArgumentHelp("Build nothing: assemble each image's index from these digests files, push it and apply the tags.", valueName: "file"))
+    var merge: [String] = []
+
+    @Flag(name: .customLong("sequential-platforms"), help: "Build one platform after the other instead of at the same time.")
+    var sequentialPlatforms = false
+
+    func validate() throws {
+        if pushByDigest, digestsOut == nil { throw ValidationError("--push-by-digest needs --digests-out FILE (the merge job reads it)") }
+        if digestsOut != nil, !pushByDigest { throw ValidationError("--digests-out is written only with --push-by-digest") }
+        if !merge.isEmpty {
+            if pushByDigest { throw ValidationError("--merge and --push-by-digest are the two halves of a fan-out; run them as separate steps") }
+            if !options.platform.isEmpty { throw ValidationError("--merge covers every platform of the catalogue; drop --platform") }
+        }
+    }
+
     @OptionGroup var logging: LoggingOptions
 
     func execute() async throws {
@@ -76,6 +122,10 @@ struct PublishCommand: LoggedCommand {
             return
         }
 
+        if !merge.isEmpty {
+            try await runMerge(plan)
+            return
+        }
         let kind: BuilderKind
         if let builder { kind = try BuilderKind(parsing: builder) } else { kind = try await BuilderKind.detect() }
         let registries = Set(try plan.images.map { try $0.reference().registry })
@@ -95,16 +145,52 @@ struct PublishCommand: LoggedCommand {
         let signer: (any Signer)? = sign ? try CosignSigner() : nil
 
         let log: @Sendable (String) -> Void = { Output.diagnostic($0) }
-        log("release \(plan.version.version) with \(kind.rawValue): \(plan.images.map(\.type).joined(separator: " -> "))")
-        let publisher = ReleasePublisher(
+        log(
+            "release \(plan.version.version) with \(kind.rawValue): \(plan.images.map(\.type).joined(separator: " -> ")) "
+                + "on \(plan.platforms.map(\.description).joined(separator: ", "))")
+        var publisher = ReleasePublisher(
             builder: configuration.makeBuilder(kind), signer: signer, force: force,
             workDirectory: workDirectory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory,
             credentials: OublietteCredentials.standard(warn: { Output.warning($0) }), insecureRegistries: insecure, log: log)
+        publisher.concurrentPlatforms = !sequentialPlatforms
         let printReferences = !json
-        let report = try await publisher.publish(plan) { image in
+        let report: PublishReport
+        if pushByDigest, let digestsOut {
+            let result = try await publisher.publishPlatforms(plan) { image in
+                guard printReferences else { return }
+                for platform in image.platforms { Output.line("\(image.reference.name)@\(platform.digest) \(platform.platform)") }
+            }
+            try result.digests.write(to: URL(fileURLWithPath: digestsOut))
+            log("wrote \(result.digests.images.count) digests to \(digestsOut) (for `publish --merge`)")
+            report = result.report
+        } else {
+            report = try await publisher.publish(plan) { image in
+                if printReferences { Output.line(image.reference.description) }
+            }
+        }
+        if json { Output.line(try report.renderedJSON()) }
+        summarize(report)
+    }
+
+    private func runMerge(_ plan: ReleasePlan) async throws {
+        var files: [(file: String, digests: PlatformDigests)] = []
+        for file in merge { files.append((file, try PlatformDigests.read(from: URL(fileURLWithPath: file)))) }
+        let signer: (any Signer)? = sign ? try CosignSigner() : nil
+        // Merging builds nothing, so any builder value will do; none is detected or run.
+        let publisher = ReleasePublisher(
+            builder: BuildahBuilder(), signer: signer, force: false,
+            credentials: OublietteCredentials.standard(warn: { Output.warning($0) }), insecureRegistries: Set(insecureRegistries),
+            log: { Output.diagnostic($0) })
+        let printReferences = !json
+        let report = try await publisher.merge(plan, digests: files) { image in
             if printReferences { Output.line(image.reference.description) }
         }
         if json { Output.line(try report.renderedJSON()) }
+        summarize(report)
+    }
+
+    private func summarize(_ report: PublishReport) {
+        let log: @Sendable (String) -> Void = { Output.diagnostic($0) }
         let counters = report.counters
         log(
             "done: \(counters.blobsUploaded) blobs uploaded (\(counters.blobBytesUploaded) bytes), \(counters.blobsMounted) mounted, "

@@ -56,7 +56,8 @@ struct RegistryCopyCommand: LoggedCommand {
               release-tool registry copy docker://ghcr.io/acme/base:1.4.0 oci:/tmp/base:1.4.0
             Blobs the destination already has are skipped; --mount-from names repositories of the \
             destination registry to mount blobs from instead of uploading them. An index is copied \
-            with all its platform manifests.
+            whole, with all its platform manifests; --platform linux/arm64 copies only that \
+            platform's manifest (the destination then holds a single-platform image).
             """
     )
 
@@ -70,6 +71,8 @@ struct RegistryCopyCommand: LoggedCommand {
     var mirrors: [String] = []
     @Option(help: "Blobs transferred at once.")
     var jobs = 4
+    @Option(help: ArgumentHelp("Copy only this platform's manifest out of an index (default: the whole index).", valueName: "os/arch[/variant]"))
+    var platform: String?
     @Flag(help: "Print the result as JSON on stdout.")
     var json = false
     @OptionGroup var connection: RegistryConnectionOptions
@@ -78,18 +81,21 @@ struct RegistryCopyCommand: LoggedCommand {
 
     func execute() async throws {
         let from: ImageLocation, to: ImageLocation
+        let selected: Platform?
         do {
             from = try ImageLocation(parsing: source)
             to = try ImageLocation(parsing: destination)
+            selected = try platform.map { text throws(PlatformError) in try Platform(parsing: text) }
         } catch {
-            throw ValidationError(error.description)
+            throw ValidationError("\(error)")
         }
         let renderer = RegistryProgressRenderer()
-        let copier = ImageCopier(
+        var copier = ImageCopier(
             credentials: connection.credentials, insecureRegistries: Set(connection.insecureRegistries),
             concurrency: jobs,
             mountFrom: try mountFrom.map { try RepositoryName($0) }, sourceMirrors: mirrors,
             progress: renderer.handler)
+        copier.platform = selected
         let result: CopyResult
         do { result = try await copier.copy(from: from, to: to) } catch {
             renderer.finish()
@@ -169,7 +175,7 @@ struct RegistryInspectCommand: LoggedCommand {
         var reference: String
         var digest: String
         var mediaType: String
-        var platforms: [String]?
+        var platforms: [PlatformEntry]?
         var layers: [Descriptor]?
         var config: Descriptor?
         var labels: [String: String]?
@@ -178,6 +184,17 @@ struct RegistryInspectCommand: LoggedCommand {
         var created: String?
         /// For OCI artifacts (signatures, SBOMs…): what the artifact is.
         var artifactType: String?
+    }
+
+    /// One entry of an index: which platform, and the manifest that serves it.
+    struct PlatformEntry: Encodable {
+        var platform: String
+        var os: String?
+        var architecture: String?
+        var variant: String?
+        var digest: String
+        var mediaType: String
+        var size: Int64
     }
 
     @OptionGroup var logging: LoggingOptions
@@ -193,7 +210,9 @@ struct RegistryInspectCommand: LoggedCommand {
         var report = Report(reference: reference.description, digest: fetched.digest.description, mediaType: fetched.mediaType)
         if fetched.isIndex {
             report.platforms = try fetched.imageIndex().manifests.map { entry in
-                "\(entry.platform?.description ?? "unknown") \(entry.digest)"
+                PlatformEntry(
+                    platform: entry.platform?.description ?? "unknown", os: entry.platform?.os, architecture: entry.platform?.architecture,
+                    variant: entry.platform?.variant, digest: entry.digest.description, mediaType: entry.mediaType, size: entry.size)
             }
         } else {
             let manifest = try fetched.imageManifest()
@@ -204,6 +223,7 @@ struct RegistryInspectCommand: LoggedCommand {
             if ![MediaType.ociConfig, MediaType.dockerConfig].contains(manifest.config.mediaType) {
                 report.artifactType = manifest.artifactType ?? manifest.config.mediaType
             } else if let configuration = try await client.imageConfiguration(of: reference.withDigest(fetched.digest)) {
+                // A single manifest: its config says which one platform it is.
                 report.labels = configuration.labels
                 report.architecture = configuration.architecture
                 report.os = configuration.os
@@ -217,7 +237,11 @@ struct RegistryInspectCommand: LoggedCommand {
         Output.line("Reference: \(report.reference)")
         Output.line("Digest:    \(report.digest)")
         Output.line("MediaType: \(report.mediaType)")
-        if let platforms = report.platforms { platforms.forEach { Output.line("Platform:  \($0)") } }
+        if let platforms = report.platforms {
+            Output.line("Platforms: \(platforms.count)")
+            let rows = platforms.map { [$0.platform, $0.digest, $0.mediaType, "\($0.size)"] }
+            Output.line(TextTable(header: ["PLATFORM", "DIGEST", "MEDIA TYPE", "SIZE"], rows: rows).rendered)
+        }
         if let os = report.os, let architecture = report.architecture { Output.line("Platform:  \(os)/\(architecture)") }
         if let created = report.created { Output.line("Created:   \(created)") }
         if let artifactType = report.artifactType { Output.line("Artifact:  \(artifactType)") }

@@ -141,7 +141,8 @@ extension RegistryClient {
     }
 
     /// The image configuration (labels, env…) of `reference`, or nil when the tag does not
-    /// exist. For an index, the entry for `platform` (default linux/amd64, else the first).
+    /// exist. For an index, the entry for `platform` (default: this host's platform, see
+    /// ``Platform/host``); an index without that platform is an error naming what it has.
     public nonisolated func imageConfiguration(of reference: ImageReference, platform: Platform? = nil) async throws -> ImageConfiguration? {
         guard RegistryHost.matches(reference.registry, registry) else {
             throw RegistryError.wrongRegistry(expected: registry, got: reference.registry)
@@ -154,14 +155,10 @@ extension RegistryClient {
         }
         if fetched.isIndex {
             let index = try fetched.imageIndex()
-            let wanted = platform ?? Platform(architecture: "amd64", os: "linux")
-            guard
-                let entry = index.manifests.first(where: {
-                    $0.platform?.os == wanted.os && $0.platform?.architecture == wanted.architecture
-                        && (wanted.variant == nil || $0.platform?.variant == wanted.variant)
-                }) ?? (platform == nil ? index.manifests.first : nil)
-            else {
-                throw RegistryError.notFound(registry: registry, what: "platform \(wanted) in index \(reference)")
+            let wanted = platform ?? .host
+            guard let entry = index.manifest(for: wanted) else {
+                throw PlatformError.notInIndex(
+                    wanted: wanted.description, reference: reference.description, available: index.platforms.map(\.description))
             }
             fetched = try await manifest(repository: reference.repositoryName, reference: .digest(entry.digest))
         }

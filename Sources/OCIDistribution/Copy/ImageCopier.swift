@@ -21,6 +21,12 @@ public struct ImageCopier: Sendable {
     public var progress: TransferProgressHandler?
     /// Clients to use for given registries (shared counters, custom settings); others are made.
     public var clients: [String: RegistryClient]
+    /// When the source is an index, copy only its manifest for this platform (as `skopeo
+    /// copy --override-os/--override-arch` does); nil copies the index whole.
+    public var platform: Platform?
+    /// Push the root manifest by digest only, leaving every tag of the destination alone
+    /// (per-platform release pushes; the index is tagged afterwards).
+    public var untagged = false
 
     public init(
         credentials: any CredentialSource = ChainedCredentials.standard, insecureRegistries: Set<String> = [],
@@ -61,7 +67,7 @@ public struct ImageCopier: Sendable {
 
         // 1. The source's root manifest, from the registry or a mirror, or from the layout.
         let reader: CopySource
-        let root: FetchedManifest
+        var root: FetchedManifest
         var sourceRegistryUsed: String?
         switch source {
         case let .registry(reference):
@@ -84,6 +90,14 @@ public struct ImageCopier: Sendable {
             let layout = try OCILayout.open(directory)
             root = try layout.manifest(layout.descriptor(tag: tag))
             reader = .layout(layout)
+        }
+        if let platform, root.isIndex {
+            let index = try root.imageIndex()
+            guard let entry = index.manifest(for: platform) else {
+                throw PlatformError.notInIndex(
+                    wanted: platform.description, reference: source.description, available: index.platforms.map(\.description))
+            }
+            root = try await reader.manifest(entry)
         }
 
         // 2. The manifest tree, depth first: every child (an index may list indexes) comes
@@ -129,7 +143,7 @@ public struct ImageCopier: Sendable {
         }
         switch destination {
         case let .registry(reference):
-            try await writer.put(root, tag: reference.digest == nil ? reference.tag : nil)
+            try await writer.put(root, tag: reference.digest == nil && !untagged ? reference.tag : nil)
         case let .ociLayout(directory, tag):
             try await writer.put(root, tag: tag)
             if tag == nil { try OCILayout(directory: directory).setTag(nil, to: root.descriptor) }

@@ -21,10 +21,18 @@ public struct ImageCatalogue: Sendable, Equatable {
         public let parent: String?
         /// One-line description, used for the OCI `title`/`description` labels and docs.
         public let summary: String
+        /// Platforms published for this image, each built natively and listed in one index;
+        /// a child's platforms must all be its parent's too (it is built FROM each of them).
+        public let platforms: [Platform]
+
+        /// What every image publishes unless its catalogue entry narrows it.
+        public static let defaultPlatforms = [
+            Platform(architecture: "amd64", os: "linux"), Platform(architecture: "arm64", os: "linux"),
+        ]
 
         public init(
             type: String, repository: String, dockerfile: String? = nil, context: String? = nil,
-            parent: String? = nil, summary: String
+            parent: String? = nil, summary: String, platforms: [Platform] = Entry.defaultPlatforms
         ) {
             self.type = type
             self.repository = repository
@@ -32,6 +40,22 @@ public struct ImageCatalogue: Sendable, Equatable {
             self.context = context ?? "containers/\(type)"
             self.parent = parent
             self.summary = summary
+            self.platforms = platforms
+        }
+
+        private enum CodingKeys: String, CodingKey { case type, repository, dockerfile, context, parent, summary, platforms }
+
+        // Written out so JSON from before `platforms` existed still decodes (to the default).
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                type: try container.decode(String.self, forKey: .type),
+                repository: try container.decode(String.self, forKey: .repository),
+                dockerfile: try container.decode(String.self, forKey: .dockerfile),
+                context: try container.decode(String.self, forKey: .context),
+                parent: try container.decodeIfPresent(String.self, forKey: .parent),
+                summary: try container.decode(String.self, forKey: .summary),
+                platforms: try container.decodeIfPresent([Platform].self, forKey: .platforms) ?? Entry.defaultPlatforms)
         }
 
         /// The last path component of the repository (`oubliette-base`).
@@ -56,12 +80,24 @@ public struct ImageCatalogue: Sendable, Equatable {
         var seen = Set<String>()
         for entry in entries {
             guard seen.insert(entry.type).inserted else { throw .duplicateType(entry.type) }
+            guard !entry.platforms.isEmpty else { throw .noPlatforms(type: entry.type) }
+            if Set(entry.platforms.map(\.description)).count != entry.platforms.count {
+                throw .duplicatePlatform(type: entry.type, platforms: entry.platforms.map(\.description))
+            }
             do { _ = try entry.publishedReference() } catch {
                 throw .invalidRepository(type: entry.type, repository: entry.repository, reason: error.description)
             }
         }
         self.entries = entries
         _ = try buildOrder()
+        for entry in entries {
+            guard let parent = entry.parent.flatMap({ name in entries.first { $0.type == name } }) else { continue }
+            let parentPlatforms = Set(parent.platforms.map(\.description))
+            if let missing = entry.platforms.first(where: { !parentPlatforms.contains($0.description) }) {
+                throw .platformNotInParent(
+                    type: entry.type, platform: missing.description, parent: parent.type, parentPlatforms: parent.platforms.map(\.description))
+            }
+        }
     }
 
     /// The images this project publishes.
@@ -129,6 +165,9 @@ public enum CatalogueError: Error, Equatable, Sendable, DescribedError {
     case invalidRepository(type: String, repository: String, reason: String)
     case unreadable(path: String, reason: String)
     case invalidFile(path: String, reason: String)
+    case noPlatforms(type: String)
+    case duplicatePlatform(type: String, platforms: [String])
+    case platformNotInParent(type: String, platform: String, parent: String, parentPlatforms: [String])
 
     public var description: String {
         switch self {
@@ -144,6 +183,14 @@ public enum CatalogueError: Error, Equatable, Sendable, DescribedError {
             return "cannot read catalogue \(path): \(reason)"
         case let .invalidFile(path, reason):
             return "\(path): \(reason)"
+        case let .noPlatforms(type):
+            return
+                "catalogue entry '\(type)' has an empty \"platforms\" list; name at least one (e.g. \"linux/amd64\") or leave the key out for linux/amd64 + linux/arm64"
+        case let .duplicatePlatform(type, platforms):
+            return "catalogue entry '\(type)' lists a platform twice (\(platforms.joined(separator: ", "))); list each once"
+        case let .platformNotInParent(type, platform, parent, parentPlatforms):
+            return
+                "catalogue entry '\(type)' wants \(platform), but its parent '\(parent)' is only built for \(parentPlatforms.joined(separator: ", ")); add \(platform) to '\(parent)' or remove it from '\(type)'"
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 
 /// A catalogue together with the directory its Dockerfile and context paths are relative to.
 public struct LoadedCatalogue: Sendable {
@@ -41,6 +42,7 @@ extension ImageCatalogue {
     /// Reads a catalogue file:
     /// `{ "images": [ { "type": "base", "repository": "…", "parent": null, "summary": "…" } ] }`.
     /// `dockerfile` defaults to `<type>/Dockerfile` and `context` to `<type>`, relative to the file.
+    /// `platforms` (`["linux/amd64", "linux/arm64"]` when absent) narrows what is published.
     public init(contentsOf url: URL) throws(CatalogueError) {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
@@ -62,17 +64,22 @@ extension ImageCatalogue {
         }
         guard let images = imagesMember.value.arrayValue else { throw fail(imagesMember.value, "\"images\" must be an array") }
 
-        let allowed = ["type", "repository", "parent", "dockerfile", "context", "summary"]
+        let allowed = ["type", "repository", "parent", "dockerfile", "context", "summary", "platforms"]
         var entries: [Entry] = []
         for image in images {
             guard let members = image.members else { throw fail(image, "each image must be an object") }
             var fields: [String: String] = [:]
+            var platforms: [Platform]?
             for member in members {
                 guard allowed.contains(member.key) else {
                     let hint = KeySuggestion.nearest(to: member.key, among: allowed).map { " (did you mean \"\($0)\"?)" } ?? ""
                     throw .invalidFile(path: url.path, reason: "\(member.keyLocation): unknown key \"\(member.key)\"\(hint)")
                 }
                 if case .null = member.value.kind { continue }
+                if member.key == "platforms" {
+                    platforms = try Self.parsePlatforms(member.value, path: url.path)
+                    continue
+                }
                 guard let string = member.value.stringValue else {
                     throw fail(member.value, "\"\(member.key)\" must be a string, found \(member.value.typeName)")
                 }
@@ -87,9 +94,27 @@ extension ImageCatalogue {
                     dockerfile: fields["dockerfile"] ?? "\(type)/Dockerfile",
                     context: fields["context"] ?? type,
                     parent: fields["parent"],
-                    summary: fields["summary"] ?? type
+                    summary: fields["summary"] ?? type,
+                    platforms: platforms ?? Entry.defaultPlatforms
                 ))
         }
         try self.init(entries: entries)
+    }
+
+    /// `"platforms": ["linux/amd64", "linux/arm64/v8"]`, each `OS/ARCH[/VARIANT]`.
+    private static func parsePlatforms(_ value: JSONCValue, path: String) throws(CatalogueError) -> [Platform] {
+        guard let items = value.arrayValue else {
+            throw .invalidFile(path: path, reason: "\(value.location): \"platforms\" must be an array of \"OS/ARCH\" strings, found \(value.typeName)")
+        }
+        var platforms: [Platform] = []
+        for item in items {
+            guard let text = item.stringValue else {
+                throw .invalidFile(path: path, reason: "\(item.location): each platform must be a string like \"linux/arm64\", found \(item.typeName)")
+            }
+            do { platforms.append(try Platform(parsing: text)) } catch {
+                throw .invalidFile(path: path, reason: "\(item.location): \(error.description)")
+            }
+        }
+        return platforms
     }
 }

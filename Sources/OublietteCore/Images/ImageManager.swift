@@ -31,6 +31,7 @@ public actor ImageManager {
     private nonisolated let localBuild: LocalBuildSettings?
     private let retryPolicy: RetryPolicy
     private let sleeper: any Sleeper
+    private let platformCheck: ImagePlatformCheck?
     private var inFlight: [ImageReference: Flight] = [:]
 
     /// A pull or presence check under way for one image reference.
@@ -52,12 +53,15 @@ public actor ImageManager {
     /// - Parameters:
     ///   - retryPolicy: backoff for engine pulls that failed transiently (network, 5xx, 429).
     ///   - sleeper: waits out the backoff; tests pass one that does not sleep.
+    ///   - platformCheck: before each pull, checks the image publishes the runtime's platform.
     public init(
         config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore,
         versionPolicy: VersionCheckPolicy? = nil, localBuild: LocalBuildSettings? = nil,
         retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(),
+        platformCheck: ImagePlatformCheck? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.platformCheck = platformCheck
         self.retryPolicy = retryPolicy
         self.sleeper = sleeper
         self.config = config
@@ -156,6 +160,7 @@ public actor ImageManager {
     /// The one pull path: version check, registry then mirrors, provenance.
     private func pull(type: String, reference: ImageReference, onEvent: @escaping @Sendable (PullEvent) -> Void) async throws -> RuntimeImage {
         await warnOnVersionMismatch(type: type, reference: reference)
+        let platform = try await platformCheck?.verify(reference, runtime: runtime)
         let source = try await pullWithMirrors(type: type, reference: reference, onEvent: onEvent)
         let image = try await runtime.inspectImage(reference)
         do {
@@ -166,7 +171,9 @@ public actor ImageManager {
                     version: image.labels[OublietteVersion.label],
                     source: .prebuilt,
                     registry: source.registry,
-                    acquiredAt: now()
+                    acquiredAt: now(),
+                    platform: platform?.platform,
+                    publishedPlatforms: platform?.published
                 ))
         } catch {
             throw ImageManagerError.provenance(error)

@@ -16,8 +16,17 @@ public struct ImageProvenance: Sendable, Equatable, Codable {
     /// Registry the image was pulled from (nil for local builds).
     public var registry: String?
     public var acquiredAt: Date
+    /// The platform pulled (`linux/amd64`), when oubliette checked it before pulling.
+    public var platform: String?
+    /// Every platform the reference published at pull time (nil when not asked).
+    public var publishedPlatforms: [String]?
 
-    public init(reference: String, digest: String?, version: String?, source: Source, registry: String?, acquiredAt: Date) {
+    public init(
+        reference: String, digest: String?, version: String?, source: Source, registry: String?, acquiredAt: Date,
+        platform: String? = nil, publishedPlatforms: [String]? = nil
+    ) {
+        self.platform = platform
+        self.publishedPlatforms = publishedPlatforms
         self.reference = reference
         self.digest = digest
         self.version = version
@@ -29,6 +38,8 @@ public struct ImageProvenance: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case reference, digest, version, source, registry
         case acquiredAt = "acquired_at"
+        case platform
+        case publishedPlatforms = "published_platforms"
     }
 }
 

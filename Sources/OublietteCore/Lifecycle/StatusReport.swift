@@ -10,8 +10,10 @@ public struct StatusReport: Sendable, Encodable {
         public let apiVersion: String?
         /// Why the engine could not be reached; nil when it answered.
         public let error: String?
+        /// The platform the engine runs images as (`linux/amd64`); nil when it did not say.
+        public var platform: String? = nil
 
-        enum CodingKeys: String, CodingKey { case kind, version, error, apiVersion = "api_version" }
+        enum CodingKeys: String, CodingKey { case kind, version, error, platform, apiVersion = "api_version" }
     }
 
     public struct TypeStatus: Sendable, Encodable {
@@ -29,9 +31,14 @@ public struct StatusReport: Sendable, Encodable {
         /// `available`, `up-to-date`, `not-checked` or `unknown` (the check failed; see `updateCheckError`).
         public let update: String
         public let updateCheckError: String?
+        /// The platform of the image in use, as checked at pull time.
+        public var platform: String? = nil
+        /// Every platform the image's reference published at pull time.
+        public var publishedPlatforms: [String]? = nil
 
         enum CodingKeys: String, CodingKey {
-            case type, image, present, version, source, registry, provenance, update
+            case type, image, present, version, source, registry, provenance, update, platform
+            case publishedPlatforms = "published_platforms"
             case localDigest = "local_digest", remoteDigest = "remote_digest", updateCheckError = "update_check_error"
         }
     }
@@ -115,7 +122,9 @@ public struct StatusReporter: Sendable {
         var reachable = true
         do {
             let version = try await runtime.version()
-            runtimeStatus = .init(kind: runtime.kind.rawValue, version: version.engineVersion, apiVersion: version.apiVersion, error: nil)
+            var answered = StatusReport.Runtime(kind: runtime.kind.rawValue, version: version.engineVersion, apiVersion: version.apiVersion, error: nil)
+            answered.platform = await ImagePlatformCheck.runtimePlatforms(runtime)?.first?.description
+            runtimeStatus = answered
         } catch {
             reachable = false
             runtimeStatus = .init(kind: runtime.kind.rawValue, version: nil, apiVersion: nil, error: ContainerLifecycle.reason(error))
@@ -160,12 +169,15 @@ public struct StatusReporter: Sendable {
         let localDigest = image?.repoDigest(for: reference)?.description ?? record?.digest
         let version = image?.labels[OublietteVersion.label] ?? record?.version
         let (remote, update, checkError) = await updateState(reference: reference, localDigest: image == nil ? nil : localDigest)
-        return StatusReport.TypeStatus(
+        var status = StatusReport.TypeStatus(
             type: type, image: reference.description, present: image != nil, localDigest: image == nil ? nil : localDigest,
             version: version, source: record?.source.rawValue, registry: record?.registry,
             provenance: Self.provenanceText(image: image, record: record, version: version),
             remoteDigest: remote, update: update, updateCheckError: checkError
         )
+        status.platform = record?.platform
+        status.publishedPlatforms = record?.publishedPlatforms
+        return status
     }
 
     /// `v1.0.12 (prebuilt from ghcr.io)` / `v1.0.12 (built from source)`.

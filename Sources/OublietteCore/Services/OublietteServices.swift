@@ -20,6 +20,8 @@ public final class OublietteServices: Sendable {
         /// nil = `OUBLIETTE_REGISTRY_*` scoped by host, then docker's config.
         public var credentials: (any CredentialSource)?
         public var now: @Sendable () -> Date
+        /// Check, before each pull, that the image publishes the runtime's platform.
+        public var checkPlatforms = true
 
         public init(
             checkVersions: Bool = true, localBuild: LocalBuildSettings? = nil,
@@ -83,6 +85,7 @@ public final class OublietteServices: Sendable {
         images = ImageManager(
             config: config, runtime: runtime, provenance: provenance, versionPolicy: versionPolicy,
             localBuild: options.localBuild, retryPolicy: options.retryPolicy, sleeper: options.sleeper,
+            platformCheck: options.checkPlatforms ? ImagePlatformCheck(lister: RegistryPlatformLister(registries: self.registries)) : nil,
             now: options.now)
         var settings = options.settings
         if settings.owner.isEmpty { settings.owner = paths.dataDirectory.standardizedFileURL.path }

@@ -15,12 +15,32 @@ extension ReleasePlan {
         }
         lines.append(TextTable(header: ["#", "IMAGE", "REPOSITORY", "TAGS", "PARENT"], rows: rows).rendered)
         lines.append("")
+        lines.append(renderedMatrix)
+        lines.append("")
         var settings: [[String]] = []
         for image in images {
             settings += image.buildArgs.map { [image.type, "build-arg", $0.key, $0.value.description] }
             settings += image.labels.map { [image.type, "label", $0.key, $0.value.description] }
         }
         lines.append(TextTable(header: ["IMAGE", "KIND", "KEY", "VALUE"], rows: settings).rendered)
+        return lines.joined(separator: "\n")
+    }
+
+    /// The image × platform matrix and, per platform, the build order: each platform's
+    /// chain runs on its own (base, then dev FROM that platform's base), one index per image.
+    public var renderedMatrix: String {
+        let platforms = self.platforms
+        let matrix = images.map { image in
+            [image.type] + platforms.map { image.platforms.contains($0) ? "build" : "-" }
+        }
+        var lines = [TextTable(header: ["IMAGE"] + platforms.map(\.description), rows: matrix).rendered, ""]
+        let order = platforms.map { platform in
+            let chain = images(for: platform).map { image in
+                image.parent.map { "\(image.type) FROM \($0)@<\(platform) digest>" } ?? image.type
+            }
+            return [platform.description, chain.joined(separator: " -> ")]
+        }
+        lines.append(TextTable(header: ["PLATFORM", "BUILD ORDER"], rows: order).rendered)
         return lines.joined(separator: "\n")
     }
 

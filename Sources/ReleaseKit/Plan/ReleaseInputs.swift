@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 import OublietteCore
 
 /// Everything `plan` and `publish` read before building: where the repository and the
@@ -16,6 +17,8 @@ public struct ReleaseInputs: Sendable {
     public var buildArguments: [String]
     /// `org.opencontainers.image.source`; nil derives it from the `origin` remote.
     public var source: String?
+    /// `--platform OS/ARCH` values: build only these; empty builds every declared platform.
+    public var platforms: [String] = []
 
     public init(
         repositoryPath: String, catalogueFile: String? = nil, versionPolicy: VersionPolicy = VersionPolicy(),
@@ -39,7 +42,12 @@ public struct ReleaseInputs: Sendable {
             tagRules: tagRules,
             registry: try registry.map { value throws(ReleasePlanError) in try RegistryOverride(parsing: value) },
             buildArguments: try ReleasePlanner.parseBuildArguments(buildArguments),
-            source: source ?? state.originURL.flatMap(SourceURL.normalize)
+            source: source ?? state.originURL.flatMap(SourceURL.normalize),
+            onlyPlatforms: platforms.isEmpty
+                ? nil
+                : try platforms.map { text throws(ReleasePlanError) in
+                    do throws(PlatformError) { return try Platform(parsing: text) } catch { throw .invalidPlatform(text, reason: error.description) }
+                }
         )
         return try planner.plan(loaded, version: version)
     }

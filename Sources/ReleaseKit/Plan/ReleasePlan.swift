@@ -18,11 +18,29 @@ public struct PlannedImage: Sendable, Equatable, Codable {
     public let tags: [String]
     public let buildArgs: [PlanSetting]
     public let labels: [PlanSetting]
+    /// Platforms built for this image (one manifest each, listed in one index), in
+    /// catalogue order; narrowed by `--platform`.
+    public let platforms: [Platform]
+
+    private enum CodingKeys: String, CodingKey { case type, repository, dockerfile, context, parent, tags, buildArgs, labels, platforms }
+
+    // Written out so plans from before `platforms` existed still decode (to the default).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            type: try container.decode(String.self, forKey: .type), repository: try container.decode(String.self, forKey: .repository),
+            dockerfile: try container.decode(String.self, forKey: .dockerfile), context: try container.decode(String.self, forKey: .context),
+            parent: try container.decodeIfPresent(String.self, forKey: .parent), tags: try container.decode([String].self, forKey: .tags),
+            buildArgs: try container.decode([PlanSetting].self, forKey: .buildArgs), labels: try container.decode([PlanSetting].self, forKey: .labels),
+            platforms: try container.decodeIfPresent([Platform].self, forKey: .platforms) ?? ImageCatalogue.Entry.defaultPlatforms)
+    }
 
     public init(
         type: String, repository: String, dockerfile: String, context: String, parent: String?,
-        tags: [String], buildArgs: [PlanSetting], labels: [PlanSetting]
+        tags: [String], buildArgs: [PlanSetting], labels: [PlanSetting],
+        platforms: [Platform] = ImageCatalogue.Entry.defaultPlatforms
     ) {
+        self.platforms = platforms
         self.type = type
         self.repository = repository
         self.dockerfile = dockerfile
@@ -51,4 +69,19 @@ public struct ReleasePlan: Sendable, Equatable, Codable {
         self.version = version
         self.images = images
     }
+
+    /// Every platform some image is built for, in first-seen order.
+    public var platforms: [Platform] {
+        var seen: [Platform] = []
+        for platform in images.flatMap(\.platforms) where !seen.contains(platform) { seen.append(platform) }
+        return seen
+    }
+
+    /// The images built for `platform`, parents first (a child of platform P is built FROM
+    /// its parent's platform-P manifest, so each platform's chain is ordered on its own).
+    public func images(for platform: Platform) -> [PlannedImage] {
+        images.filter { $0.platforms.contains(platform) }
+    }
+
+    private enum CodingKeys: String, CodingKey { case version, images }
 }

@@ -11,6 +11,8 @@ public enum ReleasePlanError: Error, Equatable, Sendable, DescribedError {
     case missingDockerfile(type: String, path: String)
     case missingContext(type: String, path: String)
     case parentNotPushed(parent: String)
+    case platformNotInCatalogue(String, declared: [String])
+    case invalidPlatform(String, reason: String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,13 @@ public enum ReleasePlanError: Error, Equatable, Sendable, DescribedError {
             return "image '\(type)': build context \(path) is not a directory; fix \"context\" in the catalogue"
         case let .parentNotPushed(parent):
             return "internal ordering error: image '\(parent)' must be pushed before the images built from it"
+        case let .invalidPlatform(_, reason):
+            return "--platform: \(reason)"
+        case let .platformNotInCatalogue(platform, declared):
+            var unique: [String] = []
+            for item in declared where !unique.contains(item) { unique.append(item) }
+            return
+                "--platform \(platform): no catalogue image is built for it (the catalogue declares \(unique.joined(separator: ", "))); pick one of those or add it to \"platforms\""
         }
     }
 

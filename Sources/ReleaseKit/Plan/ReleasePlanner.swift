@@ -16,11 +16,14 @@ public struct ReleasePlanner: Sendable {
     public var source: String?
     /// Check that each Dockerfile and context exists (off for tests of pure planning).
     public var checkFiles: Bool
+    /// `--platform`: build only these platforms (of those each image declares); nil builds all.
+    public var onlyPlatforms: [Platform]?
 
     public init(
         tagRules: TagRules = TagRules(), registry: RegistryOverride? = nil, buildArguments: [String: String] = [:],
-        source: String? = nil, checkFiles: Bool = true
+        source: String? = nil, checkFiles: Bool = true, onlyPlatforms: [Platform]? = nil
     ) {
+        self.onlyPlatforms = onlyPlatforms
         self.tagRules = tagRules
         self.registry = registry
         self.buildArguments = buildArguments
@@ -86,8 +89,16 @@ public struct ReleasePlanner: Sendable {
                     type: entry.type, repository: repository, dockerfile: dockerfile, context: context, parent: entry.parent,
                     tags: tags,
                     buildArgs: arguments.sorted { $0.key < $1.key }.map { PlanSetting($0.key, $0.value) },
-                    labels: labels.sorted { $0.key < $1.key }.map { PlanSetting($0.key, $0.value) }
+                    labels: labels.sorted { $0.key < $1.key }.map { PlanSetting($0.key, $0.value) },
+                    platforms: onlyPlatforms.map { only in entry.platforms.filter { only.contains($0) } } ?? entry.platforms
                 ))
+        }
+        if let onlyPlatforms {
+            let declared = Set(ordered.flatMap(\.platforms))
+            if let unknown = onlyPlatforms.first(where: { !declared.contains($0) }) {
+                throw .platformNotInCatalogue(unknown.description, declared: ordered.flatMap(\.platforms).map(\.description))
+            }
+            images = images.filter { !$0.platforms.isEmpty }
         }
         return ReleasePlan(version: version, images: images)
     }

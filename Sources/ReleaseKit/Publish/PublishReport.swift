@@ -7,6 +7,8 @@ public struct PublishedImage: Sendable, Equatable, Codable {
     public let type: String
     /// `repository:versionTag@digest`.
     public let reference: ImageReference
+    /// What the tags point at: the index digest (the platform manifest's digest after a
+    /// `--push-by-digest` run, which pushes no index).
     public let digest: Digest
     public let tags: [String]
     /// True when the registry already had this version with the same revision, and nothing was built.
@@ -16,11 +18,18 @@ public struct PublishedImage: Sendable, Equatable, Codable {
     public let blobsMounted: Int
     public let blobsSkipped: Int
     public let signature: SignatureStatus
+    /// The index pushed for this image (nil after `--push-by-digest`, which pushes none).
+    public let indexDigest: Digest?
+    /// Every platform manifest listed in the index, with the parent digest each was built FROM.
+    public let platforms: [PublishedPlatform]
 
     public init(
         type: String, reference: ImageReference, digest: Digest, tags: [String], reused: Bool, blobsUploaded: Int,
-        bytesUploaded: Int64, blobsMounted: Int, blobsSkipped: Int, signature: SignatureStatus
+        bytesUploaded: Int64, blobsMounted: Int, blobsSkipped: Int, signature: SignatureStatus,
+        indexDigest: Digest? = nil, platforms: [PublishedPlatform] = []
     ) {
+        self.indexDigest = indexDigest
+        self.platforms = platforms
         self.type = type
         self.reference = reference
         self.digest = digest

@@ -10,7 +10,7 @@ import Testing
 @Suite("Release publish (end to end)", .serialized)
 struct ReleasePublishTests {
     /// v1.0.0 → v1.1.0-rc.1 → v1.1.0 on main, v1.0.1 backported on a branch from v1.0.0, plus a junk tag.
-    static func makeRepository(in directory: URL) throws {
+    static func makeRepository(in directory: URL, fixture name: String = "busybox") throws {
         func git(_ arguments: String...) throws {
             try ToolRunner.run(
                 "git", ["-C", directory.path] + arguments,
@@ -20,7 +20,7 @@ struct ReleasePublishTests {
         try git("config", "user.email", "release-test@example.invalid")
         try git("config", "user.name", "Release Test")
         let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fixtures/busybox")
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
         try FileManager.default.copyItem(at: fixture, to: directory.appendingPathComponent("images"))
         try git("add", "-A")
         try git("commit", "-q", "-m", "first release")
@@ -82,13 +82,17 @@ struct ReleasePublishTests {
         // dev records the exact base digest it was built from, and has base's layers underneath.
         let devReference = try ImageReference(parsing: "\(bed.registry)/\(devRepository):v1.1.0")
         let devConfig = try #require(try await client.imageConfiguration(of: devReference))
-        #expect(devConfig.labels["org.opencontainers.image.base.digest"] == base.digest.description)
+        // Tags point at an index; dev's platform manifest records base's manifest for the same platform.
+        let baseManifest = try #require(base.platforms.first), devManifest = try #require(dev.platforms.first)
+        #expect(devManifest.parentDigest == baseManifest.digest)
+        #expect(devConfig.labels["org.opencontainers.image.base.digest"] == baseManifest.digest.description)
         #expect(devConfig.labels["org.opencontainers.image.base.name"] == "\(bed.registry)/\(baseRepository):v1.1.0")
         #expect(devConfig.labels["org.opencontainers.image.version"] == "1.1.0")
         #expect(devConfig.labels["org.opencontainers.image.revision"] == plan.version.revision)
         #expect(devConfig.labels["org.opencontainers.image.created"] == "2024-03-04T05:06:07Z", "created = commit time")
-        let baseLayers = try await client.manifest(repository: try RepositoryName(baseRepository), reference: .digest(base.digest)).imageManifest().layers
-        let devLayers = try await client.manifest(repository: try RepositoryName(devRepository), reference: .digest(dev.digest)).imageManifest().layers
+        let baseLayers = try await client.manifest(repository: try RepositoryName(baseRepository), reference: .digest(baseManifest.digest)).imageManifest()
+            .layers
+        let devLayers = try await client.manifest(repository: try RepositoryName(devRepository), reference: .digest(devManifest.digest)).imageManifest().layers
         #expect(Array(devLayers.prefix(baseLayers.count)).map(\.digest) == baseLayers.map(\.digest))
 
         // The dev push mounted base's layers instead of uploading them.

@@ -19,6 +19,9 @@ struct TestBed: Sendable {
     let busyboxImage: String
     /// A scratch directory tests may write into (removed with the bed).
     let scratch: String
+    /// An OCI index in `registry` with real linux/amd64 and linux/arm64 busybox images
+    /// (`…/fixtures/busybox-multi:1`); nil when install-deps has not cached the arm64 binary.
+    var busyboxMultiImage: String? { ProcessInfo.processInfo.environment["OUBLIETTE_TEST_BUSYBOX_MULTI_IMAGE"] }
 
     static let current: TestBed? = {
         let env = ProcessInfo.processInfo.environment
@@ -38,6 +41,10 @@ struct TestBed: Sendable {
     }()
 
     static let isAvailable = current != nil
+    /// The bed with its two-platform busybox index (scripts/install-deps caches the arm64 binary).
+    static let hasMultiPlatformFixture = current?.busyboxMultiImage != nil
+    static let multiPlatformSkipReason: Comment =
+        "test bed without the two-platform busybox index: run scripts/install-deps (caches Debian's busybox-static:arm64), then scripts/testbed run -- …"
     static let skipReason: Comment = "test bed not running: OUBLIETTE_TEST_REGISTRY etc. are unset (run under scripts/testbed run -- …)"
 
     /// The bed, for use inside tests enabled with `.enabled(if: TestBed.isAvailable, TestBed.skipReason)`.

@@ -84,7 +84,8 @@ struct DockerRuntimeFakeDaemonTests {
             let pull = try #require(daemon.requests.last)
             #expect(pull.method == "POST")
             #expect(pull.path == "/v1.41/images/create")
-            #expect(pull.query == ["fromImage": "127.0.0.1:5000/fixtures/private", "tag": "1"])
+            // The engine's own platform (its /version says linux/amd64) is asked for explicitly.
+            #expect(pull.query == ["fromImage": "127.0.0.1:5000/fixtures/private", "tag": "1", "platform": "linux/amd64"])
             let header = try #require(pull.headers["x-registry-auth"])
             #expect(header == RegistryAuth.basic(username: "ci", password: "s3cret", serverAddress: "127.0.0.1:5000").dockerHeaderValue)
         }
@@ -95,7 +96,7 @@ struct DockerRuntimeFakeDaemonTests {
             let digest = "sha256:" + String(repeating: "ab", count: 32)
             try await runtime.pull(ImageReference(parsing: "127.0.0.1:5000/app@\(digest)"))
             let pull = try #require(daemon.requests.last)
-            #expect(pull.query == ["fromImage": "127.0.0.1:5000/app", "tag": digest])
+            #expect(pull.query == ["fromImage": "127.0.0.1:5000/app", "tag": digest, "platform": "linux/amd64"])
             #expect(pull.headers["x-registry-auth"] == nil)
         }
     }

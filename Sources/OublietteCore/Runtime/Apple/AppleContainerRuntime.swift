@@ -25,6 +25,11 @@ public struct AppleContainerRuntime: ContainerRuntime {
     /// What it can run under Rosetta.
     static let rosettaPlatform = "linux/amd64"
 
+    /// The platforms it runs, native first (linux/amd64 only when Rosetta is allowed).
+    public nonisolated var acceptedPlatforms: [String] {
+        allowsAMD64 ? [Self.nativePlatform, Self.rosettaPlatform] : [Self.nativePlatform]
+    }
+
     /// - Parameters:
     ///   - platformLister: asked before a pull which platforms the image publishes, so an
     ///     image without linux/arm64 fails before anything is downloaded; nil leaves it to the CLI.

@@ -146,8 +146,13 @@ public actor DockerRuntime: ContainerRuntime {
                 headers.append(("X-Registry-Auth", RegistryAuth(found, registry: reference.registry).dockerHeaderValue))
             }
         }
-        let query = [("fromImage", reference.name), ("tag", reference.digest?.description ?? reference.tag ?? ImageReference.defaultTag)]
-        let api = try await negotiate().api
+        var query = [("fromImage", reference.name), ("tag", reference.digest?.description ?? reference.tag ?? ImageReference.defaultTag)]
+        let (api, server) = try await negotiate()
+        // Ask for the engine's own platform explicitly: from a multi-platform index dockerd
+        // then pulls exactly the manifest oubliette checked and records.
+        if let os = server.Os, let architecture = server.Arch, !os.isEmpty, !architecture.isEmpty {
+            query.append(("platform", "\(os)/\(architecture)"))
+        }
         let response = try await execute(
             .POST, "/v\(api)/images/create", query: query, headers: headers, body: nil,
             timeout: .hours(1), operation: "pulling \(image)"
