@@ -198,6 +198,22 @@ struct WorkflowGeneratorTests {
         #expect(try generator.dependabotConfig().contains("directory: /images/containers/two"))
     }
 
+    @Test("image jobs follow the catalogue's platforms; a platform without a native runner is refused")
+    func platformsFromCatalogue() throws {
+        let amd64 = try Platform(parsing: "linux/amd64")
+        let narrowed = try ImageCatalogue(entries: [.init(type: "base", repository: "ghcr.io/acme/base", summary: "b", platforms: [amd64])])
+        let jobs = try jobs(try generator(narrowed).releaseWorkflow())
+        let include = try #require(
+            ((jobs["images"]?["strategy"] as? [String: Any])?["matrix"] as? [String: Any])?["include"] as? [[String: String]])
+        #expect(include.map { $0["platform"] ?? "" } == ["linux/amd64"])
+        let gitlab = try parse(try generator(narrowed).gitlabPipeline())
+        #expect((((gitlab["images"] as? [String: Any])?["parallel"] as? [String: Any])?["matrix"] as? [[String: String]])?.count == 1)
+        let s390x = try ImageCatalogue(entries: [
+            .init(type: "base", repository: "ghcr.io/acme/base", summary: "b", platforms: [try Platform(parsing: "linux/s390x")])
+        ])
+        #expect(throws: WorkflowGeneratorError.self) { try generator(s390x).releaseWorkflow() }
+    }
+
     @Test("ci.yml runs .ci/run in the privileged Swift image; images.yml builds the Dockerfiles on both platforms")
     func ciStructure() throws {
         let generator = try generator()

@@ -66,7 +66,7 @@ extension WorkflowGenerator {
     /// children FROM the parent just built) and runs the tools in the leaf images.
     public func imagesWorkflow() throws -> String {
         let ordered = try catalogue.buildOrder()
-        let include = Self.imagePlatforms.map { platform in
+        let include = try platformRunners().map { platform in
             mapping([("platform", Node(platform.platform)), ("runner", Node(platform.runner))])
         }
         var steps: [Node] = [try checkout()]

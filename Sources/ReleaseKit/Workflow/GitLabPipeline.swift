@@ -15,7 +15,7 @@ extension WorkflowGenerator {
         let onTag = "$CI_COMMIT_TAG =~ /^v/"
         let tagRules = Node([mapping([("if", Node(onTag))])])
         let platformMatrix = Node(
-            Self.imagePlatforms.map { platform in
+            try platformRunners().map { platform in
                 mapping([
                     ("PLATFORM", Node(platform.platform)), ("ARCH", Node(platform.arch)), ("RUNNER_TAG", Node(platform.gitlabTag)),
                 ])

@@ -219,7 +219,7 @@ extension WorkflowGenerator {
 
     /// One job per platform on a native runner: build with buildah and push by digest.
     private func imagesJob(names: String) throws -> Node {
-        let include = Self.imagePlatforms.map { platform in
+        let include = try platformRunners().map { platform in
             mapping([("platform", Node(platform.platform)), ("arch", Node(platform.arch)), ("runner", Node(platform.runner))])
         }
         let publish = """

@@ -1,5 +1,6 @@
 import Foundation
 import ImageBuilders
+import OCIDistribution
 import OublietteCore
 import Yams
 
@@ -60,6 +61,15 @@ public struct WorkflowGenerator: Sendable {
         ("linux/amd64", "x86_64", "ubuntu-24.04", "saas-linux-small-amd64"),
         ("linux/arm64", "aarch64", "ubuntu-24.04-arm", "saas-linux-small-arm64"),
     ]
+
+    /// The catalogue's image platforms with their native runners, in the table's order.
+    func platformRunners() throws -> [(platform: String, arch: String, runner: String, gitlabTag: String)] {
+        let wanted = Set(try catalogue.buildOrder().flatMap { $0.platforms.map(\.description) })
+        for platform in wanted.sorted() where !Self.imagePlatforms.contains(where: { $0.platform == platform }) {
+            throw WorkflowGeneratorError.noNativeRunner(platform: platform, known: Self.imagePlatforms.map(\.platform))
+        }
+        return Self.imagePlatforms.filter { wanted.contains($0.platform) }
+    }
 
     public func files(target: WorkflowTarget? = nil) throws -> [GeneratedFile] {
         var files: [GeneratedFile] = []

@@ -115,22 +115,32 @@ struct PipelineExecutionTests {
             }
         }
 
-        // binaries-linux (x86_64): its archive holds the stand-in release-tool.
-        let linux = ["runner": "ubuntu-24.04", "os": "linux", "arch": "x86_64"]
-        try runner.run(job: "binaries-linux", matrix: linux, workspace: bench.directory.appendingPathComponent("ws-binaries"))
-
-        // images: the linux/amd64 entry (this host; the fixture catalogue is amd64 only).
+        // binaries-linux, every matrix entry: each archive holds the stand-in release-tool.
         let jobs = try #require(workflow["jobs"] as? [String: Any])
-        let include = try #require(
-            (((jobs["images"] as? [String: Any])?["strategy"] as? [String: Any])?["matrix"] as? [String: Any])?["include"] as? [[String: String]])
-        let amd64 = try #require(include.first { $0["platform"] == "linux/amd64" })
-        try runner.run(job: "images", matrix: amd64, workspace: bench.directory.appendingPathComponent("ws-images-amd64"))
-        let digestFiles = try FileManager.default.contentsOfDirectory(atPath: artifacts.appendingPathComponent("digests-x86_64").path)
-        #expect(digestFiles == ["x86_64.json"])
+        func include(_ job: String) throws -> [[String: String]] {
+            try #require(
+                (((jobs[job] as? [String: Any])?["strategy"] as? [String: Any])?["matrix"] as? [String: Any])?["include"] as? [[String: String]])
+        }
+        for entry in try include("binaries-linux") {
+            try runner.run(job: "binaries-linux", matrix: entry, workspace: bench.directory.appendingPathComponent("ws-binaries-\(entry["arch"] ?? "")"))
+        }
+
+        // images, one job per platform of the catalogue (both with the two-platform fixture).
+        let platforms = try include("images")
+        #expect(platforms.map { $0["platform"] ?? "" } == (bed.busyboxMultiImage == nil ? ["linux/amd64"] : ["linux/amd64", "linux/arm64"]))
+        for entry in platforms {
+            let arch = entry["arch"] ?? ""
+            try runner.run(job: "images", matrix: entry, workspace: bench.directory.appendingPathComponent("ws-images-\(arch)"))
+            let digestFiles = try FileManager.default.contentsOfDirectory(atPath: artifacts.appendingPathComponent("digests-\(arch)").path)
+            #expect(digestFiles == ["\(arch).json"])
+        }
         if WorkflowTestBench.hasFanOut() {
-            let digests = try Data(contentsOf: artifacts.appendingPathComponent("digests-x86_64/x86_64.json"))
-            let json = try #require(try JSONSerialization.jsonObject(with: digests) as? [String: Any])
-            #expect((json["images"] as? [[String: Any]])?.count == 2, "base and dev for linux/amd64")
+            for entry in platforms {
+                let arch = entry["arch"] ?? ""
+                let digests = try Data(contentsOf: artifacts.appendingPathComponent("digests-\(arch)/\(arch).json"))
+                let json = try #require(try JSONSerialization.jsonObject(with: digests) as? [String: Any])
+                #expect((json["images"] as? [[String: Any]])?.count == 2, "base and dev for \(entry["platform"] ?? "")")
+            }
         } else {
             print("release-tool has no --push-by-digest/--merge: the per-platform step ran the one-process publish (single-process path)")
         }
@@ -146,6 +156,16 @@ struct PipelineExecutionTests {
             let tagged = try await client.manifestDescriptor(repository: try RepositoryName(repository), reference: .tag(bench.tag))
             #expect(tagged?.digest.description == reference.split(separator: "@").last.map(String.init), "\(repository):\(bench.tag) is the merged digest")
             #expect(attested.contains { $0.name == "\(bed.authRegistry)/\(repository)" && $0.digest == tagged?.digest.description })
+            if bed.busyboxMultiImage != nil {
+                // The merge job made one index of both per-platform jobs' manifests.
+                let inspect = try ToolRunner.run(
+                    WorkflowTestBench.releaseTool.path, ["registry", "inspect", "\(bed.authRegistry)/\(repository):\(bench.tag)", "--json"],
+                    environment: [
+                        "OUBLIETTE_REGISTRY_HOST": bed.authRegistry, "OUBLIETTE_REGISTRY_USER": bed.authUser,
+                        "OUBLIETTE_REGISTRY_PASSWORD": bed.authPassword,
+                    ])
+                #expect(inspect.stdout.contains("arm64") && inspect.stdout.contains("amd64"), "\(inspect.stdout)")
+            }
         }
         #expect(Set(logins).isSuperset(of: ["ghcr.io"]), "the ghcr.io login steps ran (as the bed's)")
         let summary = runner.summaries.values.joined()
@@ -177,7 +197,7 @@ struct PipelineExecutionTests {
     }
 
     @Test(
-        ".gitlab-ci.yml: release-tool, the amd64 image job, then the merge job, script lines run with GitLab's CI variables",
+        ".gitlab-ci.yml: release-tool and image jobs per platform, then the merge job, script lines run with GitLab's CI variables",
         .enabled(if: TestBed.isAvailable, TestBed.skipReason), .timeLimit(.minutes(15)))
     func gitlabRelease() async throws {
         let bed = TestBed.required
@@ -193,7 +213,7 @@ struct PipelineExecutionTests {
         var outputs: URL?
         func run(_ job: String, matrix: [String: String]) throws {
             let definition = try #require(pipeline[job] as? [String: Any], "job \(job)")
-            let workspace = bench.directory.appendingPathComponent("ws-\(job)")
+            let workspace = bench.directory.appendingPathComponent("ws-\(job)-\(matrix["ARCH"] ?? "")")
             try ToolRunner.run("git", ["clone", "--quiet", bench.origin.path, workspace.path])
             try ToolRunner.run("git", ["-C", workspace.path, "checkout", "--quiet", bench.tag])
             // Artifacts: the previous jobs' .ci-out directory.
@@ -226,11 +246,10 @@ struct PipelineExecutionTests {
             guard result.succeeded else { throw ToolRunnerError.failed(command: job, status: result.status, stderr: result.stderr, stdout: result.stdout) }
             outputs = workspace.appendingPathComponent(".ci-out")
         }
-        let amd64 = try #require(
-            ((pipeline["images"] as? [String: Any])?["parallel"] as? [String: Any]).flatMap { $0["matrix"] as? [[String: String]] }?
-                .first { $0["PLATFORM"] == "linux/amd64" })
-        try run("release-tool", matrix: amd64)
-        try run("images", matrix: amd64)
+        let matrix = try #require(
+            ((pipeline["images"] as? [String: Any])?["parallel"] as? [String: Any]).flatMap { $0["matrix"] as? [[String: String]] })
+        for entry in matrix { try run("release-tool", matrix: entry) }
+        for entry in matrix { try run("images", matrix: entry) }
         try run("merge", matrix: [:])
         print(".gitlab-ci.yml executed here:\n" + log.joined(separator: "\n"))
 

@@ -10,7 +10,6 @@ import Yams
 struct WorkflowTestBench {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-    static let fixtureCatalogue = "Tests/Fixtures/busybox/catalogue.jsonc"
     static let releaseTool = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("release-tool")
 
     let bed: TestBed
@@ -21,6 +20,10 @@ struct WorkflowTestBench {
     /// `registry/namespace` the stand-in release-tool publishes to (the bed's Basic-auth registry).
     let namespace: String
     let home: URL
+    /// The two-platform busybox fixture when the bed has its index (linux/amd64 + arm64, no RUN
+    /// steps, so both per-platform jobs run here); else the amd64-only one.
+    let fixtureCatalogue: String
+    let busyboxImage: String
 
     init(bed: TestBed, label: String) throws {
         self.bed = bed
@@ -29,6 +32,13 @@ struct WorkflowTestBench {
         origin = directory.appendingPathComponent("origin")
         namespace = "\(bed.authRegistry)/\(label)-\(UUID().uuidString.prefix(6).lowercased())"
         home = directory.appendingPathComponent("home")
+        if let multi = bed.busyboxMultiImage {
+            fixtureCatalogue = "Tests/Fixtures/busybox-multi/catalogue.jsonc"
+            busyboxImage = multi
+        } else {
+            fixtureCatalogue = "Tests/Fixtures/busybox/catalogue.jsonc"
+            busyboxImage = bed.busyboxImage
+        }
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         // A snapshot of the working tree (what is about to be committed), committed and tagged:
         // cloning would need the original .git, which a worktree's bind mount may hide.
@@ -56,9 +66,9 @@ struct WorkflowTestBench {
     /// The generated files for the busybox fixture catalogue, from the checked-in pins: the
     /// same generator and templates as the committed files, with images this bed can build offline.
     func generated() throws -> (github: [String: Any], gitlab: [String: Any]) {
-        let loaded = try LoadedCatalogue.load(path: origin.appendingPathComponent(Self.fixtureCatalogue).path, root: origin)
+        let loaded = try LoadedCatalogue.load(path: origin.appendingPathComponent(fixtureCatalogue).path, root: origin)
         let generator = WorkflowGenerator(
-            catalogue: loaded.catalogue, catalogueFile: Self.fixtureCatalogue, pins: try ActionPins.load(root: Self.repositoryRoot))
+            catalogue: loaded.catalogue, catalogueFile: fixtureCatalogue, pins: try ActionPins.load(root: Self.repositoryRoot))
         let release = try #require(try Yams.load(yaml: try generator.releaseWorkflow()) as? [String: Any])
         let gitlab = try #require(try Yams.load(yaml: try generator.gitlabPipeline()) as? [String: Any])
         return (release, gitlab)
@@ -70,7 +80,7 @@ struct WorkflowTestBench {
     func standIn(at url: URL, registry: String?) throws {
         let builderFlags = [
             "--buildah-root", "\(bed.buildahRoot)/root", "--buildah-runroot", "\(bed.buildahRoot)/runroot",
-            "--build-arg", "BUSYBOX_IMAGE=\(bed.busyboxImage)",
+            "--build-arg", "BUSYBOX_IMAGE=\(busyboxImage)",
         ].map { "'\($0)'" }.joined(separator: " ")
         // Without the fan-out flags (an older release-tool) the per-platform step runs the
         // one-process publish and records its output as the "digests file", and --merge
@@ -147,6 +157,8 @@ struct WorkflowTestBench {
 
     /// Whether the release-tool under test has a subcommand (scan, …).
     static func hasCommand(_ name: String) -> Bool {
-        (try? ToolRunner.run(releaseTool.path, [name, "--help"], check: false))?.succeeded == true
+        // `release-tool NAME --help` of an unknown NAME prints the root help and exits 0: read the list.
+        guard let help = try? ToolRunner.run(releaseTool.path, ["--help"], check: false) else { return false }
+        return help.stdout.split(separator: "\n").contains { $0.hasPrefix("  \(name) ") }
     }
 }
