@@ -343,7 +343,7 @@ extension WorkflowGenerator {
             let variable = "\(entry.type.uppercased().replacingOccurrences(of: "-", with: "_"))_REF"
             env.append((variable, "${{ needs.publish.outputs.\(entry.type)-ref }}"))
             scan +=
-                "release-tool scan \"$\(variable)\" --db \"$RUNNER_TEMP/vulndb\" --format sarif \"${fail[@]}\" > \"$RUNNER_TEMP/sarif/\(entry.type).sarif\" || status=$?\n"
+                "release-tool scan \"$\(variable)\" --db \"$RUNNER_TEMP/vulndb\" --format sarif \"${fail[@]}\" --output \"$RUNNER_TEMP/sarif/\(entry.type).sarif\" || status=$?\n"
         }
         scan += "exit \"$status\"\n"
         var steps: [Node] = [try checkout(ref: "${{ env.RELEASE_TAG }}")]
@@ -352,6 +352,8 @@ extension WorkflowGenerator {
             try step(
                 "Cache the vulnerability database", uses: "actions/cache",
                 with: [("path", "${{ runner.temp }}/vulndb"), ("key", "vulndb-${{ github.run_id }}"), ("restore-keys", "vulndb-")]))
+        // Refreshes the OSV exports (kept as they are, with their age reported, when offline).
+        steps.append(try step("Update the advisory database", run: "release-tool scan --update-db \"$RUNNER_TEMP/vulndb\"\n"))
         steps.append(try step("Scan the published images", env: env, run: scan))
         steps.append(
             try step(
