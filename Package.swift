@@ -184,6 +184,8 @@ let package = Package(
             dependencies: [
                 "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit", "OublietteServer",
                 .product(name: "MCP", package: "swift-sdk"),
+                // Parses the generated workflows the CI execution tests run.
+                .product(name: "Yams", package: "Yams"),
                 // The in-process releases server the self-update and install.sh tests talk to.
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Foundation
 import ImageBuilders
+import OCIDistribution
 import OublietteCore
 import Yams
 
@@ -14,265 +15,92 @@ public struct GeneratedFile: Sendable, Equatable {
     }
 }
 
-/// Generates `.github/workflows/release.yml` and `.github/workflows/ci.yml` from the
-/// catalogue. Built as Yams nodes (mappings keep insertion order) so the output is
-/// deterministic and always valid YAML; image names are read from the catalogue only.
+/// Where the generated CI runs: GitHub Actions (workflows + dependabot.yml) or GitLab CI.
+public enum WorkflowTarget: String, Sendable, CaseIterable {
+    case github, gitlab
+}
+
+/// Generates the CI files from the catalogue: `.github/workflows/{release,ci,images}.yml`,
+/// `.github/dependabot.yml` and `.gitlab-ci.yml`. Built as Yams nodes (mappings keep
+/// insertion order) so the output is deterministic and always valid YAML; image names come
+/// from the catalogue and every `uses:` from the checked-in pins file.
 public struct WorkflowGenerator: Sendable {
     public static let releasePath = ".github/workflows/release.yml"
     public static let ciPath = ".github/workflows/ci.yml"
+    public static let imagesPath = ".github/workflows/images.yml"
+    public static let dependabotPath = ".github/dependabot.yml"
+    public static let gitlabPath = ".gitlab-ci.yml"
 
     public let catalogue: ImageCatalogue
     /// Catalogue file relative to the repository root, or nil for the shipped catalogue.
     public let catalogueFile: String?
+    public let pins: ActionPins
     public var runner: String
     public var swiftVersion: String
-    /// Builder the release job uses (`docker-buildx` is what GitHub's runners have).
+    /// Builder the image jobs use: buildah, which GitHub's Ubuntu runners ship and which the
+    /// end-to-end tests run, so CI takes the tested path.
     public var builder: BuilderKind
 
     public init(
-        catalogue: ImageCatalogue, catalogueFile: String? = nil, runner: String = "ubuntu-24.04",
-        swiftVersion: String = "6.3", builder: BuilderKind = .dockerBuildx
+        catalogue: ImageCatalogue, catalogueFile: String? = nil, pins: ActionPins, runner: String = "ubuntu-24.04",
+        swiftVersion: String = "6.3", builder: BuilderKind = .buildah
     ) {
         self.catalogue = catalogue
         self.catalogueFile = catalogueFile
+        self.pins = pins
         self.runner = runner
         self.swiftVersion = swiftVersion
         self.builder = builder
     }
 
-    public func files() throws -> [GeneratedFile] {
-        [
-            GeneratedFile(path: Self.releasePath, contents: try releaseWorkflow()),
-            GeneratedFile(path: Self.ciPath, contents: try ciWorkflow()),
-        ]
-    }
+    /// The official Swift image (swiftlang/swift-docker, Docker Hub `swift`), Ubuntu 24.04 like the runners.
+    public var swiftImage: String { "swift:\(swiftVersion)-noble" }
 
-    // MARK: release.yml
-
-    public func releaseWorkflow() throws -> String {
-        let ordered = try catalogue.buildOrder()
-        let names = ordered.map(\.imageName).joined(separator: ", ")
-        // release-tool is stamped with the tag's version (scripts/version-env reads the tag).
-        var publish =
-            "set -o pipefail\neval \"$(bash scripts/version-env)\"\n"
-            + "swift run -c release release-tool publish --builder \(builder.rawValue) --git-tag \"$GITHUB_REF_NAME\""
-        if let catalogueFile { publish += " --catalogue \(catalogueFile)" }
-        publish += " | tee published.txt\n"
-
-        var steps: [Node] = [
-            step("Check out with tags", uses: "actions/checkout@v4", with: [("fetch-depth", "0"), ("fetch-tags", "true")]),
-            swiftStep(),
-            step("Install libgit2", run: "sudo apt-get update\nsudo apt-get install -y --no-install-recommends libgit2-dev\n"),
-        ]
-        if builder == .dockerBuildx {
-            steps.append(step("Set up Docker Buildx", uses: "docker/setup-buildx-action@v3"))
-        }
-        for registry in registries(ordered) {
-            let github = registry == "ghcr.io"
-            steps.append(
-                step(
-                    "Log in to \(registry)", uses: "docker/login-action@v3",
-                    with: [
-                        ("registry", registry),
-                        ("username", github ? "${{ github.actor }}" : "${{ secrets.REGISTRY_USERNAME }}"),
-                        ("password", github ? "${{ secrets.GITHUB_TOKEN }}" : "${{ secrets.REGISTRY_PASSWORD }}"),
-                    ]))
-        }
-        steps.append(step("Publish \(names)", run: publish))
-        steps.append(
-            step(
-                "Summary of pushed digests",
-                run: """
-                    {
-                      echo "### Published images"
-                      echo
-                      while read -r reference; do echo "- \\`$reference\\`"; done < published.txt
-                    } >> "$GITHUB_STEP_SUMMARY"
-
-                    """))
-
-        // Each job gets only the permissions it needs; the workflow default is read-only.
-        let workflow = mapping([
-            ("name", "Release"),
-            ("on", mapping([("push", mapping([("tags", Node([Node("v*", .implicit, .singleQuoted)]))]))])),
-            ("permissions", mapping([("contents", "read")])),
-            ("concurrency", mapping([("group", "release-${{ github.ref }}"), ("cancel-in-progress", "false")])),
-            (
-                "jobs",
-                mapping([
-                    (
-                        "publish",
-                        mapping([
-                            ("name", Node("Build and push \(names)")),
-                            ("runs-on", Node(runner)),
-                            ("permissions", mapping([("contents", "read"), ("packages", "write")])),
-                            ("timeout-minutes", "60"),
-                            ("steps", Node(steps)),
-                        ])
-                    ),
-                    ("binaries", binariesJob()),
-                    ("github-release", githubReleaseJob()),
-                ])
-            ),
-        ])
-        return try render(workflow)
-    }
-
-    /// Where the CLI binaries are built: native runners, so nothing is cross-compiled.
-    public static let binaryTargets: [(runner: String, os: String, arch: String)] = [
-        ("ubuntu-24.04", "linux", "x86_64"),
-        ("ubuntu-24.04-arm", "linux", "aarch64"),
-        ("macos-15", "macos", "aarch64"),
+    /// Image platforms and the native runners that build them (no emulation for RUN steps).
+    public static let imagePlatforms: [(platform: String, arch: String, runner: String, gitlabTag: String)] = [
+        ("linux/amd64", "x86_64", "ubuntu-24.04", "saas-linux-small-amd64"),
+        ("linux/arm64", "aarch64", "ubuntu-24.04-arm", "saas-linux-small-arm64"),
     ]
 
-    /// oubliette and release-tool per target, stamped with the tag's version, stripped,
-    /// packed as `<tool>-<version>-<os>-<arch>.tar.gz` (the names self-update and
-    /// scripts/install.sh look for) and attested.
-    private func binariesJob() -> Node {
-        let include = Self.binaryTargets.map { target in
-            mapping([("runner", Node(target.runner)), ("os", Node(target.os)), ("arch", Node(target.arch))])
+    /// The catalogue's image platforms with their native runners, in the table's order.
+    func platformRunners() throws -> [(platform: String, arch: String, runner: String, gitlabTag: String)] {
+        let wanted = Set(try catalogue.buildOrder().flatMap { $0.platforms.map(\.description) })
+        for platform in wanted.sorted() where !Self.imagePlatforms.contains(where: { $0.platform == platform }) {
+            throw WorkflowGeneratorError.noNativeRunner(platform: platform, known: Self.imagePlatforms.map(\.platform))
         }
-        let build = """
-            eval "$(bash scripts/version-env)"
-            flags=(-c release)
-            # Linux binaries carry the Swift runtime; macOS has its own.
-            if [ "$RUNNER_OS" = Linux ]; then flags+=(--static-swift-stdlib); fi
-            swift build "${flags[@]}" --product oubliette
-            swift build "${flags[@]}" --product release-tool
-            bin=$(swift build "${flags[@]}" --show-bin-path)
-            mkdir -p stage dist
-            for tool in oubliette release-tool; do
-              cp "$bin/$tool" "stage/$tool"
-              if [ "$RUNNER_OS" = Linux ]; then strip "stage/$tool"; else strip -x "stage/$tool"; fi
-              printed=$("stage/$tool" --version)
-              case "$printed" in
-                "$OUBLIETTE_VERSION"*) ;;
-                *) echo "::error::$tool reports $printed, expected $OUBLIETTE_VERSION"; exit 1 ;;
-              esac
-              tar -czf "dist/$tool-$OUBLIETTE_VERSION-${{ matrix.os }}-${{ matrix.arch }}.tar.gz" -C stage "$tool"
-            done
-            ls -l dist
-
-            """
-        return mapping([
-            ("name", Node("Binaries for ${{ matrix.os }} ${{ matrix.arch }}")),
-            ("runs-on", Node("${{ matrix.runner }}")),
-            // attest-build-provenance needs an OIDC token and may write attestations; nothing else.
-            ("permissions", mapping([("contents", "read"), ("id-token", "write"), ("attestations", "write")])),
-            ("timeout-minutes", "60"),
-            ("strategy", mapping([("fail-fast", "false"), ("matrix", mapping([("include", Node(include))]))])),
-            (
-                "steps",
-                Node([
-                    step("Check out with tags", uses: "actions/checkout@v4", with: [("fetch-depth", "0"), ("fetch-tags", "true")]),
-                    swiftStep(),
-                    step(
-                        "Install libgit2",
-                        run: """
-                            if [ "$RUNNER_OS" = Linux ]; then
-                              sudo apt-get update
-                              sudo apt-get install -y --no-install-recommends libgit2-dev
-                            else
-                              brew install libgit2
-                            fi
-
-                            """),
-                    step("Build, strip and pack", run: build),
-                    step("Attest build provenance", uses: "actions/attest-build-provenance@v2", with: [("subject-path", "dist/*.tar.gz")]),
-                    step(
-                        "Upload archives", uses: "actions/upload-artifact@v4",
-                        with: [
-                            ("name", "binaries-${{ matrix.os }}-${{ matrix.arch }}"), ("path", "dist/*.tar.gz"), ("if-no-files-found", "error"),
-                        ]),
-                ])
-            ),
-        ])
+        return Self.imagePlatforms.filter { wanted.contains($0.platform) }
     }
 
-    /// One GitHub Release per tag with every archive and their SHA256SUMS, created only once
-    /// the images and all binaries are published, so both come from the same tag.
-    private func githubReleaseJob() -> Node {
-        mapping([
-            ("name", "GitHub Release"),
-            ("needs", Node([Node("publish"), Node("binaries")])),
-            ("runs-on", Node(runner)),
-            ("permissions", mapping([("contents", "write")])),
-            ("timeout-minutes", "15"),
-            (
-                "steps",
-                Node([
-                    step(
-                        "Download archives", uses: "actions/download-artifact@v4",
-                        with: [
-                            ("pattern", "binaries-*"), ("path", "dist"), ("merge-multiple", "true"),
-                        ]),
-                    mapping([
-                        ("name", "Create the release"),
-                        ("env", mapping([("GH_TOKEN", "${{ github.token }}")])),
-                        (
-                            "run",
-                            Node(
-                                """
-                                cd dist
-                                sha256sum -- *.tar.gz > SHA256SUMS
-                                cat SHA256SUMS
-                                prerelease=()
-                                case "$GITHUB_REF_NAME" in *-*) prerelease=(--prerelease) ;; esac
-                                gh release create "$GITHUB_REF_NAME" --repo "$GITHUB_REPOSITORY" --verify-tag \\
-                                  --title "$GITHUB_REF_NAME" --generate-notes "${prerelease[@]}" -- *.tar.gz SHA256SUMS
-
-                                """, .implicit, .literal)
-                        ),
-                    ]),
-                ])
-            ),
-        ])
+    public func files(target: WorkflowTarget? = nil) throws -> [GeneratedFile] {
+        var files: [GeneratedFile] = []
+        if target == nil || target == .github {
+            files += [
+                GeneratedFile(path: Self.releasePath, contents: try releaseWorkflow()),
+                GeneratedFile(path: Self.ciPath, contents: try ciWorkflow()),
+                GeneratedFile(path: Self.imagesPath, contents: try imagesWorkflow()),
+                GeneratedFile(path: Self.dependabotPath, contents: try dependabotConfig()),
+            ]
+        }
+        if target == nil || target == .gitlab {
+            files.append(GeneratedFile(path: Self.gitlabPath, contents: try gitlabPipeline()))
+        }
+        return files
     }
 
-    // MARK: ci.yml
+    // MARK: Helpers shared by the generators
 
-    /// The project's own CI: `.ci/run` installs the system packages (scripts/install-deps),
-    /// builds, runs the tests against the test bed and checks these workflows for drift, so
-    /// the workflow only checks out and provides Swift. The test bed needs root.
-    public func ciWorkflow() throws -> String {
-        let workflow = mapping([
-            ("name", "CI"),
-            (
-                "on",
-                mapping([
-                    ("push", mapping([("branches", Node([Node("main")]))])),
-                    ("pull_request", Node("", .implicit, .plain)),
-                ])
-            ),
-            ("permissions", mapping([("contents", "read")])),
-            (
-                "jobs",
-                mapping([
-                    (
-                        "test",
-                        mapping([
-                            ("name", "Build, test and check generated workflows"),
-                            ("runs-on", Node(runner)),
-                            ("timeout-minutes", "60"),
-                            (
-                                "steps",
-                                Node([
-                                    step("Check out with tags", uses: "actions/checkout@v4", with: [("fetch-depth", "0"), ("fetch-tags", "true")]),
-                                    swiftStep(),
-                                    step("Run .ci/run", run: "sudo --preserve-env=PATH,CI bash .ci/run\n"),
-                                ])
-                            ),
-                        ])
-                    )
-                ])
-            ),
-        ])
-        return try render(workflow)
+    /// `--catalogue FILE` when a catalogue file was given.
+    var catalogueArgument: String { catalogueFile.map { " --catalogue \($0)" } ?? "" }
+
+    /// A catalogue-relative path (Dockerfile, context) relative to the repository root.
+    func repositoryPath(_ path: String) -> String {
+        guard let catalogueFile else { return path }
+        let directory = (catalogueFile as NSString).deletingLastPathComponent
+        guard !directory.isEmpty else { return path }
+        return path == "." ? directory : "\(directory)/\(path)"
     }
 
-    // MARK: Helpers
-
-    private func registries(_ entries: [ImageCatalogue.Entry]) -> [String] {
+    func registries(_ entries: [ImageCatalogue.Entry]) -> [String] {
         var seen: [String] = []
         for entry in entries {
             guard let registry = try? entry.publishedReference().registry, !seen.contains(registry) else { continue }
@@ -281,31 +109,68 @@ public struct WorkflowGenerator: Sendable {
         return seen
     }
 
-    private func render(_ node: Node) throws -> String {
+    /// YAML with the generated-file header; each pinned `uses:` gets its version comment
+    /// (Yams cannot emit comments, so they are added to the serialized text).
+    func render(_ node: Node, regenerate: String = "swift run release-tool workflow") throws -> String {
         let header =
-            "# Generated by `release-tool workflow` from the image catalogue. Do not edit by hand:\n"
-            + "# change the catalogue or release-tool, then run `swift run release-tool workflow`.\n"
-        return header + (try Yams.serialize(node: node, indent: 2, width: -1, sortKeys: false))
+            "# Generated by `release-tool workflow` from the image catalogue and .github/pins/action.yml.\n"
+            + "# Do not edit by hand: change those, then run `\(regenerate)`.\n"
+        var body = try Yams.serialize(node: node, indent: 2, width: -1, sortKeys: false)
+        for pin in pins.pins.values.sorted(by: { $0.action < $1.action }) {
+            body = body.replacingOccurrences(of: "uses: \(pin.reference)\n", with: "uses: \(pin.reference) # \(pin.version)\n")
+        }
+        return header + body
     }
 
-    /// The version is quoted: a plain `6.10` would be read as the number 6.1.
-    private func swiftStep() -> Node {
-        mapping([
-            ("name", Node("Set up Swift \(swiftVersion)")),
-            ("uses", Node("swift-actions/setup-swift@v2")),
-            ("with", mapping([("swift-version", Node(swiftVersion, .implicit, .singleQuoted))])),
-        ])
-    }
-
-    private func mapping(_ pairs: [(String, Node)]) -> Node {
+    func mapping(_ pairs: [(String, Node)]) -> Node {
         Node(pairs.map { (Node($0.0), $0.1) })
     }
 
-    private func step(_ name: String, uses: String? = nil, with: [(String, String)] = [], run: String? = nil) -> Node {
+    func list(_ values: [String]) -> Node { Node(values.map { Node($0) }) }
+
+    func quoted(_ value: String) -> Node { Node(value, .implicit, .singleQuoted) }
+
+    /// A scalar that stays a string: `6.10` or `true` are quoted (a plain 6.10 reads as 6.1).
+    func string(_ value: String) -> Node {
+        let plain = Node(value)
+        return Resolver.default.resolveTag(of: plain) == .str ? plain : quoted(value)
+    }
+
+    func script(_ text: String) -> Node { Node(text, .implicit, text.contains("\n") ? .literal : .any) }
+
+    /// A step; `uses` names an action in the pins file (never a tag or branch).
+    func step(
+        _ name: String, id: String? = nil, if condition: String? = nil, uses action: String? = nil,
+        with: [(String, String)] = [], env: [(String, String)] = [], run: String? = nil
+    ) throws -> Node {
         var pairs: [(String, Node)] = [("name", Node(name))]
-        if let uses { pairs.append(("uses", Node(uses))) }
+        if let id { pairs.append(("id", Node(id))) }
+        if let condition { pairs.append(("if", Node(condition))) }
+        if let action { pairs.append(("uses", Node(try pins.pin(action).reference))) }
         if !with.isEmpty { pairs.append(("with", mapping(with.map { ($0.0, Node($0.1)) }))) }
-        if let run { pairs.append(("run", Node(run, .implicit, run.contains("\n") ? .literal : .any))) }
+        if !env.isEmpty { pairs.append(("env", mapping(env.map { ($0.0, string($0.1)) }))) }
+        if let run { pairs.append(("run", script(run))) }
         return mapping(pairs)
+    }
+
+    /// Checkout without leaving the token in .git/config; full history and tags, which
+    /// release-tool reads. `ref` checks out a given tag (workflow_dispatch re-publish).
+    func checkout(ref: String? = nil) throws -> Node {
+        var with: [(String, String)] = []
+        if let ref { with.append(("ref", ref)) }
+        with += [("fetch-depth", "0"), ("fetch-tags", "true"), ("persist-credentials", "false")]
+        return try step("Check out with tags", uses: "actions/checkout", with: with)
+    }
+
+    /// `.build` cached per platform and dependencies (Package.resolved is not committed, so
+    /// Package.swift's pins are the key), so release-tool compiles
+    /// incrementally instead of from scratch in every run.
+    func buildCache(_ keyPart: String) throws -> Node {
+        let prefix = "swift-\(swiftVersion)-\(keyPart)-"
+        return try step(
+            "Cache .build", uses: "actions/cache",
+            with: [
+                ("path", ".build"), ("key", "\(prefix)${{ hashFiles('Package.swift', 'Package.resolved') }}"), ("restore-keys", prefix),
+            ])
     }
 }

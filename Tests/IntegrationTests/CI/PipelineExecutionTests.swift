@@ -1,0 +1,265 @@
+import Foundation
+import OCIDistribution
+import Testing
+
+/// The generated pipelines' own commands, run here in order: `release.yml`'s jobs as a tag
+/// push runs them (binaries → per-platform images → merge), and `.gitlab-ci.yml`'s script
+/// lines. `uses:` steps get their documented local equivalents (checkout = a clone at the
+/// tag, login = the bed's credentials in ~/.docker/config.json, artifacts = a directory);
+/// the log printed at the end says which steps ran, were substituted or skipped, and why.
+@Suite("CI pipelines executed on the test bed", .serialized)
+struct PipelineExecutionTests {
+    /// Run steps not run here, with the reason (each is named in the test's log).
+    static func skipReason(job: String, step: String) -> String? {
+        switch step {
+        case "Install libgit2":
+            return "system packages (apt-get via sudo on the runner); scripts/install-deps installed them here"
+        case "Build, strip and pack":
+            return "the ~12-minute release build; replaced by packing the test's release-tool (stand-in) into the same archive name"
+        default:
+            return nil
+        }
+    }
+
+    @Test(
+        "release.yml: binaries, then the per-platform image job, then the merge job, with their real commands and wiring",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason), .timeLimit(.minutes(15)))
+    func githubRelease() async throws {
+        let bed = TestBed.required
+        let bench = try WorkflowTestBench(bed: bed, label: "gha")
+        let (workflow, _) = try bench.generated()
+        let artifacts = bench.directory.appendingPathComponent("artifacts")
+        let sha = try ToolRunner.run("git", ["-C", bench.origin.path, "rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let github = [
+            "ref": "refs/tags/\(bench.tag)", "ref_name": bench.tag, "ref_type": "tag", "event_name": "push", "sha": sha,
+            "repository": "hyphagroup/oubliette", "repository_owner": "hyphagroup", "actor": bed.authUser, "run_id": "4242",
+            "server_url": "https://github.com", "workflow": "Release", "token": bed.authPassword,
+        ]
+        let runner = LocalWorkflowRunner(workflow: workflow, directory: bench.directory.appendingPathComponent("run"), github: github)
+        runner.secrets = ["GITHUB_TOKEN": bed.authPassword]
+        var environment = try bench.baseEnvironment()
+        environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
+        runner.baseEnvironment = environment
+        let version = String(bench.tag.dropFirst())
+        let stage = bench.directory.appendingPathComponent("stage")
+        try bench.standIn(at: stage.appendingPathComponent("release-tool"), registry: bench.namespace)
+        runner.skip = { job, step, workspace, matrix in
+            if step == "Build, strip and pack" {
+                // What the build leaves for the next steps: the archive, holding the stand-in.
+                let dist = workspace.appendingPathComponent("dist")
+                try FileManager.default.createDirectory(at: dist, withIntermediateDirectories: true)
+                let archive = dist.appendingPathComponent("release-tool-\(version)-\(matrix["os"] ?? "")-\(matrix["arch"] ?? "").tar.gz")
+                try ToolRunner.run("tar", ["-czf", archive.path, "-C", stage.path, "release-tool"])
+            }
+            return Self.skipReason(job: job, step: step)
+        }
+        var attested: [(name: String, digest: String)] = []
+        var logins: [String] = []
+        runner.substitute = { step in
+            switch step.action {
+            case "actions/checkout":
+                let ref = try step.with("ref") ?? bench.tag
+                try? FileManager.default.removeItem(at: step.workspace)
+                try ToolRunner.run("git", ["clone", "--quiet", "--no-hardlinks", bench.origin.path, step.workspace.path])
+                try ToolRunner.run("git", ["-C", step.workspace.path, "checkout", "--quiet", ref])
+                return "git clone of the tagged repository, checked out at \(ref)"
+            case "actions/cache":
+                return "no cache (a cold run)"
+            case "docker/login-action":
+                let user = try step.with("username") ?? "", password = try step.with("password") ?? ""
+                #expect(!user.isEmpty && !password.isEmpty, "\(step.name) gets credentials from the expressions")
+                try bench.login(registry: bed.authRegistry, user: user, password: password)
+                logins.append(try step.with("registry") ?? "docker.io")
+                return "~/.docker/config.json entry for the bed's auth registry (\(user))"
+            case "actions/upload-artifact":
+                let name = try #require(try step.with("name")), path = try #require(try step.with("path"))
+                let target = artifacts.appendingPathComponent(name)
+                try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+                // A directory uploads its contents; a glob, the files it matches.
+                let copy = path.hasSuffix("/") ? "cp -r \"$1\". \"$2\"" : "cp -r $1 \"$2\""
+                try ToolRunner.run("/bin/bash", ["-c", copy, "_", path, target.path], currentDirectory: step.workspace)
+                let count = try FileManager.default.contentsOfDirectory(atPath: target.path).count
+                #expect(count > 0, "\(step.name) uploaded nothing from \(path)")
+                return "copied \(path) to artifacts/\(name) (\(count) files)"
+            case "actions/download-artifact":
+                let path = URL(fileURLWithPath: try #require(try step.with("path")), relativeTo: step.workspace)
+                try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
+                var names: [String] = []
+                if let name = try step.with("name") { names = [name] }
+                if let pattern = try step.with("pattern") {
+                    let prefix = String(pattern.dropLast())
+                    names = try FileManager.default.contentsOfDirectory(atPath: artifacts.path).filter { $0.hasPrefix(prefix) }.sorted()
+                }
+                #expect(!names.isEmpty, "\(step.name) finds its artifacts")
+                for name in names {
+                    let source = artifacts.appendingPathComponent(name)
+                    try ToolRunner.run("/bin/cp", ["-r", source.path + "/.", path.path])
+                }
+                return "copied artifacts \(names.joined(separator: ", ")) to \(path.path)"
+            case "actions/attest-build-provenance":
+                if let digest = try step.with("subject-digest"), let name = try step.with("subject-name") {
+                    attested.append((name, digest))
+                    return "not run (needs GitHub's OIDC token and Sigstore); subject \(name)@\(digest) recorded and checked"
+                }
+                return "not run (needs GitHub's OIDC token and Sigstore); subject \(try step.with("subject-path") ?? "")"
+            case "github/codeql-action/upload-sarif":
+                let directory = URL(fileURLWithPath: try #require(try step.with("sarif_file")))
+                let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sarif") }
+                for file in files {
+                    let json = try JSONSerialization.jsonObject(with: try Data(contentsOf: directory.appendingPathComponent(file))) as? [String: Any]
+                    #expect(json?["runs"] != nil, "\(file) is SARIF")
+                }
+                return "not run (GitHub code-scanning API); \(files.count) SARIF files checked"
+            default:
+                return nil
+            }
+        }
+
+        // binaries-linux, every matrix entry: each archive holds the stand-in release-tool.
+        let jobs = try #require(workflow["jobs"] as? [String: Any])
+        func include(_ job: String) throws -> [[String: String]] {
+            try #require(
+                (((jobs[job] as? [String: Any])?["strategy"] as? [String: Any])?["matrix"] as? [String: Any])?["include"] as? [[String: String]])
+        }
+        for entry in try include("binaries-linux") {
+            try runner.run(job: "binaries-linux", matrix: entry, workspace: bench.directory.appendingPathComponent("ws-binaries-\(entry["arch"] ?? "")"))
+        }
+
+        // images, one job per platform of the catalogue (both with the two-platform fixture).
+        let platforms = try include("images")
+        #expect(platforms.map { $0["platform"] ?? "" } == (bed.busyboxMultiImage == nil ? ["linux/amd64"] : ["linux/amd64", "linux/arm64"]))
+        for entry in platforms {
+            let arch = entry["arch"] ?? ""
+            try runner.run(job: "images", matrix: entry, workspace: bench.directory.appendingPathComponent("ws-images-\(arch)"))
+            let digestFiles = try FileManager.default.contentsOfDirectory(atPath: artifacts.appendingPathComponent("digests-\(arch)").path)
+            #expect(digestFiles == ["\(arch).json"])
+        }
+        if WorkflowTestBench.hasFanOut() {
+            for entry in platforms {
+                let arch = entry["arch"] ?? ""
+                let digests = try Data(contentsOf: artifacts.appendingPathComponent("digests-\(arch)/\(arch).json"))
+                let json = try #require(try JSONSerialization.jsonObject(with: digests) as? [String: Any])
+                #expect((json["images"] as? [[String: Any]])?.count == 2, "base and dev for \(entry["platform"] ?? "")")
+            }
+        } else {
+            print("release-tool has no --push-by-digest/--merge: the per-platform step ran the one-process publish (single-process path)")
+        }
+
+        // publish (merge): tags, reads the digests back, "attests" each one.
+        let outputs = try runner.run(job: "publish", workspace: bench.directory.appendingPathComponent("ws-publish"))
+        let client = RegistryClient(registry: bed.authRegistry, credentials: StaticCredentials(.basic(username: bed.authUser, password: bed.authPassword)))
+        let namespacePath = String(bench.namespace.dropFirst(bed.authRegistry.count + 1))
+        for type in ["base", "dev"] {
+            let reference = try #require(outputs["\(type)-ref"], "publish job output \(type)-ref")
+            let repository = "\(namespacePath)/oubliette-\(type)"
+            #expect(reference.hasPrefix("\(bed.authRegistry)/\(repository)@sha256:"), "\(type)-ref = \(reference)")
+            let tagged = try await client.manifestDescriptor(repository: try RepositoryName(repository), reference: .tag(bench.tag))
+            #expect(tagged?.digest.description == reference.split(separator: "@").last.map(String.init), "\(repository):\(bench.tag) is the merged digest")
+            #expect(attested.contains { $0.name == "\(bed.authRegistry)/\(repository)" && $0.digest == tagged?.digest.description })
+            if bed.busyboxMultiImage != nil {
+                // The merge job made one index of both per-platform jobs' manifests.
+                let inspect = try ToolRunner.run(
+                    WorkflowTestBench.releaseTool.path, ["registry", "inspect", "\(bed.authRegistry)/\(repository):\(bench.tag)", "--json"],
+                    environment: [
+                        "OUBLIETTE_REGISTRY_HOST": bed.authRegistry, "OUBLIETTE_REGISTRY_USER": bed.authUser,
+                        "OUBLIETTE_REGISTRY_PASSWORD": bed.authPassword,
+                    ])
+                #expect(inspect.stdout.contains("arm64") && inspect.stdout.contains("amd64"), "\(inspect.stdout)")
+            }
+        }
+        #expect(Set(logins).isSuperset(of: ["ghcr.io"]), "the ghcr.io login steps ran (as the bed's)")
+        let summary = runner.summaries.values.joined()
+        #expect(summary.contains("### Published images") && summary.contains(bench.tag))
+
+        // scan: only when the release-tool under test has the scan command (another branch adds it).
+        if WorkflowTestBench.hasCommand("scan") {
+            try runner.run(job: "scan", workspace: bench.directory.appendingPathComponent("ws-scan"))
+        } else {
+            print("scan job not run: this release-tool has no `scan` command")
+        }
+
+        let executed = runner.log.map(\.description).joined(separator: "\n")
+        print("release.yml executed here:\n\(executed)")
+        #expect(
+            runner.log.contains(
+                .skipped(job: "images (x86_64, linux/amd64, ubuntu-24.04)", step: "Log in to Docker Hub", why: "if: env.DOCKERHUB_LOGIN == 'true' is false")))
+        #expect(runner.log.contains { if case .skipped(_, "Merge, tag and sign", _) = $0 { true } else { false } }, "no key secret: unsigned")
+        #expect(runner.log.contains { if case .ran(_, "Merge and tag") = $0 { true } else { false } })
+    }
+
+    /// GitLab script lines not run here, with the reason.
+    static func gitlabSkipReason(_ line: String) -> String? {
+        if line.hasPrefix("apt-get ") { return "system packages; scripts/install-deps installed them here" }
+        if line.hasPrefix("swift build -c release") || line.hasPrefix("mkdir -p .ci-out/dist && cp") {
+            return "the release build; the stand-in release-tool is in its place"
+        }
+        return nil
+    }
+
+    @Test(
+        ".gitlab-ci.yml: release-tool and image jobs per platform, then the merge job, script lines run with GitLab's CI variables",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason), .timeLimit(.minutes(15)))
+    func gitlabRelease() async throws {
+        let bed = TestBed.required
+        let bench = try WorkflowTestBench(bed: bed, label: "glab")
+        let (_, pipeline) = try bench.generated()
+        var environment = try bench.baseEnvironment()
+        environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
+        let variables = [
+            "CI": "true", "GITLAB_CI": "true", "CI_COMMIT_TAG": bench.tag, "CI_REGISTRY": bed.authRegistry,
+            "CI_REGISTRY_USER": bed.authUser, "CI_JOB_TOKEN": bench.bed.authPassword, "CI_REGISTRY_IMAGE": bench.namespace,
+        ]
+        var log: [String] = []
+        var outputs: URL?
+        func run(_ job: String, matrix: [String: String]) throws {
+            let definition = try #require(pipeline[job] as? [String: Any], "job \(job)")
+            let workspace = bench.directory.appendingPathComponent("ws-\(job)-\(matrix["ARCH"] ?? "")")
+            try ToolRunner.run("git", ["clone", "--quiet", bench.origin.path, workspace.path])
+            try ToolRunner.run("git", ["-C", workspace.path, "checkout", "--quiet", bench.tag])
+            // Artifacts: the previous jobs' .ci-out directory.
+            if let outputs { try ToolRunner.run("/bin/cp", ["-r", outputs.path, workspace.appendingPathComponent(".ci-out").path]) }
+            var jobVariables = variables.merging(matrix) { _, new in new }
+            for (key, value) in definition["variables"] as? [String: String] ?? [:] { jobVariables[key] = value }
+            jobVariables["CI_PROJECT_DIR"] = workspace.path
+            var lines: [String] = []
+            for line in try #require(definition["script"] as? [String]) {
+                if line.contains("buildah login ") {
+                    // Login = the bed's credentials; the bed's registry speaks plain HTTP.
+                    lines.append(line.replacingOccurrences(of: "buildah login ", with: "buildah login --tls-verify=false "))
+                    log.append("ran      \(job): \(line)  (with --tls-verify=false: the bed's registry is plain HTTP)")
+                } else if let why = Self.gitlabSkipReason(line) {
+                    log.append("skipped  \(job): \(line)  (\(why))")
+                } else {
+                    lines.append(line)
+                    log.append("ran      \(job): \(line)")
+                }
+            }
+            if job == "release-tool" {
+                try bench.standIn(at: workspace.appendingPathComponent(".ci-out/dist/release-tool-linux-\(matrix["ARCH"] ?? "")"), registry: nil)
+                log.append("stand-in \(job): .ci-out/dist/release-tool-linux-\(matrix["ARCH"] ?? "") = the test's release-tool")
+            }
+            let script = "set -eo pipefail\n" + lines.joined(separator: "\n") + "\n"
+            let result = try ToolRunner.run(
+                "/bin/bash", ["-c", script], environment: environment.merging(jobVariables) { _, new in new }, currentDirectory: workspace,
+                check: false, timeout: 1200)
+            #expect(result.succeeded, "\(job) failed (\(result.status)):\n\(result.stdout.suffix(2000))\n\(result.stderr.suffix(3000))")
+            guard result.succeeded else { throw ToolRunnerError.failed(command: job, status: result.status, stderr: result.stderr, stdout: result.stdout) }
+            outputs = workspace.appendingPathComponent(".ci-out")
+        }
+        let matrix = try #require(
+            ((pipeline["images"] as? [String: Any])?["parallel"] as? [String: Any]).flatMap { $0["matrix"] as? [[String: String]] })
+        for entry in matrix { try run("release-tool", matrix: entry) }
+        for entry in matrix { try run("images", matrix: entry) }
+        try run("merge", matrix: [:])
+        print(".gitlab-ci.yml executed here:\n" + log.joined(separator: "\n"))
+
+        let published = try String(contentsOf: try #require(outputs).appendingPathComponent("published.txt"), encoding: .utf8)
+        let client = RegistryClient(registry: bed.authRegistry, credentials: StaticCredentials(.basic(username: bed.authUser, password: bed.authPassword)))
+        let namespacePath = String(bench.namespace.dropFirst(bed.authRegistry.count + 1))
+        for type in ["base", "dev"] {
+            let repository = "\(namespacePath)/oubliette-\(type)"
+            let tagged = try #require(try await client.manifestDescriptor(repository: try RepositoryName(repository), reference: .tag(bench.tag)))
+            #expect(published.contains("\(bed.authRegistry)/\(repository):\(bench.tag)@\(tagged.digest)"), "\(published)")
+        }
+    }
+}
