@@ -149,9 +149,34 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // zlib and zstd from the system (Debian: zlib1g-dev, libzstd-dev), for layer and zip streams.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        // What is inside an image, with no Oubliette concept: layers read as streams (whiteouts
+        // applied), OS and package databases, SBOMs (SPDX, CycloneDX), version orderings, OSV
+        // advisories and matching (SARIF).
+        .target(
+            name: "ImageInventory",
+            dependencies: [
+                "SystemSupport", "OCIDistribution", "CZlib", "CZstd",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(name: "oubliette", dependencies: ["OublietteCommands"]),
         .executableTarget(name: "ReleaseTool", dependencies: ["ReleaseToolCommands"]),
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
+        .testTarget(
+            name: "ImageInventoryTests",
+            dependencies: [
+                "ImageInventory", "OCIDistribution", "SystemSupport", "CZlib",
+                // The local HTTP server that serves the advisory-export fixture zip.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "OCIDistributionTests",
             dependencies: [
@@ -182,7 +207,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit", "OublietteServer",
+                "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit", "OublietteServer", "ImageInventory",
                 .product(name: "MCP", package: "swift-sdk"),
                 // The in-process releases server the self-update and install.sh tests talk to.
                 .product(name: "NIOCore", package: "swift-nio"),
