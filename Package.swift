@@ -146,6 +146,7 @@ let package = Package(
                 "OublietteCore",
                 "OCIDistribution",
                 "ImageBuilders",
+                "ImageInventory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -170,7 +171,8 @@ let package = Package(
         .testTarget(
             name: "ImageInventoryTests",
             dependencies: [
-                "ImageInventory", "OCIDistribution", "SystemSupport", "CZlib",
+                "ImageInventory", "OCIDistribution", "SystemSupport", "CZlib", "CZstd",
+                .product(name: "Crypto", package: "swift-crypto"),
                 // The local HTTP server that serves the advisory-export fixture zip.
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

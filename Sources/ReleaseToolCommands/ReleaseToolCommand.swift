@@ -20,6 +20,8 @@ public struct ReleaseToolCommand: AsyncParsableCommand {
             PublishCommand.self,
             WorkflowCommand.self,
             RegistryCommand.self,
+            SbomCommand.self,
+            ScanCommand.self,
         ]
     )
 }

@@ -8,12 +8,22 @@ public struct Advisory: Sendable, Hashable, Codable {
         }
         public var kind: Kind
         public var version: String
+
+        public init(kind: Kind, version: String) {
+            self.kind = kind
+            self.version = version
+        }
     }
 
     public struct Range: Sendable, Hashable, Codable {
         /// ECOSYSTEM (the ecosystem's own ordering); SEMVER and GIT ranges are not matched.
         public var type: String
         public var events: [Event]
+
+        public init(type: String, events: [Event]) {
+            self.type = type
+            self.events = events
+        }
     }
 
     public struct Affected: Sendable, Hashable, Codable {
@@ -22,6 +32,14 @@ public struct Advisory: Sendable, Hashable, Codable {
         public var ranges: [Range]
         public var versions: [String]
         public var severity: Severity?
+
+        public init(ecosystem: String, name: String, ranges: [Range], versions: [String], severity: Severity?) {
+            self.ecosystem = ecosystem
+            self.name = name
+            self.ranges = ranges
+            self.versions = versions
+            self.severity = severity
+        }
     }
 
     public var id: String

@@ -1,4 +1,4 @@
-import CZlib
+internal import CZlib
 import Foundation
 
 /// A small reader for the zip exports osv.dev publishes (`ECOSYSTEM/all.zip`): stored and

@@ -1,5 +1,5 @@
-import CZlib
-import CZstd
+internal import CZlib
+internal import CZstd
 import Foundation
 
 /// A push decoder: compressed bytes in, plain bytes out through `emit`.

@@ -160,7 +160,8 @@ final class TarStreamReader {
         let entry = TarEntry(path: path, kind: kind, size: kind == .file ? size : 0, linkTarget: link)
         let keep = kind == .file && wants(entry)
         if keep && size > Self.maximumKeptSize {
-            throw InventoryError.badLayer(layer: label, reason: "'\(path)' is \(size) bytes, over the \(Self.maximumKeptSize >> 20) MiB read for a package database")
+            throw InventoryError.badLayer(
+                layer: label, reason: "'\(path)' is \(size) bytes, over the \(Self.maximumKeptSize >> 20) MiB read for a package database")
         }
         let dataSize = (kind == .file || kind == .other) ? size : 0
         if dataSize == 0 {

@@ -68,7 +68,8 @@ public struct SPDXDocument: Codable, Sendable {
     public init(subject: ImageSubject, inventory: Inventory, creation: SBOMCreation) {
         name = "\(subject.repository)@\(subject.manifestDigest)"
         let hex = subject.manifestDigest.split(separator: ":").last.map(String.init) ?? subject.manifestDigest
-        documentNamespace = "https://spdx.org/spdxdocs/image-inventory/\(PackageURL.encode(subject.repository))/\(hex)-\(SBOMWriter.stableUUID(creation.timestamp + hex))"
+        documentNamespace =
+            "https://spdx.org/spdxdocs/image-inventory/\(PackageURL.encode(subject.repository))/\(hex)-\(SBOMWriter.stableUUID(creation.timestamp + hex))"
         creationInfo = CreationInfo(
             created: creation.timestamp, creators: ["Tool: \(creation.toolName)-\(creation.toolVersion)"],
             comment: "Read from the image's layers (package databases and /etc/os-release), not from a running container.")
@@ -81,7 +82,8 @@ public struct SPDXDocument: Codable, Sendable {
         if subject.manifestDigest.hasPrefix("sha256:") {
             image.checksums = [Checksum(algorithm: "SHA256", checksumValue: hex)]
         }
-        image.comment = [subject.platform.map { "platform \($0)" }, subject.indexDigest.map { "from index \($0)" }]
+        image.comment =
+            [subject.platform.map { "platform \($0)" }, subject.indexDigest.map { "from index \($0)" }]
             .compactMap { $0 }.joined(separator: "; ").nilIfEmpty
         packages = [image]
         relationships = [Relationship(spdxElementId: "SPDXRef-DOCUMENT", relationshipType: "DESCRIBES", relatedSpdxElement: Self.imageID)]

@@ -96,15 +96,20 @@ public struct SARIFLog: Codable, Sendable {
                     Rule(
                         id: finding.advisory, name: Self.ruleName(finding.advisory), shortDescription: Message(text: "\(finding.advisory): \(title)"),
                         fullDescription: Message(text: title),
-                        help: Message(text: "\(finding.advisory) (\(finding.severity.rawValue)). References: \(finding.references.prefix(5).joined(separator: " "))"),
+                        help: Message(
+                            text: "\(finding.advisory) (\(finding.severity.rawValue)). References: \(finding.references.prefix(5).joined(separator: " "))"),
                         helpUri: finding.references.first,
-                        properties: Rule.Properties(securitySeverity: score.map { String(format: "%.1f", $0) }, tags: ["security", "vulnerability", finding.severity.rawValue])))
+                        properties: Rule.Properties(
+                            securitySeverity: score.map { String(format: "%.1f", $0) }, tags: ["security", "vulnerability", finding.severity.rawValue])))
             }
             let fix = finding.fixedVersion.map { "fixed in \($0)" } ?? "no fixed version known"
             results.append(
                 Result(
                     ruleId: finding.advisory, ruleIndex: index, level: Self.level(finding.severity),
-                    message: Message(text: "\(finding.package) \(finding.installedVersion) in \(report.image.name) is affected by \(finding.advisory) (\(finding.severity.rawValue)); \(fix)"),
+                    message: Message(
+                        text:
+                            "\(finding.package) \(finding.installedVersion) in \(report.image.name) is affected by \(finding.advisory) (\(finding.severity.rawValue)); \(fix)"
+                    ),
                     locations: [
                         Location(
                             physicalLocation: PhysicalLocation(

@@ -44,7 +44,9 @@ public struct ApkVersion: Sendable, Hashable, Comparable, CustomStringConvertibl
                 while index < bytes.count, bytes[index] >= 0x61, bytes[index] <= 0x7a { index += 1 }
                 let name = String(decoding: bytes[start..<index], as: UTF8.self)
                 let rank: Int
-                if let pre = preSuffixes.firstIndex(of: name) { rank = pre - preSuffixes.count } else if let post = postSuffixes.firstIndex(of: name) {
+                if let pre = preSuffixes.firstIndex(of: name) {
+                    rank = pre - preSuffixes.count
+                } else if let post = postSuffixes.firstIndex(of: name) {
                     rank = post + 1
                 } else {
                     tokens.append(.invalid(String(decoding: bytes[index...], as: UTF8.self)))
@@ -73,7 +75,7 @@ public struct ApkVersion: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// Rank of a token kind where two versions diverge in kind: what follows the shorter.
     private static func kindRank(_ token: Token?) -> Int {
         switch token {
-        case .suffix(let rank, _)? where rank < 0: return 0  // pre-release: before the end
+        case .suffix(let rank, _)? where rank < 0: return 0 // pre-release: before the end
         case nil: return 1
         case .revision?: return 2
         case .suffix?: return 3
