@@ -27,7 +27,7 @@ struct ScanCommand: LoggedCommand {
             Exit status: 0 when nothing reaches --fail-on (default: report only), 3 when a \
             finding does, 1 on errors.
             --update-db DIR downloads the osv.dev exports (--url, repeatable; default the \
-            Debian and Alpine all.zip) and swaps them in only when every one unpacked; without \
+            Debian and Alpine all.zip), checks every record, and swaps them in only when all did; without \
             network it keeps the database there and says how old it is.
             Examples:
               release-tool scan --update-db ~/.cache/osv
@@ -82,7 +82,9 @@ struct ScanCommand: LoggedCommand {
         guard let image, let db else { return }
         let report = try await reportingErrors { () async throws -> ScanReport in
             let (subject, inventory) = try await source.read(image)
-            let database = try AdvisoryDatabase.load(directory: URL(fileURLWithPath: db))
+            // Only the records of the image's packages (source and binary names) are parsed.
+            let names = Set(inventory.packages.flatMap { [$0.name, $0.sourceName] })
+            let database = try AdvisoryDatabase.load(directory: URL(fileURLWithPath: db), packageNames: names)
             if let metadata = database.metadata {
                 Output.diagnostic("note: advisory database \(db) is \(metadata.age())")
             } else {

@@ -45,6 +45,20 @@ struct AdvisoryTests {
         }
     }
 
+    @Test("loading for given package names parses only their records, from files and from a zip export")
+    func filteredLoad() throws {
+        let all = try AdvisoryDatabase.load(directory: Self.osvFixtures)
+        let some = try AdvisoryDatabase.load(directory: Self.osvFixtures, packageNames: ["busybox", "glibc"])
+        #expect(Set(some.advisories.map(\.id)) == ["FIXTURE-APK-0001", "FIXTURE-DEB-0001"])
+        #expect(some.skippedCount == all.advisories.count + all.withdrawnCount - 2)
+        let directory = try TestLayout.temporaryDirectory("zipdb")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try ZipBuilder.fixtureExport("Debian").write(to: directory.appendingPathComponent("all.zip"))
+        let zipped = try AdvisoryDatabase.load(directory: directory, packageNames: ["glibc", "zlib"])
+        #expect(Set(zipped.advisories.map(\.id)) == ["FIXTURE-DEB-0001", "FIXTURE-DEB-0002", "FIXTURE-DEB-0003"])
+        #expect(try AdvisoryDatabase.load(directory: directory).advisories.count == 13)
+    }
+
     @Test("range semantics: introduced/fixed/last_affected/limit, versions, '0'")
     func ranges() {
         func affected(_ events: [Advisory.Event], _ version: String, versions: [String] = []) -> Bool {

@@ -2,9 +2,14 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 
-/// `scan --update-db`: downloads per-ecosystem OSV exports (zip), checks and unpacks them
-/// into a staging directory beside the database, and only then swaps it in, so a failed or
-/// interrupted update leaves the old database as it was.
+/// `scan --update-db`: downloads per-ecosystem OSV exports (zip) into a staging directory
+/// beside the database, reads every member back (inflated, CRC-checked, parsed as OSV), and
+/// only then swaps the staging directory in, so a failed or interrupted update leaves the
+/// old database as it was.
+///
+/// The checked export is kept as one zip per ecosystem (`DIR/Debian/all.zip`) rather than a
+/// file per record: with 50 000 records, opening 50 000 files made loading IO-bound (3.1 s
+/// against 0.75 s from the zip, bench/sbom-scan); `scan --db` reads the zip in place.
 public struct AdvisoryDatabaseUpdater: Sendable {
     /// osv.dev's public bucket: one `all.zip` per ecosystem family, records of every release.
     public static func defaultURL(ecosystem: String) -> String {
@@ -42,11 +47,13 @@ public struct AdvisoryDatabaseUpdater: Sendable {
             var name = Self.directoryName(for: url, fallback: "source-\(number + 1)")
             if usedNames.contains(name) { name += "-\(number + 1)" }
             usedNames.insert(name)
-            let zip = staging.appendingPathComponent("\(name).zip")
-            try await download(url, to: zip)
             let target = staging.appendingPathComponent(name)
-            let records = try Self.unpack(zip, into: target)
-            try? FileManager.default.removeItem(at: zip)
+            do { try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true) } catch {
+                throw InventoryError.localFile(path: target.path, reason: "cannot create the directory: \(error.localizedDescription)")
+            }
+            let zip = target.appendingPathComponent("all.zip")
+            try await download(url, to: zip)
+            let records = try Self.check(zip)
             sources.append(AdvisoryDatabaseMetadata.Source(url: url, directory: name, records: records))
         }
         let metadata = AdvisoryDatabaseMetadata(updated: now, sources: sources)
@@ -116,22 +123,14 @@ public struct AdvisoryDatabaseUpdater: Sendable {
         }
     }
 
-    /// Writes each member that is a valid OSV record to `directory/<ID>.json`; returns how
-    /// many. A member that does not parse fails the update (a damaged export must not
+    /// Reads every `.json` member of the export and parses it as an OSV record; returns how
+    /// many. A member that does not read or parse fails the update (a damaged export must not
     /// silently shrink the database).
-    static func unpack(_ zip: URL, into directory: URL) throws -> Int {
+    static func check(_ zip: URL) throws -> Int {
         let archive = try ZipArchive(contentsOf: zip)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var count = 0
         for member in archive.members where member.name.hasSuffix(".json") {
-            let data = try archive.contents(of: member)
-            let advisory = try OSVParser.parse(data, file: "\(zip.lastPathComponent)!\(member.name)")
-            // The file name comes from the record id, never from the member path (zip-slip).
-            let safe = String(advisory.id.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_" ? $0 : "_" })
-            guard !safe.isEmpty, !safe.hasPrefix(".") else { continue }
-            do { try data.write(to: directory.appendingPathComponent("\(safe).json")) } catch {
-                throw InventoryError.localFile(path: directory.path, reason: "cannot write \(safe).json: \(error.localizedDescription)")
-            }
+            _ = try OSVParser.parse(try archive.contents(of: member), file: "\(zip.lastPathComponent)!\(member.name)")
             count += 1
         }
         return count

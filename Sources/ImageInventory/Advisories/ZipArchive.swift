@@ -139,7 +139,8 @@ public struct ZipArchive: Sendable {
             var inflated = Data()
             inflated.reserveCapacity(member.uncompressedSize)
             do {
-                let decompressor = try ZlibDecompressor(raw: true, label: "\(file): \(member.name)")
+                let decompressor = try ZlibDecompressor(
+                    raw: true, label: "\(file): \(member.name)", bufferSize: min(1 << 17, member.uncompressedSize + 64))
                 try compressed.withUnsafeBytes { bytes in
                     try decompressor.feed(bytes) { chunk in
                         guard inflated.count + chunk.count <= Self.maximumMemberSize else {

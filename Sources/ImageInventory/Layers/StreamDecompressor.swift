@@ -32,14 +32,17 @@ final class IdentityDecompressor: StreamDecompressor {
 /// Concatenated gzip members are read on (as gzip(1) does).
 final class ZlibDecompressor: StreamDecompressor {
     private var stream = z_stream()
-    private var output = [UInt8](repeating: 0, count: 1 << 17)
+    private var output: [UInt8]
     private var ended = false
     private let raw: Bool
     private let label: String
 
-    init(raw: Bool, label: String) throws(InventoryError) {
+    /// `bufferSize`: output chunk size; small for small zip members (a fresh 128 KiB buffer
+    /// per 1 KiB record was most of an export's load time).
+    init(raw: Bool, label: String, bufferSize: Int = 1 << 17) throws(InventoryError) {
         self.raw = raw
         self.label = label
+        output = [UInt8](repeating: 0, count: max(1024, bufferSize))
         let status = inflateInit2_(&stream, raw ? -15 : 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else { throw .badLayer(layer: label, reason: "zlib could not start (\(status))") }
     }

@@ -12,8 +12,10 @@ public struct DebianVersion: Sendable, Hashable, Comparable, CustomStringConvert
 
     public init(_ text: String) {
         description = text
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        var rest = Substring(trimmed)
+        // Leading/trailing blanks are ignored, as dpkg does.
+        var rest = Substring(text)
+        while rest.first == " " || rest.first == "\t" { rest = rest.dropFirst() }
+        while rest.last == " " || rest.last == "\t" { rest = rest.dropLast() }
         if let colon = rest.firstIndex(of: ":"), rest[..<colon].allSatisfy(\.isASCIIDigit), colon != rest.startIndex {
             epoch = UInt64(rest[..<colon]) ?? UInt64.max
             rest = rest[rest.index(after: colon)...]
