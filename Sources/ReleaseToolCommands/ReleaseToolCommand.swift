@@ -20,6 +20,10 @@ public struct ReleaseToolCommand: AsyncParsableCommand {
             PublishCommand.self,
             WorkflowCommand.self,
             RegistryCommand.self,
+            KeysCommand.self,
+            SignCommand.self,
+            VerifyCommand.self,
+            VerifyAttestationCommand.self,
         ]
     )
 }

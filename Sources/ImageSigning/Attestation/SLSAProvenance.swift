@@ -20,20 +20,43 @@ public struct SLSAProvenance: Sendable, Equatable, Codable {
         public var externalParameters: [String: String]
         public var internalParameters: [String: String]?
         public var resolvedDependencies: [ResourceDescriptor]?
+        public init(
+            buildType: String, externalParameters: [String: String], internalParameters: [String: String]? = nil,
+            resolvedDependencies: [ResourceDescriptor]? = nil
+        ) {
+            self.buildType = buildType
+            self.externalParameters = externalParameters
+            self.internalParameters = internalParameters
+            self.resolvedDependencies = resolvedDependencies
+        }
     }
     public struct Builder: Sendable, Equatable, Codable {
         public var id: String
         public var version: [String: String]?
+        public init(id: String, version: [String: String]? = nil) {
+            self.id = id
+            self.version = version
+        }
     }
     public struct Metadata: Sendable, Equatable, Codable {
         public var invocationId: String?
         public var startedOn: String?
         public var finishedOn: String?
+        public init(invocationId: String? = nil, startedOn: String? = nil, finishedOn: String? = nil) {
+            self.invocationId = invocationId
+            self.startedOn = startedOn
+            self.finishedOn = finishedOn
+        }
     }
     public struct RunDetails: Sendable, Equatable, Codable {
         public var builder: Builder
         public var metadata: Metadata?
         public var byproducts: [ResourceDescriptor]?
+        public init(builder: Builder, metadata: Metadata? = nil, byproducts: [ResourceDescriptor]? = nil) {
+            self.builder = builder
+            self.metadata = metadata
+            self.byproducts = byproducts
+        }
     }
 
     public var buildDefinition: BuildDefinition
