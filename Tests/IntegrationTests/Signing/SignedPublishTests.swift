@@ -20,7 +20,8 @@ struct SignedPublishTests {
         try ReleasePublishTests.checkout("v1.1.0", in: directory)
         let namespace = "signed-\(UUID().uuidString.prefix(6).lowercased())"
         let key = SigningKey.generate()
-        let pub = directory.appendingPathComponent("cosign.pub")
+        // Outside the git repository: publish refuses a dirty working tree.
+        let pub = try bed.makeTemporaryDirectory("signed-publish-key").appendingPathComponent("cosign.pub")
         try Data(key.verificationKey.pem.utf8).write(to: pub)
         let inputs = ReleaseInputs(
             repositoryPath: directory.path, catalogueFile: directory.appendingPathComponent("images/catalogue.jsonc").path,
