@@ -74,6 +74,26 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
         ),
+        // libsodium from the system (Debian: libsodium-dev): scrypt and nacl secretbox for
+        // cosign's encrypted key files (swift-crypto has no public scrypt).
+        .systemLibrary(
+            name: "CSodium",
+            path: "Sources/CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]
+        ),
+        // Cosign-compatible signing with no Oubliette concept in it: key files, simple-signing
+        // payloads, signature and attestation storage in a registry, DSSE/in-toto/SLSA, and
+        // verification with errors naming the failed check.
+        .target(
+            name: "ImageSigning",
+            dependencies: [
+                "SystemSupport",
+                "OCIDistribution",
+                "CSodium",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The product domain: catalogue, config, runtimes, images, projects, lifecycle.
         .target(
             name: "OublietteCore",
@@ -82,6 +102,7 @@ let package = Package(
                 "OCIDistribution",
                 "ImageBuilders",
                 "CBuildVersion",
+                "ImageSigning",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -98,6 +119,8 @@ let package = Package(
                 "ImageBuilders",
                 "OublietteCore",
                 "CLibGit2",
+                "ImageSigning",
+                "ImageInventory",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -147,6 +170,7 @@ let package = Package(
                 "OCIDistribution",
                 "ImageBuilders",
                 "ImageInventory",
+                "ImageSigning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -180,6 +204,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "ImageSigningTests",
+            dependencies: ["ImageSigning", "OCIDistribution", "SystemSupport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(
             name: "OCIDistributionTests",
             dependencies: [
                 "OCIDistribution",
@@ -210,6 +238,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit", "OublietteServer", "ImageInventory",
+                "ImageSigning",
                 .product(name: "MCP", package: "swift-sdk"),
                 // The in-process releases server the self-update and install.sh tests talk to.
                 .product(name: "NIOCore", package: "swift-nio"),

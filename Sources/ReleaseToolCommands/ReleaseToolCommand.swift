@@ -22,6 +22,10 @@ public struct ReleaseToolCommand: AsyncParsableCommand {
             RegistryCommand.self,
             SbomCommand.self,
             ScanCommand.self,
+            KeysCommand.self,
+            SignCommand.self,
+            VerifyCommand.self,
+            VerifyAttestationCommand.self,
         ]
     )
 }

@@ -2,7 +2,9 @@ import ArgumentParser
 import CommandSupport
 import Foundation
 import ImageInventory
+import OCIDistribution
 import OublietteCore
+import ReleaseKit
 import SystemSupport
 
 extension SBOMFormat: ExpressibleByArgument {}
@@ -24,6 +26,9 @@ struct SbomCommand: LoggedCommand {
               release-tool sbom ghcr.io/acme/base:1.4.0 > base.spdx.json
               release-tool sbom oci:build/base:1.4.0 --format cyclonedx-json --output base.cdx.json
               release-tool sbom 127.0.0.1:5000/base:1 --platform linux/arm64 --insecure-registry 127.0.0.1:5000
+              release-tool sbom --attached ghcr.io/acme/base:1.4.0   # the SBOM publish attached (SPDX)
+            The attached SBOM's signature is not checked here: use \
+            `release-tool verify-attestation --type spdx --key KEY IMAGE` for that.
             """
     )
 
@@ -36,12 +41,19 @@ struct SbomCommand: LoggedCommand {
     @Option(help: "Write the document to this file (atomically) instead of stdout.")
     var output: String?
 
+    @Flag(help: "Fetch the SPDX SBOM `publish` attached to the image (an attestation) instead of reading the layers.")
+    var attached = false
+
     @OptionGroup var source: ImageInventoryOptions
 
     @OptionGroup var logging: LoggingOptions
 
     func execute() async throws {
         try await reportingErrors {
+            if attached {
+                try await fetchAttached()
+                return
+            }
             let (subject, inventory) = try await source.read(image)
             for note in inventory.notes { Output.warning("note: \(note)") }
             let document = try SBOMWriter.document(
@@ -53,6 +65,23 @@ struct SbomCommand: LoggedCommand {
             } else {
                 Output.line(String(decoding: document, as: UTF8.self))
             }
+        }
+    }
+
+    private func fetchAttached() async throws {
+        guard case let .registry(reference) = try ImageInventoryOptions.location(image) else {
+            throw ValidationError("--attached reads an attestation from a registry; name a registry image, not oci:")
+        }
+        guard format == .spdxJSON else { throw ValidationError("--attached fetches the SPDX SBOM; drop --format") }
+        let client = RegistryClient(
+            registry: reference.registry, credentials: OublietteCredentials.standard(warn: { Output.warning($0) }),
+            security: .forRegistry(reference.registry, insecureRegistries: Set(source.insecureRegistries)))
+        let found = try await AttachedSBOM.fetch(reference, platform: source.platform, client: client)
+        Output.diagnostic("note: SBOM attested for \(reference.name)@\(found.digest) (\(found.signed ? "signed" : "UNSIGNED"))")
+        if let output {
+            try AtomicFile.write(found.document + Data("\n".utf8), to: URL(fileURLWithPath: output))
+        } else {
+            Output.line(String(decoding: found.document, as: UTF8.self))
         }
     }
 }

@@ -56,7 +56,27 @@ public struct ImageLayoutReader: Sendable {
         return (subject, try Inventory.read(from: tree))
     }
 
-    static func select(_ manifests: [Descriptor], platform: String?, name: String) throws(InventoryError) -> Descriptor {
+    /// The platforms (`os/arch[/variant]`) of the image `tag` names when it is an index, in
+    /// index order; `[nil]` for a single-platform image.
+    public func platforms(tag: String?) throws(InventoryError) -> [String?] {
+        do {
+            let top = try layout.manifest(try layout.descriptor(tag: tag))
+            guard top.isIndex else { return [nil] }
+            return try top.imageIndex().manifests.compactMap { descriptor -> String?? in
+                guard let platform = descriptor.platform, platform.os != "unknown", platform.architecture != "unknown" else { return nil }
+                return .some(platform.description)
+            }
+        } catch let error as OCILayoutError {
+            throw .image(error.description)
+        } catch let error as RegistryError {
+            throw .image(error.description)
+        } catch {
+            throw .image(error.localizedDescription)
+        }
+    }
+
+    /// The index entry for `platform` (see ``read(tag:platform:name:)`` for the default).
+    public static func select(_ manifests: [Descriptor], platform: String?, name: String) throws(InventoryError) -> Descriptor {
         let images = manifests.filter { descriptor in
             guard let platform = descriptor.platform else { return false }
             return platform.os != "unknown" && platform.architecture != "unknown"

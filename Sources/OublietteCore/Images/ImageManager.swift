@@ -31,6 +31,7 @@ public actor ImageManager {
     private nonisolated let localBuild: LocalBuildSettings?
     private let retryPolicy: RetryPolicy
     private let sleeper: any Sleeper
+    private let signatureCheck: ImageSignatureCheck?
     private var inFlight: [ImageReference: Flight] = [:]
 
     /// A pull or presence check under way for one image reference.
@@ -56,8 +57,10 @@ public actor ImageManager {
         config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore,
         versionPolicy: VersionCheckPolicy? = nil, localBuild: LocalBuildSettings? = nil,
         retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(),
+        signatureCheck: ImageSignatureCheck? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.signatureCheck = signatureCheck
         self.retryPolicy = retryPolicy
         self.sleeper = sleeper
         self.config = config
@@ -153,11 +156,18 @@ public actor ImageManager {
         return EnsuredImage(type: type, reference: reference, pulled: true, image: image)
     }
 
-    /// The one pull path: version check, registry then mirrors, provenance.
+    /// The one pull path: signature and version checks, registry then mirrors, provenance.
     private func pull(type: String, reference: ImageReference, onEvent: @escaping @Sendable (PullEvent) -> Void) async throws -> RuntimeImage {
+        // Before anything is pulled: under enforce an unverified image never reaches the engine.
+        let signature = try await signatureCheck?.check(type: type, reference: reference)
         await warnOnVersionMismatch(type: type, reference: reference)
         let source = try await pullWithMirrors(type: type, reference: reference, onEvent: onEvent)
         let image = try await runtime.inspectImage(reference)
+        if let verified = signature?.digest, signature?.status == .verified,
+            let pulled = (image.repoDigest(for: source) ?? image.repoDigest(for: reference))?.description, pulled != verified
+        {
+            throw SignatureCheckError.digestChanged(type: type, image: reference.description, verified: verified, pulled: pulled)
+        }
         do {
             try await provenance.record(
                 ImageProvenance(
@@ -166,7 +176,8 @@ public actor ImageManager {
                     version: image.labels[OublietteVersion.label],
                     source: .prebuilt,
                     registry: source.registry,
-                    acquiredAt: now()
+                    acquiredAt: now(),
+                    signature: signature
                 ))
         } catch {
             throw ImageManagerError.provenance(error)

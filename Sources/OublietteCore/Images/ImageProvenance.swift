@@ -16,18 +16,24 @@ public struct ImageProvenance: Sendable, Equatable, Codable {
     /// Registry the image was pulled from (nil for local builds).
     public var registry: String?
     public var acquiredAt: Date
+    /// The signature check's outcome (nil in records written before verification existed).
+    public var signature: SignatureRecord?
 
-    public init(reference: String, digest: String?, version: String?, source: Source, registry: String?, acquiredAt: Date) {
+    public init(
+        reference: String, digest: String?, version: String?, source: Source, registry: String?, acquiredAt: Date,
+        signature: SignatureRecord? = nil
+    ) {
         self.reference = reference
         self.digest = digest
         self.version = version
         self.source = source
         self.registry = registry
         self.acquiredAt = acquiredAt
+        self.signature = signature
     }
 
     enum CodingKeys: String, CodingKey {
-        case reference, digest, version, source, registry
+        case reference, digest, version, source, registry, signature
         case acquiredAt = "acquired_at"
     }
 }

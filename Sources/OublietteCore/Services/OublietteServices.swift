@@ -83,6 +83,7 @@ public final class OublietteServices: Sendable {
         images = ImageManager(
             config: config, runtime: runtime, provenance: provenance, versionPolicy: versionPolicy,
             localBuild: options.localBuild, retryPolicy: options.retryPolicy, sleeper: options.sleeper,
+            signatureCheck: ImageSignatureCheck(config: config, registries: self.registries, warn: options.warn),
             now: options.now)
         var settings = options.settings
         if settings.owner.isEmpty { settings.owner = paths.dataDirectory.standardizedFileURL.path }

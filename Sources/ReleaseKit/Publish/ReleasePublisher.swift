@@ -13,6 +13,8 @@ import SystemSupport
 public struct ReleasePublisher: Sendable {
     public var builder: any ImageBuilder
     public var signer: (any Signer)?
+    /// Attaches each published platform image's SPDX SBOM as an attestation (nil: none).
+    public var sbomAttestation: SBOMAttestation?
     public var force: Bool
     /// Where OCI layouts are exported to; each is removed after its push.
     public var workDirectory: URL
@@ -67,6 +69,7 @@ public struct ReleasePublisher: Sendable {
             pushed[image.type] = result.digest
             repositories[image.type] = reference
             results.append(result)
+            if let sbomAttestation { try await sbomAttestation.attach(to: result.reference) }
             published(result)
         }
 
@@ -93,7 +96,7 @@ public struct ReleasePublisher: Sendable {
             return PublishedImage(
                 type: image.type, reference: Self.pinned(reference, existing), digest: existing, tags: image.tags,
                 reused: true, blobsUploaded: 0, bytesUploaded: 0, blobsMounted: 0, blobsSkipped: 0,
-                signature: try await sign(image, reference: reference, digest: existing))
+                signature: try await sign(image, reference: reference, digest: existing, labels: labels, version: version))
         }
 
         let layoutDirectory = workDirectory.appendingPathComponent("release-\(image.type)-\(UUID().uuidString.prefix(8))")
@@ -137,7 +140,7 @@ public struct ReleasePublisher: Sendable {
         return PublishedImage(
             type: image.type, reference: Self.pinned(reference, digest), digest: digest, tags: image.tags,
             reused: false, blobsUploaded: uploaded, bytesUploaded: bytes, blobsMounted: mounted,
-            blobsSkipped: skipped, signature: try await sign(image, reference: reference, digest: digest))
+            blobsSkipped: skipped, signature: try await sign(image, reference: reference, digest: digest, labels: labels, version: version))
     }
 
     /// The digest under the versioned tag when it already is this release: same revision,
@@ -168,14 +171,19 @@ public struct ReleasePublisher: Sendable {
         return missing
     }
 
-    private func sign(_ image: PlannedImage, reference: ImageReference, digest: Digest) async throws -> SignatureStatus {
+    private func sign(
+        _ image: PlannedImage, reference: ImageReference, digest: Digest, labels: [(key: String, value: String)], version: ReleaseVersion
+    ) async throws -> SignatureStatus {
         guard let signer else {
-            log("\(image.type): NOT signed (no signer: pass --sign with cosign installed)")
+            log("\(image.type): NOT signed (no signer: pass --sign --key FILE or --key-env VAR)")
             return .skipped(reason: "no signer configured (--sign not given)")
         }
-        try await signer.sign(reference.withDigest(digest))
-        log("\(image.type): signed with \(signer.name)")
-        return .signed(by: signer.name)
+        let subject = SigningSubject(
+            type: image.type, reference: Self.pinned(reference, digest), tags: image.tags,
+            labels: Dictionary(labels.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 }), version: version, builder: builder.name)
+        let status = try await signer.sign(subject)
+        log("\(image.type): \(status)")
+        return status
     }
 
     private static func pinned(_ reference: ImageReference, _ digest: Digest) -> ImageReference {
