@@ -74,6 +74,26 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
         ),
+        // libsodium from the system (Debian: libsodium-dev): scrypt and nacl secretbox for
+        // cosign's encrypted key files (swift-crypto has no public scrypt).
+        .systemLibrary(
+            name: "CSodium",
+            path: "Sources/CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]
+        ),
+        // Cosign-compatible signing with no Oubliette concept in it: key files, simple-signing
+        // payloads, signature and attestation storage in a registry, DSSE/in-toto/SLSA, and
+        // verification with errors naming the failed check.
+        .target(
+            name: "ImageSigning",
+            dependencies: [
+                "SystemSupport",
+                "OCIDistribution",
+                "CSodium",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The product domain: catalogue, config, runtimes, images, projects, lifecycle.
         .target(
             name: "OublietteCore",
@@ -82,6 +102,7 @@ let package = Package(
                 "OCIDistribution",
                 "ImageBuilders",
                 "CBuildVersion",
+                "ImageSigning",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -98,6 +119,8 @@ let package = Package(
                 "ImageBuilders",
                 "OublietteCore",
                 "CLibGit2",
+                "ImageSigning",
+                "ImageInventory",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -146,12 +169,44 @@ let package = Package(
                 "OublietteCore",
                 "OCIDistribution",
                 "ImageBuilders",
+                "ImageInventory",
+                "ImageSigning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // zlib and zstd from the system (Debian: zlib1g-dev, libzstd-dev), for layer and zip streams.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        // What is inside an image, with no Oubliette concept: layers read as streams (whiteouts
+        // applied), OS and package databases, SBOMs (SPDX, CycloneDX), version orderings, OSV
+        // advisories and matching (SARIF).
+        .target(
+            name: "ImageInventory",
+            dependencies: [
+                "SystemSupport", "OCIDistribution", "CZlib", "CZstd",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(name: "oubliette", dependencies: ["OublietteCommands"]),
         .executableTarget(name: "ReleaseTool", dependencies: ["ReleaseToolCommands"]),
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
+        .testTarget(
+            name: "ImageInventoryTests",
+            dependencies: [
+                "ImageInventory", "OCIDistribution", "SystemSupport", "CZlib", "CZstd",
+                .product(name: "Crypto", package: "swift-crypto"),
+                // The local HTTP server that serves the advisory-export fixture zip.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "ImageSigningTests",
+            dependencies: ["ImageSigning", "OCIDistribution", "SystemSupport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(
             name: "OCIDistributionTests",
             dependencies: [
@@ -182,7 +237,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit", "OublietteServer",
+                "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit", "OublietteServer", "ImageInventory",
+                "ImageSigning",
                 .product(name: "MCP", package: "swift-sdk"),
                 // Parses the generated workflows the CI execution tests run.
                 .product(name: "Yams", package: "Yams"),

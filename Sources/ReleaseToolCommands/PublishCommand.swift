@@ -58,8 +58,25 @@ struct PublishCommand: LoggedCommand {
     @Flag(name: .long, help: "Rebuild and push even when the registry already has this release.")
     var force = false
 
-    @Flag(name: .long, help: "Sign each pushed digest with cosign (which must be installed); without it, images are reported as not signed.")
+    @Flag(
+        name: .long,
+        help:
+            "Sign each published digest (cosign-compatible, native) and attach SLSA provenance; needs --key or --key-env. Without it, images are reported as not signed."
+    )
     var sign = false
+
+    @Flag(
+        name: .customLong("no-sbom-attestation"),
+        help: "Do not attach each published platform image's SPDX SBOM as an attestation (signed with --sign's key, else unsigned).")
+    var noSBOMAttestation = false
+
+    @Option(name: .long, help: ArgumentHelp("Private key file for --sign (cosign format; password from COSIGN_PASSWORD or a prompt).", valueName: "FILE"))
+    var key: String?
+
+    @Option(
+        name: .customLong("key-env"),
+        help: ArgumentHelp("Environment variable holding the private key's PEM text (CI secrets), instead of --key.", valueName: "VAR"))
+    var keyEnvironment: String?
 
     @Flag(name: .long, help: "Print JSON (the plan with --dry-run, else the publish report).")
     var json = false
@@ -142,7 +159,10 @@ struct PublishCommand: LoggedCommand {
         let configuration = BuilderConfiguration(
             buildah: buildah, tlsVerify: verifyTLS, dockerNetwork: dockerNetwork,
             verbose: logging.verbose)
-        let signer: (any Signer)? = sign ? try CosignSigner() : nil
+        let signer: (any Signer)? =
+            sign
+            ? try SigningOptions.publishSigner(
+                key: key, keyEnvironment: keyEnvironment, insecureRegistries: insecure, log: { Output.diagnostic($0) }) : nil
 
         let log: @Sendable (String) -> Void = { Output.diagnostic($0) }
         log(
@@ -153,6 +173,11 @@ struct PublishCommand: LoggedCommand {
             workDirectory: workDirectory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory,
             credentials: OublietteCredentials.standard(warn: { Output.warning($0) }), insecureRegistries: insecure, log: log)
         publisher.concurrentPlatforms = !sequentialPlatforms
+        if !noSBOMAttestation {
+            publisher.sbomAttestation = SBOMAttestation(
+                key: (signer as? NativeSigner)?.key, credentials: publisher.credentials, insecureRegistries: insecure,
+                workDirectory: publisher.workDirectory, toolVersion: OublietteVersion.current, log: log)
+        }
         let printReferences = !json
         let report: PublishReport
         if pushByDigest, let digestsOut {

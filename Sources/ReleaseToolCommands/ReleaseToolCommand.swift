@@ -20,6 +20,12 @@ public struct ReleaseToolCommand: AsyncParsableCommand {
             PublishCommand.self,
             WorkflowCommand.self,
             RegistryCommand.self,
+            SbomCommand.self,
+            ScanCommand.self,
+            KeysCommand.self,
+            SignCommand.self,
+            VerifyCommand.self,
+            VerifyAttestationCommand.self,
         ]
     )
 }

@@ -19,11 +19,13 @@ public struct OublietteConfig: Sendable, Equatable {
     public var insecureRegistries: [String] = []
     /// Registries tried in order when a pull from the image's own registry fails.
     public var registryMirrors: [String] = []
+    /// Signature verification before pulls (`"verify"`).
+    public var verify = VerifyPolicy()
     public let devMode: Bool
     /// The file the user settings came from, or nil when none exists yet.
     public private(set) var sourceFile: String?
 
-    public static let knownKeys = ["containers", "image_source", "update_check", "runtime", "insecure_registries", "registry_mirrors"]
+    public static let knownKeys = ["containers", "image_source", "update_check", "runtime", "insecure_registries", "registry_mirrors", "verify"]
 
     /// Defaults only: what a fresh install uses before `oubliette init` writes a file.
     public init(catalogue: ImageCatalogue, devMode: Bool) {
@@ -117,6 +119,8 @@ public struct OublietteConfig: Sendable, Equatable {
             insecureRegistries = try Self.stringArray(member, file: file)
         case "registry_mirrors":
             registryMirrors = try Self.stringArray(member, file: file)
+        case "verify":
+            verify = try VerifyPolicy(parsing: value, file: file)
         default:
             throw .unknownKey(
                 file: file, location: member.keyLocation, key: member.key, section: "the top level",

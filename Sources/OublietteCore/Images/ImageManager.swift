@@ -32,6 +32,7 @@ public actor ImageManager {
     private let retryPolicy: RetryPolicy
     private let sleeper: any Sleeper
     private let platformCheck: ImagePlatformCheck?
+    private let signatureCheck: ImageSignatureCheck?
     private var inFlight: [ImageReference: Flight] = [:]
 
     /// A pull or presence check under way for one image reference.
@@ -59,9 +60,11 @@ public actor ImageManager {
         versionPolicy: VersionCheckPolicy? = nil, localBuild: LocalBuildSettings? = nil,
         retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(),
         platformCheck: ImagePlatformCheck? = nil,
+        signatureCheck: ImageSignatureCheck? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.platformCheck = platformCheck
+        self.signatureCheck = signatureCheck
         self.retryPolicy = retryPolicy
         self.sleeper = sleeper
         self.config = config
@@ -157,12 +160,19 @@ public actor ImageManager {
         return EnsuredImage(type: type, reference: reference, pulled: true, image: image)
     }
 
-    /// The one pull path: version check, registry then mirrors, provenance.
+    /// The one pull path: signature and version checks, registry then mirrors, provenance.
     private func pull(type: String, reference: ImageReference, onEvent: @escaping @Sendable (PullEvent) -> Void) async throws -> RuntimeImage {
+        // Before anything is pulled: under enforce an unverified image never reaches the engine.
+        let signature = try await signatureCheck?.check(type: type, reference: reference)
         await warnOnVersionMismatch(type: type, reference: reference)
         let platform = try await platformCheck?.verify(reference, runtime: runtime)
         let source = try await pullWithMirrors(type: type, reference: reference, onEvent: onEvent)
         let image = try await runtime.inspectImage(reference)
+        if let verified = signature?.digest, signature?.status == .verified,
+            let pulled = (image.repoDigest(for: source) ?? image.repoDigest(for: reference))?.description, pulled != verified
+        {
+            throw SignatureCheckError.digestChanged(type: type, image: reference.description, verified: verified, pulled: pulled)
+        }
         do {
             try await provenance.record(
                 ImageProvenance(
@@ -173,7 +183,8 @@ public actor ImageManager {
                     registry: source.registry,
                     acquiredAt: now(),
                     platform: platform?.platform,
-                    publishedPlatforms: platform?.published
+                    publishedPlatforms: platform?.published,
+                    signature: signature
                 ))
         } catch {
             throw ImageManagerError.provenance(error)

@@ -20,10 +20,12 @@ public struct ImageProvenance: Sendable, Equatable, Codable {
     public var platform: String?
     /// Every platform the reference published at pull time (nil when not asked).
     public var publishedPlatforms: [String]?
+    /// The signature check's outcome (nil in records written before verification existed).
+    public var signature: SignatureRecord?
 
     public init(
         reference: String, digest: String?, version: String?, source: Source, registry: String?, acquiredAt: Date,
-        platform: String? = nil, publishedPlatforms: [String]? = nil
+        platform: String? = nil, publishedPlatforms: [String]? = nil, signature: SignatureRecord? = nil
     ) {
         self.platform = platform
         self.publishedPlatforms = publishedPlatforms
@@ -33,10 +35,11 @@ public struct ImageProvenance: Sendable, Equatable, Codable {
         self.source = source
         self.registry = registry
         self.acquiredAt = acquiredAt
+        self.signature = signature
     }
 
     enum CodingKeys: String, CodingKey {
-        case reference, digest, version, source, registry
+        case reference, digest, version, source, registry, signature
         case acquiredAt = "acquired_at"
         case platform
         case publishedPlatforms = "published_platforms"

@@ -186,7 +186,10 @@ public struct StatusReporter: Sendable {
         let shown = version.map { $0.hasPrefix("v") || $0 == "dev" ? $0 : "v\($0)" } ?? "unversioned"
         guard let record else { return "\(shown) (not obtained by oubliette)" }
         switch record.source {
-        case .prebuilt: return "\(shown) (prebuilt from \(record.registry ?? "its registry"))"
+        case .prebuilt:
+            // Nothing is added when verification is off, so the text is what it was before `verify`.
+            let signature = record.signature.flatMap { $0.status == .off ? nil : "; \($0.summary)" } ?? ""
+            return "\(shown) (prebuilt from \(record.registry ?? "its registry")\(signature))"
         case .build: return "\(shown) (built from source)"
         }
     }

@@ -86,6 +86,7 @@ public final class OublietteServices: Sendable {
             config: config, runtime: runtime, provenance: provenance, versionPolicy: versionPolicy,
             localBuild: options.localBuild, retryPolicy: options.retryPolicy, sleeper: options.sleeper,
             platformCheck: options.checkPlatforms ? ImagePlatformCheck(lister: RegistryPlatformLister(registries: self.registries)) : nil,
+            signatureCheck: ImageSignatureCheck(config: config, registries: self.registries, warn: options.warn),
             now: options.now)
         var settings = options.settings
         if settings.owner.isEmpty { settings.owner = paths.dataDirectory.standardizedFileURL.path }

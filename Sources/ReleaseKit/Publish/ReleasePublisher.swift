@@ -28,6 +28,8 @@ public struct ReleasePublisher: Sendable {
     public var insecureRegistries: Set<String>
     /// Build the platforms' chains at the same time (each chain stays parents-first).
     public var concurrentPlatforms = true
+    /// Attaches each published platform image's SPDX SBOM as an attestation (nil: none).
+    public var sbomAttestation: SBOMAttestation?
     /// Progress lines (stderr in the CLI).
     public var log: @Sendable (String) -> Void
 
@@ -57,7 +59,7 @@ public struct ReleasePublisher: Sendable {
         let built = try await buildPlatforms(plan, session: session)
         var results: [PublishedImage] = []
         for image in plan.images {
-            let result = try await assemble(image, platforms: try ordered(built, for: image), session: session)
+            let result = try await assemble(image, platforms: try ordered(built, for: image), version: plan.version, session: session)
             results.append(result)
             published(result)
         }
@@ -143,7 +145,7 @@ public struct ReleasePublisher: Sendable {
                         platform: platform, digest: entry.digest, mediaType: existing.mediaType, size: existing.size,
                         parentDigest: entry.parentDigest, reused: true))
             }
-            let result = try await assemble(image, platforms: platforms, session: session)
+            let result = try await assemble(image, platforms: platforms, version: plan.version, session: session)
             results.append(result)
             published(result)
         }
@@ -337,7 +339,9 @@ public struct ReleasePublisher: Sendable {
 
     /// Pushes the index under the versioned tag unless it already is there, adds the other
     /// tags, and signs the index digest.
-    private func assemble(_ image: PlannedImage, platforms: [PublishedPlatform], session: Session) async throws -> PublishedImage {
+    private func assemble(_ image: PlannedImage, platforms: [PublishedPlatform], version: ReleaseVersion, session: Session) async throws
+        -> PublishedImage
+    {
         let reference = try image.reference()
         let client = try session.client(for: reference)
         let (_, bytes) = try Self.index(for: image, platforms: platforms)
@@ -352,12 +356,15 @@ public struct ReleasePublisher: Sendable {
         }
         let tagsMoved = try await addMissingTags(image, digest: digest, reference: reference, client: client)
         if !tagsMoved.isEmpty { log("\(image.type): tagged \(tagsMoved.joined(separator: ", ")) (manifest PUT, no blobs)") }
+        let signature = try await sign(image, reference: reference, digest: digest, version: version, platforms: platforms)
+        if let sbomAttestation { _ = try await sbomAttestation.attach(to: Self.pinned(reference, digest)) }
         return PublishedImage(
             type: image.type, reference: Self.pinned(reference, digest), digest: digest, tags: image.tags,
             reused: indexUnchanged && platforms.allSatisfy(\.reused), blobsUploaded: platforms.reduce(0) { $0 + $1.blobsUploaded },
             bytesUploaded: platforms.reduce(0) { $0 + $1.bytesUploaded }, blobsMounted: platforms.reduce(0) { $0 + $1.blobsMounted },
             blobsSkipped: platforms.reduce(0) { $0 + $1.blobsSkipped },
-            signature: try await sign(image, reference: reference, digest: digest), indexDigest: digest, platforms: platforms)
+            signature: signature, indexDigest: digest,
+            platforms: platforms)
     }
 
     /// Points every tag after the first at `digest`, skipping tags already there.
@@ -374,14 +381,30 @@ public struct ReleasePublisher: Sendable {
         return missing
     }
 
-    private func sign(_ image: PlannedImage, reference: ImageReference, digest: Digest) async throws -> SignatureStatus {
+    /// Signs the index (the signer also signs each platform manifest and attaches provenance).
+    private func sign(_ image: PlannedImage, reference: ImageReference, digest: Digest, version: ReleaseVersion, platforms: [PublishedPlatform])
+        async throws -> SignatureStatus
+    {
         guard let signer else {
-            log("\(image.type): NOT signed (no signer: pass --sign with cosign installed)")
+            log("\(image.type): NOT signed (no signer: pass --sign --key FILE or --key-env VAR)")
             return .skipped(reason: "no signer configured (--sign not given)")
         }
-        try await signer.sign(reference.withDigest(digest))
-        log("\(image.type): signed with \(signer.name)")
-        return .signed(by: signer.name)
+        var parents: [String: Digest] = [:]
+        for platform in platforms { if let parent = platform.parentDigest { parents[platform.platform.description] = parent } }
+        let subject = SigningSubject(
+            type: image.type, reference: Self.pinned(reference, digest), tags: image.tags, labels: Self.literalLabels(image), version: version,
+            builder: builder.name, parentDigests: parents)
+        let status = try await signer.sign(subject)
+        log("\(image.type): \(status)")
+        return status
+    }
+
+    /// The labels that are the same on every platform (the base digest differs per platform
+    /// and travels in ``SigningSubject/parentDigests``).
+    static func literalLabels(_ image: PlannedImage) -> [String: String] {
+        var labels: [String: String] = [:]
+        for setting in image.labels { if case let .literal(value) = setting.value { labels[setting.key] = value } }
+        return labels
     }
 
     private static func pinned(_ reference: ImageReference, _ digest: Digest) -> ImageReference {

@@ -1,32 +1,45 @@
 import Foundation
-import ImageBuilders
+import ImageSigning
 import OCIDistribution
 import OublietteCore
 
-/// Signs a pushed image. A seam because the signing tool (cosign) is not available
-/// everywhere; when no signer is configured the publisher reports the skip explicitly.
-public protocol Signer: Sendable {
-    var name: String { get }
-    /// Signs `reference` (always pinned by digest).
-    func sign(_ reference: ImageReference) async throws
+/// What the publisher knows about one image when it asks for a signature.
+public struct SigningSubject: Sendable {
+    /// Catalogue entry (container type).
+    public let type: String
+    /// Pinned by digest.
+    public let reference: ImageReference
+    public let tags: [String]
+    /// The image's resolved labels (revision, version, base digest…).
+    public let labels: [String: String]
+    public let version: ReleaseVersion
+    /// The image builder's name (buildah, docker…).
+    public let builder: String
+    public let toolVersion: String
+    /// For an index: the parent manifest each platform's image was built FROM, keyed by
+    /// platform (`linux/arm64`); the labels' base digest covers a single manifest.
+    public let parentDigests: [String: Digest]
+
+    public init(
+        type: String, reference: ImageReference, tags: [String], labels: [String: String], version: ReleaseVersion, builder: String,
+        toolVersion: String = OublietteVersion.current, parentDigests: [String: Digest] = [:]
+    ) {
+        self.parentDigests = parentDigests
+        self.type = type
+        self.reference = reference
+        self.tags = tags
+        self.labels = labels
+        self.version = version
+        self.builder = builder
+        self.toolVersion = toolVersion
+    }
 }
 
-/// `cosign sign --yes REF@DIGEST` (keyless in CI via the OIDC token, or COSIGN_KEY etc. from
-/// the environment, as cosign itself decides).
-public struct CosignSigner: Signer {
-    public let runner: BuildToolRunner
-    public var name: String { "cosign" }
-
-    /// Fails unless `cosign` is on PATH: asking for signatures and silently not getting
-    /// them would be worse than stopping.
-    public init(runner: BuildToolRunner = BuildToolRunner()) throws(BuilderError) {
-        guard BuildToolRunner.which("cosign") != nil else { throw .toolNotFound(tool: "cosign") }
-        self.runner = runner
-    }
-
-    public func sign(_ reference: ImageReference) async throws {
-        _ = try await runner.check(image: reference.name, "cosign", ["sign", "--yes", reference.description])
-    }
+/// Signs a pushed image. When no signer is configured the publisher reports the skip.
+public protocol Signer: Sendable {
+    var name: String { get }
+    /// Signs `subject.reference` (always pinned by digest).
+    func sign(_ subject: SigningSubject) async throws -> SignatureStatus
 }
 
 /// What happened about signing one image; always part of the report.

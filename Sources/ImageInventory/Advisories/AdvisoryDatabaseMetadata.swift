@@ -1,0 +1,38 @@
+import Foundation
+
+/// What `--update-db` writes beside the records: when and from where, so a scan can say
+/// how old its data is.
+public struct AdvisoryDatabaseMetadata: Sendable, Hashable, Codable {
+    public static let fileName = "database.json"
+
+    public struct Source: Sendable, Hashable, Codable {
+        public var url: String
+        public var directory: String
+        public var records: Int
+    }
+
+    public var updated: Date
+    public var sources: [Source]
+
+    public init(updated: Date, sources: [Source]) {
+        self.updated = updated
+        self.sources = sources
+    }
+
+    static func read(from directory: URL) -> AdvisoryDatabaseMetadata? {
+        guard let data = try? Data(contentsOf: directory.appendingPathComponent(fileName)) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(AdvisoryDatabaseMetadata.self, from: data)
+    }
+
+    /// "3 days old (updated 2026-11-28T10:00:00Z)".
+    public func age(now: Date = Date()) -> String {
+        let seconds = max(0, now.timeIntervalSince(updated))
+        let formatter = ISO8601DateFormatter()
+        let when = formatter.string(from: updated)
+        if seconds < 3600 { return "\(Int(seconds / 60)) minutes old (updated \(when))" }
+        if seconds < 86_400 * 2 { return "\(Int(seconds / 3600)) hours old (updated \(when))" }
+        return "\(Int(seconds / 86_400)) days old (updated \(when))"
+    }
+}

@@ -1,0 +1,138 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// `scan --update-db`: downloads per-ecosystem OSV exports (zip) into a staging directory
+/// beside the database, reads every member back (inflated, CRC-checked, parsed as OSV), and
+/// only then swaps the staging directory in, so a failed or interrupted update leaves the
+/// old database as it was.
+///
+/// The checked export is kept as one zip per ecosystem (`DIR/Debian/all.zip`) rather than a
+/// file per record: with 50 000 records, opening 50 000 files made loading IO-bound (3.1 s
+/// against 0.75 s from the zip, bench/sbom-scan); `scan --db` reads the zip in place.
+public struct AdvisoryDatabaseUpdater: Sendable {
+    /// osv.dev's public bucket: one `all.zip` per ecosystem family, records of every release.
+    public static func defaultURL(ecosystem: String) -> String {
+        "https://osv-vulnerabilities.storage.googleapis.com/\(PackageURL.encode(ecosystem))/all.zip"
+    }
+
+    public static let defaultEcosystems = ["Debian", "Alpine"]
+    /// Largest export accepted (Debian's is a few hundred MiB at most).
+    public static let maximumDownload: Int64 = 2 << 30
+
+    public var httpClient: HTTPClient
+    public var timeout: TimeAmount
+
+    public init(httpClient: HTTPClient, timeout: TimeAmount = .minutes(10)) {
+        self.httpClient = httpClient
+        self.timeout = timeout
+    }
+
+    /// Replaces `directory` with the records of `urls` (each a zip export). The directory
+    /// each export lands in is named after the URL's parent path component (`Debian`).
+    public func update(directory: URL, urls: [String], now: Date = Date()) async throws -> AdvisoryDatabaseMetadata {
+        let parent = directory.deletingLastPathComponent()
+        do { try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
+            throw InventoryError.localFile(path: parent.path, reason: "cannot create the directory: \(error.localizedDescription)")
+        }
+        let token = UUID().uuidString.prefix(8)
+        let staging = parent.appendingPathComponent(".\(directory.lastPathComponent).staging-\(token)")
+        defer { try? FileManager.default.removeItem(at: staging) }
+        do { try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true) } catch {
+            throw InventoryError.localFile(path: staging.path, reason: "cannot create the staging directory: \(error.localizedDescription)")
+        }
+        var sources: [AdvisoryDatabaseMetadata.Source] = []
+        var usedNames = Set<String>()
+        for (number, url) in urls.enumerated() {
+            var name = Self.directoryName(for: url, fallback: "source-\(number + 1)")
+            if usedNames.contains(name) { name += "-\(number + 1)" }
+            usedNames.insert(name)
+            let target = staging.appendingPathComponent(name)
+            do { try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true) } catch {
+                throw InventoryError.localFile(path: target.path, reason: "cannot create the directory: \(error.localizedDescription)")
+            }
+            let zip = target.appendingPathComponent("all.zip")
+            try await download(url, to: zip)
+            let records = try Self.check(zip)
+            sources.append(AdvisoryDatabaseMetadata.Source(url: url, directory: name, records: records))
+        }
+        let metadata = AdvisoryDatabaseMetadata(updated: now, sources: sources)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        do {
+            try encoder.encode(metadata).write(to: staging.appendingPathComponent(AdvisoryDatabaseMetadata.fileName), options: .atomic)
+        } catch {
+            throw InventoryError.localFile(path: staging.path, reason: "cannot write the metadata: \(error.localizedDescription)")
+        }
+        try Self.swap(staging, into: directory, token: String(token))
+        return metadata
+    }
+
+    /// Two renames: the old database moves aside, the new one takes its name, the old one
+    /// is removed. A reader sees the old or the new database, never a mix.
+    static func swap(_ staging: URL, into directory: URL, token: String) throws {
+        let manager = FileManager.default
+        let old = directory.deletingLastPathComponent().appendingPathComponent(".\(directory.lastPathComponent).old-\(token)")
+        let hadOld = manager.fileExists(atPath: directory.path)
+        do {
+            if hadOld { try manager.moveItem(at: directory, to: old) }
+            try manager.moveItem(at: staging, to: directory)
+        } catch {
+            if hadOld && !manager.fileExists(atPath: directory.path) { try? manager.moveItem(at: old, to: directory) }
+            throw InventoryError.localFile(path: directory.path, reason: "cannot put the new database in place: \(error.localizedDescription)")
+        }
+        if hadOld { try? manager.removeItem(at: old) }
+    }
+
+    static func directoryName(for url: String, fallback: String) -> String {
+        let components = (URL(string: url)?.pathComponents ?? []).filter { $0 != "/" }
+        let candidate = components.count >= 2 ? components[components.count - 2] : fallback
+        let decoded = candidate.removingPercentEncoding ?? candidate
+        let safe = String(decoded.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
+        return safe.isEmpty || safe.hasPrefix(".") ? fallback : safe
+    }
+
+    private func download(_ url: String, to file: URL) async throws {
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        let response: HTTPClientResponse
+        do { response = try await httpClient.execute(request, timeout: timeout) } catch {
+            throw InventoryError.download(url: url, reason: "\(error)")
+        }
+        guard response.status == .ok else {
+            throw InventoryError.download(url: url, reason: "the server answered \(response.status.code) \(response.status.reasonPhrase)")
+        }
+        guard FileManager.default.createFile(atPath: file.path, contents: nil), let handle = try? FileHandle(forWritingTo: file) else {
+            throw InventoryError.localFile(path: file.path, reason: "cannot create the download file")
+        }
+        defer { try? handle.close() }
+        var received: Int64 = 0
+        do {
+            for try await buffer in response.body {
+                received += Int64(buffer.readableBytes)
+                guard received <= Self.maximumDownload else {
+                    throw InventoryError.download(url: url, reason: "the export is larger than \(Self.maximumDownload >> 30) GiB; stopped")
+                }
+                try buffer.withUnsafeReadableBytes { try handle.write(contentsOf: $0) }
+            }
+        } catch let error as InventoryError {
+            throw error
+        } catch {
+            throw InventoryError.download(url: url, reason: "the transfer broke after \(received) bytes: \(error)")
+        }
+    }
+
+    /// Reads every `.json` member of the export and parses it as an OSV record; returns how
+    /// many. A member that does not read or parse fails the update (a damaged export must not
+    /// silently shrink the database).
+    static func check(_ zip: URL) throws -> Int {
+        let archive = try ZipArchive(contentsOf: zip)
+        var count = 0
+        for member in archive.members where member.name.hasSuffix(".json") {
+            _ = try OSVParser.parse(try archive.contents(of: member), file: "\(zip.lastPathComponent)!\(member.name)")
+            count += 1
+        }
+        return count
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+
+/// Reads OSV schema records (https://ossf.github.io/osv-schema/): `id`, `modified`,
+/// `withdrawn`, `aliases`, `summary`, `details`, `severity` (CVSS vectors), `affected`
+/// (package ecosystem + name, `ranges` with introduced/fixed/last_affected/limit events,
+/// `versions`, per-package `ecosystem_specific`/`database_specific` severity),
+/// `references`, `database_specific.severity`. Unknown fields are ignored, wrong types
+/// are errors at their line:column.
+public enum OSVParser {
+    public static func parse(_ data: Data, file: String) throws(InventoryError) -> Advisory {
+        let root = try JSONParser.parse(data, file: file)
+        return try advisory(root, file: file)
+    }
+
+    static func advisory(_ root: JSONValue, file: String) throws(InventoryError) -> Advisory {
+        guard case .object = root.kind else { throw fail(file, root, "an OSV record is a JSON object") }
+        let id = try requiredString(root, "id", file: file)
+        var severity = Severity.unknown
+        var score: Double?
+        for entry in try array(root, "severity", file: file) {
+            let type = try optionalString(entry, "type", file: file) ?? ""
+            guard let vector = try optionalString(entry, "score", file: file) else { continue }
+            if type.hasPrefix("CVSS_V3"), let value = CVSSVector.baseScore(vector) {
+                if score.map({ value > $0 }) ?? true {
+                    score = value
+                    severity = Severity(score: value)
+                }
+            } else if let number = Double(vector), type.hasPrefix("CVSS") {
+                // Some feeds put a numeric base score instead of a vector.
+                if score.map({ number > $0 }) ?? true {
+                    score = number
+                    severity = Severity(score: number)
+                }
+            }
+        }
+        if severity == .unknown, let specific = root["database_specific"], case .object = specific.kind, let label = specific["severity"]?.string {
+            severity = Severity(label: label) ?? .unknown
+        }
+        var affected: [Advisory.Affected] = []
+        for entry in try array(root, "affected", file: file) {
+            guard case .object = entry.kind else { throw fail(file, entry, "each 'affected' entry is an object") }
+            guard let package = entry["package"] else { continue }
+            let ecosystem = try requiredString(package, "ecosystem", file: file)
+            let name = try requiredString(package, "name", file: file)
+            var ranges: [Advisory.Range] = []
+            for range in try array(entry, "ranges", file: file) {
+                let type = try requiredString(range, "type", file: file)
+                var events: [Advisory.Event] = []
+                for event in try array(range, "events", file: file) {
+                    guard case let .object(members) = event.kind, members.count >= 1 else {
+                        throw fail(file, event, "each range event is an object with one of introduced, fixed, last_affected, limit")
+                    }
+                    for (key, value) in members {
+                        guard let kind = Advisory.Event.Kind(rawValue: key) else { continue }
+                        guard let version = value.string else { throw fail(file, value, "'\(key)' must be a version string") }
+                        events.append(Advisory.Event(kind: kind, version: version))
+                    }
+                }
+                ranges.append(Advisory.Range(type: type, events: events))
+            }
+            var versions: [String] = []
+            for version in try array(entry, "versions", file: file) {
+                guard let text = version.string else { throw fail(file, version, "'versions' holds strings") }
+                versions.append(text)
+            }
+            var packageSeverity: Severity?
+            for key in ["ecosystem_specific", "database_specific"] {
+                guard packageSeverity == nil, let specific = entry[key], case .object = specific.kind else { continue }
+                for field in ["severity", "urgency"] {
+                    if let label = specific[field]?.string, let rated = Severity(label: label) {
+                        packageSeverity = rated
+                        break
+                    }
+                }
+            }
+            affected.append(Advisory.Affected(ecosystem: ecosystem, name: name, ranges: ranges, versions: versions, severity: packageSeverity))
+        }
+        var aliases: [String] = []
+        for alias in try array(root, "aliases", file: file) {
+            guard let text = alias.string else { throw fail(file, alias, "'aliases' holds strings") }
+            aliases.append(text)
+        }
+        var references: [String] = []
+        for reference in try array(root, "references", file: file) {
+            if let url = try optionalString(reference, "url", file: file) { references.append(url) }
+        }
+        return Advisory(
+            id: id, aliases: aliases, summary: try optionalString(root, "summary", file: file), details: try optionalString(root, "details", file: file),
+            modified: try optionalString(root, "modified", file: file), withdrawn: try optionalString(root, "withdrawn", file: file),
+            severity: severity, score: score, references: references, affected: affected, source: file)
+    }
+
+    private static func fail(_ file: String, _ value: JSONValue, _ reason: String) -> InventoryError {
+        .malformed(file: file, at: value.position, reason: reason)
+    }
+
+    private static func requiredString(_ object: JSONValue, _ key: String, file: String) throws(InventoryError) -> String {
+        guard case .object = object.kind else { throw fail(file, object, "expected an object with '\(key)'") }
+        guard let value = object[key] else { throw fail(file, object, "the object has no '\(key)'") }
+        guard let text = value.string else { throw fail(file, value, "'\(key)' must be a string") }
+        return text
+    }
+
+    private static func optionalString(_ object: JSONValue, _ key: String, file: String) throws(InventoryError) -> String? {
+        guard case .object = object.kind else { throw fail(file, object, "expected an object") }
+        guard let value = object[key], !value.isNull else { return nil }
+        guard let text = value.string else { throw fail(file, value, "'\(key)' must be a string") }
+        return text
+    }
+
+    private static func array(_ object: JSONValue, _ key: String, file: String) throws(InventoryError) -> [JSONValue] {
+        guard let value = object[key], !value.isNull else { return [] }
+        guard let elements = value.array else { throw fail(file, value, "'\(key)' must be an array") }
+        return elements
+    }
+}

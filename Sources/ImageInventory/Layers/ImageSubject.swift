@@ -1,0 +1,38 @@
+import Foundation
+
+/// The image an inventory describes: what the user named, the platform manifest's digest
+/// (the SBOM's root), and the index digest when it came from a multi-platform index.
+public struct ImageSubject: Sendable, Hashable, Codable {
+    public var name: String
+    public var manifestDigest: String
+    public var indexDigest: String?
+    public var platform: String?
+
+    public init(name: String, manifestDigest: String, indexDigest: String? = nil, platform: String? = nil) {
+        self.name = name
+        self.manifestDigest = manifestDigest
+        self.indexDigest = indexDigest
+        self.platform = platform
+    }
+
+    /// The repository part of `name` (without tag or digest), for the purl and SPDX name.
+    public var repository: String {
+        var base = name
+        if let at = base.firstIndex(of: "@") { base = String(base[..<at]) }
+        if let colon = base.lastIndex(of: ":"), !base[colon...].contains("/") { base = String(base[..<colon]) }
+        return base
+    }
+
+    /// `pkg:oci/NAME@DIGEST?repository_url=…` per the purl spec's oci type.
+    public var purl: String {
+        let last = repository.split(separator: "/").last.map(String.init) ?? repository
+        var purl = "pkg:oci/\(PackageURL.encode(last.lowercased()))@\(PackageURL.encode(manifestDigest))"
+        var qualifiers: [(String, String)] = []
+        if let platform, let arch = platform.split(separator: "/").dropFirst().first { qualifiers.append(("arch", String(arch))) }
+        if repository.contains("/") && !repository.hasPrefix("/") { qualifiers.append(("repository_url", repository)) }
+        if !qualifiers.isEmpty {
+            purl += "?" + qualifiers.sorted { $0.0 < $1.0 }.map { "\($0.0)=\(PackageURL.encode($0.1, keepSlash: true))" }.joined(separator: "&")
+        }
+        return purl
+    }
+}

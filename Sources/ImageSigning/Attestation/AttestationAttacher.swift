@@ -1,0 +1,71 @@
+import Foundation
+import OCIDistribution
+
+/// Attaches in-toto statements to an image digest as cosign does (`cosign attest`): a DSSE
+/// envelope per statement, a layer of media type `application/vnd.dsse.envelope.v1+json`
+/// with the `predicateType` annotation, in the `sha256-<hex>.att` manifest.
+///
+/// With a key the envelope is signed (verifiable with `cosign verify-attestation`); without
+/// one it is stored unsigned (an empty `signatures` list) so that tools can still attach
+/// e.g. an SBOM where no key is configured; verifiers with a key reject it.
+public struct AttestationAttacher: Sendable {
+    public let client: RegistryClient
+    public let key: SigningKey?
+
+    public init(client: RegistryClient, key: SigningKey?) {
+        self.client = client
+        self.key = key
+    }
+
+    public struct Outcome: Sendable, Equatable, Codable {
+        public let image: String
+        public let digest: Digest
+        public let attestationTag: String
+        public let predicateType: String
+        public let signed: Bool
+        /// False when the same statement (same signer) was already attached.
+        public let added: Bool
+        public let referrer: Digest?
+    }
+
+    /// Attaches `statement` to `reference` (pinned by digest). With `replacingSamePredicateType`
+    /// an earlier attestation of the same predicate type by the same key (or unsigned, when
+    /// there is no key) is replaced instead of kept beside the new one: republishing keeps one
+    /// provenance per image.
+    public func attach(_ statement: InTotoStatement, to reference: ImageReference, replacingSamePredicateType: Bool = false) async throws -> Outcome {
+        guard let digest = reference.digest else { throw SigningError.referenceNotPinned(reference.description) }
+        let repository = reference.repositoryName
+        guard let subject = try await client.manifestDescriptor(repository: repository, reference: .digest(digest)) else {
+            throw SigningError.imageMissing(reference.description)
+        }
+        let statementBytes = try statement.encoded()
+        let envelope = try DSSEEnvelope.make(payload: statementBytes, key: key).encoded()
+        let layer = SignedLayer(
+            mediaType: CosignAnnotations.dsseMediaType, payload: envelope,
+            annotations: [CosignAnnotations.predicateType: statement.predicateType])
+        let ours = key?.verificationKey
+        let tag = CosignTag.attestation(for: digest)
+        let isOurs: @Sendable (CosignManifestStore.StoredLayer) -> Data? = { old in
+            // The statement inside an existing envelope, when it is signed by our key (or is
+            // unsigned and we have no key).
+            guard let decoded = try? JSONDecoder().decode(DSSEEnvelope.self, from: old.payload), let body = decoded.payloadBytes else { return nil }
+            guard let ours else { return decoded.signatures.isEmpty ? body : nil }
+            let pae = DSSEEnvelope.preAuthenticationEncoding(payloadType: decoded.payloadType, payload: body)
+            let signedByUs = decoded.signatures.contains { signature in
+                Data(base64Encoded: signature.sig).map { (try? ours.isValidSignature($0, for: pae)) == true } ?? false
+            }
+            return signedByUs ? body : nil
+        }
+        let predicateType = statement.predicateType
+        let outcome = try await CosignManifestStore(client: client).append(
+            [layer], repository: repository, tag: tag, subject: subject, mediaTypes: [CosignAnnotations.dsseMediaType],
+            artifactType: CosignAnnotations.attestationArtifactType,
+            isDuplicate: { _, old in isOurs(old) == statementBytes },
+            replaces: { _, old in
+                replacingSamePredicateType && old.descriptor.annotations?[CosignAnnotations.predicateType] == predicateType && isOurs(old) != nil
+            })
+        return Outcome(
+            image: reference.name, digest: digest, attestationTag: tag, predicateType: statement.predicateType, signed: key != nil,
+            added: outcome.added > 0, referrer: outcome.referrerDigest)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import OCIDistribution
+
+/// An in-toto Statement v1 (`https://in-toto.io/Statement/v1`) about one or more digests.
+/// The predicate is kept as raw JSON so any predicate type (SLSA, SPDX, CycloneDX…) fits.
+public struct InTotoStatement: Sendable, Equatable {
+    public static let type = "https://in-toto.io/Statement/v1"
+
+    public struct Subject: Sendable, Equatable, Codable {
+        public var name: String
+        public var digest: [String: String]
+        public init(name: String, digest: Digest) {
+            self.name = name
+            self.digest = [digest.algorithm: digest.encoded]
+        }
+    }
+
+    public var subject: [Subject]
+    public var predicateType: String
+    /// The predicate's JSON bytes (an object).
+    public var predicate: Data
+
+    public init(subject: [Subject], predicateType: String, predicate: Data) {
+        self.subject = subject
+        self.predicateType = predicateType
+        self.predicate = predicate
+    }
+
+    public init<P: Encodable>(subject: [Subject], predicateType: String, predicate: P) throws {
+        self.init(subject: subject, predicateType: predicateType, predicate: try RegistryJSON.encode(predicate))
+    }
+
+    /// Compact JSON, keys in a fixed order.
+    public func encoded() throws -> Data {
+        let subjects = try RegistryJSON.encode(subject)
+        var bytes = Data("{\"_type\":\"\(Self.type)\",\"subject\":".utf8)
+        bytes.append(subjects)
+        bytes.append(Data(",\"predicateType\":".utf8))
+        bytes.append(try RegistryJSON.encode(predicateType))
+        bytes.append(Data(",\"predicate\":".utf8))
+        bytes.append(predicate)
+        bytes.append(Data("}".utf8))
+        return bytes
+    }
+
+    public static func decode(_ data: Data) throws(AttestationDecodeError) -> InTotoStatement {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw AttestationDecodeError(reason: "the payload is not a JSON object")
+        }
+        guard let type = object["_type"] as? String, type.hasPrefix("https://in-toto.io/Statement/") else {
+            throw AttestationDecodeError(reason: "the payload is not an in-toto statement (_type missing or unknown)")
+        }
+        guard let predicateType = object["predicateType"] as? String else { throw AttestationDecodeError(reason: "predicateType missing") }
+        guard let subjects = object["subject"] as? [[String: Any]] else { throw AttestationDecodeError(reason: "subject missing") }
+        var parsed: [Subject] = []
+        for entry in subjects {
+            guard let name = entry["name"] as? String, let digests = entry["digest"] as? [String: String],
+                let hex = digests["sha256"], let digest = try? Digest("sha256:\(hex)")
+            else { continue }
+            parsed.append(Subject(name: name, digest: digest))
+        }
+        let predicate =
+            object["predicate"].flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]) } ?? Data("null".utf8)
+        return InTotoStatement(subject: parsed, predicateType: predicateType, predicate: predicate)
+    }
+}
+
+public struct AttestationDecodeError: Error, Equatable, Sendable {
+    public let reason: String
+}

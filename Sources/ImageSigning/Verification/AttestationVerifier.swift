@@ -1,0 +1,118 @@
+import Foundation
+import OCIDistribution
+import SystemSupport
+
+/// Verifies the attestations cosign stores under `sha256-<hex>.att`: a DSSE signature by one
+/// of `keys` over the in-toto statement, whose subject includes the digest, of the wanted
+/// predicate type.
+public struct AttestationVerifier: Sendable {
+    public let keys: [VerificationKey]
+
+    public init(keys: [VerificationKey]) { self.keys = keys }
+
+    public struct Verified: Sendable, Equatable {
+        public let image: String
+        public let digest: Digest
+        public let attestationTag: String
+        public let key: String
+        public let predicateType: String
+        /// The verified statement's JSON.
+        public let statement: Data
+    }
+
+    /// `--type` shorthands as cosign spells them; anything else must be a predicate URI.
+    public static func predicateTypes(forShorthand type: String) -> Set<String> {
+        switch type {
+        case "slsaprovenance": return [SLSAProvenance.predicateType, "https://slsa.dev/provenance/v0.2"]
+        case "slsaprovenance1": return [SLSAProvenance.predicateType]
+        case "slsaprovenance02": return ["https://slsa.dev/provenance/v0.2"]
+        case "spdx", "spdxjson": return ["https://spdx.dev/Document"]
+        case "cyclonedx": return ["https://cyclonedx.org/bom"]
+        case "vuln": return ["https://cosign.sigstore.dev/attestation/vuln/v1"]
+        case "custom": return ["https://cosign.sigstore.dev/attestation/v1"]
+        default: return [type]
+        }
+    }
+
+    /// Every attestation of `types` (all types when nil) that verifies; throws the most
+    /// telling failure when none does.
+    public func verify(repository: RepositoryName, digest: Digest, client: RegistryClient, types: Set<String>?) async throws(VerificationFailure)
+        -> [Verified]
+    {
+        let image = "\(client.registry)/\(repository)"
+        guard !keys.isEmpty else { throw .noKeys(image: image) }
+        let tag = CosignTag.attestation(for: digest)
+        let contents: CosignManifestStore.Contents
+        do {
+            contents = try await CosignManifestStore(client: client).read(repository: repository, tag: tag, mediaTypes: [CosignAnnotations.dsseMediaType])
+        } catch let CosignStorageError.garbage(_, tag, reason) {
+            throw .garbage(image: image, tag: tag, reason: reason)
+        } catch {
+            throw .unavailable(image: image, digest: digest.description, reason: describe(error))
+        }
+        guard case let .layers(layers) = contents else { throw .noSignature(image: image, digest: digest.description, tag: tag) }
+        return try Self.check(layers: layers, image: image, digest: digest, tag: tag, keys: keys, types: types)
+    }
+
+    static func check(
+        layers: [CosignManifestStore.StoredLayer], image: String, digest: Digest, tag: String, keys: [VerificationKey], types: Set<String>?
+    ) throws(VerificationFailure) -> [Verified] {
+        var verified: [Verified] = []
+        var failures: [VerificationFailure] = []
+        var otherTypes: [String] = []
+        for layer in layers {
+            do {
+                let result = try checkLayer(layer, image: image, digest: digest, tag: tag, keys: keys)
+                if let types, !types.contains(result.predicateType) {
+                    otherTypes.append(result.predicateType)
+                } else {
+                    verified.append(result)
+                }
+            } catch { failures.append(error) }
+        }
+        if !verified.isEmpty { return verified }
+        if let types, !otherTypes.isEmpty || failures.isEmpty {
+            throw .predicateTypeMissing(image: image, digest: digest.description, wanted: types.sorted().joined(separator: " or "), found: otherTypes)
+        }
+        throw failures.max { $0.specificity < $1.specificity } ?? .noSignature(image: image, digest: digest.description, tag: tag)
+    }
+
+    private static func checkLayer(
+        _ layer: CosignManifestStore.StoredLayer, image: String, digest: Digest, tag: String, keys: [VerificationKey]
+    ) throws(VerificationFailure) -> Verified {
+        guard let envelope = try? JSONDecoder().decode(DSSEEnvelope.self, from: layer.payload), let body = envelope.payloadBytes else {
+            throw .malformedPayload(image: image, digest: digest.description, reason: "layer \(layer.descriptor.digest) is not a DSSE envelope")
+        }
+        guard envelope.payloadType == DSSEEnvelope.inTotoPayloadType else {
+            throw .malformedPayload(image: image, digest: digest.description, reason: "DSSE payloadType is '\(envelope.payloadType)'")
+        }
+        guard !envelope.signatures.isEmpty else {
+            throw .malformedSignature(image: image, digest: digest.description, reason: "the attestation envelope is unsigned")
+        }
+        let pae = DSSEEnvelope.preAuthenticationEncoding(payloadType: envelope.payloadType, payload: body)
+        var trusted: VerificationKey?
+        search: for signature in envelope.signatures {
+            guard let bytes = Data(base64Encoded: signature.sig) else {
+                throw .malformedSignature(image: image, digest: digest.description, reason: "a DSSE signature is not base64")
+            }
+            for key in keys {
+                do {
+                    if try key.isValidSignature(bytes, for: pae) {
+                        trusted = key
+                        break search
+                    }
+                } catch { throw .malformedSignature(image: image, digest: digest.description, reason: error.reason) }
+            }
+        }
+        guard let trusted else { throw .wrongKey(image: image, digest: digest.description, keys: keys.map(\.origin)) }
+        let statement: InTotoStatement
+        do { statement = try InTotoStatement.decode(body) } catch {
+            throw .malformedPayload(image: image, digest: digest.description, reason: error.reason)
+        }
+        guard statement.subject.contains(where: { $0.digest["sha256"] == digest.encoded && digest.algorithm == "sha256" }) else {
+            let signed = statement.subject.compactMap { $0.digest["sha256"].map { "sha256:\($0)" } }.joined(separator: ", ")
+            throw .digestMismatch(image: image, expected: digest.description, signed: signed.isEmpty ? "no sha256 subject" : signed)
+        }
+        return Verified(image: image, digest: digest, attestationTag: tag, key: trusted.origin, predicateType: statement.predicateType, statement: body)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import ImageSigning
+import OCIDistribution
+import SystemSupport
+
+/// The check the pull path runs before pulling a prebuilt image: resolve the digest it is
+/// about to pull, fetch the cosign signature for it from the registry (nothing is pulled)
+/// and verify it with the keys the `verify` policy pins for the container type.
+///
+/// `enforce` refuses with ``SignatureCheckError``; `warn` warns once per image per process
+/// and lets the pull go on; `off` checks nothing. Dev mode and local builds are exempt.
+public actor ImageSignatureCheck {
+    public nonisolated let config: OublietteConfig
+    private let registries: RegistryClientFactory
+    private let warn: @Sendable (String) -> Void
+    private var warned: Set<String> = []
+
+    public init(config: OublietteConfig, registries: RegistryClientFactory, warn: @escaping @Sendable (String) -> Void) {
+        self.config = config
+        self.registries = registries
+        self.warn = warn
+    }
+
+    /// The record to keep for `reference`, or throws under `enforce` when it does not verify.
+    public func check(type: String, reference: ImageReference) async throws(SignatureCheckError) -> SignatureRecord {
+        let (mode, keyPaths) = config.verify.effective(for: type)
+        if config.devMode { return SignatureRecord(status: .exempt, mode: mode.rawValue, detail: "OUBLIETTE_DEV=1: dev images are not verified") }
+        if config.imageSource == .build {
+            return SignatureRecord(status: .exempt, mode: mode.rawValue, detail: "image_source: build: local builds are not verified")
+        }
+        guard mode != .off else { return SignatureRecord(status: .off, mode: mode.rawValue) }
+
+        var digest = reference.digest
+        do {
+            let keys = try keyPaths.map { path throws(KeyFileError) in try VerificationKey(contentsOf: URL(fileURLWithPath: path)) }
+            let client = await registries.client(for: reference.registry, purpose: .transfer)
+            if digest == nil {
+                digest = try await client.manifestDescriptor(repository: reference.repositoryName, reference: reference.manifestReference)?.digest
+            }
+            guard let digest else {
+                throw SignatureCheckError.unverified(
+                    type: type, image: reference.description, digest: "unknown", keys: keyPaths, reason: "the registry has no such image")
+            }
+            let verified = try await SignatureVerifier(keys: keys).verify(repository: reference.repositoryName, digest: digest, client: client)
+            return SignatureRecord(status: .verified, mode: mode.rawValue, digest: digest.description, keys: [verified.key])
+        } catch {
+            let failure: SignatureCheckError
+            if let typed = error as? SignatureCheckError {
+                failure = typed
+            } else {
+                failure = .unverified(
+                    type: type, image: reference.description, digest: digest?.description ?? "unresolved", keys: keyPaths, reason: describe(error))
+            }
+            guard mode == .warn else { throw failure }
+            if warned.insert(reference.description).inserted { warn("warning: \(failure.description) (verify.mode is warn: pulling anyway)") }
+            return SignatureRecord(status: .unverified, mode: mode.rawValue, digest: digest?.description, keys: keyPaths, detail: failure.reason)
+        }
+    }
+}
+
+/// An image refused because its signature does not verify (`verify.mode: enforce`).
+public enum SignatureCheckError: Error, Equatable, Sendable, DescribedError {
+    case unverified(type: String, image: String, digest: String, keys: [String], reason: String)
+    /// The image pulled is not the digest that was verified (the tag moved in between).
+    case digestChanged(type: String, image: String, verified: String, pulled: String)
+
+    public var reason: String {
+        switch self {
+        case let .unverified(_, _, _, _, reason): return reason
+        case let .digestChanged(_, _, verified, pulled): return "verified \(verified) but pulled \(pulled)"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .unverified(type, image, digest, keys, reason):
+            return
+                "refusing to pull \(image) for '\(type)': digest \(digest) has no valid signature by \(keys.isEmpty ? "any configured key" : keys.joined(separator: ", ")): \(reason). Sign the image (release-tool sign / publish --sign), fix \"verify.keys\" in oubliette.jsonc, or set \"verify\": {\"containers\": {\"\(type)\": {\"mode\": \"warn\"}}} to accept it"
+        case let .digestChanged(type, image, verified, pulled):
+            return
+                "'\(type)': \(image) moved while it was pulled (signature verified for \(verified), engine pulled \(pulled)); run the refresh again"
+        }
+    }
+}

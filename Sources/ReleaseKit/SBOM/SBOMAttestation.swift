@@ -1,0 +1,61 @@
+import Foundation
+import ImageInventory
+import ImageSigning
+import OCIDistribution
+
+/// `publish`'s SBOM step: reads each published platform image back from the registry (its
+/// compressed layers, into a temporary layout), writes its SPDX 2.3 SBOM, and attaches it as
+/// an in-toto statement (predicate type SPDX) to that platform manifest's digest, signed
+/// when a key is configured, unsigned otherwise. Republishing replaces the earlier SBOM of
+/// the same signer rather than adding another.
+public struct SBOMAttestation: Sendable {
+    public static let predicateType = "https://spdx.dev/Document"
+
+    public var key: SigningKey?
+    public var credentials: any CredentialSource
+    public var insecureRegistries: Set<String>
+    public var workDirectory: URL
+    public var toolVersion: String
+    public var log: @Sendable (String) -> Void
+
+    public init(
+        key: SigningKey?, credentials: any CredentialSource, insecureRegistries: Set<String>, workDirectory: URL, toolVersion: String,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.key = key
+        self.credentials = credentials
+        self.insecureRegistries = insecureRegistries
+        self.workDirectory = workDirectory
+        self.toolVersion = toolVersion
+        self.log = log
+    }
+
+    /// `reference` must be pinned by digest (an image or an index).
+    @discardableResult
+    public func attach(to reference: ImageReference) async throws -> [AttestationAttacher.Outcome] {
+        let layout = workDirectory.appendingPathComponent("sbom-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: layout) }
+        let copier = ImageCopier(credentials: credentials, insecureRegistries: insecureRegistries)
+        _ = try await copier.copy(from: .registry(reference), to: .ociLayout(directory: layout, tag: "sbom"))
+        let reader = try ImageLayoutReader(directory: layout)
+        let client = RegistryClient(
+            registry: reference.registry, credentials: credentials,
+            security: .forRegistry(reference.registry, insecureRegistries: insecureRegistries))
+        let attacher = AttestationAttacher(client: client, key: key)
+        let name = reference.name
+        var outcomes: [AttestationAttacher.Outcome] = []
+        for platform in try reader.platforms(tag: "sbom") {
+            let (subject, inventory) = try reader.read(tag: "sbom", platform: platform, name: name)
+            let document = try SBOMWriter.document(
+                .spdxJSON, subject: subject, inventory: inventory, creation: SBOMCreation(toolName: "release-tool", toolVersion: toolVersion))
+            let digest = try Digest(subject.manifestDigest)
+            let statement = InTotoStatement(subject: [.init(name: name, digest: digest)], predicateType: Self.predicateType, predicate: document)
+            let outcome = try await attacher.attach(statement, to: reference.withDigest(digest), replacingSamePredicateType: true)
+            log(
+                "\(name)@\(digest)\(platform.map { " (\($0))" } ?? ""): SBOM attestation (\(inventory.packages.count) packages) "
+                    + (key == nil ? "attached unsigned (no key)" : "attached, signed"))
+            outcomes.append(outcome)
+        }
+        return outcomes
+    }
+}

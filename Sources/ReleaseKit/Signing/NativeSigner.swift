@@ -1,0 +1,66 @@
+import Foundation
+import ImageSigning
+import OCIDistribution
+
+/// release-tool's signer: a cosign-compatible key signature on each published digest (and,
+/// for an index, on each platform manifest too), plus a signed SLSA provenance attestation.
+/// Republishing adds nothing: a signature by this key over the same payload is kept, and the
+/// provenance of the same predicate type by this key is replaced, not duplicated.
+public struct NativeSigner: Signer {
+    public let key: SigningKey
+    public let keyLabel: String
+    public let credentials: any CredentialSource
+    public let insecureRegistries: Set<String>
+    public let provenance: ReleaseProvenance
+    public let log: @Sendable (String) -> Void
+
+    public var name: String { "key \(keyLabel) (\(key.verificationKey.fingerprint.prefix(19))…)" }
+
+    public init(
+        key: SigningKey, keyLabel: String, credentials: any CredentialSource, insecureRegistries: Set<String> = [],
+        provenance: ReleaseProvenance = ReleaseProvenance(), log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.key = key
+        self.keyLabel = keyLabel
+        self.credentials = credentials
+        self.insecureRegistries = insecureRegistries
+        self.provenance = provenance
+        self.log = log
+    }
+
+    public func sign(_ subject: SigningSubject) async throws -> SignatureStatus {
+        guard let digest = subject.reference.digest else { throw SigningError.referenceNotPinned(subject.reference.description) }
+        let registry = subject.reference.registry
+        let client = RegistryClient(
+            registry: registry, credentials: credentials, security: .forRegistry(registry, insecureRegistries: insecureRegistries))
+        let signer = ImageSigner(key: key, client: client)
+        let attacher = AttestationAttacher(client: client, key: key)
+        let manifest = try await client.manifest(repository: subject.reference.repositoryName, reference: .digest(digest))
+
+        // An index is signed itself, then each platform manifest (what `cosign sign
+        // --recursive` does), so a verifier that resolved a platform finds a signature too.
+        var targets: [(digest: Digest, platform: Platform?)] = []
+        if manifest.isIndex {
+            targets.append((digest, nil))
+            for child in try manifest.imageIndex().manifests where !MediaType.isIndex(child.mediaType) {
+                targets.append((child.digest, child.platform))
+            }
+        } else {
+            let configuration = try await client.imageConfiguration(of: subject.reference)
+            targets.append((digest, configuration.map { Platform(architecture: $0.architecture, os: $0.os, variant: $0.variant) }))
+        }
+
+        var added = 0, present = 0
+        for target in targets {
+            let pinned = subject.reference.withDigest(target.digest)
+            let outcome = try await signer.sign(pinned)
+            if outcome.added { added += 1 } else { present += 1 }
+            let statement = try provenance.statement(for: subject, digest: target.digest, platform: target.platform)
+            _ = try await attacher.attach(statement, to: pinned, replacingSamePredicateType: true)
+        }
+        let summary =
+            "\(added) signature(s) added, \(present) already present, SLSA provenance attached to \(targets.count) digest(s)"
+        log("\(subject.type): \(summary)")
+        return .signed(by: "\(name): \(summary)")
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import CommandSupport
+import Foundation
+import ImageSigning
+import OCIDistribution
+import OublietteCore
+import ReleaseKit
+import SystemSupport
+
+/// What the signing commands share: key loading, registry clients, digest resolution.
+enum SigningOptions {
+    static func keySource(key: String?, keyEnvironment: String?) throws -> SigningKeySource {
+        switch (key, keyEnvironment) {
+        case let (path?, nil): return .file(path)
+        case let (nil, variable?): return .environment(variable)
+        case (nil, nil): throw ValidationError("signing needs a private key: --key FILE or --key-env VAR (see `release-tool keys generate`)")
+        case (.some, .some): throw ValidationError("give either --key or --key-env, not both")
+        }
+    }
+
+    static func publishSigner(key: String?, keyEnvironment: String?, insecureRegistries: Set<String>, log: @escaping @Sendable (String) -> Void)
+        throws -> NativeSigner
+    {
+        let source = try keySource(key: key, keyEnvironment: keyEnvironment)
+        return NativeSigner(
+            key: try source.load(), keyLabel: source.label, credentials: credentials, insecureRegistries: insecureRegistries, log: log)
+    }
+
+    static var credentials: ChainedCredentials { OublietteCredentials.standard(warn: { Output.warning($0) }) }
+
+    static func client(for reference: ImageReference, insecureRegistries: [String]) -> RegistryClient {
+        RegistryClient(
+            registry: reference.registry, credentials: credentials,
+            security: .forRegistry(reference.registry, insecureRegistries: Set(insecureRegistries)))
+    }
+
+    /// `reference` pinned: its own digest, or what its tag points at now.
+    static func pinned(_ reference: ImageReference, client: RegistryClient) async throws -> ImageReference {
+        if reference.digest != nil { return reference }
+        guard let descriptor = try await client.manifestDescriptor(repository: reference.repositoryName, reference: reference.manifestReference) else {
+            throw ValidationError("\(reference) does not exist in the registry")
+        }
+        return reference.withDigest(descriptor.digest)
+    }
+
+    static func publicKeys(_ paths: [String]) throws -> [VerificationKey] {
+        guard !paths.isEmpty else { throw ValidationError("give at least one --key FILE.pub") }
+        return try paths.map { path throws in try VerificationKey(contentsOf: URL(fileURLWithPath: path)) }
+    }
+}

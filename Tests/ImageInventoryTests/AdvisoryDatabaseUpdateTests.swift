@@ -1,0 +1,59 @@
+import AsyncHTTPClient
+import Foundation
+import ImageInventory
+import Testing
+
+@Suite("Advisory exports: zip reading, --update-db against a local HTTP server")
+struct AdvisoryDatabaseUpdateTests {
+    @Test("zip members, stored and deflated, read back; a damaged member fails its CRC")
+    func zip() throws {
+        let members: [(name: String, data: Data)] = [("a.json", Data("{\"id\":\"A\"}".utf8)), ("dir/b.json", Data(repeating: 65, count: 10_000))]
+        for deflate in [true, false] {
+            let archive = try ZipArchive(data: ZipBuilder.archive(members, deflate: deflate), file: "t.zip")
+            #expect(archive.members.map(\.name) == ["a.json", "dir/b.json"])
+            #expect(try archive.contents(of: archive.members[1]) == members[1].data)
+        }
+        var damaged = ZipBuilder.archive(members, deflate: false)
+        damaged[30 + 6 + 2] = UInt8(ascii: "X") // a byte inside a.json's stored data
+        let archive = try ZipArchive(data: damaged, file: "t.zip")
+        #expect(throws: InventoryError.self) { _ = try archive.contents(of: archive.members[0]) }
+        #expect(throws: InventoryError.self) { _ = try ZipArchive(data: Data("not a zip".utf8), file: "t.zip") }
+    }
+
+    @Test("update downloads, unpacks and swaps in; a failed update keeps the old database whole")
+    func update() async throws {
+        let server = try await StaticHTTPServer.start()
+        let root = try TestLayout.temporaryDirectory("osvdb")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let database = root.appendingPathComponent("db")
+        server.set("/Debian/all.zip", try ZipBuilder.fixtureExport("Debian"))
+        server.set("/Alpine/all.zip", try ZipBuilder.fixtureExport("Alpine"))
+        let updater = AdvisoryDatabaseUpdater(httpClient: HTTPClient.shared, timeout: .seconds(30))
+        let urls = [server.url("/Debian/all.zip"), server.url("/Alpine/all.zip")]
+        let fixed = Date(timeIntervalSince1970: 1_800_000_000)
+        do {
+            let metadata = try await updater.update(directory: database, urls: urls, now: fixed)
+            #expect(metadata.sources.map(\.directory) == ["Debian", "Alpine"])
+            #expect(metadata.sources.map(\.records) == [14, 3])
+            let loaded = try AdvisoryDatabase.load(directory: database)
+            #expect(loaded.advisories.count == 16)
+            #expect(loaded.withdrawnCount == 1)
+            #expect(loaded.metadata?.updated == fixed)
+
+            // The second source now fails: nothing may change.
+            server.set("/Alpine/all.zip", status: 503, Data("down".utf8))
+            await #expect(throws: InventoryError.self) { _ = try await updater.update(directory: database, urls: urls) }
+            server.set("/Alpine/all.zip", Data(try ZipBuilder.fixtureExport("Alpine").prefix(200)))
+            await #expect(throws: InventoryError.self) { _ = try await updater.update(directory: database, urls: urls) }
+            let after = try AdvisoryDatabase.load(directory: database)
+            #expect(after.advisories.count == 16)
+            #expect(after.metadata?.updated == fixed)
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: root.path)
+            #expect(leftovers == ["db"], "no staging directories left behind")
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        await server.shutdown()
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import ImageBuilders
+import OCIDistribution
+import ReleaseKit
+import Testing
+
+/// `publish` with its SBOM step (as `release-tool publish` configures it): every published
+/// image has an SPDX SBOM attestation that `sbom --attached` fetches back.
+@Suite("publish attaches SBOMs", .serialized, .enabled(if: TestBed.isAvailable, TestBed.skipReason))
+struct PublishSBOMIntegrationTests {
+    @Test("the busybox catalogue published: base and dev each carry an SBOM naming their digest", .timeLimit(.minutes(10)))
+    func publishAttaches() async throws {
+        let bed = TestBed.required
+        let repository = try bed.makeTemporaryDirectory("publish-sbom-repo")
+        try ReleasePublishTests.makeRepository(in: repository)
+        try ReleasePublishTests.checkout("v1.1.0", in: repository)
+        let inputs = ReleaseInputs(
+            repositoryPath: repository.path, catalogueFile: repository.appendingPathComponent("images/catalogue.jsonc").path,
+            registry: "\(bed.registry)/sbom-publish", buildArguments: ["BUSYBOX_IMAGE=\(bed.busyboxImage)"])
+        let plan = try inputs.plan()
+        let builder = BuildahBuilder(options: .init(root: "\(bed.buildahRoot)/root", runRoot: "\(bed.buildahRoot)/runroot", tlsVerify: false))
+        let work = try bed.makeTemporaryDirectory("publish-sbom")
+        var publisher = ReleasePublisher(builder: builder, workDirectory: work)
+        publisher.sbomAttestation = SBOMAttestation(
+            key: nil, credentials: ChainedCredentials([]), insecureRegistries: [], workDirectory: work, toolVersion: "test")
+        let report = try await publisher.publish(plan)
+        #expect(report.images.count == 2)
+        for image in report.images {
+            let fetched = try InventoryTestSupport.releaseTool(["sbom", "--attached", image.reference.description])
+            #expect(fetched.succeeded, "\(image.type): \(fetched.stderr)")
+            let document = try InventoryTestSupport.json(fetched.stdout)
+            let root = (document["packages"] as? [[String: Any]] ?? []).first { $0["SPDXID"] as? String == "SPDXRef-Image" }
+            #expect(root?["versionInfo"] as? String == image.digest.description)
+            #expect((document["comment"] as? String)?.contains("no package database found") == true, "busybox images have none")
+        }
+    }
+}
