@@ -75,7 +75,8 @@ let package = Package(
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
         ),
         // libsodium from the system (Debian: libsodium-dev): scrypt and nacl secretbox for
-        // cosign's encrypted key files (swift-crypto has no public scrypt).
+        // cosign's encrypted key files (swift-crypto has no public scrypt). Only release-tool
+        // links it (CosignKeyFiles); oubliette verifies with public keys and does not.
         .systemLibrary(
             name: "CSodium",
             path: "Sources/CSodium",
@@ -90,9 +91,13 @@ let package = Package(
             dependencies: [
                 "SystemSupport",
                 "OCIDistribution",
-                "CSodium",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        // Reading and writing cosign's encrypted private key files (scrypt + secretbox).
+        .target(
+            name: "CosignKeyFiles",
+            dependencies: ["ImageSigning", "CSodium", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The product domain: catalogue, config, runtimes, images, projects, lifecycle.
         .target(
@@ -121,6 +126,7 @@ let package = Package(
                 "CLibGit2",
                 "ImageSigning",
                 "ImageInventory",
+                "CosignKeyFiles",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -171,6 +177,7 @@ let package = Package(
                 "ImageBuilders",
                 "ImageInventory",
                 "ImageSigning",
+                "CosignKeyFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -205,7 +212,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ImageSigningTests",
-            dependencies: ["ImageSigning", "OCIDistribution", "SystemSupport", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["ImageSigning", "CosignKeyFiles", "OCIDistribution", "SystemSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "OCIDistributionTests",
@@ -238,7 +245,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit", "OublietteServer", "ImageInventory",
-                "ImageSigning",
+                "ImageSigning", "CosignKeyFiles",
                 .product(name: "MCP", package: "swift-sdk"),
                 // Parses the generated workflows the CI execution tests run.
                 .product(name: "Yams", package: "Yams"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CommandSupport
+import CosignKeyFiles
 import Foundation
 import ImageSigning
 import ReleaseKit

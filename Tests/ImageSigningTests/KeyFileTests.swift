@@ -1,3 +1,4 @@
+import CosignKeyFiles
 import Foundation
 import ImageSigning
 import Testing

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import OCIDistribution
 
 /// Reads and writes the manifests cosign keeps beside an image (`sha256-<hex>.sig` and

@@ -56,7 +56,8 @@ public enum VerificationFailure: Error, Equatable, Sendable, DescribedError {
         switch self {
         case let .noSignature(image, digest, tag):
             if tag.hasSuffix(".att") {
-                return "\(image)@\(digest): no attestation found (tag \(tag) does not exist); attach one with `release-tool publish --sign` or `cosign attest --key`"
+                return
+                    "\(image)@\(digest): no attestation found (tag \(tag) does not exist); attach one with `release-tool publish --sign` or `cosign attest --key`"
             }
             return "\(image)@\(digest): no signature found (tag \(tag) does not exist); sign it with `release-tool sign` or `cosign sign --key`"
         case let .garbage(image, tag, reason):

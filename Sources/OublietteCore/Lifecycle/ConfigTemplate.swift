@@ -36,6 +36,10 @@ public enum ConfigTemplate {
 
               // Registries tried in order when a pull from an image's own registry fails.
               "registry_mirrors": [],
+
+              // Verify each image's cosign signature before pulling it: "enforce", "warn" or
+              // "off", with the publisher's public keys (see docs/SIGNING.md).
+              "verify": { "mode": "off", "keys": [] },
             }
 
             """

@@ -18,7 +18,9 @@ struct ReleaseToolSigningCLITests {
         return try ToolRunner.run(binary.path, arguments, environment: environment, check: false)
     }
 
-    @Test("keys generate, sign, verify --json, verify-attestation; failures exit non-zero naming the check", .enabled(if: SigningRegistryTests.enabled, SigningRegistryTests.reason))
+    @Test(
+        "keys generate, sign, verify --json, verify-attestation; failures exit non-zero naming the check",
+        .enabled(if: SigningRegistryTests.enabled, SigningRegistryTests.reason))
     func roundTrip() async throws {
         let bed = TestBed.required
         let (_, repository, digest, second) = try await SigningRegistryTests.images(bed, label: "cli")
@@ -47,7 +49,9 @@ struct ReleaseToolSigningCLITests {
         // The second image is unsigned: exit non-zero, JSON says which check failed.
         let unsigned = try tool(["verify", "\(bed.registry)/\(repository)@\(second)", "--key", prefix + ".pub", "--json"], password: nil)
         #expect(unsigned.status != 0)
-        #expect(unsigned.stdout.contains("\"failedCheck\" : \"signature-present\"") || unsigned.stdout.contains("\"failedCheck\":\"signature-present\""), "\(unsigned.stdout)")
+        #expect(
+            unsigned.stdout.contains("\"failedCheck\" : \"signature-present\"") || unsigned.stdout.contains("\"failedCheck\":\"signature-present\""),
+            "\(unsigned.stdout)")
 
         // cosign's own test key (password "hello") signs; its public key verifies; ours does not.
         let cosignKey = Self.fixtures.appendingPathComponent("sigstore-hello.key").path

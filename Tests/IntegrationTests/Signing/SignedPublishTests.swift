@@ -27,7 +27,10 @@ struct SignedPublishTests {
             repositoryPath: directory.path, catalogueFile: directory.appendingPathComponent("images/catalogue.jsonc").path,
             registry: "\(bed.registry)/\(namespace)", buildArguments: ["BUSYBOX_IMAGE=\(bed.busyboxImage)"])
         let plan = try inputs.plan()
-        let builder = BuildahBuilder(options: .init(root: "\(bed.buildahRoot)/root", runRoot: "\(bed.buildahRoot)/runroot", tlsVerify: false))
+        // Its own buildah storage: builds name images locally by tag (oubliette-base:v1.1.0), and
+        // ReleasePublishTests builds the same names at the same time in the bed's storage.
+        let storage = try bed.makeTemporaryDirectory("signed-publish-buildah")
+        let builder = BuildahBuilder(options: .init(root: "\(storage.path)/root", runRoot: "\(storage.path)/runroot", tlsVerify: false))
         let signer = NativeSigner(
             key: key, keyLabel: "test.key", credentials: ChainedCredentials([]),
             provenance: ReleaseProvenance(environment: [

@@ -1,4 +1,5 @@
 import Foundation
+import ImageSigning
 
 /// The body of cosign's encrypted private key PEM (go-securesystemslib's `encrypted`
 /// format): JSON naming the KDF (scrypt, N/r/p, salt) and the cipher (nacl/secretbox, nonce)

@@ -1,5 +1,6 @@
 import CSodium
 import Foundation
+import ImageSigning
 
 /// The two libsodium primitives cosign's key files need (scrypt, nacl secretbox), with the
 /// C calls in one place. libsodium is thread-safe once `sodium_init` has run; calling it
