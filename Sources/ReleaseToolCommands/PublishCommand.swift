@@ -159,10 +159,7 @@ struct PublishCommand: LoggedCommand {
         let configuration = BuilderConfiguration(
             buildah: buildah, tlsVerify: verifyTLS, dockerNetwork: dockerNetwork,
             verbose: logging.verbose)
-        let signer: (any Signer)? =
-            sign
-            ? try SigningOptions.publishSigner(
-                key: key, keyEnvironment: keyEnvironment, insecureRegistries: insecure, log: { Output.diagnostic($0) }) : nil
+        let signer = try makeSigner(insecureRegistries: insecure)
 
         let log: @Sendable (String) -> Void = { Output.diagnostic($0) }
         log(
@@ -173,11 +170,7 @@ struct PublishCommand: LoggedCommand {
             workDirectory: workDirectory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory,
             credentials: OublietteCredentials.standard(warn: { Output.warning($0) }), insecureRegistries: insecure, log: log)
         publisher.concurrentPlatforms = !sequentialPlatforms
-        if !noSBOMAttestation {
-            publisher.sbomAttestation = SBOMAttestation(
-                key: (signer as? NativeSigner)?.key, credentials: publisher.credentials, insecureRegistries: insecure,
-                workDirectory: publisher.workDirectory, toolVersion: OublietteVersion.current, log: log)
-        }
+        attachSBOMs(to: &publisher)
         let printReferences = !json
         let report: PublishReport
         if pushByDigest, let digestsOut {
@@ -200,18 +193,35 @@ struct PublishCommand: LoggedCommand {
     private func runMerge(_ plan: ReleasePlan) async throws {
         var files: [(file: String, digests: PlatformDigests)] = []
         for file in merge { files.append((file, try PlatformDigests.read(from: URL(fileURLWithPath: file)))) }
-        let signer: (any Signer)? = sign ? try CosignSigner() : nil
+        let signer = try makeSigner(insecureRegistries: Set(insecureRegistries))
         // Merging builds nothing, so any builder value will do; none is detected or run.
-        let publisher = ReleasePublisher(
+        var publisher = ReleasePublisher(
             builder: BuildahBuilder(), signer: signer, force: false,
+            workDirectory: workDirectory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory,
             credentials: OublietteCredentials.standard(warn: { Output.warning($0) }), insecureRegistries: Set(insecureRegistries),
             log: { Output.diagnostic($0) })
+        attachSBOMs(to: &publisher)
         let printReferences = !json
         let report = try await publisher.merge(plan, digests: files) { image in
             if printReferences { Output.line(image.reference.description) }
         }
         if json { Output.line(try report.renderedJSON()) }
         summarize(report)
+    }
+
+    /// The native signer for `--sign` (nil without it). Both halves of a fan-out sign the same way.
+    private func makeSigner(insecureRegistries: Set<String>) throws -> (any Signer)? {
+        guard sign else { return nil }
+        return try SigningOptions.publishSigner(
+            key: key, keyEnvironment: keyEnvironment, insecureRegistries: insecureRegistries, log: { Output.diagnostic($0) })
+    }
+
+    /// SBOM attestations go with the index, so the one-process publish and `--merge` attach them.
+    private func attachSBOMs(to publisher: inout ReleasePublisher) {
+        guard !noSBOMAttestation else { return }
+        publisher.sbomAttestation = SBOMAttestation(
+            key: (publisher.signer as? NativeSigner)?.key, credentials: publisher.credentials, insecureRegistries: publisher.insecureRegistries,
+            workDirectory: publisher.workDirectory, toolVersion: OublietteVersion.current, log: { Output.diagnostic($0) })
     }
 
     private func summarize(_ report: PublishReport) {
