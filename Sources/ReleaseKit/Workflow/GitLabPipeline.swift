@@ -74,7 +74,7 @@ extension WorkflowGenerator {
                     (
                         "script",
                         list([
-                            "apt-get update && apt-get install -y --no-install-recommends libgit2-dev",
+                            "apt-get update && apt-get install -y --no-install-recommends \(Self.buildPackages)",
                             "eval \"$(bash scripts/version-env)\"",
                             "swift build -c release --static-swift-stdlib --product release-tool",
                             "mkdir -p \(Self.gitlabOutput)/dist && cp \"$(swift build -c release --static-swift-stdlib --show-bin-path)/release-tool\" \(releaseTool)",
@@ -96,7 +96,7 @@ extension WorkflowGenerator {
                     (
                         "script",
                         list(
-                            ["apt-get update && apt-get install -y --no-install-recommends buildah libgit2-1.7"] + credentials + [
+                            ["apt-get update && apt-get install -y --no-install-recommends buildah \(Self.runtimePackages)"] + credentials + [
                                 buildahLogin,
                                 "mkdir -p \(Self.gitlabOutput)/digests", publish,
                             ])
@@ -116,7 +116,7 @@ extension WorkflowGenerator {
                     (
                         "script",
                         list(
-                            ["apt-get update && apt-get install -y --no-install-recommends libgit2-1.7"] + credentials + [
+                            ["apt-get update && apt-get install -y --no-install-recommends \(Self.runtimePackages)"] + credentials + [
                                 "set -o pipefail",
                                 "\(releaseTool) publish --merge \(Self.gitlabOutput)/digests/*.json --git-tag \"$CI_COMMIT_TAG\" --registry \"$CI_REGISTRY_IMAGE\"\(catalogueArgument) | tee \(Self.gitlabOutput)/published.txt",
                             ])

@@ -16,6 +16,14 @@ extension WorkflowGenerator {
         ("macos-15", "macos", "aarch64"),
     ]
 
+    /// What building release-tool needs on Debian/Ubuntu: libgit2 (git tags), libsodium
+    /// (cosign key files), zlib and zstd (layer readers for SBOMs).
+    public static let buildPackages = "libgit2-dev libsodium-dev zlib1g-dev libzstd-dev"
+    /// What the built release-tool loads at run time on Ubuntu 24.04 (zlib and zstd ship with it).
+    public static let runtimePackages = "libgit2-1.7 libsodium23"
+    /// The same for a macOS build (zlib is part of the SDK).
+    public static let brewPackages = "libgit2 libsodium zstd"
+
     /// The tag being released: the pushed tag, or the dispatch input.
     static let releaseTagExpression = "${{ inputs.tag || github.ref_name }}"
 
@@ -112,10 +120,10 @@ extension WorkflowGenerator {
 
         """
 
-    /// release-tool links the system's libgit2; buildah comes with the runner image.
+    /// release-tool links the system's libgit2 and libsodium; buildah comes with the runner image.
     static let installRuntimeScript = """
         sudo apt-get update
-        sudo apt-get install -y --no-install-recommends libgit2-1.7
+        sudo apt-get install -y --no-install-recommends \(runtimePackages)
         buildah --version
 
         """
@@ -153,8 +161,8 @@ extension WorkflowGenerator {
         let steps: [Node] = [
             try checkout(ref: "${{ env.RELEASE_TAG }}"),
             try step(
-                "Install libgit2",
-                run: "apt-get update\napt-get install -y --no-install-recommends libgit2-dev\n"
+                "Install system libraries",
+                run: "apt-get update\napt-get install -y --no-install-recommends \(Self.buildPackages)\n"
                     + "git config --global --add safe.directory \"$GITHUB_WORKSPACE\"\n"),
             try buildCache("release-linux-${{ matrix.arch }}"),
             try step(
@@ -179,12 +187,12 @@ extension WorkflowGenerator {
             swiftly install --use "$SWIFT_VERSION"
             echo "$HOME/.swiftly/bin" >> "$GITHUB_PATH"
             swift --version
-            brew install libgit2
+            brew install \(Self.brewPackages)
 
             """
         let steps: [Node] = [
             try checkout(ref: "${{ env.RELEASE_TAG }}"),
-            try step("Install Swift with swiftly, and libgit2", env: [("SWIFT_VERSION", swiftVersion)], run: swiftly),
+            try step("Install Swift with swiftly, and system libraries", env: [("SWIFT_VERSION", swiftVersion)], run: swiftly),
             try buildCache("release-macos-${{ matrix.arch }}"),
             try step(
                 "Build, strip and pack", env: [("OS", "${{ matrix.os }}"), ("ARCH", "${{ matrix.arch }}")],
@@ -212,7 +220,7 @@ extension WorkflowGenerator {
         [
             try step(
                 "Download release-tool", uses: "actions/download-artifact", with: [("name", "binaries-linux-\(arch)"), ("path", "${{ runner.temp }}/dist")]),
-            try step("Install libgit2", run: Self.installRuntimeScript),
+            try step("Install system libraries", run: Self.installRuntimeScript),
             try step("Install release-tool", env: [("ARCH", arch)], run: Self.installReleaseToolScript),
         ]
     }

@@ -45,10 +45,10 @@ final class LocalWorkflowRunner {
     var secrets: [String: String] = [:]
     var baseEnvironment: [String: String] = [:]
     /// Returns how the step was replaced, or nil when it has no local equivalent (the step fails).
-    var substitute: (ActionStep) throws -> String? = { _ in nil }
+    var substitute: (ActionStep) async throws -> String? = { _ in nil }
     /// A reason to skip a run step (`job`, `step name`, workspace, matrix), or nil to run it;
     /// it may put in place what the skipped step would have made.
-    var skip: (String, String, URL, [String: String]) throws -> String? = { _, _, _, _ in nil }
+    var skip: (String, String, URL, [String: String]) async throws -> String? = { _, _, _, _ in nil }
     private(set) var log: [Entry] = []
     private(set) var jobOutputs: [String: [String: String]] = [:]
     private(set) var summaries: [String: String] = [:]
@@ -67,7 +67,7 @@ final class LocalWorkflowRunner {
 
     /// Runs one job (one matrix entry) in `workspace`, returning its outputs.
     @discardableResult
-    func run(job name: String, matrix: [String: String] = [:], workspace: URL) throws -> [String: String] {
+    func run(job name: String, matrix: [String: String] = [:], workspace: URL) async throws -> [String: String] {
         let jobs = workflow["jobs"] as? [String: Any] ?? [:]
         guard let job = jobs[name] as? [String: Any] else { throw StepFailure(job: name, step: "-", detail: "no such job") }
         let label = matrix.isEmpty ? name : "\(name) (\(matrix.sorted { $0.key < $1.key }.map(\.value).joined(separator: ", ")))"
@@ -120,14 +120,14 @@ final class LocalWorkflowRunner {
                 let actionStep = ActionStep(
                     job: label, name: stepName, action: action, rawWith: Dictionary(uniqueKeysWithValues: Self.strings(step["with"])),
                     workspace: workspace, evaluate: { try expression.interpolate($0) })
-                guard let how = try substitute(actionStep) else {
+                guard let how = try await substitute(actionStep) else {
                     throw StepFailure(job: label, step: stepName, detail: "no local equivalent for \(action)")
                 }
                 log.append(.substituted(job: label, step: stepName, how: how))
                 continue
             }
             guard let script = step["run"] as? String else { continue }
-            if let why = try skip(name, stepName, workspace, matrix) {
+            if let why = try await skip(name, stepName, workspace, matrix) {
                 log.append(.skipped(job: label, step: stepName, why: why))
                 continue
             }
@@ -153,7 +153,7 @@ final class LocalWorkflowRunner {
             environment["RUNNER_ARCH"] = "X64"
             let path = (extraPath.reversed() + [baseEnvironment["PATH"] ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
             environment["PATH"] = path.joined(separator: ":")
-            let result = try ToolRunner.run(
+            let result = try await ToolRunner.run(
                 "/bin/bash", ["-e", scriptURL.path], environment: environment, currentDirectory: workspace, check: false, timeout: 1800)
             try Data((result.stdout + "\n--- stderr\n" + result.stderr).utf8).write(to: jobDirectory.appendingPathComponent("\(index).log"))
             guard result.succeeded else {

@@ -12,7 +12,7 @@ struct PipelineExecutionTests {
     /// Run steps not run here, with the reason (each is named in the test's log).
     static func skipReason(job: String, step: String) -> String? {
         switch step {
-        case "Install libgit2":
+        case "Install system libraries":
             return "system packages (apt-get via sudo on the runner); scripts/install-deps installed them here"
         case "Build, strip and pack":
             return "the ~12-minute release build; replaced by packing the test's release-tool (stand-in) into the same archive name"
@@ -26,10 +26,10 @@ struct PipelineExecutionTests {
         .enabled(if: TestBed.isAvailable, TestBed.skipReason), .timeLimit(.minutes(15)))
     func githubRelease() async throws {
         let bed = TestBed.required
-        let bench = try WorkflowTestBench(bed: bed, label: "gha")
+        let bench = try await WorkflowTestBench(bed: bed, label: "gha")
         let (workflow, _) = try bench.generated()
         let artifacts = bench.directory.appendingPathComponent("artifacts")
-        let sha = try ToolRunner.run("git", ["-C", bench.origin.path, "rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let sha = try await ToolRunner.run("git", ["-C", bench.origin.path, "rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let github = [
             "ref": "refs/tags/\(bench.tag)", "ref_name": bench.tag, "ref_type": "tag", "event_name": "push", "sha": sha,
             "repository": "hyphagroup/oubliette", "repository_owner": "hyphagroup", "actor": bed.authUser, "run_id": "4242",
@@ -49,7 +49,7 @@ struct PipelineExecutionTests {
                 let dist = workspace.appendingPathComponent("dist")
                 try FileManager.default.createDirectory(at: dist, withIntermediateDirectories: true)
                 let archive = dist.appendingPathComponent("release-tool-\(version)-\(matrix["os"] ?? "")-\(matrix["arch"] ?? "").tar.gz")
-                try ToolRunner.run("tar", ["-czf", archive.path, "-C", stage.path, "release-tool"])
+                try await ToolRunner.run("tar", ["-czf", archive.path, "-C", stage.path, "release-tool"])
             }
             return Self.skipReason(job: job, step: step)
         }
@@ -60,8 +60,8 @@ struct PipelineExecutionTests {
             case "actions/checkout":
                 let ref = try step.with("ref") ?? bench.tag
                 try? FileManager.default.removeItem(at: step.workspace)
-                try ToolRunner.run("git", ["clone", "--quiet", "--no-hardlinks", bench.origin.path, step.workspace.path])
-                try ToolRunner.run("git", ["-C", step.workspace.path, "checkout", "--quiet", ref])
+                try await ToolRunner.run("git", ["clone", "--quiet", "--no-hardlinks", bench.origin.path, step.workspace.path])
+                try await ToolRunner.run("git", ["-C", step.workspace.path, "checkout", "--quiet", ref])
                 return "git clone of the tagged repository, checked out at \(ref)"
             case "actions/cache":
                 return "no cache (a cold run)"
@@ -77,7 +77,7 @@ struct PipelineExecutionTests {
                 try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
                 // A directory uploads its contents; a glob, the files it matches.
                 let copy = path.hasSuffix("/") ? "cp -r \"$1\". \"$2\"" : "cp -r $1 \"$2\""
-                try ToolRunner.run("/bin/bash", ["-c", copy, "_", path, target.path], currentDirectory: step.workspace)
+                try await ToolRunner.run("/bin/bash", ["-c", copy, "_", path, target.path], currentDirectory: step.workspace)
                 let count = try FileManager.default.contentsOfDirectory(atPath: target.path).count
                 #expect(count > 0, "\(step.name) uploaded nothing from \(path)")
                 return "copied \(path) to artifacts/\(name) (\(count) files)"
@@ -93,7 +93,7 @@ struct PipelineExecutionTests {
                 #expect(!names.isEmpty, "\(step.name) finds its artifacts")
                 for name in names {
                     let source = artifacts.appendingPathComponent(name)
-                    try ToolRunner.run("/bin/cp", ["-r", source.path + "/.", path.path])
+                    try await ToolRunner.run("/bin/cp", ["-r", source.path + "/.", path.path])
                 }
                 return "copied artifacts \(names.joined(separator: ", ")) to \(path.path)"
             case "actions/attest-build-provenance":
@@ -122,7 +122,7 @@ struct PipelineExecutionTests {
                 (((jobs[job] as? [String: Any])?["strategy"] as? [String: Any])?["matrix"] as? [String: Any])?["include"] as? [[String: String]])
         }
         for entry in try include("binaries-linux") {
-            try runner.run(job: "binaries-linux", matrix: entry, workspace: bench.directory.appendingPathComponent("ws-binaries-\(entry["arch"] ?? "")"))
+            try await runner.run(job: "binaries-linux", matrix: entry, workspace: bench.directory.appendingPathComponent("ws-binaries-\(entry["arch"] ?? "")"))
         }
 
         // images, one job per platform of the catalogue (both with the two-platform fixture).
@@ -130,7 +130,7 @@ struct PipelineExecutionTests {
         #expect(platforms.map { $0["platform"] ?? "" } == (bed.busyboxMultiImage == nil ? ["linux/amd64"] : ["linux/amd64", "linux/arm64"]))
         for entry in platforms {
             let arch = entry["arch"] ?? ""
-            try runner.run(job: "images", matrix: entry, workspace: bench.directory.appendingPathComponent("ws-images-\(arch)"))
+            try await runner.run(job: "images", matrix: entry, workspace: bench.directory.appendingPathComponent("ws-images-\(arch)"))
             let digestFiles = try FileManager.default.contentsOfDirectory(atPath: artifacts.appendingPathComponent("digests-\(arch)").path)
             #expect(digestFiles == ["\(arch).json"])
         }
@@ -146,7 +146,7 @@ struct PipelineExecutionTests {
         }
 
         // publish (merge): tags, reads the digests back, "attests" each one.
-        let outputs = try runner.run(job: "publish", workspace: bench.directory.appendingPathComponent("ws-publish"))
+        let outputs = try await runner.run(job: "publish", workspace: bench.directory.appendingPathComponent("ws-publish"))
         let client = RegistryClient(registry: bed.authRegistry, credentials: StaticCredentials(.basic(username: bed.authUser, password: bed.authPassword)))
         let namespacePath = String(bench.namespace.dropFirst(bed.authRegistry.count + 1))
         for type in ["base", "dev"] {
@@ -158,7 +158,7 @@ struct PipelineExecutionTests {
             #expect(attested.contains { $0.name == "\(bed.authRegistry)/\(repository)" && $0.digest == tagged?.digest.description })
             if bed.busyboxMultiImage != nil {
                 // The merge job made one index of both per-platform jobs' manifests.
-                let inspect = try ToolRunner.run(
+                let inspect = try await ToolRunner.run(
                     WorkflowTestBench.releaseTool.path, ["registry", "inspect", "\(bed.authRegistry)/\(repository):\(bench.tag)", "--json"],
                     environment: [
                         "OUBLIETTE_REGISTRY_HOST": bed.authRegistry, "OUBLIETTE_REGISTRY_USER": bed.authUser,
@@ -173,7 +173,7 @@ struct PipelineExecutionTests {
 
         // scan: only when the release-tool under test has the scan command (another branch adds it).
         if WorkflowTestBench.hasCommand("scan") {
-            try runner.run(job: "scan", workspace: bench.directory.appendingPathComponent("ws-scan"))
+            try await runner.run(job: "scan", workspace: bench.directory.appendingPathComponent("ws-scan"))
         } else {
             print("scan job not run: this release-tool has no `scan` command")
         }
@@ -201,7 +201,7 @@ struct PipelineExecutionTests {
         .enabled(if: TestBed.isAvailable, TestBed.skipReason), .timeLimit(.minutes(15)))
     func gitlabRelease() async throws {
         let bed = TestBed.required
-        let bench = try WorkflowTestBench(bed: bed, label: "glab")
+        let bench = try await WorkflowTestBench(bed: bed, label: "glab")
         let (_, pipeline) = try bench.generated()
         var environment = try bench.baseEnvironment()
         environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
@@ -211,13 +211,13 @@ struct PipelineExecutionTests {
         ]
         var log: [String] = []
         var outputs: URL?
-        func run(_ job: String, matrix: [String: String]) throws {
+        func run(_ job: String, matrix: [String: String]) async throws {
             let definition = try #require(pipeline[job] as? [String: Any], "job \(job)")
             let workspace = bench.directory.appendingPathComponent("ws-\(job)-\(matrix["ARCH"] ?? "")")
-            try ToolRunner.run("git", ["clone", "--quiet", bench.origin.path, workspace.path])
-            try ToolRunner.run("git", ["-C", workspace.path, "checkout", "--quiet", bench.tag])
+            try await ToolRunner.run("git", ["clone", "--quiet", bench.origin.path, workspace.path])
+            try await ToolRunner.run("git", ["-C", workspace.path, "checkout", "--quiet", bench.tag])
             // Artifacts: the previous jobs' .ci-out directory.
-            if let outputs { try ToolRunner.run("/bin/cp", ["-r", outputs.path, workspace.appendingPathComponent(".ci-out").path]) }
+            if let outputs { try await ToolRunner.run("/bin/cp", ["-r", outputs.path, workspace.appendingPathComponent(".ci-out").path]) }
             var jobVariables = variables.merging(matrix) { _, new in new }
             for (key, value) in definition["variables"] as? [String: String] ?? [:] { jobVariables[key] = value }
             jobVariables["CI_PROJECT_DIR"] = workspace.path
@@ -239,7 +239,7 @@ struct PipelineExecutionTests {
                 log.append("stand-in \(job): .ci-out/dist/release-tool-linux-\(matrix["ARCH"] ?? "") = the test's release-tool")
             }
             let script = "set -eo pipefail\n" + lines.joined(separator: "\n") + "\n"
-            let result = try ToolRunner.run(
+            let result = try await ToolRunner.run(
                 "/bin/bash", ["-c", script], environment: environment.merging(jobVariables) { _, new in new }, currentDirectory: workspace,
                 check: false, timeout: 1200)
             #expect(result.succeeded, "\(job) failed (\(result.status)):\n\(result.stdout.suffix(2000))\n\(result.stderr.suffix(3000))")
@@ -248,9 +248,9 @@ struct PipelineExecutionTests {
         }
         let matrix = try #require(
             ((pipeline["images"] as? [String: Any])?["parallel"] as? [String: Any]).flatMap { $0["matrix"] as? [[String: String]] })
-        for entry in matrix { try run("release-tool", matrix: entry) }
-        for entry in matrix { try run("images", matrix: entry) }
-        try run("merge", matrix: [:])
+        for entry in matrix { try await run("release-tool", matrix: entry) }
+        for entry in matrix { try await run("images", matrix: entry) }
+        try await run("merge", matrix: [:])
         print(".gitlab-ci.yml executed here:\n" + log.joined(separator: "\n"))
 
         let published = try String(contentsOf: try #require(outputs).appendingPathComponent("published.txt"), encoding: .utf8)

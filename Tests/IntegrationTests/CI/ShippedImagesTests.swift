@@ -10,17 +10,17 @@ struct ShippedImagesTests {
     @Test(
         "base and dev build on debootstrap bookworm, publish, and dev runs git, cc and python3 as agent in dockerd",
         .enabled(if: TestBed.isAvailable, TestBed.skipReason), .timeLimit(.minutes(25)))
-    func shippedImages() throws {
+    func shippedImages() async throws {
         let bed = TestBed.required
         let root = WorkflowTestBench.repositoryRoot
         let clock = ContinuousClock()
         let started = clock.now
 
         let debian = "\(bed.registry)/fixtures/debian:bookworm"
-        try ToolRunner.run("bash", [root.appendingPathComponent("scripts/debian-rootfs").path, "--push", debian], timeout: 1500)
+        try await ToolRunner.run("bash", [root.appendingPathComponent("scripts/debian-rootfs").path, "--push", debian], timeout: 1500)
         let baseReady = clock.now
 
-        let bench = try WorkflowTestBench(bed: bed, label: "shipped")
+        let bench = try await WorkflowTestBench(bed: bed, label: "shipped")
         let registry = "\(bed.registry)/\(bench.namespace.split(separator: "/").last ?? "shipped")"
         var arguments = [
             "publish", "--repo", bench.origin.path, "--git-tag", bench.tag, "--registry", registry,
@@ -28,22 +28,22 @@ struct ShippedImagesTests {
             "--buildah-root", "\(bed.buildahRoot)/root", "--buildah-runroot", "\(bed.buildahRoot)/runroot",
         ]
         // The shipped catalogue lists arm64 too, whose RUN steps need emulation here.
-        let help = try ToolRunner.run(WorkflowTestBench.releaseTool.path, ["publish", "--help"]).stdout
+        let help = try await ToolRunner.run(WorkflowTestBench.releaseTool.path, ["publish", "--help"]).stdout
         if help.contains("--platform") { arguments += ["--platform", "linux/amd64"] }
-        let published = try ToolRunner.run(WorkflowTestBench.releaseTool.path, arguments, timeout: 1500)
+        let published = try await ToolRunner.run(WorkflowTestBench.releaseTool.path, arguments, timeout: 1500)
         let built = clock.now
         let lines = published.stdout.split(separator: "\n").map(String.init)
         let dev = try #require(lines.first { $0.contains("/oubliette-dev:\(bench.tag)@sha256:") }, "\(published.stdout)")
         #expect(lines.contains { $0.contains("/oubliette-base:\(bench.tag)@sha256:") }, "\(published.stdout)")
 
         // The Dockerfiles were not edited to point at the bed: the clone is clean and the pin is intact.
-        #expect(try ToolRunner.run("git", ["-C", bench.origin.path, "status", "--porcelain"]).stdout.isEmpty)
+        #expect(try await ToolRunner.run("git", ["-C", bench.origin.path, "status", "--porcelain"]).stdout.isEmpty)
         let dockerfile = try String(contentsOf: bench.origin.appendingPathComponent("containers/base/Dockerfile"), encoding: .utf8)
         #expect(dockerfile.contains("ARG DEBIAN_IMAGE=docker.io/library/debian:bookworm-slim@sha256:"))
 
         let reference = String(dev.split(separator: "@")[0])
-        try ToolRunner.run("docker", ["pull", "--quiet", reference], timeout: 600)
-        let run = try ToolRunner.run(
+        try await ToolRunner.run("docker", ["pull", "--quiet", reference], timeout: 600)
+        let run = try await ToolRunner.run(
             "docker",
             ["run", "--rm", "--network", "none", "--user", "agent", reference, "sh", "-c", "id -un; git --version; cc --version; python3 --version"],
             timeout: 300)
@@ -52,7 +52,7 @@ struct ShippedImagesTests {
         #expect(output.contains { $0.hasPrefix("git version 2.") }, "\(run.stdout)")
         #expect(output.contains { $0.hasPrefix("cc (Debian") }, "\(run.stdout)")
         #expect(output.contains { $0.hasPrefix("Python 3.11") }, "\(run.stdout)")
-        try ToolRunner.run("docker", ["rmi", "--force", reference], check: false)
+        try await ToolRunner.run("docker", ["rmi", "--force", reference], check: false)
         print(
             "shipped images: debian base ready in \(baseReady - started), base+dev built and pushed in \(built - baseReady), "
                 + "total \(clock.now - started)")

@@ -25,7 +25,7 @@ struct WorkflowTestBench {
     let fixtureCatalogue: String
     let busyboxImage: String
 
-    init(bed: TestBed, label: String) throws {
+    init(bed: TestBed, label: String) async throws {
         self.bed = bed
         directory = try bed.makeTemporaryDirectory(label)
         tag = "v9.8.\(Int.random(in: 1...999))"
@@ -43,7 +43,7 @@ struct WorkflowTestBench {
         // A snapshot of the working tree (what is about to be committed), committed and tagged:
         // cloning would need the original .git, which a worktree's bind mount may hide.
         try FileManager.default.createDirectory(at: origin, withIntermediateDirectories: true)
-        try ToolRunner.run(
+        try await ToolRunner.run(
             "/bin/bash",
             [
                 "-c",
@@ -52,15 +52,15 @@ struct WorkflowTestBench {
                 "_", Self.repositoryRoot.path, origin.path,
             ])
         let dates = ["GIT_COMMITTER_DATE": "2024-03-04T05:06:07Z", "GIT_AUTHOR_DATE": "2024-03-04T05:06:07Z"]
-        func git(_ arguments: String...) throws {
-            try ToolRunner.run(
+        func git(_ arguments: String...) async throws {
+            try await ToolRunner.run(
                 "git", ["-C", origin.path, "-c", "user.name=CI Test", "-c", "user.email=ci@example.invalid"] + arguments,
                 environment: dates)
         }
-        try git("init", "--quiet", "-b", "main")
-        try git("add", "-A")
-        try git("commit", "--quiet", "-m", "release under test")
-        try git("tag", "-a", tag, "-m", tag)
+        try await git("init", "--quiet", "-b", "main")
+        try await git("add", "-A")
+        try await git("commit", "--quiet", "-m", "release under test")
+        try await git("tag", "-a", tag, "-m", tag)
     }
 
     /// The generated files for the busybox fixture catalogue, from the checked-in pins: the

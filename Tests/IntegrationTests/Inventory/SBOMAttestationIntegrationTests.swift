@@ -28,13 +28,13 @@ struct SBOMAttestationIntegrationTests {
         #expect(first.allSatisfy { !$0.signed && $0.predicateType == "https://spdx.dev/Document" })
 
         let file = work.appendingPathComponent("attached.spdx.json")
-        let fetched = try InventoryTestSupport.releaseTool(["sbom", "--attached", reference, "--insecure-registry", bed.registry, "--output", file.path])
+        let fetched = try await InventoryTestSupport.releaseTool(["sbom", "--attached", reference, "--insecure-registry", bed.registry, "--output", file.path])
         #expect(fetched.succeeded, "\(fetched.stderr)")
         #expect(fetched.stderr.contains("UNSIGNED"))
-        #expect(try InventoryTestSupport.validateSPDX(file, venv: venv).succeeded)
+        #expect(try await InventoryTestSupport.validateSPDX(file, venv: venv).succeeded)
         let document = try InventoryTestSupport.json(try String(contentsOf: file, encoding: .utf8))
         let packages = (document["packages"] as? [[String: Any]] ?? []).filter { ($0["SPDXID"] as? String)?.hasPrefix("SPDXRef-Package-deb-") == true }
-        #expect(packages.count == (try InventoryTestSupport.dpkgQuery(try InventoryTestSupport.debianRootfs())).count)
+        #expect(packages.count == (try await InventoryTestSupport.dpkgQuery(try InventoryTestSupport.debianRootfs())).count)
         let image = (document["packages"] as? [[String: Any]] ?? []).first { $0["SPDXID"] as? String == "SPDXRef-Image" }
         #expect(image?["versionInfo"] as? String == digest.description)
 
@@ -46,15 +46,15 @@ struct SBOMAttestationIntegrationTests {
             key: key, credentials: credentials, insecureRegistries: [bed.registry], workDirectory: work, toolVersion: "test")
         let second = try await signed.attach(to: pinned)
         #expect(second.allSatisfy { $0.signed })
-        let again = try InventoryTestSupport.releaseTool(["sbom", "--attached", reference, "--insecure-registry", bed.registry])
+        let again = try await InventoryTestSupport.releaseTool(["sbom", "--attached", reference, "--insecure-registry", bed.registry])
         #expect(again.succeeded && again.stderr.contains("(signed)"), "\(again.stderr)")
-        let verified = try InventoryTestSupport.releaseTool([
+        let verified = try await InventoryTestSupport.releaseTool([
             "verify-attestation", "--type", "spdx", "--key", publicKey.path, "--insecure-registry", bed.registry, pinned.description,
         ])
         #expect(verified.succeeded, "verify-attestation: \(verified.stdout)\(verified.stderr)")
 
         // An image without attestations: a clear error, not a crash.
-        let none = try InventoryTestSupport.releaseTool(["sbom", "--attached", bed.busyboxImage, "--insecure-registry", bed.registry])
+        let none = try await InventoryTestSupport.releaseTool(["sbom", "--attached", bed.busyboxImage, "--insecure-registry", bed.registry])
         #expect(none.status == 1)
         #expect(none.stderr.contains("no attestations"))
     }

@@ -12,17 +12,17 @@ struct SBOMIntegrationTests {
     func debianImage() async throws {
         let bed = TestBed.required
         let venv = try #require(InventoryTestSupport.venv)
-        let rootfs = try InventoryTestSupport.debianRootfs()
+        let rootfs = try await InventoryTestSupport.debianRootfs()
         let reference = try await InventoryTestSupport.debianImage(bed)
         let digest = try TestImages.digest(of: reference)
         let work = try bed.makeTemporaryDirectory("sbom-debian")
-        let expected = try InventoryTestSupport.dpkgQuery(rootfs)
+        let expected = try await InventoryTestSupport.dpkgQuery(rootfs)
         #expect(expected.count > 50, "a minbase rootfs has ~90 packages")
 
         let spdxFile = work.appendingPathComponent("debian.spdx.json")
-        let spdx = try InventoryTestSupport.releaseTool(["sbom", reference, "--insecure-registry", bed.registry, "--output", spdxFile.path])
+        let spdx = try await InventoryTestSupport.releaseTool(["sbom", reference, "--insecure-registry", bed.registry, "--output", spdxFile.path])
         #expect(spdx.succeeded, "\(spdx.stderr)")
-        let validation = try InventoryTestSupport.validateSPDX(spdxFile, venv: venv)
+        let validation = try await InventoryTestSupport.validateSPDX(spdxFile, venv: venv)
         #expect(validation.succeeded && !validation.stderr.contains("invalid"), "pyspdxtools: \(validation.stdout)\(validation.stderr)")
         let document = try InventoryTestSupport.json(try String(contentsOf: spdxFile, encoding: .utf8))
         let packages = try #require(document["packages"] as? [[String: Any]])
@@ -42,11 +42,11 @@ struct SBOMIntegrationTests {
         #expect(purls.contains { $0.hasPrefix("pkg:deb/debian/libc6@2.36-") && $0.contains("distro=debian-12") && $0.contains("upstream=glibc") })
 
         let cdxFile = work.appendingPathComponent("debian.cdx.json")
-        let cdx = try InventoryTestSupport.releaseTool([
+        let cdx = try await InventoryTestSupport.releaseTool([
             "sbom", reference, "--insecure-registry", bed.registry, "--format", "cyclonedx-json", "--output", cdxFile.path,
         ])
         #expect(cdx.succeeded, "\(cdx.stderr)")
-        let cdxValidation = try InventoryTestSupport.validateCycloneDX(cdxFile, venv: venv)
+        let cdxValidation = try await InventoryTestSupport.validateCycloneDX(cdxFile, venv: venv)
         #expect(cdxValidation.succeeded, "cyclonedx: \(cdxValidation.stdout)\(cdxValidation.stderr)")
         let bom = try InventoryTestSupport.json(try String(contentsOf: cdxFile, encoding: .utf8))
         let components = try #require(bom["components"] as? [[String: Any]])
@@ -56,14 +56,14 @@ struct SBOMIntegrationTests {
     @Test(
         "the busybox image has no package database: an SBOM with the note, exit 0",
         .enabled(if: InventoryTestSupport.venv != nil, InventoryTestSupport.venvReason))
-    func busybox() throws {
+    func busybox() async throws {
         let bed = TestBed.required
         let venv = try #require(InventoryTestSupport.venv)
         let file = try bed.makeTemporaryDirectory("sbom-busybox").appendingPathComponent("busybox.spdx.json")
-        let result = try InventoryTestSupport.releaseTool(["sbom", bed.busyboxImage, "--insecure-registry", bed.registry, "--output", file.path])
+        let result = try await InventoryTestSupport.releaseTool(["sbom", bed.busyboxImage, "--insecure-registry", bed.registry, "--output", file.path])
         #expect(result.succeeded, "\(result.stderr)")
         #expect(result.stderr.contains("no package database found"))
-        #expect(try InventoryTestSupport.validateSPDX(file, venv: venv).succeeded)
+        #expect(try await InventoryTestSupport.validateSPDX(file, venv: venv).succeeded)
         let document = try InventoryTestSupport.json(try String(contentsOf: file, encoding: .utf8))
         #expect((document["comment"] as? String)?.contains("no package database found") == true)
         #expect((document["packages"] as? [Any])?.count == 1, "only the image itself")
@@ -72,7 +72,7 @@ struct SBOMIntegrationTests {
     @Test(
         "an apk database in layers made by GNU tar + gzip and zstd, with a whiteout",
         .enabled(if: InventoryTestSupport.venv != nil, InventoryTestSupport.venvReason))
-    func apkImage() throws {
+    func apkImage() async throws {
         let bed = TestBed.required
         let venv = try #require(InventoryTestSupport.venv)
         let work = try bed.makeTemporaryDirectory("sbom-apk")
@@ -88,15 +88,15 @@ struct SBOMIntegrationTests {
         // A stale dpkg database the upper layer deletes: it must not show up.
         try Data("Package: ghost\nStatus: install ok installed\nVersion: 1\n".utf8).write(to: lower.appendingPathComponent("var/lib/dpkg/status"))
         try Data().write(to: upper.appendingPathComponent("var/lib/dpkg/.wh.status"))
-        try ToolRunner.run("tar", ["-C", lower.path, "-czf", work.appendingPathComponent("lower.tar.gz").path, "."])
-        try ToolRunner.run("sh", ["-c", "tar -C '\(upper.path)' -cf - . | zstd -q -o '\(work.appendingPathComponent("upper.tar.zst").path)'"])
+        try await ToolRunner.run("tar", ["-C", lower.path, "-czf", work.appendingPathComponent("lower.tar.gz").path, "."])
+        try await ToolRunner.run("sh", ["-c", "tar -C '\(upper.path)' -cf - . | zstd -q -o '\(work.appendingPathComponent("upper.tar.zst").path)'"])
         let layout = work.appendingPathComponent("layout")
         try InventoryTestSupport.layout(
             layout, layers: [work.appendingPathComponent("lower.tar.gz"), work.appendingPathComponent("upper.tar.zst")], tag: "3.19")
         let file = work.appendingPathComponent("apk.cdx.json")
-        let result = try InventoryTestSupport.releaseTool(["sbom", "oci:\(layout.path):3.19", "--format", "cyclonedx-json", "--output", file.path])
+        let result = try await InventoryTestSupport.releaseTool(["sbom", "oci:\(layout.path):3.19", "--format", "cyclonedx-json", "--output", file.path])
         #expect(result.succeeded, "\(result.stderr)")
-        #expect(try InventoryTestSupport.validateCycloneDX(file, venv: venv).succeeded)
+        #expect(try await InventoryTestSupport.validateCycloneDX(file, venv: venv).succeeded)
         let bom = try InventoryTestSupport.json(try String(contentsOf: file, encoding: .utf8))
         let purls = (bom["components"] as? [[String: Any]] ?? []).compactMap { $0["purl"] as? String }.sorted()
         #expect(purls.count == 5)

@@ -18,7 +18,7 @@ struct ScanIntegrationTests {
         let venv = try #require(InventoryTestSupport.venv)
         let reference = try await InventoryTestSupport.debianImage(bed)
         let db = InventoryTestSupport.fixtures.appendingPathComponent("osv").path
-        let json = try InventoryTestSupport.releaseTool(["scan", reference, "--insecure-registry", bed.registry, "--db", db, "--format", "json"])
+        let json = try await InventoryTestSupport.releaseTool(["scan", reference, "--insecure-registry", bed.registry, "--db", db, "--format", "json"])
         #expect(json.succeeded, "\(json.stderr)")
         let report = try InventoryTestSupport.json(json.stdout)
         let findings = try #require(report["findings"] as? [[String: Any]])
@@ -29,18 +29,18 @@ struct ScanIntegrationTests {
         #expect(findings.contains { $0["advisory"] as? String == "FIXTURE-DEB-0011" && $0["severity"] as? String == "unknown" })
 
         let sarif = try bed.makeTemporaryDirectory("scan-sarif").appendingPathComponent("debian.sarif")
-        let run = try InventoryTestSupport.releaseTool([
+        let run = try await InventoryTestSupport.releaseTool([
             "scan", reference, "--insecure-registry", bed.registry, "--db", db, "--format", "sarif", "--output", sarif.path,
         ])
         #expect(run.succeeded, "\(run.stderr)")
-        let validation = try InventoryTestSupport.validateSARIF(sarif, venv: venv)
+        let validation = try await InventoryTestSupport.validateSARIF(sarif, venv: venv)
         #expect(validation.succeeded, "SARIF schema: \(validation.stdout)\(validation.stderr)")
 
-        let failing = try InventoryTestSupport.releaseTool(["scan", reference, "--insecure-registry", bed.registry, "--db", db, "--fail-on", "critical"])
+        let failing = try await InventoryTestSupport.releaseTool(["scan", reference, "--insecure-registry", bed.registry, "--db", db, "--fail-on", "critical"])
         #expect(failing.status == 3, "a critical finding fails --fail-on critical")
         #expect(failing.stdout.contains("FIXTURE-DEB-0001"), "the table is still printed")
         let empty = try bed.makeTemporaryDirectory("scan-empty-db")
-        let clean = try InventoryTestSupport.releaseTool(["scan", reference, "--insecure-registry", bed.registry, "--db", empty.path, "--fail-on", "low"])
+        let clean = try await InventoryTestSupport.releaseTool(["scan", reference, "--insecure-registry", bed.registry, "--db", empty.path, "--fail-on", "low"])
         #expect(clean.status == 0, "\(clean.stderr)")
     }
 
@@ -79,7 +79,7 @@ struct ScanIntegrationTests {
     }
 
     @Test("Debian version order agrees with dpkg --compare-versions on 10 000 generated pairs", .enabled(if: ToolRunner.isInstalled("dpkg")))
-    func dpkgOrder() throws {
+    func dpkgOrder() async throws {
         var generator = Generator(state: 20_261_201)
         var pairs: [(String, String)] = []
         while pairs.count < 10_000 {
@@ -97,7 +97,7 @@ struct ScanIntegrationTests {
             done
             """
         let started = Date()
-        let result = try ToolRunner.run("bash", ["-c", script], environment: ["LC_ALL": "C"], input: Data(input.utf8), timeout: 600)
+        let result = try await ToolRunner.run("bash", ["-c", script], environment: ["LC_ALL": "C"], input: Data(input.utf8), timeout: 600)
         let seconds = Date().timeIntervalSince(started)
         let verdicts = result.stdout.split(separator: "\n").map(String.init)
         try #require(verdicts.count == pairs.count, "dpkg answered \(verdicts.count) of \(pairs.count): \(result.stderr.prefix(500))")

@@ -182,26 +182,26 @@ struct RegistryClientIntegrationTests {
 
         // dockerd pulls it and runs it.
         let socket = String(bed.dockerHost.dropFirst("unix://".count))
-        let pull = try ToolRunner.run(
+        let pull = try await ToolRunner.run(
             "curl",
             [
                 "-sS", "--fail", "--unix-socket", socket, "-X", "POST",
                 "http://localhost/v1.41/images/create?fromImage=\(bed.registry)/\(repository)&tag=1",
             ], timeout: 120)
         #expect(!pull.stdout.contains("\"error\""), "dockerd pull failed: \(pull.stdout)")
-        let inspect = try ToolRunner.run("curl", ["-sS", "--fail", "--unix-socket", socket, "http://localhost/v1.41/images/\(ours.description)/json"])
+        let inspect = try await ToolRunner.run("curl", ["-sS", "--fail", "--unix-socket", socket, "http://localhost/v1.41/images/\(ours.description)/json"])
         #expect(inspect.stdout.contains("\(bed.registry)/\(repository)@\(pushed.digest)"))
-        _ = try? ToolRunner.run(
+        _ = try? await ToolRunner.run(
             "curl", ["-sS", "--unix-socket", socket, "-X", "DELETE", "http://localhost/v1.41/images/\(ours.description)?force=1"], check: false)
 
         // skopeo reads it.
         let skopeoDirectory = work.appendingPathComponent("skopeo-pulled")
-        try ToolRunner.run("skopeo", ["copy", "--src-tls-verify=false", "docker://\(ours)", "oci:\(skopeoDirectory.path):x"])
+        try await ToolRunner.run("skopeo", ["copy", "--src-tls-verify=false", "docker://\(ours)", "oci:\(skopeoDirectory.path):x"])
         #expect(try OCILayout.open(skopeoDirectory).descriptor(tag: "x").digest == pushed.digest)
 
         // skopeo pushes a Docker v2 image; we pull it (needs the full Accept list on 2.8).
         let skopeoRepository = uniqueRepository("from-skopeo")
-        try ToolRunner.run(
+        try await ToolRunner.run(
             "skopeo",
             [
                 "copy", "--dest-tls-verify=false", "--format", "v2s2", "oci:\(layoutDirectory.path):1",
@@ -214,7 +214,7 @@ struct RegistryClientIntegrationTests {
         let back = work.appendingPathComponent("ours-from-skopeo")
         let pulled = try await ImageCopier().copy(from: .registry(theirs), to: .ociLayout(directory: back, tag: "2"))
         #expect(pulled.digest == fetched.digest)
-        let raw = try ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://\(theirs)"]).stdoutData
+        let raw = try await ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://\(theirs)"]).stdoutData
         #expect(try OCILayout.open(back).readBlob(pulled.digest) == raw)
     }
 }

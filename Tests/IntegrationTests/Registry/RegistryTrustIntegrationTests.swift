@@ -11,10 +11,10 @@ struct RegistryTrustIntegrationTests {
         RepositoryName(stringLiteral: "oubliette-it/\(label)-\(UUID().uuidString.prefix(8).lowercased())")
     }
 
-    func releaseTool(_ arguments: [String]) throws -> ToolResult {
+    func releaseTool(_ arguments: [String]) async throws -> ToolResult {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("release-tool")
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the release-tool product first")
-        return try ToolRunner.run(binary.path, arguments, check: false, timeout: 300)
+        return try await ToolRunner.run(binary.path, arguments, check: false, timeout: 300)
     }
 
     static func isUpload(_ entry: RecordingProxy.Entry) -> Bool {
@@ -152,19 +152,19 @@ struct RegistryTrustIntegrationTests {
 
         // registry → OCI layout
         let layoutDirectory = work.appendingPathComponent("layout")
-        let toLayout = try releaseTool(["registry", "copy", "docker://\(reference)", "oci:\(layoutDirectory.path):nested"])
+        let toLayout = try await releaseTool(["registry", "copy", "docker://\(reference)", "oci:\(layoutDirectory.path):nested"])
         #expect(toLayout.status == 0, "\(toLayout.stderr)")
         let layout = try OCILayout.open(layoutDirectory)
         #expect(try layout.descriptor(tag: "nested").digest == manifests[0].digest)
         for manifest in manifests { #expect(try layout.readBlob(manifest.digest) == manifest.bytes) }
         for blob in blobs { #expect(layout.hasBlob(blob), "blob \(blob) missing from the layout") }
-        let skopeoLayout = try ToolRunner.run("skopeo", ["inspect", "--raw", "oci:\(layoutDirectory.path):nested"], check: false)
+        let skopeoLayout = try await ToolRunner.run("skopeo", ["inspect", "--raw", "oci:\(layoutDirectory.path):nested"], check: false)
         #expect(skopeoLayout.status == 0 && skopeoLayout.stdoutData == manifests[0].bytes, "\(skopeoLayout.stderr)")
 
         // registry → registry
         let targetRepository = uniqueRepository("nested-copy")
         let target = "\(bed.registry)/\(targetRepository):nested"
-        let toRegistry = try releaseTool(["registry", "copy", "docker://\(reference)", "docker://\(target)"])
+        let toRegistry = try await releaseTool(["registry", "copy", "docker://\(reference)", "docker://\(target)"])
         #expect(toRegistry.status == 0, "\(toRegistry.stderr)")
         let client = RegistryClient(registry: bed.registry, credentials: AnonymousCredentials())
         for manifest in manifests {
@@ -174,10 +174,10 @@ struct RegistryTrustIntegrationTests {
         // Another tool agrees: skopeo reads the root, and copies every leaf image out of the
         // destination (all its blobs present). skopeo itself refuses to copy an index of
         // indexes ("received a manifest list instead of a manifest"), so leaves go one by one.
-        let skopeoRoot = try ToolRunner.run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(target)"], check: false)
+        let skopeoRoot = try await ToolRunner.run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(target)"], check: false)
         #expect(skopeoRoot.status == 0 && skopeoRoot.stdoutData == manifests[0].bytes, "\(skopeoRoot.stderr)")
         for (index, leaf) in manifests.dropFirst(2).enumerated() {
-            let skopeoCopy = try ToolRunner.run(
+            let skopeoCopy = try await ToolRunner.run(
                 "skopeo",
                 [
                     "copy", "--src-tls-verify=false", "docker://\(bed.registry)/\(targetRepository)@\(leaf.digest)",
@@ -205,7 +205,7 @@ struct RegistryTrustIntegrationTests {
                 + #""layers":[{"mediaType":"application/spdx+json","digest":"\#(Digest.sha256(of: payload))","size":\#(payload.count)}]}"#).utf8)
         _ = try await client.putManifest(manifest, mediaType: MediaType.ociManifest, repository: repository, reference: .tag("sbom"))
 
-        let result = try releaseTool(["registry", "inspect", "\(bed.registry)/\(repository):sbom", "--json"])
+        let result = try await releaseTool(["registry", "inspect", "\(bed.registry)/\(repository):sbom", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
         #expect(report["artifactType"] as? String == artifactType)

@@ -26,15 +26,15 @@ struct MultiPlatformPublishTests {
     }
 
     /// `skopeo inspect --raw`, decoded as an index.
-    static func rawIndex(_ reference: String) throws -> ImageIndex {
-        let raw = try ToolRunner.run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(reference)"])
+    static func rawIndex(_ reference: String) async throws -> ImageIndex {
+        let raw = try await ToolRunner.run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(reference)"])
         return try RegistryJSON.decode(ImageIndex.self, from: raw.stdoutData)
     }
 
     /// `file` on the busybox binary in the image skopeo selects for `architecture`.
-    static func busyboxKind(_ reference: String, architecture: String, scratch: URL) throws -> String {
+    static func busyboxKind(_ reference: String, architecture: String, scratch: URL) async throws -> String {
         let directory = scratch.appendingPathComponent("copy-\(architecture)")
-        try ToolRunner.run(
+        try await ToolRunner.run(
             "skopeo",
             [
                 "copy", "-q", "--src-tls-verify=false", "--override-arch", architecture, "--override-os", "linux",
@@ -44,10 +44,10 @@ struct MultiPlatformPublishTests {
         for layer in manifest.layers {
             let unpacked = scratch.appendingPathComponent("layer-\(architecture)-\(layer.digest.encoded.prefix(12))")
             try FileManager.default.createDirectory(at: unpacked, withIntermediateDirectories: true)
-            try ToolRunner.run("tar", ["-xf", directory.appendingPathComponent(layer.digest.encoded).path, "-C", unpacked.path])
+            try await ToolRunner.run("tar", ["-xf", directory.appendingPathComponent(layer.digest.encoded).path, "-C", unpacked.path])
             let busybox = unpacked.appendingPathComponent("bin/busybox")
             if FileManager.default.fileExists(atPath: busybox.path) {
-                return try ToolRunner.run("file", ["-b", busybox.path]).stdout
+                return try await ToolRunner.run("file", ["-b", busybox.path]).stdout
             }
         }
         Issue.record("no layer of \(reference) (\(architecture)) holds bin/busybox")
@@ -60,12 +60,12 @@ struct MultiPlatformPublishTests {
     func endToEnd() async throws {
         let bed = TestBed.required
         let repository = try bed.makeTemporaryDirectory("multi-release-repo")
-        try ReleasePublishTests.makeRepository(in: repository, fixture: "busybox-multi")
+        try await ReleasePublishTests.makeRepository(in: repository, fixture: "busybox-multi")
         let namespace = "multi-\(UUID().uuidString.prefix(8).lowercased())"
         let client = RegistryClient(registry: bed.registry)
         let scratch = try bed.makeTemporaryDirectory("multi-scratch")
 
-        try ReleasePublishTests.checkout("v1.1.0", in: repository)
+        try await ReleasePublishTests.checkout("v1.1.0", in: repository)
         let plan = try Self.inputs(bed, repository: repository, namespace: namespace).plan()
         #expect(plan.platforms == [Self.amd64, Self.arm64])
         let first = try await Self.publisher(bed).publish(plan)
@@ -75,7 +75,7 @@ struct MultiPlatformPublishTests {
         for image in [base, dev] {
             let name = "\(bed.registry)/\(namespace)/\(image.repositoryName)"
             for tag in ["v1.1.0", "latest"] {
-                let index = try Self.rawIndex("\(name):\(tag)")
+                let index = try await Self.rawIndex("\(name):\(tag)")
                 #expect(index.mediaType == MediaType.ociIndex, "\(name):\(tag) is an OCI index")
                 #expect(index.manifests.compactMap(\.platform) == [Self.amd64, Self.arm64], "\(name):\(tag) has exactly amd64 and arm64")
                 #expect(index.manifests.map(\.digest) == image.platforms.map(\.digest))
@@ -87,8 +87,8 @@ struct MultiPlatformPublishTests {
 
         // The arm64 image really holds an aarch64 busybox, the amd64 one an x86-64 busybox.
         let devName = "\(bed.registry)/\(namespace)/oubliette-dev:v1.1.0"
-        let arm64Kind = try Self.busyboxKind(devName, architecture: "arm64", scratch: scratch)
-        let amd64Kind = try Self.busyboxKind(devName, architecture: "amd64", scratch: scratch)
+        let arm64Kind = try await Self.busyboxKind(devName, architecture: "arm64", scratch: scratch)
+        let amd64Kind = try await Self.busyboxKind(devName, architecture: "amd64", scratch: scratch)
         #expect(arm64Kind.contains("ARM aarch64"), "\(arm64Kind)")
         #expect(amd64Kind.contains("x86-64"), "\(amd64Kind)")
 
@@ -113,7 +113,7 @@ struct MultiPlatformPublishTests {
 
         // The release candidate and the backport get only their own tag (an index), and leave latest.
         for tag in ["v1.1.0-rc.1", "v1.0.1"] {
-            try ReleasePublishTests.checkout(tag, in: repository)
+            try await ReleasePublishTests.checkout(tag, in: repository)
             let other = try Self.inputs(bed, repository: repository, namespace: namespace).plan()
             #expect(other.images.allSatisfy { $0.tags == [tag] })
             let report = try await Self.publisher(bed).publish(other)
@@ -134,8 +134,8 @@ struct MultiPlatformPublishTests {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("release-tool")
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the release-tool product first")
         let repository = try bed.makeTemporaryDirectory("fanout-repo")
-        try ReleasePublishTests.makeRepository(in: repository, fixture: "busybox-multi")
-        try ReleasePublishTests.checkout("v1.1.0", in: repository)
+        try await ReleasePublishTests.makeRepository(in: repository, fixture: "busybox-multi")
+        try await ReleasePublishTests.checkout("v1.1.0", in: repository)
         let namespace = "fanout-\(UUID().uuidString.prefix(8).lowercased())"
         let work = try bed.makeTemporaryDirectory("fanout-work")
         let common = [
@@ -148,7 +148,7 @@ struct MultiPlatformPublishTests {
         var files: [String] = []
         for platform in ["linux/amd64", "linux/arm64"] {
             let file = work.appendingPathComponent("digests-\(platform.replacingOccurrences(of: "/", with: "-")).json").path
-            try ToolRunner.run(binary.path, common + ["--platform", platform, "--push-by-digest", "--digests-out", file])
+            try await ToolRunner.run(binary.path, common + ["--platform", platform, "--push-by-digest", "--digests-out", file])
             let digests = try PlatformDigests.read(from: URL(fileURLWithPath: file))
             #expect(digests.images.map(\.type) == ["base", "dev"])
             #expect(digests.images.allSatisfy { $0.platform.description == platform })
@@ -160,12 +160,12 @@ struct MultiPlatformPublishTests {
         #expect(try await client.manifestDescriptor(repository: baseRepository, reference: "v1.1.0") == nil, "--push-by-digest moves no tag")
 
         // 2. The merge job.
-        let merged = try ToolRunner.run(binary.path, common + ["--merge"] + files + ["--json"])
+        let merged = try await ToolRunner.run(binary.path, common + ["--merge"] + files + ["--json"])
         let mergedReport = try JSONDecoder().decode(PublishReport.self, from: merged.stdoutData)
         #expect(mergedReport.images.allSatisfy { $0.platforms.count == 2 && $0.indexDigest != nil })
 
         // 3. The same inputs in one process, rebuilt from scratch (--force): identical index digests.
-        let oneProcess = try ToolRunner.run(binary.path, common + ["--force", "--json"])
+        let oneProcess = try await ToolRunner.run(binary.path, common + ["--force", "--json"])
         let oneReport = try JSONDecoder().decode(PublishReport.self, from: oneProcess.stdoutData)
         #expect(oneReport.images.map(\.digest) == mergedReport.images.map(\.digest))
         #expect(oneReport.images.flatMap(\.platforms).map(\.digest) == mergedReport.images.flatMap(\.platforms).map(\.digest))
@@ -175,7 +175,7 @@ struct MultiPlatformPublishTests {
         }
 
         // 4. A merge missing a platform, or of another commit, is refused with the reason.
-        let partial = try ToolRunner.run(binary.path, common + ["--merge", files[0]], check: false)
+        let partial = try await ToolRunner.run(binary.path, common + ["--merge", files[0]], check: false)
         #expect(partial.status != 0)
         #expect(partial.stderr.contains("no digest for image 'base' on linux/arm64"), "\(partial.stderr)")
     }
@@ -210,14 +210,14 @@ struct MultiPlatformPublishTests {
 
         // The CLI: `registry inspect --json` lists the platforms, `registry copy --platform` picks one.
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("release-tool")
-        let inspected = try ToolRunner.run(binary.path, ["registry", "inspect", whole.description, "--json"])
+        let inspected = try await ToolRunner.run(binary.path, ["registry", "inspect", whole.description, "--json"])
         let report = try #require(try JSONSerialization.jsonObject(with: inspected.stdoutData) as? [String: Any])
         let platforms = try #require(report["platforms"] as? [[String: Any]])
         #expect(platforms.map { $0["platform"] as? String } == ["linux/amd64", "linux/arm64"])
-        let table = try ToolRunner.run(binary.path, ["registry", "inspect", whole.description]).stdout
+        let table = try await ToolRunner.run(binary.path, ["registry", "inspect", whole.description]).stdout
         #expect(table.contains("Platforms: 2") && table.contains("linux/arm64  sha256:"))
         let amd64Copy = "\(bed.registry)/\(namespace)/amd64:1"
-        try ToolRunner.run(binary.path, ["registry", "copy", "--platform", "linux/amd64", "docker://\(source)", "docker://\(amd64Copy)"])
+        try await ToolRunner.run(binary.path, ["registry", "copy", "--platform", "linux/amd64", "docker://\(source)", "docker://\(amd64Copy)"])
         let amd64Config = try await client.imageConfiguration(of: try ImageReference(parsing: amd64Copy))
         #expect(amd64Config?.architecture == "amd64")
     }

@@ -10,33 +10,33 @@ import Testing
 @Suite("Release publish (end to end)", .serialized)
 struct ReleasePublishTests {
     /// v1.0.0 → v1.1.0-rc.1 → v1.1.0 on main, v1.0.1 backported on a branch from v1.0.0, plus a junk tag.
-    static func makeRepository(in directory: URL, fixture name: String = "busybox") throws {
-        func git(_ arguments: String...) throws {
-            try ToolRunner.run(
+    static func makeRepository(in directory: URL, fixture name: String = "busybox") async throws {
+        func git(_ arguments: String...) async throws {
+            try await ToolRunner.run(
                 "git", ["-C", directory.path] + arguments,
                 environment: ["GIT_COMMITTER_DATE": "2024-03-04T05:06:07Z", "GIT_AUTHOR_DATE": "2024-03-04T05:06:07Z"])
         }
-        try git("init", "-q", "-b", "main")
-        try git("config", "user.email", "release-test@example.invalid")
-        try git("config", "user.name", "Release Test")
+        try await git("init", "-q", "-b", "main")
+        try await git("config", "user.email", "release-test@example.invalid")
+        try await git("config", "user.name", "Release Test")
         let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
         try FileManager.default.copyItem(at: fixture, to: directory.appendingPathComponent("images"))
-        try git("add", "-A")
-        try git("commit", "-q", "-m", "first release")
-        try git("tag", "v1.0.0")
-        try git("tag", "not-a-version")
-        try git("commit", "-q", "--allow-empty", "-m", "release candidate")
-        try git("tag", "-a", "v1.1.0-rc.1", "-m", "rc")
-        try git("commit", "-q", "--allow-empty", "-m", "final")
-        try git("tag", "-a", "v1.1.0", "-m", "final")
-        try git("checkout", "-q", "-b", "release-1.0", "v1.0.0")
-        try git("commit", "-q", "--allow-empty", "-m", "backport fix")
-        try git("tag", "v1.0.1")
+        try await git("add", "-A")
+        try await git("commit", "-q", "-m", "first release")
+        try await git("tag", "v1.0.0")
+        try await git("tag", "not-a-version")
+        try await git("commit", "-q", "--allow-empty", "-m", "release candidate")
+        try await git("tag", "-a", "v1.1.0-rc.1", "-m", "rc")
+        try await git("commit", "-q", "--allow-empty", "-m", "final")
+        try await git("tag", "-a", "v1.1.0", "-m", "final")
+        try await git("checkout", "-q", "-b", "release-1.0", "v1.0.0")
+        try await git("commit", "-q", "--allow-empty", "-m", "backport fix")
+        try await git("tag", "v1.0.1")
     }
 
-    static func checkout(_ tag: String, in directory: URL) throws {
-        try ToolRunner.run("git", ["-C", directory.path, "checkout", "-q", tag])
+    static func checkout(_ tag: String, in directory: URL) async throws {
+        try await ToolRunner.run("git", ["-C", directory.path, "checkout", "-q", tag])
     }
 
     static func publish(_ bed: TestBed, repository: URL, namespace: String) async throws -> (ReleasePlan, PublishReport) {
@@ -59,13 +59,13 @@ struct ReleasePublishTests {
     func endToEnd() async throws {
         let bed = TestBed.required
         let repository = try bed.makeTemporaryDirectory("release-repo")
-        try Self.makeRepository(in: repository)
+        try await Self.makeRepository(in: repository)
         let namespace = "e2e-\(UUID().uuidString.prefix(8).lowercased())"
         let client = RegistryClient(registry: bed.registry)
         let baseRepository = "\(namespace)/oubliette-base", devRepository = "\(namespace)/oubliette-dev"
 
         // 1. v1.1.0: base then dev, both tagged v1.1.0 and latest.
-        try Self.checkout("v1.1.0", in: repository)
+        try await Self.checkout("v1.1.0", in: repository)
         let (plan, first) = try await Self.publish(bed, repository: repository, namespace: namespace)
         #expect(plan.images.map(\.type) == ["base", "dev"])
         #expect(first.images.map(\.type) == ["base", "dev"])
@@ -109,7 +109,7 @@ struct ReleasePublishTests {
 
         // 3. The release candidate and the backport do not move latest.
         for tag in ["v1.1.0-rc.1", "v1.0.1"] {
-            try Self.checkout(tag, in: repository)
+            try await Self.checkout(tag, in: repository)
             let (plan, report) = try await Self.publish(bed, repository: repository, namespace: namespace)
             #expect(plan.images.allSatisfy { $0.tags == [tag] }, "\(tag) gets only its own tag")
             for (repo, image) in [(baseRepository, base), (devRepository, dev)] {
@@ -127,8 +127,8 @@ struct ReleasePublishTests {
     func snapshot() async throws {
         let bed = TestBed.required
         let repository = try bed.makeTemporaryDirectory("release-snapshot")
-        try Self.makeRepository(in: repository)
-        try ToolRunner.run("git", ["-C", repository.path, "commit", "-q", "--allow-empty", "-m", "untagged"])
+        try await Self.makeRepository(in: repository)
+        try await ToolRunner.run("git", ["-C", repository.path, "commit", "-q", "--allow-empty", "-m", "untagged"])
         let inputs = ReleaseInputs(
             repositoryPath: repository.path,
             catalogueFile: repository.appendingPathComponent("images/catalogue.jsonc").path,

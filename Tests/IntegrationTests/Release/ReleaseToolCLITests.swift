@@ -11,26 +11,26 @@ struct ReleaseToolCLITests {
         .deletingLastPathComponent().appendingPathComponent("Fixtures/busybox")
 
     /// A git repository holding the busybox fixture catalogue, tagged as given.
-    func repository(tags: [String]) throws -> URL {
+    func repository(tags: [String]) async throws -> URL {
         let repo = FileManager.default.temporaryDirectory.appendingPathComponent("release-cli-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: fixture, to: repo)
         let identity = ["-c", "user.name=test", "-c", "user.email=test@example.invalid"]
-        try ToolRunner.run("git", ["init", "-q"], currentDirectory: repo)
-        try ToolRunner.run("git", identity + ["add", "-A"], currentDirectory: repo)
-        try ToolRunner.run("git", identity + ["commit", "-qm", "fixture"], currentDirectory: repo)
-        for tag in tags { try ToolRunner.run("git", ["tag", tag], currentDirectory: repo) }
+        try await ToolRunner.run("git", ["init", "-q"], currentDirectory: repo)
+        try await ToolRunner.run("git", identity + ["add", "-A"], currentDirectory: repo)
+        try await ToolRunner.run("git", identity + ["commit", "-qm", "fixture"], currentDirectory: repo)
+        for tag in tags { try await ToolRunner.run("git", ["tag", tag], currentDirectory: repo) }
         return repo
     }
 
-    func releaseTool(_ arguments: [String]) throws -> ToolResult {
+    func releaseTool(_ arguments: [String]) async throws -> ToolResult {
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the release-tool product first")
-        return try ToolRunner.run(binary.path, arguments, check: false)
+        return try await ToolRunner.run(binary.path, arguments, check: false)
     }
 
-    @Test func planJSONOrdersParentsFirstAndTagsTheNewestReleaseLatest() throws {
-        let repo = try repository(tags: ["v1.0.0", "v1.1.0", "not-a-version"])
+    @Test func planJSONOrdersParentsFirstAndTagsTheNewestReleaseLatest() async throws {
+        let repo = try await repository(tags: ["v1.0.0", "v1.1.0", "not-a-version"])
         defer { try? FileManager.default.removeItem(at: repo) }
-        let result = try releaseTool([
+        let result = try await releaseTool([
             "plan", "--repo", repo.path, "--catalogue", repo.appendingPathComponent("catalogue.jsonc").path,
             "--registry", "127.0.0.1:5000/team", "--json",
         ])
@@ -46,16 +46,16 @@ struct ReleaseToolCLITests {
         #expect(baseImage["parent"] as? String == "base")
     }
 
-    @Test func untaggedHeadIsRefusedUnlessSnapshot() throws {
-        let repo = try repository(tags: [])
+    @Test func untaggedHeadIsRefusedUnlessSnapshot() async throws {
+        let repo = try await repository(tags: [])
         defer { try? FileManager.default.removeItem(at: repo) }
         let catalogue = repo.appendingPathComponent("catalogue.jsonc").path
-        let refused = try releaseTool(["publish", "--dry-run", "--repo", repo.path, "--catalogue", catalogue])
+        let refused = try await releaseTool(["publish", "--dry-run", "--repo", repo.path, "--catalogue", catalogue])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("has no vMAJOR.MINOR.PATCH tag"), "\(refused.stderr)")
         #expect(refused.stderr.contains("--snapshot"))
 
-        let snapshot = try releaseTool(["plan", "--repo", repo.path, "--catalogue", catalogue, "--snapshot", "--json"])
+        let snapshot = try await releaseTool(["plan", "--repo", repo.path, "--catalogue", catalogue, "--snapshot", "--json"])
         #expect(snapshot.status == 0, "\(snapshot.stderr)")
         let plan = try #require(try JSONSerialization.jsonObject(with: Data(snapshot.stdout.utf8)) as? [String: Any])
         let tags = (plan["images"] as? [[String: Any]])?.compactMap { $0["tags"] as? [String] } ?? []

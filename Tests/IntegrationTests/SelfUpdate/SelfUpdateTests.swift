@@ -151,14 +151,14 @@ struct SelfUpdateTests {
             "DOCKER_HOST": "unix://\(setup.root.path)/no-docker.sock",
         ]
         for _ in 0..<2 {
-            let status = try ToolRunner.run(setup.binary.path, ["status", "--json"], environment: environment, check: false, timeout: 60)
+            let status = try await ToolRunner.run(setup.binary.path, ["status", "--json"], environment: environment, check: false, timeout: 60)
             let report = try #require(try JSONSerialization.jsonObject(with: status.stdoutData) as? [String: Any], "\(status.stderr)")
             let cli = try #require(report["cli"] as? [String: Any])
             #expect(cli["latest"] as? String == "9.9.9", "prereleases are not offered: \(cli)")
             #expect(cli["version"] as? String == OublietteVersion.current)
         }
         #expect(setup.server.requestedPaths.filter { $0 == "/releases" }.count == 1, "\(setup.server.requestedPaths)")
-        let text = try ToolRunner.run(setup.binary.path, ["status"], environment: environment, check: false, timeout: 60)
+        let text = try await ToolRunner.run(setup.binary.path, ["status"], environment: environment, check: false, timeout: 60)
         #expect(text.stdout.contains("CLI: oubliette \(OublietteVersion.current)"), "\(text.stdout)")
     }
 

@@ -10,12 +10,12 @@ struct ReleaseToolSigningCLITests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fixtures/cosign")
 
-    func tool(_ arguments: [String], password: String?) throws -> ToolResult {
+    func tool(_ arguments: [String], password: String?) async throws -> ToolResult {
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the release-tool product first")
         // An unset COSIGN_PASSWORD must not fall back to a prompt: stdin is not a terminal here.
         var environment: [String: String] = [:]
         if let password { environment["COSIGN_PASSWORD"] = password }
-        return try ToolRunner.run(binary.path, arguments, environment: environment, check: false)
+        return try await ToolRunner.run(binary.path, arguments, environment: environment, check: false)
     }
 
     @Test(
@@ -27,27 +27,27 @@ struct ReleaseToolSigningCLITests {
         let directory = try bed.makeTemporaryDirectory("cli-keys")
         let prefix = directory.appendingPathComponent("release").path
 
-        let generated = try tool(["keys", "generate", "--output-key-prefix", prefix, "--json"], password: "pw")
+        let generated = try await tool(["keys", "generate", "--output-key-prefix", prefix, "--json"], password: "pw")
         #expect(generated.status == 0, "\(generated.stderr)")
         let mode = try FileManager.default.attributesOfItem(atPath: prefix + ".key")[.posixPermissions] as? Int
         #expect(mode == 0o600)
-        #expect(try tool(["keys", "generate", "--output-key-prefix", prefix], password: "pw").status != 0, "overwrote without --force")
+        #expect(try await tool(["keys", "generate", "--output-key-prefix", prefix], password: "pw").status != 0, "overwrote without --force")
         // Our key file loads in the independent reader.
-        #expect(try SigningRegistryTests.spec(["load-key", prefix + ".key"]).stdout == (try String(contentsOfFile: prefix + ".pub", encoding: .utf8)))
+        #expect(try await SigningRegistryTests.spec(["load-key", prefix + ".key"]).stdout == (try String(contentsOfFile: prefix + ".pub", encoding: .utf8)))
 
         let reference = "\(bed.registry)/\(repository):1"
-        let signed = try tool(["sign", reference, "--key", prefix + ".key"], password: "pw")
+        let signed = try await tool(["sign", reference, "--key", prefix + ".key"], password: "pw")
         #expect(signed.status == 0, "\(signed.stderr)")
-        #expect(try tool(["sign", reference, "--key", prefix + ".key"], password: "pw").stdout.contains("already signed by this key"))
+        #expect(try await tool(["sign", reference, "--key", prefix + ".key"], password: "pw").stdout.contains("already signed by this key"))
 
-        let verified = try tool(["verify", reference, "--key", prefix + ".pub", "--json"], password: nil)
+        let verified = try await tool(["verify", reference, "--key", prefix + ".pub", "--json"], password: nil)
         #expect(verified.status == 0, "\(verified.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: verified.stdoutData) as? [String: Any])
         #expect(report["verified"] as? Bool == true)
         #expect((report["result"] as? [String: Any])?["digest"] as? String == digest.description)
 
         // The second image is unsigned: exit non-zero, JSON says which check failed.
-        let unsigned = try tool(["verify", "\(bed.registry)/\(repository)@\(second)", "--key", prefix + ".pub", "--json"], password: nil)
+        let unsigned = try await tool(["verify", "\(bed.registry)/\(repository)@\(second)", "--key", prefix + ".pub", "--json"], password: nil)
         #expect(unsigned.status != 0)
         #expect(
             unsigned.stdout.contains("\"failedCheck\" : \"signature-present\"") || unsigned.stdout.contains("\"failedCheck\":\"signature-present\""),
@@ -55,21 +55,21 @@ struct ReleaseToolSigningCLITests {
 
         // cosign's own test key (password "hello") signs; its public key verifies; ours does not.
         let cosignKey = Self.fixtures.appendingPathComponent("sigstore-hello.key").path
-        #expect(try tool(["sign", "\(bed.registry)/\(repository)@\(second)", "--key", cosignKey], password: "hello").status == 0)
+        #expect(try await tool(["sign", "\(bed.registry)/\(repository)@\(second)", "--key", cosignKey], password: "hello").status == 0)
         let cosignPub = directory.appendingPathComponent("cosign-hello.pub")
-        try Data(try SigningRegistryTests.spec(["load-key", cosignKey], password: "hello").stdoutData).write(to: cosignPub)
-        #expect(try tool(["verify", "\(bed.registry)/\(repository)@\(second)", "--key", cosignPub.path], password: nil).status == 0)
-        let wrong = try tool(["verify", "\(bed.registry)/\(repository)@\(second)", "--key", prefix + ".pub"], password: nil)
+        try await Data(try SigningRegistryTests.spec(["load-key", cosignKey], password: "hello").stdoutData).write(to: cosignPub)
+        #expect(try await tool(["verify", "\(bed.registry)/\(repository)@\(second)", "--key", cosignPub.path], password: nil).status == 0)
+        let wrong = try await tool(["verify", "\(bed.registry)/\(repository)@\(second)", "--key", prefix + ".pub"], password: nil)
         #expect(wrong.status != 0 && wrong.stderr.contains("signed with another key"), "\(wrong.stderr)")
         // …and the independent verifier agrees.
-        #expect(try SigningRegistryTests.spec(["verify", cosignPub.path, bed.registry, repository.value, second.description]).status == 0)
+        #expect(try await SigningRegistryTests.spec(["verify", cosignPub.path, bed.registry, repository.value, second.description]).status == 0)
 
         // A wrong password is said to be one.
-        let badPassword = try tool(["sign", reference, "--key", cosignKey], password: "nope")
+        let badPassword = try await tool(["sign", reference, "--key", cosignKey], password: "nope")
         #expect(badPassword.status != 0 && badPassword.stderr.contains("wrong password"), "\(badPassword.stderr)")
 
         // No attestation yet: verify-attestation fails and says so.
-        let none = try tool(["verify-attestation", reference, "--key", prefix + ".pub", "--type", "slsaprovenance"], password: nil)
+        let none = try await tool(["verify-attestation", reference, "--key", prefix + ".pub", "--type", "slsaprovenance"], password: nil)
         #expect(none.status != 0 && none.stderr.contains("no attestation found"), "\(none.stderr)")
     }
 }

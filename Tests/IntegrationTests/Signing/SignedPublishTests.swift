@@ -16,8 +16,8 @@ struct SignedPublishTests {
     func signedPublish() async throws {
         let bed = TestBed.required
         let directory = try bed.makeTemporaryDirectory("signed-publish")
-        try ReleasePublishTests.makeRepository(in: directory)
-        try ReleasePublishTests.checkout("v1.1.0", in: directory)
+        try await ReleasePublishTests.makeRepository(in: directory)
+        try await ReleasePublishTests.checkout("v1.1.0", in: directory)
         let namespace = "signed-\(UUID().uuidString.prefix(6).lowercased())"
         let key = SigningKey.generate()
         // Outside the git repository: publish refuses a dirty working tree.
@@ -47,7 +47,7 @@ struct SignedPublishTests {
         for image in [base, dev] {
             _ = try await SignatureVerifier(keys: [key.verificationKey]).verify(
                 repository: image.reference.repositoryName, digest: image.digest, client: client)
-            let independent = try SigningRegistryTests.spec(["verify", pub.path, bed.registry, image.reference.repository, image.digest.description])
+            let independent = try await SigningRegistryTests.spec(["verify", pub.path, bed.registry, image.reference.repository, image.digest.description])
             #expect(independent.status == 0, "\(image.type): \(independent.stdout)\(independent.stderr)")
         }
         let provenance = try await AttestationVerifier(keys: [key.verificationKey]).verify(
@@ -64,7 +64,7 @@ struct SignedPublishTests {
         let dependencies = try #require(definition["resolvedDependencies"] as? [[String: Any]])
         #expect(dependencies.contains { ($0["digest"] as? [String: String])?["sha256"] == base.digest.encoded }, "\(dependencies)")
         #expect(dependencies.contains { ($0["digest"] as? [String: String])?["gitCommit"] == plan.version.revision })
-        let independent = try SigningRegistryTests.spec([
+        let independent = try await SigningRegistryTests.spec([
             "verify-attestation", pub.path, bed.registry, dev.reference.repository, dev.digest.description, SLSAProvenance.predicateType,
         ])
         #expect(independent.status == 0, "\(independent.stdout)\(independent.stderr)")

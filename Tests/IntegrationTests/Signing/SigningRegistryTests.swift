@@ -21,8 +21,8 @@ struct SigningRegistryTests {
     static let reason: Comment = "needs the test bed and the tools venv (OUBLIETTE_TOOLS_VENV with cryptography + pynacl; scripts/python-tools)"
 
     /// Runs the independent implementation; returns (status, output).
-    static func spec(_ arguments: [String], password: String = "pw") throws -> ToolResult {
-        try ToolRunner.run(
+    static func spec(_ arguments: [String], password: String = "pw") async throws -> ToolResult {
+        try await ToolRunner.run(
             try #require(python), [script.path] + arguments, environment: ["COSIGN_PASSWORD": password], check: false, timeout: 120)
     }
 
@@ -52,13 +52,13 @@ struct SigningRegistryTests {
         try Data(try ours.encryptedPEM(password: Data("pw".utf8)).utf8).write(to: ourKeyFile)
         let ourPub = directory.appendingPathComponent("ours.pub")
         try Data(ours.verificationKey.pem.utf8).write(to: ourPub)
-        let loaded = try Self.spec(["load-key", ourKeyFile.path])
+        let loaded = try await Self.spec(["load-key", ourKeyFile.path])
         #expect(loaded.status == 0, "\(loaded.stderr)")
         #expect(loaded.stdout == ours.verificationKey.pem)
 
         // Their key file, read by us.
         let theirPrefix = directory.appendingPathComponent("theirs").path
-        #expect(try Self.spec(["keygen", theirPrefix]).status == 0)
+        #expect(try await Self.spec(["keygen", theirPrefix]).status == 0)
         let theirs = try SigningKey(pem: try String(contentsOfFile: theirPrefix + ".key", encoding: .utf8), password: Data("pw".utf8))
         let theirPub = try VerificationKey(contentsOf: URL(fileURLWithPath: theirPrefix + ".pub"))
         #expect(theirs.verificationKey == theirPub)
@@ -67,11 +67,11 @@ struct SigningRegistryTests {
         let outcome = try await ImageSigner(key: ours, client: client).sign(
             ImageReference(registry: bed.registry, repository: repository.value, digest: digest))
         #expect(outcome.added)
-        let theirCheck = try Self.spec(["verify", ourPub.path, bed.registry, repository.value, digest.description])
+        let theirCheck = try await Self.spec(["verify", ourPub.path, bed.registry, repository.value, digest.description])
         #expect(theirCheck.status == 0, "\(theirCheck.stdout)\(theirCheck.stderr)")
 
         // They sign (appending to our manifest); we verify with their key, and ours still holds.
-        let signed = try Self.spec(["sign", theirPrefix + ".key", bed.registry, repository.value, digest.description])
+        let signed = try await Self.spec(["sign", theirPrefix + ".key", bed.registry, repository.value, digest.description])
         #expect(signed.status == 0, "\(signed.stderr)")
         let byThem = try await SignatureVerifier(keys: [theirPub]).verify(repository: repository, digest: digest, client: client)
         #expect(byThem.signaturesExamined == 2)
@@ -80,7 +80,7 @@ struct SigningRegistryTests {
         // Their verifier refuses a key that did not sign.
         let stranger = directory.appendingPathComponent("stranger.pub")
         try Data(SigningKey.generate().verificationKey.pem.utf8).write(to: stranger)
-        #expect(try Self.spec(["verify", stranger.path, bed.registry, repository.value, digest.description]).status != 0)
+        #expect(try await Self.spec(["verify", stranger.path, bed.registry, repository.value, digest.description]).status != 0)
     }
 
     @Test("signing again with the same key adds no duplicate signature", .enabled(if: enabled, reason))
@@ -127,7 +127,7 @@ struct SigningRegistryTests {
                 #expect(error.check == check, "\(label): \(error)")
                 #expect(error.description.contains(image), "\(label): \(error)")
             }
-            let independent = try Self.spec(["verify", pub.path, bed.registry, repository.value, second.description])
+            let independent = try await Self.spec(["verify", pub.path, bed.registry, repository.value, second.description])
             #expect(independent.status != 0, "\(label): the independent verifier accepted it")
         }
 
@@ -163,7 +163,7 @@ struct SigningRegistryTests {
         // And the genuine signature verifies with both (the garbage is replaced on signing).
         _ = try await ImageSigner(key: key, client: client).sign(ImageReference(registry: bed.registry, repository: repository.value, digest: second))
         _ = try await verifier.verify(repository: repository, digest: second, client: client)
-        #expect(try Self.spec(["verify", pub.path, bed.registry, repository.value, second.description]).status == 0)
+        #expect(try await Self.spec(["verify", pub.path, bed.registry, repository.value, second.description]).status == 0)
     }
 
     @Test("attestations: signed SLSA provenance verifies in both; unsigned ones are stored but not trusted", .enabled(if: enabled, reason))
@@ -187,7 +187,9 @@ struct SigningRegistryTests {
         let verified = try await AttestationVerifier(keys: [key.verificationKey]).verify(
             repository: repository, digest: digest, client: client, types: AttestationVerifier.predicateTypes(forShorthand: "slsaprovenance"))
         #expect(verified.count == 1)
-        let independent = try Self.spec(["verify-attestation", pub.path, bed.registry, repository.value, digest.description, SLSAProvenance.predicateType])
+        let independent = try await Self.spec([
+            "verify-attestation", pub.path, bed.registry, repository.value, digest.description, SLSAProvenance.predicateType,
+        ])
         #expect(independent.status == 0, "\(independent.stdout)\(independent.stderr)")
         #expect(independent.stdout.contains("https://example.invalid/builder"))
 

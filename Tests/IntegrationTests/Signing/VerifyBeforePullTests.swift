@@ -92,7 +92,7 @@ struct VerifyBeforePullTests {
         await client.disconnect()
         _ = await process.shutDown()
 
-        let status = try ToolRunner.run(TestImages.oublietteBinary().path, ["status"], environment: setup.environment, check: false)
+        let status = try await ToolRunner.run(TestImages.oublietteBinary().path, ["status"], environment: setup.environment, check: false)
         #expect(status.stdout.contains("signature verified (\(setup.publicKey.path))"), "\(status.stdout)\(status.stderr)")
     }
 
@@ -101,10 +101,10 @@ struct VerifyBeforePullTests {
         let setup = try home("warn", mode: "warn")
         try Data(SigningKey.generate().verificationKey.pem.utf8).write(to: setup.publicKey)
         try TestImages.push(setup.image, version: "v1.0.12", marker: "warn", bed: bed)
-        let pull = try ToolRunner.run(TestImages.oublietteBinary().path, ["image", "pull", "custom"], environment: setup.environment, check: false)
+        let pull = try await ToolRunner.run(TestImages.oublietteBinary().path, ["image", "pull", "custom"], environment: setup.environment, check: false)
         #expect(pull.status == 0, "\(pull.stderr)")
         #expect(pull.stderr.components(separatedBy: "verify.mode is warn: pulling anyway").count == 2, "\(pull.stderr)")
-        let status = try ToolRunner.run(TestImages.oublietteBinary().path, ["status", "--json"], environment: setup.environment, check: false)
+        let status = try await ToolRunner.run(TestImages.oublietteBinary().path, ["status", "--json"], environment: setup.environment, check: false)
         #expect(status.stdout.contains("signature UNVERIFIED"), "\(status.stdout)")
     }
 }

@@ -91,11 +91,43 @@ enum ToolRunner {
         } catch {
             throw ToolRunnerError.launchFailed(command: rendered, reason: error.description)
         }
+        return try result(of: command, output, check: check)
+    }
+
+    /// The same, awaiting the tool on the process runner's own thread. Async tests must use
+    /// this one: the synchronous form holds a cooperative-pool thread (two on two cores) for
+    /// the whole run, so a few minute-long tools in parallel tests stall every other test.
+    @discardableResult
+    static func run(
+        _ tool: String,
+        _ arguments: [String] = [],
+        environment: [String: String] = [:],
+        currentDirectory: URL? = nil,
+        input: Data? = nil,
+        check: Bool = true,
+        timeout: Int = 300
+    ) async throws -> ToolResult {
+        var mergedEnvironment = ProcessInfo.processInfo.environment
+        mergedEnvironment.merge(environment) { _, new in new }
+        let executable = try resolve(tool, path: mergedEnvironment["PATH"] ?? "/usr/bin:/bin")
+        let request = ProcessRequest(
+            executable.path, arguments, environment: .inherit(adding: environment),
+            workingDirectory: currentDirectory?.path, input: input, timeout: .seconds(timeout))
+        let output: CommandOutput
+        do {
+            output = try await ProcessRunner().run(request)
+        } catch .timedOut {
+            throw ToolRunnerError.timedOut(command: render([executable.path] + arguments), seconds: timeout)
+        } catch {
+            throw ToolRunnerError.launchFailed(command: render([executable.path] + arguments), reason: error.description)
+        }
+        return try result(of: [executable.path] + arguments, output, check: check)
+    }
+
+    private static func result(of command: [String], _ output: CommandOutput, check: Bool) throws -> ToolResult {
         let result = ToolResult(command: command, status: output.exitCode, stdoutData: output.stdout, stderrData: output.stderr)
         if check, !result.succeeded {
-            throw ToolRunnerError.failed(
-                command: rendered, status: result.status,
-                stderr: result.stderr, stdout: result.stdout)
+            throw ToolRunnerError.failed(command: render(command), status: result.status, stderr: result.stderr, stdout: result.stdout)
         }
         return result
     }
