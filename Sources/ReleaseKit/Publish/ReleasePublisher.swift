@@ -59,7 +59,9 @@ public struct ReleasePublisher: Sendable {
         let built = try await buildPlatforms(plan, session: session)
         var results: [PublishedImage] = []
         for image in plan.images {
-            let result = try await assemble(image, platforms: try ordered(built, for: image), version: plan.version, session: session)
+            let result = try await assemble(
+                image, platforms: try ordered(built, for: image), version: plan.version,
+                parentIndex: image.parent.flatMap { parent in results.first { $0.type == parent }?.digest }, session: session)
             results.append(result)
             published(result)
         }
@@ -145,7 +147,9 @@ public struct ReleasePublisher: Sendable {
                         platform: platform, digest: entry.digest, mediaType: existing.mediaType, size: existing.size,
                         parentDigest: entry.parentDigest, reused: true))
             }
-            let result = try await assemble(image, platforms: platforms, version: plan.version, session: session)
+            let result = try await assemble(
+                image, platforms: platforms, version: plan.version,
+                parentIndex: image.parent.flatMap { parent in results.first { $0.type == parent }?.digest }, session: session)
             results.append(result)
             published(result)
         }
@@ -339,7 +343,9 @@ public struct ReleasePublisher: Sendable {
 
     /// Pushes the index under the versioned tag unless it already is there, adds the other
     /// tags, and signs the index digest.
-    private func assemble(_ image: PlannedImage, platforms: [PublishedPlatform], version: ReleaseVersion, session: Session) async throws
+    private func assemble(
+        _ image: PlannedImage, platforms: [PublishedPlatform], version: ReleaseVersion, parentIndex: Digest?, session: Session
+    ) async throws
         -> PublishedImage
     {
         let reference = try image.reference()
@@ -356,7 +362,7 @@ public struct ReleasePublisher: Sendable {
         }
         let tagsMoved = try await addMissingTags(image, digest: digest, reference: reference, client: client)
         if !tagsMoved.isEmpty { log("\(image.type): tagged \(tagsMoved.joined(separator: ", ")) (manifest PUT, no blobs)") }
-        let signature = try await sign(image, reference: reference, digest: digest, version: version, platforms: platforms)
+        let signature = try await sign(image, reference: reference, digest: digest, version: version, platforms: platforms, parentIndex: parentIndex)
         if let sbomAttestation { _ = try await sbomAttestation.attach(to: Self.pinned(reference, digest)) }
         return PublishedImage(
             type: image.type, reference: Self.pinned(reference, digest), digest: digest, tags: image.tags,
@@ -382,17 +388,22 @@ public struct ReleasePublisher: Sendable {
     }
 
     /// Signs the index (the signer also signs each platform manifest and attaches provenance).
-    private func sign(_ image: PlannedImage, reference: ImageReference, digest: Digest, version: ReleaseVersion, platforms: [PublishedPlatform])
-        async throws -> SignatureStatus
-    {
+    /// `parentIndex` is the parent's index this image's index was built from (its platform
+    /// manifests each name their own parent manifest).
+    private func sign(
+        _ image: PlannedImage, reference: ImageReference, digest: Digest, version: ReleaseVersion, platforms: [PublishedPlatform],
+        parentIndex: Digest?
+    ) async throws -> SignatureStatus {
         guard let signer else {
             log("\(image.type): NOT signed (no signer: pass --sign --key FILE or --key-env VAR)")
             return .skipped(reason: "no signer configured (--sign not given)")
         }
         var parents: [String: Digest] = [:]
         for platform in platforms { if let parent = platform.parentDigest { parents[platform.platform.description] = parent } }
+        var labels = Self.literalLabels(image)
+        if let parentIndex { labels["org.opencontainers.image.base.digest"] = parentIndex.description }
         let subject = SigningSubject(
-            type: image.type, reference: Self.pinned(reference, digest), tags: image.tags, labels: Self.literalLabels(image), version: version,
+            type: image.type, reference: Self.pinned(reference, digest), tags: image.tags, labels: labels, version: version,
             builder: builder.name, parentDigests: parents)
         let status = try await signer.sign(subject)
         log("\(image.type): \(status)")

@@ -48,7 +48,7 @@ final class LocalWorkflowRunner {
     var substitute: (ActionStep) async throws -> String? = { _ in nil }
     /// A reason to skip a run step (`job`, `step name`, workspace, matrix), or nil to run it;
     /// it may put in place what the skipped step would have made.
-    var skip: (String, String, URL, [String: String]) async throws -> String? = { _, _, _, _ in nil }
+    var skip: (String, String, URL, [String: String], URL) async throws -> String? = { _, _, _, _, _ in nil }
     private(set) var log: [Entry] = []
     private(set) var jobOutputs: [String: [String: String]] = [:]
     private(set) var summaries: [String: String] = [:]
@@ -127,7 +127,7 @@ final class LocalWorkflowRunner {
                 continue
             }
             guard let script = step["run"] as? String else { continue }
-            if let why = try await skip(name, stepName, workspace, matrix) {
+            if let why = try await skip(name, stepName, workspace, matrix, temp) {
                 log.append(.skipped(job: label, step: stepName, why: why))
                 continue
             }

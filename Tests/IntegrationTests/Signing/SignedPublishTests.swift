@@ -60,9 +60,22 @@ struct SignedPublishTests {
         #expect(external["catalogueEntry"] == "dev")
         #expect(external["gitTag"] == "v1.1.0")
         #expect(external["ciRun"] == "https://github.com/o/r/actions/runs/42/attempts/1")
-        #expect((definition["internalParameters"] as? [String: String])?["platform"]?.hasPrefix("linux/") == true)
+        // The index's provenance names base's index; each platform manifest's names base's
+        // manifest of the same platform, and the platform.
         let dependencies = try #require(definition["resolvedDependencies"] as? [[String: Any]])
         #expect(dependencies.contains { ($0["digest"] as? [String: String])?["sha256"] == base.digest.encoded }, "\(dependencies)")
+        for platform in dev.platforms {
+            let attested = try await AttestationVerifier(keys: [key.verificationKey]).verify(
+                repository: dev.reference.repositoryName, digest: platform.digest, client: client, types: [SLSAProvenance.predicateType])
+            let first = try #require(attested.first)
+            let object = try #require(try JSONSerialization.jsonObject(with: first.statement) as? [String: Any])
+            let build = try #require((object["predicate"] as? [String: Any])?["buildDefinition"] as? [String: Any])
+            #expect((build["internalParameters"] as? [String: String])?["platform"] == platform.platform.description)
+            let parent = try #require(base.platforms.first { $0.platform == platform.platform })
+            #expect(platform.parentDigest == parent.digest)
+            let needs = try #require(build["resolvedDependencies"] as? [[String: Any]])
+            #expect(needs.contains { ($0["digest"] as? [String: String])?["sha256"] == parent.digest.encoded }, "\(needs)")
+        }
         #expect(dependencies.contains { ($0["digest"] as? [String: String])?["gitCommit"] == plan.version.revision })
         let independent = try await SigningRegistryTests.spec([
             "verify-attestation", pub.path, bed.registry, dev.reference.repository, dev.digest.description, SLSAProvenance.predicateType,

@@ -128,7 +128,9 @@ actor Gate {
 }
 
 /// Polls `condition` until it holds (at most `limit`), for states another task reaches.
-func eventually(within limit: Duration = .seconds(5), _ condition: @Sendable () async -> Bool) async -> Bool {
+/// A liveness wait: the limit only matters when the condition never comes, so it is long
+/// enough for a suite that starts every test at once on two shared cores.
+func eventually(within limit: Duration = .seconds(60), _ condition: @Sendable () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + limit
     while ContinuousClock.now < deadline {
         if await condition() { return true }

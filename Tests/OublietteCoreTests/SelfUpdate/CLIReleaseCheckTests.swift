@@ -62,7 +62,8 @@ struct CLIReleaseCheckTests {
             now: { clock.now })
         let started = ContinuousClock.now
         let (latest, error) = await hanging.latest(deadline: .milliseconds(200))
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // The lookup would hang for an hour; the 200 ms deadline ends it (loose for shared cores).
+        #expect(ContinuousClock.now - started < .seconds(60))
         #expect(latest == "1.5.0")
         #expect(error?.hasPrefix("offline") == true)
     }
