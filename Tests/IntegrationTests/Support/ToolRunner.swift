@@ -75,23 +75,8 @@ enum ToolRunner {
         check: Bool = true,
         timeout: Int = 300
     ) throws -> ToolResult {
-        var mergedEnvironment = ProcessInfo.processInfo.environment
-        mergedEnvironment.merge(environment) { _, new in new }
-        let executable = try resolve(tool, path: mergedEnvironment["PATH"] ?? "/usr/bin:/bin")
-        let command = [executable.path] + arguments
-        let rendered = render(command)
-        let request = ProcessRequest(
-            executable.path, arguments, environment: .inherit(adding: environment),
-            workingDirectory: currentDirectory?.path, input: input, timeout: .seconds(timeout))
-        let output: CommandOutput
-        do {
-            output = try ProcessRunner().runSynchronously(request)
-        } catch .timedOut {
-            throw ToolRunnerError.timedOut(command: rendered, seconds: timeout)
-        } catch {
-            throw ToolRunnerError.launchFailed(command: rendered, reason: error.description)
-        }
-        return try result(of: command, output, check: check)
+        let (command, request) = try prepare(tool, arguments, environment, currentDirectory, input, timeout)
+        return try finish(command, timeout: timeout, check: check) { () throws(ProcessError) in try ProcessRunner().runSynchronously(request) }
     }
 
     /// The same, awaiting the tool on the process runner's own thread. Async tests must use
@@ -107,24 +92,37 @@ enum ToolRunner {
         check: Bool = true,
         timeout: Int = 300
     ) async throws -> ToolResult {
+        let (command, request) = try prepare(tool, arguments, environment, currentDirectory, input, timeout)
+        let output: Result<CommandOutput, ProcessError>
+        do { output = .success(try await ProcessRunner().run(request)) } catch { output = .failure(error) }
+        return try finish(command, timeout: timeout, check: check) { () throws(ProcessError) in try output.get() }
+    }
+
+    /// The resolved command line and the runner's request for it.
+    private static func prepare(
+        _ tool: String, _ arguments: [String], _ environment: [String: String], _ currentDirectory: URL?, _ input: Data?, _ timeout: Int
+    ) throws -> (command: [String], request: ProcessRequest) {
         var mergedEnvironment = ProcessInfo.processInfo.environment
         mergedEnvironment.merge(environment) { _, new in new }
         let executable = try resolve(tool, path: mergedEnvironment["PATH"] ?? "/usr/bin:/bin")
         let request = ProcessRequest(
             executable.path, arguments, environment: .inherit(adding: environment),
             workingDirectory: currentDirectory?.path, input: input, timeout: .seconds(timeout))
-        let output: CommandOutput
-        do {
-            output = try await ProcessRunner().run(request)
-        } catch .timedOut {
-            throw ToolRunnerError.timedOut(command: render([executable.path] + arguments), seconds: timeout)
-        } catch {
-            throw ToolRunnerError.launchFailed(command: render([executable.path] + arguments), reason: error.description)
-        }
-        return try result(of: [executable.path] + arguments, output, check: check)
+        return ([executable.path] + arguments, request)
     }
 
-    private static func result(of command: [String], _ output: CommandOutput, check: Bool) throws -> ToolResult {
+    /// The runner's outcome as a ``ToolResult``, or the ``ToolRunnerError`` that names the command.
+    private static func finish(
+        _ command: [String], timeout: Int, check: Bool, _ outcome: () throws(ProcessError) -> CommandOutput
+    ) throws -> ToolResult {
+        let output: CommandOutput
+        do {
+            output = try outcome()
+        } catch .timedOut {
+            throw ToolRunnerError.timedOut(command: render(command), seconds: timeout)
+        } catch {
+            throw ToolRunnerError.launchFailed(command: render(command), reason: error.description)
+        }
         let result = ToolResult(command: command, status: output.exitCode, stdoutData: output.stdout, stderrData: output.stderr)
         if check, !result.succeeded {
             throw ToolRunnerError.failed(command: render(command), status: result.status, stderr: result.stderr, stdout: result.stdout)
