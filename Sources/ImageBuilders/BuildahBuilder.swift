@@ -58,7 +58,7 @@ public struct BuildahBuilder: ImageBuilder {
                 "build", "--isolation", options.isolation,
                 "--tls-verify=\(options.tlsVerify)", "-f", request.dockerfile.path,
             ]
-        arguments += request.commonFlags
+        arguments += request.commonFlags + request.baseAnnotationFlags
         if let timestamp = request.timestamp { arguments += ["--timestamp", String(Int64(timestamp.timeIntervalSince1970))] }
         arguments += ["-t", request.localName, request.context.path]
         return arguments

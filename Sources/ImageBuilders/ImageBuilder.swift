@@ -29,6 +29,12 @@ public struct BuildRequest: Sendable, Equatable {
     /// inputs build the same digests (releases pass the commit time). Builders without such
     /// an option ignore it.
     public var timestamp: Date?
+    /// The parent this image is built `FROM`, pinned by digest (the `BASE_IMAGE` build arg).
+    /// buildah and podman write it into the manifest's `org.opencontainers.image.base.*`
+    /// annotations, but take the digest from their local store: for a parent they built
+    /// themselves that is their own local manifest's digest, not the registry's, so a warm
+    /// store would build another digest than a cold one. They are given this one instead.
+    public var pinnedBase: ImageReference?
 
     public init(
         type: String, dockerfile: URL, context: URL, buildArguments: [(key: String, value: String)],
@@ -55,12 +61,21 @@ public struct BuildRequest: Sendable, Equatable {
         return flags
     }
 
+    /// `--annotation` flags naming `pinnedBase` as the manifest's base (buildah, podman).
+    public var baseAnnotationFlags: [String] {
+        guard let pinnedBase, let digest = pinnedBase.digest else { return [] }
+        return [
+            "--annotation", "org.opencontainers.image.base.name=\(pinnedBase)",
+            "--annotation", "org.opencontainers.image.base.digest=\(digest)",
+        ]
+    }
+
     public static func == (lhs: BuildRequest, rhs: BuildRequest) -> Bool {
         lhs.type == rhs.type && lhs.dockerfile == rhs.dockerfile && lhs.context == rhs.context
             && lhs.buildArguments.elementsEqual(rhs.buildArguments, by: ==) && lhs.labels.elementsEqual(rhs.labels, by: ==)
             && lhs.localName == rhs.localName && lhs.outputDirectory == rhs.outputDirectory && lhs.layoutTag == rhs.layoutTag
             && lhs.destination == rhs.destination && lhs.noCache == rhs.noCache && lhs.platform == rhs.platform
-            && lhs.timestamp == rhs.timestamp
+            && lhs.timestamp == rhs.timestamp && lhs.pinnedBase == rhs.pinnedBase
     }
 }
 

@@ -13,7 +13,7 @@ public struct PodmanBuilder: ImageBuilder {
 
     public func buildArguments(_ request: BuildRequest) -> [String] {
         var arguments = ["build", "--tls-verify=\(tlsVerify)", "-f", request.dockerfile.path]
-        arguments += request.commonFlags
+        arguments += request.commonFlags + request.baseAnnotationFlags
         if let timestamp = request.timestamp { arguments += ["--timestamp", String(Int64(timestamp.timeIntervalSince1970))] }
         arguments += ["-t", request.localName, request.context.path]
         return arguments

@@ -246,6 +246,9 @@ public struct ReleasePublisher: Sendable {
             outputDirectory: layoutDirectory, layoutTag: localTag, destination: reference)
         request.platform = platform
         request.timestamp = timestamp
+        if image.parent != nil, let base = arguments.first(where: { $0.key == ReleasePlanner.baseImageArgument }) {
+            request.pinnedBase = try ImageReference(parsing: base.value)
+        }
         log("\(name): building with \(builder.name)" + (image.parent.map { " FROM \(parentDigest.map(\.description) ?? "?") (\($0))" } ?? ""))
         let builder = self.builder
         let frozen = request

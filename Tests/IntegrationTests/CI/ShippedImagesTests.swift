@@ -16,8 +16,8 @@ struct ShippedImagesTests {
         let clock = ContinuousClock()
         let started = clock.now
 
-        let debian = "\(bed.registry)/fixtures/debian:bookworm"
-        try await ToolRunner.run("bash", [root.appendingPathComponent("scripts/debian-rootfs").path, "--push", debian], timeout: 1500)
+        // The same once-per-process push the SBOM and scan tests use: one writer of the tag.
+        let debian = try await InventoryTestSupport.debianImage(bed)
         let baseReady = clock.now
 
         let bench = try await WorkflowTestBench(bed: bed, label: "shipped")

@@ -28,7 +28,9 @@ struct SBOMAttestationIntegrationTests {
         #expect(first.allSatisfy { !$0.signed && $0.predicateType == "https://spdx.dev/Document" })
 
         let file = work.appendingPathComponent("attached.spdx.json")
-        let fetched = try await InventoryTestSupport.releaseTool(["sbom", "--attached", reference, "--insecure-registry", bed.registry, "--output", file.path])
+        let fetched = try await InventoryTestSupport.releaseTool([
+            "sbom", "--attached", pinned.description, "--insecure-registry", bed.registry, "--output", file.path,
+        ])
         #expect(fetched.succeeded, "\(fetched.stderr)")
         #expect(fetched.stderr.contains("UNSIGNED"))
         #expect(try await InventoryTestSupport.validateSPDX(file, venv: venv).succeeded)
@@ -46,7 +48,7 @@ struct SBOMAttestationIntegrationTests {
             key: key, credentials: credentials, insecureRegistries: [bed.registry], workDirectory: work, toolVersion: "test")
         let second = try await signed.attach(to: pinned)
         #expect(second.allSatisfy { $0.signed })
-        let again = try await InventoryTestSupport.releaseTool(["sbom", "--attached", reference, "--insecure-registry", bed.registry])
+        let again = try await InventoryTestSupport.releaseTool(["sbom", "--attached", pinned.description, "--insecure-registry", bed.registry])
         #expect(again.succeeded && again.stderr.contains("(signed)"), "\(again.stderr)")
         let verified = try await InventoryTestSupport.releaseTool([
             "verify-attestation", "--type", "spdx", "--key", publicKey.path, "--insecure-registry", bed.registry, pinned.description,

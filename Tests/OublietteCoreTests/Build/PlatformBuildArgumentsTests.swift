@@ -39,4 +39,25 @@ struct PlatformBuildArgumentsTests {
         let plain = BuildahBuilder().buildArguments(try BuilderTests.request())
         #expect(!plain.contains("--platform") && !plain.contains("--timestamp"))
     }
+
+    @Test("buildah and podman are told the pinned base for the manifest's base annotations; without one nothing is added")
+    func pinnedBaseAnnotations() throws {
+        var request = try Self.request()
+        let digest = "sha256:" + String(repeating: "ab", count: 32)
+        request.pinnedBase = try ImageReference(parsing: "127.0.0.1:5000/ns/oubliette-base@\(digest)")
+        let expected = [
+            "--annotation", "org.opencontainers.image.base.name=127.0.0.1:5000/ns/oubliette-base@\(digest)",
+            "--annotation", "org.opencontainers.image.base.digest=\(digest)",
+        ]
+        for arguments in [BuildahBuilder().buildArguments(request), PodmanBuilder().buildArguments(request)] {
+            let start = try #require(arguments.firstIndex(of: "--annotation"))
+            #expect(Array(arguments[start..<start + 4]) == expected)
+            #expect(arguments.last == request.context.path, "the context stays last")
+        }
+        // A base named only by tag has no digest to pin: buildah's own annotation stands.
+        request.pinnedBase = try ImageReference(parsing: "127.0.0.1:5000/ns/oubliette-base:v1")
+        #expect(!BuildahBuilder().buildArguments(request).contains("--annotation"))
+        request.pinnedBase = nil
+        #expect(!PodmanBuilder().buildArguments(request).contains("--annotation"))
+    }
 }
