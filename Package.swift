@@ -239,7 +239,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReleaseKitTests",
-            dependencies: ["ReleaseKit", "OublietteCore", "OCIDistribution", "SystemSupport", .product(name: "Yams", package: "Yams")]
+            dependencies: ["ReleaseKit", "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "IntegrationTests",

@@ -180,7 +180,7 @@ public struct StatusReporter: Sendable {
         return status
     }
 
-    /// `v1.0.12 (prebuilt from ghcr.io)` / `v1.0.12 (built from source)`.
+    /// `v1.0.12 (prebuilt from ghcr.io; verified …)` / `v1.0.12 (built from source; exempt …)`.
     public static func provenanceText(image: RuntimeImage?, record: ImageProvenance?, version: String?) -> String {
         guard image != nil else { return "not present" }
         let shown = version.map { $0.hasPrefix("v") || $0 == "dev" ? $0 : "v\($0)" } ?? "unversioned"
@@ -190,7 +190,8 @@ public struct StatusReporter: Sendable {
             // Nothing is added when verification is off, so the text is what it was before `verify`.
             let signature = record.signature.flatMap { $0.status == .off ? nil : "; \($0.summary)" } ?? ""
             return "\(shown) (prebuilt from \(record.registry ?? "its registry")\(signature))"
-        case .build: return "\(shown) (built from source)"
+        // Local builds are never signature-checked (they have no publisher); say so, as for dev mode.
+        case .build: return "\(shown) (built from source; exempt from signature verification)"
         }
     }
 

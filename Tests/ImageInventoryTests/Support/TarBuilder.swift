@@ -78,29 +78,16 @@ struct TarBuilder {
         data.append(contentsOf: header)
     }
 
-    static func gzip(_ data: Data) -> Data {
-        var stream = z_stream()
-        deflateInit2_(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-        defer { deflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(data.count))) + 64)
-        var input = [UInt8](data)
-        let produced = input.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
-                stream.next_in = inBuffer.baseAddress
-                stream.avail_in = uInt(inBuffer.count)
-                stream.next_out = outBuffer.baseAddress
-                stream.avail_out = uInt(outBuffer.count)
-                deflate(&stream, Z_FINISH)
-                return outBuffer.count - Int(stream.avail_out)
-            }
-        }
-        return Data(output[0..<produced])
-    }
+    /// A gzip stream (for layers).
+    static func gzip(_ data: Data) -> Data { deflate(data, windowBits: 15 + 16) }
 
     /// Raw deflate (for zip members).
-    static func rawDeflate(_ data: Data) -> Data {
+    static func rawDeflate(_ data: Data) -> Data { deflate(data, windowBits: -15) }
+
+    /// zlib's deflate in one call; `windowBits` picks the framing (zlib's documented encoding).
+    private static func deflate(_ data: Data, windowBits: Int32) -> Data {
         var stream = z_stream()
-        deflateInit2_(&stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        deflateInit2_(&stream, 6, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         defer { deflateEnd(&stream) }
         var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(data.count))) + 64)
         var input = [UInt8](data)
@@ -110,7 +97,7 @@ struct TarBuilder {
                 stream.avail_in = uInt(inBuffer.count)
                 stream.next_out = outBuffer.baseAddress
                 stream.avail_out = uInt(outBuffer.count)
-                deflate(&stream, Z_FINISH)
+                CZlib.deflate(&stream, Z_FINISH)
                 return outBuffer.count - Int(stream.avail_out)
             }
         }

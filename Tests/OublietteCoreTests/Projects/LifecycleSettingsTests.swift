@@ -104,7 +104,8 @@ struct InstallerTests {
         #expect(StatusReporter.provenanceText(image: image, record: pulled, version: "1.0.12") == "v1.0.12 (prebuilt from ghcr.io)")
         var built = pulled
         built.source = .build
-        #expect(StatusReporter.provenanceText(image: image, record: built, version: "v1.0.12") == "v1.0.12 (built from source)")
+        #expect(
+            StatusReporter.provenanceText(image: image, record: built, version: "v1.0.12") == "v1.0.12 (built from source; exempt from signature verification)")
         #expect(StatusReporter.provenanceText(image: nil, record: pulled, version: nil) == "not present")
         #expect(StatusReporter.provenanceText(image: image, record: nil, version: nil) == "unversioned (not obtained by oubliette)")
     }
