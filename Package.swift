@@ -212,16 +212,26 @@ let package = Package(
         ),
         .testTarget(
             name: "ImageSigningTests",
-            dependencies: ["ImageSigning", "CosignKeyFiles", "OCIDistribution", "SystemSupport", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "ImageSigning", "CosignKeyFiles", "OCIDistribution", "SystemSupport", "RegistryFakes", .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // In-process fake HTTP server and registry for fault injection, shared by the unit tests
+        // of the registry client and of what writes through it (signature storage).
+        .target(
+            name: "RegistryFakes",
+            dependencies: [
+                "OCIDistribution",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/RegistryFakes"
         ),
         .testTarget(
             name: "OCIDistributionTests",
             dependencies: [
-                "OCIDistribution",
-                "SystemSupport",
-                // In-process fake HTTP servers for fault injection.
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "OCIDistribution", "SystemSupport", "RegistryFakes",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import RegistryFakes
 import Testing
 
 @testable import OCIDistribution

@@ -1,4 +1,5 @@
 import Foundation
+import RegistryFakes
 import Testing
 
 @testable import OCIDistribution

@@ -5,14 +5,14 @@ import NIOPosix
 import OCIDistribution
 
 /// A request as the fake server saw it.
-struct FakeRequest: Sendable {
-    var method: String
-    var uri: String
-    var headers: HTTPHeaders
-    var body: [UInt8]
+public struct FakeRequest: Sendable {
+    public var method: String
+    public var uri: String
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
 
-    var path: String { String(uri.split(separator: "?", maxSplits: 1).first ?? "") }
-    var query: [String: String] {
+    public var path: String { String(uri.split(separator: "?", maxSplits: 1).first ?? "") }
+    public var query: [String: String] {
         guard let q = uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return [:] }
         var result: [String: String] = [:]
         for pair in q.split(separator: "&") {
@@ -23,11 +23,11 @@ struct FakeRequest: Sendable {
         }
         return result
     }
-    func header(_ name: String) -> String? { headers[name].first }
+    public func header(_ name: String) -> String? { headers[name].first }
 }
 
 /// What the fake server does with a request: answer, or misbehave.
-enum FakeResponse: Sendable {
+public enum FakeResponse: Sendable {
     case reply(status: Int, headers: [(String, String)] = [], body: [UInt8] = [])
     /// Declares the full body length, sends `partial`, then closes the connection cleanly.
     case truncated(headers: [(String, String)], declaredLength: Int, partial: [UInt8])
@@ -38,7 +38,7 @@ enum FakeResponse: Sendable {
     /// the client read before it hung up.
     case stream(headers: [(String, String)], total: Int, sent: Locked<Int>)
 
-    static func status(_ code: Int, _ headers: [(String, String)] = [], json: String? = nil) -> FakeResponse {
+    public static func status(_ code: Int, _ headers: [(String, String)] = [], json: String? = nil) -> FakeResponse {
         var headers = headers
         if json != nil { headers.append(("Content-Type", "application/json")) }
         return .reply(status: code, headers: headers, body: json.map { Array($0.utf8) } ?? [])
@@ -46,13 +46,13 @@ enum FakeResponse: Sendable {
 }
 
 /// An in-process HTTP/1.1 server on 127.0.0.1 (random port) for fault-injection tests.
-final class FakeHTTPServer: Sendable {
+public final class FakeHTTPServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
-    let port: Int
+    public let port: Int
 
-    let host: String
-    var address: String { "\(host):\(port)" }
+    public let host: String
+    public var address: String { "\(host):\(port)" }
 
     private init(group: MultiThreadedEventLoopGroup, channel: any Channel, host: String, port: Int) {
         self.group = group
@@ -63,7 +63,7 @@ final class FakeHTTPServer: Sendable {
 
     /// - Parameter host: the address to listen on (a non-loopback one for tests of rules
     ///   that treat loopback specially).
-    static func start(host: String = "127.0.0.1", _ handler: @escaping @Sendable (FakeRequest) -> FakeResponse) async throws -> FakeHTTPServer {
+    public static func start(host: String = "127.0.0.1", _ handler: @escaping @Sendable (FakeRequest) -> FakeResponse) async throws -> FakeHTTPServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -77,7 +77,7 @@ final class FakeHTTPServer: Sendable {
         return FakeHTTPServer(group: group, channel: channel, host: host, port: port)
     }
 
-    func shutdown() async {
+    public func shutdown() async {
         try? await channel.close()
         try? await group.shutdownGracefully()
     }
@@ -162,20 +162,21 @@ final class FakeHTTPServer: Sendable {
 }
 
 /// Mutable state shared between a test and the server's event loop.
-final class Locked<Value>: @unchecked Sendable {
+public final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+    public init(_ value: Value) { self.value = value }
+    public func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body(&value)
     }
-    var current: Value { withLock { $0 } }
+    public var current: Value { withLock { $0 } }
 }
 
 /// Records requested sleeps instead of sleeping.
-actor RecordingSleeper: Sleeper {
-    private(set) var slept: [Duration] = []
-    func sleep(for duration: Duration) async throws { slept.append(duration) }
+public actor RecordingSleeper: Sleeper {
+    public private(set) var slept: [Duration] = []
+    public init() {}
+    public func sleep(for duration: Duration) async throws { slept.append(duration) }
 }

@@ -1,59 +1,70 @@
 import Foundation
 import NIOHTTP1
-
-@testable import OCIDistribution
+import OCIDistribution
 
 /// A minimal in-memory distribution registry on a `FakeHTTPServer`, with hooks to inject faults
 /// and an optional bearer-token realm on the same server.
-final class FakeRegistry: Sendable {
-    struct State {
-        var blobs: [String: [UInt8]] = [:] // digest -> bytes (all repos share storage)
-        var blobRepos: [String: Set<String>] = [:] // digest -> repos that "have" it
-        var manifests: [String: (bytes: [UInt8], mediaType: String)] = [:] // "repo@digest" / "repo:tag"
-        var uploads: [String: (repo: String, data: [UInt8])] = [:]
-        var nextUpload = 0
-        var log: [FakeRequest] = []
-        var validTokens: Set<String> = []
-        var tokensIssued = 0
-        var tokenRequests: [FakeRequest] = []
+public final class FakeRegistry: Sendable {
+    public struct State {
+        public var blobs: [String: [UInt8]] = [:] // digest -> bytes (all repos share storage)
+        public var blobRepos: [String: Set<String>] = [:] // digest -> repos that "have" it
+        public var manifests: [String: (bytes: [UInt8], mediaType: String)] = [:] // "repo@digest" / "repo:tag"
+        public var uploads: [String: (repo: String, data: [UInt8])] = [:]
+        public var nextUpload = 0
+        public var log: [FakeRequest] = []
+        public var validTokens: Set<String> = []
+        public var tokensIssued = 0
+        public var tokenRequests: [FakeRequest] = []
+        /// "repo@subject-digest" -> descriptors of the manifests PUT with that `subject`
+        /// (kept only when the registry answers the referrers API).
+        public var referrers: [String: [[String: Any]]] = [:]
+
+        public init() {}
     }
 
-    let state = Locked(State())
+    public let state = Locked(State())
     /// Consulted first for every request; return a response to override normal behaviour.
-    let fault = Locked<(@Sendable (FakeRequest, inout State) -> FakeResponse?)?>(nil)
+    public let fault = Locked<(@Sendable (FakeRequest, inout State) -> FakeResponse?)?>(nil)
     /// When set, registry endpoints require `Bearer <issued token>`; tokens come from /token.
-    let requireToken: Bool
+    public let requireToken: Bool
     /// When set, registry endpoints require this Basic user:password.
-    let basicAuth: (user: String, password: String)?
+    public let basicAuth: (user: String, password: String)?
+    /// When set, the registry implements the OCI 1.1 referrers API (distribution-spec 1.1:
+    /// `GET /v2/NAME/referrers/DIGEST`, `OCI-Subject` on manifest PUTs with a subject);
+    /// otherwise that endpoint is a 404, as on distribution 2.8.
+    public let referrersAPI: Bool
     private let serverBox = Locked<FakeHTTPServer?>(nil)
 
-    var server: FakeHTTPServer {
+    public var server: FakeHTTPServer {
         guard let server = serverBox.current else { fatalError("FakeRegistry used before start") }
         return server
     }
-    var address: String { server.address }
+    public var address: String { server.address }
 
-    private init(requireToken: Bool, basicAuth: (String, String)?) {
+    private init(requireToken: Bool, basicAuth: (String, String)?, referrersAPI: Bool) {
         self.requireToken = requireToken
         self.basicAuth = basicAuth
+        self.referrersAPI = referrersAPI
     }
 
-    static func start(requireToken: Bool = false, basicAuth: (String, String)? = nil) async throws -> FakeRegistry {
-        let registry = FakeRegistry(requireToken: requireToken, basicAuth: basicAuth)
+    public static func start(requireToken: Bool = false, basicAuth: (String, String)? = nil, referrersAPI: Bool = false) async throws
+        -> FakeRegistry
+    {
+        let registry = FakeRegistry(requireToken: requireToken, basicAuth: basicAuth, referrersAPI: referrersAPI)
         let server = try await FakeHTTPServer.start { [registry] request in registry.handle(request) }
         registry.serverBox.withLock { $0 = server }
         return registry
     }
 
-    func shutdown() async { await server.shutdown() }
+    public func shutdown() async { await server.shutdown() }
 
-    func setFault(_ fault: (@Sendable (FakeRequest, inout State) -> FakeResponse?)?) { self.fault.withLock { $0 = fault } }
-    var log: [FakeRequest] { state.withLock { $0.log } }
-    func requests(_ method: String, containing fragment: String) -> [FakeRequest] {
+    public func setFault(_ fault: (@Sendable (FakeRequest, inout State) -> FakeResponse?)?) { self.fault.withLock { $0 = fault } }
+    public var log: [FakeRequest] { state.withLock { $0.log } }
+    public func requests(_ method: String, containing fragment: String) -> [FakeRequest] {
         log.filter { $0.method == method && $0.uri.contains(fragment) }
     }
 
-    func seedBlob(_ bytes: [UInt8], repository: String) -> Digest {
+    public func seedBlob(_ bytes: [UInt8], repository: String) -> Digest {
         let digest = Digest.sha256(of: bytes)
         state.withLock {
             $0.blobs[digest.description] = bytes
@@ -62,7 +73,7 @@ final class FakeRegistry: Sendable {
         return digest
     }
 
-    func seedManifest(_ bytes: [UInt8], mediaType: String, repository: String, tag: String) -> Digest {
+    public func seedManifest(_ bytes: [UInt8], mediaType: String, repository: String, tag: String) -> Digest {
         let digest = Digest.sha256(of: bytes)
         state.withLock {
             $0.manifests["\(repository)@\(digest)"] = (bytes, mediaType)
@@ -124,7 +135,12 @@ final class FakeRegistry: Sendable {
                 let mediaType = request.header("Content-Type") ?? ""
                 state.manifests["\(repo)@\(digest)"] = (request.body, mediaType)
                 if !ref.hasPrefix("sha256:") { state.manifests[key] = (request.body, mediaType) }
-                return .status(201, [("Docker-Content-Digest", digest.description), ("Location", "/v2/\(repo)/manifests/\(digest)")])
+                var headers = [("Docker-Content-Digest", digest.description), ("Location", "/v2/\(repo)/manifests/\(digest)")]
+                if referrersAPI, let subject = Self.subject(of: request.body, mediaType: mediaType, digest: digest) {
+                    state.referrers["\(repo)@\(subject.digest)", default: []].append(subject.descriptor)
+                    headers.append(("OCI-Subject", subject.digest))
+                }
+                return .status(201, headers)
             case "DELETE":
                 let removed = state.manifests.removeValue(forKey: key)
                 return removed == nil ? .status(404) : .status(202)
@@ -188,6 +204,19 @@ final class FakeRegistry: Sendable {
             }
             return .reply(status: 200, headers: [("Docker-Content-Digest", digest)], body: bytes)
         }
+        if let range = rest.range(of: "/referrers/") {
+            guard referrersAPI, request.method == "GET" else { return .status(404) }
+            let repo = String(rest[..<range.lowerBound]), subject = String(rest[range.upperBound...])
+            var manifests = state.referrers["\(repo)@\(subject)"] ?? []
+            var headers = [("Content-Type", "application/vnd.oci.image.index.v1+json")]
+            if let artifactType = request.query["artifactType"] {
+                manifests = manifests.filter { $0["artifactType"] as? String == artifactType }
+                headers.append(("OCI-Filters-Applied", "artifactType"))
+            }
+            let index: [String: Any] = ["schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests]
+            let body = (try? JSONSerialization.data(withJSONObject: index, options: [.sortedKeys])) ?? Data()
+            return .reply(status: 200, headers: headers, body: Array(body))
+        }
         if rest.hasSuffix("/tags/list") {
             let repo = String(rest.dropLast("/tags/list".count))
             let all = state.manifests.keys.filter { $0.hasPrefix("\(repo):") }.map { String($0.dropFirst(repo.count + 1)) }.sorted()
@@ -204,5 +233,18 @@ final class FakeRegistry: Sendable {
             return .status(200, headers, json: #"{"name":"\#(repo)","tags":[\#(tags)]}"#)
         }
         return .status(404)
+    }
+
+    /// The subject digest of a manifest PUT and the descriptor a referrers list gives it
+    /// (`artifactType`: the manifest's own, else its config's media type, per the spec).
+    private static func subject(of body: [UInt8], mediaType: String, digest: Digest) -> (digest: String, descriptor: [String: Any])? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+            let subject = object["subject"] as? [String: Any], let subjectDigest = subject["digest"] as? String
+        else { return nil }
+        var descriptor: [String: Any] = ["mediaType": mediaType, "digest": digest.description, "size": body.count]
+        let config = object["config"] as? [String: Any]
+        if let artifactType = object["artifactType"] as? String ?? config?["mediaType"] as? String { descriptor["artifactType"] = artifactType }
+        if let annotations = object["annotations"] { descriptor["annotations"] = annotations }
+        return (subjectDigest, descriptor)
     }
 }
