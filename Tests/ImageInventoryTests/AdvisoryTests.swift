@@ -13,10 +13,34 @@ struct AdvisoryTests {
         #expect(CVSSVector.baseScore("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N") == 6.1)
         #expect(CVSSVector.baseScore("CVSS:3.0/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N") == 5.5)
         #expect(CVSSVector.baseScore("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N") == 0.0)
-        #expect(CVSSVector.baseScore("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N") == nil)
         #expect(CVSSVector.baseScore("CVSS:3.1/AV:X") == nil)
         #expect(Severity(score: 9.8) == .critical)
         #expect(Severity(score: 6.1) == .medium)
+    }
+
+    @Test("CVSS v4.0 scores by the macrovector method; malformed vectors are not scored")
+    func cvss4() {
+        let base = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+        // As PyPI cvss 3.6 (FIRST's method as Red Hat implements it) scores them.
+        #expect(CVSSVector.baseScore(base) == 9.3)
+        #expect(CVSSVector.baseScore("CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N") == 8.5)
+        #expect(CVSSVector.baseScore("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N") == 0.0)
+        // Threat metrics lower it (unreported exploitation), environmental ones can raise it.
+        #expect(CVSSVector.baseScore(base + "/E:U") == 8.1)
+        #expect(CVSSVector.baseScore(base + "/E:X") == 9.3)
+        #expect(CVSSVector.baseScore("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/MSI:S/MSA:S") == 10.0)
+        #expect(Severity(score: 9.3) == .critical)
+        for malformed in [
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N", // SA missing
+            base + "/AV:N", // a metric twice
+            base + "/E:Q", // a value the metric does not have
+            base + "/", // an empty field
+            base + "/ZZ:A", // no such metric
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:S/SA:N", // S only as a modified value
+            "CVSS:4.1/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+        ] {
+            #expect(CVSSVector.baseScore(malformed) == nil, "\(malformed)")
+        }
     }
 
     @Test("a fixture record parses with its fields")
@@ -28,6 +52,16 @@ struct AdvisoryTests {
         #expect(advisory.score == 9.8)
         #expect(advisory.affected.first?.ecosystem == "Debian:12")
         #expect(advisory.affected.first?.ranges.first?.events.count == 2)
+    }
+
+    @Test("a record rated only by a CVSS_V4 vector gets that score; with a v3 vector too, the higher one counts")
+    func cvss4Record() throws {
+        let v4 = #"{"type": "CVSS_V4", "score": "CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}"#
+        let v3 = #"{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}"#
+        let only = try OSVParser.parse(Data(#"{"id": "FIXTURE-V4", "severity": [\#(v4)]}"#.utf8), file: "v4.json")
+        #expect(only.score == 8.5 && only.severity == .high)
+        let both = try OSVParser.parse(Data(#"{"id": "FIXTURE-V3V4", "severity": [\#(v4), \#(v3)]}"#.utf8), file: "both.json")
+        #expect(both.score == 9.8 && both.severity == .critical)
     }
 
     @Test(

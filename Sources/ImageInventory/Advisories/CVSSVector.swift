@@ -1,10 +1,12 @@
 import Foundation
 
-/// CVSS v3.0/v3.1 base score from a vector string (`CVSS:3.1/AV:N/AC:L/…`), per the FIRST
-/// specification's equations and its Roundup. Other versions answer nil (rated from the
-/// record's textual severity instead, or `unknown`).
+/// CVSS score from a vector string: v3.0/v3.1 (`CVSS:3.1/AV:N/AC:L/…`) by the FIRST
+/// specification's equations and its Roundup, v4.0 (`CVSS:4.0/…`) by its macrovector method
+/// (`CVSS4Score`). Other versions and malformed vectors answer nil (rated from the record's
+/// textual severity instead, or `unknown`).
 public enum CVSSVector {
     public static func baseScore(_ vector: String) -> Double? {
+        if vector.hasPrefix(CVSS4Score.prefix) { return CVSS4Score.score(vector) }
         let parts = vector.split(separator: "/")
         guard let head = parts.first, head == "CVSS:3.1" || head == "CVSS:3.0" else { return nil }
         var metrics: [String: String] = [:]

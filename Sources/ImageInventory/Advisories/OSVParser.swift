@@ -20,7 +20,7 @@ public enum OSVParser {
         for entry in try array(root, "severity", file: file) {
             let type = try optionalString(entry, "type", file: file) ?? ""
             guard let vector = try optionalString(entry, "score", file: file) else { continue }
-            if type.hasPrefix("CVSS_V3"), let value = CVSSVector.baseScore(vector) {
+            if type.hasPrefix("CVSS_V3") || type == "CVSS_V4", let value = CVSSVector.baseScore(vector) {
                 if score.map({ value > $0 }) ?? true {
                     score = value
                     severity = Severity(score: value)

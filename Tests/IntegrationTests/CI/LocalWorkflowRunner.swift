@@ -137,7 +137,7 @@ final class LocalWorkflowRunner {
                 (key, jobDirectory.appendingPathComponent("\(index)-\(key.lowercased())"))
             }
             for (key, url) in files {
-                FileManager.default.createFile(atPath: url.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: url.path, contents: nil)
                 stepEnv[key] = url.path
             }
             let scriptURL = jobDirectory.appendingPathComponent("\(index).sh")

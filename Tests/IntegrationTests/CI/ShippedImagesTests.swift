@@ -12,7 +12,6 @@ struct ShippedImagesTests {
         .enabled(if: TestBed.isAvailable, TestBed.skipReason), .timeLimit(.minutes(25)))
     func shippedImages() async throws {
         let bed = TestBed.required
-        let root = WorkflowTestBench.repositoryRoot
         let clock = ContinuousClock()
         let started = clock.now
 
