@@ -9,7 +9,7 @@ import Foundation
 enum CVSS4Score {
     static let prefix = "CVSS:4.0/"
 
-    /// Allowed values of every metric; the first eleven are mandatory.
+    /// Allowed values of every metric (those in `mandatory` must be present).
     static let allowedValues: [String: Set<String>] = [
         "AV": ["N", "A", "L", "P"], "AC": ["L", "H"], "AT": ["N", "P"], "PR": ["N", "L", "H"], "UI": ["N", "P", "A"],
         "VC": ["H", "L", "N"], "VI": ["H", "L", "N"], "VA": ["H", "L", "N"], "SC": ["H", "L", "N"], "SI": ["H", "L", "N"],
@@ -74,8 +74,8 @@ enum CVSS4Score {
             return macrovectorScores[key(next)]
         }
         let (eq1, eq2, eq3, eq4, eq5, eq6) = (eq[0], eq[1], eq[2], eq[3], eq[4], eq[5])
-        // EQ3 and EQ6 are scored together: the next lower macrovector moves whichever of the
-        // two can move (both at 0: the higher of the two moves).
+        // EQ3 and EQ6 are scored together, so their next lower macrovector steps whichever of
+        // the two the table allows; with both at 0, either may step and the higher score counts.
         let lowerEQ3EQ6: Double?
         switch (eq3, eq6) {
         case (0, 0):
