@@ -196,6 +196,32 @@ struct DockerRuntimeFakeDaemonTests {
             }
         }
     }
+
+    /// More engine calls at once than AsyncHTTPClient's default pool (8 connections, and a
+    /// wait for one bounded by the 5 s connect timeout), each answered only after 6 s, as a
+    /// busy dockerd does: all succeed, none reported as "Docker is not running".
+    @Test(.timeLimit(.minutes(1)))
+    func manySlowCallsAtOnceAllSucceed() async throws {
+        try await withDaemon({ request in
+            var response = FakeDockerDaemon.Response(200, "OK")
+            response.delay = .seconds(6)
+            return response
+        }) { runtime, daemon in
+            let failures = await withTaskGroup(of: String?.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        do {
+                            try await runtime.ping()
+                            return nil
+                        } catch { return "\(error)" }
+                    }
+                }
+                return await group.reduce(into: []) { if let failure = $1 { $0.append(failure) } }
+            }
+            #expect(failures.isEmpty, "\(failures.count) of 20 failed, e.g. \(failures.first ?? "")")
+            #expect(daemon.requests.filter { $0.path == "/_ping" }.count == 20)
+        }
+    }
 }
 
 @Suite("DockerRuntime without a daemon")

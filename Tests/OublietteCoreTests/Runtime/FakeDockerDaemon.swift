@@ -26,6 +26,9 @@ final class FakeDockerDaemon: @unchecked Sendable {
         var status: Int
         /// Written as separate chunks (chunked encoding) when more than one.
         var chunks: [String]
+        /// Answer only after this long (the event loop stays free meanwhile), like a daemon
+        /// busy creating or starting a container.
+        var delay: TimeAmount?
 
         init(_ status: Int, _ body: String = "") {
             self.status = status
@@ -123,18 +126,26 @@ final class FakeDockerDaemon: @unchecked Sendable {
                 var headers: [String: String] = [:]
                 for (name, value) in head.headers { headers[name.lowercased()] = value }
                 let response = daemon.respond(to: Request(method: head.method.rawValue, uri: head.uri, headers: headers, body: body))
-                var responseHeaders = HTTPHeaders([("Content-Type", "application/json")])
-                if response.chunks.count <= 1 {
-                    responseHeaders.add(name: "Content-Length", value: String(response.chunks.first?.utf8.count ?? 0))
-                }
-                let status = HTTPResponseStatus(statusCode: response.status)
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: responseHeaders))), promise: nil)
-                for chunk in response.chunks where !chunk.isEmpty {
-                    context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: chunk)))), promise: nil)
-                }
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
                 self.head = nil
+                if let delay = response.delay {
+                    context.eventLoop.assumeIsolated().scheduleTask(in: delay) { self.write(response, head: head, context: context) }
+                } else {
+                    write(response, head: head, context: context)
+                }
             }
+        }
+
+        private func write(_ response: Response, head: HTTPRequestHead, context: ChannelHandlerContext) {
+            var responseHeaders = HTTPHeaders([("Content-Type", "application/json")])
+            if response.chunks.count <= 1 {
+                responseHeaders.add(name: "Content-Length", value: String(response.chunks.first?.utf8.count ?? 0))
+            }
+            let status = HTTPResponseStatus(statusCode: response.status)
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: responseHeaders))), promise: nil)
+            for chunk in response.chunks where !chunk.isEmpty {
+                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: chunk)))), promise: nil)
+            }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
     }
 }

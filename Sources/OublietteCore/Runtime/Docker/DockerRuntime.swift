@@ -39,8 +39,8 @@ public actor DockerRuntime: ContainerRuntime {
                 + requestTimeout.components.attoseconds / 1_000_000_000)
     }
 
-    /// The client DockerRuntimes use unless given one (see `HTTPClient.failFast`).
-    public static var defaultHTTPClient: HTTPClient { .failFast }
+    /// The client DockerRuntimes use unless given one (see `HTTPClient.dockerEngine`).
+    public static var defaultHTTPClient: HTTPClient { .dockerEngine }
 
     /// A runtime for the daemon named by `DOCKER_HOST` (default `/var/run/docker.sock`).
     public static func fromEnvironment(
@@ -343,6 +343,11 @@ public actor DockerRuntime: ContainerRuntime {
             throw CancellationError()
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw RuntimeError.requestFailed(operation: "\(operation) at \(endpoint)", status: 0, message: "no answer within the time limit")
+        } catch let error as HTTPClientError where error == .getConnectionFromPoolTimeout {
+            // The daemon answers, but every connection is busy: not "Docker is not running".
+            throw RuntimeError.requestFailed(
+                operation: "\(operation) at \(endpoint)", status: 0,
+                message: "no connection to the engine came free in time: it answers, but every connection is busy with other calls")
         } catch {
             throw RuntimeError.dockerUnreachable(endpoint: endpoint.description, reason: Self.connectionFailure(error))
         }
