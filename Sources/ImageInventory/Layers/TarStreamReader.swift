@@ -33,6 +33,22 @@ final class TarStreamReader {
         self.found = found
     }
 
+    /// Takes the next part of a member body and its padding from `bytes`, keeping the body
+    /// bytes in `kept` when `keep`; nil once body and padding are complete, else what is
+    /// still to come. Data, GNU long-name and PAX bodies are all read this way.
+    private func consumeBody(_ bytes: inout Slice<UnsafeRawBufferPointer>, remaining: Int, padding: Int, keep: Bool)
+        -> (remaining: Int, padding: Int)?
+    {
+        let take = min(remaining + padding, bytes.count)
+        let dataPart = min(take, remaining)
+        if keep && dataPart > 0 { kept.append(contentsOf: bytes.prefix(dataPart)) }
+        bytes = bytes.dropFirst(take)
+        let left = remaining + padding - take
+        guard left > 0 else { return nil }
+        let newRemaining = max(0, remaining - dataPart)
+        return (newRemaining, left - newRemaining)
+    }
+
     func feed(_ chunk: UnsafeRawBufferPointer) throws {
         var bytes = chunk[...]
         while !bytes.isEmpty {
@@ -50,48 +66,30 @@ final class TarStreamReader {
                     try header(block)
                 }
             case let .data(entry, keep, remaining, padding):
-                let take = min(remaining + padding, bytes.count)
-                let dataPart = min(take, remaining)
-                if keep && dataPart > 0 { kept.append(contentsOf: bytes.prefix(dataPart)) }
-                bytes = bytes.dropFirst(take)
-                let left = remaining + padding - take
-                if left == 0 {
+                if let rest = consumeBody(&bytes, remaining: remaining, padding: padding, keep: keep) {
+                    state = .data(entry, keep: keep, remaining: rest.remaining, padding: rest.padding)
+                } else {
                     let contents = keep ? Data(kept) : nil
                     kept.removeAll(keepingCapacity: false)
                     state = .header
                     try found(entry, contents)
-                } else {
-                    let newRemaining = max(0, remaining - dataPart)
-                    state = .data(entry, keep: keep, remaining: newRemaining, padding: left - newRemaining)
                 }
             case let .longName(kind, remaining, padding):
-                let take = min(remaining + padding, bytes.count)
-                let dataPart = min(take, remaining)
-                if dataPart > 0 { kept.append(contentsOf: bytes.prefix(dataPart)) }
-                bytes = bytes.dropFirst(take)
-                let left = remaining + padding - take
-                if left == 0 {
+                if let rest = consumeBody(&bytes, remaining: remaining, padding: padding, keep: true) {
+                    state = .longName(kind: kind, remaining: rest.remaining, padding: rest.padding)
+                } else {
                     let text = Self.cString(kept[...])
                     if kind == UInt8(ascii: "L") { pendingPath = text } else { pendingLink = text }
                     kept.removeAll()
                     state = .header
-                } else {
-                    let newRemaining = max(0, remaining - dataPart)
-                    state = .longName(kind: kind, remaining: newRemaining, padding: left - newRemaining)
                 }
             case let .pax(global, remaining, padding):
-                let take = min(remaining + padding, bytes.count)
-                let dataPart = min(take, remaining)
-                if dataPart > 0 { kept.append(contentsOf: bytes.prefix(dataPart)) }
-                bytes = bytes.dropFirst(take)
-                let left = remaining + padding - take
-                if left == 0 {
+                if let rest = consumeBody(&bytes, remaining: remaining, padding: padding, keep: true) {
+                    state = .pax(global: global, remaining: rest.remaining, padding: rest.padding)
+                } else {
                     if !global { applyPAX(kept) }
                     kept.removeAll()
                     state = .header
-                } else {
-                    let newRemaining = max(0, remaining - dataPart)
-                    state = .pax(global: global, remaining: newRemaining, padding: left - newRemaining)
                 }
             }
         }
