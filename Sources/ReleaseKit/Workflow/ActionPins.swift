@@ -16,20 +16,55 @@ public struct ActionPins: Sendable, Equatable {
         public var reference: String { "\(action)@\(sha)" }
     }
 
-    public let pins: [String: Pin]
+    /// The container images the jobs run in (`.github/pins/Dockerfile`): a Dockerfile so
+    /// Dependabot's docker updater moves the digests; `FROM name:tag@sha256:… AS alias` lines.
+    public static let imagesPath = ".github/pins/Dockerfile"
 
-    public init(pins: [Pin]) {
+    public let pins: [String: Pin]
+    /// `name:tag` (as written, e.g. `swift:6.3-noble`) → `name:tag@sha256:…`.
+    public let images: [String: String]
+
+    public init(pins: [Pin], images: [String: String] = [:]) {
         self.pins = Dictionary(pins.map { ($0.action, $0) }, uniquingKeysWith: { _, last in last })
+        self.images = images
     }
 
-    /// Reads `root/.github/pins/action.yml`.
+    /// Reads `root/.github/pins/action.yml` and `root/.github/pins/Dockerfile`.
     public static func load(root: URL) throws(ActionPinsError) -> ActionPins {
-        let url = root.appendingPathComponent(path)
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw .unreadable(path: url.path, reason: error.localizedDescription)
+        func read(_ relative: String) throws(ActionPinsError) -> String {
+            let url = root.appendingPathComponent(relative)
+            do { return try String(contentsOf: url, encoding: .utf8) } catch {
+                throw .unreadable(path: url.path, reason: error.localizedDescription)
+            }
         }
-        return try parse(text, file: path)
+        let actions = try parse(try read(path), file: path)
+        return ActionPins(pins: Array(actions.pins.values), images: try parseImages(try read(imagesPath), file: imagesPath))
+    }
+
+    /// Every `FROM` line must name `image:tag@sha256:<64 hex>`; the `docker.io/library/` prefix is dropped.
+    public static func parseImages(_ text: String, file: String = imagesPath) throws(ActionPinsError) -> [String: String] {
+        var images: [String: String] = [:]
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let words = rawLine.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard words.first?.uppercased() == "FROM", words.count >= 2 else { continue }
+            var reference = words[1]
+            for prefix in ["docker.io/library/", "docker.io/"] where reference.hasPrefix(prefix) {
+                reference.removeFirst(prefix.count)
+            }
+            let parts = reference.split(separator: "@", maxSplits: 1).map(String.init)
+            let digest = parts.count == 2 ? parts[1] : ""
+            guard digest.hasPrefix("sha256:"), digest.count == 71, digest.dropFirst(7).allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+                throw .unpinnedImage(file: file, line: index + 1, text: String(rawLine))
+            }
+            images[parts[0]] = reference
+        }
+        return images
+    }
+
+    /// The pinned reference of `image` (`swift:6.3-noble`); a workflow never runs an unpinned image.
+    public func image(_ image: String) throws(ActionPinsError) -> String {
+        guard let pinned = images[image] else { throw .missingImage(image: image, file: Self.imagesPath) }
+        return pinned
     }
 
     /// Every line containing `uses:` must be a full pin; anything else is an error with its line:column.
@@ -74,6 +109,8 @@ public enum ActionPinsError: Error, Equatable, Sendable, DescribedError {
     case malformed(file: String, line: Int, column: Int, text: String, problem: String)
     case empty(file: String)
     case missing(action: String, file: String)
+    case missingImage(image: String, file: String)
+    case unpinnedImage(file: String, line: Int, text: String)
 
     public var description: String {
         switch self {
@@ -87,6 +124,11 @@ public enum ActionPinsError: Error, Equatable, Sendable, DescribedError {
         case let .missing(action, file):
             return "the workflows use \(action) but \(file) does not pin it; add `- uses: \(action)@<sha> # vX.Y.Z` "
                 + "with the SHA of its release tag"
+        case let .unpinnedImage(file, line, text):
+            return "\(file):\(line): `\(text.trimmingCharacters(in: .whitespaces))` is not pinned by digest (tags move); "
+                + "write `FROM docker.io/library/NAME:TAG@sha256:<index digest> AS <name>`"
+        case let .missingImage(image, file):
+            return "the workflows run in \(image) but \(file) does not pin it; add `FROM docker.io/library/\(image)@sha256:<index digest> AS <name>`"
         }
     }
 }

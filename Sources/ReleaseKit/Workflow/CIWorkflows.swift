@@ -13,7 +13,7 @@ extension WorkflowGenerator {
         let test = mapping([
             ("name", "Build, test and check generated files"),
             ("runs-on", Node(runner)),
-            ("container", mapping([("image", Node(swiftImage)), ("options", "--privileged")])),
+            ("container", mapping([("image", Node(try swiftImage())), ("options", "--privileged")])),
             ("timeout-minutes", "45"),
             (
                 "steps",
@@ -98,6 +98,7 @@ extension WorkflowGenerator {
                 ])
             ),
             ("permissions", mapping([("contents", "read")])),
+            ("concurrency", mapping([("group", "images-${{ github.ref }}"), ("cancel-in-progress", "${{ github.event_name == 'pull_request' }}")])),
             (
                 "jobs",
                 mapping([
@@ -117,14 +118,20 @@ extension WorkflowGenerator {
         return try render(workflow)
     }
 
-    /// Dependabot: the pins file (github-actions), the Swift package, and each Dockerfile's
-    /// directory (docker). Workflows themselves are generated, so the bot updates the pins.
+    /// Days a new release must age before Dependabot proposes it (a compromised release is
+    /// usually caught and yanked within days).
+    public static let dependabotCooldownDays = 7
+
+    /// Dependabot: the pins files (github-actions for the actions, docker for the images the
+    /// jobs run in), the Swift package, and each Dockerfile's directory (docker). Workflows
+    /// themselves are generated, so the bot updates the pins.
     public func dependabotConfig() throws -> String {
         func update(_ ecosystem: String, _ directory: String, group: String) -> Node {
             mapping([
                 ("package-ecosystem", Node(ecosystem)),
                 ("directory", Node(directory)),
                 ("schedule", mapping([("interval", "weekly")])),
+                ("cooldown", mapping([("default-days", Node("\(Self.dependabotCooldownDays)"))])),
                 ("groups", mapping([(group, mapping([("patterns", Node([quoted("*")]))]))])),
             ])
         }
@@ -133,8 +140,10 @@ extension WorkflowGenerator {
             let directory = "/" + (repositoryPath(entry.dockerfile) as NSString).deletingLastPathComponent
             if !directories.contains(directory) { directories.append(directory) }
         }
+        let pinsDirectory = "/" + (ActionPins.path as NSString).deletingLastPathComponent
         var updates = [
-            update("github-actions", "/" + (ActionPins.path as NSString).deletingLastPathComponent, group: "actions"),
+            update("github-actions", pinsDirectory, group: "actions"),
+            update("docker", pinsDirectory, group: "ci-images"),
             update("swift", "/", group: "swift-packages"),
         ]
         updates += directories.map { update("docker", $0, group: "base-images") }

@@ -12,7 +12,8 @@ extension WorkflowGenerator {
     public static let gitlabOutput = ".ci-out"
 
     public func gitlabPipeline() throws -> String {
-        let onTag = "$CI_COMMIT_TAG =~ /^v/"
+        // vX.Y.Z and vX.Y.Z-prerelease, as release.yml's tag filter.
+        let onTag = "$CI_COMMIT_TAG =~ /^v[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?$/"
         let tagRules = Node([mapping([("if", Node(onTag))])])
         let platformMatrix = Node(
             try platformRunners().map { platform in
@@ -27,6 +28,12 @@ extension WorkflowGenerator {
         ]
         // buildah pulls each child's parent from the same (possibly private) registry.
         let buildahLogin = "printf '%s\\n' \"$CI_JOB_TOKEN\" | buildah login -u \"$CI_REGISTRY_USER\" --password-stdin \"$CI_REGISTRY\""
+        // Anonymous Docker Hub pulls of the base image hit rate limits: log in when the
+        // project defines DOCKERHUB_USERNAME and DOCKERHUB_TOKEN (masked CI/CD variables).
+        let dockerHubLogin =
+            "if [ -n \"${DOCKERHUB_USERNAME:-}\" ] && [ -n \"${DOCKERHUB_TOKEN:-}\" ]; then "
+            + "printf '%s\\n' \"$DOCKERHUB_TOKEN\" | buildah login -u \"$DOCKERHUB_USERNAME\" --password-stdin docker.io; "
+            + "else echo 'no DOCKERHUB_USERNAME/DOCKERHUB_TOKEN: pulling from Docker Hub anonymously (rate-limited)'; fi"
         let releaseTool = "\(Self.gitlabOutput)/dist/release-tool-linux-$ARCH"
         let publish =
             "\(releaseTool) publish --builder buildah --git-tag \"$CI_COMMIT_TAG\" --registry \"$CI_REGISTRY_IMAGE\"\(catalogueArgument)"
@@ -47,7 +54,7 @@ extension WorkflowGenerator {
                     )
                 ])
             ),
-            ("default", mapping([("image", Node(swiftImage))])),
+            ("default", mapping([("image", Node(try swiftImage()))])),
             // release-tool reads the whole history and its tags.
             ("variables", mapping([("GIT_DEPTH", quoted("0"))])),
             (
@@ -97,7 +104,7 @@ extension WorkflowGenerator {
                         "script",
                         list(
                             ["apt-get update && apt-get install -y --no-install-recommends buildah \(Self.runtimePackages)"] + credentials + [
-                                buildahLogin,
+                                buildahLogin, dockerHubLogin,
                                 "mkdir -p \(Self.gitlabOutput)/digests", publish,
                             ])
                     ),

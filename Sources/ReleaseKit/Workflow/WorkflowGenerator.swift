@@ -53,8 +53,11 @@ public struct WorkflowGenerator: Sendable {
         self.builder = builder
     }
 
-    /// The official Swift image (swiftlang/swift-docker, Docker Hub `swift`), Ubuntu 24.04 like the runners.
-    public var swiftImage: String { "swift:\(swiftVersion)-noble" }
+    /// The official Swift image (swiftlang/swift-docker, Docker Hub `swift`) of `distribution`
+    /// (noble = Ubuntu 24.04 like the runners), pinned by digest in `.github/pins/Dockerfile`.
+    public func swiftImage(_ distribution: String = "noble") throws -> String {
+        try pins.image("swift:\(swiftVersion)-\(distribution)")
+    }
 
     /// Image platforms and the native runners that build them (no emulation for RUN steps).
     public static let imagePlatforms: [(platform: String, arch: String, runner: String, gitlabTag: String)] = [
@@ -119,7 +122,37 @@ public struct WorkflowGenerator: Sendable {
         for pin in pins.pins.values.sorted(by: { $0.action < $1.action }) {
             body = body.replacingOccurrences(of: "uses: \(pin.reference)\n", with: "uses: \(pin.reference) # \(pin.version)\n")
         }
-        return header + body
+        return header + Self.documentingPermissions(body)
+    }
+
+    /// Why a job holds each permission, as the comment after it (zizmor's undocumented-permissions).
+    static let permissionReasons: [String: String] = [
+        "contents: read": "check out the repository",
+        "contents: write": "create the GitHub Release",
+        "packages: read": "read the published images (private GHCR packages)",
+        "packages: write": "push images and their attestations to GHCR",
+        "id-token: write": "OIDC token for the Sigstore certificate that signs attestations",
+        "attestations: write": "store the build provenance attestations",
+        "attestations: read": "read the attestations gh attestation verify checks",
+        "artifact-metadata: write": "record the attested artifacts (actions/attest storage records)",
+        "security-events: write": "upload SARIF to code scanning",
+    ]
+
+    /// Appends `# reason` to every entry of a `permissions:` mapping.
+    static func documentingPermissions(_ yaml: String) -> String {
+        var lines = yaml.components(separatedBy: "\n")
+        var blockIndent: Int?
+        for index in lines.indices {
+            let line = lines[index]
+            let indent = line.prefix(while: { $0 == " " }).count
+            let content = line.trimmingCharacters(in: .whitespaces)
+            if let current = blockIndent, indent > current, let reason = permissionReasons[content] {
+                lines[index] = "\(line) # \(reason)"
+                continue
+            }
+            blockIndent = content == "permissions:" ? indent : nil
+        }
+        return lines.joined(separator: "\n")
     }
 
     func mapping(_ pairs: [(String, Node)]) -> Node {
