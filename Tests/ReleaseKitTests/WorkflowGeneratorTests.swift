@@ -72,9 +72,22 @@ struct WorkflowGeneratorTests {
             #expect(error.description.contains(":1:7") && error.description.contains("version comment"), "\(error)")
         }
         let one = try ActionPins.parse("- uses: actions/cache@\(String(repeating: "b", count: 40)) # v9.9.9\n")
+        let images = try Self.pins().images
         #expect(throws: ActionPinsError.missing(action: "actions/checkout", file: ActionPins.path)) {
-            _ = try WorkflowGenerator(catalogue: .shipped, pins: one).releaseWorkflow()
+            _ = try WorkflowGenerator(catalogue: .shipped, pins: ActionPins(pins: Array(one.pins.values), images: images)).releaseWorkflow()
         }
+        // The images the jobs run in are pinned by digest too.
+        #expect(throws: ActionPinsError.missingImage(image: "swift:6.3-noble", file: ActionPins.imagesPath)) {
+            _ = try WorkflowGenerator(catalogue: .shipped, pins: ActionPins(pins: Array(try Self.pins().pins.values))).ciWorkflow()
+        }
+        do {
+            _ = try ActionPins.parseImages("# pins\nFROM swift:6.3-noble AS noble\n")
+            Issue.record("an image without a digest was accepted")
+        } catch {
+            #expect(error.description.contains("Dockerfile:2:") && error.description.contains("not pinned by digest"), "\(error)")
+        }
+        let digest = "sha256:" + String(repeating: "c", count: 64)
+        #expect(try ActionPins.parseImages("FROM docker.io/library/swift:6.3-noble@\(digest) AS noble\n") == ["swift:6.3-noble": "swift:6.3-noble@\(digest)"])
     }
 
     @Test("release.yml: tag and dispatch triggers, one queue, per-platform image jobs, merge job, least privilege")
@@ -82,7 +95,8 @@ struct WorkflowGeneratorTests {
         let yaml = try generator().releaseWorkflow()
         let document = try parse(yaml)
         let on = try #require(document["on"] as? [String: Any])
-        #expect((on["push"] as? [String: Any])?["tags"] as? [String] == ["v*"])
+        // Semver tags only (a bare v* fires on any tag starting with v).
+        #expect((on["push"] as? [String: Any])?["tags"] as? [String] == ["v[0-9]+.[0-9]+.[0-9]+", "v[0-9]+.[0-9]+.[0-9]+-*"])
         let inputs = try #require((on["workflow_dispatch"] as? [String: Any])?["inputs"] as? [String: [String: Any]])
         #expect(inputs.keys.sorted() == ["fail-on", "force", "tag"])
         #expect(inputs["force"]?["default"] as? Bool == false)
@@ -92,7 +106,7 @@ struct WorkflowGeneratorTests {
         #expect(document["permissions"] as? [String: String] == ["contents": "read"])
 
         let jobs = try jobs(yaml)
-        #expect(jobs.keys.sorted() == ["binaries-linux", "binaries-macos", "github-release", "images", "publish", "scan"])
+        #expect(jobs.keys.sorted() == ["binaries-linux", "binaries-macos", "github-release", "images", "preflight", "publish", "scan", "verify"])
         for (name, job) in jobs {
             #expect(job["timeout-minutes"] is Int, "\(name) has a timeout")
             for step in try steps(job) where (step["uses"] as? String)?.hasPrefix("actions/checkout@") == true {
@@ -104,8 +118,19 @@ struct WorkflowGeneratorTests {
             }
         }
         let permissions = jobs.mapValues { $0["permissions"] as? [String: String] ?? [:] }
-        #expect(permissions["images"] == ["contents": "read", "packages": "write"])
-        #expect(permissions["publish"] == ["contents": "read", "packages": "write", "id-token": "write", "attestations": "write"])
+        let attesting = ["id-token": "write", "attestations": "write", "artifact-metadata": "write"]
+        #expect(permissions["images"] == attesting.merging(["contents": "read", "packages": "write"]) { a, _ in a })
+        #expect(permissions["publish"] == attesting.merging(["contents": "read", "packages": "write"]) { a, _ in a })
+        #expect(permissions["verify"] == ["contents": "read", "packages": "read", "attestations": "read"])
+        #expect(permissions["preflight"] == [:])
+        // Every permission says why (zizmor's undocumented-permissions).
+        for line in yaml.split(separator: "\n") where line.hasSuffix(": write") || line.hasSuffix(": read") {
+            Issue.record("permission without a reason: \(line)")
+        }
+        // Jobs holding release secrets run in the `release` environment (limited to release tags).
+        #expect(jobs.filter { $0.value["environment"] as? String == "release" }.keys.sorted() == ["images", "publish", "scan"])
+        // No cache is restored in the tag-triggered workflow (cache poisoning from other refs).
+        #expect(!yaml.contains("actions/cache@"))
         #expect(permissions["scan"] == ["contents": "read", "packages": "read", "security-events": "write"])
         #expect(permissions["github-release"] == ["contents": "write"])
         #expect(permissions.filter { $0.value["packages"] == "write" }.keys.sorted() == ["images", "publish"])
@@ -115,8 +140,9 @@ struct WorkflowGeneratorTests {
         let images = try #require(jobs["images"])
         let include = try #require(((images["strategy"] as? [String: Any])?["matrix"] as? [String: Any])?["include"] as? [[String: String]])
         #expect(include.map { $0["platform"] ?? "" } == ["linux/amd64", "linux/arm64"])
-        #expect(include.map { $0["runner"] ?? "" } == ["ubuntu-24.04", "ubuntu-24.04-arm"])
+        #expect(include.map { $0["runner"] ?? "" } == ["ubuntu-24.04", "${{ vars.ARM64_RUNNER || 'ubuntu-24.04-arm' }}"])
         #expect(images["needs"] as? [String] == ["binaries-linux"])
+        #expect((images["strategy"] as? [String: Any])?["fail-fast"] as? Bool == false)
         let publish = try #require(try step(images, named: "Build and push")["run"] as? String)
         for needle in [
             "release-tool publish --builder buildah", "--platform \"$PLATFORM\"", "--push-by-digest", "--digests-out \"$RUNNER_TEMP/digests/$ARCH.json\"",
@@ -130,7 +156,12 @@ struct WorkflowGeneratorTests {
         }
         #expect((try step(images, named: "Log in to Docker Hub")["if"] as? String) == "env.DOCKERHUB_LOGIN == 'true'")
         #expect((images["env"] as? [String: String])?["DOCKERHUB_LOGIN"] == "${{ secrets.DOCKERHUB_USERNAME != '' }}")
-        #expect(try step(images, named: "Upload digests")["uses"] as? String != nil)
+        let digests = try step(images, named: "Upload digests")
+        #expect((digests["with"] as? [String: Any])?["retention-days"] as? Int == 1)
+        for entry in ImageCatalogue.shipped.entries {
+            let with = try #require(try step(images, named: "Attest \(entry.imageName) for")["with"] as? [String: Any])
+            #expect(with["subject-digest"] as? String == "${{ steps.platform.outputs.\(entry.type)-digest }}")
+        }
 
         // Merge job: signs only with the secret, attests each image's digest.
         let merge = try #require(jobs["publish"])
@@ -143,6 +174,8 @@ struct WorkflowGeneratorTests {
         #expect((signed["env"] as? [String: String])?.keys.sorted() == ["COSIGN_PASSWORD", "COSIGN_PRIVATE_KEY"])
         for entry in ImageCatalogue.shipped.entries {
             let attest = try step(merge, named: "Attest \(entry.imageName)")
+            #expect((attest["uses"] as? String)?.hasPrefix("actions/attest@") == true)
+            #expect(attest["if"] as? String == "vars.ATTESTATIONS == 'true' || !github.event.repository.private")
             let with = try #require(attest["with"] as? [String: Any])
             #expect(with["subject-digest"] as? String == "${{ steps.digests.outputs.\(entry.type)-digest }}")
             #expect(with["push-to-registry"] as? Bool == true)
@@ -152,30 +185,54 @@ struct WorkflowGeneratorTests {
         let scanStep = try step(scan, named: "Scan")
         #expect((scanStep["run"] as? String)?.contains("--format sarif") == true)
         #expect((scanStep["env"] as? [String: String])?["FAIL_ON"] == "${{ inputs.fail-on || 'none' }}")
-        #expect(try step(scan, named: "Upload SARIF")["if"] as? String == "always()")
+        // One upload per image, each under its own category (codeql-action's areAllRunsUnique).
+        let uploads = try steps(scan).filter { ($0["uses"] as? String)?.hasPrefix("github/codeql-action/upload-sarif@") == true }
+        let categories = uploads.compactMap { ($0["with"] as? [String: Any])?["category"] as? String }
+        #expect(uploads.count == ImageCatalogue.shipped.entries.count && Set(categories).count == uploads.count, "\(categories)")
+        #expect(uploads.allSatisfy { ($0["if"] as? String)?.hasPrefix("always() && (vars.CODE_SCANNING == 'true'") == true })
+        #expect(try steps(scan).contains { $0["name"] as? String == "Log in to ghcr.io" }, "private GHCR packages are readable")
+        let releaseJob = try #require(jobs["github-release"])
+        let release = try #require(try step(releaseJob, named: "Create the release")["run"] as? String)
+        #expect(release.contains("--draft") && release.contains("--draft=false --latest=\"$LATEST\""))
+        #expect((try step(merge, named: "Decide the GitHub Release")["run"] as? String)?.contains("release-tool plan --git-tag") == true)
         #expect(jobs["github-release"]?["if"] as? String == "github.event_name == 'push'", "a re-publish keeps the release")
     }
 
     @Test("release.yml builds the binaries once per platform in the Swift 6.3 image (Linux) or with swiftly (macOS)")
     func releaseBinaries() throws {
-        let jobs = try jobs(try generator(swiftVersion: "6.10").releaseWorkflow())
+        let loaded = try Self.pins()
+        let digest = "@sha256:" + String(repeating: "d", count: 64)
+        let pins = ActionPins(
+            pins: Array(loaded.pins.values), images: ["swift:6.10-noble": "swift:6.10-noble\(digest)", "swift:6.10-jammy": "swift:6.10-jammy\(digest)"])
+        let generator = WorkflowGenerator(catalogue: .shipped, pins: pins, swiftVersion: "6.10")
+        let jobs = try jobs(try generator.releaseWorkflow())
         let linux = try #require(jobs["binaries-linux"]), macos = try #require(jobs["binaries-macos"])
-        #expect(linux["container"] as? String == "swift:6.10-noble", "6.10 must not become 6.1")
+        #expect(linux["container"] as? String == "${{ matrix.image }}")
         #expect(macos["container"] == nil)
         for job in [linux, macos] {
-            #expect(job["permissions"] as? [String: String] == ["contents": "read", "id-token": "write", "attestations": "write"])
+            #expect(
+                job["permissions"] as? [String: String] == [
+                    "contents": "read", "id-token": "write", "attestations": "write", "artifact-metadata": "write",
+                ])
             let build = try #require(try step(job, named: "Build, strip and pack")["run"] as? String)
-            for needle in ["scripts/version-env", "--static-swift-stdlib", "-c release", "--product release-tool", "$tool-$OUBLIETTE_VERSION-$OS-$ARCH.tar.gz"]
-            {
+            for needle in [
+                "export OUBLIETTE_VERSION=\"${RELEASE_TAG#v}\"", "scripts/version-env", "--static-swift-stdlib", "-c release", "--product \"$tool\"",
+                "$tool-$OUBLIETTE_VERSION-$OS-$ARCH.tar.gz",
+            ] {
                 #expect(build.contains(needle), "build step lacks \(needle)")
             }
-            let cache = try #require(try step(job, named: "Cache .build")["with"] as? [String: String])
-            #expect(cache["key"]?.contains("hashFiles('Package.swift', 'Package.resolved')") == true)
+            #expect(try steps(job).allSatisfy { ($0["name"] as? String) != "Cache .build" })
         }
         let swiftly = try step(macos, named: "Install Swift with swiftly")
         #expect((swiftly["env"] as? [String: String])?["SWIFT_VERSION"] == "6.10")
         let include = try #require(((linux["strategy"] as? [String: Any])?["matrix"] as? [String: Any])?["include"] as? [[String: String]])
-        #expect(include.map { $0["runner"] ?? "" } == ["ubuntu-24.04", "ubuntu-24.04-arm"])
+        let arm = "${{ vars.ARM64_RUNNER || 'ubuntu-24.04-arm' }}"
+        #expect(include.map { $0["runner"] ?? "" } == ["ubuntu-24.04", "ubuntu-24.04", arm, arm])
+        // oubliette (what users install) is built in jammy and held to the glibc floor; release-tool in noble.
+        #expect(include.map { "\($0["tool"] ?? "") \($0["image"] ?? "") \($0["glibc"] ?? "")" }.prefix(2) == [
+            "oubliette swift:6.10-jammy\(digest) 2.35", "release-tool swift:6.10-noble\(digest) 2.39",
+        ])
+        #expect((try step(linux, named: "Check the glibc floor")["env"] as? [String: String])?["GLIBC_FLOOR"] == "${{ matrix.glibc }}")
     }
 
     @Test("image names, logins and Dockerfile paths come from the catalogue")
@@ -221,7 +278,9 @@ struct WorkflowGeneratorTests {
         let on = try #require(document["on"] as? [String: Any])
         #expect(on.keys.sorted() == ["pull_request", "push"])
         let job = try #require((document["jobs"] as? [String: [String: Any]])?["test"])
-        #expect(job["container"] as? [String: String] == ["image": "swift:6.3-noble", "options": "--privileged"])
+        #expect(job["container"] as? [String: String] == ["image": try generator.swiftImage(), "options": "--privileged"])
+        #expect(try generator.swiftImage().hasPrefix("swift:6.3-noble@sha256:"))
+        #expect(try parse(try generator.imagesWorkflow())["concurrency"] != nil, "every workflow has a concurrency group")
         #expect((try steps(job).last?["run"] as? String)?.contains("bash .ci/run") == true)
 
         let images = try parse(try generator.imagesWorkflow())
@@ -240,18 +299,19 @@ struct WorkflowGeneratorTests {
         #expect(document["version"] as? Int == 2)
         let updates = try #require(document["updates"] as? [[String: Any]])
         let pairs = updates.map { "\($0["package-ecosystem"] ?? "") \($0["directory"] ?? "")" }
-        #expect(pairs == ["github-actions /.github/pins", "swift /", "docker /containers/base", "docker /containers/dev"])
+        #expect(pairs == ["github-actions /.github/pins", "docker /.github/pins", "swift /", "docker /containers/base", "docker /containers/dev"])
+        #expect(updates.allSatisfy { ($0["cooldown"] as? [String: Int])?["default-days"] == 7 })
     }
 
     @Test(".gitlab-ci.yml: tests on merge requests, per-platform image jobs on amd64/arm64 runners, a merge job, GitLab registry")
     func gitlab() throws {
         let document = try parse(try generator().gitlabPipeline())
         #expect(document["stages"] as? [String] == ["test", "build", "images", "release"])
-        #expect((document["default"] as? [String: String])?["image"] == "swift:6.3-noble")
+        #expect((document["default"] as? [String: String])?["image"] == (try generator().swiftImage()))
         let test = try #require(document["test"] as? [String: Any])
         #expect(test["script"] as? [String] == ["bash .ci/run"])
         let images = try #require(document["images"] as? [String: Any])
-        #expect((images["rules"] as? [[String: String]])?.first?["if"] == "$CI_COMMIT_TAG =~ /^v/")
+        #expect((images["rules"] as? [[String: String]])?.first?["if"] == "$CI_COMMIT_TAG =~ /^v[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?$/")
         let matrix = try #require((images["parallel"] as? [String: Any])?["matrix"] as? [[String: String]])
         #expect(matrix.map { $0["RUNNER_TAG"] ?? "" } == ["saas-linux-small-amd64", "saas-linux-small-arm64"])
         #expect(matrix.map { $0["PLATFORM"] ?? "" } == ["linux/amd64", "linux/arm64"])
