@@ -17,7 +17,12 @@ struct PipelineExecutionTests {
         case "Update the advisory database":
             return "downloads osv.dev's exports (no network here); Tests/Fixtures/osv is copied into its place"
         case "Build, strip and pack":
-            return "the ~12-minute release build; replaced by packing the test's release-tool (stand-in) into the same archive name"
+            return "the ~12-minute release build; the test's debug builds are staged and packed under the same archive names "
+                + "(release-tool's archive holds the stand-in)"
+        case "Verify the archives' attestations", "Verify the images' attestations":
+            return "gh attestation verify needs GitHub's attestation API and Sigstore's trust root (not reachable here)"
+        case "Install with install.sh from the release":
+            return "install.sh downloads from api.github.com and github.com (not reachable here)"
         default:
             return nil
         }
@@ -52,15 +57,21 @@ struct PipelineExecutionTests {
                     at: WorkflowTestBench.repositoryRoot.appendingPathComponent("Tests/Fixtures/osv"), to: temp.appendingPathComponent("vulndb"))
             }
             if step == "Build, strip and pack" {
-                // What the build leaves for the next steps: the archive, holding the stand-in.
-                let dist = workspace.appendingPathComponent("dist")
-                try FileManager.default.createDirectory(at: dist, withIntermediateDirectories: true)
-                let archive = dist.appendingPathComponent("release-tool-\(version)-\(matrix["os"] ?? "")-\(matrix["arch"] ?? "").tar.gz")
-                try await ToolRunner.run("tar", ["-czf", archive.path, "-C", stage.path, "release-tool"])
+                // What the build leaves for the next steps: the built binary in stage/ (the
+                // glibc check reads it: the test's real build of that tool) and the archive in
+                // dist/ (for release-tool, holding the stand-in the later jobs run).
+                let tool = try #require(matrix["tool"])
+                let dist = workspace.appendingPathComponent("dist"), staged = workspace.appendingPathComponent("stage")
+                for directory in [dist, staged] { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
+                let built = WorkflowTestBench.releaseTool.deletingLastPathComponent().appendingPathComponent(tool)
+                try FileManager.default.copyItem(at: built, to: staged.appendingPathComponent(tool))
+                let archive = dist.appendingPathComponent("\(tool)-\(version)-\(matrix["os"] ?? "")-\(matrix["arch"] ?? "").tar.gz")
+                try await ToolRunner.run("tar", ["-czf", archive.path, "-C", tool == "release-tool" ? stage.path : staged.path, tool])
             }
             return Self.skipReason(job: job, step: step)
         }
         var attested: [(name: String, digest: String)] = []
+        var sarifUploads: [SarifUpload] = []
         var logins: [String] = []
         runner.substitute = { step in
             switch step.action {
@@ -103,20 +114,16 @@ struct PipelineExecutionTests {
                     try await ToolRunner.run("/bin/cp", ["-r", source.path + "/.", path.path])
                 }
                 return "copied artifacts \(names.joined(separator: ", ")) to \(path.path)"
-            case "actions/attest-build-provenance":
+            case "actions/attest":
                 if let digest = try step.with("subject-digest"), let name = try step.with("subject-name") {
                     attested.append((name, digest))
                     return "not run (needs GitHub's OIDC token and Sigstore); subject \(name)@\(digest) recorded and checked"
                 }
                 return "not run (needs GitHub's OIDC token and Sigstore); subject \(try step.with("subject-path") ?? "")"
             case "github/codeql-action/upload-sarif":
-                let directory = URL(fileURLWithPath: try #require(try step.with("sarif_file")))
-                let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sarif") }
-                for file in files {
-                    let json = try JSONSerialization.jsonObject(with: try Data(contentsOf: directory.appendingPathComponent(file))) as? [String: Any]
-                    #expect(json?["runs"] != nil, "\(file) is SARIF")
-                }
-                return "not run (GitHub code-scanning API); \(files.count) SARIF files checked"
+                let upload = try SarifUpload(path: try #require(try step.with("sarif_file")), category: try step.with("category"))
+                sarifUploads.append(upload)
+                return "not run (GitHub code-scanning API); \(upload.runs.count) runs of \(upload.path) checked against codeql-action's uniqueness rule"
             default:
                 return nil
             }
@@ -178,11 +185,38 @@ struct PipelineExecutionTests {
         let summary = runner.summaries.values.joined()
         #expect(summary.contains("### Published images") && summary.contains(bench.tag))
 
-        // scan: only when the release-tool under test has the scan command (another branch adds it).
-        if WorkflowTestBench.hasCommand("scan") {
-            try await runner.run(job: "scan", workspace: bench.directory.appendingPathComponent("ws-scan"))
-        } else {
-            print("scan job not run: this release-tool has no `scan` command")
+        // The merge job inspected the indexes and decided the release flags: the newest stable tag.
+        #expect(outputs["latest"] == "true" && outputs["prerelease"] == "false", "\(outputs)")
+        #expect(runner.log.contains { if case .ran(_, "Inspect the published indexes") = $0 { true } else { false } })
+
+        // scan: one SARIF upload per image, which codeql-action accepts (distinct run keys per
+        // upload, and a category of its own per image so neither analysis replaces the other).
+        try await runner.run(job: "scan", workspace: bench.directory.appendingPathComponent("ws-scan"))
+        #expect(sarifUploads.count == 2, "one upload per image")
+        #expect(SarifUpload.violations(sarifUploads).isEmpty, "\(SarifUpload.violations(sarifUploads))")
+        // The rule can fail: the same files in one upload under one category (the old workflow) are refused.
+        let combined = SarifUpload(path: "combined", category: "images", runs: sarifUploads.flatMap(\.runs))
+        #expect(!SarifUpload.violations([combined]).isEmpty, "both images' runs in one upload must be refused")
+
+        // github-release and verify, against a stand-in for gh that keeps the release in a directory.
+        let gh = try FakeGitHubCLI(directory: bench.directory.appendingPathComponent("gh"))
+        runner.baseEnvironment["PATH"] = "\(gh.bin.path):/usr/sbin:/usr/bin:/sbin:/bin"
+        runner.baseEnvironment["FAKE_GH_DIR"] = gh.directory.path
+        try await runner.run(job: "github-release", workspace: bench.directory.appendingPathComponent("ws-release"))
+        let calls = try gh.calls()
+        #expect(calls.contains { $0.hasPrefix("release create \(bench.tag) ") && $0.contains(" --draft ") && !$0.contains("--prerelease") }, "\(calls)")
+        #expect(calls.last == "release edit \(bench.tag) --repo hyphagroup/oubliette --draft=false --latest=true", "\(calls)")
+        let assets = try gh.assets(tag: bench.tag)
+        #expect(assets.contains("SHA256SUMS") && assets.contains("oubliette-\(version)-linux-x86_64.tar.gz"), "\(assets)")
+        try await runner.run(job: "verify", workspace: bench.directory.appendingPathComponent("ws-verify"))
+        for step in ["Download the release and check SHA256SUMS", "Pull each image by its digest"] {
+            #expect(runner.log.contains { if case .ran("verify", step) = $0 { true } else { false } }, "verify ran \(step)")
+        }
+        #expect(runner.log.contains { if case .skipped("verify", "Verify the images' signatures with release-tool verify", _) = $0 { true } else { false } })
+        // A tampered asset fails the verify job.
+        try gh.tamper(tag: bench.tag, asset: "oubliette-\(version)-linux-x86_64.tar.gz")
+        await #expect(throws: LocalWorkflowRunner.StepFailure.self) {
+            try await runner.run(job: "verify", workspace: bench.directory.appendingPathComponent("ws-verify-tampered"))
         }
 
         let executed = runner.log.map(\.description).joined(separator: "\n")
@@ -192,6 +226,57 @@ struct PipelineExecutionTests {
                 .skipped(job: "images (x86_64, linux/amd64, ubuntu-24.04)", step: "Log in to Docker Hub", why: "if: env.DOCKERHUB_LOGIN == 'true' is false")))
         #expect(runner.log.contains { if case .skipped(_, "Merge, tag and sign", _) = $0 { true } else { false } }, "no key secret: unsigned")
         #expect(runner.log.contains { if case .ran(_, "Merge and tag") = $0 { true } else { false } })
+        // The glibc floor check ran on the real binaries of every Linux matrix entry.
+        #expect(runner.log.filter { if case .ran(_, "Check the glibc floor") = $0 { true } else { false } }.count == 4)
+        // Attested: each platform manifest (images jobs) and each index (merge job).
+        #expect(attested.count == 2 * platforms.count + 2, "\(attested)")
+    }
+
+    /// The run script of `step` (a name prefix) in `job` of a parsed workflow.
+    static func script(_ workflow: [String: Any], job: String, step: String) throws -> String {
+        let steps = try #require(((workflow["jobs"] as? [String: Any])?[job] as? [String: Any])?["steps"] as? [[String: Any]])
+        return try #require(steps.first { ($0["name"] as? String)?.hasPrefix(step) == true }?["run"] as? String, "\(job) / \(step)")
+    }
+
+    @Test(
+        "release.yml's latest/prerelease decision: the newest stable tag is Latest, a backport and a prerelease are not",
+        .enabled(if: TestBed.isAvailable, TestBed.skipReason), .timeLimit(.minutes(3)))
+    func releaseFlags() async throws {
+        let bench = try await WorkflowTestBench(bed: TestBed.required, label: "flags")
+        let (workflow, _) = try bench.generated()
+        let decide = try Self.script(workflow, job: "publish", step: "Decide the GitHub Release")
+        let dates = ["GIT_COMMITTER_DATE": "2024-03-05T05:06:07Z", "GIT_AUTHOR_DATE": "2024-03-05T05:06:07Z"]
+        func git(_ arguments: String...) async throws {
+            try await ToolRunner.run(
+                "git", ["-C", bench.origin.path, "-c", "user.name=CI Test", "-c", "user.email=ci@example.invalid"] + arguments, environment: dates)
+        }
+        // bench.tag (v9.8.N) is on the first commit; a newer line and a prerelease come after it.
+        try await git("commit", "--quiet", "--allow-empty", "-m", "9.9")
+        try await git("tag", "-a", "v9.9.0", "-m", "v9.9.0")
+        try await git("commit", "--quiet", "--allow-empty", "-m", "10.0 rc")
+        try await git("tag", "-a", "v10.0.0-rc.1", "-m", "v10.0.0-rc.1")
+        var decided: [String: String] = [:]
+        for tag in [bench.tag, "v9.9.0", "v10.0.0-rc.1"] {
+            try await git("checkout", "--quiet", tag)
+            let temp = bench.directory.appendingPathComponent("flags-\(tag)")
+            try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+            let output = temp.appendingPathComponent("output")
+            let result = try await ToolRunner.run(
+                "/bin/bash", ["-e", "-c", decide],
+                environment: [
+                    "RELEASE_TAG": tag, "RUNNER_TEMP": temp.path, "GITHUB_OUTPUT": output.path,
+                    "PATH": "\(WorkflowTestBench.releaseTool.deletingLastPathComponent().path):/usr/bin:/bin",
+                ], currentDirectory: bench.origin, check: false)
+            #expect(result.succeeded, "\(tag): \(result.stderr)")
+            let pairs = LocalWorkflowRunner.keyValues((try? String(contentsOf: output, encoding: .utf8)) ?? "")
+            decided[tag] = pairs.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+        }
+        #expect(decided[bench.tag] == "latest=false prerelease=false", "a backport of an older line is not Latest")
+        #expect(decided["v9.9.0"] == "latest=true prerelease=false")
+        #expect(decided["v10.0.0-rc.1"] == "latest=false prerelease=true")
+        // The release job passes those flags to gh as they are.
+        let create = try Self.script(workflow, job: "github-release", step: "Create the release")
+        #expect(create.contains("--latest=\"$LATEST\"") && create.contains("if [ \"$PRERELEASE\" = true ]; then prerelease=(--prerelease)"))
     }
 
     /// GitLab script lines not run here, with the reason.
