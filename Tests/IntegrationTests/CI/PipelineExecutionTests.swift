@@ -100,7 +100,9 @@ struct PipelineExecutionTests {
                 #expect(count > 0, "\(step.name) uploaded nothing from \(path)")
                 return "copied \(path) to artifacts/\(name) (\(count) files)"
             case "actions/download-artifact":
-                let path = URL(fileURLWithPath: try #require(try step.with("path")), relativeTo: step.workspace)
+                // A relative path is the workspace's (relativeTo: would resolve it against the workspace's parent).
+                let given = try #require(try step.with("path"))
+                let path = given.hasPrefix("/") ? URL(fileURLWithPath: given) : step.workspace.appendingPathComponent(given)
                 try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
                 var names: [String] = []
                 if let name = try step.with("name") { names = [name] }

@@ -52,8 +52,31 @@ struct ShippedImagesTests {
         #expect(output.contains { $0.hasPrefix("cc (Debian") }, "\(run.stdout)")
         #expect(output.contains { $0.hasPrefix("Python 3.11") }, "\(run.stdout)")
         try await ToolRunner.run("docker", ["rmi", "--force", reference], check: false)
+        let ran = clock.now
+
+        // Reproducible: the same commit, rebuilt from scratch on the same Debian rootfs, gives
+        // the same base digest (dev is left out: its BASE_IMAGE names the first run's registry,
+        // so it differs by construction). A base-only catalogue beside the clone keeps it clean.
+        let baseOnly = bench.directory.appendingPathComponent("base-only/catalogue.jsonc")
+        try FileManager.default.createDirectory(at: baseOnly.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let relative = "../\(bench.origin.lastPathComponent)/containers/base"
+        try Data(
+            """
+            {"images": [{"type": "base", "repository": "ghcr.io/hyphagroup/oubliette-base", "summary": "rebuild check",
+              "dockerfile": "\(relative)/Dockerfile", "context": "\(relative)", "platforms": ["linux/amd64"]}]}
+            """.utf8
+        ).write(to: baseOnly)
+        var again = arguments
+        again[again.firstIndex(of: registry)!] = registry + "-rebuild"
+        again += ["--catalogue", baseOnly.path]
+        let rebuilt = try await ToolRunner.run(WorkflowTestBench.releaseTool.path, again, timeout: 900)
+        func baseDigest(_ output: String) -> String? {
+            output.split(separator: "\n").first { $0.contains("/oubliette-base:\(bench.tag)@sha256:") }?.split(separator: "@").last.map(String.init)
+        }
+        let first = try #require(baseDigest(published.stdout)), second = try #require(baseDigest(rebuilt.stdout), "\(rebuilt.stdout)")
+        #expect(first == second, "two builds of containers/base from one commit and one rootfs differ: \(first) vs \(second)")
         print(
             "shipped images: debian base ready in \(baseReady - started), base+dev built and pushed in \(built - baseReady), "
-                + "total \(clock.now - started)")
+                + "pulled and run in \(ran - built), base rebuilt for the reproducibility check in \(clock.now - ran), total \(clock.now - started)")
     }
 }
