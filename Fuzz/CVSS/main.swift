@@ -6,7 +6,7 @@ import Foundation
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCVSS(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
-    if let score = CVSSVector.baseScore(text) {
+    if let score = CVSSVector.score(text) {
         precondition((0...10).contains(score), "score \(score) out of range for \(text)")
     }
     return 0

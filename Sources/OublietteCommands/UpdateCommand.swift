@@ -9,11 +9,14 @@ struct UpdateCommand: LoggedCommand {
         commandName: "update",
         abstract: "Update container-type images, or roll the last update back.",
         discussion: """
-            For each type (all configured types unless --type is given) the current image is \
-            first tagged `previous`, then the new one is obtained as image_source says (pull or \
-            rebuild; --pull-image / --rebuild-image override it). Only once the new image is in \
-            place are running containers of that type recreated; projects with active sessions \
-            are left alone and reported. `--rollback` tags `previous` back and recreates likewise.
+            For each type (all configured types unless --type is given) the new image is \
+            obtained as image_source says (pull or rebuild; --pull-image / --rebuild-image \
+            override it). Only once a new, different image is in place does the one it replaced \
+            become `previous` and are running containers of that type recreated; an update that \
+            brings nothing new, or fails, leaves `previous` as it was. Projects with active \
+            sessions are left alone and reported. `--rollback` puts `previous` back (the image it \
+            replaces becomes `previous`) and recreates likewise; with no `previous`, or when it is \
+            the current image already, it fails and says so.
             """
     )
 

@@ -25,7 +25,8 @@ struct ScanCommand: LoggedCommand {
             Withdrawn records are skipped; severity comes from the record's CVSS v3 vector, \
             else its textual severity, else `unknown`.
             Exit status: 0 when nothing reaches --fail-on (default: report only), 3 when a \
-            finding does, 1 on errors.
+            finding does, 2 when the advisory database is missing or holds no records (a scan \
+            against nothing is not a clean result; --allow-empty-db scans anyway), 1 on errors.
             --update-db DIR downloads the osv.dev exports (--url, repeatable; default the \
             Debian and Alpine all.zip), checks every record, and swaps them in only when all did; without \
             network it keeps the database there and says how old it is.
@@ -47,6 +48,11 @@ struct ScanCommand: LoggedCommand {
 
     @Option(help: "table, json or sarif.")
     var format: Format = .table
+
+    @Flag(
+        name: .customLong("allow-empty-db"),
+        help: "Scan even when --db is missing or holds no advisory records (the report then says 0 advisories).")
+    var allowEmptyDB = false
 
     @Option(help: "Write the report to this file (atomically) instead of stdout.")
     var output: String?
@@ -84,7 +90,7 @@ struct ScanCommand: LoggedCommand {
             let (subject, inventory) = try await source.read(image)
             // Only the records of the image's packages (source and binary names) are parsed.
             let names = Set(inventory.packages.flatMap { [$0.name, $0.sourceName] })
-            let database = try AdvisoryDatabase.load(directory: URL(fileURLWithPath: db), packageNames: names)
+            let database = try loadDatabase(db, packageNames: names)
             if let metadata = database.metadata {
                 Output.diagnostic("note: advisory database \(db) is \(metadata.age())")
             } else {
@@ -102,6 +108,23 @@ struct ScanCommand: LoggedCommand {
                 throw ExitCode(3)
             }
         }
+    }
+
+    /// The advisories under `db`; a missing or record-less database is exit 2 unless
+    /// --allow-empty-db, since "0 findings" against no advisories says nothing.
+    private func loadDatabase(_ db: String, packageNames: Set<String>) throws -> AdvisoryDatabase {
+        let directory = URL(fileURLWithPath: db)
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: db, isDirectory: &isDirectory) && isDirectory.boolValue
+        let database = exists || !allowEmptyDB ? try AdvisoryDatabase.load(directory: directory, packageNames: packageNames) : AdvisoryDatabase()
+        if database.recordCount == 0 {
+            guard allowEmptyDB else {
+                Output.error("no advisories loaded from \(db); run `scan --update-db \(db)` (or pass --allow-empty-db to scan anyway)")
+                throw ExitCode(2)
+            }
+            Output.warning("warning: no advisories loaded from \(db); scanning anyway (--allow-empty-db): no finding can be reported")
+        }
+        return database
     }
 
     private func write(_ report: ScanReport) throws {

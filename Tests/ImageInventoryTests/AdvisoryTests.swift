@@ -43,6 +43,75 @@ struct AdvisoryTests {
         }
     }
 
+    @Test("CVSS v2 scores as the v2 guide's worked examples give them (section 3.3)")
+    func cvss2() {
+        // FIRST, "A Complete Guide to the Common Vulnerability Scoring System Version 2.0",
+        // 3.3.1 CVE-2002-0392: base 7.8, temporal 6.4, environmental 9.2.
+        #expect(CVSSVector.score("AV:N/AC:L/Au:N/C:N/I:N/A:C") == 7.8)
+        #expect(CVSSVector.score("AV:N/AC:L/Au:N/C:N/I:N/A:C/E:F/RL:OF/RC:C") == 6.4)
+        #expect(CVSSVector.score("AV:N/AC:L/Au:N/C:N/I:N/A:C/E:F/RL:OF/RC:C/CDP:H/TD:H/CR:M/IR:M/AR:H") == 9.2)
+        // 3.3.2 CVE-2003-0818: base 10.0, temporal 8.3, environmental 9.0.
+        #expect(CVSSVector.score("(AV:N/AC:L/Au:N/C:C/I:C/A:C)") == 10.0)
+        #expect(CVSSVector.score("AV:N/AC:L/Au:N/C:C/I:C/A:C/E:F/RL:OF/RC:C/CDP:H/TD:H/CR:M/IR:M/AR:L") == 9.0)
+        // 3.3.3 CVE-2003-0062: base 6.2, temporal 4.9, environmental 7.5.
+        #expect(CVSSVector.score("CVSS:2.0/AV:L/AC:H/Au:N/C:C/I:C/A:C/E:POC/RL:OF/RC:C") == 4.9)
+        #expect(CVSSVector.score("AV:L/AC:H/Au:N/C:C/I:C/A:C/E:POC/RL:OF/RC:C/CDP:H/TD:H/CR:M/IR:M/AR:M") == 7.5)
+        for malformed in ["AV:N/AC:L/Au:N/C:N/I:N", "AV:N/AC:L/Au:N/C:N/I:N/A:Q", "AV:N/AC:L/Au:N/C:N/I:N/A:C/A:C", "AV:N/AC:L/Au:N/C:N/I:N/A:C/"] {
+            #expect(CVSSVector.score(malformed) == nil, "\(malformed)")
+        }
+        #expect(Severity(version2Score: 10.0) == .high, "v2 has no critical rating")
+    }
+
+    @Test("CVSS v3 temporal and environmental metrics are scored (specification 7.2, 7.3)")
+    func cvss3TemporalEnvironmental() {
+        // As PyPI cvss 3.6 scores them (base, temporal, environmental).
+        let base = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+        #expect(CVSSVector.score(base) == 9.8)
+        #expect(CVSSVector.score(base + "/E:U/RL:O/RC:R") == 8.2)
+        #expect(CVSSVector.score(base + "/CR:L/IR:L/AR:L/MAV:L") == 6.6)
+        #expect(CVSSVector.score("CVSS:3.0/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N/MS:U/E:P") == 5.1)
+        #expect(CVSSVector.baseScore(base + "/E:U/RL:O/RC:R") == 9.8, "baseScore stays the base score")
+        #expect(CVSSVector.score(base + "/E:Q") == nil)
+        #expect(CVSSVector.score(base + "/ZZ:H") == nil)
+    }
+
+    @Test("a record rated only per package (affected[].severity) is rated from it")
+    func packageSeverity() throws {
+        // schema.md: "This severity field applies to a specific package, in cases where affected
+        // packages have differing severities for the same vulnerability. If any package level
+        // severity fields are set, the top level severity must not be set."
+        let record = #"""
+            {"id": "FIXTURE-PKG-SEV", "affected": [
+              {"package": {"ecosystem": "Debian:12", "name": "zlib"},
+               "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+               "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1:1.3-1"}]}]},
+              {"package": {"ecosystem": "Debian:12", "name": "glibc"},
+               "severity": [{"type": "CVSS_V2", "score": "AV:N/AC:L/Au:N/C:P/I:N/A:N"}],
+               "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]}
+            """#
+        let advisory = try OSVParser.parse(Data(record.utf8), file: "pkg.json")
+        #expect(advisory.severity == .unknown)
+        #expect(advisory.affected[0].severity == .critical && advisory.affected[0].score == 9.8)
+        #expect(advisory.affected[1].severity == .medium && advisory.affected[1].score == 5.0)
+        var database = AdvisoryDatabase()
+        database.add(advisory)
+        let packages = [
+            InstalledPackage(
+                kind: .deb, name: "zlib1g", version: "1:1.2.13.dfsg-1", architecture: "amd64", sourceName: "zlib", databasePath: "var/lib/dpkg/status",
+                databaseLine: 1),
+            InstalledPackage(
+                kind: .deb, name: "libc6", version: "2.36-9", architecture: "amd64", sourceName: "glibc", databasePath: "var/lib/dpkg/status",
+                databaseLine: 9),
+        ]
+        let inventory = Inventory(
+            os: OSRelease(fields: ["ID": "debian", "VERSION_ID": "12"]), packages: packages, databases: ["var/lib/dpkg/status"], notes: [])
+        let subject = ImageSubject(name: "fixture/debian", manifestDigest: "sha256:" + String(repeating: "0", count: 64))
+        let report = VulnerabilityMatcher(database: database).scan(subject: subject, inventory: inventory)
+        #expect(report.findings.first { $0.package == "zlib1g" }?.severity == .critical)
+        #expect(report.findings.first { $0.package == "zlib1g" }?.score == 9.8)
+        #expect(report.findings.first { $0.package == "libc6" }?.severity == .medium)
+    }
+
     @Test("a fixture record parses with its fields")
     func parse() throws {
         let data = try Data(contentsOf: Self.osvFixtures.appendingPathComponent("Debian/FIXTURE-DEB-0001.json"))
@@ -117,6 +186,43 @@ struct AdvisoryTests {
         #expect(affected(reintroduced, "2.1"))
         #expect(affected([], "3.0", versions: ["3.0"]))
         #expect(!affected([], "3.0", versions: ["3.1"]))
+    }
+
+    @Test("limit events: '*' is infinity; below some limit is enough (schema.md, Evaluation)")
+    func limits() {
+        func affected(_ events: [Advisory.Event], _ version: String) -> Bool {
+            let entry = Advisory.Affected(
+                ecosystem: "Debian:12", name: "x", ranges: [Advisory.Range(type: "ECOSYSTEM", events: events)], versions: [], severity: nil)
+            return VulnerabilityMatcher.verdict(entry, version: version, ordering: .debian).affected
+        }
+        // "limit allows versions containing the string "*" to represent "infinity"."
+        let infinite: [Advisory.Event] = [.init(kind: .introduced, version: "1.0"), .init(kind: .limit, version: "*")]
+        #expect(affected(infinite, "9.9-1"))
+        #expect(!affected(infinite, "0.9"))
+        // BeforeLimits: "for evt in range.events: if evt.limit is present and v < evt.limit: return true".
+        let two: [Advisory.Event] = [.init(kind: .introduced, version: "1.0"), .init(kind: .limit, version: "2.0"), .init(kind: .limit, version: "3.0")]
+        #expect(affected(two, "1.5"))
+        #expect(affected(two, "2.5"), "below the second limit")
+        #expect(!affected(two, "3.0"))
+        #expect(!affected([.init(kind: .introduced, version: "1.0"), .init(kind: .limit, version: "2.0")], "2.0"))
+    }
+
+    @Test("'0' is special only in introduced: an installed 0 or 0:0 is a real version")
+    func zeroIsOnlySpecialInIntroduced() {
+        func affected(_ events: [Advisory.Event], _ version: String) -> Bool {
+            let entry = Advisory.Affected(
+                ecosystem: "Debian:12", name: "x", ranges: [Advisory.Range(type: "ECOSYSTEM", events: events)], versions: [], severity: nil)
+            return VulnerabilityMatcher.verdict(entry, version: version, ordering: .debian).affected
+        }
+        // schema.md: "introduced allows a version of the value "0" to represent a version that
+        // sorts before any other version"; dpkg(1)/deb-version(7): an absent epoch is 0 and an
+        // absent revision is "" — so dpkg --compare-versions has 0 = 0:0 = 0:0-0.
+        #expect(DebianVersion.compare(DebianVersion("0"), DebianVersion("0:0-0")) == 0)
+        #expect(!affected([.init(kind: .introduced, version: "0"), .init(kind: .fixed, version: "0:0")], "0"), "0 >= fixed 0:0")
+        #expect(affected([.init(kind: .introduced, version: "0:0"), .init(kind: .fixed, version: "1.0")], "0"), "0 >= introduced 0:0")
+        #expect(!affected([.init(kind: .introduced, version: "0"), .init(kind: .fixed, version: "0")], "0:0"))
+        #expect(affected([.init(kind: .introduced, version: "0"), .init(kind: .lastAffected, version: "0:0-0")], "0"), "0 is not above 0:0-0")
+        #expect(affected([.init(kind: .introduced, version: "0")], "0"))
     }
 
     @Test("the apk fixture image against the fixture advisories: expected findings, SARIF shape")

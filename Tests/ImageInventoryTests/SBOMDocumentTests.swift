@@ -15,14 +15,18 @@ struct SBOMDocumentTests {
     static let subject = ImageSubject(name: "127.0.0.1:5000/fixtures/debian:bookworm", manifestDigest: "sha256:" + String(repeating: "ab", count: 32))
     static let creation = SBOMCreation(toolName: "release-tool", toolVersion: "0.0.0-test", created: Date(timeIntervalSince1970: 1_800_000_000))
 
-    @Test("purls follow the spec: sorted qualifiers, the epoch colon encoded")
+    @Test("purls follow the spec: sorted qualifiers, the epoch colon as is")
     func purls() {
-        #expect(PackageURL.of(Self.zlib, os: Self.os) == "pkg:deb/debian/zlib1g@1%3A1.2.13.dfsg-1?arch=amd64&distro=debian-12&upstream=zlib")
+        // purl-spec tests/types/deb-test.json: "pkg:deb/debian/attr@1:2.4.47-2%2Bb1?arch=amd64".
+        #expect(PackageURL.of(Self.zlib, os: Self.os) == "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&distro=debian-12&upstream=zlib")
         let apk = InstalledPackage(kind: .apk, name: "busybox", version: "1.36.1-r15", architecture: "x86_64", databasePath: "x", databaseLine: 1)
         #expect(
             PackageURL.of(apk, os: OSRelease(fields: ["ID": "alpine", "VERSION_ID": "3.19.1"]))
                 == "pkg:apk/alpine/busybox@1.36.1-r15?arch=x86_64&distro=alpine-3.19.1")
-        #expect(Self.subject.purl.hasPrefix("pkg:oci/debian@sha256%3Aabab"))
+        #expect(Self.subject.purl.hasPrefix("pkg:oci/debian@sha256:abab"))
+        // purl-spec tests/types/oci-test.json: "repository_url=docker.io%2Flibrary%2Fdebian".
+        #expect(Self.subject.purl.hasSuffix("?repository_url=127.0.0.1%3A5000%2Ffixtures%2Fdebian") == false)
+        #expect(Self.subject.purl.hasSuffix("?repository_url=127.0.0.1:5000%2Ffixtures%2Fdebian"))
     }
 
     func json(_ format: SBOMFormat, _ inventory: Inventory) throws -> [String: Any] {

@@ -81,3 +81,63 @@ struct CosignMadeSignatureTests {
         } catch { #expect((error as? VerificationFailure)?.check == "key") }
     }
 }
+
+/// containers-signature(5), "JSON processing and forward compatibility": "consumers MUST reject
+/// the signature if the `critical` object, or _any_ of its subobjects, contain _any_ member or
+/// data value which is unrecognized, unsupported, invalid, or in any other way unexpected. At a
+/// minimum, this includes unrecognized members in a JSON object"; and "The top-level value of
+/// the JSON document MUST be a JSON object with exactly two members, `critical` and `optional`".
+@Suite("Simple-signing payloads with unknown members are rejected")
+struct StrictPayloadTests {
+    static let cosignPayload =
+        #"{"critical":{"identity":{"docker-reference":"index.docker.io/namespace/image"},"image":{"docker-manifest-digest":"sha256:4aa3054270f7a70b4528f2064ee90961788e1e1518703592ae4463de3b889dec"},"type":"cosign container image signature"},"optional":null}"#
+
+    @Test(
+        "an unknown member anywhere but in optional is refused, naming it",
+        arguments: [
+            (#"{"critical":"#, #"{"critical":{"extra":1,"#, "critical.extra"),
+            (#""image":{"#, #""image":{"docker-manifest-digest-v2":"x","#, "critical.image.docker-manifest-digest-v2"),
+            (#""identity":{"#, #""identity":{"docker-reference-scope":"any","#, "critical.identity.docker-reference-scope"),
+            (#""optional":null}"#, #""optional":null,"timestamp":1}"#, "timestamp"),
+        ])
+    func unknownMember(anchor: String, replacement: String, path: String) throws {
+        let tampered = Self.cosignPayload.replacingOccurrences(of: anchor, with: replacement)
+        try #require(tampered != Self.cosignPayload)
+        #expect {
+            _ = try SimpleSigningPayload.decode(Data(tampered.utf8))
+        } throws: { error in
+            (error as? SimpleSigningPayload.UnexpectedMember)?.path == path
+        }
+    }
+
+    @Test("what cosign writes still decodes: optional null, absent, or with annotations of any type")
+    func cosignPayloads() throws {
+        #expect(try SimpleSigningPayload.decode(Data(Self.cosignPayload.utf8)).critical.type == SimpleSigningPayload.signatureType)
+        let annotated = Self.cosignPayload.replacingOccurrences(of: #""optional":null"#, with: #""optional":{"creator":"x","n":1,"sig":"y"}"#)
+        #expect(try SimpleSigningPayload.decode(Data(annotated.utf8)).optional == nil, "non-string values drop the annotations, not the signature")
+        let absent = Self.cosignPayload.replacingOccurrences(of: #","optional":null"#, with: "")
+        #expect(try SimpleSigningPayload.decode(Data(absent.utf8)).critical.identity.dockerReference == "index.docker.io/namespace/image")
+        // The payloads cosign and containers/image signed (Tests/Fixtures/cosign/containers-image).
+        for file in ["cosign-valid.signature", "skopeo-signed-with-tag.signature", "unknown-cosign-key.signature"] {
+            let layer = try CosignMadeSignatureTests.layer(file)
+            #expect(throws: Never.self, "\(file)") { _ = try SimpleSigningPayload.decode(layer.payload) }
+        }
+    }
+
+    @Test("a signed payload with an unknown critical member fails verification with a reason that names it")
+    func verifierRefuses() throws {
+        let key = SigningKey.generate()
+        let digest = try Digest("sha256:4aa3054270f7a70b4528f2064ee90961788e1e1518703592ae4463de3b889dec")
+        let payload = Data(Self.cosignPayload.replacingOccurrences(of: #"{"critical":"#, with: #"{"critical":{"extra":1,"#).utf8)
+        let layer = SignedLayer(
+            mediaType: SimpleSigningPayload.mediaType, payload: payload, annotations: [CosignAnnotations.signature: try key.sign(payload).base64EncodedString()])
+        let stored = CosignManifestStore.StoredLayer(descriptor: layer.descriptor, payload: payload)
+        #expect {
+            _ = try SignatureVerifier.check(
+                layers: [stored], image: "index.docker.io/namespace/image", digest: digest, tag: CosignTag.signature(for: digest),
+                keys: [key.verificationKey])
+        } throws: { error in
+            "\(error)".contains("critical.extra")
+        }
+    }
+}

@@ -31,14 +31,18 @@ public struct Advisory: Sendable, Hashable, Codable {
         public var name: String
         public var ranges: [Range]
         public var versions: [String]
+        /// This package's own rating (`affected[].severity`, or its ecosystem's label).
         public var severity: Severity?
+        /// The CVSS score `severity` came from, when there was one.
+        public var score: Double?
 
-        public init(ecosystem: String, name: String, ranges: [Range], versions: [String], severity: Severity?) {
+        public init(ecosystem: String, name: String, ranges: [Range], versions: [String], severity: Severity?, score: Double? = nil) {
             self.ecosystem = ecosystem
             self.name = name
             self.ranges = ranges
             self.versions = versions
             self.severity = severity
+            self.score = score
         }
     }
 

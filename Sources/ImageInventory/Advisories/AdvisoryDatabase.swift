@@ -11,6 +11,9 @@ public struct AdvisoryDatabase: Sendable {
     /// Records that did not parse: file:line:column and why.
     public private(set) var problems: [String] = []
     public var metadata: AdvisoryDatabaseMetadata?
+    /// Every record found: loaded, withdrawn, skipped by name or unreadable. Zero means the
+    /// database is empty, not that the image is clean.
+    public var recordCount: Int { advisories.count + withdrawnCount + skippedCount + problems.count }
     /// ecosystem → package name → (advisory, affected entry) indexes.
     private var index: [String: [String: [(Int, Int)]]] = [:]
 

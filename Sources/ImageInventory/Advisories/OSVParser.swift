@@ -1,9 +1,10 @@
 import Foundation
 
 /// Reads OSV schema records (https://ossf.github.io/osv-schema/): `id`, `modified`,
-/// `withdrawn`, `aliases`, `summary`, `details`, `severity` (CVSS vectors), `affected`
-/// (package ecosystem + name, `ranges` with introduced/fixed/last_affected/limit events,
-/// `versions`, per-package `ecosystem_specific`/`database_specific` severity),
+/// `withdrawn`, `aliases`, `summary`, `details`, `severity` (CVSS v2/v3/v4 vectors),
+/// `affected` (package ecosystem + name, `ranges` with introduced/fixed/last_affected/limit
+/// events, `versions`, the package's own `severity` and its `ecosystem_specific`/
+/// `database_specific` label),
 /// `references`, `database_specific.severity`. Unknown fields are ignored, wrong types
 /// are errors at their line:column.
 public enum OSVParser {
@@ -15,24 +16,9 @@ public enum OSVParser {
     static func advisory(_ root: JSONValue, file: String) throws(InventoryError) -> Advisory {
         guard case .object = root.kind else { throw fail(file, root, "an OSV record is a JSON object") }
         let id = try requiredString(root, "id", file: file)
-        var severity = Severity.unknown
-        var score: Double?
-        for entry in try array(root, "severity", file: file) {
-            let type = try optionalString(entry, "type", file: file) ?? ""
-            guard let vector = try optionalString(entry, "score", file: file) else { continue }
-            if type.hasPrefix("CVSS_V3") || type == "CVSS_V4", let value = CVSSVector.baseScore(vector) {
-                if score.map({ value > $0 }) ?? true {
-                    score = value
-                    severity = Severity(score: value)
-                }
-            } else if let number = Double(vector), type.hasPrefix("CVSS") {
-                // Some feeds put a numeric base score instead of a vector.
-                if score.map({ number > $0 }) ?? true {
-                    score = number
-                    severity = Severity(score: number)
-                }
-            }
-        }
+        let rated = try rating(try array(root, "severity", file: file), file: file)
+        var severity = rated.0
+        let score = rated.1
         if severity == .unknown, let specific = root["database_specific"], case .object = specific.kind, let label = specific["severity"]?.string {
             severity = Severity(label: label) ?? .unknown
         }
@@ -63,7 +49,9 @@ public enum OSVParser {
                 guard let text = version.string else { throw fail(file, version, "'versions' holds strings") }
                 versions.append(text)
             }
-            var packageSeverity: Severity?
+            // "This severity field applies to a specific package" (schema.md, affected[].severity).
+            let (rated, packageScore) = try rating(try array(entry, "severity", file: file), file: file)
+            var packageSeverity: Severity? = rated == .unknown ? nil : rated
             for key in ["ecosystem_specific", "database_specific"] {
                 guard packageSeverity == nil, let specific = entry[key], case .object = specific.kind else { continue }
                 for field in ["severity", "urgency"] {
@@ -73,7 +61,8 @@ public enum OSVParser {
                     }
                 }
             }
-            affected.append(Advisory.Affected(ecosystem: ecosystem, name: name, ranges: ranges, versions: versions, severity: packageSeverity))
+            affected.append(
+                Advisory.Affected(ecosystem: ecosystem, name: name, ranges: ranges, versions: versions, severity: packageSeverity, score: packageScore))
         }
         var aliases: [String] = []
         for alias in try array(root, "aliases", file: file) {
@@ -88,6 +77,26 @@ public enum OSVParser {
             id: id, aliases: aliases, summary: try optionalString(root, "summary", file: file), details: try optionalString(root, "details", file: file),
             modified: try optionalString(root, "modified", file: file), withdrawn: try optionalString(root, "withdrawn", file: file),
             severity: severity, score: score, references: references, affected: affected, source: file)
+    }
+
+    /// The highest-rated entry of a `severity` array: CVSS_V2/V3/V4 vectors scored (a bare
+    /// number taken as the score), `Ubuntu` priorities by their label.
+    private static func rating(_ entries: [JSONValue], file: String) throws(InventoryError) -> (Severity, Double?) {
+        var best: (severity: Severity, score: Double?) = (.unknown, nil)
+        for entry in entries {
+            let type = try optionalString(entry, "type", file: file) ?? ""
+            guard let text = try optionalString(entry, "score", file: file) else { continue }
+            if type.hasPrefix("CVSS") {
+                // Some feeds put a numeric base score instead of a vector.
+                let number = Double(text)
+                guard let value = number ?? CVSSVector.score(text) else { continue }
+                let version2 = number != nil ? type == "CVSS_V2" : CVSSVector.isVersion2(text)
+                if best.score.map({ value > $0 }) ?? true { best = (version2 ? Severity(version2Score: value) : Severity(score: value), value) }
+            } else if best.score == nil, let label = Severity(label: text), label > best.severity {
+                best = (label, nil)
+            }
+        }
+        return best
     }
 
     private static func fail(_ file: String, _ value: JSONValue, _ reason: String) -> InventoryError {

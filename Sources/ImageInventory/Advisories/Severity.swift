@@ -28,6 +28,16 @@ public enum Severity: String, Sendable, Hashable, Codable, CaseIterable, Compara
         }
     }
 
+    /// CVSS v2's qualitative rating (NVD's: low below 4.0, medium below 7.0, else high; v2
+    /// has no critical).
+    public init(version2Score score: Double) {
+        switch score {
+        case ..<4.0: self = .low
+        case ..<7.0: self = .medium
+        default: self = .high
+        }
+    }
+
     /// Textual severities records carry (GHSA "MODERATE", Debian urgency "low", …).
     public init?(label: String) {
         switch label.lowercased().trimmingCharacters(in: .whitespaces) {

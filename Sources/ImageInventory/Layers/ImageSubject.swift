@@ -26,13 +26,10 @@ public struct ImageSubject: Sendable, Hashable, Codable {
     /// `pkg:oci/NAME@DIGEST?repository_url=…` per the purl spec's oci type.
     public var purl: String {
         let last = repository.split(separator: "/").last.map(String.init) ?? repository
-        var purl = "pkg:oci/\(PackageURL.encode(last.lowercased()))@\(PackageURL.encode(manifestDigest))"
-        var qualifiers: [(String, String)] = []
-        if let platform, let arch = platform.split(separator: "/").dropFirst().first { qualifiers.append(("arch", String(arch))) }
-        if repository.contains("/") && !repository.hasPrefix("/") { qualifiers.append(("repository_url", repository)) }
-        if !qualifiers.isEmpty {
-            purl += "?" + qualifiers.sorted { $0.0 < $1.0 }.map { "\($0.0)=\(PackageURL.encode($0.1, keepSlash: true))" }.joined(separator: "&")
-        }
-        return purl
+        var qualifiers: [String: String] = [:]
+        if let platform, let arch = platform.split(separator: "/").dropFirst().first { qualifiers["arch"] = String(arch) }
+        if repository.contains("/") && !repository.hasPrefix("/") { qualifiers["repository_url"] = repository }
+        return PackageURL.build(type: "oci", name: last.lowercased(), version: manifestDigest, qualifiers: qualifiers)
+            ?? "pkg:oci/\(PackageURL.component(last.lowercased()))@\(PackageURL.component(manifestDigest))"
     }
 }

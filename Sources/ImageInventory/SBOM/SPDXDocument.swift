@@ -93,7 +93,7 @@ public struct SPDXDocument: Codable, Sendable {
                 Package(
                     SPDXID: osID, name: os.id, versionInfo: os.versionID, supplier: "NOASSERTION", downloadLocation: "NOASSERTION",
                     filesAnalyzed: false, licenseConcluded: "NOASSERTION", licenseDeclared: "NOASSERTION", copyrightText: "NOASSERTION",
-                    primaryPackagePurpose: "OPERATING-SYSTEM", comment: os.prettyName))
+                    primaryPackagePurpose: "OPERATING_SYSTEM", comment: os.prettyName))
             relationships.append(Relationship(spdxElementId: Self.imageID, relationshipType: "CONTAINS", relatedSpdxElement: osID))
         }
         var usedIDs = Set<String>()

@@ -20,6 +20,8 @@ public struct SimpleSigningPayload: Sendable, Equatable, Codable {
         public var identity: Identity
         public var image: Image
         public var type: String
+
+        enum CodingKeys: String, CodingKey { case identity, image, type }
     }
 
     public var critical: Critical
@@ -33,13 +35,52 @@ public struct SimpleSigningPayload: Sendable, Equatable, Codable {
         self.optional = optional
     }
 
-    enum CodingKeys: String, CodingKey { case critical, optional }
+    enum CodingKeys: String, CodingKey, CaseIterable { case critical, optional }
 
+    /// Strict, as containers-signature(5) requires of consumers: "consumers MUST reject the
+    /// signature if the `critical` object, or _any_ of its subobjects, contain _any_ member or
+    /// data value which is unrecognized, unsupported, invalid, or in any other way unexpected",
+    /// and "The top-level value of the JSON document MUST be a JSON object with exactly two
+    /// members, `critical` and `optional`". `optional` may be null or absent (cosign writes
+    /// `"optional":null`); its members are free-form ("Consumers SHOULD accept any members with
+    /// unrecognized names in the `optional` object").
     public init(from decoder: any Decoder) throws {
+        try Self.rejectUnknownMembers(in: decoder, allowed: CodingKeys.allCases.map(\.rawValue), path: "")
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        critical = try container.decode(Critical.self, forKey: .critical)
+        let critical = try container.superDecoder(forKey: .critical)
+        try Self.rejectUnknownMembers(in: critical, allowed: ["identity", "image", "type"], path: "critical")
+        let members = try critical.container(keyedBy: Critical.CodingKeys.self)
+        let identity = try members.superDecoder(forKey: .identity)
+        try Self.rejectUnknownMembers(in: identity, allowed: ["docker-reference"], path: "critical.identity")
+        let image = try members.superDecoder(forKey: .image)
+        try Self.rejectUnknownMembers(in: image, allowed: ["docker-manifest-digest"], path: "critical.image")
+        self.critical = Critical(
+            identity: try Critical.Identity(from: identity), image: try Critical.Image(from: image), type: try members.decode(String.self, forKey: .type))
         // cosign writes annotation values of any JSON type; only strings are kept.
         optional = (try? container.decodeIfPresent([String: String].self, forKey: .optional)) ?? nil
+    }
+
+    /// A member the payload format does not define, where containers-signature(5) says
+    /// consumers MUST reject it.
+    public struct UnexpectedMember: Error, CustomStringConvertible {
+        public var path: String
+        public var description: String {
+            "the payload has a member '\(path)' the simple-signing format does not define (containers-signature(5): consumers MUST reject it)"
+        }
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    private static func rejectUnknownMembers(in decoder: any Decoder, allowed: [String], path: String) throws {
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: { !allowed.contains($0) }) {
+            throw UnexpectedMember(path: path.isEmpty ? unknown : "\(path).\(unknown)")
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -77,7 +77,9 @@ public struct SignatureVerifier: Sendable {
         guard let trusted else { throw .wrongKey(image: image, digest: digest.description, keys: keys.map(\.origin)) }
         // Only now is the payload trusted enough to read its claims.
         let payload: SimpleSigningPayload
-        do { payload = try SimpleSigningPayload.decode(layer.payload) } catch {
+        do { payload = try SimpleSigningPayload.decode(layer.payload) } catch let error as SimpleSigningPayload.UnexpectedMember {
+            throw .malformedPayload(image: image, digest: digest.description, reason: error.description)
+        } catch {
             throw .malformedPayload(image: image, digest: digest.description, reason: "not a simple-signing payload (\(error))")
         }
         guard payload.critical.type == SimpleSigningPayload.signatureType else {

@@ -25,7 +25,8 @@ public actor ImageManager {
 
     public let config: OublietteConfig
     private let runtime: any ContainerRuntime
-    private let provenance: ProvenanceStore
+    /// Where pulls record what they verified; `PreviousImage` moves records with the images.
+    public nonisolated let provenance: ProvenanceStore
     private let now: @Sendable () -> Date
     private let versionPolicy: VersionCheckPolicy?
     private nonisolated let localBuild: LocalBuildSettings?

@@ -67,6 +67,15 @@ public actor ContainerLifecycle {
         self.settings = settings
     }
 
+    /// Pulls the latest image of `type` for a refresh; when it is a different image, the one it
+    /// replaces becomes `previous` (as `update` keeps it), else `previous` stays.
+    func pullKeepingPrevious(type: String, onEvent: @escaping @Sendable (LifecycleEvent) -> Void) async throws -> RuntimeImage {
+        let reference = try config.imageReference(for: type)
+        return try await PreviousImage(runtime: runtime, provenance: images.provenance).replace(reference, onEvent: onEvent) {
+            try await pullLatest(type: type, onEvent: onEvent)
+        }.new
+    }
+
     /// Pulls the configured image of `type` (always: a present copy may be stale) and
     /// reports it as lifecycle events.
     func pullLatest(type: String, onEvent: @escaping @Sendable (LifecycleEvent) -> Void) async throws -> RuntimeImage {
@@ -174,7 +183,7 @@ public actor ContainerLifecycle {
         try await refuseIfInUse(project)
         onEvent(.step("Refreshing \(project.id) (\(project.type))..."))
         let reference = try config.imageReference(for: project.type)
-        let image = try await pullLatest(type: project.type, onEvent: onEvent)
+        let image = try await pullKeepingPrevious(type: project.type, onEvent: onEvent)
         let result = try await replaceContainer(of: project, digest: image.repoDigest(for: reference)?.description, onEvent: onEvent)
         onEvent(.step("Done."))
         return result
@@ -204,7 +213,7 @@ public actor ContainerLifecycle {
             if let done = pulled[reference] {
                 image = done
             } else {
-                image = try await pullLatest(type: project.type, onEvent: onEvent)
+                image = try await pullKeepingPrevious(type: project.type, onEvent: onEvent)
                 pulled[reference] = image
             }
             refreshed.append(try await replaceContainer(of: project, digest: image.repoDigest(for: reference)?.description, onEvent: onEvent))

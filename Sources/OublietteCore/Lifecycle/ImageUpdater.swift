@@ -23,11 +23,12 @@ public struct UpdateResult: Sendable, Equatable, Encodable {
 
 /// Updates container-type images and rolls them back.
 ///
-/// Before an update the current image is tagged `previous`; the new image is obtained
-/// (pulled, per `image_source` or the flags); only then are the running containers of that
-/// type recreated. A rollback tags `previous` back under the configured name.
+/// The new image is obtained (pulled, per `image_source` or the flags); only when it is in
+/// place and different does the image it replaced become `previous` (``PreviousImage``) and
+/// are the running containers of that type recreated. A rollback swaps `previous` and the
+/// configured name.
 public struct ImageUpdater: Sendable {
-    public static let previousTag = "previous"
+    public static let previousTag = PreviousImage.tag
 
     public let config: OublietteConfig
     public let runtime: any ContainerRuntime
@@ -44,9 +45,9 @@ public struct ImageUpdater: Sendable {
     }
 
     /// The name the image before the last update keeps: same repository, tag `previous`.
-    public static func previousReference(of reference: ImageReference) -> ImageReference {
-        ImageReference(registry: reference.registry, repository: reference.repository, tag: previousTag)
-    }
+    public static func previousReference(of reference: ImageReference) -> ImageReference { PreviousImage.reference(of: reference) }
+
+    private var previousImage: PreviousImage { PreviousImage(runtime: runtime, provenance: provenance) }
 
     public func update(
         type: String, acquisition: ImageAcquisition,
@@ -55,44 +56,25 @@ public struct ImageUpdater: Sendable {
         let reference = try config.imageReference(for: type)
         if case .rebuild = acquisition, !lifecycle.images.canBuild { throw LifecycleError.rebuildUnavailable(type: type) }
         onEvent(.step("Updating \(type) (\(reference.description))..."))
-        let old: RuntimeImage? = try await runtime.imageExists(reference) ? try await runtime.inspectImage(reference) : nil
-        if old != nil {
-            let previous = Self.previousReference(of: reference)
-            onEvent(.step("Tagging the current image as \(previous.description)..."))
-            try await runtime.tagImage(reference, as: previous)
-            if var record = try await provenance.all()[reference.description] {
-                record.reference = previous.description
-                try await provenance.record(record)
+        let (old, new) = try await previousImage.replace(reference, onEvent: onEvent) {
+            switch acquisition {
+            case .pull:
+                return try await lifecycle.pullLatest(type: type, onEvent: onEvent)
+            case let .rebuild(noCache):
+                onEvent(.step("Building \(reference.description) from its Dockerfile..."))
+                return try await lifecycle.images.rebuild(type: type, noCache: noCache).image
             }
         }
-        let new: RuntimeImage
-        switch acquisition {
-        case .pull:
-            new = try await lifecycle.pullLatest(type: type, onEvent: onEvent)
-        case let .rebuild(noCache):
-            onEvent(.step("Building \(reference.description) from its Dockerfile..."))
-            new = try await lifecycle.images.rebuild(type: type, noCache: noCache).image
-        }
-        let changed = old?.id != new.id
-        return try await finish(type: type, reference: reference, old: old, new: new, changed: changed, onEvent: onEvent)
+        return try await finish(type: type, reference: reference, old: old, new: new, changed: old?.id != new.id, onEvent: onEvent)
     }
 
+    /// Puts the image from before the last update back (the one it replaces becomes
+    /// `previous`). Throws when there is nothing to roll back to.
     public func rollback(type: String, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> UpdateResult {
         let reference = try config.imageReference(for: type)
-        let previous = Self.previousReference(of: reference)
-        guard try await runtime.imageExists(previous) else {
-            throw LifecycleError.noPreviousImage(type: type, image: previous.description)
-        }
-        onEvent(.step("Rolling back \(type) to \(previous.description)..."))
-        let old: RuntimeImage? = try await runtime.imageExists(reference) ? try await runtime.inspectImage(reference) : nil
-        let target = try await runtime.inspectImage(previous)
-        try await runtime.tagImage(previous, as: reference)
-        if var record = try await provenance.all()[previous.description] {
-            record.reference = reference.description
-            try await provenance.record(record)
-        }
-        let new = try await runtime.inspectImage(reference)
-        return try await finish(type: type, reference: reference, old: old, new: new, changed: old?.id != target.id, onEvent: onEvent)
+        onEvent(.step("Rolling back \(type) to \(Self.previousReference(of: reference).description)..."))
+        let (old, new) = try await previousImage.rollBack(type: type, reference)
+        return try await finish(type: type, reference: reference, old: old, new: new, changed: true, onEvent: onEvent)
     }
 
     /// Recreates the running containers of `type` once the new image is in place.

@@ -8,6 +8,7 @@ public enum LifecycleError: Error, Equatable, Sendable, DescribedError {
     case conflictingImageFlags(String)
     case rebuildUnavailable(type: String)
     case noPreviousImage(type: String, image: String)
+    case nothingToRollBack(type: String, image: String)
     case imageMissing(type: String, image: String)
     case invalidSetting(variable: String, value: String, expected: String)
     case containerFailed(project: String, step: String, reason: String)
@@ -25,6 +26,9 @@ public enum LifecycleError: Error, Equatable, Sendable, DescribedError {
                 + "or refresh with --pull-image"
         case let .noPreviousImage(type, image):
             return "there is no previous image for container type '\(type)' (\(image) is absent); run `oubliette update --type \(type)` first"
+        case let .nothingToRollBack(type, image):
+            return "nothing to roll back to for container type '\(type)': \(image) is already the image tagged "
+                + "`\(PreviousImage.tag)` (no update has replaced it since); nothing was changed"
         case let .imageMissing(type, image):
             return "the image \(image) for container type '\(type)' is not present; run `oubliette image pull \(type)`"
         case let .invalidSetting(variable, value, expected):

@@ -86,10 +86,31 @@ enum InventoryTestSupport {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
+    /// spdx-tools' parser, then the official SPDX 2.3 JSON schema (`validateAgainstSchema`).
     static func validateSPDX(_ file: URL, venv: String) async throws -> ToolResult {
-        try await ToolRunner.run("\(venv)/bin/pyspdxtools", ["-i", file.path], check: false)
+        let parsed = try await ToolRunner.run("\(venv)/bin/pyspdxtools", ["-i", file.path], check: false)
+        guard parsed.succeeded else { return parsed }
+        return try await validateAgainstSchema([file], venv: venv)
     }
 
+    /// Tests/Support/sbom_schema.py: the official SPDX 2.3 / CycloneDX 1.6 JSON schemas
+    /// (vendored in Tests/Fixtures/schemas) through python jsonschema. With
+    /// $OUBLIETTE_SBOM_ARCHIVE set (.ci/run sets it), the document is also copied there, for
+    /// .ci/run's own schema step over every document the tests produced.
+    static func validateAgainstSchema(_ files: [URL], venv: String) async throws -> ToolResult {
+        if let archive = ProcessInfo.processInfo.environment["OUBLIETTE_SBOM_ARCHIVE"], !archive.isEmpty {
+            let directory = URL(fileURLWithPath: archive)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            for file in files {
+                try FileManager.default.copyItem(at: file, to: directory.appendingPathComponent("\(UUID().uuidString)-\(file.lastPathComponent)"))
+            }
+        }
+        return try await ToolRunner.run("\(venv)/bin/python", [schemaScript.path] + files.map(\.path), check: false)
+    }
+
+    static var schemaScript: URL { repositoryRoot.appendingPathComponent("Tests/Support/sbom_schema.py") }
+
+    /// cyclonedx-python-lib's strict validator, then the official CycloneDX 1.6 JSON schema.
     static func validateCycloneDX(_ file: URL, venv: String) async throws -> ToolResult {
         let script = """
             import sys
@@ -100,7 +121,9 @@ enum InventoryTestSupport {
                 print(errors)
                 sys.exit(1)
             """
-        return try await ToolRunner.run("\(venv)/bin/python", ["-c", script, file.path], check: false)
+        let library = try await ToolRunner.run("\(venv)/bin/python", ["-c", script, file.path], check: false)
+        guard library.succeeded else { return library }
+        return try await validateAgainstSchema([file], venv: venv)
     }
 
     static func validateSARIF(_ file: URL, venv: String) async throws -> ToolResult {

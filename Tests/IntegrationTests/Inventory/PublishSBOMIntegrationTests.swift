@@ -34,6 +34,12 @@ struct PublishSBOMIntegrationTests {
             let manifests = image.platforms.map(\.digest.description)
             #expect(manifests.contains(root?["versionInfo"] as? String ?? "-"), "\(manifests)")
             #expect((document["comment"] as? String)?.contains("no package database found") == true, "busybox images have none")
+            if let venv = InventoryTestSupport.venv {
+                let file = work.appendingPathComponent("\(image.type).spdx.json")
+                try Data(fetched.stdout.utf8).write(to: file)
+                let schema = try await InventoryTestSupport.validateAgainstSchema([file], venv: venv)
+                #expect(schema.succeeded, "\(image.type): \(schema.stdout)")
+            }
         }
     }
 }

@@ -39,9 +39,19 @@ struct ScanIntegrationTests {
         let failing = try await InventoryTestSupport.releaseTool(["scan", reference, "--insecure-registry", bed.registry, "--db", db, "--fail-on", "critical"])
         #expect(failing.status == 3, "a critical finding fails --fail-on critical")
         #expect(failing.stdout.contains("FIXTURE-DEB-0001"), "the table is still printed")
+        // Issue 22: an empty or missing database is an error (exit 2, "no advisories loaded from
+        // DIR; run `scan --update-db DIR`"), unless asked for explicitly.
         let empty = try bed.makeTemporaryDirectory("scan-empty-db")
-        let clean = try await InventoryTestSupport.releaseTool(["scan", reference, "--insecure-registry", bed.registry, "--db", empty.path, "--fail-on", "low"])
-        #expect(clean.status == 0, "\(clean.stderr)")
+        for directory in [empty.path, empty.appendingPathComponent("missing").path] {
+            let refused = try await InventoryTestSupport.releaseTool(["scan", reference, "--insecure-registry", bed.registry, "--db", directory])
+            #expect(refused.status == 2, "\(directory): \(refused.stderr)")
+            #expect(refused.stderr.contains("no advisories loaded from \(directory); run `scan --update-db \(directory)`"), "\(refused.stderr)")
+            #expect(!refused.stdout.contains("0 findings"), "no clean-looking report")
+            let allowed = try await InventoryTestSupport.releaseTool([
+                "scan", reference, "--insecure-registry", bed.registry, "--db", directory, "--allow-empty-db", "--fail-on", "low",
+            ])
+            #expect(allowed.status == 0 && allowed.stdout.contains("0 advisories"), "\(allowed.stderr)")
+        }
     }
 
     /// Seeded generator of valid Debian versions, with near-miss pairs so the order is tested
