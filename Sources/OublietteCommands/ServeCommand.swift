@@ -40,6 +40,15 @@ struct ServeCommand: LoggedCommand {
     @Flag(help: "Allow --listen on an address other machines can reach (the token still applies).")
     var allowRemote = false
 
+    @Option(help: "With --transport http: connections served at once; more are closed as they arrive.")
+    var maxConnections = HTTPServerTransportHost.Limits().maximumConnections
+
+    @Option(help: "With --transport http: seconds a connection may take to send a request head (idle ones are closed).")
+    var headTimeout = 30
+
+    @Option(help: "With --transport http: seconds a request may take to send its body.")
+    var bodyTimeout = 60
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -49,6 +58,9 @@ struct ServeCommand: LoggedCommand {
                 throw ValidationError("--listen and --allow-remote need --transport http")
             }
         case .http:
+            guard maxConnections > 0, headTimeout > 0, bodyTimeout > 0 else {
+                throw ValidationError("--max-connections, --head-timeout and --body-timeout must be positive")
+            }
             let address = try listenAddress()
             guard allowRemote || address.isLoopback else {
                 throw ValidationError(HTTPServeError.notLoopback(address.description).description)
@@ -82,7 +94,10 @@ struct ServeCommand: LoggedCommand {
             }
             let host = try HTTPServerTransportHost(
                 server: server, token: token, address: try listenAddress(),
-                allowRemote: allowRemote)
+                allowRemote: allowRemote,
+                limits: .init(
+                    maximumConnections: maxConnections, headDeadline: .seconds(Int64(headTimeout)),
+                    bodyDeadline: .seconds(Int64(bodyTimeout))))
             serving = Task {
                 try await host.run { bound in
                     // The readiness line: printed only once signals are handled and the socket is bound.

@@ -15,15 +15,34 @@ public struct HTTPServerTransportHost: Sendable {
     /// Bodies above this are refused (413) rather than buffered.
     public static let maximumBodyBytes = 4 * 1024 * 1024
 
+    /// What one client may cost the server before it has proven anything.
+    public struct Limits: Sendable, Equatable {
+        /// Connections served at once; more are closed as they arrive.
+        public var maximumConnections: Int
+        /// From connecting (or from the previous answer) until a request head is complete:
+        /// idle and slow-header connections are closed when it passes.
+        public var headDeadline: TimeAmount
+        /// From the head until the whole body has arrived.
+        public var bodyDeadline: TimeAmount
+
+        public init(maximumConnections: Int = 64, headDeadline: TimeAmount = .seconds(30), bodyDeadline: TimeAmount = .seconds(60)) {
+            self.maximumConnections = maximumConnections
+            self.headDeadline = headDeadline
+            self.bodyDeadline = bodyDeadline
+        }
+    }
+
     public let server: OublietteMCPServer
     public let address: HTTPListenAddress
     public let allowRemote: Bool
+    public let limits: Limits
     private let token: BearerToken
 
     /// Refuses a non-loopback `address` unless `allowRemote`, so a default setup is never
     /// reachable from the network.
-    public init(server: OublietteMCPServer, token: String, address: HTTPListenAddress, allowRemote: Bool) throws {
+    public init(server: OublietteMCPServer, token: String, address: HTTPListenAddress, allowRemote: Bool, limits: Limits = Limits()) throws {
         guard allowRemote || address.isLoopback else { throw HTTPServeError.notLoopback(address.description) }
+        self.limits = limits
         self.server = server
         self.token = BearerToken(token)
         self.address = address
@@ -44,15 +63,23 @@ public struct HTTPServerTransportHost: Sendable {
         try await mcp.start(transport: transport)
 
         let token = self.token
+        let limits = self.limits
+        let connections = ConnectionCount()
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { child in
-                    child.eventLoop.makeCompletedFuture {
+                    // Past the cap a connection is closed at once: descriptors and buffers
+                    // stay bounded however many a client opens.
+                    guard connections.enter(limit: limits.maximumConnections) else {
+                        return child.close()
+                    }
+                    child.closeFuture.whenComplete { _ in connections.leave() }
+                    return child.eventLoop.makeCompletedFuture {
                         try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         try child.pipeline.syncOperations.addHandler(
-                            MCPRequestHandler(transport: transport, token: token))
+                            MCPRequestHandler(transport: transport, token: token, limits: limits))
                     }
                 }
                 .bind(host: address.host, port: address.port)
@@ -106,67 +133,141 @@ struct BearerToken: Sendable {
     }
 }
 
-/// One HTTP/1.1 connection: gathers a request, checks the token and path, hands it to the
-/// transport and writes back what the transport answers.
+/// How many connections are open, shared by every event loop's accept path.
+private final class ConnectionCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var open = 0
+
+    func enter(limit: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard open < limit else { return false }
+        open += 1
+        return true
+    }
+
+    func leave() {
+        lock.lock()
+        defer { lock.unlock() }
+        open -= 1
+    }
+}
+
+/// Sent down the pipeline when an answer has been written: the connection waits for the
+/// next head from then on.
+private struct AnswerWritten {}
+
+/// One HTTP/1.1 connection. The token and path are checked as soon as the request head
+/// arrives, so an unauthenticated client is answered 401 (and disconnected) before any body
+/// is read; an authorised request's body is gathered up to the limit, then handed to the
+/// transport. Idle and slow connections are closed at the head and body deadlines.
 private final class MCPRequestHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
+    private enum State {
+        case awaitingHead
+        case readingBody(HTTPRequestHead)
+        /// A refused request: what is left of it is ignored until the connection closes.
+        case refused
+        case answering
+    }
+
     private let transport: StatelessHTTPServerTransport
     private let token: BearerToken
-    private var head: HTTPRequestHead?
+    private let limits: HTTPServerTransportHost.Limits
+    private var state = State.awaitingHead
     private var body = ByteBuffer()
-    private var tooLarge = false
+    private var deadline: Scheduled<Void>?
 
-    init(transport: StatelessHTTPServerTransport, token: BearerToken) {
+    init(transport: StatelessHTTPServerTransport, token: BearerToken, limits: HTTPServerTransportHost.Limits) {
         self.transport = transport
         self.token = token
+        self.limits = limits
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        arm(limits.headDeadline, context: context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+    }
+
+    private func arm(_ amount: TimeAmount, context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: amount) { channel.close(promise: nil) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is AnswerWritten, case .answering = state {
+            state = .awaitingHead
+            arm(limits.headDeadline, context: context)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case let .head(requestHead):
-            head = requestHead
-            body.clear()
-            tooLarge = false
-        case var .body(chunk):
-            if body.readableBytes + chunk.readableBytes > HTTPServerTransportHost.maximumBodyBytes {
-                tooLarge = true
-            } else {
-                body.writeBuffer(&chunk)
+            guard case .awaitingHead = state else { return }
+            if let refusal = refusal(for: requestHead) {
+                state = .refused
+                deadline?.cancel()
+                // The connection ends once the answer is out: the body a refused client may
+                // still send is discarded unread, never buffered.
+                ResponseWriter.refuse(refusal, version: requestHead.version, to: context.channel)
+                return
             }
+            body.clear()
+            state = .readingBody(requestHead)
+            arm(limits.bodyDeadline, context: context)
+        case var .body(chunk):
+            guard case let .readingBody(requestHead) = state else { return }
+            guard body.readableBytes + chunk.readableBytes <= HTTPServerTransportHost.maximumBodyBytes else {
+                state = .refused
+                deadline?.cancel()
+                ResponseWriter.refuse(Self.tooLarge, version: requestHead.version, to: context.channel)
+                return
+            }
+            body.writeBuffer(&chunk)
         case .end:
-            guard let requestHead = head else { return }
-            head = nil
+            guard case let .readingBody(requestHead) = state else { return }
+            deadline?.cancel()
+            state = .answering
             respond(to: requestHead, body: Data(body.readableBytesView), channel: context.channel)
+            body.clear()
         }
+    }
+
+    static let tooLarge = HTTPResponse.error(
+        statusCode: 413, .invalidRequest("Payload Too Large: the limit is \(HTTPServerTransportHost.maximumBodyBytes) bytes"))
+
+    /// The answer for a head that is refused before its body: bad token, wrong path, or a
+    /// declared length past the limit.
+    private func refusal(for head: HTTPRequestHead) -> HTTPResponse? {
+        guard token.accepts(authorization: head.headers.first(name: "Authorization")) else {
+            return .error(
+                statusCode: 401,
+                .invalidRequest("Unauthorized: send Authorization: Bearer <token> with the token from the server-token file in Oubliette's data directory"),
+                extraHeaders: ["WWW-Authenticate": "Bearer"])
+        }
+        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        guard path == HTTPServerTransportHost.endpointPath else {
+            return .error(statusCode: 404, .invalidRequest("Not Found: MCP is served at \(HTTPServerTransportHost.endpointPath)"))
+        }
+        if let declared = head.headers.first(name: "Content-Length").flatMap(Int.init), declared > HTTPServerTransportHost.maximumBodyBytes {
+            return Self.tooLarge
+        }
+        return nil
     }
 
     private func respond(to head: HTTPRequestHead, body: Data, channel: any Channel) {
         let keepAlive = head.isKeepAlive
         let version = head.version
-        guard token.accepts(authorization: head.headers.first(name: "Authorization")) else {
-            Self.write(
-                .error(
-                    statusCode: 401,
-                    .invalidRequest("Unauthorized: send Authorization: Bearer <token> with the token from the server-token file in Oubliette's data directory"),
-                    extraHeaders: ["WWW-Authenticate": "Bearer"]),
-                version: version, keepAlive: keepAlive, to: channel)
-            return
-        }
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-        guard path == HTTPServerTransportHost.endpointPath else {
-            Self.write(
-                .error(statusCode: 404, .invalidRequest("Not Found: MCP is served at \(HTTPServerTransportHost.endpointPath)")),
-                version: version, keepAlive: keepAlive, to: channel)
-            return
-        }
-        guard !tooLarge else {
-            Self.write(
-                .error(statusCode: 413, .invalidRequest("Payload Too Large: the limit is \(HTTPServerTransportHost.maximumBodyBytes) bytes")),
-                version: version, keepAlive: keepAlive, to: channel)
-            return
-        }
         var headers: [String: String] = [:]
         for (name, value) in head.headers {
             headers[name] = headers[name].map { "\($0), \(value)" } ?? value
@@ -221,8 +322,25 @@ private enum ResponseWriter {
             channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: data))), promise: nil)
         }
         let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
-        if !keepAlive {
+        if keepAlive {
+            done.whenSuccess { channel.pipeline.fireUserInboundEventTriggered(AnswerWritten()) }
+        } else {
             done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    /// Answers a refused request and ends the connection: the output side is shut at once
+    /// (the client sees the answer and end-of-stream); what the client still sends is
+    /// discarded for up to two seconds before the socket closes, so the answer is not lost
+    /// to a reset while the client is still writing its body.
+    static func refuse(_ response: HTTPResponse, version: HTTPVersion, to channel: any Channel) {
+        let data = response.bodyData ?? Data()
+        let head = responseHead(response.statusCode, headers: response.headers, version: version, keepAlive: false, length: data.count)
+        channel.write(HTTPServerResponsePart.head(head), promise: nil)
+        if !data.isEmpty { channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: data))), promise: nil) }
+        channel.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in
+            channel.close(mode: .output, promise: nil)
+            channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
         }
     }
 

@@ -25,6 +25,8 @@ public final class FakeRegistry: Sendable {
     public let state = Locked(State())
     /// Consulted first for every request; return a response to override normal behaviour.
     public let fault = Locked<(@Sendable (FakeRequest, inout State) -> FakeResponse?)?>(nil)
+    /// Consulted for requests to the token realm (`/token`); return a response to override it.
+    public let tokenFault = Locked<(@Sendable (FakeRequest) -> FakeResponse?)?>(nil)
     /// When set, registry endpoints require `Bearer <issued token>`; tokens come from /token.
     public let requireToken: Bool
     /// When set, registry endpoints require this Basic user:password.
@@ -87,6 +89,7 @@ public final class FakeRegistry: Sendable {
         return state.withLock { state -> FakeResponse in
             if request.path == "/token" {
                 state.tokenRequests.append(request)
+                if let tokenHook = tokenFault.current, let response = tokenHook(request) { return response }
                 state.tokensIssued += 1
                 let token = "tok-\(state.tokensIssued)-secretvalue"
                 state.validTokens.insert(token)

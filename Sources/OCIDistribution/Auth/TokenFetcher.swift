@@ -67,14 +67,19 @@ struct TokenFetcher: Sendable {
                 request.headers.add(name: "Authorization", value: "Basic \(Data("\(username):\(password)".utf8).base64EncodedString())")
             }
         }
-        let response: HTTPClientResponse
-        do { response = try await httpClient.execute(request, timeout: .seconds(60)) } catch {
+        let response: RegistryResponse
+        do { response = RegistryResponse(try await httpClient.execute(request, timeout: .seconds(60))) } catch {
             throw RegistryError.authenticationFailed(
                 registry: registry, realm: realm, reason: Redaction.redact(String(describing: error), secrets: credentials?.secrets ?? []))
         }
-        let buffer = try await response.body.collect(upTo: 1 << 20)
-        let status = Int(response.status.code)
-        if status == 401 || status == 403 {
+        let buffer = try await response.collect(upTo: 1 << 20, registry: registry, request: "token for \(scopes.joined(separator: " "))")
+        let status = response.statusCode
+        if status == 403 {
+            let advice = credentials == nil ? "it does not serve anonymous clients; \(hint ?? "run `docker login \(registry)`")" : "these credentials may not"
+            throw RegistryError.denied(
+                registry: registry, request: "token for \(scopes.joined(separator: " "))", detail: "the token service refused; \(advice)")
+        }
+        if status == 401 {
             throw RegistryError.unauthorized(
                 registry: registry, request: "token for \(scopes.joined(separator: " "))",
                 hadCredentials: credentials != nil, hint: hint)

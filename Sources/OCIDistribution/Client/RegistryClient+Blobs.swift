@@ -20,11 +20,13 @@ extension RegistryClient {
             method: .HEAD, url: blobURL(repository, digest), scopes: [Self.pullScope(repository)],
             label: "HEAD blob \(repository)@\(digest)")
         let response = try await send(request)
-        await Self.drain(response)
-        switch response.status.code {
-        case 200: return true
-        case 404: return false
-        default: try await expect(response, [200], request: request, notFound: "blob \(digest)"); return false
+        switch response.statusCode {
+        case 200, 404:
+            await response.drain()
+            return response.statusCode == 200
+        default:
+            try await expect(response, [200], request: request, notFound: "blob \(digest)")
+            return false
         }
     }
 
@@ -37,7 +39,7 @@ extension RegistryClient {
             scopes: [Self.pullScope(repository)], label: "GET blob \(repository)@\(digest)")
         let response = try await send(request)
         try await expect(response, [200], request: request, notFound: "blob \(repository)@\(digest)")
-        let buffer = try await response.body.collect(upTo: Self.inMemoryBlobLimit)
+        let buffer = try await body(of: response, upTo: Self.inMemoryBlobLimit, request: request)
         let data = Data(buffer.readableBytesView)
         let actual = Digest.sha256(of: data)
         guard actual == digest else {
@@ -90,7 +92,7 @@ extension RegistryClient {
             let response = try await send(request)
             try await expect(response, [200, 206], request: request, notFound: "blob \(repository)@\(digest)")
             let length = response.headers["Content-Length"].first.flatMap { Int64($0) }
-            if response.status.code == 200 || !Self.contentRange(response.headers["Content-Range"].first, startsAt: written) {
+            if response.statusCode == 200 || !Self.contentRange(response.headers["Content-Range"].first, startsAt: written) {
                 // The server ignored the Range (or answered another one): start over.
                 if written > 0 {
                     try handle.truncate(atOffset: 0)
@@ -101,7 +103,10 @@ extension RegistryClient {
             }
             let end = length.map { written + $0 }
             do {
-                for try await buffer in response.body {
+                guard let body = response.stream() else {
+                    throw RegistryError.protocolViolation(registry: registry, request: label, reason: "the blob body was already read")
+                }
+                for try await buffer in body {
                     // Stop as soon as the body outgrows what the descriptor promised: a
                     // hostile registry must not fill the disk before the digest check.
                     if let limit = expectedSize, written + Int64(buffer.readableBytes) > limit {
@@ -247,7 +252,7 @@ extension RegistryClient {
                 scopes: [Self.pushScope(repository)], label: "PUT blob \(repository)@\(digest)", timeout: Self.blobTimeout)
             let response = try await send(request)
             try await expect(response, [201], request: request, notFound: "upload session for \(digest)")
-            await Self.drain(response)
+            await response.drain()
             try verifyStoredDigest(response, digest: digest, repository: repository)
         } else {
             let chunk = max(uploadPolicy.chunkSize, upload.minimumChunk ?? 0)
@@ -269,17 +274,17 @@ extension RegistryClient {
                     scopes: [Self.pushScope(repository)], label: "PATCH blob \(repository)@\(digest)",
                     timeout: Self.blobTimeout)
                 let response = try await send(request)
-                if response.status.code == 416, rangeRecoveries < 3 {
+                if response.statusCode == 416, rangeRecoveries < 3 {
                     // The registry has a different amount than we think (e.g. a broken earlier
                     // PATCH was partly stored): ask it and continue from there.
-                    await Self.drain(response)
+                    await response.drain()
                     rangeRecoveries += 1
                     upload = try await uploadStatus(upload, repository: repository)
                     offset = upload.nextOffset ?? 0
                     continue
                 }
                 try await expect(response, [202, 204], request: request, notFound: "upload session for \(digest)")
-                await Self.drain(response)
+                await response.drain()
                 if let location = response.headers["Location"].first { upload.location = resolve(location) }
                 offset = Self.nextOffset(fromRange: response.headers["Range"].first) ?? (start + length)
                 // A registry that keeps accepting chunks without advancing would loop forever.
@@ -301,7 +306,7 @@ extension RegistryClient {
                 scopes: [Self.pushScope(repository)], label: "PUT blob \(repository)@\(digest)")
             let response = try await send(request)
             try await expect(response, [201], request: request, notFound: "upload session for \(digest)")
-            await Self.drain(response)
+            await response.drain()
             try verifyStoredDigest(response, digest: digest, repository: repository)
         }
         await record {
@@ -333,12 +338,12 @@ extension RegistryClient {
             method: .POST, url: url, headers: HTTPHeaders([("Content-Length", "0")]),
             scopes: scopes, label: "POST blob upload \(repository)")
         let response = try await send(request)
-        if mount != nil, response.status.code == 201 {
-            await Self.drain(response)
+        if mount != nil, response.statusCode == 201 {
+            await response.drain()
             return .mounted
         }
         try await expect(response, [202], request: request, notFound: "repository \(repository)")
-        await Self.drain(response)
+        await response.drain()
         guard let location = response.headers["Location"].first else {
             throw RegistryError.protocolViolation(registry: registry, request: request.label, reason: "202 without a Location header")
         }
@@ -353,7 +358,7 @@ extension RegistryClient {
             label: "GET upload status \(repository)")
         let response = try await send(request)
         try await expect(response, [204, 200], request: request, notFound: "upload session in \(repository)")
-        await Self.drain(response)
+        await response.drain()
         var updated = session
         if let location = response.headers["Location"].first { updated.location = resolve(location) }
         // distribution answers "0-0" both for nothing and for one byte; assume nothing.
@@ -366,10 +371,10 @@ extension RegistryClient {
         let request = RegistryRequest(
             method: .DELETE, url: session.location, scopes: [Self.pushScope(repository)],
             label: "DELETE upload \(repository)")
-        if let response = try? await send(request) { await Self.drain(response) }
+        if let response = try? await send(request) { await response.drain() }
     }
 
-    private nonisolated func verifyStoredDigest(_ response: HTTPClientResponse, digest: Digest, repository: RepositoryName) throws {
+    private nonisolated func verifyStoredDigest(_ response: RegistryResponse, digest: Digest, repository: RepositoryName) throws {
         if let header = response.headers["Docker-Content-Digest"].first, let stored = try? Digest(header), stored != digest {
             throw RegistryError.digestMismatch(what: "blob \(registry)/\(repository) as stored", expected: digest.description, actual: stored.description)
         }

@@ -37,7 +37,7 @@ extension RegistryClient {
             let request = RegistryRequest(method: .GET, url: url, scopes: [Self.pullScope(repository)], label: "GET tags \(repository)")
             let response = try await send(request)
             try await expect(response, [200], request: request, notFound: "repository \(repository)")
-            let buffer = try await response.body.collect(upTo: 16 << 20)
+            let buffer = try await body(of: response, upTo: 16 << 20, request: request)
             struct Page: Decodable { var tags: [String]? }
             guard let page = try? JSONDecoder().decode(Page.self, from: Data(buffer.readableBytesView)) else {
                 throw RegistryError.protocolViolation(
@@ -84,8 +84,8 @@ extension RegistryClient {
             scopes: [Self.pullScope(repository)], label: "GET referrers \(repository)@\(digest)")
         let response = try await send(request)
         let index: ImageIndex
-        if response.status.code == 404 {
-            await Self.drain(response)
+        if response.statusCode == 404 {
+            await response.drain()
             let fallbackTag = "\(digest.algorithm)-\(digest.encoded)"
             do {
                 index = try await manifest(repository: repository, reference: .tag(fallbackTag)).imageIndex()
@@ -94,7 +94,7 @@ extension RegistryClient {
             }
         } else {
             try await expect(response, [200], request: request, notFound: "referrers of \(digest)")
-            let buffer = try await response.body.collect(upTo: Self.manifestSizeLimit)
+            let buffer = try await body(of: response, upTo: Self.manifestSizeLimit, request: request)
             do { index = try RegistryJSON.decode(ImageIndex.self, from: Data(buffer.readableBytesView)) } catch {
                 throw RegistryError.invalidManifest(digest: "referrers of \(digest)", reason: "\(error)")
             }

@@ -22,7 +22,7 @@ extension RegistryClient {
             scopes: [Self.pullScope(repository)], label: "GET manifest \(repository):\(reference)")
         let response = try await send(request)
         try await expect(response, [200], request: request, notFound: "manifest \(repository):\(reference)")
-        let buffer = try await response.body.collect(upTo: Self.manifestSizeLimit)
+        let buffer = try await body(of: response, upTo: Self.manifestSizeLimit, request: request)
         let bytes = Data(buffer.readableBytesView)
         let mediaType =
             Self.mediaType(contentType: response.headers["Content-Type"].first)
@@ -49,12 +49,12 @@ extension RegistryClient {
             method: .HEAD, url: manifestURL(repository, reference), headers: Self.acceptHeaders,
             scopes: [Self.pullScope(repository)], label: "HEAD manifest \(repository):\(reference)")
         let response = try await send(request)
-        if response.status.code == 404 {
-            await Self.drain(response)
+        if response.statusCode == 404 {
+            await response.drain()
             return nil
         }
         try await expect(response, [200], request: request, notFound: "manifest \(repository):\(reference)")
-        await Self.drain(response)
+        await response.drain()
         let mediaType = Self.mediaType(contentType: response.headers["Content-Type"].first)
         guard let header = response.headers["Docker-Content-Digest"].first, let digest = try? Digest(header),
             let mediaType, let size = response.headers["Content-Length"].first.flatMap({ Int64($0) })
@@ -83,7 +83,7 @@ extension RegistryClient {
             scopes: [Self.pushScope(repository)], label: "PUT manifest \(repository):\(reference)")
         let response = try await send(request)
         try await expect(response, [200, 201], request: request, notFound: "repository \(repository)")
-        await Self.drain(response)
+        await response.drain()
         if let header = response.headers["Docker-Content-Digest"].first, let claimed = try? Digest(header),
             claimed.algorithm == "sha256", claimed != digest
         {
@@ -116,14 +116,14 @@ extension RegistryClient {
             scopes: ["repository:\(repository):delete", Self.pushScope(repository)],
             label: "DELETE manifest \(repository)@\(digest)")
         let response = try await send(request)
-        if response.status.code == 405 {
-            await Self.drain(response)
+        if response.statusCode == 405 {
+            await response.drain()
             throw RegistryError.unexpectedStatus(
                 registry: registry, request: request.label, status: 405,
                 detail: "deletes are disabled on this registry (distribution: storage.delete.enabled)")
         }
         try await expect(response, [200, 202], request: request, notFound: "manifest \(repository)@\(digest)")
-        await Self.drain(response)
+        await response.drain()
     }
 
     /// Adds `tags` to the manifest `reference` points at by re-putting its exact bytes: no blob traffic.

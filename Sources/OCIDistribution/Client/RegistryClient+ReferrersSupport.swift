@@ -11,8 +11,8 @@ extension RegistryClient {
             method: .GET, url: "\(baseURL)/v2/\(repository)/referrers/\(digest)", headers: HTTPHeaders([("Accept", MediaType.ociIndex)]),
             scopes: [Self.pullScope(repository)], label: "GET referrers \(repository)@\(digest)")
         let response = try await send(request)
-        await Self.drain(response)
-        guard response.status.code == 200 else { return false }
+        await response.drain()
+        guard response.statusCode == 200 else { return false }
         return Self.mediaType(contentType: response.headers["Content-Type"].first) == MediaType.ociIndex
     }
 }

@@ -73,7 +73,7 @@ public actor RegistryClient {
         let request = RegistryRequest(method: .GET, url: "\(baseURL)/v2/", scopes: [], label: "GET /v2/")
         let response = try await send(request)
         try await expect(response, [200], request: request, notFound: "the /v2/ API (is this a registry?)")
-        await Self.drain(response)
+        await response.drain()
     }
 
     // MARK: Requests
@@ -99,7 +99,7 @@ public actor RegistryClient {
 
     /// Sends a request with auth, the 401 challenge handshake (once per request) and retries
     /// of network errors, 5xx and 429. Returns any other response for the caller to judge.
-    nonisolated func send(_ request: RegistryRequest) async throws -> HTTPClientResponse {
+    nonisolated func send(_ request: RegistryRequest) async throws -> RegistryResponse {
         var retry = 0
         var answeredChallenge = false
         var scopes = request.scopes
@@ -116,9 +116,10 @@ public actor RegistryClient {
             }
             await recordRequest()
             logger.debug("\(request.method.rawValue) \(Redaction.redact(request.url))")
-            let response: HTTPClientResponse
+            let response: RegistryResponse
             do {
-                response = try await httpClient.execute(http, timeout: request.timeout ?? .nanoseconds(requestTimeout.nanoseconds))
+                response = RegistryResponse(
+                    try await httpClient.execute(http, timeout: request.timeout ?? .nanoseconds(requestTimeout.nanoseconds)))
             } catch {
                 if error is CancellationError { throw error }
                 let problem = Redaction.redact(String(describing: error))
@@ -131,12 +132,12 @@ public actor RegistryClient {
                 await recordRetry()
                 continue
             }
-            let status = Int(response.status.code)
+            let status = response.statusCode
             if status == 401, !answeredChallenge,
                 let header = response.headers["WWW-Authenticate"].first,
                 let challenge = AuthChallenge(header: header)
             {
-                await Self.drain(response)
+                await response.drain()
                 answeredChallenge = true
                 for scope in challenge.scopes where !scopes.contains(scope) { scopes.append(scope) }
                 await accept(challenge, invalidating: scopes)
@@ -144,7 +145,7 @@ public actor RegistryClient {
             }
             if RetryPolicy.isRetryable(status: status) {
                 let retryAfter = response.headers["Retry-After"].first
-                let detail = await Self.errorDetail(response, secrets: [])
+                let detail = await errorDetail(response, request: request, secrets: [])
                 guard retry < retryPolicy.backoff.count else {
                     throw RegistryError.retriesExhausted(
                         registry: registry, request: request.label, attempts: retry + 1,
@@ -160,11 +161,11 @@ public actor RegistryClient {
     }
 
     /// Turns a response outside `statuses` into the matching error (reading its error body).
-    nonisolated func expect(_ response: HTTPClientResponse, _ statuses: Set<Int>, request: RegistryRequest, notFound: String) async throws {
-        let status = Int(response.status.code)
+    nonisolated func expect(_ response: RegistryResponse, _ statuses: Set<Int>, request: RegistryRequest, notFound: String) async throws {
+        let status = response.statusCode
         if statuses.contains(status) { return }
         let secrets = await knownSecrets()
-        let detail = await Self.errorDetail(response, secrets: secrets)
+        let detail = await errorDetail(response, request: request, secrets: secrets)
         switch status {
         case 401:
             throw RegistryError.unauthorized(
@@ -180,8 +181,8 @@ public actor RegistryClient {
     }
 
     /// The registry's `{"errors":[{"code","message"}]}` as one line, redacted.
-    static func errorDetail(_ response: HTTPClientResponse, secrets: [String]) async -> String {
-        guard let buffer = try? await response.body.collect(upTo: 64 << 10) else { return "" }
+    nonisolated func errorDetail(_ response: RegistryResponse, request: RegistryRequest, secrets: [String]) async -> String {
+        guard let buffer = try? await response.collect(upTo: 64 << 10, registry: registry, request: request.label) else { return "" }
         let data = Data(buffer.readableBytesView)
         struct Envelope: Decodable {
             struct Item: Decodable { var code: String?; var message: String? }
@@ -196,8 +197,9 @@ public actor RegistryClient {
         return Redaction.redact(text, secrets: secrets)
     }
 
-    static func drain(_ response: HTTPClientResponse) async {
-        do { for try await _ in response.body {} } catch {}
+    /// The whole body of a successful answer, at most `limit` bytes.
+    nonisolated func body(of response: RegistryResponse, upTo limit: Int, request: RegistryRequest) async throws -> ByteBuffer {
+        try await response.collect(upTo: limit, registry: registry, request: request.label)
     }
 
     /// Resolves a `Location` or `Link` target against the registry's base URL.

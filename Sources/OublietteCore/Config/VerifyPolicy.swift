@@ -45,7 +45,18 @@ public struct VerifyPolicy: Sendable, Equatable {
                     found: member.value.typeName)
             }
             for entry in entries {
-                containers[entry.key] = try Self.rule(entry.value, path: "verify.containers.\(entry.key)", file: file, allowContainers: false)
+                let rule = try Self.rule(entry.value, path: "verify.containers.\(entry.key)", file: file, allowContainers: false)
+                // `{"keys": []}` without a mode would mean "off" for this type while the global
+                // section enforces: a silent hole, so it is refused (say "mode": "off" to mean it).
+                if rule.mode == nil, rule.keys?.isEmpty == true, (global.mode ?? ((global.keys ?? []).isEmpty ? .off : .enforce)) == .enforce {
+                    let location = entry.value.members?.first { $0.key == "keys" }?.value.location ?? entry.value.location
+                    throw .invalidValue(
+                        file: file, location: location, key: "verify.containers.\(entry.key).keys", value: "[]",
+                        allowed: [
+                            "at least one public key path (the global section enforces; an empty list would switch '\(entry.key)' off — write \"mode\": \"off\" if that is meant)"
+                        ])
+                }
+                containers[entry.key] = rule
             }
         }
         // Relative key paths are relative to the config file, as a user reading it expects.

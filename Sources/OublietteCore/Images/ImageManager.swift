@@ -147,7 +147,9 @@ public actor ImageManager {
 
     private func acquire(type: String, reference: ImageReference, onEvent: @escaping @Sendable (PullEvent) -> Void) async throws -> EnsuredImage {
         if try await runtime.imageExists(reference) {
-            return EnsuredImage(type: type, reference: reference, pulled: false, image: try await runtime.inspectImage(reference))
+            let image = try await runtime.inspectImage(reference)
+            try await requireVerifiedIfEnforced(type: type, reference: reference, image: image)
+            return EnsuredImage(type: type, reference: reference, pulled: false, image: image)
         }
         if config.imageSource == .build {
             return try await buildLocally(type: type)
@@ -162,30 +164,32 @@ public actor ImageManager {
     }
 
     /// The one pull path: signature and version checks, registry then mirrors, provenance.
+    ///
+    /// The engine pulls by the digest the signature check resolved (`name@sha256:…`), never
+    /// the tag, so a tag moved after the check cannot bring other content in; the configured
+    /// name is given to the image only once its digest matched.
     private func pull(type: String, reference: ImageReference, onEvent: @escaping @Sendable (PullEvent) -> Void) async throws -> RuntimeImage {
         // Before anything is pulled: under enforce an unverified image never reaches the engine.
         let signature = try await signatureCheck?.check(type: type, reference: reference)
         await warnOnVersionMismatch(type: type, reference: reference)
         let platform = try await platformCheck?.verify(reference, runtime: runtime)
-        let source = try await pullWithMirrors(type: type, reference: reference, onEvent: onEvent)
+        let pinned = signature?.digest.flatMap { try? Digest($0) }
+        let source = try await pullWithMirrors(type: type, reference: reference, pinned: pinned, onEvent: onEvent)
         let image = try await runtime.inspectImage(reference)
-        if let verified = signature?.digest, signature?.status == .verified,
-            let pulled = (image.repoDigest(for: source) ?? image.repoDigest(for: reference))?.description, pulled != verified
-        {
-            throw SignatureCheckError.digestChanged(type: type, image: reference.description, verified: verified, pulled: pulled)
-        }
+        let pulledDigest = pinned ?? image.repoDigest(for: source) ?? image.repoDigest(for: reference)
         do {
             try await provenance.record(
                 ImageProvenance(
                     reference: reference.description,
-                    digest: (image.repoDigest(for: source) ?? image.repoDigest(for: reference))?.description,
+                    digest: pulledDigest?.description,
                     version: image.labels[OublietteVersion.label],
                     source: .prebuilt,
                     registry: source.registry,
                     acquiredAt: now(),
                     platform: platform?.platform,
                     publishedPlatforms: platform?.published,
-                    signature: signature
+                    signature: signature,
+                    imageID: image.id
                 ))
         } catch {
             throw ImageManagerError.provenance(error)
@@ -193,11 +197,41 @@ public actor ImageManager {
         return image
     }
 
+    /// Under `verify: enforce`, an image already in the engine is used only when oubliette
+    /// built it, or its digest has a verification record, or it verifies now.
+    private func requireVerifiedIfEnforced(type: String, reference: ImageReference, image: RuntimeImage) async throws {
+        guard let signatureCheck, config.verify.effective(for: type).mode == .enforce else { return }
+        let record: ImageProvenance?
+        do { record = try await provenance.all()[reference.description] } catch { throw ImageManagerError.provenance(error) }
+        if record?.vouches(for: image, as: reference) == true { return }
+        let digest = image.repoDigest(for: reference)
+        guard let digest else {
+            throw SignatureCheckError.unverified(
+                type: type, image: reference.description, digest: image.id, keys: config.verify.effective(for: type).keys,
+                reason:
+                    "the image in the engine was not pulled from a registry and has no registry digest; "
+                    + "remove it (docker rmi \(reference.description)) and pull it again")
+        }
+        let pinned = ImageReference(registry: reference.registry, repository: reference.repository, tag: nil, digest: digest)
+        let signature = try await signatureCheck.check(type: type, reference: pinned)
+        guard signature.status == .verified else { return }
+        do {
+            try await provenance.record(
+                ImageProvenance(
+                    reference: reference.description, digest: digest.description, version: image.labels[OublietteVersion.label],
+                    source: .prebuilt, registry: reference.registry, acquiredAt: now(), signature: signature, imageID: image.id))
+        } catch {
+            throw ImageManagerError.provenance(error)
+        }
+    }
+
     /// Pulls from the image's own registry, then from each configured mirror in order (the
-    /// same repository path on the mirror), tagging a mirror's image with the configured
-    /// name. Returns the reference actually pulled; the error lists every attempt.
+    /// same repository path on the mirror). With a `pinned` digest every candidate is pulled
+    /// as `name@digest`, its digest compared, and only then tagged with the configured name;
+    /// an image whose digest differs is removed again. Returns the reference actually
+    /// pulled; the error lists every attempt.
     private func pullWithMirrors(
-        type: String, reference: ImageReference,
+        type: String, reference: ImageReference, pinned: Digest?,
         onEvent: @escaping @Sendable (PullEvent) -> Void
     ) async throws -> ImageReference {
         let candidates =
@@ -207,13 +241,26 @@ public actor ImageManager {
             }
         var failures: [String] = []
         for candidate in candidates {
+            let pullReference =
+                pinned.map { ImageReference(registry: candidate.registry, repository: candidate.repository, tag: nil, digest: $0) } ?? candidate
             do {
-                try await pullRetrying(candidate, onEvent: onEvent)
-                if candidate != reference { try await runtime.tagImage(candidate, as: reference) }
-                return candidate
+                try await pullRetrying(pullReference, onEvent: onEvent)
             } catch {
                 failures.append(candidates.count == 1 ? Self.reason(error) : "\(candidate.registry): \(Self.reason(error))")
+                continue
             }
+            if let pinned {
+                let pulled = try? await runtime.inspectImage(pullReference)
+                let got = pulled?.repoDigests(for: pullReference) ?? []
+                guard got.contains(pinned) else {
+                    // Never leave content other than what was verified under a usable name.
+                    try? await runtime.removeImage(pullReference, force: false)
+                    throw SignatureCheckError.digestChanged(
+                        type: type, image: candidate.description, verified: pinned.description, pulled: got.first?.description ?? "nothing")
+                }
+            }
+            if pullReference != reference { try await runtime.tagImage(pullReference, as: reference) }
+            return candidate
         }
         throw ImageManagerError.pullFailed(
             type: type, image: reference.description, reason: failures.joined(separator: "; "),

@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 import SystemSupport
 
 /// How a local image came to be, as `oubliette status` reports it.
@@ -22,11 +23,14 @@ public struct ImageProvenance: Sendable, Equatable, Codable {
     public var publishedPlatforms: [String]?
     /// The signature check's outcome (nil in records written before verification existed).
     public var signature: SignatureRecord?
+    /// The engine's image ID of what was pulled (nil in older records).
+    public var imageID: String?
 
     public init(
         reference: String, digest: String?, version: String?, source: Source, registry: String?, acquiredAt: Date,
-        platform: String? = nil, publishedPlatforms: [String]? = nil, signature: SignatureRecord? = nil
+        platform: String? = nil, publishedPlatforms: [String]? = nil, signature: SignatureRecord? = nil, imageID: String? = nil
     ) {
+        self.imageID = imageID
         self.platform = platform
         self.publishedPlatforms = publishedPlatforms
         self.reference = reference
@@ -43,6 +47,19 @@ public struct ImageProvenance: Sendable, Equatable, Codable {
         case acquiredAt = "acquired_at"
         case platform
         case publishedPlatforms = "published_platforms"
+        case imageID = "image_id"
+    }
+}
+
+extension ImageProvenance {
+    /// Whether this record vouches for exactly `image`: oubliette built it, or verified the
+    /// signature of the digest the engine holds it under (and, when recorded, the same ID).
+    public func vouches(for image: RuntimeImage, as reference: ImageReference?) -> Bool {
+        if source == .build { return digest == image.id }
+        guard signature?.status == .verified, let verified = signature?.digest else { return false }
+        if let imageID, imageID != image.id { return false }
+        guard let reference else { return true }
+        return image.repoDigests(for: reference).contains { $0.description == verified }
     }
 }
 

@@ -8,7 +8,8 @@ import SystemSupport
 /// and verify it with the keys the `verify` policy pins for the container type.
 ///
 /// `enforce` refuses with ``SignatureCheckError``; `warn` warns once per image per process
-/// and lets the pull go on; `off` checks nothing. Dev mode and local builds are exempt.
+/// and lets the pull go on; `off` checks nothing. Images oubliette builds locally do not come
+/// through here (they are recorded as built); every registry pull does.
 public actor ImageSignatureCheck {
     public nonisolated let config: OublietteConfig
     private let registries: RegistryClientFactory
@@ -23,11 +24,9 @@ public actor ImageSignatureCheck {
 
     /// The record to keep for `reference`, or throws under `enforce` when it does not verify.
     public func check(type: String, reference: ImageReference) async throws(SignatureCheckError) -> SignatureRecord {
+        // Every registry pull is checked, in dev mode and with `image_source: build` too: only
+        // images oubliette builds itself are exempt, and those never come through here.
         let (mode, keyPaths) = config.verify.effective(for: type)
-        if config.devMode { return SignatureRecord(status: .exempt, mode: mode.rawValue, detail: "OUBLIETTE_DEV=1: dev images are not verified") }
-        if config.imageSource == .build {
-            return SignatureRecord(status: .exempt, mode: mode.rawValue, detail: "image_source: build: local builds are not verified")
-        }
         guard mode != .off else { return SignatureRecord(status: .off, mode: mode.rawValue) }
 
         var digest = reference.digest
@@ -78,7 +77,7 @@ public enum SignatureCheckError: Error, Equatable, Sendable, DescribedError {
                 "refusing to pull \(image) for '\(type)': digest \(digest) has no valid signature by \(keys.isEmpty ? "any configured key" : keys.joined(separator: ", ")): \(reason). Sign the image (release-tool sign / publish --sign), fix \"verify.keys\" in oubliette.jsonc, or set \"verify\": {\"containers\": {\"\(type)\": {\"mode\": \"warn\"}}} to accept it"
         case let .digestChanged(type, image, verified, pulled):
             return
-                "'\(type)': \(image) moved while it was pulled (signature verified for \(verified), engine pulled \(pulled)); run the refresh again"
+                "'\(type)': \(image) is not what was verified (signature verified for \(verified), the engine got \(pulled)); what was pulled was removed and nothing runs from it. The registry or mirror serves other content under that digest: check the mirror configuration, or report it to the registry's operator"
         }
     }
 }

@@ -172,7 +172,9 @@ public struct StatusReporter: Sendable {
         var status = StatusReport.TypeStatus(
             type: type, image: reference.description, present: image != nil, localDigest: image == nil ? nil : localDigest,
             version: version, source: record?.source.rawValue, registry: record?.registry,
-            provenance: Self.provenanceText(image: image, record: record, version: version),
+            provenance: Self.provenanceText(
+                image: image, record: record, version: version, enforced: config.verify.effective(for: type).mode == .enforce,
+                reference: reference),
             remoteDigest: remote, update: update, updateCheckError: checkError
         )
         status.platform = record?.platform
@@ -181,9 +183,17 @@ public struct StatusReporter: Sendable {
     }
 
     /// `v1.0.12 (prebuilt from ghcr.io; verified …)` / `v1.0.12 (built from source; exempt …)`.
-    public static func provenanceText(image: RuntimeImage?, record: ImageProvenance?, version: String?) -> String {
-        guard image != nil else { return "not present" }
+    /// Under `verify: enforce`, a present image that is not the one a record says was verified
+    /// (or built here) is shown as UNVERIFIED: oubliette will not start containers from it.
+    public static func provenanceText(
+        image: RuntimeImage?, record: ImageProvenance?, version: String?, enforced: Bool = false, reference: ImageReference? = nil
+    ) -> String {
+        guard let image else { return "not present" }
         let shown = version.map { $0.hasPrefix("v") || $0 == "dev" ? $0 : "v\($0)" } ?? "unversioned"
+        if enforced, record?.vouches(for: image, as: reference) != true {
+            return "\(shown) (UNVERIFIED: no verification record for the image in the engine; "
+                + "verify is enforce, so it is checked before use and refused unless it verifies)"
+        }
         guard let record else { return "\(shown) (not obtained by oubliette)" }
         switch record.source {
         case .prebuilt:

@@ -23,18 +23,19 @@ public struct RuntimeImage: Sendable, Equatable, Codable {
     /// The manifest digest recorded for `reference`'s repository, if the engine knows one.
     /// Docker spells Docker Hub repositories in their short form (`busybox@…`), so both the
     /// canonical and the familiar names are accepted.
-    public func repoDigest(for reference: ImageReference) -> Digest? {
+    public func repoDigest(for reference: ImageReference) -> Digest? { repoDigests(for: reference).first }
+
+    /// Every manifest digest the engine recorded for `reference`'s repository (one image can
+    /// be pulled by an index digest and by a platform manifest's).
+    public func repoDigests(for reference: ImageReference) -> [Digest] {
         let familiar = ImageReference(registry: reference.registry, repository: reference.repository).familiarDescription
         let familiarName =
             familiar.hasSuffix(":\(ImageReference.defaultTag)")
             ? String(familiar.dropLast(ImageReference.defaultTag.count + 1)) : familiar
         let names: Set<String> = [reference.name, familiarName]
-        for entry in repoDigests {
-            guard let at = entry.lastIndex(of: "@") else { continue }
-            let name = String(entry[..<at])
-            guard names.contains(name), let digest = try? Digest(String(entry[entry.index(after: at)...])) else { continue }
-            return digest
+        return repoDigests.compactMap { entry in
+            guard let at = entry.lastIndex(of: "@"), names.contains(String(entry[..<at])) else { return nil }
+            return try? Digest(String(entry[entry.index(after: at)...]))
         }
-        return nil
     }
 }

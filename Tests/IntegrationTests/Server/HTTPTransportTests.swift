@@ -62,12 +62,12 @@ struct HTTPTransportTests {
 
     /// Starts the server (port 0 by default) and reads the bound address from its readiness
     /// line on stderr, which it prints only once SIGINT/SIGTERM are handled.
-    func serve(listen: String = "127.0.0.1:0") async throws -> Served {
+    func serve(listen: String = "127.0.0.1:0", extra: [String] = []) async throws -> Served {
         let home = try bed.makeTemporaryDirectory("mcp-http")
         let (environment, data) = try environment(home: home)
         let token = try ServerToken.ensure(dataDirectory: data).token
         let process = try spawn(
-            home: home, arguments: ["serve", "--transport", "http", "--listen", listen],
+            home: home, arguments: ["serve", "--transport", "http", "--listen", listen] + extra,
             environment: environment)
         let prefix = "serving MCP at "
         if let line = await process.waitForStderrLine(prefix: prefix, seconds: 20),
@@ -120,6 +120,52 @@ struct HTTPTransportTests {
         let status = try #require(response as? HTTPURLResponse).statusCode
         let object = data.isEmpty ? nil : try JSONSerialization.jsonObject(with: data) as? [String: Any]
         return (status, object)
+    }
+
+    @Test("the token is checked when the head arrives: 401 and a closed connection before any body is read")
+    func unauthorisedHeadIsRefusedBeforeTheBody() async throws {
+        let served = try await serve()
+        defer { served.process.signal(SIGKILL) }
+        let socket = try RawHTTP.connect(host: served.host, port: served.port, timeoutSeconds: 5)
+        defer { close(socket) }
+        // Declares the largest body allowed and sends none of it.
+        try RawHTTP.write(
+            "POST /mcp HTTP/1.1\r\nHost: \(served.host):\(served.port)\r\nContent-Type: application/json\r\n"
+                + "Authorization: Bearer wrong\r\nContent-Length: \(HTTPServerTransportHost.maximumBodyBytes)\r\n\r\n",
+            to: socket)
+        let started = ContinuousClock.now
+        let (data, closed) = RawHTTP.readUntilClosed(socket)
+        #expect(try RawHTTP.status(of: data).status == 401)
+        #expect(closed, "the connection is closed after the refusal")
+        #expect(ContinuousClock.now - started < .seconds(4))
+    }
+
+    @Test("connections are capped, and idle or slow ones are closed at the head and body deadlines")
+    func connectionCapAndDeadlines() async throws {
+        let served = try await serve(extra: ["--max-connections", "3", "--head-timeout", "1", "--body-timeout", "1"])
+        defer { served.process.signal(SIGKILL) }
+        // Three idle connections fill the cap; a fourth is closed at once, unanswered.
+        let idle = try (0..<3).map { _ in try RawHTTP.connect(host: served.host, port: served.port, timeoutSeconds: 5) }
+        defer { for socket in idle { close(socket) } }
+        try await Task.sleep(for: .milliseconds(200))
+        let extra = try RawHTTP.connect(host: served.host, port: served.port, timeoutSeconds: 5)
+        defer { close(extra) }
+        let refused = RawHTTP.readUntilClosed(extra)
+        #expect(refused.closed && refused.data.isEmpty)
+        // The idle ones are closed at the head deadline (1 s), which frees the slots.
+        let started = ContinuousClock.now
+        for socket in idle { #expect(RawHTTP.readUntilClosed(socket).closed) }
+        #expect(ContinuousClock.now - started < .seconds(4))
+        // A body that stops half-way is cut off at the body deadline.
+        let slow = try RawHTTP.connect(host: served.host, port: served.port, timeoutSeconds: 5)
+        defer { close(slow) }
+        try RawHTTP.write(
+            "POST /mcp HTTP/1.1\r\nHost: \(served.host):\(served.port)\r\nContent-Type: application/json\r\n"
+                + "Accept: application/json\r\nAuthorization: Bearer \(served.token)\r\nContent-Length: 100\r\n\r\n{",
+            to: slow)
+        #expect(RawHTTP.readUntilClosed(slow).closed)
+        // And an authorised client is served again.
+        #expect(try raw(served).status == 200)
     }
 
     @Test func tokenGuardsTheToolsAndSigtermStopsCleanly() async throws {

@@ -35,22 +35,8 @@ enum RawHTTP {
         host: String, port: Int, method: String, path: String, headers: [(String, String)],
         body: Data = Data(), timeoutSeconds: Int = 20
     ) throws -> Response {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw Failure.socket("socket", errno) }
+        let descriptor = try connect(host: host, port: port, timeoutSeconds: timeoutSeconds)
         defer { close(descriptor) }
-        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw Failure.malformed("address \(host)") }
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw Failure.socket("connect \(host):\(port)", errno) }
 
         var head = "\(method) \(path) HTTP/1.1\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
@@ -68,6 +54,50 @@ enum RawHTTP {
         }
         return try parse(received)
     }
+
+    /// A connected TCP socket with send and receive deadlines.
+    static func connect(host: String, port: Int, timeoutSeconds: Int) throws -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw Failure.socket("socket", errno) }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw Failure.malformed("address \(host)") }
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            close(descriptor)
+            throw Failure.socket("connect \(host):\(port)", errno)
+        }
+
+        return descriptor
+    }
+
+    /// Sends `text` on a held-open connection (for requests sent in pieces).
+    static func write(_ text: String, to descriptor: Int32) throws { try writeAll(Data(text.utf8), to: descriptor) }
+
+    /// Reads until the peer closes the connection or the receive deadline passes: what
+    /// arrived, and whether the peer closed.
+    static func readUntilClosed(_ descriptor: Int32) -> (data: Data, closed: Bool) {
+        var received = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count > 0 { received.append(contentsOf: buffer[..<count]); continue }
+            if count == 0 { return (received, true) }
+            if errno == EINTR { continue }
+            return (received, errno == ECONNRESET)
+        }
+    }
+
+    /// The status line and headers of a raw answer.
+    static func status(of data: Data) throws -> Response { try parse(data) }
 
     private static func writeAll(_ data: Data, to descriptor: Int32) throws {
         try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in

@@ -43,20 +43,37 @@ struct VerifyPolicyTests {
         } catch { #expect(error.description.contains("did you mean \"keys\""), "\(error)") }
     }
 
-    @Test("dev mode and local builds are exempt and say so; off checks nothing (no registry is asked)")
-    func exemptions() async throws {
+    @Test("registry pulls are checked in dev mode and with image_source: build too; off checks nothing (no registry is asked)")
+    func onlyLocalBuildsAreExempt() async throws {
         let registries = RegistryClientFactory(credentials: ChainedCredentials([]), insecureRegistries: [String]())
         let text = #"{ "verify": { "keys": ["/nonexistent.pub"] } }"#
         let reference = try ImageReference(parsing: "127.0.0.1:1/never/contacted:1")
-        let dev = try await ImageSignatureCheck(config: try config(text, devMode: true), registries: registries, warn: { _ in })
-            .check(type: "base", reference: reference)
-        #expect(dev.status == .exempt && dev.detail?.contains("OUBLIETTE_DEV=1") == true)
         var build = try config(text)
         build.imageSource = .build
-        let built = try await ImageSignatureCheck(config: build, registries: registries, warn: { _ in }).check(type: "base", reference: reference)
-        #expect(built.status == .exempt && built.detail?.contains("image_source: build") == true)
+        for checked in [try config(text, devMode: true), build] {
+            await #expect(throws: SignatureCheckError.self) {
+                _ = try await ImageSignatureCheck(config: checked, registries: registries, warn: { _ in }).check(type: "base", reference: reference)
+            }
+        }
         let off = try await ImageSignatureCheck(config: try config("{}"), registries: registries, warn: { _ in }).check(type: "base", reference: reference)
         #expect(off.status == .off)
+    }
+
+    @Test("an empty key list for one type under a global enforce is an error at its line:column, not a silent off")
+    func emptyTypeKeysUnderEnforce() throws {
+        let text = "{\n  \"verify\": {\n    \"keys\": [\"/k.pub\"],\n    \"containers\": { \"dev\": { \"keys\": [] } }\n  }\n}"
+        do {
+            _ = try config(text)
+            Issue.record("accepted an empty key list under enforce")
+        } catch {
+            #expect(error.description.contains("oubliette.jsonc:4:38"), "\(error)")
+            #expect(error.description.contains("verify.containers.dev.keys"), "\(error)")
+            #expect(error.description.contains("\"mode\": \"off\""), "\(error)")
+        }
+        // Saying it is meant stays allowed, and so is an empty list when nothing enforces.
+        let off = try config(#"{ "verify": { "keys": ["/k.pub"], "containers": { "dev": { "mode": "off", "keys": [] } } } }"#)
+        #expect(off.verify.effective(for: "dev").mode == .off)
+        _ = try config(#"{ "verify": { "mode": "warn", "keys": ["/k.pub"], "containers": { "dev": { "keys": [] } } } }"#)
     }
 
     @Test("enforce with an unreadable key refuses, naming the image and the key")
