@@ -13,7 +13,9 @@ struct UpdateCommand: LoggedCommand {
             first tagged `previous`, then the new one is obtained as image_source says (pull or \
             rebuild; --pull-image / --rebuild-image override it). Only once the new image is in \
             place are running containers of that type recreated; projects with active sessions \
-            are left alone and reported. `--rollback` tags `previous` back and recreates likewise.
+            are left alone and reported. `--rollback` tags `previous` back and recreates likewise. \
+            Before a rebuild replaces running containers, a terminal is asked; --yes answers for \
+            scripts (without a terminal and without --yes nothing is done, exit status 4).
             """
     )
 
@@ -37,6 +39,9 @@ struct UpdateCommand: LoggedCommand {
     @Flag(help: "Skip comparing the images' version labels with this oubliette's version before pulling.")
     var ignoreVersion = false
 
+    @Flag(name: .shortAndLong, help: "With --rebuild-image (or image_source \"build\"): recreate running containers without asking.")
+    var yes = false
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -57,6 +62,15 @@ struct UpdateCommand: LoggedCommand {
         let acquisition = try source.resolve(config.imageSource)
         let services = try CommandContext.services(
             checkVersions: !ignoreVersion, localBuild: acquisition == .pull ? nil : try localBuild.settings())
+        // A rebuild takes minutes and then replaces running containers: ask first. Projects
+        // with active sessions are left alone by the update itself.
+        if !rollback, case .rebuild = acquisition {
+            let running = try await reportingErrors { try await RunningContainers.find(services, projectIDs: nil, types: types).withoutSessions }
+            if !running.isEmpty {
+                try Prompt().confirm(
+                    "\(running.summary); rebuild and recreate \(running.count == 1 ? "it" : "them") from the new image?", assumeYes: yes)
+            }
+        }
         let output = LifecycleOutput(progress: progress, json: json)
         let updater = services.updater
         var results: [UpdateResult] = []

@@ -56,6 +56,31 @@ public struct OublietteConfig: Sendable, Equatable {
         }
     }
 
+    /// Every problem in `text`, not only the first (what `config check` prints): each
+    /// top-level key and each container entry is checked on its own.
+    public static func problems(parsing text: String, file: String, catalogue: ImageCatalogue = .shipped, devMode: Bool = false) -> [ConfigError] {
+        let document: JSONCValue
+        do { document = try JSONCParser.parse(text, file: file) } catch { return [.syntax(error)] }
+        guard let members = document.members else {
+            return [.wrongType(file: file, location: document.location, key: "(top level)", expected: "an object", found: document.typeName)]
+        }
+        var config = OublietteConfig(catalogue: catalogue, devMode: devMode)
+        var problems: [ConfigError] = []
+        for member in members {
+            if member.key == "containers", let entries = member.value.members {
+                // One entry per check, so one bad image reference does not hide the next.
+                for entry in entries {
+                    let single = JSONCValue.Member(
+                        key: member.key, keyLocation: member.keyLocation, value: JSONCValue(kind: .object([entry]), location: member.value.location))
+                    do { try config.apply(single, file: file) } catch { problems.append(error) }
+                }
+                continue
+            }
+            do { try config.apply(member, file: file) } catch { problems.append(error) }
+        }
+        return problems
+    }
+
     /// Reads the config file at `paths.configFile`; a missing file means defaults.
     public static func load(
         paths: OubliettePaths = .resolve(), catalogue: ImageCatalogue = .shipped,
@@ -64,6 +89,8 @@ public struct OublietteConfig: Sendable, Equatable {
         let devMode = ["1", "true", "yes"].contains(environment["OUBLIETTE_DEV"]?.lowercased() ?? "")
         let path = paths.configFile.path
         guard FileManager.default.fileExists(atPath: path) else {
+            // A file named on purpose that is not there is a mistake, not "use the defaults".
+            if let named = environment[OubliettePaths.configVariable], !named.isEmpty { throw .namedFileMissing(path: path) }
             return OublietteConfig(catalogue: catalogue, devMode: devMode)
         }
         let text: String

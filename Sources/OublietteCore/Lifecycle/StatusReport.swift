@@ -168,7 +168,11 @@ public struct StatusReporter: Sendable {
         }
         let localDigest = image?.repoDigest(for: reference)?.description ?? record?.digest
         let version = image?.labels[OublietteVersion.label] ?? record?.version
-        let (remote, update, checkError) = await updateState(reference: reference, localDigest: image == nil ? nil : localDigest)
+        // With the engine down the local image is unknown, so nothing can be "available".
+        let (remote, update, checkError) =
+            runtimeReachable
+            ? await updateState(reference: reference, localDigest: image == nil ? nil : localDigest)
+            : (nil, "unknown", "the container engine is unreachable, so the local image cannot be compared")
         var status = StatusReport.TypeStatus(
             type: type, image: reference.description, present: image != nil, localDigest: image == nil ? nil : localDigest,
             version: version, source: record?.source.rawValue, registry: record?.registry,
