@@ -111,7 +111,16 @@ public enum ManualPage {
     /// roff escapes: backslashes, hyphens as minus signs (so `--yes` can be searched and
     /// copied), and a line never starting with a control character.
     static func escaped(_ text: String) -> String {
-        let body = text.replacingOccurrences(of: "\\", with: "\\e").replacingOccurrences(of: "-", with: "\\-")
+        var body = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": body += "\\e"
+            case "-": body += "\\-"
+            // troff reads bytes: anything beyond ASCII (…, –, →) is named by its code point.
+            case _ where !scalar.isASCII: body += "\\[u" + String(format: "%04X", scalar.value) + "]"
+            default: body.unicodeScalars.append(scalar)
+            }
+        }
         return body.hasPrefix(".") || body.hasPrefix("'") ? "\\&" + body : body
     }
 }

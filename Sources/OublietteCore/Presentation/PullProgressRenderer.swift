@@ -50,7 +50,7 @@ public struct PullProgressRenderer: Sendable {
             if previous?.status == event.status { return "" }
             return "\(image): \(layer): \(event.status)\(event.total.map { " (\(Self.bytes($0)))" } ?? "")\n"
         case .tty:
-            guard let layer = event.layer else { return redraw(footer: "\(image): \(event.status)") }
+            guard let layer = event.layer else { return redraw(footer: "\(image): \(event.status)", image: image) }
             if !layers.contains(layer) { layers.append(layer) }
             states[layer] = event
             return redraw(footer: nil, image: image)
@@ -135,11 +135,13 @@ public struct PullProgressRenderer: Sendable {
     }
 
     /// `text` broken into lines of at most `width` characters between words; a single word
-    /// longer than a line stands alone on its line.
+    /// longer than a line (a digest on a narrow terminal) is shortened with "…" rather than
+    /// left for the terminal to break.
     static func wrapped(_ text: String, width: Int) -> [String] {
         var lines: [String] = []
         var current = ""
-        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+        for whole in text.split(separator: " ", omittingEmptySubsequences: false) {
+            let word = whole.count > width ? Substring(clipped(String(whole), to: width)) : whole
             if current.isEmpty {
                 current = String(word)
             } else if current.count + 1 + word.count <= width {

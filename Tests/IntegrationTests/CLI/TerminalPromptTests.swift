@@ -103,16 +103,17 @@ struct TerminalPromptTests {
         _ = try TestImages.push(image, version: "v1.0.12", marker: "bars", payloadMiB: 24, bed: cli.bed)
         try FileManager.default.createDirectory(at: home.config.deletingLastPathComponent(), withIntermediateDirectories: true)
         try "{ \"containers\": { \"custom\": \"\(image)\" } }".write(to: home.config, atomically: true, encoding: .utf8)
-        let pull = try terminal(["image", "pull", "custom"], home, columns: columns)
+        let pull = try terminal(["image", "pull", "custom", "--ignore-version"], home, columns: columns)
         defer { pull.close() }
         let (status, _) = try await pull.exitStatus()
         #expect(status == 0)
         // Joined rows: a line the terminal had to wrap comes back as one long line.
         let joined = try pull.tmux(["capture-pane", "-p", "-J", "-t", "t"]).stdout.split(separator: "\n").map(String.init)
         // The result line (stdout, printed once, never redrawn) may wrap; progress may not.
-        for line in joined where !line.hasPrefix("custom: \(image) pulled") {
+        for line in joined.prefix(while: { !$0.hasPrefix("custom: \(image)") }) {
             #expect(line.trimmingCharacters(in: .whitespaces).count < columns, "wrapped at \(columns) columns: '\(line)'")
         }
-        #expect(joined.joined(separator: " ").contains("custom: \(image) pulled"), "\(joined)")
+        #expect(joined.contains { $0.hasPrefix("custom: \(image)") }, "\(joined)")
+        #expect(joined.contains { $0.hasPrefix("custom: Status: Downloaded newer image") }, "the final progress line: \(joined)")
     }
 }

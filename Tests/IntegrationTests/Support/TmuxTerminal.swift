@@ -47,13 +47,15 @@ struct TmuxTerminal {
             .map { String($0).replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression) }
     }
 
-    /// Waits until the screen shows `text`; returns the screen.
+    /// Waits until the screen shows `text` (across row breaks; trailing blanks do not
+    /// count); returns the screen.
     @discardableResult
     func waitFor(_ text: String, seconds: Double = 60) async throws -> [String] {
         let deadline = Date().addingTimeInterval(seconds)
+        let wanted = text.trimmingCharacters(in: .whitespaces)
         while true {
             let rows = try screen()
-            if rows.joined(separator: "\n").contains(text) { return rows }
+            if rows.joined(separator: " ").contains(wanted) || rows.joined().contains(wanted) { return rows }
             if Date() > deadline { throw Failure.timedOut(waitingFor: text, screen: rows.joined(separator: "\n")) }
             try await Task.sleep(for: .milliseconds(100))
         }

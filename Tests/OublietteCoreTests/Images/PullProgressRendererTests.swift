@@ -76,7 +76,7 @@ struct PullProgressRendererTests {
     /// Every row drawn, without the escape sequences.
     static func rows(_ frame: String) -> [String] {
         frame.replacingOccurrences(of: "\u{1B}[2K", with: "")
-            .replacingOccurrences(of: #"\u{1B}\[[0-9]+A"#, with: "", options: .regularExpression)
+            .replacingOccurrences(of: "\u{1B}\\[[0-9]+A", with: "", options: .regularExpression)
             .split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     }
 
@@ -86,7 +86,9 @@ struct PullProgressRendererTests {
         for row in frames.flatMap(Self.rows) {
             #expect(row.count < columns, "a row wider than the terminal wraps and breaks the redraw: \(row.count) '\(row)'")
         }
-        let final = Self.rows(frames[frames.count - 1])
+        let lastFrame = Self.rows(frames[frames.count - 1])
+        #expect(lastFrame.contains { $0.hasPrefix("dev: 40.0 MB / 40.0 MB") }, "the total line names the type: \(lastFrame)")
+        let final = Array(lastFrame.drop { !$0.hasPrefix("dev: Status") })
         let words = "dev: Status: Downloaded newer image for ghcr.io/hyphagroup/oubliette-dev:latest and verified it"
         #expect(final.joined(separator: " ") == words, "the final message is whole, broken only between words: \(final)")
         let progress = Self.rows(frames[frames.count - 2])
@@ -104,6 +106,8 @@ struct PullProgressRendererTests {
         #expect(Self.rows(narrow[5 * 4 + 3]).last == "dev: 20.0 MB / 40.0 MB, 4.0 MB/s", "\(Self.rows(narrow[5 * 4 + 3]))")
         #expect(PullProgressRenderer.duration(185) == "3 min 5 s")
         #expect(PullProgressRenderer.clipped("Downloading newer image", to: 16) == "Downloading…")
+        // A word longer than the line is shortened, never left for the terminal to break.
+        #expect(PullProgressRenderer.wrapped("dev: Digest: sha256:0123456789abcdef0123456789abcdef", width: 20) == ["dev: Digest:", "sha256:0123456789ab…"])
     }
 
     @Test func automaticStyleFollowsTheTerminal() {
