@@ -34,6 +34,7 @@ struct ConfigCommand: AsyncParsableCommand {
             Output.line("image_source: \(config.imageSource.rawValue)")
             Output.line("update_check: \(config.updateCheck.rawValue)")
             Output.line("runtime:      \(config.runtime.rawValue)")
+            if let source = config.sourceDirectory { Output.line("source_dir:   \(source)") }
             if !config.insecureRegistries.isEmpty { Output.line("insecure:     \(config.insecureRegistries.joined(separator: ", "))") }
             if !config.registryMirrors.isEmpty { Output.line("mirrors:      \(config.registryMirrors.joined(separator: ", "))") }
             Output.line("")

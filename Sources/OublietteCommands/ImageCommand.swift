@@ -40,7 +40,7 @@ struct ImageCommand: AsyncParsableCommand {
         func execute() async throws {
             let config = try loadOrExit(paths: OubliettePaths.resolve())
             let services = try CommandContext.services(
-                checkVersions: !ignoreVersion, localBuild: config.imageSource == .build ? try localBuild.settings() : nil)
+                checkVersions: !ignoreVersion, localBuild: config.imageSource == .build ? try localBuild.settings(configured: config.sourceDirectory) : nil)
             let wanted = types.isEmpty ? config.validTypes : types
             let output = ProgressOutput(style: progress.resolved)
 

@@ -15,7 +15,8 @@ struct StatusCommand: LoggedCommand {
             deadline; off with update_check never) and notes images whose version label differs, \
             naming `oubliette self-update` or `oubliette update`. When the engine cannot be \
             reached, the local images cannot be seen: every update shows as unknown and the \
-            command exits 1, with or without --json.
+            command exits 1, with or without --json. Images built locally (image_source "build") \
+            are not compared with a registry.
             """
     )
 

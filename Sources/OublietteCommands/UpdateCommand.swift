@@ -61,7 +61,7 @@ struct UpdateCommand: LoggedCommand {
         }
         let acquisition = try source.resolve(config.imageSource)
         let services = try CommandContext.services(
-            checkVersions: !ignoreVersion, localBuild: acquisition == .pull ? nil : try localBuild.settings())
+            checkVersions: !ignoreVersion, localBuild: acquisition == .pull ? nil : try localBuild.settings(configured: config.sourceDirectory))
         // A rebuild takes minutes and then replaces running containers: ask first. Projects
         // with active sessions are left alone by the update itself.
         if !rollback, case .rebuild = acquisition {

@@ -21,11 +21,16 @@ public struct OublietteConfig: Sendable, Equatable {
     public var registryMirrors: [String] = []
     /// Signature verification before pulls (`"verify"`).
     public var verify = VerifyPolicy()
+    /// The checkout holding `containers/<type>/Dockerfile` for local builds (`"source_dir"`),
+    /// absolute; relative paths in the file are relative to the file. nil: the current directory.
+    public var sourceDirectory: String?
     public let devMode: Bool
     /// The file the user settings came from, or nil when none exists yet.
     public private(set) var sourceFile: String?
 
-    public static let knownKeys = ["containers", "image_source", "update_check", "runtime", "insecure_registries", "registry_mirrors", "verify"]
+    public static let knownKeys = [
+        "containers", "image_source", "update_check", "runtime", "insecure_registries", "registry_mirrors", "verify", "source_dir",
+    ]
 
     /// Defaults only: what a fresh install uses before `oubliette init` writes a file.
     public init(catalogue: ImageCatalogue, devMode: Bool) {
@@ -148,6 +153,14 @@ public struct OublietteConfig: Sendable, Equatable {
             registryMirrors = try Self.stringArray(member, file: file)
         case "verify":
             verify = try VerifyPolicy(parsing: value, file: file)
+        case "source_dir":
+            guard let path = value.stringValue, !path.isEmpty else { throw wrongType(member, "a directory path", file) }
+            let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+            if path.hasPrefix("~/") {
+                sourceDirectory = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(String(path.dropFirst(2))).path
+            } else {
+                sourceDirectory = path.hasPrefix("/") ? path : base.appendingPathComponent(path).standardizedFileURL.path
+            }
         default:
             throw .unknownKey(
                 file: file, location: member.keyLocation, key: member.key, section: "the top level",

@@ -23,6 +23,11 @@ public enum ConfigTemplate {
               // "build" builds them locally from the catalogue's Dockerfiles, base first.
               "image_source": \(quoted(imageSource.rawValue)),
 
+              // For "build" (and `update --rebuild-image`): the checkout holding
+              // containers/<type>/Dockerfile, so builds work from any directory (default: the
+              // current directory; --source-dir overrides it). Relative to this file.
+              // "source_dir": "~/src/oubliette",
+
               // When `oubliette status` asks the registry whether a newer image exists:
               // "always", "once" (at most once a day, default) or "never".
               "update_check": "once",
