@@ -111,6 +111,23 @@ cp "$scratch/unpacked/oubliette" "$staged" && chmod 755 "$staged" && mv -f "$sta
     || { rm -f "$staged"; fail "cannot install into $bindir; check that it is writable"; }
 
 note "installed oubliette $resolved to $bindir/oubliette"
+
+# Shell completions and the man page come from the installed binary itself, so they always
+# match it. Best effort: a failure here leaves the installed binary as it is.
+share="$prefix/share"
+extra() { # extra WHAT FILE ARG...: write `oubliette ARG...` to FILE, atomically
+    what=$1 target=$2
+    shift 2
+    mkdir -p "$(dirname "$target")" 2>/dev/null \
+        && "$bindir/oubliette" "$@" >"$target.tmp.$$" 2>/dev/null && [ -s "$target.tmp.$$" ] \
+        && mv -f "$target.tmp.$$" "$target" && return 0
+    rm -f "$target.tmp.$$"
+    note "could not install the $what ($target); \`oubliette $*\` prints it"
+}
+extra "bash completion" "$share/bash-completion/completions/oubliette" --generate-completion-script bash
+extra "zsh completion" "$share/zsh/site-functions/_oubliette" --generate-completion-script zsh
+extra "fish completion" "$share/fish/vendor_completions.d/oubliette.fish" --generate-completion-script fish
+extra "man page" "$share/man/man1/oubliette.1" --generate-manual
 case ":${PATH:-}:" in
     *":$bindir:"*) ;;
     *) note "$bindir is not on PATH; add it (e.g. export PATH=\"$bindir:\$PATH\")" ;;

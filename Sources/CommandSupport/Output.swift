@@ -6,16 +6,32 @@ import SystemSupport
 /// configuration), diagnostics on stderr, every message ending in a newline, unbuffered so
 /// stdout and stderr interleave in order.
 public enum Output {
-    /// Sorted, pretty, ISO-8601 dates, no escaped slashes: stable for scripts and diffs.
+    /// Sorted, pretty, ISO-8601 dates, no escaped slashes: stable for scripts and diffs. Keys
+    /// are snake_case in every `--json` output of both tools (`blobs_uploaded`, not
+    /// `blobsUploaded`); dictionary keys are data and stay as they are.
     public static func makeJSONEncoder() -> JSONEncoder {
+        let encoder = makeDocumentEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
+    }
+
+    /// The same formatting with the keys as the types spell them: for documents whose keys a
+    /// standard fixes (SARIF's `ruleId`, SPDX's `spdxVersion`).
+    public static func makeDocumentEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         return encoder
     }
 
+    /// A `--json` report of ours (snake_case keys).
     public static func jsonText<T: Encodable>(_ value: T) throws -> String {
         String(decoding: try makeJSONEncoder().encode(value), as: UTF8.self)
+    }
+
+    /// A standard document (SARIF, …), keys as the standard spells them.
+    public static func documentText<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try makeDocumentEncoder().encode(value), as: UTF8.self)
     }
 
     /// `value` as JSON on stdout.
@@ -41,6 +57,11 @@ public enum Output {
     /// `error: …` on stderr.
     public static func error(_ text: String) {
         diagnostic("error: \(text)")
+    }
+
+    /// Raw text on stdout, as is (a generated document).
+    public static func standardOutput(_ text: String) {
+        write(text, to: FileHandle.standardOutput)
     }
 
     /// Raw text on stderr, as is (progress redraws).

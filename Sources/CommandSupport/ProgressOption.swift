@@ -24,7 +24,14 @@ public final class ProgressOutput: @unchecked Sendable {
     private let lock = NSLock()
 
     public init(style: ProgressStyle) {
-        renderer = PullProgressRenderer(style: style)
+        renderer = PullProgressRenderer(style: style, columns: Self.terminalColumns() ?? 80)
+    }
+
+    /// The width of the terminal on stderr (where progress is drawn), else $COLUMNS.
+    public static func terminalColumns() -> Int? {
+        var size = winsize()
+        if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return ProcessInfo.processInfo.environment["COLUMNS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
     }
 
     public func write(_ event: PullEvent, image: String) {

@@ -34,6 +34,7 @@ struct ConfigCommand: AsyncParsableCommand {
             Output.line("image_source: \(config.imageSource.rawValue)")
             Output.line("update_check: \(config.updateCheck.rawValue)")
             Output.line("runtime:      \(config.runtime.rawValue)")
+            if let source = config.sourceDirectory { Output.line("source_dir:   \(source)") }
             if !config.insecureRegistries.isEmpty { Output.line("insecure:     \(config.insecureRegistries.joined(separator: ", "))") }
             if !config.registryMirrors.isEmpty { Output.line("mirrors:      \(config.registryMirrors.joined(separator: ", "))") }
             Output.line("")
@@ -46,13 +47,22 @@ struct ConfigCommand: AsyncParsableCommand {
 
     struct Check: LoggedCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate the config file; exit 1 and print the error if it is invalid."
+            abstract: "Validate the config file; exit 1 and print every error (file:line:column) if it is invalid."
         )
 
         @OptionGroup var logging: LoggingOptions
 
         func execute() async throws {
             let paths = OubliettePaths.resolve()
+            // Every problem, not only the first, so one run fixes them all.
+            if let text = try? String(contentsOf: paths.configFile, encoding: .utf8) {
+                let problems = OublietteConfig.problems(parsing: text, file: paths.configFile.path)
+                for problem in problems { Output.error(problem.description) }
+                if !problems.isEmpty {
+                    Output.diagnostic("\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(paths.configFile.path)")
+                    throw ExitStatus.failure
+                }
+            }
             let config = try loadOrExit(paths: paths)
             Output.line("\(config.sourceFile ?? "\(paths.configFile.path) (absent: defaults)"): OK, \(config.validTypes.count) container types")
         }

@@ -51,7 +51,9 @@ struct ContainerCommand: AsyncParsableCommand {
             discussion: """
                 Without a project ID every project whose container is running is refreshed (each \
                 image is pulled once). A project with active sessions is not touched: end its \
-                sessions first. The new container starts from the freshly pulled image.
+                sessions first (`oubliette session end`). The new container starts from the freshly \
+                pulled image. A running container is stopped and replaced only after a yes: asked \
+                on a terminal, --yes for scripts (without a terminal and without --yes nothing is done).
                 """
         )
 
@@ -69,6 +71,9 @@ struct ContainerCommand: AsyncParsableCommand {
         @Flag(help: "Skip comparing the image's version label with this oubliette's version before pulling.")
         var ignoreVersion = false
 
+        @Flag(name: .shortAndLong, help: "Replace running containers without asking.")
+        var yes = false
+
         @OptionGroup var logging: LoggingOptions
 
         func execute() async throws {
@@ -81,6 +86,13 @@ struct ContainerCommand: AsyncParsableCommand {
             }
             let output = LifecycleOutput(progress: progress, json: json)
             let lifecycle = services.lifecycle
+            // Projects with active sessions are refused by the refresh itself; ask about the rest.
+            let running = try await reportingErrors {
+                try await RunningContainers.find(services, projectIDs: projectID.map { [$0] }).withoutSessions
+            }
+            if !running.isEmpty {
+                try Prompt().confirm("\(running.summary); stop and recreate \(running.count == 1 ? "it" : "them")?", assumeYes: yes)
+            }
             if let projectID {
                 let result = try await reportingErrors {
                     try await lifecycle.refresh(projectID: projectID, onEvent: output.handle)
@@ -102,7 +114,11 @@ struct ContainerCommand: AsyncParsableCommand {
 
     struct Stop: LoggedCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Stop a project's container (kept, so it can be refreshed or started again), or all with --all."
+            abstract: "Stop a project's container (kept, so it can be refreshed or started again), or all with --all.",
+            discussion: """
+                A running container is stopped only after a yes: asked on a terminal, --yes for \
+                scripts (without a terminal and without --yes nothing is done, exit status 4).
+                """
         )
 
         @Argument(help: "The project whose container to stop.")
@@ -114,6 +130,9 @@ struct ContainerCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON for scripts.")
         var json = false
 
+        @Flag(name: .shortAndLong, help: "Stop running containers without asking.")
+        var yes = false
+
         @OptionGroup var logging: LoggingOptions
 
         func validate() throws {
@@ -123,9 +142,15 @@ struct ContainerCommand: AsyncParsableCommand {
         }
 
         func execute() async throws {
-            let lifecycle = try CommandContext.services().lifecycle
+            let services = try CommandContext.services()
+            let lifecycle = services.lifecycle
+            let selected = all ? nil : projectID.map { [$0] }
+            let running = try await reportingErrors { try await RunningContainers.find(services, projectIDs: selected) }
+            if !running.isEmpty {
+                try Prompt().confirm("\(running.summary); stop \(running.count == 1 ? "it" : "them")?", assumeYes: yes)
+            }
             let results = try await reportingErrors {
-                try await lifecycle.stop(projectIDs: all ? nil : projectID.map { [$0] })
+                try await lifecycle.stop(projectIDs: selected, onEvent: LifecycleOutput(progress: .auto, json: true).handle)
             }
             if json { return try Output.json(results) }
             if results.isEmpty { Output.line("No project containers.") }
@@ -139,15 +164,31 @@ struct ContainerCommand: AsyncParsableCommand {
 extension ContainerCommand {
     struct Prune: LoggedCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove containers whose project record is gone (see `container list --all`).")
+            abstract: "Remove containers whose project record is gone (see `container list --all`).",
+            discussion: """
+                Orphans that are still running are removed only after a yes: asked on a terminal, \
+                --yes for scripts.
+                """)
 
         @Flag(help: "Print JSON for scripts.")
         var json = false
+
+        @Flag(name: .shortAndLong, help: "Remove running orphans without asking.")
+        var yes = false
 
         @OptionGroup var logging: LoggingOptions
 
         func execute() async throws {
             let lifecycle = try CommandContext.services().lifecycle
+            let running = try await reportingErrors {
+                try await lifecycle.containers(includeOrphans: true).filter { $0.projectName.isEmpty && $0.state == .running }
+            }
+            if !running.isEmpty {
+                let names = running.map { "\($0.containerID.prefix(12)) (project \($0.projectID))" }.joined(separator: ", ")
+                try Prompt().confirm(
+                    "\(running.count) orphaned container\(running.count == 1 ? " is" : "s are") running: \(names); remove \(running.count == 1 ? "it" : "them")?",
+                    assumeYes: yes)
+            }
             let removed = try await reportingErrors { try await lifecycle.removeOrphans() }
             if json { return try Output.json(removed) }
             if removed.isEmpty { Output.line("No orphaned containers.") }
@@ -159,4 +200,40 @@ extension ContainerCommand {
 struct RefreshAllReport: Encodable {
     let refreshed: [RefreshResult]
     let refused: [String]
+}
+
+/// The running containers a command is about to stop, with their projects' active sessions,
+/// for the question asked first.
+struct RunningContainers {
+    struct Entry {
+        let projectID: String
+        let sessions: Int
+    }
+
+    let entries: [Entry]
+    var count: Int { entries.count }
+    var isEmpty: Bool { entries.isEmpty }
+    var withoutSessions: RunningContainers { RunningContainers(entries: entries.filter { $0.sessions == 0 }) }
+
+    /// `project P is running with 1 active session`, `2 projects are running: P (1 active session), Q`.
+    var summary: String {
+        func sessions(_ count: Int) -> String { "\(count) active session\(count == 1 ? "" : "s")" }
+        if entries.count == 1, let only = entries.first {
+            return "project \(only.projectID) is running" + (only.sessions > 0 ? " with \(sessions(only.sessions))" : "")
+        }
+        let listed = entries.map { $0.projectID + ($0.sessions > 0 ? " (\(sessions($0.sessions)))" : "") }
+        return "\(entries.count) projects are running: \(listed.joined(separator: ", "))"
+    }
+
+    /// The running containers of `projectIDs` (every project when nil), of `types` when given.
+    static func find(_ services: OublietteServices, projectIDs: [String]?, types: [String]? = nil) async throws -> RunningContainers {
+        let containers = try await services.lifecycle.containers().filter { container in
+            container.state == .running && (projectIDs.map { $0.contains(container.projectID) } ?? true)
+                && (types.map { $0.contains(container.type) } ?? true)
+        }
+        let sessions = try await services.projectStore.sessions()
+        let projects = Set(containers.map(\.projectID)).sorted()
+        return RunningContainers(
+            entries: projects.map { id in Entry(projectID: id, sessions: sessions.count { $0.projectID == id }) })
+    }
 }

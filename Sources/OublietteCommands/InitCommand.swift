@@ -5,6 +5,8 @@ import OCIDistribution
 import OublietteCore
 import SystemSupport
 
+extension ImageSource: ExpressibleByArgument {}
+
 struct InitCommand: LoggedCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
@@ -14,8 +16,15 @@ struct InitCommand: LoggedCommand {
             --catalogue FILE). An existing config is never overwritten unless --force is given, \
             and then the old file is kept as oubliette.jsonc.bak-<time>. A failed pull is a \
             warning that prints the command to retry by hand; init still exits 0.
+
+            When a config is written, init asks (on a terminal) how images are obtained: pulled \
+            prebuilt (default) or built from source. --image-source answers for scripts; without \
+            a terminal and without it, the default is kept and init says so.
             """
     )
+
+    @Option(help: "How images are obtained, written to the config as image_source: prebuilt (pull; default) or build.")
+    var imageSource: ImageSource?
 
     @Flag(help: "Replace an existing config file (a backup of it is kept beside it).")
     var force = false
@@ -62,7 +71,7 @@ struct InitCommand: LoggedCommand {
         let loaded = try reportingErrors { try LoadedCatalogue.load(path: catalogue) }
         let devMode = ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["OUBLIETTE_DEV"]?.lowercased() ?? "")
         let installer = Installer(paths: paths, catalogue: loaded.catalogue, devMode: devMode)
-        let outcome = try reportingErrors { try installer.writeConfig(force: force) }
+        let outcome = try reportingErrors { try installer.writeConfig(force: force, imageSource: chooseImageSource) }
         try reportingErrors { try installer.createDataDirectory() }
         let token = try reportingErrors { try ServerToken.ensure(dataDirectory: paths.dataDirectory) }
         var report = Report(
@@ -79,10 +88,28 @@ struct InitCommand: LoggedCommand {
         say("Data directory: \(paths.dataDirectory.path)")
         say("Server token: \(report.tokenFile)\(token.created ? " (created)" : " (already present)")")
 
-        if !noPull {
+        let configured = (try? OublietteConfig.load(paths: paths))?.imageSource ?? .prebuilt
+        if configured == .build && !noPull {
+            say("image_source is \"build\": images are built on first use, or now with `oubliette image pull` (30–60 min)")
+        } else if !noPull {
             report.images = await pullImages(paths: paths, say: say)
         }
         if json { try Output.json(report) }
+    }
+
+    /// The image source for a config about to be written: the flag, else the answer on a
+    /// terminal, else the default (said on stderr, so a script sees why nothing was asked).
+    private func chooseImageSource() -> ImageSource {
+        if let imageSource { return imageSource }
+        let choices = [
+            (value: ImageSource.prebuilt.rawValue, explanation: "pull the published images (about 2 min)"),
+            (value: ImageSource.build.rawValue, explanation: "build them from source (30–60 min; customisable and auditable)"),
+        ]
+        if let answer = Prompt().choose("How should oubliette obtain its container images?", choices) {
+            return ImageSource(rawValue: answer) ?? .prebuilt
+        }
+        Output.diagnostic("note: image_source: prebuilt (the default; no terminal to ask on). Pass --image-source build to build images from source.")
+        return .prebuilt
     }
 
     /// Pulls every configured image; failures become warnings carrying the manual command.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import OCIDistribution
 import OublietteCore
 
@@ -13,6 +14,8 @@ public struct OublietteCommand: AsyncParsableCommand {
             Configuration lives in $OUBLIETTE_CONFIG, else $XDG_CONFIG_HOME/oubliette/oubliette.jsonc \
             (default ~/.config/oubliette/oubliette.jsonc). Set OUBLIETTE_DEV=1 to use locally built \
             images (oubliette-base:latest, …) instead of the published ones.
+
+            \(ExitStatus.helpText)
             """,
         version: OublietteVersion.longDescription,
         subcommands: [
@@ -20,10 +23,16 @@ public struct OublietteCommand: AsyncParsableCommand {
             ImageCommand.self,
             InitCommand.self,
             ContainerCommand.self,
+            SessionCommand.self,
             StatusCommand.self,
             UpdateCommand.self,
             SelfUpdateCommand.self,
             ServeCommand.self,
         ]
     )
+
+    /// Parses and runs the command line with both tools' exit-status and error conventions.
+    public static func runMain() async {
+        await CommandMain.run(Self.self)
+    }
 }

@@ -12,7 +12,7 @@ struct SelfUpdateCommand: LoggedCommand {
             for the newest stable release (prereleases too with --pre), downloads \
             oubliette-<version>-<os>-<arch>.tar.gz and SHA256SUMS, verifies the checksum, and renames \
             the new binary over this one, keeping the old one as oubliette.previous. A newer \
-            binary is never replaced by an older one unless --version names it. `--rollback` puts \
+            binary is never replaced by an older one unless --to names it. `--rollback` puts \
             oubliette.previous back. On any failure the binary is left as it was.
             """
     )
@@ -20,7 +20,8 @@ struct SelfUpdateCommand: LoggedCommand {
     @Flag(help: "Only say whether a newer release exists; change nothing.")
     var check = false
 
-    @Option(help: "Install exactly this release (e.g. 1.4.0), older or newer.")
+    // Not `--version`: that prints the version, as on every command of both tools.
+    @Option(name: .customLong("to"), help: ArgumentHelp("Install exactly this release (e.g. 1.4.0), older or newer.", valueName: "version"))
     var version: String?
 
     @Flag(help: "Consider prereleases when looking for the newest release.")
@@ -41,7 +42,7 @@ struct SelfUpdateCommand: LoggedCommand {
 
     func validate() throws {
         if rollback && (check || version != nil || pre) {
-            throw ValidationError("--rollback restores oubliette.previous; it cannot be combined with --check, --version or --pre")
+            throw ValidationError("--rollback restores oubliette.previous; it cannot be combined with --check, --to or --pre")
         }
     }
 

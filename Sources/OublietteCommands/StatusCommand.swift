@@ -13,7 +13,10 @@ struct StatusCommand: LoggedCommand {
             always, once (the answer is kept for a day) or never. The CLI line compares this \
             oubliette with the newest stable release (asked at most once a day, within the same \
             deadline; off with update_check never) and notes images whose version label differs, \
-            naming `oubliette self-update` or `oubliette update`.
+            naming `oubliette self-update` or `oubliette update`. When the engine cannot be \
+            reached, the local images cannot be seen: every update shows as unknown and the \
+            command exits 1, with or without --json. Images built locally (image_source "build") \
+            are not compared with a registry.
             """
     )
 
@@ -39,8 +42,13 @@ struct StatusCommand: LoggedCommand {
 
     func execute() async throws {
         let report = try await CommandContext.services().status.report()
-        if json { return try Output.json(report) }
         let runtime = report.runtime
+        // Text and JSON share one exit status: an unreachable engine is a failure in both.
+        if json {
+            try Output.json(report)
+            if runtime.error != nil { throw ExitStatus.failure }
+            return
+        }
         if let error = runtime.error {
             Output.line("Runtime: \(runtime.kind) (unreachable: \(error))")
         } else {
@@ -69,10 +77,11 @@ struct StatusCommand: LoggedCommand {
             let published = type.publishedPlatforms.map { " (published: \($0.joined(separator: ", ")))" } ?? ""
             Output.line("Platform of \(type.type): \(platform)\(published)")
         }
-        for type in report.types {
+        // With the engine down the runtime line already says why every update is unknown.
+        for type in report.types where runtime.error == nil {
             if let error = type.updateCheckError { Output.warning("\(type.type): update check failed: \(error)") }
         }
         for note in report.cli.versionNotes { Output.warning("note: \(note)") }
-        if runtime.error != nil { throw ExitCode.failure }
+        if runtime.error != nil { throw ExitStatus.failure }
     }
 }

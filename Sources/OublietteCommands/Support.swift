@@ -76,17 +76,18 @@ struct ImageSourceFlags: ParsableArguments {
 /// Where local builds (`image_source: build`, `--rebuild-image`) find their Dockerfiles and
 /// how RUN steps are networked.
 struct LocalBuildOptions: ParsableArguments {
-    @Option(help: "For local builds: the checkout holding containers/<type>/Dockerfile (default: the current directory).")
+    @Option(help: "For local builds: the checkout holding containers/<type>/Dockerfile (default: source_dir in the config, else the current directory).")
     var sourceDir: String?
 
     @Option(help: "For local builds: --network for RUN steps (e.g. none where the daemon has no bridge).")
     var buildNetwork: String?
 
     /// Docker's classic builder, building into the engine oubliette uses.
-    func settings() throws -> LocalBuildSettings {
-        try reportingErrors {
+    func settings(configured: String? = nil) throws -> LocalBuildSettings {
+        let root = (sourceDir ?? configured).map { URL(fileURLWithPath: $0) }
+        return try reportingErrors {
             LocalBuildSettings(
-                catalogue: try LoadedCatalogue.load(path: nil, root: sourceDir.map { URL(fileURLWithPath: $0) }),
+                catalogue: try LoadedCatalogue.load(path: nil, root: root),
                 builder: DockerBuilder(mode: .legacy, network: buildNetwork))
         }
     }

@@ -16,7 +16,9 @@ struct UpdateCommand: LoggedCommand {
             brings nothing new, or fails, leaves `previous` as it was. Projects with active \
             sessions are left alone and reported. `--rollback` puts `previous` back (the image it \
             replaces becomes `previous`) and recreates likewise; with no `previous`, or when it is \
-            the current image already, it fails and says so.
+            the current image already, it fails and says so. \
+            Before a rebuild replaces running containers, a terminal is asked; --yes answers for \
+            scripts (without a terminal and without --yes nothing is done, exit status 4).
             """
     )
 
@@ -40,6 +42,9 @@ struct UpdateCommand: LoggedCommand {
     @Flag(help: "Skip comparing the images' version labels with this oubliette's version before pulling.")
     var ignoreVersion = false
 
+    @Flag(name: .shortAndLong, help: "With --rebuild-image (or image_source \"build\"): recreate running containers without asking.")
+    var yes = false
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -59,7 +64,16 @@ struct UpdateCommand: LoggedCommand {
         }
         let acquisition = try source.resolve(config.imageSource)
         let services = try CommandContext.services(
-            checkVersions: !ignoreVersion, localBuild: acquisition == .pull ? nil : try localBuild.settings())
+            checkVersions: !ignoreVersion, localBuild: acquisition == .pull ? nil : try localBuild.settings(configured: config.sourceDirectory))
+        // A rebuild takes minutes and then replaces running containers: ask first. Projects
+        // with active sessions are left alone by the update itself.
+        if !rollback, case .rebuild = acquisition {
+            let running = try await reportingErrors { try await RunningContainers.find(services, projectIDs: nil, types: types).withoutSessions }
+            if !running.isEmpty {
+                try Prompt().confirm(
+                    "\(running.summary); rebuild and recreate \(running.count == 1 ? "it" : "them") from the new image?", assumeYes: yes)
+            }
+        }
         let output = LifecycleOutput(progress: progress, json: json)
         let updater = services.updater
         var results: [UpdateResult] = []

@@ -4,6 +4,6 @@ import ReleaseToolCommands
 @main
 enum ReleaseToolMain {
     static func main() async {
-        await ReleaseToolCommand.main()
+        await ReleaseToolCommand.runMain()
     }
 }

@@ -21,10 +21,7 @@ struct CatalogueCommand: LoggedCommand {
         let loaded = try LoadedCatalogue.load(path: catalogue)
         let ordered = try loaded.catalogue.buildOrder()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            Output.line(String(decoding: try encoder.encode(ordered), as: UTF8.self))
-            return
+            return try Output.json(ordered)
         }
         let rows = ordered.map { [$0.type, $0.repository, $0.parent ?? "-", $0.dockerfile] }
         Output.line(TextTable(header: ["TYPE", "REPOSITORY", "PARENT", "DOCKERFILE"], rows: rows).rendered)

@@ -24,6 +24,6 @@ struct PlanCommand: LoggedCommand {
 
     func execute() async throws {
         let plan = try options.inputs.plan()
-        Output.line(json ? try plan.renderedJSON() : plan.renderedTable)
+        if json { try Output.json(plan) } else { Output.line(plan.renderedTable) }
     }
 }

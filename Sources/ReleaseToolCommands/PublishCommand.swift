@@ -135,7 +135,7 @@ struct PublishCommand: LoggedCommand {
     func execute() async throws {
         let plan = try options.inputs.plan()
         if dryRun {
-            Output.line(json ? try plan.renderedJSON() : plan.renderedTable)
+            if json { try Output.json(plan) } else { Output.line(plan.renderedTable) }
             return
         }
 
@@ -186,7 +186,7 @@ struct PublishCommand: LoggedCommand {
                 if printReferences { Output.line(image.reference.description) }
             }
         }
-        if json { Output.line(try report.renderedJSON()) }
+        if json { try Output.json(report) }
         summarize(report)
     }
 
@@ -205,7 +205,7 @@ struct PublishCommand: LoggedCommand {
         let report = try await publisher.merge(plan, digests: files) { image in
             if printReferences { Output.line(image.reference.description) }
         }
-        if json { Output.line(try report.renderedJSON()) }
+        if json { try Output.json(report) }
         summarize(report)
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import OublietteCore
 
 /// The `release-tool` command tree; the executable target only calls `main()`.
@@ -11,6 +12,8 @@ public struct ReleaseToolCommand: AsyncParsableCommand {
         discussion: """
             The catalogue (base, dev, …) is the single list of images; release-tool derives the \
             build order, BASE_IMAGE wiring, tags and .github/workflows/release.yml from it.
+
+            \(ExitStatus.helpText)
             """,
         version: OublietteVersion.longDescription,
         subcommands: [
@@ -28,4 +31,9 @@ public struct ReleaseToolCommand: AsyncParsableCommand {
             VerifyAttestationCommand.self,
         ]
     )
+
+    /// Parses and runs the command line with both tools' exit-status and error conventions.
+    public static func runMain() async {
+        await CommandMain.run(Self.self)
+    }
 }

@@ -105,7 +105,7 @@ struct ScanCommand: LoggedCommand {
             let failing = report.findings(atLeast: failOn)
             if !failing.isEmpty {
                 Output.error("\(failing.count) finding(s) at or above \(failOn.rawValue) in \(report.image.name)")
-                throw ExitCode(3)
+                throw ExitStatus.gateFailed
             }
         }
     }
@@ -136,7 +136,7 @@ struct ScanCommand: LoggedCommand {
             let log = SARIFLog(
                 report: report, toolName: "release-tool scan", toolVersion: OublietteVersion.current,
                 informationURI: "https://github.com/hyphagroup/oubliette")
-            text = try Output.jsonText(log)
+            text = try Output.documentText(log)
         case .table:
             text = Self.table(report)
         }

@@ -16,7 +16,7 @@ struct WorkflowCommand: LoggedCommand {
             release pipelines run on pushed v* tags and call `release-tool publish`; image names \
             come from the catalogue and every action is pinned to the commit SHA listed in \
             .github/pins/action.yml, so adding an image or updating a pin never means editing \
-            YAML. With --check nothing is written: the command exits 1 and prints a diff when \
+            YAML. With --check nothing is written: the command exits 3 and prints a diff when \
             any generated file is stale (.ci/run does this so drift cannot land).
             """
     )
@@ -33,7 +33,7 @@ struct WorkflowCommand: LoggedCommand {
     @Option(name: .long, help: "Only this CI system's files: github or gitlab (default: both).")
     var target: WorkflowTarget?
 
-    @Flag(name: .long, help: "Do not write; exit 1 with a diff if the files on disk differ.")
+    @Flag(name: .long, help: "Do not write; exit 3 with a diff if the files on disk differ.")
     var check = false
 
     @OptionGroup var logging: LoggingOptions
@@ -50,7 +50,7 @@ struct WorkflowCommand: LoggedCommand {
                 for item in drift { Output.line(item.diff) }
                 let paths = drift.map(\.path).joined(separator: ", ")
                 Output.diagnostic("stale: \(paths); run `swift run release-tool workflow` and commit the result")
-                throw ExitCode(1)
+                throw ExitStatus.gateFailed
             }
             Output.diagnostic("generated files are up to date: \(files.map(\.path).joined(separator: ", "))")
             return

@@ -4,6 +4,6 @@ import OublietteCommands
 @main
 enum OublietteMain {
     static func main() async {
-        await OublietteCommand.main()
+        await OublietteCommand.runMain()
     }
 }

@@ -133,6 +133,8 @@ extension JSONDecoder {
     static var iso8601: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
+        // The plan's JSON has snake_case keys, as every --json output.
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
         return decoder
     }
 }

@@ -5,6 +5,8 @@ import SystemSupport
 /// A configuration problem, naming the file, the position and what to change.
 public enum ConfigError: Error, Equatable, Sendable, DescribedError {
     case unreadable(path: String, reason: String)
+    /// `OUBLIETTE_CONFIG` names a file that does not exist.
+    case namedFileMissing(path: String)
     case syntax(JSONCSyntaxError)
     case unknownKey(file: String, location: SourceLocation, key: String, section: String, suggestion: String?, known: [String])
     case wrongType(file: String, location: SourceLocation, key: String, expected: String, found: String)
@@ -17,6 +19,9 @@ public enum ConfigError: Error, Equatable, Sendable, DescribedError {
         switch self {
         case let .unreadable(path, reason):
             return "cannot read \(path): \(reason)"
+        case let .namedFileMissing(path):
+            return
+                "OUBLIETTE_CONFIG names \(path), which does not exist; create it with `oubliette init`, or unset OUBLIETTE_CONFIG to use the default location"
         case let .syntax(error):
             return error.description
         case let .unknownKey(file, location, key, section, suggestion, known):

@@ -21,11 +21,16 @@ public struct OublietteConfig: Sendable, Equatable {
     public var registryMirrors: [String] = []
     /// Signature verification before pulls (`"verify"`).
     public var verify = VerifyPolicy()
+    /// The checkout holding `containers/<type>/Dockerfile` for local builds (`"source_dir"`),
+    /// absolute; relative paths in the file are relative to the file. nil: the current directory.
+    public var sourceDirectory: String?
     public let devMode: Bool
     /// The file the user settings came from, or nil when none exists yet.
     public private(set) var sourceFile: String?
 
-    public static let knownKeys = ["containers", "image_source", "update_check", "runtime", "insecure_registries", "registry_mirrors", "verify"]
+    public static let knownKeys = [
+        "containers", "image_source", "update_check", "runtime", "insecure_registries", "registry_mirrors", "verify", "source_dir",
+    ]
 
     /// Defaults only: what a fresh install uses before `oubliette init` writes a file.
     public init(catalogue: ImageCatalogue, devMode: Bool) {
@@ -56,6 +61,31 @@ public struct OublietteConfig: Sendable, Equatable {
         }
     }
 
+    /// Every problem in `text`, not only the first (what `config check` prints): each
+    /// top-level key and each container entry is checked on its own.
+    public static func problems(parsing text: String, file: String, catalogue: ImageCatalogue = .shipped, devMode: Bool = false) -> [ConfigError] {
+        let document: JSONCValue
+        do { document = try JSONCParser.parse(text, file: file) } catch { return [.syntax(error)] }
+        guard let members = document.members else {
+            return [.wrongType(file: file, location: document.location, key: "(top level)", expected: "an object", found: document.typeName)]
+        }
+        var config = OublietteConfig(catalogue: catalogue, devMode: devMode)
+        var problems: [ConfigError] = []
+        for member in members {
+            if member.key == "containers", let entries = member.value.members {
+                // One entry per check, so one bad image reference does not hide the next.
+                for entry in entries {
+                    let single = JSONCValue.Member(
+                        key: member.key, keyLocation: member.keyLocation, value: JSONCValue(kind: .object([entry]), location: member.value.location))
+                    do { try config.apply(single, file: file) } catch { problems.append(error) }
+                }
+                continue
+            }
+            do { try config.apply(member, file: file) } catch { problems.append(error) }
+        }
+        return problems
+    }
+
     /// Reads the config file at `paths.configFile`; a missing file means defaults.
     public static func load(
         paths: OubliettePaths = .resolve(), catalogue: ImageCatalogue = .shipped,
@@ -64,6 +94,8 @@ public struct OublietteConfig: Sendable, Equatable {
         let devMode = ["1", "true", "yes"].contains(environment["OUBLIETTE_DEV"]?.lowercased() ?? "")
         let path = paths.configFile.path
         guard FileManager.default.fileExists(atPath: path) else {
+            // A file named on purpose that is not there is a mistake, not "use the defaults".
+            if let named = environment[OubliettePaths.configVariable], !named.isEmpty { throw .namedFileMissing(path: path) }
             return OublietteConfig(catalogue: catalogue, devMode: devMode)
         }
         let text: String
@@ -121,6 +153,14 @@ public struct OublietteConfig: Sendable, Equatable {
             registryMirrors = try Self.stringArray(member, file: file)
         case "verify":
             verify = try VerifyPolicy(parsing: value, file: file)
+        case "source_dir":
+            guard let path = value.stringValue, !path.isEmpty else { throw wrongType(member, "a directory path", file) }
+            let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+            if path.hasPrefix("~/") {
+                sourceDirectory = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(String(path.dropFirst(2))).path
+            } else {
+                sourceDirectory = path.hasPrefix("/") ? path : base.appendingPathComponent(path).standardizedFileURL.path
+            }
         default:
             throw .unknownKey(
                 file: file, location: member.keyLocation, key: member.key, section: "the top level",

@@ -4,6 +4,9 @@ import SystemSupport
 
 /// Where oubliette keeps its configuration and data, following the XDG base directories.
 public struct OubliettePaths: Sendable, Equatable {
+    /// The variable naming the config file; a named file must exist.
+    public static let configVariable = "OUBLIETTE_CONFIG"
+
     public let configFile: URL
     public let dataDirectory: URL
 
@@ -18,13 +21,16 @@ public struct OubliettePaths: Sendable, Equatable {
     public static func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) -> OubliettePaths {
         let home = URL(fileURLWithPath: environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory())
         func nonEmpty(_ key: String) -> String? { environment[key].flatMap { $0.isEmpty ? nil : $0 } }
+        // The XDG spec: "If an implementation encounters a relative path in any of these
+        // variables it should consider the path invalid and ignore it."
+        func absolute(_ key: String) -> String? { nonEmpty(key).flatMap { $0.hasPrefix("/") ? $0 : nil } }
 
         let configFile: URL
-        if let explicit = nonEmpty("OUBLIETTE_CONFIG") {
+        if let explicit = nonEmpty(configVariable) {
             configFile = URL(fileURLWithPath: explicit)
         } else {
             let configHome =
-                nonEmpty("XDG_CONFIG_HOME").map { URL(fileURLWithPath: $0) }
+                absolute("XDG_CONFIG_HOME").map { URL(fileURLWithPath: $0) }
                 ?? home.appendingPathComponent(".config")
             configFile = configHome.appendingPathComponent("oubliette/oubliette.jsonc")
         }
@@ -34,7 +40,7 @@ public struct OubliettePaths: Sendable, Equatable {
             dataDirectory = URL(fileURLWithPath: explicit)
         } else {
             let dataHome =
-                nonEmpty("XDG_DATA_HOME").map { URL(fileURLWithPath: $0) }
+                absolute("XDG_DATA_HOME").map { URL(fileURLWithPath: $0) }
                 ?? home.appendingPathComponent(".local/share")
             dataDirectory = dataHome.appendingPathComponent("oubliette")
         }

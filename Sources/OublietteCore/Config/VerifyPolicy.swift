@@ -59,6 +59,20 @@ public struct VerifyPolicy: Sendable, Equatable {
                 containers[entry.key] = rule
             }
         }
+        // "enforce" with no key anywhere would refuse every image: say so now, not at pull time.
+        // A type's rule may take its keys from the global one.
+        let enforcedWithoutKeys =
+            (global.mode == .enforce && (global.keys ?? []).isEmpty ? [("verify", value)] : [])
+            + containers.sorted { $0.key < $1.key }.compactMap { type, rule -> (String, JSONCValue)? in
+                guard (rule.mode ?? global.mode) == .enforce, (rule.keys ?? global.keys ?? []).isEmpty else { return nil }
+                let entry = value.members?.first { $0.key == "containers" }?.value.members?.first { $0.key == type }?.value
+                return ("verify.containers.\(type)", entry ?? value)
+            }
+        if let (path, located) = enforcedWithoutKeys.first {
+            throw .invalidValue(
+                file: file, location: located.location, key: "\(path).keys", value: "(none)",
+                allowed: ["at least one public key path (\"mode\": \"enforce\" with no keys would refuse every image)"])
+        }
         // Relative key paths are relative to the config file, as a user reading it expects.
         let base = URL(fileURLWithPath: file).deletingLastPathComponent()
         func resolve(_ path: String) -> String {

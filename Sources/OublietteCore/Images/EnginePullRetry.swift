@@ -14,6 +14,20 @@ public enum EnginePullRetry {
         "unauthorized", "denied", "forbidden", "not found", "manifest unknown", "name unknown", " 401", " 403", " 404",
     ]
 
+    /// The transient cause a message names (`connection refused`, `503`), for a short retry
+    /// notice; nil when it names none.
+    public static func transientCause(_ message: String) -> String? {
+        let text = message.lowercased()
+        return transientMarkers.first(where: text.contains)?.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// True when the message says the image or tag does not exist (not a network problem).
+    public static func isNotFound(_ message: String) -> Bool {
+        let text = message.lowercased()
+        return ["not found", "manifest unknown", "name unknown", " 404"].contains(where: text.contains)
+            && !["unauthorized", "denied", "forbidden"].contains(where: text.contains)
+    }
+
     public static func isTransient(_ message: String) -> Bool {
         let text = message.lowercased()
         if permanentMarkers.contains(where: text.contains) { return false }

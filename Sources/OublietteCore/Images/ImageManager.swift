@@ -243,10 +243,13 @@ public actor ImageManager {
         for candidate in candidates {
             let pullReference =
                 pinned.map { ImageReference(registry: candidate.registry, repository: candidate.repository, tag: nil, digest: $0) } ?? candidate
+            var attempts = 0
             do {
-                try await pullRetrying(pullReference, onEvent: onEvent)
+                try await pullRetrying(pullReference, attempts: &attempts, onEvent: onEvent)
             } catch {
-                failures.append(candidates.count == 1 ? Self.reason(error) : "\(candidate.registry): \(Self.reason(error))")
+                // What was tried: "3 attempts at ghcr.io: …; 1 attempt at mirror.example: …".
+                let tried = "\(attempts) attempt\(attempts == 1 ? "" : "s") at \(candidate.registry)"
+                failures.append(candidates.count == 1 && attempts == 1 ? Self.reason(error) : "\(tried): \(Self.reason(error))")
                 continue
             }
             if let pinned {
@@ -268,15 +271,27 @@ public actor ImageManager {
     }
 
     /// One registry: retried with backoff while the failure looks transient.
-    private func pullRetrying(_ reference: ImageReference, onEvent: @escaping @Sendable (PullEvent) -> Void) async throws {
+    /// Each wait is announced first: "127.0.0.1:5000 unreachable (connection refused);
+    /// retrying in 2 s (attempt 2 of 4)". `attempts` counts the tries made.
+    private func pullRetrying(
+        _ reference: ImageReference, attempts: inout Int, onEvent: @escaping @Sendable (PullEvent) -> Void
+    ) async throws {
         var retry = 0
         while true {
+            attempts = retry + 1
             do {
                 try await runtime.pull(reference, onEvent: onEvent)
                 return
             } catch {
-                guard retry < retryPolicy.backoff.count, EnginePullRetry.isTransient(Self.reason(error)) else { throw error }
-                try await sleeper.sleep(for: retryPolicy.backoff[retry])
+                let reason = Self.reason(error)
+                guard retry < retryPolicy.backoff.count, EnginePullRetry.isTransient(reason) else { throw error }
+                let delay = retryPolicy.backoff[retry]
+                let cause = EnginePullRetry.transientCause(reason).map { " (\($0))" } ?? ""
+                onEvent(
+                    PullEvent(
+                        status: "registry \(reference.registry) unreachable\(cause); retrying in \(delay.formattedSeconds) "
+                            + "(attempt \(retry + 2) of \(retryPolicy.backoff.count + 1))"))
+                try await sleeper.sleep(for: delay)
                 retry += 1
             }
         }

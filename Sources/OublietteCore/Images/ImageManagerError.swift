@@ -14,6 +14,11 @@ public enum ImageManagerError: Error, Equatable, Sendable, DescribedError {
         case let .missingInDevMode(type, image, buildCommand):
             return "image \(image) for container type '\(type)' is not present and dev mode (OUBLIETTE_DEV=1) never pulls; build it first:\n  \(buildCommand)"
         case let .pullFailed(type, image, reason, manualCommand):
+            if EnginePullRetry.isNotFound(reason) {
+                // Not a network problem: retrying cannot help, the name is wrong.
+                return "could not pull \(image) for container type '\(type)': the image or tag does not exist (\(reason))\n"
+                    + "Check the image reference for '\(type)' (`oubliette config show`) and the tags the registry has."
+            }
             return "could not pull \(image) for container type '\(type)': \(reason)\n"
                 + "Check the network connection and that the registry is reachable, then retry, or pull it by hand:\n  \(manualCommand)"
         case let .provenance(error):

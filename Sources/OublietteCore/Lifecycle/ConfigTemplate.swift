@@ -3,7 +3,7 @@ import Foundation
 /// The commented `oubliette.jsonc` that `oubliette init` writes: every key with its default
 /// and a comment saying what it does, `containers` filled from the catalogue.
 public enum ConfigTemplate {
-    public static func render(catalogue: ImageCatalogue, devMode: Bool = false) -> String {
+    public static func render(catalogue: ImageCatalogue, devMode: Bool = false, imageSource: ImageSource = .prebuilt) -> String {
         let defaults = OublietteConfig(catalogue: catalogue, devMode: devMode)
         let entries = catalogue.entries.compactMap { entry -> String? in
             guard let image = defaults.containers[entry.type] else { return nil }
@@ -21,7 +21,12 @@ public enum ConfigTemplate {
 
               // How images are obtained: "prebuilt" pulls the published images (default);
               // "build" builds them locally from the catalogue's Dockerfiles, base first.
-              "image_source": "prebuilt",
+              "image_source": \(quoted(imageSource.rawValue)),
+
+              // For "build" (and `update --rebuild-image`): the checkout holding
+              // containers/<type>/Dockerfile, so builds work from any directory (default: the
+              // current directory; --source-dir overrides it). Relative to this file.
+              // "source_dir": "~/src/oubliette",
 
               // When `oubliette status` asks the registry whether a newer image exists:
               // "always", "once" (at most once a day, default) or "never".

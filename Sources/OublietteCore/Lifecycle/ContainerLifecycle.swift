@@ -238,7 +238,7 @@ public actor ContainerLifecycle {
             guard case let .activeSessions(id, count) = error else { throw error }
             throw LifecycleError.activeSessions(project: id, count: count)
         }
-        onEvent(.step("Restarting container..."))
+        onEvent(.step("Restarting \(project.id)'s container (the old one gets \(settings.stopTimeout.formattedSeconds) to exit)..."))
         let old = (try? await container(of: marked)) ?? nil
         let updated: Project
         do {
@@ -264,7 +264,8 @@ public actor ContainerLifecycle {
     // MARK: Stop
 
     /// Stops the containers of the given projects, or of every project when `projectIDs` is nil.
-    public func stop(projectIDs: [String]?) async throws -> [StopResult] {
+    /// Each stop is announced first (`onEvent`), naming the project and how long it may take.
+    public func stop(projectIDs: [String]?, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> [StopResult] {
         let targets: [ProjectContainer]
         if let projectIDs {
             var selected: [ProjectContainer] = []
@@ -282,7 +283,10 @@ public actor ContainerLifecycle {
         var results: [StopResult] = []
         for container in targets {
             let wasRunning = container.state == .running
-            if wasRunning { try await runtime.stopContainer(container.containerID, timeout: settings.stopTimeout) }
+            if wasRunning {
+                onEvent(.step("Stopping \(container.projectID) (it gets \(settings.stopTimeout.formattedSeconds) to exit before it is killed)..."))
+                try await runtime.stopContainer(container.containerID, timeout: settings.stopTimeout)
+            }
             results.append(StopResult(projectID: container.projectID, containerID: container.containerID, wasRunning: wasRunning))
         }
         return results

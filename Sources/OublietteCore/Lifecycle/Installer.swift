@@ -35,12 +35,14 @@ public struct Installer: Sendable {
     }
 
     /// Writes the config unless one exists; with `force` the existing file is first copied
-    /// to `oubliette.jsonc.bak-<UTC timestamp>` beside it.
-    public func writeConfig(force: Bool) throws -> InitConfigOutcome {
+    /// to `oubliette.jsonc.bak-<UTC timestamp>` beside it. `imageSource` is called only
+    /// when a file is about to be written, so an existing config is never asked about.
+    public func writeConfig(force: Bool, imageSource: (() throws -> ImageSource)? = nil) throws -> InitConfigOutcome {
         let url = paths.configFile
         let fileManager = FileManager.default
         let exists = fileManager.fileExists(atPath: url.path)
         if exists && !force { return InitConfigOutcome(path: url.path, action: .kept, backup: nil) }
+        let source = try imageSource?() ?? .prebuilt
         try fileManager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         var backup: URL?
         if exists {
@@ -57,7 +59,7 @@ public struct Installer: Sendable {
             try fileManager.copyItem(at: url, to: candidate)
             backup = candidate
         }
-        try AtomicFile.write(Data(ConfigTemplate.render(catalogue: catalogue, devMode: devMode).utf8), to: url)
+        try AtomicFile.write(Data(ConfigTemplate.render(catalogue: catalogue, devMode: devMode, imageSource: source).utf8), to: url)
         return InitConfigOutcome(path: url.path, action: exists ? .replaced : .written, backup: backup?.path)
     }
 

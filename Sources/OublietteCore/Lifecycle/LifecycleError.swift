@@ -17,7 +17,8 @@ public enum LifecycleError: Error, Equatable, Sendable, DescribedError {
         switch self {
         case let .activeSessions(project, count):
             return
-                "project \(project) has \(count) active session\(count == 1 ? "" : "s"); end \(count == 1 ? "it" : "them") (session_end) before refreshing its container"
+                "project \(project) has \(count) active session\(count == 1 ? "" : "s"); end \(count == 1 ? "it" : "them") (session_end, "
+                + "or `oubliette session list --project \(project)` then `oubliette session end ID`) before refreshing its container"
         case let .conflictingImageFlags(detail):
             return detail
         case let .rebuildUnavailable(type):

@@ -1,6 +1,6 @@
 /// Progress of a refresh, update or rollback, free of presentation.
 public enum LifecycleEvent: Sendable, Equatable {
-    /// A step users see as a line: `Refreshing …`, `Pulling …`, `Restarting container...`, `Done.`
+    /// A step users see as a line: `Refreshing …`, `Pulling …`, `Restarting P's container (…)...`, `Done.`
     case step(String)
     /// A pull's progress for `image`.
     case pull(image: String, PullEvent)

@@ -168,7 +168,16 @@ public struct StatusReporter: Sendable {
         }
         let localDigest = image?.repoDigest(for: reference)?.description ?? record?.digest
         let version = image?.labels[OublietteVersion.label] ?? record?.version
-        let (remote, update, checkError) = await updateState(reference: reference, localDigest: image == nil ? nil : localDigest)
+        // With the engine down the local image is unknown, so nothing can be "available"; an
+        // image built here has no registry counterpart to compare with.
+        let (remote, update, checkError): (String?, String, String?)
+        if !runtimeReachable {
+            (remote, update, checkError) = (nil, "unknown", "the container engine is unreachable, so the local image cannot be compared")
+        } else if image != nil, record?.source == .build {
+            (remote, update, checkError) = (nil, "not-checked", nil)
+        } else {
+            (remote, update, checkError) = await updateState(reference: reference, localDigest: image == nil ? nil : localDigest)
+        }
         var status = StatusReport.TypeStatus(
             type: type, image: reference.description, present: image != nil, localDigest: image == nil ? nil : localDigest,
             version: version, source: record?.source.rawValue, registry: record?.registry,

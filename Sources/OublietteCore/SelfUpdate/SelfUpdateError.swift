@@ -47,7 +47,7 @@ public enum SelfUpdateError: Error, Sendable, DescribedError {
         case let .newBinaryBroken(reason):
             "the downloaded oubliette does not run (\(reason)); the binary was not changed"
         case let .downgradeRefused(current, newest):
-            "the newest release (\(newest)) is older than this oubliette (\(current)); pass --version \(newest) to downgrade on purpose"
+            "the newest release (\(newest)) is older than this oubliette (\(current)); pass --to \(newest) to downgrade on purpose"
         case let .unknownPlatform(os, arch):
             "no release binaries are published for \(os)/\(arch); build from source"
         case let .nothingToRollBack(path):

@@ -58,6 +58,8 @@ public struct PublishReport: Sendable, Equatable, Codable {
     public func renderedJSON() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // snake_case keys, as every --json output of both tools (CommandSupport.Output).
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }

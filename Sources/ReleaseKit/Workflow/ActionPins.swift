@@ -33,6 +33,7 @@ public struct ActionPins: Sendable, Equatable {
     public static func load(root: URL) throws(ActionPinsError) -> ActionPins {
         func read(_ relative: String) throws(ActionPinsError) -> String {
             let url = root.appendingPathComponent(relative)
+            guard FileManager.default.fileExists(atPath: url.path) else { throw .absent(path: url.path) }
             do { return try String(contentsOf: url, encoding: .utf8) } catch {
                 throw .unreadable(path: url.path, reason: error.localizedDescription)
             }
@@ -106,6 +107,8 @@ public struct ActionPins: Sendable, Equatable {
 
 public enum ActionPinsError: Error, Equatable, Sendable, DescribedError {
     case unreadable(path: String, reason: String)
+    /// The project has no pins file yet.
+    case absent(path: String)
     case malformed(file: String, line: Int, column: Int, text: String, problem: String)
     case empty(file: String)
     case missing(action: String, file: String)
@@ -116,6 +119,10 @@ public enum ActionPinsError: Error, Equatable, Sendable, DescribedError {
         switch self {
         case let .unreadable(path, reason):
             return "cannot read the action pins \(path): \(reason); it lists every action the workflows use (see docs/RELEASING.md)"
+        case let .absent(path):
+            return "\(path) does not exist; it pins every action the generated workflows use. Create it as a composite "
+                + "action whose runs.steps list `- uses: owner/repo@<full commit sha> # vX.Y.Z` lines (one per action, e.g. "
+                + "actions/checkout), or copy the one in this repository's .github/pins/ (see docs/RELEASING.md)"
         case let .malformed(file, line, column, text, problem):
             return "\(file):\(line):\(column): \(problem) in `\(text.trimmingCharacters(in: .whitespaces))`; "
                 + "write `- uses: owner/repo@<full commit sha> # vX.Y.Z`"

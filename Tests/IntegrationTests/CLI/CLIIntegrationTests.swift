@@ -162,31 +162,42 @@ struct CLIIntegrationTests {
         try await store.endSession(id: one.id)
         try await store.endSession(id: two.id)
 
-        let refreshed = try await oubliette(["container", "refresh", project.id, "--progress", "plain"], home)
+        // A running container is replaced only after a yes; without a terminal, --yes gives it.
+        let unasked = try await oubliette(["container", "refresh", project.id, "--progress", "plain"], home)
+        #expect(unasked.status == 4, "\(unasked.stderr)")
+        #expect(unasked.stderr.contains("project \(project.id) is running") && unasked.stderr.contains("pass --yes"), "\(unasked.stderr)")
+        #expect(try await store.project(id: project.id).containerID == firstContainer, "nothing was done")
+        let refreshed = try await oubliette(["container", "refresh", project.id, "--progress", "plain", "--yes"], home)
         #expect(refreshed.status == 0, "\(refreshed.stderr)")
         let steps = refreshed.stdout.split(separator: "\n").map(String.init)
         #expect(steps.first?.hasPrefix("Refreshing \(project.id)") == true, "\(refreshed.stdout)")
         #expect(steps.contains("Pulling \(try ImageReference(parsing: image).description)..."))
-        #expect(steps.contains("Restarting container..."))
+        #expect(steps.contains("Restarting \(project.id)'s container (the old one gets 5 s to exit)..."), "\(refreshed.stdout)")
         #expect(steps.last == "Done.")
         let afterRefresh = try await store.project(id: project.id)
         #expect(afterRefresh.containerID != firstContainer)
 
         // No ID: every running project; --json parses.
-        let all = try await oubliette(["container", "refresh", "--json", "--progress", "plain"], home)
+        let all = try await oubliette(["container", "refresh", "--json", "--progress", "plain", "--yes"], home)
         #expect(all.status == 0, "\(all.stderr)")
         let allReport = try #require(try json(all) as? [String: Any])
         #expect((allReport["refreshed"] as? [[String: Any]])?.first?["project_id"] as? String == project.id)
 
-        let stopped = try await oubliette(["container", "stop", project.id], home)
+        let session = try await store.startSession(projectID: project.id, label: nil)
+        let refusedStop = try await oubliette(["container", "stop", project.id], home)
+        #expect(refusedStop.status == 4, "\(refusedStop.stderr)")
+        #expect(refusedStop.stderr.contains("project \(project.id) is running with 1 active session"), "\(refusedStop.stderr)")
+        try await store.endSession(id: session.id)
+        let stopped = try await oubliette(["container", "stop", project.id, "--yes"], home)
         #expect(stopped.status == 0, "\(stopped.stderr)")
         #expect(stopped.stdout.contains("Stopped \(project.id)."))
+        #expect(stopped.stderr.contains("Stopping \(project.id) (it gets 5 s to exit before it is killed)..."), "\(stopped.stderr)")
         let state = try await docker().listContainers(labels: [ContainerSettings.projectLabel: project.id]).first?.state
         #expect(state == .exited)
         let stopAll = try await oubliette(["container", "stop", "--all", "--json"], home)
         #expect((try json(stopAll) as? [[String: Any]])?.first?["was_running"] as? Bool == false)
         let neither = try await oubliette(["container", "stop"], home)
-        #expect(neither.status == 64 && neither.stderr.contains("give either a project ID or --all"))
+        #expect(neither.status == 2 && neither.stderr.contains("give either a project ID or --all"))
 
         let unknown = try await oubliette(["container", "refresh", "nope"], home)
         #expect(unknown.status == 1 && unknown.stderr.contains("no project with id 'nope'"))
@@ -225,9 +236,13 @@ struct CLIIntegrationTests {
         let secondDigest = try TestImages.push(image, version: "v1.0.13", marker: "two", bed: bed)
 
         let conflicting = try await oubliette(["update", "--pull-image", "--rebuild-image"], home)
-        #expect(conflicting.status == 64)
+        #expect(conflicting.status == 2)
         #expect(conflicting.stderr.contains("--pull-image and --rebuild-image cannot be used together"), "\(conflicting.stderr)")
-        let rebuild = try await oubliette(["update", "--type", "custom", "--rebuild-image"], home)
+        // A rebuild that would replace a running container asks first; no terminal and no --yes: nothing done.
+        let unasked = try await oubliette(["update", "--type", "custom", "--rebuild-image"], home)
+        #expect(unasked.status == 4 && unasked.stderr.contains("project \(project.id) is running"), "\(unasked.stderr)")
+        #expect(unasked.stderr.contains("pass --yes"), "\(unasked.stderr)")
+        let rebuild = try await oubliette(["update", "--type", "custom", "--rebuild-image", "--yes"], home)
         #expect(rebuild.status == 1 && rebuild.stderr.contains("container type 'custom' has no Dockerfile in the image catalogue"), "\(rebuild.stderr)")
 
         let update = try await oubliette(["update", "--type", "custom", "--json", "--progress", "plain"], home)

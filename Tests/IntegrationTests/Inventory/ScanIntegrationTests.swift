@@ -23,9 +23,9 @@ struct ScanIntegrationTests {
         let report = try InventoryTestSupport.json(json.stdout)
         let findings = try #require(report["findings"] as? [[String: Any]])
         #expect(Set(findings.compactMap { $0["advisory"] as? String }) == Self.expectedAffected)
-        #expect(report["withdrawnSkipped"] as? Int == 1)
+        #expect(report["withdrawn_skipped"] as? Int == 1)
         let glibc = findings.filter { $0["advisory"] as? String == "FIXTURE-DEB-0001" }
-        #expect(glibc.allSatisfy { $0["severity"] as? String == "critical" && $0["sourcePackage"] as? String == "glibc" })
+        #expect(glibc.allSatisfy { $0["severity"] as? String == "critical" && $0["source_package"] as? String == "glibc" })
         #expect(findings.contains { $0["advisory"] as? String == "FIXTURE-DEB-0011" && $0["severity"] as? String == "unknown" })
 
         let sarif = try bed.makeTemporaryDirectory("scan-sarif").appendingPathComponent("debian.sarif")

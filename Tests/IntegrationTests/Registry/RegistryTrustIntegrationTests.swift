@@ -208,7 +208,7 @@ struct RegistryTrustIntegrationTests {
         let result = try await releaseTool(["registry", "inspect", "\(bed.registry)/\(repository):sbom", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
-        #expect(report["artifactType"] as? String == artifactType)
+        #expect(report["artifact_type"] as? String == artifactType)
         #expect(report["digest"] as? String == Digest.sha256(of: manifest).description)
         #expect(report["architecture"] == nil)
     }

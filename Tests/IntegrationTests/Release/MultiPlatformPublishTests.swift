@@ -10,6 +10,13 @@ import Testing
 /// registry receives one index per image, and skopeo — not our client — reads it back.
 @Suite("Multi-platform publish (end to end)", .serialized)
 struct MultiPlatformPublishTests {
+    /// `publish --json` writes snake_case keys, as every --json output.
+    static var snakeCaseDecoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+
     static let amd64 = Platform(architecture: "amd64", os: "linux")
     static let arm64 = Platform(architecture: "arm64", os: "linux")
 
@@ -164,12 +171,12 @@ struct MultiPlatformPublishTests {
 
         // 2. The merge job.
         let merged = try await ToolRunner.run(binary.path, common + ["--merge"] + files + ["--json"])
-        let mergedReport = try JSONDecoder().decode(PublishReport.self, from: merged.stdoutData)
+        let mergedReport = try Self.snakeCaseDecoder.decode(PublishReport.self, from: merged.stdoutData)
         #expect(mergedReport.images.allSatisfy { $0.platforms.count == 2 && $0.indexDigest != nil })
 
         // 3. The same inputs in one process, rebuilt from scratch (--force): identical index digests.
         let oneProcess = try await ToolRunner.run(binary.path, common + ["--force", "--json"])
-        let oneReport = try JSONDecoder().decode(PublishReport.self, from: oneProcess.stdoutData)
+        let oneReport = try Self.snakeCaseDecoder.decode(PublishReport.self, from: oneProcess.stdoutData)
         #expect(oneReport.images.map(\.digest) == mergedReport.images.map(\.digest))
         #expect(oneReport.images.flatMap(\.platforms).map(\.digest) == mergedReport.images.flatMap(\.platforms).map(\.digest))
         for image in mergedReport.images {

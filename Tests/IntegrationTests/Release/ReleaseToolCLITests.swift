@@ -40,7 +40,7 @@ struct ReleaseToolCLITests {
         #expect(images.map { $0["type"] as? String } == ["base", "dev"])
         #expect(images.map { $0["repository"] as? String } == ["127.0.0.1:5000/team/oubliette-base", "127.0.0.1:5000/team/oubliette-dev"])
         #expect(images[0]["tags"] as? [String] == ["v1.1.0", "latest"])
-        let devArguments = try #require(images[1]["buildArgs"] as? [[String: Any]])
+        let devArguments = try #require(images[1]["build_args"] as? [[String: Any]])
         let baseImage = try #require(devArguments.first { $0["key"] as? String == "BASE_IMAGE" }?["value"] as? [String: Any])
         #expect(baseImage["kind"] as? String == "parentDigestReference")
         #expect(baseImage["parent"] as? String == "base")

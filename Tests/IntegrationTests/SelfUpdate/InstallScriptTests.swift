@@ -42,6 +42,17 @@ struct InstallScriptTests {
             #expect(server.requestedPaths.contains("/releases/latest"))
             let entries = try FileManager.default.contentsOfDirectory(atPath: prefix.appendingPathComponent("bin").path)
             #expect(entries == ["oubliette"], "no staging file is left: \(entries)")
+            // Completions and the man page, written by the installed binary itself.
+            let share = prefix.appendingPathComponent("share")
+            for (file, text) in [
+                ("bash-completion/completions/oubliette", "# 9.9.9 completion for bash"),
+                ("zsh/site-functions/_oubliette", "# 9.9.9 completion for zsh"),
+                ("fish/vendor_completions.d/oubliette.fish", "# 9.9.9 completion for fish"),
+                ("man/man1/oubliette.1", #".TH OUBLIETTE 1 "" "oubliette 9.9.9""#),
+            ] {
+                let written = try? String(contentsOf: share.appendingPathComponent(file), encoding: .utf8)
+                #expect(written?.trimmingCharacters(in: .newlines) == text, "\(file): \(written ?? "missing"); \(result.stderr)")
+            }
         }
     }
 

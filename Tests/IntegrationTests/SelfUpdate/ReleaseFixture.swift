@@ -37,6 +37,8 @@ struct ReleaseFixture: Sendable {
         #!/bin/sh
         case "$1" in
           --version) echo "\(version)" ;;
+          --generate-completion-script) echo "# \(version) completion for $2" ;;
+          --generate-manual) echo ".TH OUBLIETTE 1 \\"\\" \\"oubliette \(version)\\"" ;;
           *) echo "stand-in oubliette \(version)" >&2; exit 64 ;;
         esac
 

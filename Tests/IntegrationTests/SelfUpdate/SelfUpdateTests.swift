@@ -102,10 +102,13 @@ struct SelfUpdateTests {
     @Test func anExplicitVersionIsInstalledAndAnUnknownOneRefused() async throws {
         let setup = try await Setup.make([Self.older, Self.stable])
         defer { Task { await setup.tearDown() } }
-        let missing = try setup.run(["self-update", "--version", "5.5.5"])
+        // `--version` means "print the version" on every command, self-update included.
+        let printed = try setup.run(["self-update", "--version"])
+        #expect(printed.status == 0 && printed.trimmedStdout == OublietteVersion.longDescription, "\(printed.stderr)")
+        let missing = try setup.run(["self-update", "--to", "5.5.5"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("there is no release 5.5.5"), "\(missing.stderr)")
-        let update = try setup.run(["self-update", "--version", "1.0.0"])
+        let update = try setup.run(["self-update", "--to", "1.0.0"])
         #expect(update.status == 0, "\(update.stderr)")
         #expect(try setup.run(["--version"]).trimmedStdout == "1.0.0")
     }

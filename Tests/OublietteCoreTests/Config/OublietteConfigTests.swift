@@ -16,6 +16,15 @@ struct OublietteConfigTests {
         #expect(config.imageSource == .prebuilt)
     }
 
+    @Test func sourceDirIsRelativeToTheConfigFile() throws {
+        let relative = try OublietteConfig(parsing: #"{ "source_dir": "../src/oubliette" }"#, file: "/etc/o/o.jsonc", catalogue: catalogue, devMode: false)
+        #expect(relative.sourceDirectory == "/etc/src/oubliette")
+        let absolute = try OublietteConfig(parsing: #"{ "source_dir": "/srv/checkout" }"#, file: "/etc/o/o.jsonc", catalogue: catalogue, devMode: false)
+        #expect(absolute.sourceDirectory == "/srv/checkout")
+        #expect(OublietteConfig(catalogue: catalogue, devMode: false).sourceDirectory == nil)
+        #expect(throws: ConfigError.self) { try OublietteConfig(parsing: #"{ "source_dir": 3 }"#, file: "c.jsonc", catalogue: catalogue, devMode: false) }
+    }
+
     @Test func devModeUsesLocalNames() throws {
         let config = OublietteConfig(catalogue: catalogue, devMode: true)
         #expect(try config.imageReference(for: "base").familiarDescription == "oubliette-base:latest")

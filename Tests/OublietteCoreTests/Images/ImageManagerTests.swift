@@ -181,9 +181,30 @@ struct EnginePullRetryTests {
         let manager = ImageManager(
             config: OublietteConfig(catalogue: .shipped, devMode: false), runtime: runtime,
             provenance: ProvenanceStore(dataDirectory: data), sleeper: sleeper)
-        await #expect(throws: ImageManagerError.self) { try await manager.ensureImage(type: "base") }
+        let notices = Notices()
+        do {
+            _ = try await manager.ensureImage(type: "base") { notices.append($0.status) }
+            Issue.record("expected a failure")
+        } catch {
+            #expect("\(error)".contains("4 attempts at ghcr.io: pulling"), "what was tried: \(error)")
+        }
         #expect(await runtime.count("pull") == 4)
         #expect(await sleeper.slept == [.seconds(1), .seconds(2), .seconds(4)])
+        // No wait is silent: each one says what it waits for and how long.
+        #expect(
+            notices.all == [
+                "registry ghcr.io unreachable (connection refused); retrying in 1 s (attempt 2 of 4)",
+                "registry ghcr.io unreachable (connection refused); retrying in 2 s (attempt 3 of 4)",
+                "registry ghcr.io unreachable (connection refused); retrying in 4 s (attempt 4 of 4)",
+            ])
+    }
+
+    @Test func aMissingTagIsNotCalledANetworkProblem() {
+        let error = ImageManagerError.pullFailed(
+            type: "base", image: "ghcr.io/x/base:9", reason: "manifest for ghcr.io/x/base:9 not found: manifest unknown",
+            manualCommand: "docker pull ghcr.io/x/base:9")
+        #expect(error.description.contains("the image or tag does not exist"), "\(error)")
+        #expect(!error.description.contains("network"), "\(error)")
     }
 
     @Test func permanentFailuresAreNotRetried() async throws {
@@ -245,4 +266,14 @@ private final class WarningLog: @unchecked Sendable {
     private var warnings: [String] = []
     func append(_ text: String) { lock.withLock { warnings.append(text) } }
     var all: [String] { lock.withLock { warnings } }
+}
+
+/// Pull notices collected from the pull's task.
+final class Notices: @unchecked Sendable {
+    // @unchecked: `items` is only touched under `lock`.
+    private let lock = NSLock()
+    private var items: [String] = []
+
+    func append(_ item: String) { lock.withLock { items.append(item) } }
+    var all: [String] { lock.withLock { items } }
 }

@@ -37,6 +37,16 @@ struct VerifyPolicyTests {
             _ = try config(#"{ "verify": { "mode": "enforce", "keys": [] } }"#)
             Issue.record("accepted enforce without keys")
         } catch { #expect(error.description.contains("verify.keys"), "\(error)") }
+        // "enforce" with no key anywhere: for every type, or for one type that has none to inherit.
+        for text in [#"{ "verify": { "mode": "enforce" } }"#, #"{ "verify": { "containers": { "dev": { "mode": "enforce" } } } }"#] {
+            do {
+                _ = try config(text)
+                Issue.record("accepted enforce without keys: \(text)")
+            } catch { #expect(error.description.contains(".keys\" is \"(none)\""), "\(error)") }
+        }
+        // A type's enforce rule may take the global keys.
+        let inherited = try config(#"{ "verify": { "keys": ["k.pub"], "mode": "warn", "containers": { "dev": { "mode": "enforce" } } } }"#)
+        #expect(inherited.verify.effective(for: "dev").mode == .enforce)
         do {
             _ = try config(#"{ "verify": { "kyes": [] } }"#)
             Issue.record("accepted")
