@@ -26,6 +26,7 @@ public struct ReleaseToolCommand: AsyncParsableCommand {
             SignCommand.self,
             VerifyCommand.self,
             VerifyAttestationCommand.self,
+            VerifyBundleCommand.self,
         ]
     )
 }
