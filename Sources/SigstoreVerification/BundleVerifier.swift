@@ -180,7 +180,7 @@ public struct BundleVerifier: Sendable {
             guard key.isValidSignature(envelope.signatures[0].sig.bytes, for: pae) else {
                 throw .signature("the DSSE envelope's signature does not verify with the \(leaf == nil ? "given key" : "certificate's key")")
             }
-            predicateType = try Self.checkInTotoSubject(envelope, digest: digest)
+            predicateType = try Self.checkInTotoSubject(envelope, artifact: artifact)
             payloadType = envelope.payloadType
             content = .dsse(envelope)
         } else {
@@ -264,20 +264,23 @@ public struct BundleVerifier: Sendable {
         guard valid else { throw .signature("the bundle's signature does not verify over the artifact with the signing key") }
     }
 
-    /// Returns the statement's predicate type once a subject carries `digest`.
-    static func checkInTotoSubject(_ envelope: SigstoreBundle.Envelope, digest: [UInt8]) throws(BundleVerificationError) -> String? {
+    /// Returns the statement's predicate type once a subject carries the artifact's digest
+    /// (sha256; or sha512, as npm provenance names packages, when the artifact itself is given).
+    static func checkInTotoSubject(_ envelope: SigstoreBundle.Envelope, artifact: BundleArtifact) throws(BundleVerificationError) -> String? {
         guard envelope.payloadType == "application/vnd.in-toto+json" else {
             throw .artifactMismatch("the DSSE payload is '\(envelope.payloadType)', not an in-toto statement naming the artifact")
         }
         guard let statement = (try? JSONSerialization.jsonObject(with: Data(envelope.payload.bytes))) as? [String: Any] else {
             throw .bundleFormat("the DSSE payload is not an in-toto statement (not a JSON object)")
         }
-        let hex = RekorEntryBody.hex(digest)
-        let subjects = statement["subject"] as? [[String: Any]] ?? []
-        let digests = subjects.compactMap { ($0["digest"] as? [String: Any])?["sha256"] as? String }
-        guard digests.contains(where: { $0.lowercased() == hex }) else {
+        var wanted = ["sha256": RekorEntryBody.hex(artifact.sha256)]
+        if case let .bytes(bytes) = artifact { wanted["sha512"] = RekorEntryBody.hex(Array(SHA512.hash(data: bytes))) }
+        let subjects = (statement["subject"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? [String: String] }
+        let matches = subjects.contains { digests in wanted.contains { algorithm, hex in digests[algorithm]?.lowercased() == hex } }
+        guard matches else {
+            let named = subjects.flatMap { $0.map { "\($0.key):\($0.value)" } }.sorted()
             throw .artifactMismatch(
-                "no in-toto subject has sha256:\(hex) (subjects: \(digests.isEmpty ? "none" : digests.map { "sha256:\($0)" }.joined(separator: ", ")))")
+                "no in-toto subject has sha256:\(wanted["sha256"] ?? "") (subjects: \(named.isEmpty ? "none" : named.joined(separator: ", ")))")
         }
         return statement["predicateType"] as? String
     }
