@@ -119,34 +119,44 @@ public struct BundleVerifier: Sendable {
             throw .inclusionProof("a v\(version.rawValue) bundle must carry an inclusion proof")
         }
 
-        // Verified time: the integrated time under a verified promise. RFC 3161 timestamps are
-        // not verified by this library, so bundles that carry them are refused rather than
-        // half-checked.
-        if let timestamps = material.timestampVerificationData?.rfc3161Timestamps, !timestamps.isEmpty {
-            throw .timestamp("the bundle carries \(timestamps.count) RFC 3161 timestamp(s), which this verifier does not check yet")
+        // Verified times: each RFC 3161 timestamp (over the signature), and the integrated time
+        // under a verified signed entry timestamp. A timestamp that does not verify is refused,
+        // not skipped; at least one time is required.
+        var times: [Date] = []
+        let signed = bundle.messageSignature?.signature.bytes ?? bundle.dsseEnvelope?.signatures.first?.sig.bytes ?? []
+        for timestamp in material.timestampVerificationData?.rfc3161Timestamps ?? [] {
+            times.append(try await RFC3161Timestamp.verifiedTime(der: timestamp.signedTimestamp.bytes, signature: signed, root: trustedRoot))
         }
-        guard let integrated = entry.integratedTime?.value, integrated > 0, let promise = entry.inclusionPromise else {
-            throw .time("the bundle has no verified time: no integrated time with an inclusion promise, and no trusted timestamp")
+        if let integrated = entry.integratedTime?.value, integrated != 0, let promise = entry.inclusionPromise {
+            let setPayload =
+                #"{"body":"\#(Data(entry.canonicalizedBody.bytes).base64EncodedString())","integratedTime":\#(integrated),"logID":"\#(RekorEntryBody.hex(entry.logId.keyId.bytes))","logIndex":\#(entry.logIndex.value)}"#
+            guard logKey.isValidSignature(promise.signedEntryTimestamp.bytes, for: Array(setPayload.utf8)) else {
+                throw .inclusionPromise("the signed entry timestamp does not verify with the key of log \(log.baseUrl ?? logIDText)")
+            }
+            times.append(Date(timeIntervalSince1970: TimeInterval(integrated)))
         }
-        let setPayload =
-            #"{"body":"\#(Data(entry.canonicalizedBody.bytes).base64EncodedString())","integratedTime":\#(integrated),"logID":"\#(RekorEntryBody.hex(entry.logId.keyId.bytes))","logIndex":\#(entry.logIndex.value)}"#
-        guard logKey.isValidSignature(promise.signedEntryTimestamp.bytes, for: Array(setPayload.utf8)) else {
-            throw .inclusionPromise("the signed entry timestamp does not verify with the key of log \(log.baseUrl ?? logIDText)")
+        guard !times.isEmpty else {
+            throw .time("the bundle has no verified time: no integrated time with an inclusion promise, and no RFC 3161 timestamp")
         }
-        let time = Date(timeIntervalSince1970: TimeInterval(integrated))
-        guard time <= now().addingTimeInterval(60) else { throw .time("the log's integrated time \(time) is in the future") }
-        guard logValidity.contains(time) else {
-            throw .transparencyLog("the key of log \(log.baseUrl ?? logIDText) was not valid at the integrated time \(time)")
+        for time in times {
+            guard time <= now().addingTimeInterval(60) else { throw .time("the attested time \(time) is in the future") }
+            guard logValidity.contains(time) else {
+                throw .transparencyLog("the key of log \(log.baseUrl ?? logIDText) was not valid at \(time)")
+            }
         }
+        let time = times[times.count - 1]
 
         // The certificate at that time: validity, chain to Fulcio, SCT, usage, identity.
         var identity: FulcioIdentity?
         if let leaf {
-            guard leaf.notValidBefore <= time, time <= leaf.notValidAfter else {
-                throw .certificateValidity(
-                    "the signing certificate is valid \(leaf.notValidBefore) to \(leaf.notValidAfter), the log saw the signature at \(time)")
+            var chain: [Certificate] = []
+            for time in times {
+                guard leaf.notValidBefore <= time, time <= leaf.notValidAfter else {
+                    throw .certificateValidity(
+                        "the signing certificate is valid \(leaf.notValidBefore) to \(leaf.notValidAfter), the signature was attested at \(time)")
+                }
+                chain = try await FulcioChain.validate(leaf: leaf, at: time, root: trustedRoot)
             }
-            let chain = try await FulcioChain.validate(leaf: leaf, at: time, root: trustedRoot)
             guard chain.count >= 2 else { throw .certificateChain("the signing certificate is itself a trust anchor") }
             try SignedCertificateTimestamps.verify(leaf: leaf, issuer: chain[1], root: trustedRoot)
             guard (try? leaf.extensions.keyUsage)?.digitalSignature == true else {

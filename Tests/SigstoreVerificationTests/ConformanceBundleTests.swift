@@ -42,18 +42,6 @@ struct ConformanceBundleTests {
         }
     }
 
-    /// Happy paths whose only time source is an RFC 3161 timestamp, or that carry one: this
-    /// verifier does not check RFC 3161 yet and refuses them (check `rfc3161-timestamp`) rather
-    /// than accept a timestamp unchecked. Each such case is asserted to be refused for exactly
-    /// that reason, so supporting RFC 3161 turns them into failures here until moved.
-    static let needsRFC3161: Set<String> = [
-        "bundle-with-sct-with-extensions", "intoto-with-custom-trust-root", "managed-key-happy-path",
-        "rekor2-checkpoint-cosigned", "rekor2-checkpoint-multiple-cosigs", "rekor2-checkpoint-origin-not-first",
-        "rekor2-checkpoint-two-sigs-cosigned", "rekor2-checkpoint-two-sigs-from-origin", "rekor2-dsse-happy-path",
-        "rekor2-happy-path", "rekor2-timestamp-with-embedded-cert", "rekor2-timestamp-with-expired-cert-chain",
-        "rekor2-timestamp-without-embedded-cert", "trust-root-tsa-validity-end-inclusive",
-    ]
-
     @Test("the vendored suite is complete: 70 cases, 21 happy paths, 49 _fail")
     func suiteIsComplete() {
         #expect(Self.caseNames.count == 70)
@@ -66,11 +54,6 @@ struct ConformanceBundleTests {
             let result = await Self.outcome(name, byDigest: byDigest)
             if name.hasSuffix("_fail") {
                 if case .success = result { Issue.record("\(name) (digest: \(byDigest)) verified but must be refused") }
-            } else if Self.needsRFC3161.contains(name) {
-                switch result {
-                case .success: Issue.record("\(name) now verifies: move it out of needsRFC3161")
-                case let .failure(error): #expect(error.check == "rfc3161-timestamp", "\(name): \(error)")
-                }
             } else if case let .failure(error) = result {
                 Issue.record("\(name) (digest: \(byDigest)) refused: \(error)")
             }

@@ -93,21 +93,31 @@ public enum SigningPublicKey: Sendable {
         }
     }
 
-    /// True when `signature` signs a message whose digest (of `prehashAlgorithm`) is `digest`.
-    /// Ed25519 cannot verify a digest and returns false.
+    /// True when `signature` signs a message whose digest is `digest` (any SHA-2 size: ECDSA
+    /// allows a hash other than the curve's, as timestamp authorities use). Ed25519 cannot
+    /// verify a digest and returns false.
     public func isValidSignature(_ signature: [UInt8], forDigest digest: [UInt8]) -> Bool {
         switch self {
         case let .p256(key):
-            guard digest.count == 32, let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
-            return key.isValidSignature(parsed, for: PrecomputedDigest<Size32>(digest))
+            guard let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
+            return Self.withDigest(digest) { key.isValidSignature(parsed, for: $0) }
         case let .p384(key):
-            guard digest.count == 48, let parsed = try? P384.Signing.ECDSASignature(derRepresentation: signature) else { return false }
-            return key.isValidSignature(parsed, for: PrecomputedDigest<Size48>(digest))
+            guard let parsed = try? P384.Signing.ECDSASignature(derRepresentation: signature) else { return false }
+            return Self.withDigest(digest) { key.isValidSignature(parsed, for: $0) }
         case let .p521(key):
-            guard digest.count == 64, let parsed = try? P521.Signing.ECDSASignature(derRepresentation: signature) else { return false }
-            return key.isValidSignature(parsed, for: PrecomputedDigest<Size64>(digest))
+            guard let parsed = try? P521.Signing.ECDSASignature(derRepresentation: signature) else { return false }
+            return Self.withDigest(digest) { key.isValidSignature(parsed, for: $0) }
         case .ed25519:
             return false
+        }
+    }
+
+    private static func withDigest(_ digest: [UInt8], _ body: (any Digest) -> Bool) -> Bool {
+        switch digest.count {
+        case 32: return body(PrecomputedDigest<Size32>(digest))
+        case 48: return body(PrecomputedDigest<Size48>(digest))
+        case 64: return body(PrecomputedDigest<Size64>(digest))
+        default: return false
         }
     }
 }

@@ -15,7 +15,9 @@ public struct ProtoBytes: Decodable, Sendable, Equatable {
     }
 
     static func decodeBase64(_ text: String) -> [UInt8]? {
-        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        // Line breaks are skipped, as Go's and Python's decoders (protojson, sigstore-python) do.
+        var standard = text.filter { $0 != "\n" && $0 != "\r" && $0 != "\r\n" }
+            .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while standard.count % 4 != 0 { standard.append("=") }
         return Data(base64Encoded: standard).map { [UInt8]($0) }
     }
