@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-certificates", exact: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", exact: "1.7.4"),
     ],
     targets: [
         // Process, file and error plumbing every other target shares: the one subprocess
@@ -93,6 +95,20 @@ let package = Package(
                 "OCIDistribution",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        // Sigstore bundles verified offline with no Oubliette concept in it: bundle and
+        // trusted-root models, Fulcio chains at the log's time, SCTs, Rekor inclusion proofs,
+        // checkpoints and promises, DSSE/in-toto, identity policy. Ships the public-good root.
+        .target(
+            name: "SigstoreVerification",
+            dependencies: [
+                "SystemSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            exclude: ["Resources/trusted_root.ORIGIN.md"],
+            resources: [.copy("Resources/trusted_root.json")]
         ),
         // Reading and writing cosign's encrypted private key files (scrypt + secretbox).
         .target(
@@ -178,6 +194,7 @@ let package = Package(
                 "ImageInventory",
                 "ImageSigning",
                 "CosignKeyFiles",
+                "SigstoreVerification",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -209,6 +226,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "SigstoreVerificationTests",
+            dependencies: ["SigstoreVerification", "SystemSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "ImageSigningTests",

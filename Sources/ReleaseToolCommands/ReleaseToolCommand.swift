@@ -29,6 +29,7 @@ public struct ReleaseToolCommand: AsyncParsableCommand {
             SignCommand.self,
             VerifyCommand.self,
             VerifyAttestationCommand.self,
+            VerifyBundleCommand.self,
         ]
     )
 
