@@ -123,6 +123,10 @@ struct VerifyBundleCommand: LoggedCommand {
         do { bundleData = try Data(contentsOf: URL(fileURLWithPath: bundle)) } catch {
             throw .bundleFormat("cannot read \(bundle): \(error.localizedDescription)")
         }
+        // Real bundles are tens of kilobytes; a bigger file is not one.
+        guard bundleData.count <= Self.bundleLimit else {
+            throw .bundleFormat("\(bundle) is \(bundleData.count) bytes, more than a bundle's \(Self.bundleLimit)-byte limit")
+        }
         let artifact = try Self.artifact(fileOrDigest)
         return try await BundleVerifier(trustedRoot: root).verify(bundleJSON: bundleData, artifact: artifact, signer: signer)
     }
@@ -141,8 +145,9 @@ struct VerifyBundleCommand: LoggedCommand {
             }
             return .sha256(bytes)
         }
-        do { return .bytes([UInt8](try Data(contentsOf: URL(fileURLWithPath: argument)))) } catch {
-            throw .artifactMismatch("cannot read the artifact \(argument): \(error.localizedDescription)")
-        }
+        return try BundleArtifact.file(at: URL(fileURLWithPath: argument))
     }
+
+    static let bundleLimit = 16 << 20
+
 }

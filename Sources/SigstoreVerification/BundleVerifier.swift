@@ -8,6 +8,22 @@ public enum BundleArtifact: Sendable {
     case bytes([UInt8])
     case sha256([UInt8])
 
+    /// A file on disk: its bytes up to `inMemoryLimit` (any key type, sha512 subjects), beyond
+    /// that its SHA-256 digest, hashed as it is read rather than held in memory.
+    public static func file(at url: URL, inMemoryLimit: Int = 64 << 20) throws(BundleVerificationError) -> BundleArtifact {
+        do {
+            let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
+            guard size > inMemoryLimit else { return .bytes([UInt8](try Data(contentsOf: url))) }
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            var hasher = SHA256()
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+            return .sha256(Array(hasher.finalize()))
+        } catch {
+            throw .artifactMismatch("cannot read the artifact \(url.path): \(error.localizedDescription)")
+        }
+    }
+
     public var sha256: [UInt8] {
         switch self {
         case let .bytes(bytes): return Array(SHA256.hash(data: bytes))

@@ -118,4 +118,18 @@ struct BundleRefusalTests {
             Issue.record("keyless bundle accepted with a key")
         } catch { #expect((error as? BundleVerificationError)?.check == "key") }
     }
+
+    @Test("a file over the in-memory limit is hashed as it is read and verifies by digest")
+    func streamedFile() async throws {
+        let url = Self.cases.appendingPathComponent("a.txt")
+        let streamed = try BundleArtifact.file(at: url, inMemoryLimit: 0)
+        guard case let .sha256(digest) = streamed else {
+            Issue.record("expected a digest, got the bytes")
+            return
+        }
+        #expect(digest == BundleArtifact.bytes(Self.artifact).sha256)
+        let result = try await BundleVerifier(trustedRoot: TrustedRoot.publicGood())
+            .verify(bundleJSON: try Self.bundle("happy-path-v0.3"), artifact: streamed, signer: .identity(Self.identity))
+        #expect(result.artifactDigest == "sha256:" + digest.map { String(format: "%02x", $0) }.joined())
+    }
 }
