@@ -229,9 +229,10 @@ struct WorkflowGeneratorTests {
         let arm = "${{ vars.ARM64_RUNNER || 'ubuntu-24.04-arm' }}"
         #expect(include.map { $0["runner"] ?? "" } == ["ubuntu-24.04", "ubuntu-24.04", arm, arm])
         // oubliette (what users install) is built in jammy and held to the glibc floor; release-tool in noble.
-        #expect(include.map { "\($0["tool"] ?? "") \($0["image"] ?? "") \($0["glibc"] ?? "")" }.prefix(2) == [
-            "oubliette swift:6.10-jammy\(digest) 2.35", "release-tool swift:6.10-noble\(digest) 2.39",
-        ])
+        #expect(
+            include.map { "\($0["tool"] ?? "") \($0["image"] ?? "") \($0["glibc"] ?? "")" }.prefix(2) == [
+                "oubliette swift:6.10-jammy\(digest) 2.35", "release-tool swift:6.10-noble\(digest) 2.39",
+            ])
         #expect((try step(linux, named: "Check the glibc floor")["env"] as? [String: String])?["GLIBC_FLOOR"] == "${{ matrix.glibc }}")
     }
 

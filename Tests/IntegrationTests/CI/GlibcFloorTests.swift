@@ -40,8 +40,9 @@ struct GlibcFloorTests {
             return String(line[range.upperBound...].prefix { $0 != " " })
         }
         #expect(needed.count == 2, "\(passing.stdout)")
+        let floor = Self.versionParts(WorkflowGenerator.glibcFloor)
         for version in needed {
-            #expect(Self.versionParts(version).lexicographicallyPrecedes(Self.versionParts(WorkflowGenerator.glibcFloor)) || version == WorkflowGenerator.glibcFloor)
+            #expect(!floor.lexicographicallyPrecedes(Self.versionParts(version)), "needs glibc \(version), above the floor")
         }
         let highest = try #require(needed.max { Self.versionParts($0).lexicographicallyPrecedes(Self.versionParts($1)) })
         let parts = Self.versionParts(highest)

@@ -1,4 +1,5 @@
 import Foundation
+import OublietteCore
 import Testing
 
 /// The shipped `containers/base` and `containers/dev`, unedited, built by `release-tool
@@ -59,13 +60,14 @@ struct ShippedImagesTests {
         // so it differs by construction). A base-only catalogue beside the clone keeps it clean.
         let baseOnly = bench.directory.appendingPathComponent("base-only/catalogue.jsonc")
         try FileManager.default.createDirectory(at: baseOnly.deletingLastPathComponent(), withIntermediateDirectories: true)
+        // The shipped entry as it is (its summary is the description label), with paths into the clone.
+        let shipped = try #require(ImageCatalogue.shipped.entry(for: "base"))
         let relative = "../\(bench.origin.lastPathComponent)/containers/base"
-        try Data(
-            """
-            {"images": [{"type": "base", "repository": "ghcr.io/hyphagroup/oubliette-base", "summary": "rebuild check",
-              "dockerfile": "\(relative)/Dockerfile", "context": "\(relative)", "platforms": ["linux/amd64"]}]}
-            """.utf8
-        ).write(to: baseOnly)
+        let entry: [String: Any] = [
+            "type": shipped.type, "repository": shipped.repository, "summary": shipped.summary,
+            "dockerfile": "\(relative)/Dockerfile", "context": relative, "platforms": ["linux/amd64"],
+        ]
+        try JSONSerialization.data(withJSONObject: ["images": [entry]], options: [.sortedKeys]).write(to: baseOnly)
         var again = arguments
         again[again.firstIndex(of: registry)!] = registry + "-rebuild"
         again += ["--catalogue", baseOnly.path]
@@ -74,7 +76,16 @@ struct ShippedImagesTests {
             output.split(separator: "\n").first { $0.contains("/oubliette-base:\(bench.tag)@sha256:") }?.split(separator: "@").last.map(String.init)
         }
         let first = try #require(baseDigest(published.stdout)), second = try #require(baseDigest(rebuilt.stdout), "\(rebuilt.stdout)")
-        #expect(first == second, "two builds of containers/base from one commit and one rootfs differ: \(first) vs \(second)")
+        if first != second {
+            // Say what differs: the layers (file content) or only the config.
+            var manifests: [String] = []
+            for (target, digest) in [(registry, first), (registry + "-rebuild", second)] {
+                let raw = try await ToolRunner.run(
+                    "skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://\(target)/oubliette-base@\(digest)"], check: false)
+                manifests.append(raw.stdout)
+            }
+            Issue.record("two builds of containers/base from one commit and one rootfs differ:\n\(manifests.joined(separator: "\n"))")
+        }
         print(
             "shipped images: debian base ready in \(baseReady - started), base+dev built and pushed in \(built - baseReady), "
                 + "pulled and run in \(ran - built), base rebuilt for the reproducibility check in \(clock.now - ran), total \(clock.now - started)")
