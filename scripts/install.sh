@@ -105,9 +105,16 @@ mkdir "$scratch/unpacked"
 tar -xzf "$scratch/$archive" -C "$scratch/unpacked" oubliette || fail "cannot unpack $archive"
 bindir="$prefix/bin"
 mkdir -p "$bindir" || fail "cannot create $bindir"
-# Copy beside the target, then rename over it: a running oubliette is never half-replaced.
-staged="$bindir/.oubliette.install.$$"
-cp "$scratch/unpacked/oubliette" "$staged" && chmod 755 "$staged" && mv -f "$staged" "$bindir/oubliette" \
+# As root, a directory others may write to lets them plant a file or symlink at any name we
+# would use there: refuse it rather than write through what they planted.
+if [ "$(id -u)" = 0 ] && [ -n "$(find "$bindir" -maxdepth 0 -perm -0002 2>/dev/null)" ]; then
+    fail "$bindir is writable by other users; as root, install only into a directory only root can write (chmod o-w $bindir), or choose another --prefix"
+fi
+# Copy beside the target into a file only this run created (mktemp: a fresh, unpredictable
+# name, created exclusively, never through a symlink), then rename over the target: a
+# running oubliette is never half-replaced, and a symlink at the target is replaced, not followed.
+staged="$(mktemp "$bindir/.oubliette.install.XXXXXX")" || fail "cannot create a file in $bindir; check that it is writable"
+cat "$scratch/unpacked/oubliette" >"$staged" && chmod 755 "$staged" && mv -f "$staged" "$bindir/oubliette" \
     || { rm -f "$staged"; fail "cannot install into $bindir; check that it is writable"; }
 
 note "installed oubliette $resolved to $bindir/oubliette"

@@ -20,6 +20,25 @@ struct AdvisoryDatabaseUpdateTests {
         #expect(throws: InventoryError.self) { _ = try ZipArchive(data: Data("not a zip".utf8), file: "t.zip") }
     }
 
+    @Test("members whose data overlap are refused when the archive is opened (the zip-bomb shape)")
+    func overlappingMembersAreRefused() throws {
+        let members: [(name: String, data: Data)] = [("a.json", Data("{\"id\":\"A\"}".utf8)), ("b.json", Data("{\"id\":\"B\"}".utf8))]
+        var bytes = ZipBuilder.archive(members, deflate: true)
+        _ = try ZipArchive(data: bytes, file: "t.zip")
+        // Point the second central-directory entry at the first member's local header.
+        func u32(_ at: Int) -> Int { (0..<4).reduce(0) { $0 | Int(bytes[at + $1]) << (8 * $1) } }
+        let eocd = bytes.count - 22
+        let directory = u32(eocd + 16)
+        let first = directory + 46 + Int(bytes[directory + 28]) + Int(bytes[directory + 30]) + Int(bytes[directory + 32])
+        for index in 0..<4 { bytes[first + 42 + index] = 0 }
+        do {
+            _ = try ZipArchive(data: bytes, file: "t.zip")
+            Issue.record("an archive with overlapping members was accepted")
+        } catch {
+            #expect(error.description.contains("overlap"), "\(error)")
+        }
+    }
+
     @Test("update downloads, unpacks and swaps in; a failed update keeps the old database whole")
     func update() async throws {
         let server = try await StaticHTTPServer.start()

@@ -23,6 +23,10 @@ public struct ZipArchive: Sendable {
 
     /// Largest member read into memory (advisories are kilobytes).
     public static let maximumMemberSize = 64 << 20
+    /// Most members an archive may list (osv.dev's largest export has a few hundred thousand).
+    public static let maximumMembers = 1_000_000
+    /// Most bytes all members may inflate to together.
+    public static let maximumTotalInflated = 8 << 30
 
     public init(data: Data, file: String) throws(InventoryError) {
         self.data = data
@@ -115,7 +119,33 @@ public struct ZipArchive: Sendable {
                     localHeaderOffset: local))
             cursor += 46 + nameLength + extraLength + commentLength
         }
+        try checkBudget(members, data, file: file)
         return members
+    }
+
+    /// Refuses members whose data overlap (one compressed stream listed many times is how a
+    /// small zip inflates to gigabytes), and archives past the member and inflated-size caps.
+    private static func checkBudget(_ members: [Member], _ data: Data, file: String) throws(InventoryError) {
+        guard members.count <= maximumMembers else {
+            throw fail(file, "it lists \(members.count) members, over the limit of \(maximumMembers)")
+        }
+        var total = 0
+        var spans: [(start: Int, end: Int, name: String)] = []
+        spans.reserveCapacity(members.count)
+        for member in members {
+            total += member.uncompressedSize
+            guard total <= maximumTotalInflated else {
+                throw fail(file, "its members inflate to more than \(maximumTotalInflated >> 30) GiB together, the most read")
+            }
+            guard let nameLength = u16(data, member.localHeaderOffset + 26), let extraLength = u16(data, member.localHeaderOffset + 28) else {
+                throw fail(file, "the local header of \(member.name) is damaged")
+            }
+            spans.append((member.localHeaderOffset, member.localHeaderOffset + 30 + nameLength + extraLength + member.compressedSize, member.name))
+        }
+        spans.sort { $0.start < $1.start }
+        for (previous, next) in zip(spans, spans.dropFirst()) where next.start < previous.end {
+            throw fail(file, "members \(previous.name) and \(next.name) overlap (a zip bomb or a damaged archive); refusing it")
+        }
     }
 
     /// A member's bytes, inflated and CRC-checked.

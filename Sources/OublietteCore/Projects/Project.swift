@@ -6,6 +6,15 @@ import OCIDistribution
 public struct Project: Sendable, Equatable, Codable {
     /// Longest project name, in characters: names are shown in lists and logs.
     public static let maximumNameLength = 100
+    /// And in UTF-8 bytes, checked first: one "character" (grapheme cluster) can hold any
+    /// number of combining scalars, so a character count alone bounds neither the record
+    /// nor the time spent counting.
+    public static let maximumNameBytes = 400
+
+    /// Whether `name` is non-empty and within both caps (bytes first, in O(bytes)).
+    public static func isAcceptableName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= maximumNameBytes && name.count <= maximumNameLength
+    }
     /// Most active sessions one project may have, so a looping agent cannot grow
     /// `projects.json` (read and rewritten on every change) without bound.
     public static let maximumActiveSessions = 64
@@ -84,6 +93,8 @@ public struct Project: Sendable, Equatable, Codable {
 public struct Session: Sendable, Equatable, Codable {
     /// Longest session label, in characters: enough for a task description, not a document.
     public static let maximumLabelLength = 200
+    /// And in UTF-8 bytes (see ``Project/maximumNameBytes``).
+    public static let maximumLabelBytes = 800
 
     public let id: String
     public let projectID: String

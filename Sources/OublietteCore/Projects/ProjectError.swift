@@ -24,11 +24,13 @@ public enum ProjectError: Error, Equatable, Sendable, DescribedError {
         case let .sessionNotFound(id):
             return "no active session with id '\(id)'; list active sessions with session_list (it may already have ended)"
         case let .invalidName(name):
-            let shown = name.count > 40 ? "\(name.prefix(40))…" : name
+            let shown = name.utf8.count > 40 ? "\(String(name.unicodeScalars.prefix(40)))…" : name
+            let given = name.utf8.count > Project.maximumNameBytes ? "\(name.utf8.count) bytes" : "\(name.count) characters"
             return "project name '\(shown)' is empty or longer than \(Project.maximumNameLength) characters "
-                + "(\(name.count) given); give a short descriptive name"
+                + "or \(Project.maximumNameBytes) UTF-8 bytes (\(given) given); give a short descriptive name"
         case let .labelTooLong(length):
-            return "session label is \(length) characters long; the limit is \(Session.maximumLabelLength): "
+            return "session label is \(length) characters (or UTF-8 bytes) long; the limit is \(Session.maximumLabelLength) characters "
+                + "and \(Session.maximumLabelBytes) bytes: "
                 + "give a short description of the task"
         case let .tooManySessions(projectID, active):
             return "project \(projectID) already has \(active) active sessions (the limit is "

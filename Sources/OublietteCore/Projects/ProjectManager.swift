@@ -48,7 +48,7 @@ public actor ProjectManager {
 
     public func create(name: String, type: String, onEvent: @escaping @Sendable (PullEvent) -> Void = { _ in }) async throws -> ProjectInfo {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= Project.maximumNameLength else { throw ProjectError.invalidName(name) }
+        guard Project.isAcceptableName(trimmed) else { throw ProjectError.invalidName(name) }
         let reference = try config.imageReference(for: type)
         if let existing = try await store.projects().first(where: { $0.name == trimmed }) {
             throw ProjectError.duplicateName(trimmed, id: existing.id)

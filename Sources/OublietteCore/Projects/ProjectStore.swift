@@ -52,7 +52,7 @@ public actor ProjectStore {
     /// Adds `project`; refuses a second project with the same name, or a name that is
     /// empty or longer than ``Project/maximumNameLength``.
     public func add(_ project: Project) throws(ProjectError) {
-        guard !project.name.isEmpty, project.name.count <= Project.maximumNameLength else {
+        guard Project.isAcceptableName(project.name) else {
             throw .invalidName(project.name)
         }
         try modify { records throws(ProjectError) in
@@ -91,7 +91,10 @@ public actor ProjectStore {
     /// project that already has ``Project/maximumActiveSessions`` (checked under the lock,
     /// so concurrent starts cannot overshoot).
     public func startSession(projectID: String, label: String?, now: Date = Date()) throws(ProjectError) -> Session {
-        if let label, label.count > Session.maximumLabelLength { throw .labelTooLong(length: label.count) }
+        if let label, label.utf8.count > Session.maximumLabelBytes || label.count > Session.maximumLabelLength {
+            // Past the byte cap the characters are not even counted.
+            throw .labelTooLong(length: label.utf8.count > Session.maximumLabelBytes ? label.utf8.count : label.count)
+        }
         // Whole seconds: the file stores ISO 8601 without fractions, so what is returned equals what is read back.
         let session = Session(
             id: "s-\(UUID().uuidString.lowercased().prefix(12))", projectID: projectID, label: label,

@@ -56,6 +56,34 @@ struct InstallScriptTests {
         }
     }
 
+    @Test("as root: a directory others can write is refused; a symlink at the target is replaced, never followed")
+    func rootInstallsOnlyIntoSafeDirectories() async throws {
+        try #require(getuid() == 0, "runs as root (CI does)")
+        try await withServer([SelfUpdateTests.stable]) { server, prefix in
+            let bindir = prefix.appendingPathComponent("bin")
+            try FileManager.default.createDirectory(at: bindir, withIntermediateDirectories: true)
+            try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: bindir.path)
+            let refused = try install([], server: server, prefix: prefix)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("writable by other users"), "\(refused.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: bindir.path).isEmpty)
+
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bindir.path)
+            let victim = prefix.appendingPathComponent("victim")
+            try Data("keep me".utf8).write(to: victim)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: victim.path)
+            try FileManager.default.createSymbolicLink(at: bindir.appendingPathComponent("oubliette"), withDestinationURL: victim)
+            let installed = try install([], server: server, prefix: prefix)
+            #expect(installed.status == 0, "\(installed.stderr)")
+            #expect(try String(contentsOf: victim, encoding: .utf8) == "keep me")
+            #expect((try FileManager.default.attributesOfItem(atPath: victim.path)[.posixPermissions] as? Int) == 0o600)
+            #expect(
+                (try FileManager.default.attributesOfItem(atPath: bindir.appendingPathComponent("oubliette").path)[.type] as? FileAttributeType) == .typeRegular
+            )
+            #expect(try FileManager.default.contentsOfDirectory(atPath: bindir.path) == ["oubliette"])
+        }
+    }
+
     @Test func installsAGivenVersion() async throws {
         try await withServer([SelfUpdateTests.older, SelfUpdateTests.stable, SelfUpdateTests.candidate]) { server, prefix in
             let result = try install(["--version", "10.0.0-rc.1"], server: server, prefix: prefix)

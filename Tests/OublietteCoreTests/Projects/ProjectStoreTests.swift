@@ -86,6 +86,24 @@ struct ProjectStoreTests {
         #expect(Project.makeID(name: "demo") != Project.makeID(name: "demo"))
     }
 
+    @Test("names and labels are capped in UTF-8 bytes too: one character of 10,000 combining marks is refused")
+    func capsCountBytesNotOnlyCharacters() async throws {
+        let store = ProjectStore(dataDirectory: try temporaryDirectory())
+        let demo = project("demo")
+        try await store.add(demo)
+        let heavy = "e" + String(repeating: "\u{301}", count: 10_000)
+        #expect(heavy.count == 1)
+        await #expect(throws: ProjectError.labelTooLong(length: heavy.utf8.count)) {
+            try await store.startSession(projectID: demo.id, label: heavy)
+        }
+        await #expect(throws: ProjectError.self) {
+            try await store.add(project(heavy))
+        }
+        #expect(ProjectError.invalidName(heavy).description.contains("UTF-8 bytes (20001 bytes given)"))
+        // Within both caps, accented text is fine.
+        _ = try await store.startSession(projectID: demo.id, label: String(repeating: "é", count: Session.maximumLabelLength))
+    }
+
     @Test func labelsNamesAndSessionCountsAreCapped() async throws {
         let store = ProjectStore(dataDirectory: try temporaryDirectory())
         let demo = project("demo")
