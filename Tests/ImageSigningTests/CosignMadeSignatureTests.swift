@@ -130,7 +130,8 @@ struct StrictPayloadTests {
         let digest = try Digest("sha256:4aa3054270f7a70b4528f2064ee90961788e1e1518703592ae4463de3b889dec")
         let payload = Data(Self.cosignPayload.replacingOccurrences(of: #"{"critical":{"#, with: #"{"critical":{"extra":1,"#).utf8)
         let layer = SignedLayer(
-            mediaType: SimpleSigningPayload.mediaType, payload: payload, annotations: [CosignAnnotations.signature: try key.sign(payload).base64EncodedString()])
+            mediaType: SimpleSigningPayload.mediaType, payload: payload, annotations: [CosignAnnotations.signature: try key.sign(payload).base64EncodedString()]
+        )
         let stored = CosignManifestStore.StoredLayer(descriptor: layer.descriptor, payload: payload)
         #expect {
             _ = try SignatureVerifier.check(

@@ -40,7 +40,8 @@ struct StdioDrainTests {
     func threePipedRequests() async throws {
         let home = try Self.home()
         defer { try? FileManager.default.removeItem(at: home) }
-        let input = [Self.initialize, #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#, #"{"jsonrpc":"2.0","id":3,"method":"ping"}"#]
+        let input =
+            [Self.initialize, #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#, #"{"jsonrpc":"2.0","id":3,"method":"ping"}"#]
             .joined(separator: "\n") + "\n"
         var answered: [Int] = []
         for _ in 0..<20 {
