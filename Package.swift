@@ -154,6 +154,7 @@ let package = Package(
                 "OublietteCore",
                 "SystemSupport",
                 .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
                 // The HTTP transport's listener (the SDK translates requests; we serve them).
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -12,7 +12,8 @@ struct ServeCommand: LoggedCommand {
         abstract: "Run the MCP server for an agent, on stdin/stdout or over HTTP.",
         discussion: """
             With --transport stdio (the default) speaks MCP (JSON-RPC, one message per line) \
-            on stdin/stdout and stops when stdin closes. With --transport http serves MCP \
+            on stdin/stdout and stops when stdin closes, once every request read by then is \
+            answered (waiting at most 10 minutes). With --transport http serves MCP \
             Streamable HTTP (stateless, JSON responses) at http://HOST:PORT/mcp; every request \
             must carry 'Authorization: Bearer <token>' with the token from the server-token \
             file in the data directory (created by `oubliette init`). Only loopback addresses \
@@ -107,7 +108,7 @@ struct ServeCommand: LoggedCommand {
         } else {
             serving = Task {
                 Output.diagnostic("serving MCP on stdio")
-                try await server.runOnStdio()
+                try await server.runOnStdio { Output.diagnostic($0) }
             }
         }
         signals.onSignal { _ in serving.cancel() }

@@ -45,9 +45,10 @@ public struct OublietteMCPServer: Sendable {
         await server.stop()
     }
 
-    /// Serves on stdin/stdout until stdin closes or the task is cancelled.
-    public func runOnStdio() async throws {
-        try await run(transport: StdioTransport())
+    /// Serves on stdin/stdout until stdin closes (every request read by then answered) or
+    /// the task is cancelled. `onDrain` hears about replies still owed when stdin closed.
+    public func runOnStdio(onDrain: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+        try await run(transport: DrainingStdioTransport(onDrain: onDrain))
     }
 
     /// Runs one tool call; every failure becomes an error result with the reason.

@@ -116,7 +116,7 @@ struct ScanCommand: LoggedCommand {
         let directory = URL(fileURLWithPath: db)
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: db, isDirectory: &isDirectory) && isDirectory.boolValue
-        let database = exists || !allowEmptyDB ? try AdvisoryDatabase.load(directory: directory, packageNames: packageNames) : AdvisoryDatabase()
+        let database = exists ? try AdvisoryDatabase.load(directory: directory, packageNames: packageNames) : AdvisoryDatabase()
         if database.recordCount == 0 {
             guard allowEmptyDB else {
                 Output.error("no advisories loaded from \(db); run `scan --update-db \(db)` (or pass --allow-empty-db to scan anyway)")

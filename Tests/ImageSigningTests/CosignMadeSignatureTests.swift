@@ -95,7 +95,7 @@ struct StrictPayloadTests {
     @Test(
         "an unknown member anywhere but in optional is refused, naming it",
         arguments: [
-            (#"{"critical":"#, #"{"critical":{"extra":1,"#, "critical.extra"),
+            (#"{"critical":{"#, #"{"critical":{"extra":1,"#, "critical.extra"),
             (#""image":{"#, #""image":{"docker-manifest-digest-v2":"x","#, "critical.image.docker-manifest-digest-v2"),
             (#""identity":{"#, #""identity":{"docker-reference-scope":"any","#, "critical.identity.docker-reference-scope"),
             (#""optional":null}"#, #""optional":null,"timestamp":1}"#, "timestamp"),
@@ -128,9 +128,10 @@ struct StrictPayloadTests {
     func verifierRefuses() throws {
         let key = SigningKey.generate()
         let digest = try Digest("sha256:4aa3054270f7a70b4528f2064ee90961788e1e1518703592ae4463de3b889dec")
-        let payload = Data(Self.cosignPayload.replacingOccurrences(of: #"{"critical":"#, with: #"{"critical":{"extra":1,"#).utf8)
+        let payload = Data(Self.cosignPayload.replacingOccurrences(of: #"{"critical":{"#, with: #"{"critical":{"extra":1,"#).utf8)
         let layer = SignedLayer(
-            mediaType: SimpleSigningPayload.mediaType, payload: payload, annotations: [CosignAnnotations.signature: try key.sign(payload).base64EncodedString()])
+            mediaType: SimpleSigningPayload.mediaType, payload: payload, annotations: [CosignAnnotations.signature: try key.sign(payload).base64EncodedString()]
+        )
         let stored = CosignManifestStore.StoredLayer(descriptor: layer.descriptor, payload: payload)
         #expect {
             _ = try SignatureVerifier.check(

@@ -380,7 +380,7 @@ public actor ImageManager {
         case .compatible?, nil:
             return
         }
-        guard await versionPolicy.throttle.shouldWarn(now: now()) else { return }
+        guard await versionPolicy.throttle.shouldWarn(now: now(), type: type) else { return }
         versionPolicy.warn(text)
     }
 

@@ -51,8 +51,11 @@ public actor VersionWarningThrottle {
     private let state: JSONStateFile<Stamp>
 
     struct Stamp: Codable, Sendable {
+        /// The one stamp of older versions (all types shared it); read, no longer written.
         var lastWarning: Date?
-        enum CodingKeys: String, CodingKey { case lastWarning = "last_warning" }
+        /// Per container type: a warning about one type does not silence another's.
+        var byType: [String: Date]?
+        enum CodingKeys: String, CodingKey { case lastWarning = "last_warning", byType = "last_warning_by_type" }
     }
 
     public init(stateDirectory: URL, interval: TimeInterval = 3600) {
@@ -61,14 +64,15 @@ public actor VersionWarningThrottle {
         state = JSONStateFile(file, mode: 0o644, empty: { Stamp() })
     }
 
-    /// True (and the time recorded) when no warning was let through within `interval` of `now`.
-    public func shouldWarn(now: Date) -> Bool {
+    /// True (and the time recorded) when no warning about `type` was let through within
+    /// `interval` of `now`.
+    public func shouldWarn(now: Date, type: String = "") -> Bool {
         let interval = self.interval
         // A state file that cannot be written only means one extra warning.
         return
             (try? state.update { stamp -> Bool in
-                if let last = stamp.lastWarning, now.timeIntervalSince(last) < interval, now >= last { return false }
-                stamp.lastWarning = now
+                if let last = stamp.byType?[type], now.timeIntervalSince(last) < interval, now >= last { return false }
+                stamp.byType = (stamp.byType ?? [:]).merging([type: now]) { _, new in new }
                 return true
             }) ?? true
     }
@@ -97,9 +101,19 @@ public struct VersionCheckPolicy: Sendable {
             + "type '\(type)' (version \(imageVersion)) is used without a version check"
     }
 
+    /// Says which side is older and the command that fixes it: an older image is replaced by
+    /// `oubliette update`, an older oubliette by `oubliette self-update`.
     static func warningText(type: String, reference: ImageReference, imageVersion: String, cliVersion: String) -> String {
-        "warning: image \(reference.description) for container type '\(type)' is version \(imageVersion), "
-            + "but this oubliette is \(cliVersion); upgrade oubliette or pin a matching image in oubliette.jsonc "
-            + "(pass --ignore-version to skip this check)"
+        let head = "warning: image \(reference.description) for container type '\(type)' is version \(imageVersion)"
+        let tail = " (pass --ignore-version to skip this check)"
+        guard let image = CLIVersion(imageVersion), let cli = CLIVersion(cliVersion), image != cli else {
+            return head + ", but this oubliette is \(cliVersion); use an image and an oubliette of the same version" + tail
+        }
+        if image < cli {
+            return head + ", older than this oubliette (\(cliVersion)): run `oubliette update --type \(type)` to get the "
+                + "current image, or pin an image of version \(cliVersion) in oubliette.jsonc" + tail
+        }
+        return head + ", newer than this oubliette (\(cliVersion)): run `oubliette self-update` to upgrade oubliette to "
+            + "\(imageVersion), or pin an image of version \(cliVersion) in oubliette.jsonc" + tail
     }
 }

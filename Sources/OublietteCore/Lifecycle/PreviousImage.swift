@@ -32,7 +32,7 @@ public struct PreviousImage: Sendable {
     /// Runs `acquire` (a pull or a build that names its result `reference`); when it brings a
     /// different image, the one it replaced becomes `previous`, with its provenance record.
     public func replace(
-        _ reference: ImageReference, onEvent: @escaping @Sendable (LifecycleEvent) -> Void, acquire: () async throws -> RuntimeImage
+        _ reference: ImageReference, onEvent: @escaping @Sendable (LifecycleEvent) -> Void, acquire: @Sendable () async throws -> RuntimeImage
     ) async throws -> (old: RuntimeImage?, new: RuntimeImage) {
         let old: RuntimeImage? = try await runtime.imageExists(reference) ? try await runtime.inspectImage(reference) : nil
         let staging = Self.staging(of: reference)

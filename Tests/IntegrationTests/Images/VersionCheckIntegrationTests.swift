@@ -50,6 +50,6 @@ struct VersionCheckIntegrationTests {
         _ = try await manager.ensureImage(type: "probe")
         let seen = warnings.withLock { $0 }
         #expect(seen.count == 1)
-        #expect(seen.first?.contains("is version 9.9.9, but this oubliette is 1.0.0") == true)
+        #expect(seen.first?.contains("is version 9.9.9, newer than this oubliette (1.0.0): run `oubliette self-update`") == true)
     }
 }

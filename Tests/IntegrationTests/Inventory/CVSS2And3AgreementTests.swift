@@ -10,7 +10,9 @@ struct CVSS2And3AgreementTests {
         ("AV", ["L", "A", "N"]), ("AC", ["H", "M", "L"]), ("Au", ["M", "S", "N"]), ("C", ["N", "P", "C"]), ("I", ["N", "P", "C"]),
         ("A", ["N", "P", "C"]),
     ]
-    static let v2Temporal: [(String, [String])] = [("E", ["U", "POC", "F", "H", "ND"]), ("RL", ["OF", "TF", "W", "U", "ND"]), ("RC", ["UC", "UR", "C", "ND"])]
+    static let v2Temporal: [(String, [String])] = [
+        ("E", ["U", "POC", "F", "H", "ND"]), ("RL", ["OF", "TF", "W", "U", "ND"]), ("RC", ["UC", "UR", "C", "ND"]),
+    ]
     static let v2Environmental: [(String, [String])] = [
         ("CDP", ["N", "L", "LM", "MH", "H", "ND"]), ("TD", ["N", "L", "M", "H", "ND"]), ("CR", ["L", "M", "H", "ND"]), ("IR", ["L", "M", "H", "ND"]),
         ("AR", ["L", "M", "H", "ND"]),

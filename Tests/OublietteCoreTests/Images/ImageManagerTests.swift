@@ -249,7 +249,7 @@ struct EnginePullRetryTests {
             provenance: ProvenanceStore(dataDirectory: data), versionPolicy: policy, retryPolicy: .none)
         _ = try await manager.pullLatest(type: "dev")
         #expect(warnings.all.count == 1)
-        #expect(warnings.all.first?.contains("is version 9.9.9, but this oubliette is 1.0.0") == true)
+        #expect(warnings.all.first?.contains("is version 9.9.9, newer than this oubliette (1.0.0): run `oubliette self-update`") == true)
     }
 }
 
