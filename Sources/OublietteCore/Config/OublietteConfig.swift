@@ -27,6 +27,9 @@ public struct OublietteConfig: Sendable, Equatable {
     public let devMode: Bool
     /// The file the user settings came from, or nil when none exists yet.
     public private(set) var sourceFile: String?
+    /// Per catalogue type, the catalogue's own image names (published and dev-mode local);
+    /// any tag of these repositories is a catalogue image, anything else a custom image.
+    public private(set) var catalogueImages: [String: [ImageReference]] = [:]
 
     public static let knownKeys = [
         "containers", "image_source", "update_check", "runtime", "insecure_registries", "registry_mirrors", "verify", "source_dir",
@@ -37,7 +40,9 @@ public struct OublietteConfig: Sendable, Equatable {
         self.devMode = devMode
         self.sourceFile = nil
         var containers: [String: ContainerImage] = [:]
+        var catalogueImages: [String: [ImageReference]] = [:]
         for entry in catalogue.entries {
+            catalogueImages[entry.type] = [try? entry.publishedReference(), try? entry.localReference()].compactMap { $0 }
             if devMode, let local = try? entry.localReference() {
                 containers[entry.type] = ContainerImage(type: entry.type, reference: local, origin: .devMode)
             } else if let published = try? entry.publishedReference() {
@@ -45,6 +50,7 @@ public struct OublietteConfig: Sendable, Equatable {
             }
         }
         self.containers = containers
+        self.catalogueImages = catalogueImages
     }
 
     /// Parses `text` (JSONC) on top of the catalogue defaults.
@@ -115,6 +121,15 @@ public struct OublietteConfig: Sendable, Equatable {
     public func imageReference(for type: String) throws(ConfigError) -> ImageReference {
         guard let image = containers[type] else { throw .unknownContainerType(type, valid: validTypes) }
         return image.reference
+    }
+
+    /// Whether `type`'s image is the catalogue's own (any tag of its repository). Custom
+    /// images are not version-checked: their version label is not oubliette's.
+    public func isCatalogueImage(_ type: String) -> Bool {
+        guard let reference = containers[type]?.reference else { return false }
+        return catalogueImages[type, default: []].contains {
+            $0.registry == reference.registry && $0.repositoryName == reference.repositoryName
+        }
     }
 
     // MARK: Parsing

@@ -360,10 +360,12 @@ public actor ImageManager {
         return result
     }
 
-    /// Compares the registry's version label with this CLI's, without pulling anything.
+    /// Compares the registry's version label with this CLI's, without pulling anything
+    /// (catalogue images only; a custom image is always compatible).
     public func checkVersion(type: String) async throws -> VersionCompatibility {
         let reference = try config.imageReference(for: type)
-        guard let versionPolicy else { return .compatible }
+        // A custom image's version label is its own, not oubliette's: never checked.
+        guard let versionPolicy, config.isCatalogueImage(type) else { return .compatible }
         let labels = try await versionPolicy.inspector.labels(of: reference)
         return VersionCompatibility.evaluate(imageVersion: labels?[OublietteVersion.label], cliVersion: versionPolicy.cliVersion)
     }

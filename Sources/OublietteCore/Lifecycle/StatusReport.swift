@@ -157,7 +157,8 @@ public struct StatusReporter: Sendable {
         let latest = await cliLatest
         let cli = CLIStatus(
             version: cliVersion, latest: latest?.latest, checkError: latest?.error,
-            imageVersions: types.filter(\.present).map { ($0.type, $0.version) })
+            // Custom images carry their own version labels: only catalogue images are compared.
+            imageVersions: types.filter { $0.present && config.isCatalogueImage($0.type) }.map { ($0.type, $0.version) })
         return StatusReport(runtime: runtimeStatus, updateCheck: config.updateCheck.rawValue, types: types, cli: cli)
     }
 

@@ -83,11 +83,13 @@ public struct CLIStatus: Sendable, Encodable, Equatable {
             guard case let .mismatch(image, cli) = VersionCompatibility.evaluate(imageVersion: imageVersion, cliVersion: version) else {
                 return nil
             }
-            let imageIsNewer = CLIVersion(image).flatMap { image in current.map { image > $0 } } ?? false
-            let remedy =
-                imageIsNewer
-                ? "run `oubliette self-update` to get the matching CLI"
-                : "run `oubliette update --type \(type)` to get the matching image"
+            // The side that is older names the fix; versions that do not compare name neither.
+            let remedy: String
+            switch (CLIVersion(image), current) {
+            case let (imageRelease?, cliRelease?) where imageRelease > cliRelease: remedy = "run `oubliette self-update` to get the matching CLI"
+            case let (imageRelease?, cliRelease?) where imageRelease < cliRelease: remedy = "run `oubliette update --type \(type)` to get the matching image"
+            default: remedy = "use an image and an oubliette of the same version"
+            }
             return "\(type): the image is version \(image) but this oubliette is \(cli); \(remedy)"
         }
     }

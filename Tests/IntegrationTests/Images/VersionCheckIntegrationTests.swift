@@ -24,9 +24,14 @@ struct VersionCheckIntegrationTests {
 
     @Test func mismatchIsFoundFromTheRegistryBeforeAnyPull() async throws {
         let reference = try labelledImage(version: "9.9.9")
+        // Only catalogue images are version-checked: a catalogue whose `probe` type lives in the
+        // bed's registry, pinned in the config to the pushed tag.
+        let repository = String(reference.dropLast(2))
+        let catalogue = try ImageCatalogue(entries: [.init(type: "probe", repository: repository, summary: "version probe")])
         let config = try OublietteConfig(
             parsing: "{ \"containers\": { \"probe\": \"\(reference)\" } }", file: "t.jsonc",
-            catalogue: .shipped, devMode: false)
+            catalogue: catalogue, devMode: false)
+        #expect(config.isCatalogueImage("probe"))
         let runtime = CountingRuntime(try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost)))
         let data = try bed.makeTemporaryDirectory("version-check")
         let warnings = Mutex<[String]>([])

@@ -251,6 +251,33 @@ struct EnginePullRetryTests {
         #expect(warnings.all.count == 1)
         #expect(warnings.all.first?.contains("is version 9.9.9, newer than this oubliette (1.0.0): run `oubliette self-update`") == true)
     }
+
+    /// A custom image (not the catalogue's own for its type) carries its own version label:
+    /// no warning and no refusal, while a pinned tag of the catalogue's repository is checked.
+    @Test func customImagesAreNotVersionChecked() async throws {
+        let warnings = WarningLog()
+        let policy = VersionCheckPolicy(
+            inspector: FixedLabels(["org.opencontainers.image.version": "9.9.9"]), cliVersion: "1.0.0",
+            throttle: VersionWarningThrottle(stateDirectory: data), warn: { warnings.append($0) })
+        let config = try OublietteConfig(
+            parsing: """
+                { "containers": { "dev": "registry.example/acme/own-dev:2", "probe": "registry.example/acme/probe:1",
+                  "base": "ghcr.io/hyphagroup/oubliette-base:v1.0.0" } }
+                """, file: "t.jsonc", catalogue: .shipped, devMode: false)
+        #expect(!config.isCatalogueImage("dev") && !config.isCatalogueImage("probe") && config.isCatalogueImage("base"))
+        let runtime = ScriptedRuntime()
+        let manager = ImageManager(
+            config: config, runtime: runtime, provenance: ProvenanceStore(dataDirectory: data), versionPolicy: policy,
+            retryPolicy: .none)
+        #expect(try await manager.checkVersion(type: "dev") == .compatible)
+        #expect(try await manager.checkVersion(type: "probe") == .compatible)
+        _ = try await manager.pullLatest(type: "dev")
+        _ = try await manager.ensureImage(type: "probe")
+        #expect(warnings.all.isEmpty, "\(warnings.all)")
+        #expect(await runtime.count("pull") == 2, "custom images are pulled, not refused")
+        // The catalogue's repository under a pinned tag is still the catalogue's image.
+        #expect(try await manager.checkVersion(type: "base") == .mismatch(imageVersion: "9.9.9", cliVersion: "1.0.0"))
+    }
 }
 
 /// Labels a registry would report, without one.

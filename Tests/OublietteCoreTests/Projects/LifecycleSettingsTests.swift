@@ -110,3 +110,36 @@ struct InstallerTests {
         #expect(StatusReporter.provenanceText(image: image, record: nil, version: nil) == "unversioned (not obtained by oubliette)")
     }
 }
+
+@Suite("Status version advice")
+struct StatusVersionAdviceTests {
+    let data = FileManager.default.temporaryDirectory.appendingPathComponent("status-\(UUID().uuidString)")
+
+    /// Every present image is labelled 1.2.3 by the scripted runtime; `probe` is a custom image.
+    func report(cliVersion: String) async throws -> StatusReport {
+        let config = try OublietteConfig(
+            parsing: """
+                { "update_check": "never", "containers": { "probe": "registry.example/acme/probe:1" } }
+                """, file: "t.jsonc", catalogue: .shipped, devMode: false)
+        let present = try Set(["base", "probe"].map { try config.imageReference(for: $0) })
+        let reporter = StatusReporter(
+            config: config, runtime: ScriptedRuntime(present: present), provenance: ProvenanceStore(dataDirectory: data),
+            cache: UpdateCheckCache(dataDirectory: data), registries: RegistryClientFactory(), cliVersion: cliVersion)
+        return await reporter.report()
+    }
+
+    @Test("status names update for an older image, self-update for an older oubliette, nothing for custom images")
+    func adviceFollowsTheOlderSide() async throws {
+        defer { try? FileManager.default.removeItem(at: data) }
+        let olderImage = try await report(cliVersion: "1.3.0").cli.versionNotes
+        #expect(olderImage == ["base: the image is version 1.2.3 but this oubliette is 1.3.0; run `oubliette update --type base` to get the matching image"])
+        let olderCLI = try await report(cliVersion: "1.2.0").cli.versionNotes
+        #expect(olderCLI == ["base: the image is version 1.2.3 but this oubliette is 1.2.0; run `oubliette self-update` to get the matching CLI"])
+        #expect(!olderCLI.joined().contains("oubliette update"), "an older oubliette is not fixed by pulling images")
+    }
+
+    @Test func versionsThatDoNotCompareNameNeitherCommand() {
+        let cli = CLIStatus(version: "1.3.0", latest: nil, checkError: nil, imageVersions: [("base", "nightly-2026")])
+        #expect(cli.versionNotes == ["base: the image is version nightly-2026 but this oubliette is 1.3.0; use an image and an oubliette of the same version"])
+    }
+}
