@@ -52,8 +52,10 @@ struct ContainerCommand: AsyncParsableCommand {
                 Without a project ID every project whose container is running is refreshed (each \
                 image is pulled once). A project with active sessions is not touched: end its \
                 sessions first (`oubliette session end`). The new container starts from the freshly \
-                pulled image. A running container is stopped and replaced only after a yes: asked \
-                on a terminal, --yes for scripts (without a terminal and without --yes nothing is done).
+                pulled image. With image_source "build" or --rebuild-image the image is built instead from \
+                the Dockerfiles under --source-dir (default: source_dir in the config). A running container \
+                is stopped and replaced only after a yes: asked on a terminal, --yes for scripts (without a \
+                terminal and without --yes nothing is done).
                 """
         )
 
@@ -74,16 +76,16 @@ struct ContainerCommand: AsyncParsableCommand {
         @Flag(name: .shortAndLong, help: "Replace running containers without asking.")
         var yes = false
 
+        @OptionGroup(title: "Local builds (image_source \"build\", --rebuild-image)")
+        var localBuild: LocalBuildOptions
+
         @OptionGroup var logging: LoggingOptions
 
         func execute() async throws {
-            let services = try CommandContext.services(checkVersions: !ignoreVersion)
-            let acquisition = try source.resolve(services.config.imageSource)
-            if case .rebuild = acquisition {
-                let type = (try? await services.projectStore.project(id: projectID ?? "").type) ?? "(all)"
-                Output.error(LifecycleError.rebuildUnavailable(type: type).description)
-                throw ExitCode.failure
-            }
+            let config = try loadOrExit(paths: OubliettePaths.resolve())
+            let acquisition = try source.resolve(config.imageSource)
+            let services = try CommandContext.services(
+                checkVersions: !ignoreVersion, localBuild: acquisition == .pull ? nil : try localBuild.settings(configured: config.sourceDirectory))
             let output = LifecycleOutput(progress: progress, json: json)
             let lifecycle = services.lifecycle
             // Projects with active sessions are refused by the refresh itself; ask about the rest.
@@ -92,6 +94,9 @@ struct ContainerCommand: AsyncParsableCommand {
             }
             if !running.isEmpty {
                 try Prompt().confirm("\(running.summary); stop and recreate \(running.count == 1 ? "it" : "them")?", assumeYes: yes)
+            }
+            if case let .rebuild(noCache) = acquisition {
+                return try await rebuildAndReplace(services, noCache: noCache, output: output)
             }
             if let projectID {
                 let result = try await reportingErrors {
@@ -105,6 +110,47 @@ struct ContainerCommand: AsyncParsableCommand {
             }
             if json {
                 try Output.json(RefreshAllReport(refreshed: refreshed, refused: refused.map(\.description)))
+            } else if refreshed.isEmpty && refused.isEmpty {
+                Output.line("No running project containers to refresh.")
+            }
+            if !refused.isEmpty { throw ExitCode.failure }
+        }
+
+        /// Builds each target's image once from the Dockerfiles (source_dir / --source-dir),
+        /// then replaces the containers; projects with active sessions are refused first.
+        private func rebuildAndReplace(_ services: OublietteServices, noCache: Bool, output: LifecycleOutput) async throws {
+            let targets = try await reportingErrors { () async throws -> [Project] in
+                if let projectID { return [try await services.projectStore.project(id: projectID)] }
+                var projects: [Project] = []
+                for entry in try await RunningContainers.find(services, projectIDs: nil).entries {
+                    projects.append(try await services.projectStore.project(id: entry.projectID))
+                }
+                return projects
+            }
+            var refreshed: [RefreshResult] = []
+            var refused: [String] = []
+            var built: [String: ImageManager.EnsuredImage] = [:]
+            for project in targets {
+                let sessions = try await reportingErrors { try await services.projectStore.sessions(projectID: project.id).count }
+                if sessions > 0 {
+                    let error = LifecycleError.activeSessions(project: project.id, count: sessions)
+                    if projectID != nil { Output.error(error.description); throw ExitCode.failure }
+                    output.handle(.warning(error.description))
+                    refused.append(error.description)
+                    continue
+                }
+                output.handle(.step("Refreshing \(project.id) (\(project.type)): building its image from source..."))
+                let image = try await reportingErrors { () async throws -> ImageManager.EnsuredImage in
+                    if let done = built[project.type] { return done }
+                    return try await services.images.rebuild(type: project.type, noCache: noCache)
+                }
+                built[project.type] = image
+                refreshed.append(
+                    try await reportingErrors { try await services.lifecycle.replaceContainer(of: project, digest: image.image.id, onEvent: output.handle) })
+            }
+            if !refreshed.isEmpty { output.handle(.step("Done.")) }
+            if json {
+                if projectID != nil { try Output.json(refreshed) } else { try Output.json(RefreshAllReport(refreshed: refreshed, refused: refused)) }
             } else if refreshed.isEmpty && refused.isEmpty {
                 Output.line("No running project containers to refresh.")
             }

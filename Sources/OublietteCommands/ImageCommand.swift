@@ -32,6 +32,9 @@ struct ImageCommand: AsyncParsableCommand {
         @Flag(help: "Skip comparing the image's version label with this oubliette's version before pulling.")
         var ignoreVersion = false
 
+        @Flag(help: "Build the images from the catalogue's Dockerfiles (under --source-dir or source_dir) instead of pulling them.")
+        var build = false
+
         @OptionGroup(title: "Local builds (image_source \"build\")")
         var localBuild: LocalBuildOptions
 
@@ -39,27 +42,32 @@ struct ImageCommand: AsyncParsableCommand {
 
         func execute() async throws {
             let config = try loadOrExit(paths: OubliettePaths.resolve())
-            let services = try CommandContext.services(
-                checkVersions: !ignoreVersion, localBuild: config.imageSource == .build ? try localBuild.settings(configured: config.sourceDirectory) : nil)
+            let building = build || config.imageSource == .build
+            // A known source directory also lets a failed pull offer to build instead.
+            let sourceDirectory = localBuild.sourceDir ?? config.sourceDirectory
+            let settings = building || sourceDirectory != nil ? try localBuild.settings(configured: config.sourceDirectory) : nil
+            let services = try CommandContext.services(checkVersions: !ignoreVersion, localBuild: settings)
             let wanted = types.isEmpty ? config.validTypes : types
             let output = ProgressOutput(style: progress.resolved)
+            let fallback = PullFallback(
+                images: services.images, registries: services.registries, settings: settings, sourceDirectory: sourceDirectory)
 
             var results: [PullResult] = []
             for type in wanted {
+                let reference = try? config.imageReference(for: type)
                 do {
-                    let ensured = try await services.images.ensureImage(type: type) { event in
-                        output.write(event, image: type)
-                    }
-                    results.append(
-                        PullResult(
-                            type: type, image: ensured.reference.description, pulled: ensured.pulled,
-                            built: ensured.built, digest: ensured.image.repoDigest(for: ensured.reference)?.description,
-                            error: nil))
+                    let ensured =
+                        build
+                        ? try await services.images.rebuild(type: type, noCache: false)
+                        : try await services.images.ensureImage(type: type) { event in output.write(event, image: type) }
+                    results.append(PullResult(ensured))
                 } catch {
+                    let outcome = await fallback.afterFailure(error, type: type, reference: reference)
                     results.append(
-                        PullResult(
-                            type: type, image: (try? config.imageReference(for: type).description) ?? "",
-                            pulled: false, built: false, digest: nil, error: describe(error)))
+                        outcome.built.map(PullResult.init)
+                            ?? PullResult(
+                                type: type, image: reference?.description ?? "", pulled: false, built: false, digest: nil,
+                                error: outcome.message, reported: outcome.reported))
                 }
             }
 
@@ -68,7 +76,7 @@ struct ImageCommand: AsyncParsableCommand {
             } else {
                 for result in results {
                     if let error = result.error {
-                        Output.error(error)
+                        if !result.reported { Output.error(error) }
                     } else {
                         let outcome = result.built ? "built" : result.pulled ? "pulled" : "present"
                         Output.line("\(result.type): \(result.image) \(outcome)\(result.digest.map { " \($0)" } ?? "")")
@@ -87,6 +95,18 @@ struct PullResult: Encodable {
     let built: Bool
     let digest: String?
     let error: String?
+    /// Already printed (before a question about it); not part of the JSON.
+    var reported = false
+
+    private enum CodingKeys: String, CodingKey { case type, image, pulled, built, digest, error }
+}
+
+extension PullResult {
+    init(_ ensured: ImageManager.EnsuredImage) {
+        self.init(
+            type: ensured.type, image: ensured.reference.description, pulled: ensured.pulled, built: ensured.built,
+            digest: ensured.image.repoDigest(for: ensured.reference)?.description, error: nil)
+    }
 }
 
 extension ImageCommand {

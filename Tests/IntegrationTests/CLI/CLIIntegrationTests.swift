@@ -229,6 +229,30 @@ struct CLIIntegrationTests {
         #expect(custom["source"] as? String == "prebuilt")
     }
 
+    @Test func refreshRebuildsFromTheConfiguredSourceDirectory() async throws {
+        let home = try emptyHome("refresh-build")
+        let image = "\(bed.registry)/cli/refresh-build-\(UUID().uuidString.prefix(8).lowercased()):1"
+        _ = try TestImages.push(image, version: "v1.0.12", marker: "pulled", bed: bed)
+        // A checkout elsewhere (refresh runs from another directory): base builds on the pushed image.
+        let source = home.root.appendingPathComponent("checkout")
+        let dockerfile = source.appendingPathComponent("containers/base/Dockerfile")
+        try FileManager.default.createDirectory(at: dockerfile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "FROM \(image)\nLABEL built.from=checkout\n".write(to: dockerfile, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: home.config.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "{ \"containers\": { \"base\": \"\(image)\" }, \"source_dir\": \"\(source.path)\" }"
+            .write(to: home.config, atomically: true, encoding: .utf8)
+        let project = try await services(home).projects.create(name: "refresh build", type: "base")
+
+        let refresh = try await oubliette(["container", "refresh", project.id, "--rebuild-image", "--yes", "--json"], home)
+        #expect(refresh.status == 0, "\(refresh.stderr)")
+        let engine = try docker()
+        let built = try await engine.inspectImage(try ImageReference(parsing: image))
+        #expect(built.labels["built.from"] == "checkout")
+        let container = try #require(try await engine.listContainers(labels: [ContainerSettings.projectLabel: project.id]).first)
+        #expect(container.id != project.containerID && container.state == .running)
+        _ = try await services(home).projects.delete(id: project.id)
+    }
+
     @Test func updateThenRollbackRoundTrip() async throws {
         let (home, image, firstDigest) = try homeWithCustomType("update")
         let project = try await createProject("update demo", home: home)

@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 import OublietteCore
 import Testing
 
@@ -92,6 +93,50 @@ struct TerminalPromptTests {
         defer { pull.close() }
         let screen = try await pull.waitFor("retrying in 1 s (attempt 2 of 4)", seconds: 30)
         #expect(screen.joined().contains("registry 127.0.0.1:1 unreachable"), "\(screen)")
+    }
+
+    @Test func aMissingImageOffersToBuildFromSource() async throws {
+        let home = try cli.emptyHome("tty-offer")
+        let repository = "tty-offer-\(UUID().uuidString.prefix(8).lowercased())/base"
+        _ = try TestImages.push("\(cli.bed.registry)/\(repository):1.0.0", version: "v1.0.12", marker: "offer", bed: cli.bed)
+        let image = "\(cli.bed.registry)/\(repository):9.9.9"
+        // A checkout whose catalogue (the shipped one) finds containers/base/Dockerfile.
+        let source = home.root.appendingPathComponent("checkout")
+        let dockerfile = source.appendingPathComponent("containers/base/Dockerfile")
+        try FileManager.default.createDirectory(at: dockerfile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "FROM \(cli.bed.busyboxImage)\nLABEL built.from=checkout\n".write(to: dockerfile, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: home.config.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "{ \"containers\": { \"base\": \"\(image)\" }, \"source_dir\": \"\(source.path)\" }"
+            .write(to: home.config, atomically: true, encoding: .utf8)
+        let command = "oubliette image pull base --build --source-dir \(source.path)"
+
+        // No terminal: the 404 names the tags that exist and the command that builds instead.
+        let script = try await cli.oubliette(["image", "pull", "base"], home)
+        #expect(script.status == 1 && script.stderr.contains("the image or tag does not exist"), "\(script.stderr)")
+        #expect(script.stderr.contains("Tags that exist in \(repository): 1.0.0"), "\(script.stderr)")
+        #expect(script.stderr.contains("To build it from source instead:\n  \(command)"), "\(script.stderr)")
+        #expect(!script.stderr.contains("[Y/n]"), "\(script.stderr)")
+
+        // No: nothing is built, exit 1.
+        let no = try terminal(["image", "pull", "base"], home)
+        defer { no.close() }
+        try await no.waitFor("base: build it from source instead? [Y/n]")
+        try no.type("n")
+        #expect(try await no.exitStatus().status == 1)
+        #expect(try await !cli.docker().imageExists(try ImageReference(parsing: image)))
+
+        // Yes (Enter): built from the checkout under the configured name.
+        let yes = try terminal(["image", "pull", "base"], home)
+        defer { yes.close() }
+        try await yes.waitFor("base: build it from source instead? [Y/n]")
+        try yes.type("")
+        let built = try await yes.exitStatus()
+        #expect(built.status == 0 && built.screen.contains { $0.hasPrefix("base: \(image) built") }, "\(built.screen)")
+        #expect(try await cli.docker().inspectImage(try ImageReference(parsing: image)).labels["built.from"] == "checkout")
+
+        // The printed command works as printed.
+        let printed = try await cli.oubliette(Array(command.split(separator: " ").dropFirst().map(String.init)), home)
+        #expect(printed.status == 0 && printed.stdout.contains("base: \(image) built"), "\(printed.stderr)")
     }
 
     @Test(arguments: [40, 50, 80])
