@@ -55,11 +55,11 @@ extension CLIIntegrationTests {
 
         // `container refresh` keeps `previous` the same way.
         _ = try TestImages.push(image, version: "v1.0.14", marker: "three", bed: bed)
-        let refresh = try await oubliette(["container", "refresh", project.id], home)
+        let refresh = try await oubliette(["container", "refresh", project.id, "--yes"], home)
         #expect(refresh.status == 0, "\(refresh.stderr)")
         #expect(try await marker(reference, engine) == "three")
         #expect(try await marker(previous, engine) == "one", "refresh keeps the image it replaced")
-        #expect(try await oubliette(["container", "refresh", project.id], home).status == 0)
+        #expect(try await oubliette(["container", "refresh", project.id, "--yes"], home).status == 0)
         #expect(try await marker(previous, engine) == "one", "a refresh with nothing new keeps previous")
 
         // `previous` naming the current image: nothing to roll back to, said so, exit 1.

@@ -50,7 +50,7 @@ struct ReleaseToolSigningCLITests {
         let unsigned = try await tool(["verify", "\(bed.registry)/\(repository)@\(second)", "--key", prefix + ".pub", "--json"], password: nil)
         #expect(unsigned.status != 0)
         #expect(
-            unsigned.stdout.contains("\"failedCheck\" : \"signature-present\"") || unsigned.stdout.contains("\"failedCheck\":\"signature-present\""),
+            unsigned.stdout.contains("\"failed_check\" : \"signature-present\"") || unsigned.stdout.contains("\"failed_check\":\"signature-present\""),
             "\(unsigned.stdout)")
 
         // cosign's own test key (password "hello") signs; its public key verifies; ours does not.
