@@ -97,3 +97,48 @@ struct LayeredFileTreeTests {
         #expect(tree.contents(of: "etc/os-release") != nil)
     }
 }
+
+@Suite("Layers: reading limits, each an error naming the layer and the limit")
+struct LayerLimitsTests {
+    func overLimit(_ layers: [Data], limits: LayerLimits = .standard, _ fragment: String) {
+        #expect {
+            var tree = LayeredFileTree(wants: Inventory.isOfInterest, limits: limits)
+            for (index, layer) in layers.enumerated() { try tree.apply(layerData: layer, label: "sha256:l\(index)") }
+        } throws: { error in
+            guard let error = error as? InventoryError, case let .layerOverLimit(layer, limit, _) = error else { return false }
+            return layer.hasPrefix("sha256:l") && limit.contains(fragment) && error.description.contains("docs/SECURITY.md")
+        }
+    }
+
+    @Test("1,000 entries with 1 MiB PAX paths stop at the first header (64 KiB per header)")
+    func hugePAXPaths() {
+        let path = "usr/share/doc/" + String(repeating: "p", count: (1 << 20) - 100)
+        let tar = TarBuilder((0..<4).map { .file(path + "\($0)/copyright", "x") }).archive
+        overLimit([TarBuilder.gzip(tar)], "64 KiB per tar header")
+    }
+
+    @Test("a path over 4096 bytes is refused")
+    func longPath() {
+        let tar = TarBuilder([.file("usr/share/doc/" + String(repeating: "d/", count: 3000) + "copyright", "x")]).archive
+        overLimit([tar], "4096 bytes per path")
+    }
+
+    @Test("copyright files of 64 MiB (35 KB compressed each) go over the kept bytes per image (256 MiB)")
+    func keptBytes() throws {
+        // One 64 MiB copyright file per layer: the budget is per image, not per layer; the
+        // fifth of the sixteen is the first over it.
+        let text = String(repeating: "a", count: 64 << 20)
+        let layer = TarBuilder.gzip(TarBuilder([.file("usr/share/doc/p/copyright", text)]).archive)
+        #expect(layer.count < 200_000)
+        overLimit(Array(repeating: layer, count: 5), "256 MiB of file contents kept per image")
+    }
+
+    @Test("entries and decompressed bytes are counted over all layers")
+    func entriesAndBytes() {
+        let layer = TarBuilder((0..<100).map { .file("srv/f\($0)", String(repeating: "z", count: 1000)) }).archive
+        overLimit([layer, layer, layer], limits: LayerLimits(maximumEntries: 250), "250 tar entries per image")
+        overLimit([TarBuilder.gzip(layer), TarBuilder.zstd(layer)], limits: LayerLimits(maximumDecompressedBytes: 150 << 10), "150 KiB decompressed")
+        var tree = LayeredFileTree(wants: Inventory.isOfInterest, limits: LayerLimits(maximumEntries: 300))
+        #expect(throws: Never.self) { for _ in 0..<3 { try tree.apply(layerData: layer, label: "ok") } }
+    }
+}
