@@ -97,3 +97,51 @@ struct LayeredFileTreeTests {
         #expect(tree.contents(of: "etc/os-release") != nil)
     }
 }
+
+@Suite("Layers: reading limits, each an error naming the layer and the limit")
+struct LayerLimitsTests {
+    func overLimit(_ layers: [Data], limits: LayerLimits = .standard, _ fragment: String) {
+        #expect {
+            var tree = LayeredFileTree(wants: Inventory.isOfInterest, limits: limits)
+            for (index, layer) in layers.enumerated() { try tree.apply(layerData: layer, label: "sha256:l\(index)") }
+        } throws: { error in
+            guard let error = error as? InventoryError, case let .layerOverLimit(layer, limit, _) = error else { return false }
+            return layer.hasPrefix("sha256:l") && limit.contains(fragment) && error.description.contains("docs/SECURITY.md")
+        }
+    }
+
+    @Test("1,000 entries with 1 MiB PAX paths stop at the first header (64 KiB per header)")
+    func hugePAXPaths() {
+        let path = "usr/share/doc/" + String(repeating: "p", count: (1 << 20) - 100)
+        let tar = TarBuilder((0..<4).map { .file(path + "\($0)/copyright", "x") }).archive
+        overLimit([TarBuilder.gzip(tar)], "64 KiB per tar header")
+    }
+
+    @Test("a path over 4096 bytes is refused")
+    func longPath() {
+        let tar = TarBuilder([.file("usr/share/doc/" + String(repeating: "d/", count: 3000) + "copyright", "x")]).archive
+        overLimit([tar], "4096 bytes per path")
+    }
+
+    @Test("sixteen layers of one highly compressible copyright file go over the kept bytes per image")
+    func keptBytes() throws {
+        // The shape (16 x 64 MiB copyright files, 35 KB compressed, against 256 MiB)
+        // scaled down 64 times so the debug build reads it in well under a second: the
+        // budget is per image, not per layer, and the fifth layer is the first over it.
+        let text = String(repeating: "a", count: 1 << 20)
+        let layer = TarBuilder.gzip(TarBuilder([.file("usr/share/doc/p/copyright", text)]).archive)
+        #expect(layer.count < 5_000)
+        overLimit(Array(repeating: layer, count: 16), limits: LayerLimits(maximumKeptBytes: 4 << 20), "4 MiB of file contents kept per image")
+        var tree = LayeredFileTree(wants: Inventory.isOfInterest, limits: LayerLimits(maximumKeptBytes: 4 << 20))
+        #expect(throws: Never.self) { for _ in 0..<4 { try tree.apply(layerData: layer, label: "ok") } }
+    }
+
+    @Test("entries and decompressed bytes are counted over all layers")
+    func entriesAndBytes() {
+        let layer = TarBuilder((0..<100).map { .file("srv/f\($0)", String(repeating: "z", count: 1000)) }).archive
+        overLimit([layer, layer, layer], limits: LayerLimits(maximumEntries: 250), "250 tar entries per image")
+        overLimit([TarBuilder.gzip(layer), TarBuilder.zstd(layer)], limits: LayerLimits(maximumDecompressedBytes: 150 << 10), "150 KiB decompressed")
+        var tree = LayeredFileTree(wants: Inventory.isOfInterest, limits: LayerLimits(maximumEntries: 300))
+        #expect(throws: Never.self) { for _ in 0..<3 { try tree.apply(layerData: layer, label: "ok") } }
+    }
+}

@@ -20,12 +20,22 @@ public struct LayeredFileTree: Sendable {
     }
 
     private var nodes: [String: Kept] = [:]
+    /// Directory path ("" for the root) → names in it that are kept nodes or lead to some:
+    /// a whiteout or an override reaches what lies under a path without scanning every node.
+    /// May name paths whose nodes are gone; walks prune them.
+    private var children: [String: Set<String>] = [:]
     private var layerCount = 0
     private let wants: @Sendable (String) -> Bool
+    private let limits: LayerLimits
+    private var entries = 0
+    private var keptBytes = 0
+    private var decompressedBytes = 0
 
-    /// `wants` decides, by normalised path (`etc/os-release`), which files to keep.
-    public init(wants: @escaping @Sendable (String) -> Bool) {
+    /// `wants` decides, by normalised path (`etc/os-release`), which files to keep; `limits`
+    /// bound what reading all of the image's layers may cost.
+    public init(wants: @escaping @Sendable (String) -> Bool, limits: LayerLimits = .standard) {
         self.wants = wants
+        self.limits = limits
     }
 
     public var paths: [String] { nodes.keys.sorted() }
@@ -89,33 +99,69 @@ public struct LayeredFileTree: Sendable {
     ) throws {
         let layer = layerCount
         layerCount += 1
+        let changes = try readChanges(label: label, compression: compression, source: source)
+        for (entry, data) in changes { record(entry, data: data, layer: layer) }
+    }
+
+    /// Reads one layer and returns, in order, the members that change the tree: whiteouts,
+    /// kept contents, links that may lead to a wanted file, and members at a path that a lower
+    /// layer or this one already has. Changes are applied after the whole layer is read, so a
+    /// whiteout anywhere in the layer only hides lower layers, never this layer's own files.
+    private mutating func readChanges(
+        label: String, compression: LayerCompression,
+        source: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws -> [(TarEntry, Data?)] {
         let decompressor: any StreamDecompressor
         switch compression {
         case .none: decompressor = IdentityDecompressor()
         case .gzip: decompressor = try ZlibDecompressor(raw: false, label: label)
         case .zstd: decompressor = try ZstdDecompressor(label: label)
         }
-        // Changes are collected and applied after the whole layer is read, so a whiteout
-        // anywhere in the layer only hides lower layers, never this layer's own files.
-        var changes: [(TarEntry, Data?)] = []
+        let changes = Changes()
         let wants = self.wants
+        let lowerNodes = self.nodes
+        let lowerChildren = self.children
+        let wantsLink = { (path: String) in Self.wantsLink(path, wants: wants) }
         let reader = TarStreamReader(
-            label: label,
+            label: label, limits: limits, entries: entries, keptBytes: keptBytes,
             wants: { wants($0.path) },
             found: { entry, data in
-                let name = entry.path.split(separator: "/").last.map(String.init) ?? ""
-                if name.hasPrefix(".wh.") || data != nil || entry.kind == .symlink || entry.kind == .hardlink || entry.kind == .directory
-                    || entry.kind == .file
-                {
-                    changes.append((entry, data))
+                let path = entry.path
+                let name = path.split(separator: "/").last.map(String.init) ?? ""
+                let relevant =
+                    name.hasPrefix(".wh.") || data != nil || (entry.kind == .symlink && wantsLink(path))
+                    || (entry.kind == .hardlink && wants(path)) || lowerNodes[path] != nil || lowerChildren[path] != nil
+                    || changes.paths.contains(path)
+                if relevant {
+                    changes.list.append((entry, data))
+                    changes.paths.insert(path)
                 }
             })
+        let limit = limits.maximumDecompressedBytes
+        var decompressed = decompressedBytes
         try source { chunk in
-            try decompressor.feed(chunk) { try reader.feed($0) }
+            try decompressor.feed(chunk) { out in
+                decompressed += out.count
+                guard decompressed <= limit else {
+                    throw InventoryError.layerOverLimit(
+                        layer: label, limit: "\(LayerLimits.bytes(limit)) decompressed per image",
+                        reason: "the image's layers decompress to more")
+                }
+                try reader.feed(out)
+            }
         }
         try decompressor.finish()
         try reader.finish()
-        for (entry, data) in changes { record(entry, data: data, layer: layer) }
+        decompressedBytes = decompressed
+        entries = reader.entries
+        keptBytes = reader.keptBytes
+        return changes.list
+    }
+
+    /// What `readChanges` collects while the reader runs.
+    private final class Changes {
+        var list: [(TarEntry, Data?)] = []
+        var paths: Set<String> = []
     }
 
     private mutating func record(_ entry: TarEntry, data: Data?, layer: Int) {
@@ -138,28 +184,62 @@ public struct LayeredFileTree: Sendable {
             if let existing = nodes[path], existing.layer < layer { nodes[path] = nil }
         case .file:
             removeLower(under: path, layer: layer, includingSelf: false)
-            if let data { nodes[path] = Kept(node: .file(data), layer: layer) } else { nodes[path] = nil }
+            set(path, data.map { Kept(node: .file($0), layer: layer) })
         case .symlink:
             removeLower(under: path, layer: layer, includingSelf: false)
-            nodes[path] = wantsLink(path) ? Kept(node: .symlink(entry.linkTarget), layer: layer) : nil
+            set(path, wantsLink(path) ? Kept(node: .symlink(entry.linkTarget), layer: layer) : nil)
         case .hardlink:
             let target = TarEntry.normalise(entry.linkTarget)
-            if wants(path), let source = nodes[target] { nodes[path] = Kept(node: source.node, layer: layer) } else { nodes[path] = nil }
+            if wants(path), let source = nodes[target] { set(path, Kept(node: source.node, layer: layer)) } else { nodes[path] = nil }
         case .other:
             nodes[path] = nil
         }
     }
 
+    /// Sets the node at `path`, entering it and its parents in `children` when kept.
+    private mutating func set(_ path: String, _ kept: Kept?) {
+        nodes[path] = kept
+        guard kept != nil else { return }
+        var current = Substring(path)
+        while true {
+            let slash = current.lastIndex(of: "/")
+            let parent = slash.map { String(current[..<$0]) } ?? ""
+            let name = slash.map { String(current[current.index(after: $0)...]) } ?? String(current)
+            // Once a parent already lists the name, its own parents list it too.
+            guard children[parent, default: []].insert(name).inserted, !parent.isEmpty else { return }
+            current = Substring(parent)
+        }
+    }
+
     /// Symlinks are kept when they could lead to a wanted file (e.g. etc/os-release →
     /// ../usr/lib/os-release, usr/share/doc/PKG → OTHER): cheap, and resolved at read time.
-    private func wantsLink(_ path: String) -> Bool {
+    private func wantsLink(_ path: String) -> Bool { Self.wantsLink(path, wants: wants) }
+
+    private static func wantsLink(_ path: String, wants: (String) -> Bool) -> Bool {
         wants(path) || wants(path + "/copyright") || path.hasPrefix("etc") || path.hasPrefix("usr/lib") || path.hasPrefix("var/lib")
     }
 
+    /// Removes lower layers' nodes under `path` (and at it, with `includingSelf`), visiting
+    /// only what `children` lists there; names that lead nowhere any more are pruned.
     private mutating func removeLower(under path: String, layer: Int, includingSelf: Bool) {
-        let prefix = path.isEmpty ? "" : path + "/"
-        for (key, kept) in nodes where kept.layer < layer {
-            if (includingSelf && key == path) || key.hasPrefix(prefix) { nodes[key] = nil }
+        if includingSelf, let kept = nodes[path], kept.layer < layer { nodes[path] = nil }
+        var stack = [path]
+        var visited: [String] = []
+        while let directory = stack.popLast() {
+            guard let names = children[directory] else { continue }
+            visited.append(directory)
+            for name in names {
+                let child = directory.isEmpty ? name : directory + "/" + name
+                if let kept = nodes[child], kept.layer < layer { nodes[child] = nil }
+                stack.append(child)
+            }
+        }
+        // Deepest first, so a directory emptied below is dropped from its parent too.
+        for directory in visited.reversed() {
+            guard let names = children[directory] else { continue }
+            let prefix = directory.isEmpty ? "" : directory + "/"
+            let left = names.filter { nodes[prefix + $0] != nil || children[prefix + $0] != nil }
+            children[directory] = left.isEmpty ? nil : left
         }
     }
 

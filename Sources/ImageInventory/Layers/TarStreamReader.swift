@@ -23,12 +23,23 @@ final class TarStreamReader {
     private var pendingSize: Int?
     private var zeroBlocks = 0
     private let label: String
+    private let limits: LayerLimits
+    /// Headers read and content bytes kept, counted on from the image's earlier layers.
+    private(set) var entries: Int
+    private(set) var keptBytes: Int
     private let wants: (TarEntry) -> Bool
     private let found: (TarEntry, Data?) throws -> Void
 
     /// `found` sees every member (contents only for those `wants` accepted), in order.
-    init(label: String, wants: @escaping (TarEntry) -> Bool, found: @escaping (TarEntry, Data?) throws -> Void) {
+    /// `entries` and `keptBytes` are what the image's earlier layers already used of `limits`.
+    init(
+        label: String, limits: LayerLimits = .standard, entries: Int = 0, keptBytes: Int = 0,
+        wants: @escaping (TarEntry) -> Bool, found: @escaping (TarEntry, Data?) throws -> Void
+    ) {
         self.label = label
+        self.limits = limits
+        self.entries = entries
+        self.keptBytes = keptBytes
         self.wants = wants
         self.found = found
     }
@@ -117,6 +128,11 @@ final class TarStreamReader {
         guard Self.checksumMatches(block) else {
             throw InventoryError.badLayer(layer: label, reason: "a tar header has a wrong checksum (not a tar stream, or corrupt)")
         }
+        entries += 1
+        guard entries <= limits.maximumEntries else {
+            throw InventoryError.layerOverLimit(
+                layer: label, limit: "\(limits.maximumEntries) tar entries per image", reason: "the image's layers have more tar entries")
+        }
         guard let rawSize = Self.number(block[124..<136]), rawSize >= 0, rawSize < (1 << 40) else {
             throw InventoryError.badLayer(layer: label, reason: "a tar header has an unreadable size field")
         }
@@ -125,11 +141,11 @@ final class TarStreamReader {
         let type = block[156]
         switch type {
         case UInt8(ascii: "L"), UInt8(ascii: "K"):
-            guard size <= 1 << 20 else { throw InventoryError.badLayer(layer: label, reason: "a GNU long name is over 1 MiB") }
+            try checkHeader(size: size, what: "a GNU long name")
             state = .longName(kind: type, remaining: size, padding: padding)
             return
         case UInt8(ascii: "x"), UInt8(ascii: "g"):
-            guard size <= 1 << 20 else { throw InventoryError.badLayer(layer: label, reason: "a PAX header is over 1 MiB") }
+            try checkHeader(size: size, what: "a PAX extended header")
             state = .pax(global: type == UInt8(ascii: "g"), remaining: size, padding: padding)
             return
         default:
@@ -141,8 +157,14 @@ final class TarStreamReader {
             let prefix = Self.cString(block[345..<500])
             if !prefix.isEmpty { name = prefix + "/" + name }
         }
-        let path = TarEntry.normalise(pendingPath ?? name)
+        let rawPath = pendingPath ?? name
         let link = pendingLink ?? Self.cString(block[157..<257])
+        for (what, text) in [("path", rawPath), ("link target", link)] where text.utf8.count > limits.maximumPathBytes {
+            throw InventoryError.layerOverLimit(
+                layer: label, limit: "\(limits.maximumPathBytes) bytes per path",
+                reason: "a member's \(what) is \(text.utf8.count) bytes (starting '\(String(decoding: text.utf8.prefix(60), as: UTF8.self))…')")
+        }
+        let path = TarEntry.normalise(rawPath)
         pendingPath = nil
         pendingLink = nil
         pendingSize = nil
@@ -161,12 +183,27 @@ final class TarStreamReader {
             throw InventoryError.badLayer(
                 layer: label, reason: "'\(path)' is \(size) bytes, over the \(Self.maximumKeptSize >> 20) MiB read for a package database")
         }
+        if keep {
+            guard size <= limits.maximumKeptBytes - keptBytes else {
+                throw InventoryError.layerOverLimit(
+                    layer: label, limit: "\(LayerLimits.bytes(limits.maximumKeptBytes)) of file contents kept per image",
+                    reason: "'\(path)' (\(size) bytes) comes after \(keptBytes) bytes of package databases and copyright files already kept")
+            }
+            keptBytes += size
+        }
         let dataSize = (kind == .file || kind == .other) ? size : 0
         if dataSize == 0 {
             try found(entry, keep ? Data() : nil)
             return
         }
         state = .data(entry, keep: keep, remaining: dataSize, padding: (512 - dataSize % 512) % 512)
+    }
+
+    private func checkHeader(size: Int, what: String) throws {
+        guard size <= limits.maximumHeaderBytes else {
+            throw InventoryError.layerOverLimit(
+                layer: label, limit: "\(LayerLimits.bytes(limits.maximumHeaderBytes)) per tar header", reason: "\(what) is \(size) bytes")
+        }
     }
 
     /// PAX records: "LEN key=value\n"; only path, linkpath and size matter here.

@@ -21,6 +21,9 @@ public enum InventoryError: Error, Sendable, Equatable, DescribedError {
     case malformed(file: String, at: TextPosition, reason: String)
     /// A layer that is not a readable (compressed) tar stream.
     case badLayer(layer: String, reason: String)
+    /// A layer that goes over one of the reading limits (`LayerLimits`): `limit` names it and
+    /// its value, `reason` what the layer has.
+    case layerOverLimit(layer: String, limit: String, reason: String)
     /// A zip archive that cannot be read.
     case badArchive(file: String, reason: String)
     /// A local file or directory that cannot be read or written.
@@ -36,6 +39,8 @@ public enum InventoryError: Error, Sendable, Equatable, DescribedError {
             return "\(file):\(at): \(reason)"
         case let .badLayer(layer, reason):
             return "layer \(layer): \(reason) (is the image complete? re-copy it and try again)"
+        case let .layerOverLimit(layer, limit, reason):
+            return "layer \(layer): \(reason), over the limit of \(limit) for reading an image (not an image this tool reads; see docs/SECURITY.md)"
         case let .badArchive(file, reason):
             return "\(file): not a readable zip archive: \(reason) (download it again)"
         case let .localFile(path, reason):
