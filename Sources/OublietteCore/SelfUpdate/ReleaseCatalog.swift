@@ -10,9 +10,11 @@ public struct PublishedRelease: Decodable, Sendable, Equatable {
     public struct Asset: Decodable, Sendable, Equatable {
         public let name: String
         public let browserDownloadURL: String
+        /// The asset's size in bytes as the release declares it; the download is cut off past it.
+        public let size: Int?
 
         enum CodingKeys: String, CodingKey {
-            case name
+            case name, size
             case browserDownloadURL = "browser_download_url"
         }
     }
@@ -52,7 +54,24 @@ public struct ReleaseCatalog: Sendable {
     /// For one archive download, start to end.
     public let downloadTimeout: Duration
 
-    public init(baseURL: String, client: HTTPClient = .failFast, apiTimeout: Duration = .seconds(15), downloadTimeout: Duration = .seconds(300)) {
+    /// The most an archive download may be, whatever the release declares.
+    public static let maximumArchiveBytes = 256 << 20
+    /// Redirects followed per request (each one checked by ``checkTransport(_:)``).
+    public static let maximumRedirects = 5
+
+    /// `failFast` without redirect following: the catalog follows redirects itself, so each
+    /// target is checked (no https→http, http only to loopback).
+    public static let noRedirectClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    public init(
+        baseURL: String, client: HTTPClient = ReleaseCatalog.noRedirectClient, apiTimeout: Duration = .seconds(15), downloadTimeout: Duration = .seconds(300)
+    ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.client = client
         self.apiTimeout = apiTimeout
@@ -89,10 +108,7 @@ public struct ReleaseCatalog: Sendable {
     public func fetch(_ url: String, timeout: Duration, limit: Int) async throws(SelfUpdateError) -> Data {
         let client = self.client
         let outcome = await withDeadline(timeout) { () async throws -> Data in
-            var request = HTTPClientRequest(url: url)
-            request.headers.add(name: "Accept", value: "application/vnd.github+json")
-            request.headers.add(name: "User-Agent", value: "oubliette/\(OublietteVersion.current)")
-            let response = try await client.execute(request, timeout: .seconds(Int64(timeout.components.seconds) + 1))
+            let response = try await Self.get(url, accept: "application/vnd.github+json", client: client, timeout: timeout)
             guard response.status == .ok else { throw SelfUpdateError.httpStatus(url: url, status: response.status.code) }
             let expected = response.headers.first(name: "Content-Length").flatMap(Int.init)
             let body = try await response.body.collect(upTo: limit)
@@ -104,17 +120,17 @@ public struct ReleaseCatalog: Sendable {
         return try Self.unwrap(outcome, url: url, timeout: timeout)
     }
 
-    /// Streams `url` into `file` (created 0600), checking the length the server declared.
-    public func download(_ url: String, to file: URL) async throws(SelfUpdateError) {
+    /// Streams `url` into `file` (created 0600), checking the length the server declared and
+    /// stopping past `declaredSize` (the release's asset size) or ``maximumArchiveBytes``.
+    public func download(_ url: String, to file: URL, declaredSize: Int? = nil) async throws(SelfUpdateError) {
         let client = self.client
         let timeout = downloadTimeout
+        let limit = min(declaredSize ?? Self.maximumArchiveBytes, Self.maximumArchiveBytes)
         let outcome: DeadlineOutcome<Bool> = await withDeadline(timeout) { () async throws -> Bool in
-            var request = HTTPClientRequest(url: url)
-            request.headers.add(name: "Accept", value: "application/octet-stream")
-            request.headers.add(name: "User-Agent", value: "oubliette/\(OublietteVersion.current)")
-            let response = try await client.execute(request, timeout: .seconds(Int64(timeout.components.seconds) + 1))
+            let response = try await Self.get(url, accept: "application/octet-stream", client: client, timeout: timeout)
             guard response.status == .ok else { throw SelfUpdateError.httpStatus(url: url, status: response.status.code) }
             let expected = response.headers.first(name: "Content-Length").flatMap(Int.init)
+            if let expected, expected > limit { throw SelfUpdateError.downloadTooLarge(url: url, limit: limit, declared: declaredSize) }
             guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]),
                 let handle = FileHandle(forWritingAtPath: file.path)
             else {
@@ -125,6 +141,7 @@ public struct ReleaseCatalog: Sendable {
             do {
                 for try await chunk in response.body {
                     received += chunk.readableBytes
+                    if received > limit { throw SelfUpdateError.downloadTooLarge(url: url, limit: limit, declared: declaredSize) }
                     try handle.write(contentsOf: Data(chunk.readableBytesView))
                 }
             } catch let error as SelfUpdateError {
@@ -141,6 +158,41 @@ public struct ReleaseCatalog: Sendable {
         }
         _ = try Self.unwrap(outcome, url: url, timeout: timeout)
     }
+
+    /// GETs `url`, following redirects itself: every URL must pass ``checkTransport(_:)``, and
+    /// a redirect from https to plain http is refused, not followed.
+    static func get(_ url: String, accept: String, client: HTTPClient, timeout: Duration) async throws -> HTTPClientResponse {
+        var current = url
+        for _ in 0...maximumRedirects {
+            try checkTransport(current)
+            var request = HTTPClientRequest(url: current)
+            request.headers.add(name: "Accept", value: accept)
+            request.headers.add(name: "User-Agent", value: "oubliette/\(OublietteVersion.current)")
+            let response = try await client.execute(request, timeout: .seconds(Int64(timeout.components.seconds) + 1))
+            guard [301, 302, 303, 307, 308].contains(response.status.code) else { return response }
+            guard let location = response.headers.first(name: "Location"),
+                let target = URL(string: location, relativeTo: URL(string: current))?.absoluteURL.absoluteString
+            else { throw SelfUpdateError.httpStatus(url: current, status: response.status.code) }
+            if Self.scheme(of: current) == "https" && Self.scheme(of: target) != "https" {
+                throw SelfUpdateError.insecureRedirect(from: current, to: target)
+            }
+            current = target
+        }
+        throw SelfUpdateError.tooManyRedirects(url: url, limit: maximumRedirects)
+    }
+
+    /// https anywhere; plain http only to a loopback host (tests, a local mirror).
+    public static func checkTransport(_ url: String) throws(SelfUpdateError) {
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased() else { throw .insecureURL(url: url) }
+        if scheme == "https" { return }
+        guard scheme == "http", let host = parsed.host?.lowercased() else { throw .insecureURL(url: url) }
+        let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        let octets = bare.split(separator: ".", omittingEmptySubsequences: false)
+        let isLoopbackV4 = octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+        guard isLoopbackV4 || bare == "::1" || bare == "localhost" else { throw .insecureURL(url: url) }
+    }
+
+    private static func scheme(of url: String) -> String? { URL(string: url)?.scheme?.lowercased() }
 
     private static func unwrap<T>(_ outcome: DeadlineOutcome<T>, url: String, timeout: Duration) throws(SelfUpdateError) -> T {
         switch outcome {

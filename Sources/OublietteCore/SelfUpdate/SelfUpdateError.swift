@@ -19,6 +19,11 @@ public enum SelfUpdateError: Error, Sendable, DescribedError {
     case unknownPlatform(os: String, arch: String)
     case nothingToRollBack(path: String)
     case installFailed(path: String, reason: String)
+    case insecureURL(url: String)
+    case insecureRedirect(from: String, to: String)
+    case tooManyRedirects(url: String, limit: Int)
+    case downloadTooLarge(url: String, limit: Int, declared: Int?)
+    case unsafeArchiveMember(asset: String, member: String, kind: String)
 
     public var description: String {
         switch self {
@@ -54,6 +59,16 @@ public enum SelfUpdateError: Error, Sendable, DescribedError {
             "\(path) does not exist: there is no previous oubliette to roll back to"
         case let .installFailed(path, reason):
             "cannot replace \(path): \(reason); check that its directory is writable (or reinstall with scripts/install.sh)"
+        case let .insecureURL(url):
+            "refusing \(url): releases are fetched over https only (plain http only from a loopback address such as 127.0.0.1); fix OUBLIETTE_RELEASES_URL"
+        case let .insecureRedirect(from, to):
+            "\(from) redirected to \(to), from https to plain http; refusing to follow it (the binary was not changed)"
+        case let .tooManyRedirects(url, limit):
+            "\(url) redirected more than \(limit) times; refusing to follow further (the binary was not changed)"
+        case let .downloadTooLarge(url, limit, declared):
+            "the download from \(url) is larger than \(limit) bytes (\(declared.map { "the release declares \($0)" } ?? "the most oubliette accepts")); stopped, the binary was not changed"
+        case let .unsafeArchiveMember(asset, member, kind):
+            "\(asset) holds \(member) as \(kind), not a regular file; refusing to install it (the binary was not changed)"
         }
     }
 }

@@ -51,6 +51,8 @@ public struct SelfUpdatePlan: Sendable, Encodable, Equatable {
     public let isDowngrade: Bool
     public let archive: String
     let archiveURL: String
+    /// The archive's size as the release declares it (the download stops past it).
+    let archiveSize: Int?
     let checksumsURL: String
 
     enum CodingKeys: String, CodingKey { case current, target, updateAvailable, isDowngrade, archive }
@@ -127,7 +129,7 @@ public struct SelfUpdater: Sendable {
             current: currentVersion, target: target.description,
             updateAvailable: newer || (version != nil && current != target),
             isDowngrade: isDowngrade, archive: archive,
-            archiveURL: asset.browserDownloadURL, checksumsURL: sums.browserDownloadURL)
+            archiveURL: asset.browserDownloadURL, archiveSize: asset.size, checksumsURL: sums.browserDownloadURL)
     }
 
     /// Downloads, verifies and installs `plan`'s archive. Until the final rename the binary is
@@ -149,7 +151,7 @@ public struct SelfUpdater: Sendable {
             throw .missingChecksum(asset: plan.archive)
         }
         let archive = scratch.appendingPathComponent(plan.archive)
-        try await catalog.download(plan.archiveURL, to: archive)
+        try await catalog.download(plan.archiveURL, to: archive, declaredSize: plan.archiveSize)
         let actual: String
         do { actual = try Digest.sha256(ofFile: archive).encoded } catch { throw .installFailed(path: archive.path, reason: describe(error)) }
         guard actual == expected else { throw .checksumMismatch(asset: plan.archive, expected: expected, actual: actual) }
@@ -162,6 +164,11 @@ public struct SelfUpdater: Sendable {
             throw .extractFailed(asset: plan.archive, reason: describe(error))
         }
         let fresh = unpacked.appendingPathComponent("oubliette")
+        // A symlink (or hard link, device, directory) member must never be chmod-ed, run or
+        // renamed over the binary: only a regular file with one link is.
+        var info = stat()
+        guard lstat(fresh.path, &info) == 0 else { throw .extractFailed(asset: plan.archive, reason: "no oubliette in the archive") }
+        if let kind = Self.nonRegularKind(info) { throw .unsafeArchiveMember(asset: plan.archive, member: "oubliette", kind: kind) }
         guard chmod(fresh.path, 0o755) == 0 else { throw .extractFailed(asset: plan.archive, reason: "no oubliette in the archive") }
         // A binary that cannot even print its version must not replace a working one.
         do {
@@ -207,6 +214,16 @@ public struct SelfUpdater: Sendable {
                 Date().timeIntervalSince(modified) > 3600
             else { continue }
             try? FileManager.default.removeItem(at: path)
+        }
+    }
+
+    /// What `info` is when it is not a regular file with a single link, else nil.
+    static func nonRegularKind(_ info: stat) -> String? {
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return info.st_nlink == 1 ? nil : "a hard link"
+        case S_IFLNK: return "a symbolic link"
+        case S_IFDIR: return "a directory"
+        default: return "a special file"
         }
     }
 

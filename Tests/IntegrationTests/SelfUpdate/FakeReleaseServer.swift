@@ -9,6 +9,8 @@ enum ReleaseServerReply: Sendable {
     case notFound
     /// Declares `declaredLength` bytes, sends `partial`, then closes the connection.
     case truncated(declaredLength: Int, partial: [UInt8])
+    /// 302 to `location`.
+    case redirect(location: String)
 }
 
 /// An in-process HTTP/1.1 server on 127.0.0.1 (random port) imitating the GitHub releases API
@@ -93,6 +95,11 @@ final class FakeReleaseServer: Sendable {
             case .notFound:
                 headers.add(name: "Content-Length", value: "0")
                 context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: .notFound, headers: headers))), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            case let .redirect(location):
+                headers.add(name: "Location", value: location)
+                headers.add(name: "Content-Length", value: "0")
+                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: .found, headers: headers))), promise: nil)
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             case let .truncated(declared, partial):
                 headers.add(name: "Content-Type", value: "application/octet-stream")

@@ -15,6 +15,12 @@ struct ReleaseFixture: Sendable {
         var wrongChecksum = false
         /// The archive download stops half way.
         var truncated = false
+        /// The server sends 1 MiB more than the release's declared asset size.
+        var oversized = false
+        /// The archive's `oubliette` is a symlink to `outside` (a script outside the archive).
+        var symlinkMember = false
+        /// The asset URL redirects to the same server as plain http on a non-loopback address.
+        var redirectedToPlainHTTP = false
     }
 
     let releases: [Release]
@@ -27,7 +33,8 @@ struct ReleaseFixture: Sendable {
         platform = try ReleasePlatform.current()
         var archives: [String: [UInt8]] = [:]
         for release in releases {
-            archives[release.version] = try Self.archive(version: release.version, scratch: scratch)
+            archives[release.version] = try Self.archive(
+                version: release.version, scratch: scratch, symlinkTo: release.symlinkMember ? Self.outside(scratch) : nil)
         }
         self.archives = archives
     }
@@ -45,13 +52,23 @@ struct ReleaseFixture: Sendable {
         """
     }
 
-    /// A tar.gz with `oubliette` at its root, as the release workflow packs it.
-    static func archive(version: String, scratch: URL) throws -> [UInt8] {
+    /// The file a symlink member points at: a working stand-in, mode 0644.
+    static func outside(_ scratch: URL) -> URL { scratch.appendingPathComponent("outside") }
+
+    /// A tar.gz with `oubliette` at its root, as the release workflow packs it (or, with
+    /// `symlinkTo`, a symlink to that path; the target is written with mode 0644).
+    static func archive(version: String, scratch: URL, symlinkTo target: URL? = nil) throws -> [UInt8] {
         let directory = scratch.appendingPathComponent("pack-\(version)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let script = directory.appendingPathComponent("oubliette")
-        try Data(standInScript(version: version).utf8).write(to: script)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        if let target {
+            try Data(standInScript(version: version).utf8).write(to: target)
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: target.path)
+            try FileManager.default.createSymbolicLink(at: script, withDestinationURL: target)
+        } else {
+            try Data(standInScript(version: version).utf8).write(to: script)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        }
         let archive = scratch.appendingPathComponent("oubliette-\(version).tar.gz")
         try ToolRunner.run("tar", ["-czf", archive.path, "-C", directory.path, "oubliette"])
         return Array(try Data(contentsOf: archive))
@@ -71,7 +88,12 @@ struct ReleaseFixture: Sendable {
             "prerelease": release.prerelease,
             "draft": false,
             "assets": [
-                ["name": archiveName(release.version), "browser_download_url": "\(baseURL)/download/v\(release.version)/\(archiveName(release.version))"],
+                [
+                    "name": archiveName(release.version),
+                    "browser_download_url":
+                        "\(baseURL)/\(release.redirectedToPlainHTTP ? "redirect" : "download")/v\(release.version)/\(archiveName(release.version))",
+                    "size": archives[release.version]?.count ?? 0,
+                ],
                 ["name": "SHA256SUMS", "browser_download_url": "\(baseURL)/download/v\(release.version)/SHA256SUMS"],
             ],
         ]
@@ -98,6 +120,10 @@ struct ReleaseFixture: Sendable {
             return releases.first { "v\($0.version)" == tag }.map { json(describe($0, baseURL: baseURL)) } ?? .notFound
         }
         let parts = path.split(separator: "/").map(String.init)
+        if parts.count == 3, parts[0] == "redirect" {
+            // 0.0.0.0 reaches this server too, but is not a loopback address.
+            return .redirect(location: baseURL.replacingOccurrences(of: "127.0.0.1", with: "0.0.0.0") + "/download/\(parts[1])/\(parts[2])")
+        }
         guard parts.count == 3, parts[0] == "download",
             let release = releases.first(where: { "v\($0.version)" == parts[1] }),
             let bytes = archives[release.version]
@@ -105,6 +131,7 @@ struct ReleaseFixture: Sendable {
         if parts[2] == "SHA256SUMS" { return .ok(contentType: "text/plain", body: Array(sums(for: release).utf8)) }
         guard parts[2] == archiveName(release.version) else { return .notFound }
         if release.truncated { return .truncated(declaredLength: bytes.count, partial: Array(bytes.prefix(bytes.count / 2))) }
+        if release.oversized { return .ok(contentType: "application/octet-stream", body: bytes + [UInt8](repeating: 0, count: 1 << 20)) }
         return .ok(contentType: "application/octet-stream", body: bytes)
     }
 }

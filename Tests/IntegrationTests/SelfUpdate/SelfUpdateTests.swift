@@ -116,6 +116,9 @@ struct SelfUpdateTests {
     @Test(arguments: [
         (ReleaseFixture.Release(version: "9.9.9", wrongChecksum: true), "SHA256SUMS says"),
         (ReleaseFixture.Release(version: "9.9.9", truncated: true), "stopped after"),
+        (ReleaseFixture.Release(version: "9.9.9", oversized: true), "is larger than"),
+        (ReleaseFixture.Release(version: "9.9.9", symlinkMember: true), "as a symbolic link, not a regular file"),
+        (ReleaseFixture.Release(version: "9.9.9", redirectedToPlainHTTP: true), "releases are fetched over https only"),
     ])
     func aBadDownloadLeavesTheBinaryUntouched(_ release: ReleaseFixture.Release, message: String) async throws {
         let setup = try await Setup.make([release])
@@ -127,6 +130,26 @@ struct SelfUpdateTests {
         #expect(!FileManager.default.fileExists(atPath: setup.previous.path))
         let leftovers = try setup.leftovers()
         #expect(leftovers.isEmpty, "\(leftovers)")
+        if release.symlinkMember {
+            let mode = try FileManager.default.attributesOfItem(atPath: ReleaseFixture.outside(setup.root).path)[.posixPermissions] as? Int
+            #expect(mode == 0o644, "the symlink's target was chmod-ed")
+        }
+    }
+
+    @Test func plainHTTPIsRefusedUnlessLoopback() async throws {
+        let setup = try await Setup.make([Self.stable])
+        defer { Task { await setup.tearDown() } }
+        // 0.0.0.0 reaches the local server, but is not a loopback address.
+        let result = try setup.run(["self-update", "--check"], baseURL: "http://0.0.0.0:\(setup.server.port)")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("releases are fetched over https only"), "\(result.stderr)")
+        #expect(setup.server.requestedPaths.isEmpty, "nothing is sent before the refusal: \(setup.server.requestedPaths)")
+        for url in ["https://example.com/x", "http://127.0.0.1:1/x", "http://[::1]:1/x", "http://localhost/x"] {
+            #expect(throws: Never.self) { try ReleaseCatalog.checkTransport(url) }
+        }
+        for url in ["http://0.0.0.0/x", "http://127.0.0.1.example.com/x", "ftp://127.0.0.1/x", "file:///etc/passwd", "HTTP://10.0.0.1/x"] {
+            #expect(throws: SelfUpdateError.self, "\(url)") { try ReleaseCatalog.checkTransport(url) }
+        }
     }
 
     @Test func noNetworkIsAClearErrorNotAHang() async throws {
