@@ -97,12 +97,14 @@ struct ShippedImagesTests {
         guard let entry = try? String(contentsOfFile: "/proc/sys/fs/binfmt_misc/qemu-aarch64", encoding: .utf8) else { return false }
         return entry.hasPrefix("enabled")
     }()
-    /// Under CI the test runs (and fails with the fix) when emulation is missing, so it is never silently skipped there.
-    static let arm64Runs = TestBed.isAvailable && (arm64Emulated || ProcessInfo.processInfo.environment["CI"] == "true")
+    /// Opt-in for now (OUBLIETTE_TEST_ARM64=1): it passed once here in 19 min on a loaded
+    /// machine and has not yet been timed inside a clean CI run, so .ci/run does not set it.
+    static let arm64Runs =
+        TestBed.isAvailable && ProcessInfo.processInfo.environment["OUBLIETTE_TEST_ARM64"] == "1"
 
     @Test(
         "the arm64 release path: base and dev published for linux/arm64 by digest under qemu, merged with amd64, dev runs as agent on arm64",
-        .enabled(if: arm64Runs, "needs the test bed and qemu-aarch64 in binfmt_misc (bash scripts/binfmt-qemu)"),
+        .enabled(if: arm64Runs, "opt-in: OUBLIETTE_TEST_ARM64=1, the test bed and qemu-aarch64 in binfmt_misc (bash scripts/binfmt-qemu)"),
         .timeLimit(.minutes(25)))
     func shippedImagesArm64() async throws {
         let bed = TestBed.required
