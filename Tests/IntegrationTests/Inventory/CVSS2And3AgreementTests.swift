@@ -75,12 +75,7 @@ struct CVSS2And3AgreementTests {
                     base, temporal, environmental = CVSS2(vector).scores()
                     print(environmental if environmental is not None else temporal if temporal is not None else base)
             """
-        let started = Date()
-        let result = try await ToolRunner.run(
-            "\(venv)/bin/python", ["-c", script], input: Data((vectors.joined(separator: "\n") + "\n").utf8), timeout: 600)
-        let seconds = Date().timeIntervalSince(started)
-        let theirs = result.stdout.split(separator: "\n").map { Double($0) }
-        try #require(theirs.count == vectors.count, "cvss answered \(theirs.count) of \(vectors.count): \(result.stderr.prefix(500))")
+        let (theirs, seconds) = try await InventoryTestSupport.pypiCVSSScores(vectors, script: script, venv: venv)
         var disagreements: [String] = []
         for (vector, expected) in zip(vectors, theirs) {
             let ours = CVSSVector.score(vector)

@@ -52,12 +52,7 @@ struct CVSS4AgreementTests {
             for line in sys.stdin:
                 print(CVSS4(line.strip()).base_score)
             """
-        let started = Date()
-        let result = try await ToolRunner.run(
-            "\(venv)/bin/python", ["-c", script], input: Data((vectors.joined(separator: "\n") + "\n").utf8), timeout: 600)
-        let seconds = Date().timeIntervalSince(started)
-        let theirs = result.stdout.split(separator: "\n").map { Double($0) }
-        try #require(theirs.count == vectors.count, "cvss answered \(theirs.count) of \(vectors.count): \(result.stderr.prefix(500))")
+        let (theirs, seconds) = try await InventoryTestSupport.pypiCVSSScores(vectors, script: script, venv: venv)
         var disagreements: [String] = []
         var ratings: Set<Severity> = []
         for (vector, expected) in zip(vectors, theirs) {

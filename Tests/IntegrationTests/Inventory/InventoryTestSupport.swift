@@ -133,3 +133,17 @@ enum InventoryTestSupport {
         return try await ToolRunner.run("\(venv)/bin/check-jsonschema", ["--schemafile", schema, file.path], check: false)
     }
 }
+
+extension InventoryTestSupport {
+    /// PyPI `cvss`'s answer for each vector: `script` reads one vector a line on stdin and
+    /// prints one score a line (nil where a line is not a number). Requires one line per vector.
+    static func pypiCVSSScores(_ vectors: [String], script: String, venv: String) async throws -> (scores: [Double?], seconds: Double) {
+        let started = Date()
+        let result = try await ToolRunner.run(
+            "\(venv)/bin/python", ["-c", script], input: Data((vectors.joined(separator: "\n") + "\n").utf8), timeout: 600)
+        let seconds = Date().timeIntervalSince(started)
+        let scores = result.stdout.split(separator: "\n").map { Double($0) }
+        try #require(scores.count == vectors.count, "cvss answered \(scores.count) of \(vectors.count): \(result.stderr.prefix(500))")
+        return (scores, seconds)
+    }
+}
