@@ -97,10 +97,21 @@ public actor ImageManager {
         return try await fly(.ensure, reference) { try await self.acquire(type: type, reference: reference, onEvent: onEvent) }
     }
 
+    /// What a caller of ``pullLatest(type:around:onEvent:)`` wraps around the pull when its call
+    /// starts the flight: ``PreviousImage/replace(_:onEvent:acquire:)`` keeping `previous`.
+    public typealias PullStep = @Sendable (_ pull: @Sendable () async throws -> RuntimeImage) async throws -> RuntimeImage
+
     /// Pulls `type`'s image even when a copy is present (what refresh and update mean),
     /// falling back to the mirrors, and records its provenance. Joins a pull of the same image
     /// already under way; waits out a presence check and then pulls if it did not.
-    public func pullLatest(type: String, onEvent: @escaping @Sendable (PullEvent) -> Void = { _ in }) async throws -> RuntimeImage {
+    ///
+    /// `around` runs inside the flight, and only when this call starts it: a caller that joins
+    /// a flight joins its pull at once instead of first doing its own work around it (staging
+    /// `previous` before joining let the flight end and cost a second pull), and two refreshes
+    /// never stage `previous` at the same time.
+    public func pullLatest(
+        type: String, around: PullStep? = nil, onEvent: @escaping @Sendable (PullEvent) -> Void = { _ in }
+    ) async throws -> RuntimeImage {
         let reference = try config.imageReference(for: type)
         // Each flight is waited on once: a finished presence check may still be registered
         // (its starter has not resumed yet), and waiting on it again would spin on the actor.
@@ -112,7 +123,8 @@ public actor ImageManager {
             if flight.kind == .pull || joined.pulled { return joined.image }
         }
         return try await fly(.pull, reference) {
-            let image = try await self.pull(type: type, reference: reference, onEvent: onEvent)
+            let pull: @Sendable () async throws -> RuntimeImage = { try await self.pull(type: type, reference: reference, onEvent: onEvent) }
+            let image = if let around { try await around(pull) } else { try await pull() }
             return EnsuredImage(type: type, reference: reference, pulled: true, image: image)
         }.image
     }

@@ -67,21 +67,26 @@ public actor ContainerLifecycle {
         self.settings = settings
     }
 
-    /// Pulls the latest image of `type` for a refresh; when it is a different image, the one it
-    /// replaces becomes `previous` (as `update` keeps it), else `previous` stays.
-    func pullKeepingPrevious(type: String, onEvent: @escaping @Sendable (LifecycleEvent) -> Void) async throws -> RuntimeImage {
+    /// Pulls the latest image of `type` for a refresh or an update; when it is a different
+    /// image, the one it replaces becomes `previous`, else `previous` stays. Returns the image
+    /// it replaced (nil when this call joined a pull another caller started, which keeps
+    /// `previous` itself) and the new one.
+    func pullKeepingPrevious(type: String, onEvent: @escaping @Sendable (LifecycleEvent) -> Void) async throws -> (
+        old: RuntimeImage?, new: RuntimeImage
+    ) {
         let reference = try config.imageReference(for: type)
-        return try await PreviousImage(runtime: runtime, provenance: images.provenance).replace(reference, onEvent: onEvent) {
-            try await pullLatest(type: type, onEvent: onEvent)
-        }.new
-    }
-
-    /// Pulls the configured image of `type` (always: a present copy may be stale) and
-    /// reports it as lifecycle events.
-    func pullLatest(type: String, onEvent: @escaping @Sendable (LifecycleEvent) -> Void) async throws -> RuntimeImage {
-        let reference = try config.imageReference(for: type)
+        let previous = PreviousImage(runtime: runtime, provenance: images.provenance)
+        let replaced = ReplacedImage()
         onEvent(.step("Pulling \(reference.description)..."))
-        return try await images.pullLatest(type: type) { onEvent(.pull(image: type, $0)) }
+        let image = try await images.pullLatest(
+            type: type,
+            around: { pull in
+                let (old, new) = try await previous.replace(reference, onEvent: onEvent, acquire: pull)
+                await replaced.set(old)
+                return new
+            },
+            onEvent: { onEvent(.pull(image: type, $0)) })
+        return (await replaced.image, image)
     }
 
     // MARK: Listing
@@ -183,7 +188,7 @@ public actor ContainerLifecycle {
         try await refuseIfInUse(project)
         onEvent(.step("Refreshing \(project.id) (\(project.type))..."))
         let reference = try config.imageReference(for: project.type)
-        let image = try await pullKeepingPrevious(type: project.type, onEvent: onEvent)
+        let image = try await pullKeepingPrevious(type: project.type, onEvent: onEvent).new
         let result = try await replaceContainer(of: project, digest: image.repoDigest(for: reference)?.description, onEvent: onEvent)
         onEvent(.step("Done."))
         return result
@@ -213,7 +218,7 @@ public actor ContainerLifecycle {
             if let done = pulled[reference] {
                 image = done
             } else {
-                image = try await pullKeepingPrevious(type: project.type, onEvent: onEvent)
+                image = try await pullKeepingPrevious(type: project.type, onEvent: onEvent).new
                 pulled[reference] = image
             }
             refreshed.append(try await replaceContainer(of: project, digest: image.repoDigest(for: reference)?.description, onEvent: onEvent))
@@ -293,4 +298,10 @@ public actor ContainerLifecycle {
     }
 
     static func reason(_ error: any Error) -> String { describe(error) }
+}
+
+/// Carries the image a flight's `around` step replaced out of its `@Sendable` closure.
+private actor ReplacedImage {
+    private(set) var image: RuntimeImage?
+    func set(_ image: RuntimeImage?) { self.image = image }
 }

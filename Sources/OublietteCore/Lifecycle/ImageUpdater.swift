@@ -56,11 +56,16 @@ public struct ImageUpdater: Sendable {
         let reference = try config.imageReference(for: type)
         if case .rebuild = acquisition, !lifecycle.images.canBuild { throw LifecycleError.rebuildUnavailable(type: type) }
         onEvent(.step("Updating \(type) (\(reference.description))..."))
-        let (old, new) = try await previousImage.replace(reference, onEvent: onEvent) {
-            switch acquisition {
-            case .pull:
-                return try await lifecycle.pullLatest(type: type, onEvent: onEvent)
-            case let .rebuild(noCache):
+        let old: RuntimeImage?, new: RuntimeImage
+        switch acquisition {
+        case .pull:
+            // The pull keeps `previous` inside its single flight; when it joined a pull another
+            // caller started, the image before is the one present now.
+            let before = try await runtime.imageExists(reference) ? try await runtime.inspectImage(reference) : nil
+            let pulled = try await lifecycle.pullKeepingPrevious(type: type, onEvent: onEvent)
+            (old, new) = (pulled.old ?? before, pulled.new)
+        case let .rebuild(noCache):
+            (old, new) = try await previousImage.replace(reference, onEvent: onEvent) {
                 onEvent(.step("Building \(reference.description) from its Dockerfile..."))
                 return try await lifecycle.images.rebuild(type: type, noCache: noCache).image
             }

@@ -42,13 +42,9 @@ extension MCPServerIntegrationTests {
         for (tool, isError, text) in results { #expect(!isError, "\(tool) failed: \(text)") }
 
         let pulls = try enginePullEvents(of: setup.image, since: since)
-        #expect(pulls >= 1 && pulls <= 2, "dockerd saw \(pulls) pulls")
-        // Open defect (seen in 2 of 4 full runs since refresh keeps `previous`): a refresh first
-        // stages the current image as `previous`, and one that finishes staging after the create's
-        // pull ended pulls a second time instead of joining it. Fix it in the single flight.
-        withKnownIssue("a refresh that stages `previous` after the pull ended pulls again", isIntermittent: true) {
-            #expect(pulls == 1, "20 concurrent calls for one missing image must cost one engine pull, dockerd saw \(pulls)")
-        }
+        // A refresh keeps `previous` inside the flight it starts and joins one already under
+        // way at once (ImageManager.pullLatest's `around`), so no refresh can pull a second time.
+        #expect(pulls == 1, "20 concurrent calls for one missing image must cost one engine pull, dockerd saw \(pulls)")
 
         for project in try await server.object("project_list")["projects"] as? [[String: Any]] ?? [] {
             if let id = project["id"] as? String { _ = try await server.call("project_delete", ["project_id": .string(id)]) }

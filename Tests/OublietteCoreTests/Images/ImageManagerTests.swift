@@ -41,6 +41,35 @@ struct ImageManagerTests {
         #expect(await runtime.count("pull") == 2)
     }
 
+    /// The step a refresh wraps around its pull (keeping `previous`) runs only in the call that
+    /// starts the flight: the others join the pull at once, so a step cannot outlast the flight
+    /// and cost a second pull, and two steps never run at once.
+    @Test func aStepAroundThePullRunsOnlyInTheFlightsStarter() async throws {
+        let runtime = ScriptedRuntime()
+        let gate = Gate()
+        await runtime.setPullGate(gate)
+        let manager = manager(runtime)
+        let dev = try ImageReference(parsing: "ghcr.io/hyphagroup/oubliette-dev:latest")
+        let steps = StepCount()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<10 {
+                group.addTask {
+                    _ = try await manager.pullLatest(
+                        type: "dev",
+                        around: { pull in
+                            await steps.increment()
+                            return try await pull()
+                        })
+                }
+            }
+            #expect(await eventually { await manager.callersWaiting(on: dev) == 9 })
+            await gate.open()
+            try await group.waitForAll()
+        }
+        #expect(await steps.value == 1, "only the flight's starter runs its step")
+        #expect(await runtime.count("pull") == 1)
+    }
+
     @Test func presentImageCostsOneLookupAndNoPull() async throws {
         let base = try ImageReference(parsing: "ghcr.io/hyphagroup/oubliette-base:latest")
         let runtime = ScriptedRuntime(present: [base])
@@ -306,4 +335,10 @@ final class Notices: @unchecked Sendable {
 
     func append(_ item: String) { lock.withLock { items.append(item) } }
     var all: [String] { lock.withLock { items } }
+}
+
+/// How many times a flight's step ran.
+private actor StepCount {
+    private(set) var value = 0
+    func increment() { value += 1 }
 }
