@@ -146,7 +146,9 @@ struct ContainerCommand: AsyncParsableCommand {
                 }
                 built[project.type] = image
                 refreshed.append(
-                    try await reportingErrors { try await services.lifecycle.replaceContainer(of: project, digest: image.image.id, onEvent: output.handle) })
+                    try await reportingErrors {
+                        try await services.lifecycle.replaceContainer(of: project, image: image.image, digest: image.image.id, onEvent: output.handle)
+                    })
             }
             if !refreshed.isEmpty { output.handle(.step("Done.")) }
             if json {

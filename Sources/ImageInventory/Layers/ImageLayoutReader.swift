@@ -43,7 +43,7 @@ public struct ImageLayoutReader: Sendable {
         {
             chosen = "\(config.os)/\(config.architecture)"
         }
-        var tree = LayeredFileTree(wants: Inventory.isOfInterest)
+        var tree = LayeredFileTree.forInventory()
         for (index, layer) in manifest.layers.enumerated() {
             let label = "\(index + 1)/\(manifest.layers.count) \(layer.digest) of \(name)"
             let url = layout.blobURL(layer.digest)

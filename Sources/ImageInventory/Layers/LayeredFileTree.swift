@@ -26,6 +26,7 @@ public struct LayeredFileTree: Sendable {
     private var children: [String: Set<String>] = [:]
     private var layerCount = 0
     private let wants: @Sendable (String) -> Bool
+    private let condense: @Sendable (String) -> (any ContentCondenser)?
     private let limits: LayerLimits
     private var entries = 0
     private var keptBytes = 0
@@ -34,11 +35,25 @@ public struct LayeredFileTree: Sendable {
     /// `wants` decides, by normalised path (`etc/os-release`), which files to keep; `limits`
     /// bound what reading all of the image's layers may cost.
     public init(wants: @escaping @Sendable (String) -> Bool, limits: LayerLimits = .standard) {
+        self.init(wants: wants, condense: { _ in nil }, limits: limits)
+    }
+
+    /// `condense` streams a wanted file through a condenser (by path) instead of keeping it whole.
+    init(wants: @escaping @Sendable (String) -> Bool, condense: @escaping @Sendable (String) -> (any ContentCondenser)?, limits: LayerLimits) {
         self.wants = wants
+        self.condense = condense
         self.limits = limits
     }
 
+    /// The tree an inventory reads: ``Inventory/isOfInterest(_:)``'s files, copyright files
+    /// condensed to their licence names as they stream (a few KiB each, whatever their size).
+    public static func forInventory(limits: LayerLimits = .standard) -> LayeredFileTree {
+        LayeredFileTree(wants: Inventory.isOfInterest, condense: Inventory.condenser(for:), limits: limits)
+    }
+
     public var paths: [String] { nodes.keys.sorted() }
+    /// File contents kept so far over the image's layers (what ``LayerLimits/maximumKeptBytes`` bounds).
+    public var bytesKept: Int { keptBytes }
 
     /// Applies one layer read from `file` (tar, tar+gzip or tar+zstd, told by its magic bytes).
     /// With `sha256Hex`, the compressed bytes are hashed on the way and must match.
@@ -119,12 +134,14 @@ public struct LayeredFileTree: Sendable {
         }
         let changes = Changes()
         let wants = self.wants
+        let condense = self.condense
         let lowerNodes = self.nodes
         let lowerChildren = self.children
         let wantsLink = { (path: String) in Self.wantsLink(path, wants: wants) }
         let reader = TarStreamReader(
             label: label, limits: limits, entries: entries, keptBytes: keptBytes,
             wants: { wants($0.path) },
+            condense: { condense($0.path) },
             found: { entry, data in
                 let path = entry.path
                 let name = path.split(separator: "/").last.map(String.init) ?? ""

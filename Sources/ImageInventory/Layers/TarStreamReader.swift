@@ -29,13 +29,18 @@ final class TarStreamReader {
     private(set) var keptBytes: Int
     private let wants: (TarEntry) -> Bool
     private let found: (TarEntry, Data?) throws -> Void
+    private let condense: (TarEntry) -> (any ContentCondenser)?
+    /// The member being streamed through a condenser instead of kept whole.
+    private var condenser: (any ContentCondenser)?
 
     /// `found` sees every member (contents only for those `wants` accepted), in order.
     /// `entries` and `keptBytes` are what the image's earlier layers already used of `limits`.
     init(
         label: String, limits: LayerLimits = .standard, entries: Int = 0, keptBytes: Int = 0,
-        wants: @escaping (TarEntry) -> Bool, found: @escaping (TarEntry, Data?) throws -> Void
+        wants: @escaping (TarEntry) -> Bool, condense: @escaping (TarEntry) -> (any ContentCondenser)? = { _ in nil },
+        found: @escaping (TarEntry, Data?) throws -> Void
     ) {
+        self.condense = condense
         self.label = label
         self.limits = limits
         self.entries = entries
@@ -52,7 +57,13 @@ final class TarStreamReader {
     {
         let take = min(remaining + padding, bytes.count)
         let dataPart = min(take, remaining)
-        if keep && dataPart > 0 { kept.append(contentsOf: bytes.prefix(dataPart)) }
+        if keep && dataPart > 0 {
+            if let condenser {
+                condenser.feed(UnsafeRawBufferPointer(rebasing: bytes.prefix(dataPart)))
+            } else {
+                kept.append(contentsOf: bytes.prefix(dataPart))
+            }
+        }
         bytes = bytes.dropFirst(take)
         let left = remaining + padding - take
         guard left > 0 else { return nil }
@@ -80,7 +91,7 @@ final class TarStreamReader {
                 if let rest = consumeBody(&bytes, remaining: remaining, padding: padding, keep: keep) {
                     state = .data(entry, keep: keep, remaining: rest.remaining, padding: rest.padding)
                 } else {
-                    let contents = keep ? Data(kept) : nil
+                    let contents = keep ? try condensed() ?? Data(kept) : nil
                     kept.removeAll(keepingCapacity: false)
                     state = .header
                     try found(entry, contents)
@@ -179,11 +190,12 @@ final class TarStreamReader {
         // Only regular files carry contents; other types' size field is skipped as data.
         let entry = TarEntry(path: path, kind: kind, size: kind == .file ? size : 0, linkTarget: link)
         let keep = kind == .file && wants(entry)
-        if keep && size > Self.maximumKeptSize {
+        condenser = keep ? condense(entry) : nil
+        if keep && condenser == nil && size > Self.maximumKeptSize {
             throw InventoryError.badLayer(
                 layer: label, reason: "'\(path)' is \(size) bytes, over the \(Self.maximumKeptSize >> 20) MiB read for a package database")
         }
-        if keep {
+        if keep && condenser == nil {
             guard size <= limits.maximumKeptBytes - keptBytes else {
                 throw InventoryError.layerOverLimit(
                     layer: label, limit: "\(LayerLimits.bytes(limits.maximumKeptBytes)) of file contents kept per image",
@@ -193,10 +205,25 @@ final class TarStreamReader {
         }
         let dataSize = (kind == .file || kind == .other) ? size : 0
         if dataSize == 0 {
-            try found(entry, keep ? Data() : nil)
+            try found(entry, keep ? try condensed() ?? Data() : nil)
             return
         }
         state = .data(entry, keep: keep, remaining: dataSize, padding: (512 - dataSize % 512) % 512)
+    }
+
+    /// The condensed form of the member just streamed (nil when it was kept whole), counted
+    /// against the bytes kept per image.
+    private func condensed() throws -> Data? {
+        guard let current = condenser else { return nil }
+        condenser = nil
+        let data = current.finish()
+        guard data.count <= limits.maximumKeptBytes - keptBytes else {
+            throw InventoryError.layerOverLimit(
+                layer: label, limit: "\(LayerLimits.bytes(limits.maximumKeptBytes)) of file contents kept per image",
+                reason: "what is kept of the copyright files comes after \(keptBytes) bytes of package databases and copyright files already kept")
+        }
+        keptBytes += data.count
+        return data
     }
 
     private func checkHeader(size: Int, what: String) throws {

@@ -36,6 +36,11 @@ public struct Inventory: Sendable, Hashable, Codable {
         return false
     }
 
+    /// Copyright files are read for their licence names only: streamed, not kept.
+    static func condenser(for path: String) -> (any ContentCondenser)? {
+        path.hasPrefix("usr/share/doc/") && path.hasSuffix("/copyright") ? DebianCopyrightCondenser() : nil
+    }
+
     /// Reads the inventory from a merged tree. Unreadable copyright files only lose their
     /// license; a malformed package database is an error (the SBOM would be wrong).
     public static func read(from tree: LayeredFileTree) throws(InventoryError) -> Inventory {

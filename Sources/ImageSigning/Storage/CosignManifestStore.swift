@@ -13,6 +13,9 @@ public struct CosignManifestStore: Sendable {
     public static let payloadSizeLimit: Int64 = 4 << 20
     /// At most this many layers are read from one manifest.
     public static let layerLimit = 256
+    /// Payload bytes fetched from one tag in all (256 layers of 4 MiB would be 1 GiB). Real
+    /// signatures are a few hundred bytes each; attestations (SBOMs) a few MiB.
+    public static let payloadTotalLimit: Int64 = 64 << 20
 
     public init(client: RegistryClient) { self.client = client }
 
@@ -27,14 +30,41 @@ public struct CosignManifestStore: Sendable {
         public let payload: Data
     }
 
-    /// The layers under `tag`; throws `CosignStorageError.garbage` when the tag holds
-    /// something that is not a cosign manifest.
-    public func read(repository: RepositoryName, tag: String, mediaTypes: Set<String>) async throws -> Contents {
+    /// What a visitor wants after one payload.
+    public enum Visit: Sendable, Equatable {
+        case next
+        case stop
+    }
+
+    /// The layers under `tag`, all kept (the signer needs them to append); throws
+    /// `CosignStorageError.garbage` when the tag holds something that is not a cosign manifest
+    /// or its payloads pass `totalLimit`. Verifiers use ``visit(repository:tag:mediaTypes:totalLimit:_:)``.
+    public func read(
+        repository: RepositoryName, tag: String, mediaTypes: Set<String>, totalLimit: Int64 = payloadTotalLimit
+    ) async throws -> Contents {
+        var layers: [StoredLayer] = []
+        let found = try await visit(repository: repository, tag: tag, mediaTypes: mediaTypes, totalLimit: totalLimit) {
+            layers.append($0)
+            return .next
+        }
+        return found ? .layers(layers) : .absent
+    }
+
+    /// Fetches the payload layers under `tag` one at a time, in manifest order, and hands each
+    /// to `visitor`, which checks it and lets it go before the next is fetched: at most one
+    /// payload is held, and `.stop` ends the walk (a valid signature needs no more). Returns
+    /// false when the tag is absent. Throws `CosignStorageError.garbage` for a tag that is not
+    /// a cosign manifest, and once the payloads fetched would pass `totalLimit` bytes.
+    @discardableResult
+    public func visit(
+        repository: RepositoryName, tag: String, mediaTypes: Set<String>, totalLimit: Int64 = payloadTotalLimit,
+        _ visitor: (StoredLayer) async throws -> Visit
+    ) async throws -> Bool {
         let fetched: FetchedManifest
         do { fetched = try await client.manifest(repository: repository, reference: .tag(tag)) } catch let error as RegistryError
             where error.isNotFound
         {
-            return .absent
+            return false
         } catch let error as RegistryError {
             if case .unsupportedMediaType = error { throw CosignStorageError.garbage(repository: repository.value, tag: tag, reason: error.description) }
             throw error
@@ -51,13 +81,22 @@ public struct CosignManifestStore: Sendable {
                     "no layer of media type \(mediaTypes.sorted().joined(separator: " or ")) (found: \(Set(manifest.layers.map(\.mediaType)).sorted().joined(separator: ", ")))"
             )
         }
-        var layers: [StoredLayer] = []
-        for descriptor in relevant.prefix(Self.layerLimit) {
+        var total: Int64 = 0
+        for (index, descriptor) in relevant.prefix(Self.layerLimit).enumerated() {
             guard descriptor.size >= 0, descriptor.size <= Self.payloadSizeLimit else {
                 throw CosignStorageError.garbage(
                     repository: repository.value, tag: tag,
                     reason: "payload layer \(descriptor.digest) is \(descriptor.size) bytes (limit \(Self.payloadSizeLimit))")
             }
+            // Checked before the fetch, against the declared size (a blob of another size fails its digest).
+            guard total + descriptor.size <= totalLimit else {
+                throw CosignStorageError.garbage(
+                    repository: repository.value, tag: tag,
+                    reason:
+                        "its payload layers pass \(totalLimit) bytes in all at layer \(index + 1) of \(relevant.count), "
+                        + "and none before it was valid")
+            }
+            total += descriptor.size
             let payload: Data
             do { payload = try await client.blob(repository: repository, digest: descriptor.digest) } catch let error as RegistryError {
                 throw CosignStorageError.garbage(repository: repository.value, tag: tag, reason: "payload layer \(descriptor.digest): \(error.description)")
@@ -66,9 +105,9 @@ public struct CosignManifestStore: Sendable {
                 throw CosignStorageError.garbage(
                     repository: repository.value, tag: tag, reason: "payload layer content does not match its digest \(descriptor.digest)")
             }
-            layers.append(StoredLayer(descriptor: descriptor, payload: payload))
+            if try await visitor(StoredLayer(descriptor: descriptor, payload: payload)) == .stop { break }
         }
-        return .layers(layers)
+        return true
     }
 
     /// Result of a write.

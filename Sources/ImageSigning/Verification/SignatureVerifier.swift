@@ -7,8 +7,13 @@ import SystemSupport
 /// `keys` AND its payload names this digest AND this repository.
 public struct SignatureVerifier: Sendable {
     public let keys: [VerificationKey]
+    /// Payload bytes fetched from one signature tag in all (``CosignManifestStore/payloadTotalLimit``).
+    public let totalLimit: Int64
 
-    public init(keys: [VerificationKey]) { self.keys = keys }
+    public init(keys: [VerificationKey], totalLimit: Int64 = CosignManifestStore.payloadTotalLimit) {
+        self.keys = keys
+        self.totalLimit = totalLimit
+    }
 
     /// What was checked, for `--json` and provenance.
     public struct Verified: Sendable, Equatable, Codable {
@@ -27,17 +32,30 @@ public struct SignatureVerifier: Sendable {
         let image = "\(client.registry)/\(repository)"
         guard !keys.isEmpty else { throw .noKeys(image: image) }
         let tag = CosignTag.signature(for: digest)
-        let contents: CosignManifestStore.Contents
+        // Each payload is checked as it arrives and dropped; the first valid one ends the walk.
+        var verified: Verified?
+        var failures: [VerificationFailure] = []
+        let found: Bool
         do {
-            contents = try await CosignManifestStore(client: client).read(
-                repository: repository, tag: tag, mediaTypes: [SimpleSigningPayload.mediaType])
+            found = try await CosignManifestStore(client: client).visit(
+                repository: repository, tag: tag, mediaTypes: [SimpleSigningPayload.mediaType], totalLimit: totalLimit
+            ) { layer in
+                do throws(VerificationFailure) {
+                    verified = try Self.checkLayer(layer, image: image, digest: digest, tag: tag, keys: keys, examined: failures.count + 1)
+                    return .stop
+                } catch {
+                    failures.append(error)
+                    return .next
+                }
+            }
         } catch let CosignStorageError.garbage(_, tag, reason) {
             throw .garbage(image: image, tag: tag, reason: reason)
         } catch {
             throw .unavailable(image: image, digest: digest.description, reason: describe(error))
         }
-        guard case let .layers(layers) = contents else { throw .noSignature(image: image, digest: digest.description, tag: tag) }
-        return try Self.check(layers: layers, image: image, digest: digest, tag: tag, keys: keys)
+        guard found else { throw .noSignature(image: image, digest: digest.description, tag: tag) }
+        if let verified { return verified }
+        throw failures.max { $0.specificity < $1.specificity } ?? .noSignature(image: image, digest: digest.description, tag: tag)
     }
 
     /// The pure part: which of `layers` (if any) is a valid signature of `image`@`digest`.

@@ -102,15 +102,20 @@ public actor ContainerLifecycle {
             if let project = projects[projectID] {
                 return ProjectContainer(
                     projectID: projectID, projectName: project.name, type: project.type,
-                    containerID: container.id, image: container.image, state: container.state, status: container.status)
+                    containerID: container.id, image: Self.shownImage(container), state: container.state, status: container.status)
             }
             // Only this data directory's orphans: another oubliette (another user, a test)
             // may share the engine, and its containers are not ours to list or remove.
             guard includeOrphans, container.labels[ContainerSettings.ownerLabel] == settings.owner else { return nil }
             return ProjectContainer(
                 projectID: projectID, projectName: "", type: container.labels[ContainerSettings.typeLabel] ?? "",
-                containerID: container.id, image: container.image, state: container.state, status: container.status)
+                containerID: container.id, image: Self.shownImage(container), state: container.state, status: container.status)
         }.sorted { ($0.projectID, $0.containerID) < ($1.projectID, $1.containerID) }
+    }
+
+    /// The configured name the container was created for: the engine reports the image ID.
+    static func shownImage(_ container: RuntimeContainer) -> String {
+        container.labels[ContainerSettings.imageLabel] ?? container.image
     }
 
     /// Removes this data directory's containers whose project record is gone.
@@ -134,13 +139,15 @@ public actor ContainerLifecycle {
 
     // MARK: Creating and removing
 
-    /// Creates and starts `project`'s container from its type's current image; records the ID.
+    /// Creates and starts `project`'s container from `image`, the image its type's pull,
+    /// presence check or build vouched for: created from that image's ID, never from whatever
+    /// the configured name points at by now. Records the container's ID.
     @discardableResult
-    public func startNewContainer(for project: Project) async throws -> Project {
+    public func startNewContainer(for project: Project, image: RuntimeImage) async throws -> Project {
         let reference = try config.imageReference(for: project.type)
         let id: String
         do {
-            id = try await runtime.createContainer(settings.spec(for: project, image: reference))
+            id = try await runtime.createContainer(settings.spec(for: project, image: reference, imageID: image.id))
         } catch {
             throw LifecycleError.containerFailed(project: project.id, step: "creating its container from \(reference)", reason: Self.reason(error))
         }
@@ -189,7 +196,7 @@ public actor ContainerLifecycle {
         onEvent(.step("Refreshing \(project.id) (\(project.type))..."))
         let reference = try config.imageReference(for: project.type)
         let image = try await pullKeepingPrevious(type: project.type, onEvent: onEvent).new
-        let result = try await replaceContainer(of: project, digest: image.repoDigest(for: reference)?.description, onEvent: onEvent)
+        let result = try await replaceContainer(of: project, image: image, digest: image.repoDigest(for: reference)?.description, onEvent: onEvent)
         onEvent(.step("Done."))
         return result
     }
@@ -221,21 +228,22 @@ public actor ContainerLifecycle {
                 image = try await pullKeepingPrevious(type: project.type, onEvent: onEvent).new
                 pulled[reference] = image
             }
-            refreshed.append(try await replaceContainer(of: project, digest: image.repoDigest(for: reference)?.description, onEvent: onEvent))
+            refreshed.append(
+                try await replaceContainer(of: project, image: image, digest: image.repoDigest(for: reference)?.description, onEvent: onEvent))
         }
         if !refreshed.isEmpty { onEvent(.step("Done.")) }
         return (refreshed, refused)
     }
 
-    /// Stops, removes and recreates the container of `project` from its type's current
-    /// local image. The caller has made sure that image is in place.
+    /// Stops, removes and recreates the container of `project` from `image` (by its ID), the
+    /// image the caller pulled, built or checked for the project's type.
     ///
     /// The decision is re-made under the project store's lock (``ProjectStore/beginReplacement(projectID:now:processID:)``):
     /// a session that started while the image was pulled refuses the replacement, and until
     /// it is done no session can start and the project cannot be deleted.
-    public func replaceContainer(of project: Project, digest: String?, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws
-        -> RefreshResult
-    {
+    public func replaceContainer(
+        of project: Project, image: RuntimeImage, digest: String?, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }
+    ) async throws -> RefreshResult {
         let marked: Project
         do {
             marked = try await store.beginReplacement(projectID: project.id)
@@ -248,7 +256,7 @@ public actor ContainerLifecycle {
         let updated: Project
         do {
             try await removeContainers(of: marked)
-            updated = try await startNewContainer(for: marked)
+            updated = try await startNewContainer(for: marked, image: image)
         } catch {
             try? await store.finishReplacement(projectID: marked.id, containerID: nil, image: nil)
             throw error

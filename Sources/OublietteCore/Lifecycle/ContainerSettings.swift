@@ -17,6 +17,9 @@ public struct ContainerSettings: Sendable, Equatable {
     /// The data directory whose projects own the container, so orphans of this one can be
     /// told apart from another oubliette's containers on a shared engine.
     public static let ownerLabel = "org.hyphagroup.oubliette.owner"
+    /// The configured image name, shown by `container list`: the engine only knows the
+    /// container was created from an image ID.
+    public static let imageLabel = "org.hyphagroup.oubliette.image"
 
     public var network: ContainerSpec.NetworkMode
     public var stopTimeout: Duration
@@ -54,11 +57,16 @@ public struct ContainerSettings: Sendable, Equatable {
     }
 
     /// The spec of a project's container: the image's own command, the project labels.
-    public func spec(for project: Project, image: ImageReference) -> ContainerSpec {
+    /// `imageID` is the engine's ID of the image that was checked, which is what runs.
+    public func spec(for project: Project, image: ImageReference, imageID: String? = nil) -> ContainerSpec {
         ContainerSpec(
             name: project.containerName,
             image: image,
-            labels: [Self.managedLabel: "true", Self.projectLabel: project.id, Self.typeLabel: project.type, Self.ownerLabel: owner],
+            imageID: imageID,
+            labels: [
+                Self.managedLabel: "true", Self.projectLabel: project.id, Self.typeLabel: project.type, Self.ownerLabel: owner,
+                Self.imageLabel: image.description,
+            ],
             environment: ["OUBLIETTE_PROJECT_ID": project.id, "OUBLIETTE_PROJECT_NAME": project.name],
             network: network
         )

@@ -95,7 +95,7 @@ public struct ImageUpdater: Sendable {
             for projectID in Set(running.map(\.projectID)).sorted() {
                 let project = try await lifecycle.store.project(id: projectID)
                 do {
-                    _ = try await lifecycle.replaceContainer(of: project, digest: digest, onEvent: onEvent)
+                    _ = try await lifecycle.replaceContainer(of: project, image: new, digest: digest, onEvent: onEvent)
                     recreated.append(projectID)
                 } catch let refusal as LifecycleError {
                     onEvent(.warning("not restarting: \(refusal.description)"))

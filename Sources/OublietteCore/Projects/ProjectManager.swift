@@ -53,13 +53,13 @@ public actor ProjectManager {
         if let existing = try await store.projects().first(where: { $0.name == trimmed }) {
             throw ProjectError.duplicateName(trimmed, id: existing.id)
         }
-        _ = try await images.ensureImage(type: type, onEvent: onEvent)
+        let ensured = try await images.ensureImage(type: type, onEvent: onEvent)
         let project = Project(
             id: Project.makeID(name: trimmed), name: trimmed, type: type,
             image: reference.description, createdAt: Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down)))
         try await store.add(project)
         do {
-            let started = try await lifecycle.startNewContainer(for: project)
+            let started = try await lifecycle.startNewContainer(for: project, image: ensured.image)
             return try await info(started)
         } catch {
             // No half-created project: the record goes with the failed container.

@@ -5,7 +5,12 @@ import OCIDistribution
 public struct ContainerSpec: Sendable, Equatable, Codable {
     /// The container name (Apple `container` uses it as the container ID).
     public var name: String?
+    /// The name users see (labels, messages); what runs is ``imageID`` when it is set.
     public var image: ImageReference
+    /// The engine's ID of the image that was checked (``RuntimeImage/id``, `sha256:…`). When
+    /// set, the container is created from exactly that image, so a name re-tagged after the
+    /// check cannot swap what runs.
+    public var imageID: String?
     public var labels: [String: String]
     /// `KEY=value` pairs are built from this; keys are emitted sorted so requests are stable.
     public var environment: [String: String]
@@ -17,6 +22,7 @@ public struct ContainerSpec: Sendable, Equatable, Codable {
     public init(
         name: String? = nil,
         image: ImageReference,
+        imageID: String? = nil,
         labels: [String: String] = [:],
         environment: [String: String] = [:],
         mounts: [Mount] = [],
@@ -25,6 +31,7 @@ public struct ContainerSpec: Sendable, Equatable, Codable {
     ) {
         self.name = name
         self.image = image
+        self.imageID = imageID
         self.labels = labels
         self.environment = environment
         self.mounts = mounts

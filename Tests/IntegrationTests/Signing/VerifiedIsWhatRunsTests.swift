@@ -3,6 +3,7 @@ import ImageSigning
 import OCIDistribution
 import OublietteCore
 import Synchronization
+import SystemSupport
 import Testing
 
 /// Under `verify: enforce`, what the engine holds under the configured name is what was
@@ -16,10 +17,16 @@ struct VerifiedIsWhatRunsTests {
         let wrapped: any ContainerRuntime
         let beforeFirstPull: Mutex<(@Sendable () -> Void)?>
         let pulled = Mutex<[String]>([])
+        /// Runs just before every container create (after every check oubliette makes).
+        let beforeEachCreate: Mutex<(@Sendable () async throws -> Void)?>
 
-        init(_ wrapped: any ContainerRuntime, beforeFirstPull: @escaping @Sendable () -> Void) {
+        init(
+            _ wrapped: any ContainerRuntime, beforeFirstPull: @escaping @Sendable () -> Void = {},
+            beforeEachCreate: (@Sendable () async throws -> Void)? = nil
+        ) {
             self.wrapped = wrapped
             self.beforeFirstPull = Mutex(beforeFirstPull)
+            self.beforeEachCreate = Mutex(beforeEachCreate)
         }
 
         var kind: RuntimeKind { wrapped.kind }
@@ -37,7 +44,10 @@ struct VerifiedIsWhatRunsTests {
         }
         func tagImage(_ source: ImageReference, as target: ImageReference) async throws { try await wrapped.tagImage(source, as: target) }
         func removeImage(_ reference: ImageReference, force: Bool) async throws { try await wrapped.removeImage(reference, force: force) }
-        func createContainer(_ spec: ContainerSpec) async throws -> String { try await wrapped.createContainer(spec) }
+        func createContainer(_ spec: ContainerSpec) async throws -> String {
+            if let hook = beforeEachCreate.withLock({ $0 }) { try await hook() }
+            return try await wrapped.createContainer(spec)
+        }
         func startContainer(_ id: String) async throws { try await wrapped.startContainer(id) }
         func stopContainer(_ id: String, timeout: Duration) async throws { try await wrapped.stopContainer(id, timeout: timeout) }
         func removeContainer(_ id: String, force: Bool) async throws { try await wrapped.removeContainer(id, force: force) }
@@ -61,7 +71,8 @@ struct VerifiedIsWhatRunsTests {
 
     func sign(_ image: String, digest: String, key: SigningKey) async throws {
         let reference = try ImageReference(parsing: image)
-        let client = RegistryClient(registry: bed.registry, credentials: ChainedCredentials([]), security: .forRegistry(bed.registry, insecureRegistries: []))
+        let client = RegistryClient(
+            registry: reference.registry, credentials: ChainedCredentials([]), security: .forRegistry(reference.registry, insecureRegistries: []))
         _ = try await ImageSigner(key: key, client: client).sign(reference.withDigest(try Digest(digest)))
     }
 
@@ -118,5 +129,122 @@ struct VerifiedIsWhatRunsTests {
         let ensured = try await manager.ensureImage(type: "custom")
         #expect(!ensured.pulled)
         #expect(ensured.image.id == present.id)
+    }
+
+    @Test("a name re-tagged to other content after the check: create and refresh still run the verified image (by its ID); list shows the name")
+    func containersRunTheVerifiedImageAfterARetag() async throws {
+        let unique = UUID().uuidString.prefix(8).lowercased()
+        let image = "\(bed.registry)/what-runs/retag-\(unique):1"
+        let reference = try ImageReference(parsing: image)
+        let key = SigningKey.generate()
+        let signed = try TestImages.push(image, version: "v1.0.12", marker: "signed", bed: bed)
+        try await sign(image, digest: signed, key: key)
+        // Other content, already in the engine under another name.
+        let otherImage = "\(bed.registry)/what-runs/other-\(unique):1"
+        let other = try ImageReference(parsing: otherImage)
+        try TestImages.push(otherImage, version: "v1.0.12", marker: "other", bed: bed)
+        let docker = try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost))
+        try await docker.pull(other)
+        let otherID = try await docker.inspectImage(other).id
+        // Someone re-tags the configured name after oubliette checked it, just before each create.
+        let runtime = TagMovingRuntime(docker, beforeEachCreate: { try await docker.tagImage(other, as: reference) })
+        let (manager, config, home) = try enforcingManager(image: image, key: key, runtime: runtime)
+        let data = home.appendingPathComponent("data")
+        let lifecycle = ContainerLifecycle(
+            config: config, runtime: runtime, store: ProjectStore(dataDirectory: data), images: manager,
+            settings: ContainerSettings(network: .none, stopTimeout: .seconds(2), owner: data.path))
+        let projects = ProjectManager(lifecycle: lifecycle)
+        let created = try await projects.create(name: "retag-\(unique)", type: "custom")
+
+        let verifiedID = try await docker.inspectImage(ImageReference(registry: reference.registry, repository: reference.repository, digest: Digest(signed)))
+            .id
+        #expect(verifiedID != otherID)
+        #expect(try await docker.inspectImage(reference).id == otherID, "the name really points at the other image")
+        let container = try #require(try await lifecycle.containers().first { $0.projectID == created.id })
+        #expect(try await runningImage(container.containerID) == verifiedID, "create ran the verified image, not what the name points at")
+        #expect(container.image == reference.description, "container list shows the configured name")
+
+        let refreshed = try await lifecycle.refresh(projectID: created.id)
+        #expect(try await docker.inspectImage(reference).id == otherID, "re-tagged again before the refresh's create")
+        #expect(try await runningImage(refreshed.newContainerID) == verifiedID, "refresh ran the verified image, not what the name points at")
+        _ = try await projects.delete(id: created.id)
+    }
+
+    /// The image ID the engine created the container from (`docker inspect` `.Image`).
+    func runningImage(_ container: String) async throws -> String {
+        try await ToolRunner.run("docker", ["inspect", "--format", "{{.Image}}", container]).trimmedStdout
+    }
+
+    /// A mirror with other content under the same `repository:tag` while the primary refuses
+    /// the engine (but answers the signature check). `lying`: the mirror even answers the
+    /// verified digest's URL with its own manifest.
+    @Test(
+        "enforce: a mirror serving other content under the same name is refused, leaves nothing in the engine, and is not used next time",
+        arguments: [false, true])
+    func mirrorWithOtherContentIsRefused(lying: Bool) async throws {
+        let unique = UUID().uuidString.prefix(8).lowercased()
+        let path = "what-runs/mirrored-\(unique)"
+        let key = SigningKey.generate()
+        let signed = try TestImages.push("\(bed.registry)/\(path):1", version: "v1.0.12", marker: "signed", bed: bed)
+        let otherDigest = try TestImages.push("\(bed.registry)/\(path)-mirror:1", version: "v1.0.12", marker: "mirror", bed: bed)
+        // The primary answers oubliette's registry client but refuses dockerd (its User-Agent is docker/…).
+        let primary = try await RecordingProxy.start(upstream: bed.registry) { _, uri, agent in
+            agent.hasPrefix("docker/")
+                ? .answer(status: 404, body: #"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"primary down for the engine"}]}"#) : .forward(uri)
+        }
+        // The mirror serves `path-mirror` as `path`.
+        let mirror = try await RecordingProxy.start(upstream: bed.registry) { _, uri, _ in
+            var target = uri.replacingOccurrences(of: "/v2/\(path)/", with: "/v2/\(path)-mirror/")
+            if lying { target = target.replacingOccurrences(of: "/manifests/\(signed)", with: "/manifests/1") }
+            return .forward(target)
+        }
+        defer {
+            Task {
+                await primary.shutdown(); await mirror.shutdown()
+            }
+        }
+        // Signed as the configured name (the signature names the repository it was made for).
+        try await sign("\(primary.address)/\(path):1", digest: signed, key: key)
+
+        let home = try bed.makeTemporaryDirectory("mirror-other")
+        let publicKey = home.appendingPathComponent("cosign.pub")
+        try Data(key.verificationKey.pem.utf8).write(to: publicKey)
+        let image = "\(primary.address)/\(path):1"
+        let reference = try ImageReference(parsing: image)
+        let config = try OublietteConfig(
+            parsing: #"""
+                { "containers": { "custom": "\#(image)" }, "registry_mirrors": ["\#(mirror.address)"],
+                  "verify": { "mode": "enforce", "keys": ["\#(publicKey.path)"] } }
+                """#,
+            file: home.appendingPathComponent("oubliette.jsonc").path, catalogue: .shipped, devMode: false)
+        let registries = RegistryClientFactory(credentials: ChainedCredentials([]), insecureRegistries: [primary.address, mirror.address])
+        let docker = try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost))
+        let manager = ImageManager(
+            config: config, runtime: docker, provenance: ProvenanceStore(dataDirectory: home.appendingPathComponent("data")),
+            retryPolicy: .none, signatureCheck: ImageSignatureCheck(config: config, registries: registries, warn: { _ in }))
+
+        for attempt in 1...2 {
+            let mark = mirror.log.count
+            do {
+                _ = try await manager.ensureImage(type: "custom")
+                Issue.record("attempt \(attempt): the mirror's image was accepted")
+            } catch {
+                let text = describe(error)
+                // Pulled as name@verified-digest, the mirror has no such manifest (or dockerd
+                // refuses a manifest whose digest is not the one asked for): every attempt fails.
+                #expect(error is ImageManagerError, "\(text)")
+                #expect(!text.contains("again"), "no advice to retry what cannot succeed: \(text)")
+                #expect(text.contains(mirror.address), "the error names the mirror tried: \(text)")
+            }
+            #expect(mirror.log(since: mark).contains { $0.path.hasSuffix("/manifests/\(signed)") }, "the mirror was asked for the verified digest only")
+            #expect(!mirror.log(since: mark).contains { $0.path.hasSuffix("/manifests/1") })
+            // Nothing under the configured name, the mirror's name, either digest, or the mirror's repository.
+            #expect(try await !docker.imageExists(reference))
+            for name in ["\(mirror.address)/\(path):1", "\(mirror.address)/\(path)@\(signed)", "\(mirror.address)/\(path)@\(otherDigest)"] {
+                #expect(try await !docker.imageExists(ImageReference(parsing: name)), "\(name) is in the engine")
+            }
+            let listed = try await ToolRunner.run("docker", ["images", "--digests", "--format", "{{.Repository}}:{{.Tag}}@{{.Digest}}"]).trimmedStdout
+            #expect(!listed.contains("mirrored-\(unique)"), "\(listed)")
+        }
     }
 }

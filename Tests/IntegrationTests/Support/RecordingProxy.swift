@@ -37,11 +37,20 @@ final class RecordingProxy: Sendable {
         self.port = port
     }
 
-    /// Starts a proxy forwarding to `upstream` (`host:port`, plain HTTP).
-    static func start(upstream: String) async throws -> RecordingProxy {
+    /// What to do with one request (fault injection): forward it to this URI, or answer it.
+    enum Route: Sendable {
+        case forward(String)
+        case answer(status: Int, body: String)
+    }
+
+    /// Starts a proxy forwarding to `upstream` (`host:port`, plain HTTP). `route` sees each
+    /// request's method, URI and `User-Agent` and may rewrite or refuse it.
+    static func start(
+        upstream: String, route: @escaping @Sendable (_ method: String, _ uri: String, _ userAgent: String) -> Route = { _, uri, _ in .forward(uri) }
+    ) async throws -> RecordingProxy {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let entries = LockedEntries()
-        let forwarder = Forwarder(upstream: upstream, entries: entries)
+        let forwarder = Forwarder(upstream: upstream, entries: entries, route: route)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -78,9 +87,19 @@ final class RecordingProxy: Sendable {
     struct Forwarder: Sendable {
         let upstream: String
         let entries: LockedEntries
+        let route: @Sendable (String, String, String) -> Route
 
-        func handle(method: HTTPMethod, uri: String, headers: HTTPHeaders, body: ByteBuffer) async -> Response {
-            let (path, query) = Self.split(uri)
+        func handle(method: HTTPMethod, uri original: String, headers: HTTPHeaders, body: ByteBuffer) async -> Response {
+            let (path, query) = Self.split(original)
+            let uri: String
+            switch route(method.rawValue, original, headers["User-Agent"].first ?? "") {
+            case let .forward(target): uri = target
+            case let .answer(status, text):
+                let response = Response(status: status, headers: [("Content-Type", "application/json")], body: ByteBuffer(string: text))
+                entries.append(
+                    Entry(method: method.rawValue, path: path, query: query, hadAuthorization: headers.contains(name: "Authorization"), status: status))
+                return response
+            }
             let response: Response
             do {
                 if method == .GET, path.hasSuffix("/tags/list"), let n = Self.queryValue(query, "n").flatMap(Int.init), n > 0 {

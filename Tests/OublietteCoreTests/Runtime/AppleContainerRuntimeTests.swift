@@ -323,6 +323,54 @@ struct AppleContainerRuntimeTests {
         }
     }
 
+    // MARK: What was verified is what runs (argument vectors; Apple silicon is not here)
+
+    /// ImageManager pulls the digest the signature check verified and names it afterwards:
+    /// `container image pull` takes `name@sha256:…` (apple/container `ImagePull` →
+    /// `ClientImage.pull`, `Reference.parse` accepts a digest) and `image tag` resolves the
+    /// source by reference (`ClientImage.get(reference:)`).
+    @Test func aPinnedPullAsksForNameAtDigestAndTheTagNamesThatReference() async throws {
+        try await withStandIn { standIn throws in
+            let pinned = busybox.withDigest(try Digest(AppleCLIFixtures.busyboxDigest))
+            #expect(pinned.description == "127.0.0.1:5000/fixtures/busybox@\(AppleCLIFixtures.busyboxDigest)")
+            let runtime = standIn.runtime
+            for try await _ in runtime.pullImage(pinned) { standIn.releaseStream() }
+            try await runtime.tagImage(pinned, as: busybox)
+            let calls = try standIn.calls()
+            #expect(
+                calls == [
+                    ["--version"],
+                    ["image", "pull", "--platform", "linux/arm64", "--progress", "plain", pinned.description],
+                    ["image", "tag", pinned.description, image],
+                ], "\(calls)")
+        }
+    }
+
+    /// With the checked image's ID the container is created from `name@digest`, the entry the
+    /// pinned pull made, not from `name:tag` (which someone may have re-tagged since).
+    @Test func createWithTheCheckedImageIDUsesNameAtDigest() async throws {
+        try await withStandIn { standIn throws in
+            let pinned = "127.0.0.1:5000/fixtures/busybox@\(AppleCLIFixtures.busyboxDigest)"
+            let spec = ContainerSpec(name: "web-1", image: busybox, imageID: AppleCLIFixtures.busyboxDigest, command: ["sleep", "1"])
+            _ = try await standIn.runtime.createContainer(spec)
+            #expect(try standIn.calls() == [["--version"], ["image", "inspect", pinned], ["create", "--name", "web-1", pinned, "sleep", "1"]])
+        }
+    }
+
+    @Test func createIsRefusedWhenTheCheckedImageIsNoLongerThere() async throws {
+        try await withStandIn { standIn throws in
+            try standIn.reply("image-inspect", stderr: "Error: image not found: x\n", exit: 1)
+            let checked = "sha256:" + String(repeating: "7", count: 64)
+            let error = await #expect(throws: RuntimeError.self) {
+                _ = try await standIn.runtime.createContainer(ContainerSpec(name: "web-1", image: self.busybox, imageID: checked))
+            }
+            guard case let .imageNotFound(image, detail) = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(image == "127.0.0.1:5000/fixtures/busybox@\(checked)")
+            #expect(detail.contains("pull it again"))
+            #expect(!(try standIn.calls()).contains { $0.first == "create" }, "nothing created from whatever the name holds now")
+        }
+    }
+
     @Test func deleteOfMissingImageIsImageNotFound() async throws {
         try await withStandIn { standIn throws in
             try await standIn.runtime.removeImage(busybox, force: true)

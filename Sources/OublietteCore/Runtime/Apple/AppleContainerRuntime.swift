@@ -145,8 +145,10 @@ public struct AppleContainerRuntime: ContainerRuntime {
     public func createContainer(_ spec: ContainerSpec) async throws -> String {
         // Validate before running anything, so a refused spec costs no CLI call.
         var arguments = try Self.createArguments(spec)
-        _ = try await supportedVersion()
-        let architecture = try await architectureArguments(for: spec.image)
+        let dialect = try await supportedVersion().dialect
+        let (source, local) = try await createSource(spec, dialect: dialect)
+        if source != spec.image { arguments[arguments.count - 1 - spec.command.count] = source.description }
+        let architecture = try architectureArguments(for: source, local: local)
         arguments.insert(contentsOf: architecture, at: 1)
         let output = try await invoke(arguments)
         let label = spec.name ?? "for \(spec.image)"
@@ -287,11 +289,28 @@ public struct AppleContainerRuntime: ContainerRuntime {
         throw RuntimeError.platformUnavailable(image: reference.description, wanted: Self.nativePlatform, available: available)
     }
 
+    /// What `container create` gets for `spec`, and that image's local facts (nil when not
+    /// local). With the checked image's ID (the manifest digest it was pulled by) it is
+    /// `name@digest`: the CLI resolves references by name only (`ClientImage._search` in
+    /// apple/container) and pulls by digest what it lacks, so a `name:tag` moved since the
+    /// check cannot swap what runs. An image pulled by tag (verify off) has no `name@digest`
+    /// entry: its name is used while it still holds that digest, else the create is refused.
+    private func createSource(_ spec: ContainerSpec, dialect: AppleCLIVersion.Dialect) async throws -> (ImageReference, AppleImage?) {
+        guard let id = spec.imageID, let digest = try? Digest(id) else {
+            return (spec.image, try? await localImage(spec.image.description, dialect: dialect))
+        }
+        let pinned = ImageReference(registry: spec.image.registry, repository: spec.image.repository, tag: nil, digest: digest)
+        if let found = try? await localImage(pinned.description, dialect: dialect) { return (pinned, found) }
+        if let found = try? await localImage(spec.image.description, dialect: dialect), found.digest == id { return (spec.image, found) }
+        throw RuntimeError.imageNotFound(
+            image: pinned.description,
+            detail: "the image that was checked (\(id)) is no longer in the engine under \(spec.image); pull it again (oubliette image pull)")
+    }
+
     /// `--arch amd64` when the local image holds only linux/amd64 and that is allowed (the CLI
     /// then turns Rosetta on by itself); nothing when it has linux/arm64 or is not local yet.
-    private func architectureArguments(for reference: ImageReference) async throws -> [String] {
-        let dialect = try await supportedVersion().dialect
-        guard let found = try? await localImage(reference.description, dialect: dialect) else { return [] }
+    private func architectureArguments(for reference: ImageReference, local: AppleImage?) throws -> [String] {
+        guard let found = local else { return [] }
         let platforms = found.platforms
         if platforms.isEmpty || platforms.contains(where: Self.isNative) { return [] }
         guard platforms.contains(where: Self.isRosetta) else { return [] }

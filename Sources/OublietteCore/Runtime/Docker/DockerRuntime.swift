@@ -202,7 +202,8 @@ public actor DockerRuntime: ContainerRuntime {
     public func createContainer(_ spec: ContainerSpec) async throws -> String {
         let label = spec.name ?? "for \(spec.image)"
         let request = DockerContainerCreateRequest(
-            Image: spec.image.description,
+            // The checked image's ID, not its name: a re-tag since the check changes nothing.
+            Image: spec.imageID ?? spec.image.description,
             Cmd: spec.command.isEmpty ? nil : spec.command,
             Env: spec.environment.isEmpty ? nil : spec.environmentList,
             Labels: spec.labels,
