@@ -124,6 +124,8 @@ let package = Package(
                 "ImageBuilders",
                 "CBuildVersion",
                 "ImageSigning",
+                // self-update verifies the release archives' Sigstore bundles.
+                "SigstoreVerification",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -288,7 +290,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit", "OublietteServer", "ImageInventory",
-                "ImageSigning", "CosignKeyFiles",
+                "ImageSigning", "CosignKeyFiles", "SigstoreTestSupport",
                 .product(name: "MCP", package: "swift-sdk"),
                 // Parses the generated workflows the CI execution tests run.
                 .product(name: "Yams", package: "Yams"),
