@@ -252,6 +252,10 @@ struct WorkflowGeneratorTests {
             #expect(names.firstIndex { $0.hasPrefix("Keep the attestation") } == attestIndex + 1, "the bundle is saved right after attesting")
             #expect((try step(job, named: "Upload archives")["with"] as? [String: String])?["path"] == "dist/*")
         }
+        // The verify job installs with install.sh, which must have verified the bundle with gh.
+        let install = try step(try #require(jobs["verify"]), named: "Install with install.sh")
+        #expect((install["env"] as? [String: String])?["GH_TOKEN"] == "${{ github.token }}")
+        #expect((install["run"] as? String)?.contains("grep -q 'signature verified'") == true)
         // The two scripts, run with a fake gh that records its arguments: with bundles (public
         // repository) each is an asset; without (attestations unavailable) none is, and no glob
         // is passed literally.

@@ -678,9 +678,16 @@ extension WorkflowGenerator {
 
         """
 
+    /// The runner has gh, so install.sh verifies the archive's Sigstore bundle: it must say so.
     static let verifyInstallScript = """
         OUBLIETTE_RELEASES_URL="$GITHUB_API_URL/repos/$GITHUB_REPOSITORY" \\
-          sh scripts/install.sh --version "${RELEASE_TAG#v}" --prefix "$RUNNER_TEMP/installed"
+          sh scripts/install.sh --version "${RELEASE_TAG#v}" --prefix "$RUNNER_TEMP/installed" 2> "$RUNNER_TEMP/install.log" \\
+          || { cat "$RUNNER_TEMP/install.log"; exit 1; }
+        cat "$RUNNER_TEMP/install.log"
+        if ! grep -q 'signature verified' "$RUNNER_TEMP/install.log"; then
+          echo "::error::install.sh did not verify the archive's Sigstore bundle"
+          exit 1
+        fi
         printed=$("$RUNNER_TEMP/installed/bin/oubliette" --version)
         case "$printed" in
           "${RELEASE_TAG#v}"*) echo "install.sh installed oubliette $printed" ;;
@@ -709,7 +716,9 @@ extension WorkflowGenerator {
             try step(
                 "Verify the archives' attestations", if: Self.attestCondition, env: [token], run: Self.verifyArchiveAttestationsScript),
             // install.sh downloads anonymously: only a public repository's release is reachable.
-            try step("Install with install.sh from the release", if: "!github.event.repository.private", run: Self.verifyInstallScript),
+            // install.sh verifies the bundle with gh, which may ask for a token even with --bundle.
+            try step(
+                "Install with install.sh from the release", if: "!github.event.repository.private", env: [token], run: Self.verifyInstallScript),
             try step("Pull each image by its digest", env: env, run: pull),
             try step("Verify the images' attestations", if: Self.attestCondition, env: env + [token], run: attestations),
             try step(
