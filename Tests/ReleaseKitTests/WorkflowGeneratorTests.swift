@@ -252,8 +252,19 @@ struct WorkflowGeneratorTests {
             #expect(names.firstIndex { $0.hasPrefix("Keep the attestation") } == attestIndex + 1, "the bundle is saved right after attesting")
             #expect((try step(job, named: "Upload archives")["with"] as? [String: String])?["path"] == "dist/*")
         }
-        // The verify job installs with install.sh, which must have verified the bundle with gh.
-        let install = try step(try #require(jobs["verify"]), named: "Install with install.sh")
+        // The verify job checks each bundle natively, as self-update does, and installs with
+        // install.sh, which must have verified the bundle with gh.
+        let verify = try #require(jobs["verify"])
+        let native = try step(verify, named: "Verify the archives' bundles")
+        #expect(native["if"] as? String == "!github.event.repository.private")
+        for needle in [
+            #"release-tool verify-bundle --bundle "$archive.sigstore.json""#,
+            #""https://github.com/$GITHUB_REPOSITORY/.github/workflows/release.yml@refs/tags/$RELEASE_TAG""#,
+            "--certificate-oidc-issuer https://token.actions.githubusercontent.com \"$archive\"",
+        ] {
+            #expect((native["run"] as? String)?.contains(needle) == true, "\(needle)")
+        }
+        let install = try step(verify, named: "Install with install.sh")
         #expect((install["env"] as? [String: String])?["GH_TOKEN"] == "${{ github.token }}")
         #expect((install["run"] as? String)?.contains("grep -q 'signature verified'") == true)
         // The two scripts, run with a fake gh that records its arguments: with bundles (public

@@ -679,6 +679,18 @@ extension WorkflowGenerator {
         """
 
     /// The runner has gh, so install.sh verifies the archive's Sigstore bundle: it must say so.
+    /// What self-update checks, with our own verifier: each archive's published bundle, signed
+    /// by this repository's release workflow on the tag, under the shipped public-good root.
+    static let verifyArchiveBundlesScript = """
+        cd "$RUNNER_TEMP/release"
+        for archive in *.tar.gz; do
+          release-tool verify-bundle --bundle "$archive.sigstore.json" \\
+            --certificate-identity "https://github.com/$GITHUB_REPOSITORY/.github/workflows/release.yml@refs/tags/$RELEASE_TAG" \\
+            --certificate-oidc-issuer https://token.actions.githubusercontent.com "$archive"
+        done
+
+        """
+
     static let verifyInstallScript = """
         OUBLIETTE_RELEASES_URL="$GITHUB_API_URL/repos/$GITHUB_REPOSITORY" \\
           sh scripts/install.sh --version "${RELEASE_TAG#v}" --prefix "$RUNNER_TEMP/installed" 2> "$RUNNER_TEMP/install.log" \\
@@ -715,6 +727,11 @@ extension WorkflowGenerator {
             try step("Download the release and check SHA256SUMS", env: [token], run: Self.verifyArchivesScript),
             try step(
                 "Verify the archives' attestations", if: Self.attestCondition, env: [token], run: Self.verifyArchiveAttestationsScript),
+            // A private repository's attestations come from GitHub's own Sigstore instance, not
+            // the public-good one release-tool ships.
+            try step(
+                "Verify the archives' bundles as self-update does", if: "!github.event.repository.private",
+                run: Self.verifyArchiveBundlesScript),
             // install.sh downloads anonymously: only a public repository's release is reachable.
             // install.sh verifies the bundle with gh, which may ask for a token even with --bundle.
             try step(
