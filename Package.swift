@@ -274,6 +274,7 @@ let package = Package(
             name: "OublietteCoreTests",
             dependencies: [
                 "OublietteCore",
+                "SigstoreVerification",
                 "OCIDistribution",
                 "ImageBuilders",
                 "SystemSupport",

@@ -25,10 +25,10 @@ public enum ArchiveSignaturePolicy: Sendable {
     /// The repository whose releases `baseURL` lists (`https://api.github.com/repos/OWNER/NAME`),
     /// else this project's: a mirror or test server still serves this project's signed archives.
     public static func repository(forReleasesAt baseURL: String) -> String {
-        let marker = "api.github.com/repos/"
-        guard let range = baseURL.range(of: marker) else { return ReleaseCatalog.defaultRepository }
-        let parts = baseURL[range.upperBound...].split(separator: "/")
-        guard parts.count >= 2 else { return ReleaseCatalog.defaultRepository }
+        let prefix = "https://api.github.com/repos/"
+        guard baseURL.hasPrefix(prefix) else { return ReleaseCatalog.defaultRepository }
+        let parts = baseURL.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty }) else { return ReleaseCatalog.defaultRepository }
         return "\(parts[0])/\(parts[1])"
     }
 
