@@ -15,15 +15,18 @@ api="${OUBLIETTE_RELEASES_URL:-https://api.github.com/repos/hyphagroup/oubliette
 api="${api%/}"
 version=""
 prefix="${HOME:-}/.local"
+require_signature=""
 
 fail() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
 note() { printf 'install.sh: %s\n' "$*" >&2; }
 
 usage() {
     cat <<'USAGE'
-usage: install.sh [--version X] [--prefix DIR]
-  --version X   install release X (e.g. 1.4.0) instead of the latest stable one
-  --prefix DIR  install to DIR/bin (default: ~/.local, so ~/.local/bin)
+usage: install.sh [--version X] [--prefix DIR] [--require-signature]
+  --version X           install release X (e.g. 1.4.0) instead of the latest stable one
+  --prefix DIR          install to DIR/bin (default: ~/.local, so ~/.local/bin)
+  --require-signature   refuse to install unless the archive's Sigstore bundle was verified
+                        (needs gh or cosign), rather than fall back to the checksum alone
 USAGE
 }
 
@@ -33,6 +36,7 @@ while [ $# -gt 0 ]; do
         --version=*) version="${1#--version=}"; version="${version#v}"; shift ;;
         --prefix) [ $# -ge 2 ] || fail "--prefix needs a value"; prefix="$2"; shift 2 ;;
         --prefix=*) prefix="${1#--prefix=}"; shift ;;
+        --require-signature) require_signature=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; fail "unknown argument: $1" ;;
     esac
@@ -117,6 +121,7 @@ bundle_url="$(asset_url "$archive.sigstore.json")" || true
 # gh and cosign may fetch Sigstore's trust root: bound the wait where timeout(1) exists.
 limited() { if command -v timeout >/dev/null 2>&1; then timeout 180 "$@"; else "$@"; fi; }
 if [ -z "$bundle_url" ]; then
+    [ -z "$require_signature" ] || fail "release $tag has no $archive.sigstore.json and --require-signature was given; nothing was installed"
     note "release $tag has no $archive.sigstore.json: only the SHA-256 checksum was checked, not who built the archive"
 elif command -v gh >/dev/null 2>&1; then
     fetch "$bundle_url" "$bundle" || fail "cannot download $bundle_url; nothing was installed"
@@ -134,6 +139,7 @@ elif command -v cosign >/dev/null 2>&1; then
         || fail "cosign verify-blob-attestation refused $archive (not signed by $identity); nothing was installed"
     note "signature verified: $archive was built by $identity"
 else
+    [ -z "$require_signature" ] || fail "neither gh nor cosign is installed, so the archive's signature cannot be verified and --require-signature was given; install one, or omit the flag to rely on the checksum"
     note "neither gh nor cosign is installed: only the SHA-256 checksum was checked, not who built the archive (\`oubliette self-update\` verifies the signature natively)"
 fi
 

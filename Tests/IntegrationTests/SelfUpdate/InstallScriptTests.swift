@@ -199,7 +199,7 @@ struct InstallScriptTests {
         }
     }
 
-    @Test("without gh or cosign, or without a bundle, it says plainly that only the checksum was checked")
+    @Test("without gh or cosign, or without a bundle, it says plainly that only the checksum was checked, or with --require-signature refuses")
     func checksumOnlySaysSo() async throws {
         try await withFixture([SelfUpdateTests.stable]) { server, prefix, _ in
             let log = prefix.deletingLastPathComponent().appendingPathComponent("verifier.log")
@@ -208,6 +208,13 @@ struct InstallScriptTests {
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stderr.contains("neither gh nor cosign is installed: only the SHA-256 checksum was checked"), "\(result.stderr)")
             #expect(!result.stderr.contains("signature verified"))
+            // --require-signature refuses instead of falling back.
+            let strict = try install(
+                ["--require-signature"], server: server, prefix: prefix.appendingPathComponent("strict"),
+                environment: ["PATH": try Self.path(in: prefix.deletingLastPathComponent(), verifiers: [], log: log)])
+            #expect(strict.status == 1)
+            #expect(strict.stderr.contains("neither gh nor cosign is installed, so the archive's signature cannot be verified"), "\(strict.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: prefix.appendingPathComponent("strict/bin/oubliette").path))
         }
         try await withFixture([ReleaseFixture.Release(version: "9.9.9", bundle: .missing)]) { server, prefix, _ in
             let log = prefix.deletingLastPathComponent().appendingPathComponent("verifier.log")
@@ -217,6 +224,10 @@ struct InstallScriptTests {
             #expect(result.stderr.contains("has no oubliette-9.9.9-"), "\(result.stderr)")
             #expect(result.stderr.contains("only the SHA-256 checksum was checked"), "\(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: log.path), "gh is not called without a bundle")
+            let strict = try install(["--require-signature"], server: server, prefix: prefix.appendingPathComponent("strict"), environment: ["PATH": path])
+            #expect(strict.status == 1)
+            #expect(strict.stderr.contains("--require-signature was given; nothing was installed"), "\(strict.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: prefix.appendingPathComponent("strict/bin/oubliette").path))
         }
     }
 }
