@@ -124,6 +124,8 @@ let package = Package(
                 "ImageBuilders",
                 "CBuildVersion",
                 "ImageSigning",
+                // self-update verifies the release archives' Sigstore bundles.
+                "SigstoreVerification",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -230,7 +232,18 @@ let package = Package(
         ),
         .testTarget(
             name: "SigstoreVerificationTests",
-            dependencies: ["SigstoreVerification", "SystemSupport", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SigstoreVerification", "SigstoreTestSupport", "SystemSupport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // A Sigstore instance made up by the tests (Fulcio CA, CT log, Rekor log, trusted root)
+        // issuing bundles that ours and independent verifiers accept; no network, no services.
+        .target(
+            name: "SigstoreTestSupport",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            path: "Tests/SigstoreTestSupport"
         ),
         .testTarget(
             name: "ImageSigningTests",
@@ -261,6 +274,7 @@ let package = Package(
             name: "OublietteCoreTests",
             dependencies: [
                 "OublietteCore",
+                "SigstoreVerification",
                 "OCIDistribution",
                 "ImageBuilders",
                 "SystemSupport",
@@ -277,7 +291,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit", "OublietteServer", "ImageInventory",
-                "ImageSigning", "CosignKeyFiles",
+                "ImageSigning", "CosignKeyFiles", "SigstoreTestSupport",
                 .product(name: "MCP", package: "swift-sdk"),
                 // Parses the generated workflows the CI execution tests run.
                 .product(name: "Yams", package: "Yams"),

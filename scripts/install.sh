@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs a released oubliette binary: detects OS and architecture, downloads the archive and
-# SHA256SUMS of the latest release (or --version X), verifies the checksum, and only then
-# installs to ~/.local/bin (or <prefix>/bin with --prefix). POSIX sh; needs curl or wget,
+# SHA256SUMS of the latest release (or --version X), verifies the checksum and, when gh or
+# cosign is installed, the archive's Sigstore bundle (signed by the release workflow), and only
+# then installs to ~/.local/bin (or <prefix>/bin with --prefix). POSIX sh; needs curl or wget,
 # tar, and sha256sum or shasum.
 #
 #   curl -fsSL https://raw.githubusercontent.com/hyphagroup/oubliette/main/scripts/install.sh | sh
@@ -14,15 +15,18 @@ api="${OUBLIETTE_RELEASES_URL:-https://api.github.com/repos/hyphagroup/oubliette
 api="${api%/}"
 version=""
 prefix="${HOME:-}/.local"
+require_signature=""
 
 fail() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
 note() { printf 'install.sh: %s\n' "$*" >&2; }
 
 usage() {
     cat <<'USAGE'
-usage: install.sh [--version X] [--prefix DIR]
-  --version X   install release X (e.g. 1.4.0) instead of the latest stable one
-  --prefix DIR  install to DIR/bin (default: ~/.local, so ~/.local/bin)
+usage: install.sh [--version X] [--prefix DIR] [--require-signature]
+  --version X           install release X (e.g. 1.4.0) instead of the latest stable one
+  --prefix DIR          install to DIR/bin (default: ~/.local, so ~/.local/bin)
+  --require-signature   refuse to install unless the archive's Sigstore bundle was verified
+                        (needs gh or cosign), rather than fall back to the checksum alone
 USAGE
 }
 
@@ -32,6 +36,7 @@ while [ $# -gt 0 ]; do
         --version=*) version="${1#--version=}"; version="${version#v}"; shift ;;
         --prefix) [ $# -ge 2 ] || fail "--prefix needs a value"; prefix="$2"; shift 2 ;;
         --prefix=*) prefix="${1#--prefix=}"; shift ;;
+        --require-signature) require_signature=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; fail "unknown argument: $1" ;;
     esac
@@ -100,6 +105,43 @@ expected="$(awk -v name="$archive" '$2 == name || $2 == "*" name { print $1; exi
 actual="$(sha256 "$scratch/$archive")"
 [ "$actual" = "$expected" ] \
     || fail "$archive has SHA-256 $actual but SHA256SUMS says $expected; refusing to install it (nothing was installed)"
+
+# Who built it: the archive's Sigstore bundle (the release workflow's attestation), checked
+# with gh or cosign when one is installed. SHA256SUMS comes from the same server as the
+# archive, so on its own it proves only that the download is intact.
+repo="hyphagroup/oubliette"
+case "$api" in
+    https://api.github.com/repos/*/*/*) ;;
+    https://api.github.com/repos/*/*) repo="${api#https://api.github.com/repos/}" ;;
+esac
+identity="https://github.com/$repo/.github/workflows/release.yml@refs/tags/$tag"
+issuer="https://token.actions.githubusercontent.com"
+bundle="$scratch/$archive.sigstore.json"
+bundle_url="$(asset_url "$archive.sigstore.json")" || true
+# gh and cosign may fetch Sigstore's trust root: bound the wait where timeout(1) exists.
+limited() { if command -v timeout >/dev/null 2>&1; then timeout 180 "$@"; else "$@"; fi; }
+if [ -z "$bundle_url" ]; then
+    [ -z "$require_signature" ] || fail "release $tag has no $archive.sigstore.json and --require-signature was given; nothing was installed"
+    note "release $tag has no $archive.sigstore.json: only the SHA-256 checksum was checked, not who built the archive"
+elif command -v gh >/dev/null 2>&1; then
+    fetch "$bundle_url" "$bundle" || fail "cannot download $bundle_url; nothing was installed"
+    note "verifying the Sigstore bundle with gh attestation verify"
+    limited gh attestation verify "$scratch/$archive" --bundle "$bundle" --repo "$repo" \
+        --cert-identity "$identity" --cert-oidc-issuer "$issuer" >&2 \
+        || fail "gh attestation verify refused $archive (not signed by $identity); nothing was installed"
+    note "signature verified: $archive was built by $identity"
+elif command -v cosign >/dev/null 2>&1; then
+    fetch "$bundle_url" "$bundle" || fail "cannot download $bundle_url; nothing was installed"
+    note "verifying the Sigstore bundle with cosign verify-blob-attestation"
+    # The bundle holds an in-toto provenance statement (actions/attest), not a bare signature.
+    limited cosign verify-blob-attestation --bundle "$bundle" --new-bundle-format --type slsaprovenance1 \
+        --certificate-identity "$identity" --certificate-oidc-issuer "$issuer" "$scratch/$archive" >&2 \
+        || fail "cosign verify-blob-attestation refused $archive (not signed by $identity); nothing was installed"
+    note "signature verified: $archive was built by $identity"
+else
+    [ -z "$require_signature" ] || fail "neither gh nor cosign is installed, so the archive's signature cannot be verified and --require-signature was given; install one, or omit the flag to rely on the checksum"
+    note "neither gh nor cosign is installed: only the SHA-256 checksum was checked, not who built the archive (\`oubliette self-update\` verifies the signature natively)"
+fi
 
 mkdir "$scratch/unpacked"
 tar -xzf "$scratch/$archive" -C "$scratch/unpacked" oubliette || fail "cannot unpack $archive"

@@ -10,8 +10,13 @@ struct SelfUpdateCommand: LoggedCommand {
         discussion: """
             Asks the releases API ($OUBLIETTE_RELEASES_URL, default \(ReleaseCatalog.defaultBaseURL)) \
             for the newest stable release (prereleases too with --pre), downloads \
-            oubliette-<version>-<os>-<arch>.tar.gz and SHA256SUMS, verifies the checksum, and renames \
-            the new binary over this one, keeping the old one as oubliette.previous. A newer \
+            oubliette-<version>-<os>-<arch>.tar.gz and SHA256SUMS, verifies the checksum, then the \
+            archive's Sigstore bundle (<archive>.sigstore.json, offline, against the shipped \
+            public-good trusted root or --trusted-root): it must be signed by the release workflow \
+            (.github/workflows/release.yml of \(ReleaseCatalog.defaultRepository) on a v* tag, OIDC issuer \
+            https://token.actions.githubusercontent.com). A release without a bundle is refused \
+            unless --insecure-skip-signature is given. Only then is the archive unpacked and \
+            the new binary renamed over this one, keeping the old one as oubliette.previous. A newer \
             binary is never replaced by an older one unless --to names it. `--rollback` puts \
             oubliette.previous back. On any failure the binary is left as it was.
             """
@@ -27,6 +32,17 @@ struct SelfUpdateCommand: LoggedCommand {
     @Flag(help: "Consider prereleases when looking for the newest release.")
     var pre = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "Install without a verified Sigstore bundle, on the strength of SHA256SUMS alone (which comes from the same server as the archive)."
+        ))
+    var insecureSkipSignature = false
+
+    @Option(
+        help: ArgumentHelp(
+            "A trusted_root.json to verify the archive's bundle against (default: the shipped Sigstore public-good root).", valueName: "FILE"))
+    var trustedRoot: String?
+
     @Flag(help: "Restore oubliette.previous, the binary the last self-update replaced.")
     var rollback = false
 
@@ -41,15 +57,27 @@ struct SelfUpdateCommand: LoggedCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        if rollback && (check || version != nil || pre) {
-            throw ValidationError("--rollback restores oubliette.previous; it cannot be combined with --check, --to or --pre")
+        if rollback && (check || version != nil || pre || insecureSkipSignature || trustedRoot != nil) {
+            throw ValidationError(
+                "--rollback restores oubliette.previous; it cannot be combined with --check, --to, --pre, --insecure-skip-signature or --trusted-root")
+        }
+        if insecureSkipSignature && trustedRoot != nil {
+            throw ValidationError("--trusted-root is for verifying the bundle; --insecure-skip-signature skips that check")
         }
     }
 
     func execute() async throws {
         let binary = self.binary.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath() } ?? SelfUpdater.runningBinary()
         let updater = try reportingErrors {
-            SelfUpdater(catalog: ReleaseCatalog.fromEnvironment(), platform: try ReleasePlatform.current(), binary: binary)
+            let catalog = ReleaseCatalog.fromEnvironment()
+            // Rollback and --check install nothing, so they need no trusted root.
+            let signature: ArchiveSignaturePolicy =
+                insecureSkipSignature || rollback || check
+                ? .checksumOnly
+                : try .releaseWorkflow(
+                    repository: ArchiveSignaturePolicy.repository(forReleasesAt: catalog.baseURL),
+                    trustedRootFile: trustedRoot.map { URL(fileURLWithPath: $0) })
+            return SelfUpdater(catalog: catalog, platform: try ReleasePlatform.current(), binary: binary, signature: signature)
         }
         if rollback {
             let result = try await reportingErrors { try await updater.rollback() }
@@ -67,6 +95,10 @@ struct SelfUpdateCommand: LoggedCommand {
         if !json { Output.diagnostic("Downloading \(plan.archive)…") }
         let result = try await reportingErrors { try await updater.install(plan) }
         if json { return try Output.json(result) }
-        Output.line("Updated \(result.binary) from \(result.from) to \(result.to); `oubliette self-update --rollback` restores the old one.")
+        let verified =
+            result.signedBy.map { "signature verified: signed by \($0)" }
+            ?? "only the checksum was verified (--insecure-skip-signature): nothing proves who built it"
+        Output.line(
+            "Updated \(result.binary) from \(result.from) to \(result.to) (\(verified)); `oubliette self-update --rollback` restores the old one.")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import OCIDistribution
 import OublietteCore
+import SystemSupport
 import Testing
 import Yams
 
@@ -234,6 +235,76 @@ struct WorkflowGeneratorTests {
                 "oubliette swift:6.10-jammy\(digest) 2.35", "release-tool swift:6.10-noble\(digest) 2.39",
             ])
         #expect((try step(linux, named: "Check the glibc floor")["env"] as? [String: String])?["GLIBC_FLOOR"] == "${{ matrix.glibc }}")
+    }
+
+    @Test("each CLI archive's attestation bundle is kept as <archive>.sigstore.json, uploaded and published beside it")
+    func archiveBundlesArePublished() async throws {
+        let jobs = try jobs(try generator().releaseWorkflow())
+        for name in ["binaries-linux", "binaries-macos"] {
+            let job = try #require(jobs[name])
+            let names = try steps(job).compactMap { $0["name"] as? String }
+            let attest = try step(job, named: "Attest the archives")
+            #expect(attest["id"] as? String == "attest-archives")
+            let save = try step(job, named: "Keep the attestation bundle")
+            #expect(save["if"] as? String == attest["if"] as? String, "saved exactly when attested")
+            #expect((save["env"] as? [String: String])?["BUNDLE"] == "${{ steps.attest-archives.outputs.bundle-path }}")
+            let attestIndex = try #require(names.firstIndex { $0.hasPrefix("Attest the archives") })
+            #expect(names.firstIndex { $0.hasPrefix("Keep the attestation") } == attestIndex + 1, "the bundle is saved right after attesting")
+            #expect((try step(job, named: "Upload archives")["with"] as? [String: String])?["path"] == "dist/*")
+        }
+        // The verify job checks each bundle natively, as self-update does, and installs with
+        // install.sh, which must have verified the bundle with gh.
+        let verify = try #require(jobs["verify"])
+        let native = try step(verify, named: "Verify the archives' bundles")
+        #expect(native["if"] as? String == "!github.event.repository.private")
+        for needle in [
+            #"release-tool verify-bundle --bundle "$archive.sigstore.json""#,
+            #""https://github.com/$GITHUB_REPOSITORY/.github/workflows/release.yml@refs/tags/$RELEASE_TAG""#,
+            "--certificate-oidc-issuer https://token.actions.githubusercontent.com \"$archive\"",
+        ] {
+            #expect((native["run"] as? String)?.contains(needle) == true, "\(needle)")
+        }
+        let install = try step(verify, named: "Install with install.sh")
+        #expect((install["env"] as? [String: String])?["GH_TOKEN"] == "${{ github.token }}")
+        #expect((install["run"] as? String)?.contains("grep -q 'signature verified'") == true)
+        // The two scripts, run with a fake gh that records its arguments: with bundles (public
+        // repository) each is an asset; without (attestations unavailable) none is, and no glob
+        // is passed literally.
+        for attested in [true, false] {
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("release-assets-\(UUID().uuidString.prefix(8))")
+            defer { try? FileManager.default.removeItem(at: root) }
+            let dist = root.appendingPathComponent("dist"), bin = root.appendingPathComponent("bin")
+            try FileManager.default.createDirectory(at: dist, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+            for archive in ["oubliette-1.2.3-linux-x86_64.tar.gz", "release-tool-1.2.3-linux-x86_64.tar.gz"] {
+                try Data(archive.utf8).write(to: dist.appendingPathComponent(archive))
+            }
+            try Data("#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"$GH_LOG\"\n".utf8).write(to: bin.appendingPathComponent("gh"))
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin.appendingPathComponent("gh").path)
+            let bundle = root.appendingPathComponent("attestation.json")
+            try Data("{}".utf8).write(to: bundle)
+            let environment: [String: String] = [
+                "PATH": "\(bin.path):/usr/bin:/bin", "BUNDLE": bundle.path, "GH_LOG": root.appendingPathComponent("gh.log").path,
+                "RELEASE_TAG": "v1.2.3", "GITHUB_REPOSITORY": "hyphagroup/oubliette", "PRERELEASE": "false", "LATEST": "true",
+            ]
+            let runner = ProcessRunner(environment: .only(environment))
+            if attested {
+                let saved = try await runner.run(ProcessRequest("bash", ["-e", "-c", WorkflowGenerator.saveArchiveBundlesScript], workingDirectory: root.path))
+                #expect(saved.exitCode == 0, "\(saved.combinedText)")
+            }
+            let released = try await runner.run(ProcessRequest("bash", ["-e", "-c", WorkflowGenerator.createReleaseScript], workingDirectory: root.path))
+            #expect(released.exitCode == 0, "\(released.combinedText)")
+            let log = try String(contentsOf: root.appendingPathComponent("gh.log"), encoding: .utf8)
+            let create = try #require(log.split(separator: "\n").first { $0.hasPrefix("release create") })
+            let assets = create.components(separatedBy: " -- ").last?.split(separator: " ").map(String.init) ?? []
+            let expected =
+                attested
+                ? [
+                    "oubliette-1.2.3-linux-x86_64.tar.gz", "release-tool-1.2.3-linux-x86_64.tar.gz", "oubliette-1.2.3-linux-x86_64.tar.gz.sigstore.json",
+                    "release-tool-1.2.3-linux-x86_64.tar.gz.sigstore.json", "SHA256SUMS",
+                ] : ["oubliette-1.2.3-linux-x86_64.tar.gz", "release-tool-1.2.3-linux-x86_64.tar.gz", "SHA256SUMS"]
+            #expect(assets == expected, "\(create)")
+        }
     }
 
     @Test("image names, logins and Dockerfile paths come from the catalogue")

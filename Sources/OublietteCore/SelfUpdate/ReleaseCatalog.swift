@@ -45,7 +45,9 @@ public struct PublishedRelease: Decodable, Sendable, Equatable {
 /// offline machine gets an answer, not a hang.
 public struct ReleaseCatalog: Sendable {
     /// `OUBLIETTE_RELEASES_URL` overrides it (tests, mirrors).
-    public static let defaultBaseURL = "https://api.github.com/repos/hyphagroup/oubliette"
+    /// This project's GitHub repository, whose release workflow signs the archives.
+    public static let defaultRepository = "hyphagroup/oubliette"
+    public static let defaultBaseURL = "https://api.github.com/repos/\(defaultRepository)"
 
     public let baseURL: String
     public let client: HTTPClient

@@ -24,6 +24,11 @@ public enum SelfUpdateError: Error, Sendable, DescribedError {
     case tooManyRedirects(url: String, limit: Int)
     case downloadTooLarge(url: String, limit: Int, declared: Int?)
     case unsafeArchiveMember(asset: String, member: String, kind: String)
+    /// The release has no Sigstore bundle for the archive (and checksum-only was not asked for).
+    case missingSignature(asset: String, release: String)
+    /// The archive's bundle does not verify (the failed check is in `reason`).
+    case signatureRefused(asset: String, reason: String)
+    case trustedRootUnusable(reason: String)
 
     public var description: String {
         switch self {
@@ -69,6 +74,12 @@ public enum SelfUpdateError: Error, Sendable, DescribedError {
             "the download from \(url) is larger than \(limit) bytes (\(declared.map { "the release declares \($0)" } ?? "the most oubliette accepts")); stopped, the binary was not changed"
         case let .unsafeArchiveMember(asset, member, kind):
             "\(asset) holds \(member) as \(kind), not a regular file; refusing to install it (the binary was not changed)"
+        case let .missingSignature(asset, release):
+            "release \(release) has no \(asset)\(ArchiveSignaturePolicy.bundleSuffix), the Sigstore bundle proving its release workflow built \(asset); refusing to install it (the binary was not changed). Pass --insecure-skip-signature to rely on SHA256SUMS alone, which comes from the same server as the archive"
+        case let .signatureRefused(asset, reason):
+            "the Sigstore bundle of \(asset) does not verify: \(reason); refusing to install it (the binary was not changed)"
+        case let .trustedRootUnusable(reason):
+            "cannot use the Sigstore trusted root: \(reason)"
         }
     }
 }

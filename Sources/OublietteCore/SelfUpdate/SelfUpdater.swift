@@ -1,5 +1,6 @@
 import Foundation
 import OCIDistribution
+import SigstoreVerification
 import SystemSupport
 
 #if canImport(Glibc)
@@ -54,6 +55,10 @@ public struct SelfUpdatePlan: Sendable, Encodable, Equatable {
     /// The archive's size as the release declares it (the download stops past it).
     let archiveSize: Int?
     let checksumsURL: String
+    /// `<archive>.sigstore.json`, when the release has it.
+    let bundleURL: String?
+    /// The release's tag, for messages.
+    let tag: String
 
     enum CodingKeys: String, CodingKey { case current, target, updateAvailable, isDowngrade, archive }
 }
@@ -65,6 +70,9 @@ public struct SelfUpdateResult: Sendable, Encodable, Equatable {
     public let previous: String
     public let from: String
     public let to: String
+    /// Who signed the installed archive (the Fulcio certificate's SAN), nil when only the
+    /// checksum was checked (`--insecure-skip-signature`) or nothing was installed.
+    public let signedBy: String?
 }
 
 /// Finds, verifies and installs a released oubliette over the running binary.
@@ -75,12 +83,15 @@ public struct SelfUpdater: Sendable {
     /// The binary to replace (the running executable).
     public let binary: URL
     public let runner: ProcessRunner
+    /// What the archive's Sigstore bundle must prove before anything is unpacked.
+    public let signature: ArchiveSignaturePolicy
 
     public init(
         catalog: ReleaseCatalog, platform: ReleasePlatform, currentVersion: String = OublietteVersion.current,
-        binary: URL, runner: ProcessRunner = ProcessRunner(defaultTimeout: .seconds(60))
+        binary: URL, signature: ArchiveSignaturePolicy, runner: ProcessRunner = ProcessRunner(defaultTimeout: .seconds(60))
     ) {
         self.catalog = catalog
+        self.signature = signature
         self.platform = platform
         self.currentVersion = currentVersion
         self.binary = binary
@@ -129,12 +140,14 @@ public struct SelfUpdater: Sendable {
             current: currentVersion, target: target.description,
             updateAvailable: newer || (version != nil && current != target),
             isDowngrade: isDowngrade, archive: archive,
-            archiveURL: asset.browserDownloadURL, archiveSize: asset.size, checksumsURL: sums.browserDownloadURL)
+            archiveURL: asset.browserDownloadURL, archiveSize: asset.size, checksumsURL: sums.browserDownloadURL,
+            bundleURL: chosen.asset(named: archive + ArchiveSignaturePolicy.bundleSuffix)?.browserDownloadURL, tag: chosen.tagName)
     }
 
     /// Downloads, verifies and installs `plan`'s archive. Until the final rename the binary is
     /// untouched; afterwards the replaced one is `<binary>.previous`.
     public func install(_ plan: SelfUpdatePlan) async throws(SelfUpdateError) -> SelfUpdateResult {
+        if case .required = signature, plan.bundleURL == nil { throw .missingSignature(asset: plan.archive, release: plan.tag) }
         let directory = binary.deletingLastPathComponent()
         removeStaleScratch(in: directory)
         // Private scratch beside the binary: same file system, so the final rename is atomic.
@@ -155,6 +168,7 @@ public struct SelfUpdater: Sendable {
         let actual: String
         do { actual = try Digest.sha256(ofFile: archive).encoded } catch { throw .installFailed(path: archive.path, reason: describe(error)) }
         guard actual == expected else { throw .checksumMismatch(asset: plan.archive, expected: expected, actual: actual) }
+        let signedBy = try await verifySignature(plan, archive: archive)
 
         let unpacked = scratch.appendingPathComponent("unpacked")
         do {
@@ -184,7 +198,8 @@ public struct SelfUpdater: Sendable {
         }
         try keepPrevious()
         try replace(binary, with: fresh)
-        return SelfUpdateResult(action: "updated", binary: binary.path, previous: previousBinary.path, from: plan.current, to: plan.target)
+        return SelfUpdateResult(
+            action: "updated", binary: binary.path, previous: previousBinary.path, from: plan.current, to: plan.target, signedBy: signedBy)
     }
 
     /// Puts `<binary>.previous` back; the binary it replaces becomes the new `.previous`, so a
@@ -200,7 +215,24 @@ public struct SelfUpdater: Sendable {
         defer { unlink(held.path) }
         try replace(binary, with: previous)
         try replace(previous, with: held)
-        return SelfUpdateResult(action: "rolled back", binary: binary.path, previous: previous.path, from: currentVersion, to: restoredVersion)
+        return SelfUpdateResult(
+            action: "rolled back", binary: binary.path, previous: previous.path, from: currentVersion, to: restoredVersion, signedBy: nil)
+    }
+
+    /// Verifies the downloaded archive's Sigstore bundle offline; returns who signed it, or nil
+    /// when the policy is checksum only.
+    private func verifySignature(_ plan: SelfUpdatePlan, archive: URL) async throws(SelfUpdateError) -> String? {
+        guard case let .required(trustedRoot, identity) = signature else { return nil }
+        guard let bundleURL = plan.bundleURL else { throw .missingSignature(asset: plan.archive, release: plan.tag) }
+        // A bundle is a few kilobytes (certificate, proof, envelope); 4 MiB bounds a hostile one.
+        let bundle = try await catalog.fetch(bundleURL, timeout: catalog.apiTimeout, limit: 4 << 20)
+        do throws(BundleVerificationError) {
+            let result = try await BundleVerifier(trustedRoot: trustedRoot).verify(
+                bundleJSON: bundle, artifact: try BundleArtifact.file(at: archive), signer: .identity(identity))
+            return result.identity?.subject
+        } catch {
+            throw .signatureRefused(asset: plan.archive, reason: error.description)
+        }
     }
 
     /// Scratch directories of an update that was killed (older than an hour, so never one a

@@ -229,16 +229,30 @@ extension WorkflowGenerator {
         """
 
     /// The attest step of one subject (`actions/attest`), skipped where attestations are unavailable.
-    func attest(_ name: String, with: [(String, String)]) throws -> Node {
-        try step(name, if: Self.attestCondition, uses: "actions/attest", with: with)
+    func attest(_ name: String, id: String? = nil, with: [(String, String)]) throws -> Node {
+        try step(name, id: id, if: Self.attestCondition, uses: "actions/attest", with: with)
     }
+
+    /// Copies the attestation's Sigstore bundle (one for all the job's archives: each is a
+    /// subject of its statement) to `<archive>.sigstore.json`, the release asset self-update
+    /// and install.sh verify; the upload takes all of dist/ (archives and bundles). Reads BUNDLE.
+    static let saveArchiveBundlesScript = """
+        for archive in dist/*.tar.gz; do
+          cp "$BUNDLE" "$archive.sigstore.json"
+        done
+        ls -l dist
+
+        """
 
     private func archiveSteps(artifact: String) throws -> [Node] {
         [
-            try attest("Attest the archives' build provenance", with: [("subject-path", "dist/*.tar.gz")]),
+            try attest("Attest the archives' build provenance", id: "attest-archives", with: [("subject-path", "dist/*.tar.gz")]),
+            try step(
+                "Keep the attestation bundle beside each archive", if: Self.attestCondition,
+                env: [("BUNDLE", "${{ steps.attest-archives.outputs.bundle-path }}")], run: Self.saveArchiveBundlesScript),
             try step(
                 "Upload archives", uses: "actions/upload-artifact",
-                with: [("name", artifact), ("path", "dist/*.tar.gz"), ("if-no-files-found", "error")]),
+                with: [("name", artifact), ("path", "dist/*"), ("if-no-files-found", "error")]),
         ]
     }
 
@@ -589,17 +603,23 @@ extension WorkflowGenerator {
         ])
     }
 
-    /// Creates the release as a draft with every archive and SHA256SUMS, then publishes it,
+    /// Creates the release as a draft with every archive, its Sigstore bundle and SHA256SUMS, then publishes it,
     /// so `/releases/latest` never points at a release whose assets are still uploading.
     /// "Latest" only for the newest stable release; prereleases are marked as such.
     static let createReleaseScript = """
         cd dist
         sha256sum -- *.tar.gz > SHA256SUMS
         cat SHA256SUMS
+        # Each archive's Sigstore bundle, where attestations are available (self-update needs it).
+        bundles=()
+        for archive in *.tar.gz; do
+          if [ -f "$archive.sigstore.json" ]; then bundles+=("$archive.sigstore.json"); fi
+        done
+        echo "${#bundles[@]} Sigstore bundles"
         prerelease=()
         if [ "$PRERELEASE" = true ]; then prerelease=(--prerelease); fi
         gh release create "$RELEASE_TAG" --repo "$GITHUB_REPOSITORY" --verify-tag --draft \\
-          --title "$RELEASE_TAG" --generate-notes "${prerelease[@]}" -- *.tar.gz SHA256SUMS
+          --title "$RELEASE_TAG" --generate-notes "${prerelease[@]}" -- *.tar.gz "${bundles[@]}" SHA256SUMS
         gh release edit "$RELEASE_TAG" --repo "$GITHUB_REPOSITORY" --draft=false --latest="$LATEST"
 
         """
@@ -658,9 +678,28 @@ extension WorkflowGenerator {
 
         """
 
+    /// The runner has gh, so install.sh verifies the archive's Sigstore bundle: it must say so.
+    /// What self-update checks, with our own verifier: each archive's published bundle, signed
+    /// by this repository's release workflow on the tag, under the shipped public-good root.
+    static let verifyArchiveBundlesScript = """
+        cd "$RUNNER_TEMP/release"
+        for archive in *.tar.gz; do
+          release-tool verify-bundle --bundle "$archive.sigstore.json" \\
+            --certificate-identity "https://github.com/$GITHUB_REPOSITORY/.github/workflows/release.yml@refs/tags/$RELEASE_TAG" \\
+            --certificate-oidc-issuer https://token.actions.githubusercontent.com "$archive"
+        done
+
+        """
+
     static let verifyInstallScript = """
         OUBLIETTE_RELEASES_URL="$GITHUB_API_URL/repos/$GITHUB_REPOSITORY" \\
-          sh scripts/install.sh --version "${RELEASE_TAG#v}" --prefix "$RUNNER_TEMP/installed"
+          sh scripts/install.sh --version "${RELEASE_TAG#v}" --prefix "$RUNNER_TEMP/installed" 2> "$RUNNER_TEMP/install.log" \\
+          || { cat "$RUNNER_TEMP/install.log"; exit 1; }
+        cat "$RUNNER_TEMP/install.log"
+        if ! grep -q 'signature verified' "$RUNNER_TEMP/install.log"; then
+          echo "::error::install.sh did not verify the archive's Sigstore bundle"
+          exit 1
+        fi
         printed=$("$RUNNER_TEMP/installed/bin/oubliette" --version)
         case "$printed" in
           "${RELEASE_TAG#v}"*) echo "install.sh installed oubliette $printed" ;;
@@ -688,8 +727,15 @@ extension WorkflowGenerator {
             try step("Download the release and check SHA256SUMS", env: [token], run: Self.verifyArchivesScript),
             try step(
                 "Verify the archives' attestations", if: Self.attestCondition, env: [token], run: Self.verifyArchiveAttestationsScript),
+            // A private repository's attestations come from GitHub's own Sigstore instance, not
+            // the public-good one release-tool ships.
+            try step(
+                "Verify the archives' bundles as self-update does", if: "!github.event.repository.private",
+                run: Self.verifyArchiveBundlesScript),
             // install.sh downloads anonymously: only a public repository's release is reachable.
-            try step("Install with install.sh from the release", if: "!github.event.repository.private", run: Self.verifyInstallScript),
+            // install.sh verifies the bundle with gh, which may ask for a token even with --bundle.
+            try step(
+                "Install with install.sh from the release", if: "!github.event.repository.private", env: [token], run: Self.verifyInstallScript),
             try step("Pull each image by its digest", env: env, run: pull),
             try step("Verify the images' attestations", if: Self.attestCondition, env: env + [token], run: attestations),
             try step(

@@ -8,15 +8,56 @@ struct InstallScriptTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/install.sh")
 
-    func install(_ arguments: [String], server: FakeReleaseServer, prefix: URL) throws -> ToolResult {
+    func install(_ arguments: [String], server: FakeReleaseServer, prefix: URL, environment: [String: String] = [:]) throws -> ToolResult {
         // dash, where present, keeps the script honest about being POSIX sh.
         let shell = FileManager.default.isExecutableFile(atPath: "/usr/bin/dash") ? "/usr/bin/dash" : "/bin/sh"
         return try ToolRunner.run(
             shell, [Self.script.path] + arguments + ["--prefix", prefix.path],
-            environment: ["OUBLIETTE_RELEASES_URL": server.baseURL], check: false, timeout: 120)
+            environment: ["OUBLIETTE_RELEASES_URL": server.baseURL].merging(environment) { $1 }, check: false, timeout: 120)
+    }
+
+    /// The tools install.sh uses, each linked into `bin`, so PATH can hold exactly them and the
+    /// fakes: whether gh or cosign is "installed" is up to the test, not the machine.
+    static let tools = [
+        "curl", "wget", "sha256sum", "shasum", "tar", "gzip", "mktemp", "tr", "sed", "grep", "head", "awk", "cut", "mkdir", "id", "find",
+        "cat", "chmod", "mv", "rm", "dirname", "uname", "timeout", "basename", "cp", "sh",
+    ]
+
+    /// A PATH of the needed tools plus fake `verifiers` (gh, cosign) that append their name and
+    /// arguments to `log`, keep a copy of the `--bundle` file as `log.bundle`, and exit with
+    /// $FAKE_STATUS.
+    static func path(in root: URL, verifiers: [String], log: URL) throws -> String {
+        let bin = root.appendingPathComponent("tools-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let searched = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
+        for tool in tools {
+            guard let found = searched.map({ "\($0)/\(tool)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { continue }
+            try FileManager.default.createSymbolicLink(atPath: bin.appendingPathComponent(tool).path, withDestinationPath: found)
+        }
+        let fake = """
+            #!/bin/sh
+            printf '%s\\n' "$(basename "$0") $*" >> "\(log.path)"
+            previous=""
+            for argument in "$@"; do
+              if [ "$previous" = --bundle ]; then cp "$argument" "\(log.path).bundle"; fi
+              previous=$argument
+            done
+            exit "${FAKE_STATUS:-0}"
+
+            """
+        for verifier in verifiers {
+            let file = bin.appendingPathComponent(verifier)
+            try Data(fake.utf8).write(to: file)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file.path)
+        }
+        return bin.path
     }
 
     func withServer(_ releases: [ReleaseFixture.Release], _ body: (FakeReleaseServer, URL) async throws -> Void) async throws {
+        try await withFixture(releases) { server, prefix, _ in try await body(server, prefix) }
+    }
+
+    func withFixture(_ releases: [ReleaseFixture.Release], _ body: (FakeReleaseServer, URL, ReleaseFixture) async throws -> Void) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("install-sh-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -25,7 +66,7 @@ struct InstallScriptTests {
         let server = try await FakeReleaseServer.start { path in box.reply(path) }
         box.set { path in fixture.reply(path: path, baseURL: server.baseURL) }
         do {
-            try await body(server, root.appendingPathComponent("prefix"))
+            try await body(server, root.appendingPathComponent("prefix"), fixture)
         } catch {
             await server.shutdown()
             throw error
@@ -105,6 +146,88 @@ struct InstallScriptTests {
             #expect(result.status == 1)
             #expect(result.stderr.contains(message), "\(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: prefix.appendingPathComponent("bin/oubliette").path))
+        }
+    }
+
+    static let identity = "https://github.com/hyphagroup/oubliette/.github/workflows/release.yml@refs/tags/v9.9.9"
+
+    @Test("with gh installed, the bundle is verified by gh attestation verify with the release workflow's identity", arguments: [0, 1])
+    func verifiesWithGH(status: Int) async throws {
+        try await withFixture([SelfUpdateTests.stable]) { server, prefix, fixture in
+            let log = prefix.deletingLastPathComponent().appendingPathComponent("verifier.log")
+            let path = try Self.path(in: prefix.deletingLastPathComponent(), verifiers: ["gh", "cosign"], log: log)
+            let result = try install([], server: server, prefix: prefix, environment: ["PATH": path, "FAKE_STATUS": "\(status)"])
+            let calls = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+            #expect(calls.count == 1 && calls[0].hasPrefix("gh attestation verify "), "gh is preferred, called once: \(calls)")
+            let archive = fixture.archiveName("9.9.9")
+            #expect(calls[0].contains("/\(archive) --bundle "), "\(calls[0])")
+            #expect(
+                calls[0].hasSuffix(
+                    "/\(archive).sigstore.json --repo hyphagroup/oubliette --cert-identity \(Self.identity) --cert-oidc-issuer https://token.actions.githubusercontent.com"
+                ), "\(calls[0])")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: log.path + ".bundle")) == Data(try #require(fixture.bundles["9.9.9"])), "the release's bundle")
+            let installed = FileManager.default.fileExists(atPath: prefix.appendingPathComponent("bin/oubliette").path)
+            if status == 0 {
+                #expect(result.status == 0, "\(result.stderr)")
+                #expect(result.stderr.contains("signature verified: \(archive) was built by \(Self.identity)"), "\(result.stderr)")
+                #expect(installed)
+            } else {
+                #expect(result.status == 1)
+                #expect(result.stderr.contains("gh attestation verify refused \(archive)"), "\(result.stderr)")
+                #expect(!installed, "nothing is installed when the signature is refused")
+            }
+        }
+    }
+
+    @Test("with only cosign installed, cosign verify-blob-attestation checks the bundle with the same identity")
+    func verifiesWithCosign() async throws {
+        try await withFixture([SelfUpdateTests.stable]) { server, prefix, fixture in
+            let log = prefix.deletingLastPathComponent().appendingPathComponent("verifier.log")
+            let path = try Self.path(in: prefix.deletingLastPathComponent(), verifiers: ["cosign"], log: log)
+            let result = try install([], server: server, prefix: prefix, environment: ["PATH": path])
+            #expect(result.status == 0, "\(result.stderr)")
+            let archive = fixture.archiveName("9.9.9")
+            let calls = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+            #expect(calls.count == 1, "\(calls)")
+            #expect(calls.first?.hasPrefix("cosign verify-blob-attestation --bundle ") == true, "\(calls)")
+            #expect(
+                calls.first?.contains(
+                    ".sigstore.json --new-bundle-format --type slsaprovenance1 --certificate-identity \(Self.identity) --certificate-oidc-issuer https://token.actions.githubusercontent.com "
+                ) == true, "\(calls)")
+            #expect(calls.first?.hasSuffix("/\(archive)") == true, "\(calls)")
+            #expect(result.stderr.contains("signature verified"), "\(result.stderr)")
+        }
+    }
+
+    @Test("without gh or cosign, or without a bundle, it says plainly that only the checksum was checked, or with --require-signature refuses")
+    func checksumOnlySaysSo() async throws {
+        try await withFixture([SelfUpdateTests.stable]) { server, prefix, _ in
+            let log = prefix.deletingLastPathComponent().appendingPathComponent("verifier.log")
+            let result = try install(
+                [], server: server, prefix: prefix, environment: ["PATH": try Self.path(in: prefix.deletingLastPathComponent(), verifiers: [], log: log)])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("neither gh nor cosign is installed: only the SHA-256 checksum was checked"), "\(result.stderr)")
+            #expect(!result.stderr.contains("signature verified"))
+            // --require-signature refuses instead of falling back.
+            let strict = try install(
+                ["--require-signature"], server: server, prefix: prefix.appendingPathComponent("strict"),
+                environment: ["PATH": try Self.path(in: prefix.deletingLastPathComponent(), verifiers: [], log: log)])
+            #expect(strict.status == 1)
+            #expect(strict.stderr.contains("neither gh nor cosign is installed, so the archive's signature cannot be verified"), "\(strict.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: prefix.appendingPathComponent("strict/bin/oubliette").path))
+        }
+        try await withFixture([ReleaseFixture.Release(version: "9.9.9", bundle: .missing)]) { server, prefix, _ in
+            let log = prefix.deletingLastPathComponent().appendingPathComponent("verifier.log")
+            let path = try Self.path(in: prefix.deletingLastPathComponent(), verifiers: ["gh"], log: log)
+            let result = try install([], server: server, prefix: prefix, environment: ["PATH": path])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("has no oubliette-9.9.9-"), "\(result.stderr)")
+            #expect(result.stderr.contains("only the SHA-256 checksum was checked"), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: log.path), "gh is not called without a bundle")
+            let strict = try install(["--require-signature"], server: server, prefix: prefix.appendingPathComponent("strict"), environment: ["PATH": path])
+            #expect(strict.status == 1)
+            #expect(strict.stderr.contains("--require-signature was given; nothing was installed"), "\(strict.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: prefix.appendingPathComponent("strict/bin/oubliette").path))
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import OCIDistribution
 import OublietteCore
+import SigstoreTestSupport
 
 /// Releases for the fake server: each has an archive holding a stand-in `oubliette` (a shell
 /// script that prints its version for `--version`) and a SHA256SUMS line for it. A stand-in
@@ -21,22 +22,57 @@ struct ReleaseFixture: Sendable {
         var symlinkMember = false
         /// The asset URL redirects to the same server as plain http on a non-loopback address.
         var redirectedToPlainHTTP = false
+        /// The archive's Sigstore bundle (`<archive>.sigstore.json`), made by the test authority.
+        var bundle: BundleChoice = .releaseWorkflow
+    }
+
+    enum BundleChoice: Sendable {
+        /// An in-toto statement naming the archive, signed as the release workflow on its tag
+        /// (what actions/attest writes).
+        case releaseWorkflow
+        /// The release lists no bundle.
+        case missing
+        /// Signed by someone else (the workflow on a branch).
+        case otherIdentity
+        /// A valid bundle of the release workflow for other bytes.
+        case otherArchive
     }
 
     let releases: [Release]
     let platform: ReleasePlatform
     /// Archive bytes per version.
     let archives: [String: [UInt8]]
+    /// The Sigstore bundle per version (absent: `.missing`).
+    let bundles: [String: [UInt8]]
+    /// The test Sigstore instance that signed the bundles; `trustedRoot` is its root's file.
+    let authority: TestSigstoreAuthority
+    let trustedRoot: URL
 
     init(_ releases: [Release], scratch: URL) throws {
         self.releases = releases
         platform = try ReleasePlatform.current()
+        authority = try TestSigstoreAuthority()
+        trustedRoot = scratch.appendingPathComponent("trusted_root.json")
+        try authority.trustedRootJSON.write(to: trustedRoot)
         var archives: [String: [UInt8]] = [:]
+        var bundles: [String: [UInt8]] = [:]
         for release in releases {
-            archives[release.version] = try Self.archive(
+            let archive = try Self.archive(
                 version: release.version, scratch: scratch, symlinkTo: release.symlinkMember ? Self.outside(scratch) : nil)
+            archives[release.version] = archive
+            let tag = TestSigningIdentity.githubWorkflow(ref: "refs/tags/v\(release.version)")
+            let statement = TestBundleKind.inTotoStatement(subjectName: platform.archiveName(version: release.version))
+            switch release.bundle {
+            case .releaseWorkflow: bundles[release.version] = Array(try authority.bundle(forFile: Data(archive), identity: tag, kind: statement))
+            case .missing: break
+            case .otherIdentity:
+                bundles[release.version] = Array(
+                    try authority.bundle(forFile: Data(archive), identity: .githubWorkflow(ref: "refs/heads/main"), kind: statement))
+            case .otherArchive: bundles[release.version] = Array(try authority.bundle(forFile: Data(archive + [0x0A]), identity: tag, kind: statement))
+            }
         }
         self.archives = archives
+        self.bundles = bundles
     }
 
     static func standInScript(version: String) -> String {
@@ -95,7 +131,16 @@ struct ReleaseFixture: Sendable {
                     "size": archives[release.version]?.count ?? 0,
                 ],
                 ["name": "SHA256SUMS", "browser_download_url": "\(baseURL)/download/v\(release.version)/SHA256SUMS"],
-            ],
+            ] + (bundles[release.version] == nil ? [] : [bundleAsset(release, baseURL: baseURL)]),
+        ]
+    }
+
+    func bundleName(_ version: String) -> String { archiveName(version) + ".sigstore.json" }
+
+    func bundleAsset(_ release: Release, baseURL: String) -> [String: Any] {
+        [
+            "name": bundleName(release.version), "browser_download_url": "\(baseURL)/download/v\(release.version)/\(bundleName(release.version))",
+            "size": bundles[release.version]?.count ?? 0,
         ]
     }
 
@@ -129,6 +174,9 @@ struct ReleaseFixture: Sendable {
             let bytes = archives[release.version]
         else { return .notFound }
         if parts[2] == "SHA256SUMS" { return .ok(contentType: "text/plain", body: Array(sums(for: release).utf8)) }
+        if parts[2] == bundleName(release.version) {
+            return bundles[release.version].map { .ok(contentType: "application/json", body: $0) } ?? .notFound
+        }
         guard parts[2] == archiveName(release.version) else { return .notFound }
         if release.truncated { return .truncated(declaredLength: bytes.count, partial: Array(bytes.prefix(bytes.count / 2))) }
         if release.oversized { return .ok(contentType: "application/octet-stream", body: bytes + [UInt8](repeating: 0, count: 1 << 20)) }

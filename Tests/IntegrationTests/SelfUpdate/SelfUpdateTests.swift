@@ -40,10 +40,14 @@ struct SelfUpdateTests {
             return Setup(root: root, binary: binary, original: try Data(contentsOf: binary), server: server, fixture: fixture)
         }
 
-        /// Runs the prefix's binary (or `executable`) against the fake server.
+        /// Runs the prefix's binary (or `executable`) against the fake server; an installing
+        /// self-update verifies against the fixture's test Sigstore root.
         func run(_ arguments: [String], executable: URL? = nil, baseURL: String? = nil) throws -> ToolResult {
-            try ToolRunner.run(
-                (executable ?? binary).path, arguments,
+            let installs =
+                arguments.first == "self-update"
+                && !arguments.contains { ["--rollback", "--check", "--insecure-skip-signature", "--version", "--trusted-root"].contains($0) }
+            return try ToolRunner.run(
+                (executable ?? binary).path, arguments + (installs ? ["--trusted-root", fixture.trustedRoot.path] : []),
                 environment: ["OUBLIETTE_RELEASES_URL": baseURL ?? server.baseURL], check: false, timeout: 120)
         }
 
@@ -68,6 +72,10 @@ struct SelfUpdateTests {
         let update = try setup.run(["self-update"])
         #expect(update.status == 0, "\(update.stderr)")
         #expect(update.stdout.contains("to 9.9.9"), "\(update.stdout)")
+        #expect(
+            update.stdout.contains("signature verified: signed by https://github.com/hyphagroup/oubliette/.github/workflows/release.yml@refs/tags/v9.9.9"),
+            "\(update.stdout)")
+        #expect(setup.server.requestedPaths.contains("/download/v9.9.9/\(setup.fixture.bundleName("9.9.9"))"))
         #expect(try setup.run(["--version"]).trimmedStdout == "9.9.9")
         #expect(try Data(contentsOf: setup.previous) == setup.original, "the replaced binary is kept as oubliette.previous")
         let leftovers = try setup.leftovers()
@@ -136,6 +144,48 @@ struct SelfUpdateTests {
         }
     }
 
+    @Test(arguments: [
+        (ReleaseFixture.BundleChoice.missing, "has no oubliette-9.9.9-"),
+        (.otherIdentity, "release.yml@refs/heads/main' does not match"),
+        (.otherArchive, "no in-toto subject has sha256:"),
+    ])
+    func anArchiveWithoutTheReleaseWorkflowsSignatureIsRefusedBeforeUnpacking(_ bundle: ReleaseFixture.BundleChoice, message: String) async throws {
+        let setup = try await Setup.make([ReleaseFixture.Release(version: "9.9.9", bundle: bundle)])
+        defer { Task { await setup.tearDown() } }
+        let result = try setup.run(["self-update"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(result.stderr.contains("the binary was not changed"), "\(result.stderr)")
+        if bundle == .missing {
+            #expect(result.stderr.contains("--insecure-skip-signature"), "the refusal names the way out: \(result.stderr)")
+            #expect(!setup.server.requestedPaths.contains { $0.hasPrefix("/download/") }, "nothing is downloaded: \(setup.server.requestedPaths)")
+        }
+        #expect(try Data(contentsOf: setup.binary) == setup.original)
+        #expect(!FileManager.default.fileExists(atPath: setup.previous.path))
+        #expect(try setup.leftovers().isEmpty)
+    }
+
+    @Test func aWrongTrustedRootIsRefusedAndChecksumOnlyIsAnExplicitChoice() async throws {
+        let setup = try await Setup.make([ReleaseFixture.Release(version: "9.9.9", bundle: .missing), Self.older])
+        defer { Task { await setup.tearDown() } }
+        // The shipped public-good root does not know the test authority's logs.
+        let wrongRoot = try setup.run([
+            "self-update", "--to", "1.0.0", "--trusted-root", Self.repositoryRoot.path + "/Sources/SigstoreVerification/Resources/trusted_root.json",
+        ])
+        #expect(wrongRoot.status == 1)
+        #expect(wrongRoot.stderr.contains("tlog-entry check failed"), "\(wrongRoot.stderr)")
+        #expect(try Data(contentsOf: setup.binary) == setup.original)
+
+        let skipped = try setup.run(["self-update", "--insecure-skip-signature"])
+        #expect(skipped.status == 0, "\(skipped.stderr)")
+        #expect(skipped.stdout.contains("only the checksum was verified (--insecure-skip-signature)"), "\(skipped.stdout)")
+        #expect(try setup.run(["--version"]).trimmedStdout == "9.9.9")
+    }
+
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
     @Test func plainHTTPIsRefusedUnlessLoopback() async throws {
         let setup = try await Setup.make([Self.stable])
         defer { Task { await setup.tearDown() } }
@@ -193,13 +243,13 @@ struct SelfUpdateTests {
         defer { Task { await setup.tearDown() } }
         let updater = SelfUpdater(
             catalog: ReleaseCatalog(baseURL: setup.server.baseURL), platform: setup.fixture.platform,
-            currentVersion: "12.0.0", binary: setup.binary)
+            currentVersion: "12.0.0", binary: setup.binary, signature: .checksumOnly)
         await #expect(throws: SelfUpdateError.self) { try await updater.plan() }
         let explicit = try await updater.plan(version: "9.9.9")
         #expect(explicit.isDowngrade && explicit.updateAvailable)
         let same = try await SelfUpdater(
             catalog: ReleaseCatalog(baseURL: setup.server.baseURL), platform: setup.fixture.platform,
-            currentVersion: "9.9.9", binary: setup.binary
+            currentVersion: "9.9.9", binary: setup.binary, signature: .checksumOnly
         ).plan()
         #expect(!same.updateAvailable)
     }
