@@ -42,27 +42,43 @@ public struct AttestationVerifier: Sendable {
         let image = "\(client.registry)/\(repository)"
         guard !keys.isEmpty else { throw .noKeys(image: image) }
         let tag = CosignTag.attestation(for: digest)
-        let contents: CosignManifestStore.Contents
+        // Each envelope is checked as it arrives; only the verified statements are kept.
+        var outcome = Outcome()
+        let found: Bool
         do {
-            contents = try await CosignManifestStore(client: client).read(repository: repository, tag: tag, mediaTypes: [CosignAnnotations.dsseMediaType])
+            found = try await CosignManifestStore(client: client).visit(repository: repository, tag: tag, mediaTypes: [CosignAnnotations.dsseMediaType]) {
+                layer in
+                outcome.add(layer, image: image, digest: digest, tag: tag, keys: keys, types: types)
+                return .next
+            }
         } catch let CosignStorageError.garbage(_, tag, reason) {
             throw .garbage(image: image, tag: tag, reason: reason)
         } catch {
             throw .unavailable(image: image, digest: digest.description, reason: describe(error))
         }
-        guard case let .layers(layers) = contents else { throw .noSignature(image: image, digest: digest.description, tag: tag) }
-        return try Self.check(layers: layers, image: image, digest: digest, tag: tag, keys: keys, types: types)
+        guard found else { throw .noSignature(image: image, digest: digest.description, tag: tag) }
+        return try outcome.result(image: image, digest: digest, tag: tag, types: types)
     }
 
     static func check(
         layers: [CosignManifestStore.StoredLayer], image: String, digest: Digest, tag: String, keys: [VerificationKey], types: Set<String>?
     ) throws(VerificationFailure) -> [Verified] {
+        var outcome = Outcome()
+        for layer in layers { outcome.add(layer, image: image, digest: digest, tag: tag, keys: keys, types: types) }
+        return try outcome.result(image: image, digest: digest, tag: tag, types: types)
+    }
+
+    /// What the layers checked so far came to: verified statements, failures, other types.
+    private struct Outcome {
         var verified: [Verified] = []
         var failures: [VerificationFailure] = []
         var otherTypes: [String] = []
-        for layer in layers {
-            do {
-                let result = try checkLayer(layer, image: image, digest: digest, tag: tag, keys: keys)
+
+        mutating func add(
+            _ layer: CosignManifestStore.StoredLayer, image: String, digest: Digest, tag: String, keys: [VerificationKey], types: Set<String>?
+        ) {
+            do throws(VerificationFailure) {
+                let result = try AttestationVerifier.checkLayer(layer, image: image, digest: digest, tag: tag, keys: keys)
                 if let types, !types.contains(result.predicateType) {
                     otherTypes.append(result.predicateType)
                 } else {
@@ -70,6 +86,15 @@ public struct AttestationVerifier: Sendable {
                 }
             } catch { failures.append(error) }
         }
+
+        func result(image: String, digest: Digest, tag: String, types: Set<String>?) throws(VerificationFailure) -> [Verified] {
+            try AttestationVerifier.finish(verified: verified, failures: failures, otherTypes: otherTypes, image: image, digest: digest, tag: tag, types: types)
+        }
+    }
+
+    private static func finish(
+        verified: [Verified], failures: [VerificationFailure], otherTypes: [String], image: String, digest: Digest, tag: String, types: Set<String>?
+    ) throws(VerificationFailure) -> [Verified] {
         if !verified.isEmpty { return verified }
         if let types, !otherTypes.isEmpty || failures.isEmpty {
             throw .predicateTypeMissing(image: image, digest: digest.description, wanted: types.sorted().joined(separator: " or "), found: otherTypes)
@@ -77,7 +102,7 @@ public struct AttestationVerifier: Sendable {
         throw failures.max { $0.specificity < $1.specificity } ?? .noSignature(image: image, digest: digest.description, tag: tag)
     }
 
-    private static func checkLayer(
+    fileprivate static func checkLayer(
         _ layer: CosignManifestStore.StoredLayer, image: String, digest: Digest, tag: String, keys: [VerificationKey]
     ) throws(VerificationFailure) -> Verified {
         guard let envelope = try? JSONDecoder().decode(DSSEEnvelope.self, from: layer.payload), let body = envelope.payloadBytes else {

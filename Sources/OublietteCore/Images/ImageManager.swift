@@ -187,7 +187,9 @@ public actor ImageManager {
         let platform = try await platformCheck?.verify(reference, runtime: runtime)
         let pinned = signature?.digest.flatMap { try? Digest($0) }
         let source = try await pullWithMirrors(type: type, reference: reference, pinned: pinned, onEvent: onEvent)
-        let image = try await runtime.inspectImage(reference)
+        // By the digest pulled, not the name: the ID recorded (and run) is the verified image's
+        // even if the name was re-tagged since.
+        let image = try await runtime.inspectImage(pinned.map { source.withDigest($0) } ?? reference)
         let pulledDigest = pinned ?? image.repoDigest(for: source) ?? image.repoDigest(for: reference)
         do {
             try await provenance.record(

@@ -53,11 +53,13 @@ public struct ImageProvenance: Sendable, Equatable, Codable {
 
 extension ImageProvenance {
     /// Whether this record vouches for exactly `image`: oubliette built it, or verified the
-    /// signature of the digest the engine holds it under (and, when recorded, the same ID).
+    /// signature of the digest it pulled as that image ID (content-addressed: the same ID is
+    /// the same content, also when a mirror served it and the engine knows it only by the
+    /// mirror's name@digest); records without an ID need the engine's digest for the name.
     public func vouches(for image: RuntimeImage, as reference: ImageReference?) -> Bool {
         if source == .build { return digest == image.id }
         guard signature?.status == .verified, let verified = signature?.digest else { return false }
-        if let imageID, imageID != image.id { return false }
+        if let imageID { return imageID == image.id }
         guard let reference else { return true }
         return image.repoDigests(for: reference).contains { $0.description == verified }
     }

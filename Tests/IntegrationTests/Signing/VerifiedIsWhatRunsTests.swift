@@ -247,4 +247,44 @@ struct VerifiedIsWhatRunsTests {
             #expect(!listed.contains("mirrored-\(unique)"), "\(listed)")
         }
     }
+
+    @Test("enforce: an image the mirror served with the verified digest is used again without a pull, not refused as unverified")
+    func mirroredVerifiedImageIsReused() async throws {
+        let unique = UUID().uuidString.prefix(8).lowercased()
+        let path = "what-runs/mirror-ok-\(unique)"
+        let key = SigningKey.generate()
+        let signed = try TestImages.push("\(bed.registry)/\(path):1", version: "v1.0.12", marker: "signed", bed: bed)
+        let primary = try await RecordingProxy.start(upstream: bed.registry) { _, uri, agent in
+            agent.hasPrefix("docker/") ? .answer(status: 404, body: #"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"down"}]}"#) : .forward(uri)
+        }
+        let mirror = try await RecordingProxy.start(upstream: bed.registry)
+        defer {
+            Task {
+                await primary.shutdown(); await mirror.shutdown()
+            }
+        }
+        try await sign("\(primary.address)/\(path):1", digest: signed, key: key)
+        let home = try bed.makeTemporaryDirectory("mirror-ok")
+        let publicKey = home.appendingPathComponent("cosign.pub")
+        try Data(key.verificationKey.pem.utf8).write(to: publicKey)
+        let config = try OublietteConfig(
+            parsing: #"""
+                { "containers": { "custom": "\#(primary.address)/\#(path):1" }, "registry_mirrors": ["\#(mirror.address)"],
+                  "verify": { "mode": "enforce", "keys": ["\#(publicKey.path)"] } }
+                """#,
+            file: home.appendingPathComponent("oubliette.jsonc").path, catalogue: .shipped, devMode: false)
+        let registries = RegistryClientFactory(credentials: ChainedCredentials([]), insecureRegistries: [primary.address, mirror.address])
+        let docker = try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost))
+        let manager = ImageManager(
+            config: config, runtime: docker, provenance: ProvenanceStore(dataDirectory: home.appendingPathComponent("data")),
+            retryPolicy: .none, signatureCheck: ImageSignatureCheck(config: config, registries: registries, warn: { _ in }))
+
+        let first = try await manager.ensureImage(type: "custom")
+        #expect(first.pulled)
+        #expect(first.image.repoDigests.contains("\(mirror.address)/\(path)@\(signed)"))
+        // The engine knows it by the mirror's name@digest only; the record of what was verified vouches for it.
+        let again = try await manager.ensureImage(type: "custom")
+        #expect(!again.pulled)
+        #expect(again.image.id == first.image.id)
+    }
 }
