@@ -126,6 +126,7 @@ let package = Package(
                 "ImageBuilders",
                 "CBuildVersion",
                 "ImageSigning",
+                "SigstoreVerification",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -264,6 +265,9 @@ let package = Package(
             name: "OublietteCoreTests",
             dependencies: [
                 "OublietteCore",
+                "SigstoreVerification",
+                "ImageSigning",
+                "RegistryFakes",
                 "OCIDistribution",
                 "ImageBuilders",
                 "SystemSupport",
