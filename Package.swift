@@ -233,7 +233,18 @@ let package = Package(
         ),
         .testTarget(
             name: "SigstoreVerificationTests",
-            dependencies: ["SigstoreVerification", "SystemSupport", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SigstoreVerification", "SigstoreTestSupport", "SystemSupport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // A Sigstore instance made up by the tests (Fulcio CA, CT log, Rekor log, trusted root)
+        // issuing bundles that ours and independent verifiers accept; no network, no services.
+        .target(
+            name: "SigstoreTestSupport",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            path: "Tests/SigstoreTestSupport"
         ),
         .testTarget(
             name: "ImageSigningTests",
