@@ -249,7 +249,7 @@ let package = Package(
         .testTarget(
             name: "ImageSigningTests",
             dependencies: [
-                "ImageSigning", "CosignKeyFiles", "OCIDistribution", "SystemSupport", "RegistryFakes", "SigstoreVerification",
+                "ImageSigning", "CosignKeyFiles", "OCIDistribution", "SystemSupport", "RegistryFakes", "SigstoreVerification", "SigstoreTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -295,7 +295,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit", "OublietteServer", "ImageInventory",
-                "ImageSigning", "CosignKeyFiles",
+                "ImageSigning", "CosignKeyFiles", "SigstoreVerification", "SigstoreTestSupport",
                 .product(name: "MCP", package: "swift-sdk"),
                 // Parses the generated workflows the CI execution tests run.
                 .product(name: "Yams", package: "Yams"),
