@@ -277,6 +277,7 @@ let package = Package(
             dependencies: [
                 "OublietteCore",
                 "SigstoreVerification",
+                "SigstoreTestSupport",
                 "ImageSigning",
                 "RegistryFakes",
                 "OCIDistribution",

@@ -1,6 +1,7 @@
 import Foundation
 import OCIDistribution
 import RegistryFakes
+import SigstoreTestSupport
 import SigstoreVerification
 import Testing
 
@@ -213,10 +214,105 @@ struct KeylessImageVerificationTests {
         #expect(other?.check == "identity")
     }
 
+    // MARK: - Bundles made by the test Sigstore authority (SigstoreTestSupport)
+
+    static let release = TestSigningIdentity.githubWorkflow(repository: "oubliette-test/images", ref: "refs/tags/v2.0.0")
+    static let releasePolicy = IdentityPolicy(
+        issuer: actions, subject: .pattern(#"https://github\.com/oubliette-test/images/\.github/workflows/release\.yml@refs/tags/v.*"#),
+        repository: "oubliette-test/images", ref: "refs/tags/v*")
+
+    /// A cosign `.sig` keyless layer for `payload`, signed by the authority (bundle read back into cosign's annotations).
+    static func cosignKeylessLayer(payload: Data, authority: TestSigstoreAuthority, identity: TestSigningIdentity = release) throws -> SignedLayer {
+        let json = try authority.bundle(forFile: payload, identity: identity, kind: .messageSignature)
+        let bundle = try need(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        let material = try need(bundle["verificationMaterial"] as? [String: Any])
+        let leaf = try need((material["certificate"] as? [String: Any])?["rawBytes"] as? String)
+        let chain = TestSigstoreAuthority.pem(authority.intermediateCertificateDER) + TestSigstoreAuthority.pem(authority.rootCertificateDER)
+        var annotations = try cosignAnnotations(entry: try need((material["tlogEntries"] as? [[String: Any]])?.first), leafBase64: leaf, chainPEM: chain)
+        annotations[CosignAnnotations.signature] = try need((bundle["messageSignature"] as? [String: Any])?["signature"] as? String)
+        return SignedLayer(mediaType: SimpleSigningPayload.mediaType, payload: payload, annotations: annotations)
+    }
+
+    static func storeSignature(_ layer: SignedLayer, image: Descriptor, client: RegistryClient) async throws {
+        _ = try await CosignManifestStore(client: client).append(
+            [layer], repository: try RepositoryName(repository), tag: CosignTag.signature(for: image.digest), subject: image,
+            mediaTypes: [SimpleSigningPayload.mediaType], artifactType: CosignAnnotations.signatureArtifactType, isDuplicate: { _, _ in false })
+    }
+
+    @Test("cosign .sig keyless layer by the test authority: verifies when the payload names this digest and repository")
+    func cosignKeylessSignatureVerifies() async throws {
+        let authority = try TestSigstoreAuthority()
+        let (registry, client, image) = try await Self.attestedImage(referrersAPI: false)
+        defer { Task { await registry.shutdown() } }
+        let name = "\(registry.address)/\(Self.repository)"
+        let payload = try SimpleSigningPayload(dockerReference: name, digest: image.digest).encoded()
+        try await Self.storeSignature(try Self.cosignKeylessLayer(payload: payload, authority: authority), image: image, client: client)
+        let root = try TrustedRoot(json: authority.trustedRootJSON)
+
+        let verified = try await KeylessImageVerifier(identities: [Self.releasePolicy], trustedRoot: root).verify(
+            repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+        #expect(verified.kind == .cosignSignature)
+        #expect(verified.identity.subject == Self.release.subject)
+        #expect(verified.checks.last == "simple-signing payload names \(image.digest) and \(name)")
+        // The same certificate chain is refused under the public-good root.
+        let publicGood = await Self.failure {
+            try await Self.verifier([Self.releasePolicy]).verify(repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+        }
+        #expect(publicGood?.check == "tlog-entry", "\(String(describing: publicGood))")
+    }
+
+    @Test("cosign .sig keyless layer moved from another image or repository is refused (digest, docker-reference)")
+    func cosignKeylessSignatureMoved() async throws {
+        let authority = try TestSigstoreAuthority()
+        let root = try TrustedRoot(json: authority.trustedRootJSON)
+        for (claim, check) in [("digest", "digest"), ("repository", "docker-reference")] {
+            let (registry, client, image) = try await Self.attestedImage(referrersAPI: false)
+            defer { Task { await registry.shutdown() } }
+            let other = try Digest("sha256:" + String(repeating: "b", count: 64))
+            let payload = try SimpleSigningPayload(
+                dockerReference: claim == "repository" ? "\(registry.address)/other/app" : "\(registry.address)/\(Self.repository)",
+                digest: claim == "digest" ? other : image.digest
+            ).encoded()
+            try await Self.storeSignature(try Self.cosignKeylessLayer(payload: payload, authority: authority), image: image, client: client)
+            let failure = await Self.failure {
+                try await KeylessImageVerifier(identities: [Self.releasePolicy], trustedRoot: root).verify(
+                    repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+            }
+            #expect(failure?.check == check, "\(claim): \(String(describing: failure))")
+        }
+    }
+
+    @Test("a message-signature bundle over the manifest digest, as a referrer, verifies; over another digest it is refused")
+    func messageSignatureReferrer() async throws {
+        let authority = try TestSigstoreAuthority()
+        let root = try TrustedRoot(json: authority.trustedRootJSON)
+        let (registry, client, image) = try await Self.attestedImage(referrersAPI: true)
+        defer { Task { await registry.shutdown() } }
+        let attacher = SigstoreBundleAttacher(client: client)
+        let mediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
+        try await attacher.attach(
+            bundle: try authority.bundle(forDigest: "sha256:" + String(repeating: "c", count: 64), identity: Self.release), mediaType: mediaType,
+            subject: image, repository: try RepositoryName(Self.repository))
+        let refused = await Self.failure {
+            try await KeylessImageVerifier(identities: [Self.releasePolicy], trustedRoot: root).verify(
+                repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+        }
+        #expect(refused?.check == "artifact-digest", "\(String(describing: refused))")
+
+        try await attacher.attach(
+            bundle: try authority.bundle(forDigest: image.digest.description, identity: Self.release), mediaType: mediaType, subject: image,
+            repository: try RepositoryName(Self.repository))
+        let verified = try await KeylessImageVerifier(identities: [Self.releasePolicy], trustedRoot: root).verify(
+            repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+        #expect(verified.kind == .referrer)
+        #expect(verified.bundlesExamined == 2)
+        #expect(verified.checks.last == "the signed message is the manifest \(image.digest)")
+    }
+
     /// cosign's annotations for a bundle's log entry and leaf: certificate PEM, chain PEM
     /// (intermediate and root of the public-good Fulcio CA; the root is dropped on reading),
     /// Rekor bundle JSON.
-    static func cosignAnnotations(entry: [String: Any], leafBase64: String) throws -> [String: String] {
+    static func cosignAnnotations(entry: [String: Any], leafBase64: String, chainPEM given: String? = nil) throws -> [String: String] {
         func pem(_ base64: String) -> String {
             let der = Data(base64Encoded: base64) ?? Data()
             let lines = der.base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
@@ -227,7 +323,7 @@ struct KeylessImageVerificationTests {
         let trust = try need(try JSONSerialization.jsonObject(with: Data(contentsOf: rootFile)) as? [String: Any])
         let authority = try need((trust["certificateAuthorities"] as? [[String: Any]])?.last)
         let chain = try need((authority["certChain"] as? [String: Any])?["certificates"] as? [[String: Any]])
-        let chainPEM = try chain.map { pem(try need($0["rawBytes"] as? String)) }.joined()
+        let chainPEM = try given ?? chain.map { pem(try need($0["rawBytes"] as? String)) }.joined()
 
         let keyID = try need(Data(base64Encoded: try need((entry["logId"] as? [String: Any])?["keyId"] as? String)))
         let rekor: [String: Any] = [

@@ -2,6 +2,7 @@ import Foundation
 import ImageSigning
 import OCIDistribution
 import RegistryFakes
+import SigstoreTestSupport
 import SigstoreVerification
 import SystemSupport
 import Testing
@@ -94,6 +95,26 @@ struct VerifyIdentityPolicyTests {
         // Turning it off or down is a mode, globally or for the type.
         #expect(try config(#"{ "verify": { "mode": "off" } }"#).verify.effective(for: "base", image: base).mode == .off)
         #expect(try config(#"{ "verify": { "containers": { "base": { "mode": "warn" } } } }"#).verify.effective(for: "base", image: base).mode == .warn)
+    }
+
+    @Test("the shipped identity accepts what the release workflow is issued for a v* tag, and nothing else of the project")
+    func shippedIdentityMatchesTheReleaseWorkflow() async throws {
+        let authority = try TestSigstoreAuthority()
+        let verifier = BundleVerifier(trustedRoot: try TrustedRoot(json: authority.trustedRootJSON))
+        let digest = "sha256:" + String(repeating: "d", count: 64)
+        func check(_ identity: TestSigningIdentity) async -> String? {
+            do {
+                let bundle = try authority.bundle(forDigest: digest, identity: identity, kind: .inTotoStatement())
+                _ = try await verifier.verify(
+                    bundleJSON: bundle, artifact: .sha256(Array(repeating: 0xDD, count: 32)), signer: .identity(VerifyPolicy.shippedIdentity))
+                return nil
+            } catch { return (error as? BundleVerificationError)?.check ?? "\(error)" }
+        }
+        #expect(await check(.githubWorkflow(repository: "hyphagroup/oubliette", workflow: ".github/workflows/release.yml", ref: "refs/tags/v1.2.3")) == nil)
+        #expect(
+            await check(.githubWorkflow(repository: "hyphagroup/oubliette", workflow: ".github/workflows/release.yml", ref: "refs/heads/main")) == "identity")
+        #expect(await check(.githubWorkflow(repository: "hyphagroup/oubliette", workflow: ".github/workflows/ci.yml", ref: "refs/tags/v1.2.3")) == "identity")
+        #expect(await check(.githubWorkflow(repository: "hyphagroup/oubliette-fork", ref: "refs/tags/v1.2.3")) == "identity")
     }
 
     // MARK: - The pull-time check by identity, against a GitHub attestation in a fake registry
