@@ -88,16 +88,19 @@ public struct VerifyPolicy: Sendable, Equatable {
             }
             for entry in entries {
                 let rule = try Self.rule(entry.value, path: "verify.containers.\(entry.key)", file: file, allowContainers: false)
-                // `{"keys": []}` without a mode would mean "off" for this type while the global
-                // section enforces: a silent hole, so it is refused (say "mode": "off" to mean it).
-                if rule.mode == nil, rule.keys?.isEmpty == true, (rule.identities ?? global.identities ?? []).isEmpty,
-                    (global.mode ?? ((global.keys ?? []).isEmpty && (global.identities ?? []).isEmpty ? .off : .enforce)) == .enforce
+                // `{"keys": []}` (or `{"identities": []}`) without a mode would mean "off" for this
+                // type while the global section enforces: a silent hole, so it is refused (say
+                // "mode": "off" to mean it).
+                let globalEnforces = (global.mode ?? ((global.keys ?? []).isEmpty && (global.identities ?? []).isEmpty ? .off : .enforce)) == .enforce
+                if rule.mode == nil, rule.keys?.isEmpty == true || rule.identities?.isEmpty == true,
+                    (rule.keys ?? global.keys ?? []).isEmpty, (rule.identities ?? global.identities ?? []).isEmpty, globalEnforces
                 {
-                    let location = entry.value.members?.first { $0.key == "keys" }?.value.location ?? entry.value.location
+                    let emptied = rule.keys?.isEmpty == true ? "keys" : "identities"
+                    let location = entry.value.members?.first { $0.key == emptied }?.value.location ?? entry.value.location
                     throw .invalidValue(
-                        file: file, location: location, key: "verify.containers.\(entry.key).keys", value: "[]",
+                        file: file, location: location, key: "verify.containers.\(entry.key).\(emptied)", value: "[]",
                         allowed: [
-                            "at least one public key path (the global section enforces; an empty list would switch '\(entry.key)' off — write \"mode\": \"off\" if that is meant)"
+                            "at least one \(emptied == "keys" ? "public key path" : "identity") (the global section enforces; an empty list would switch '\(entry.key)' off — write \"mode\": \"off\" if that is meant)"
                         ])
                 }
                 containers[entry.key] = rule

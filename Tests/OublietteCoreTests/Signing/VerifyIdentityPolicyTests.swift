@@ -69,6 +69,25 @@ struct VerifyIdentityPolicyTests {
         }
     }
 
+    @Test("an empty identity list for one type under a global enforce by identity is an error, not a silent off")
+    func emptyTypeIdentitiesUnderEnforce() throws {
+        let text =
+            "{\n  \"verify\": {\n    \"identities\": [{ \"issuer\": \"i\", \"subject\": \"s\" }],\n    \"containers\": { \"dev\": { \"identities\": [] } }\n  }\n}"
+        do {
+            _ = try config(text)
+            Issue.record("accepted an empty identity list under enforce")
+        } catch {
+            #expect(error.description.contains("oubliette.jsonc:4:44"), "\(error)")
+            #expect(error.description.contains("verify.containers.dev.identities"), "\(error)")
+        }
+        // With a key of its own, or "mode": "off", the type is what the user said.
+        _ = try config(
+            #"{ "verify": { "identities": [{ "issuer": "i", "subject": "s" }], "containers": { "dev": { "identities": [], "keys": ["/k.pub"] } } } }"#)
+        let off = try config(
+            #"{ "verify": { "identities": [{ "issuer": "i", "subject": "s" }], "containers": { "dev": { "mode": "off", "identities": [] } } } }"#)
+        #expect(off.verify.effective(for: "dev").mode == .off)
+    }
+
     @Test("the shipped images are enforced by the release workflow's identity by default; other images are not")
     func shippedDefault() throws {
         let base = try ImageReference(parsing: Self.shippedBase)
