@@ -47,10 +47,12 @@ struct KeylessEnforceIntegrationTests {
     }
 
     /// Pushes an image and, when `identity` is given, attaches the authority's in-toto bundle for its digest.
-    func pushImage(_ name: String, identity: TestSigningIdentity?, authority: TestSigstoreAuthority) async throws -> (ImageReference, String) {
+    @discardableResult
+    func pushImage(_ name: String, identity: TestSigningIdentity?, authority: TestSigstoreAuthority) async throws -> (ImageReference, String, Data?) {
         let image = "\(bed.registry)/keyless/\(name)-\(UUID().uuidString.prefix(8).lowercased()):1"
         let digest = try TestImages.push(image, version: "v1.4.0", marker: name, bed: bed)
         let reference = try ImageReference(parsing: image)
+        var attached: Data?
         if let identity {
             let client = RegistryClient(
                 registry: bed.registry, credentials: ChainedCredentials([]), security: .forRegistry(bed.registry, insecureRegistries: []))
@@ -59,8 +61,9 @@ struct KeylessEnforceIntegrationTests {
             try await SigstoreBundleAttacher(client: client).attach(
                 bundle: bundle, mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json", subject: subject, repository: reference.repositoryName,
                 annotations: ["dev.sigstore.bundle.content": "dsse-envelope", "dev.sigstore.bundle.predicateType": "https://slsa.dev/provenance/v1"])
+            attached = bundle
         }
-        return (reference, digest)
+        return (reference, digest, attached)
     }
 
     func releaseTool(_ arguments: [String]) async throws -> ToolResult {
@@ -72,7 +75,7 @@ struct KeylessEnforceIntegrationTests {
     @Test("an image attested by the release identity is pulled under enforce, by the verified digest; the record says who signed")
     func attestedImageIsPulled() async throws {
         let authority = try TestSigstoreAuthority()
-        let (reference, digest) = try await pushImage("attested", identity: Self.release, authority: authority)
+        let (reference, digest, _) = try await pushImage("attested", identity: Self.release, authority: authority)
         let setup = try setup(image: reference.description, authority: authority)
 
         let ensured = try await setup.manager.ensureImage(type: "custom")
@@ -111,7 +114,7 @@ struct KeylessEnforceIntegrationTests {
     func refusedBeforeDownload(_ variant: String) async throws {
         let authority = try TestSigstoreAuthority()
         let other = TestSigningIdentity.githubWorkflow(repository: "someone/else", ref: "refs/heads/main")
-        let (reference, digest) = try await pushImage(variant, identity: variant == "unsigned" ? nil : other, authority: authority)
+        let (reference, digest, _) = try await pushImage(variant, identity: variant == "unsigned" ? nil : other, authority: authority)
         let setup = try setup(image: reference.description, authority: authority)
 
         do {
@@ -131,5 +134,34 @@ struct KeylessEnforceIntegrationTests {
         #expect(setup.runtime.pulled.withLock { $0 }.isEmpty, "the engine was never asked to pull")
         #expect(try await !setup.docker.imageExists(reference), "dockerd has no such image")
         #expect(try await !setup.docker.imageExists(reference.withDigest(try Digest(digest))))
+    }
+
+    /// $OUBLIETTE_TOOLS_VENV (scripts/test exports it; scripts/python-tools makes it).
+    static var python: String? {
+        guard let venv = ProcessInfo.processInfo.environment["OUBLIETTE_TOOLS_VENV"], FileManager.default.isExecutableFile(atPath: "\(venv)/bin/python")
+        else { return nil }
+        return "\(venv)/bin/python"
+    }
+
+    @Test(
+        "sigstore-python (independent) accepts the bundle attached to the bed image, for its digest, with the test root; refuses another identity",
+        .enabled(if: python != nil, "OUBLIETTE_TOOLS_VENV unset"))
+    func independentVerifierAgrees() async throws {
+        let authority = try TestSigstoreAuthority()
+        let (_, digest, attached) = try await pushImage("python", identity: Self.release, authority: authority)
+        let directory = try bed.makeTemporaryDirectory("keyless-python")
+        let root = directory.appendingPathComponent("trusted_root.json")
+        let bundle = directory.appendingPathComponent("bundle.sigstore.json")
+        try authority.trustedRootJSON.write(to: root)
+        try #require(attached).write(to: bundle)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Support/sigstore_verify_python.py")
+        func verdict(_ identity: String) async throws -> String {
+            try await ToolRunner.run(
+                try #require(Self.python), [script.path, root.path, bundle.path, digest, identity, TestSigningIdentity.githubIssuer]
+            ).trimmedStdout
+        }
+        #expect(try await verdict(Self.release.subject) == "verified")
+        #expect(try await verdict("https://github.com/someone/else/.github/workflows/release.yml@refs/heads/main").hasPrefix("refused"))
     }
 }
