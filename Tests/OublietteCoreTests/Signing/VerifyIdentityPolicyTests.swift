@@ -69,6 +69,22 @@ struct VerifyIdentityPolicyTests {
         }
     }
 
+    @Test("the config oubliette init writes, and the example, keep the shipped default (enforced by the release identity)")
+    func templateKeepsTheShippedDefault() throws {
+        let example = Self.fixtures.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("config/oubliette.jsonc.example")
+        for (text, file) in [
+            (ConfigTemplate.render(catalogue: .shipped), "/tmp/template.jsonc"), (try String(contentsOf: example, encoding: .utf8), example.path),
+        ] {
+            let parsed = try OublietteConfig(parsing: text, file: file, catalogue: .shipped, devMode: false)
+            let base = try #require(parsed.containers["base"]?.reference)
+            let effective = parsed.verify.effective(for: "base", image: base)
+            #expect(effective.mode == .enforce, "\(file)")
+            #expect(effective.identities == [VerifyPolicy.shippedIdentity], "\(file)")
+            #expect(text.contains("\"identities\""), "\(file) documents identities")
+        }
+    }
+
     @Test("an empty identity list for one type under a global enforce by identity is an error, not a silent off")
     func emptyTypeIdentitiesUnderEnforce() throws {
         let text =
