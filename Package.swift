@@ -87,12 +87,14 @@ let package = Package(
         ),
         // Cosign-compatible signing with no Oubliette concept in it: key files, simple-signing
         // payloads, signature and attestation storage in a registry, DSSE/in-toto/SLSA, and
-        // verification with errors naming the failed check.
+        // verification with errors naming the failed check — by key, or keylessly by identity
+        // from the Sigstore bundles beside an image (referrers, cosign's .sig/.att tags).
         .target(
             name: "ImageSigning",
             dependencies: [
                 "SystemSupport",
                 "OCIDistribution",
+                "SigstoreVerification",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -248,7 +250,8 @@ let package = Package(
         .testTarget(
             name: "ImageSigningTests",
             dependencies: [
-                "ImageSigning", "CosignKeyFiles", "OCIDistribution", "SystemSupport", "RegistryFakes", .product(name: "Crypto", package: "swift-crypto"),
+                "ImageSigning", "CosignKeyFiles", "OCIDistribution", "SystemSupport", "RegistryFakes", "SigstoreVerification", "SigstoreTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // In-process fake HTTP server and registry for fault injection, shared by the unit tests
@@ -275,6 +278,9 @@ let package = Package(
             dependencies: [
                 "OublietteCore",
                 "SigstoreVerification",
+                "SigstoreTestSupport",
+                "ImageSigning",
+                "RegistryFakes",
                 "OCIDistribution",
                 "ImageBuilders",
                 "SystemSupport",
@@ -291,7 +297,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit", "OublietteServer", "ImageInventory",
-                "ImageSigning", "CosignKeyFiles", "SigstoreTestSupport",
+                "ImageSigning", "CosignKeyFiles", "SigstoreVerification", "SigstoreTestSupport",
                 .product(name: "MCP", package: "swift-sdk"),
                 // Parses the generated workflows the CI execution tests run.
                 .product(name: "Yams", package: "Yams"),

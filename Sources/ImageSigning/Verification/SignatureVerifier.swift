@@ -94,8 +94,25 @@ public struct SignatureVerifier: Sendable {
         }
         guard let trusted else { throw .wrongKey(image: image, digest: digest.description, keys: keys.map(\.origin)) }
         // Only now is the payload trusted enough to read its claims.
+        let payload = try checkClaims(payload: layer.payload, image: image, digest: digest)
+        return Verified(
+            image: image, digest: digest, signatureTag: tag, key: trusted.origin, keyFingerprint: trusted.fingerprint,
+            dockerReference: payload.critical.identity.dockerReference, signaturesExamined: examined,
+            checks: [
+                "signature tag \(tag) holds a cosign signature manifest",
+                "ECDSA P-256 signature verifies with \(trusted.origin)",
+                "payload type is '\(SimpleSigningPayload.signatureType)'",
+                "docker-manifest-digest equals \(digest)",
+                "docker-reference '\(payload.critical.identity.dockerReference)' names \(image)",
+            ])
+    }
+
+    /// The claims of a simple-signing payload whose signature verified: cosign's type, this
+    /// digest and this repository (`image` is `registry/repository`).
+    @discardableResult
+    public static func checkClaims(payload data: Data, image: String, digest: Digest) throws(VerificationFailure) -> SimpleSigningPayload {
         let payload: SimpleSigningPayload
-        do { payload = try SimpleSigningPayload.decode(layer.payload) } catch let error as SimpleSigningPayload.UnexpectedMember {
+        do { payload = try SimpleSigningPayload.decode(data) } catch let error as SimpleSigningPayload.UnexpectedMember {
             throw .malformedPayload(image: image, digest: digest.description, reason: error.description)
         } catch {
             throw .malformedPayload(image: image, digest: digest.description, reason: "not a simple-signing payload (\(error))")
@@ -109,15 +126,6 @@ public struct SignatureVerifier: Sendable {
         guard SimpleSigningPayload.sameRepository(payload.critical.identity.dockerReference, image) else {
             throw .dockerReferenceMismatch(image: image, expected: digest.description, signed: payload.critical.identity.dockerReference)
         }
-        return Verified(
-            image: image, digest: digest, signatureTag: tag, key: trusted.origin, keyFingerprint: trusted.fingerprint,
-            dockerReference: payload.critical.identity.dockerReference, signaturesExamined: examined,
-            checks: [
-                "signature tag \(tag) holds a cosign signature manifest",
-                "ECDSA P-256 signature verifies with \(trusted.origin)",
-                "payload type is '\(SimpleSigningPayload.signatureType)'",
-                "docker-manifest-digest equals \(digest)",
-                "docker-reference '\(payload.critical.identity.dockerReference)' names \(image)",
-            ])
+        return payload
     }
 }

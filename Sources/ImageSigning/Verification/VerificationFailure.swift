@@ -24,6 +24,12 @@ public enum VerificationFailure: Error, Equatable, Sendable, DescribedError {
     case unavailable(image: String, digest: String, reason: String)
     /// No keys were configured to verify with.
     case noKeys(image: String)
+    /// Keyless: no Sigstore bundle beside the image (referrers, `.sig`/`.att` keyless layers).
+    case noBundle(image: String, digest: String, searched: [String])
+    /// Keyless: bundles exist, none verifies for an expected identity; `check` is the failed check.
+    case keylessRefused(image: String, digest: String, expected: [String], found: [String], check: String)
+    /// Keyless: no identity was configured to verify with.
+    case noIdentities(image: String)
 
     /// A short machine-readable name of the failed check (for JSON and provenance).
     public var check: String {
@@ -38,13 +44,16 @@ public enum VerificationFailure: Error, Equatable, Sendable, DescribedError {
         case .predicateTypeMissing: return "predicate-type"
         case .unavailable: return "registry"
         case .noKeys: return "keys-configured"
+        case .noBundle: return "bundle-present"
+        case let .keylessRefused(_, _, _, _, check): return check
+        case .noIdentities: return "identities-configured"
         }
     }
 
     /// Order used to report the most telling failure when several signatures all fail.
     var specificity: Int {
         switch self {
-        case .digestMismatch, .dockerReferenceMismatch, .predicateTypeMissing: return 4
+        case .digestMismatch, .dockerReferenceMismatch, .predicateTypeMissing, .keylessRefused: return 4
         case .wrongKey: return 3
         case .malformedPayload: return 2
         case .malformedSignature: return 1
@@ -78,6 +87,14 @@ public enum VerificationFailure: Error, Equatable, Sendable, DescribedError {
             return "\(image)@\(digest): cannot fetch signatures from the registry: \(reason)"
         case let .noKeys(image):
             return "\(image): no public keys configured to verify with; add \"keys\" to the verify policy or pass --key"
+        case let .noBundle(image, digest, searched):
+            return
+                "\(image)@\(digest): no keyless signature or attestation found (\(searched.joined(separator: "; "))); publish with actions/attest push-to-registry: true, or cosign sign/attest keylessly"
+        case let .keylessRefused(image, digest, expected, found, _):
+            return
+                "\(image)@\(digest): no Sigstore bundle verifies for the expected identity [\(expected.joined(separator: " | "))]; found: \(found.joined(separator: "; "))"
+        case let .noIdentities(image):
+            return "\(image): no signer identities configured to verify with; pass --certificate-identity and --certificate-oidc-issuer"
         }
     }
 }

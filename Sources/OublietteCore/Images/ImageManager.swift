@@ -214,14 +214,14 @@ public actor ImageManager {
     /// Under `verify: enforce`, an image already in the engine is used only when oubliette
     /// built it, or its digest has a verification record, or it verifies now.
     private func requireVerifiedIfEnforced(type: String, reference: ImageReference, image: RuntimeImage) async throws {
-        guard let signatureCheck, config.verify.effective(for: type).mode == .enforce else { return }
+        guard let signatureCheck, config.verify.effective(for: type, image: reference).mode == .enforce else { return }
         let record: ImageProvenance?
         do { record = try await provenance.all()[reference.description] } catch { throw ImageManagerError.provenance(error) }
         if record?.vouches(for: image, as: reference) == true { return }
         let digest = image.repoDigest(for: reference)
         guard let digest else {
             throw SignatureCheckError.unverified(
-                type: type, image: reference.description, digest: image.id, keys: config.verify.effective(for: type).keys,
+                type: type, image: reference.description, digest: image.id, keys: config.verify.effective(for: type, image: reference).expected,
                 reason:
                     "the image in the engine was not pulled from a registry and has no registry digest; "
                     + "remove it (docker rmi \(reference.description)) and pull it again")

@@ -1,6 +1,7 @@
 import Foundation
 import ImageSigning
 import OCIDistribution
+import SigstoreVerification
 import SystemSupport
 
 /// The check the pull path runs before pulling a prebuilt image: resolve the digest it is
@@ -22,43 +23,64 @@ public actor ImageSignatureCheck {
         self.warn = warn
     }
 
-    /// The record to keep for `reference`, or throws under `enforce` when it does not verify.
+    /// The record to keep for `reference`, or throws under `enforce` when it does not verify:
+    /// any pinned key or any signer identity (keyless, from the bundles beside the image) may
+    /// have signed the digest about to be pulled.
     public func check(type: String, reference: ImageReference) async throws(SignatureCheckError) -> SignatureRecord {
         // Every registry pull is checked, in dev mode and with `image_source: build` too: only
         // images oubliette builds itself are exempt, and those never come through here.
-        let (mode, keyPaths) = config.verify.effective(for: type)
+        let policy = config.verify.effective(for: type, image: reference)
+        let mode = policy.mode
         guard mode != .off else { return SignatureRecord(status: .off, mode: mode.rawValue) }
 
         var digest = reference.digest
         do {
-            let keys = try keyPaths.map { path throws(KeyFileError) in try VerificationKey(contentsOf: URL(fileURLWithPath: path)) }
             let client = await registries.client(for: reference.registry, purpose: .transfer)
             if digest == nil {
                 digest = try await client.manifestDescriptor(repository: reference.repositoryName, reference: reference.manifestReference)?.digest
             }
             guard let digest else {
                 throw SignatureCheckError.unverified(
-                    type: type, image: reference.description, digest: "unknown", keys: keyPaths, reason: "the registry has no such image")
+                    type: type, image: reference.description, digest: "unknown", keys: policy.expected, reason: "the registry has no such image")
             }
-            let verified = try await SignatureVerifier(keys: keys).verify(repository: reference.repositoryName, digest: digest, client: client)
-            return SignatureRecord(status: .verified, mode: mode.rawValue, digest: digest.description, keys: [verified.key])
+            var reasons: [String] = []
+            if !policy.keys.isEmpty {
+                do {
+                    let keys = try policy.keys.map { path throws(KeyFileError) in try VerificationKey(contentsOf: URL(fileURLWithPath: path)) }
+                    let verified = try await SignatureVerifier(keys: keys).verify(repository: reference.repositoryName, digest: digest, client: client)
+                    return SignatureRecord(status: .verified, mode: mode.rawValue, digest: digest.description, keys: [verified.key])
+                } catch { reasons.append(describe(error)) }
+            }
+            if !policy.identities.isEmpty {
+                do {
+                    let root = try policy.trustedRoot.map { path throws(BundleVerificationError) in try TrustedRoot(contentsOf: URL(fileURLWithPath: path)) }
+                    let verified = try await KeylessImageVerifier(identities: policy.identities, trustedRoot: root ?? TrustedRoot.publicGood()).verify(
+                        repository: reference.repositoryName, digest: digest, client: client)
+                    return SignatureRecord(
+                        status: .verified, mode: mode.rawValue, digest: digest.description, identity: verified.signer, source: verified.source)
+                } catch { reasons.append(describe(error)) }
+            }
+            throw SignatureCheckError.unverified(
+                type: type, image: reference.description, digest: digest.description, keys: policy.expected, reason: reasons.joined(separator: "; "))
         } catch {
             let failure: SignatureCheckError
             if let typed = error as? SignatureCheckError {
                 failure = typed
             } else {
                 failure = .unverified(
-                    type: type, image: reference.description, digest: digest?.description ?? "unresolved", keys: keyPaths, reason: describe(error))
+                    type: type, image: reference.description, digest: digest?.description ?? "unresolved", keys: policy.expected,
+                    reason: describe(error))
             }
             guard mode == .warn else { throw failure }
             if warned.insert(reference.description).inserted { warn("warning: \(failure.description) (verify.mode is warn: pulling anyway)") }
-            return SignatureRecord(status: .unverified, mode: mode.rawValue, digest: digest?.description, keys: keyPaths, detail: failure.reason)
+            return SignatureRecord(status: .unverified, mode: mode.rawValue, digest: digest?.description, keys: policy.expected, detail: failure.reason)
         }
     }
 }
 
 /// An image refused because its signature does not verify (`verify.mode: enforce`).
 public enum SignatureCheckError: Error, Equatable, Sendable, DescribedError {
+    /// `keys`: what was expected — key paths and `identity …` summaries.
     case unverified(type: String, image: String, digest: String, keys: [String], reason: String)
     /// The image pulled is not the digest that was verified (the tag moved in between).
     case digestChanged(type: String, image: String, verified: String, pulled: String)
@@ -74,7 +96,7 @@ public enum SignatureCheckError: Error, Equatable, Sendable, DescribedError {
         switch self {
         case let .unverified(type, image, digest, keys, reason):
             return
-                "refusing to pull \(image) for '\(type)': digest \(digest) has no valid signature by \(keys.isEmpty ? "any configured key" : keys.joined(separator: ", ")): \(reason). Sign the image (release-tool sign / publish --sign), fix \"verify.keys\" in oubliette.jsonc, or set \"verify\": {\"containers\": {\"\(type)\": {\"mode\": \"warn\"}}} to accept it"
+                "refusing to pull \(image) for '\(type)': digest \(digest) has no valid signature by \(keys.isEmpty ? "any configured key" : keys.joined(separator: " or ")): \(reason). Sign the image (release-tool sign / publish --sign, or keylessly with actions/attest push-to-registry: true), fix \"verify.keys\" / \"verify.identities\" in oubliette.jsonc, or set \"verify\": {\"containers\": {\"\(type)\": {\"mode\": \"warn\"}}} to accept it"
         case let .digestChanged(type, image, verified, pulled):
             return
                 "'\(type)': \(image) is not what was verified (signature verified for \(verified), the engine got \(pulled)); what was pulled was removed and nothing runs from it. The registry or mirror serves other content under that digest: check the mirror configuration, or report it to the registry's operator"

@@ -21,19 +21,36 @@ public struct SignatureRecord: Sendable, Equatable, Codable {
     public var keys: [String]
     /// Why it is unverified or exempt.
     public var detail: String?
+    /// Keyless: who signed (`SAN (issuer …)`, from the verified certificate).
+    public var identity: String?
+    /// Keyless: where the bundle was found (`referrer sha256:…`, `tag sha256-….sig layer …`).
+    public var source: String?
 
-    public init(status: Status, mode: String, digest: String? = nil, keys: [String] = [], detail: String? = nil) {
+    public init(
+        status: Status, mode: String, digest: String? = nil, keys: [String] = [], detail: String? = nil, identity: String? = nil,
+        source: String? = nil
+    ) {
         self.status = status
         self.mode = mode
         self.digest = digest
         self.keys = keys
         self.detail = detail
+        self.identity = identity
+        self.source = source
+    }
+
+    /// Who signed what runs: the identity (keyless) or the key that verified.
+    public var signer: String? {
+        guard status == .verified else { return nil }
+        return identity ?? keys.first
     }
 
     /// `verified (keys/cosign.pub)`, `UNVERIFIED (warn: …)`, `exempt (OUBLIETTE_DEV=1)`, `not checked (verify off)`.
     public var summary: String {
         switch status {
-        case .verified: return "signature verified (\(keys.joined(separator: ", ")))"
+        case .verified:
+            if let identity { return "signature verified (keyless: \(identity)\(source.map { "; \($0)" } ?? ""))" }
+            return "signature verified (\(keys.joined(separator: ", ")))"
         case .unverified: return "signature UNVERIFIED (\(detail ?? "no valid signature"))"
         case .exempt: return "signature check exempt (\(detail ?? ""))"
         case .off: return "signature not checked (verify off)"

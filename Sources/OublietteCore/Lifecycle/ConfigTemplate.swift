@@ -42,9 +42,14 @@ public enum ConfigTemplate {
               // Registries tried in order when a pull from an image's own registry fails.
               "registry_mirrors": [],
 
-              // Verify each image's cosign signature before pulling it: "enforce", "warn" or
-              // "off", with the publisher's public keys (see docs/SIGNING.md).
-              "verify": { "mode": "off", "keys": [] },
+              // Verify each image's signature before pulling it (see docs/SIGNING.md): by the
+              // publisher's cosign public keys, or keylessly by signer identities, e.g.
+              // { "issuer": "https://token.actions.githubusercontent.com", "subject_pattern": "…",
+              //   "repository": "owner/name", "ref": "refs/tags/v*" }; any one may match.
+              // Without "mode", keys or identities mean "enforce"; the shipped images are always
+              // enforced by this project's release workflow identity ("mode": "warn" or "off"
+              // relaxes that; "trusted_root" names another Sigstore trusted_root.json).
+              "verify": { "keys": [], "identities": [] },
             }
 
             """

@@ -35,10 +35,16 @@ public struct StatusReport: Sendable, Encodable {
         public var platform: String? = nil
         /// Every platform the image's reference published at pull time.
         public var publishedPlatforms: [String]? = nil
+        /// Who signed the image in use, as verified before it was pulled: the keyless signer
+        /// (`SAN (issuer …)`) or the public key; nil when no verification vouches for it.
+        public var signedBy: String? = nil
+        /// Where that signature was found (keyless: the referrer or cosign tag).
+        public var signatureSource: String? = nil
 
         enum CodingKeys: String, CodingKey {
             case type, image, present, version, source, registry, provenance, update, platform
             case publishedPlatforms = "published_platforms"
+            case signedBy = "signed_by", signatureSource = "signature_source"
             case localDigest = "local_digest", remoteDigest = "remote_digest", updateCheckError = "update_check_error"
         }
     }
@@ -183,12 +189,17 @@ public struct StatusReporter: Sendable {
             type: type, image: reference.description, present: image != nil, localDigest: image == nil ? nil : localDigest,
             version: version, source: record?.source.rawValue, registry: record?.registry,
             provenance: Self.provenanceText(
-                image: image, record: record, version: version, enforced: config.verify.effective(for: type).mode == .enforce,
+                image: image, record: record, version: version, enforced: config.verify.effective(for: type, image: reference).mode == .enforce,
                 reference: reference),
             remoteDigest: remote, update: update, updateCheckError: checkError
         )
         status.platform = record?.platform
         status.publishedPlatforms = record?.publishedPlatforms
+        // Only a record that vouches for exactly the image in the engine says who signed it.
+        if let image, let record, record.vouches(for: image, as: reference), let signer = record.signature?.signer {
+            status.signedBy = signer
+            status.signatureSource = record.signature?.source
+        }
         return status
     }
 

@@ -88,6 +88,14 @@ public struct SigstoreBundle: Decodable, Sendable {
         }
     }
 
+    /// A bundle assembled from parts (cosign's layer annotations, see ``CosignLegacySignature``).
+    init(mediaType: String, verificationMaterial: VerificationMaterial, messageSignature: MessageSignature?, dsseEnvelope: Envelope?) {
+        self.mediaType = mediaType
+        self.verificationMaterial = verificationMaterial
+        self.messageSignature = messageSignature
+        self.dsseEnvelope = dsseEnvelope
+    }
+
     /// Parses bundle JSON, naming the field that is wrong.
     public init(json data: Data) throws(BundleVerificationError) {
         do { self = try JSONDecoder().decode(SigstoreBundle.self, from: data) } catch {

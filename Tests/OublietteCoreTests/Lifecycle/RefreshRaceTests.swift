@@ -13,8 +13,12 @@ struct RefreshRaceTests {
 
     func services(_ runtime: ScriptedRuntime) -> OublietteServices {
         let paths = OubliettePaths(configFile: data.appendingPathComponent("none.jsonc"), dataDirectory: data)
+        // The shipped images are enforced by the release identity by default; this scripted
+        // engine has no registry behind it, and the races do not depend on verification.
+        var config = OublietteConfig(catalogue: .shipped, devMode: false)
+        config.verify.global.mode = .off
         return OublietteServices(
-            paths: paths, config: OublietteConfig(catalogue: .shipped, devMode: false), runtime: runtime,
+            paths: paths, config: config, runtime: runtime,
             options: .init(checkVersions: false, retryPolicy: .none, credentials: AnonymousCredentials()))
     }
 
