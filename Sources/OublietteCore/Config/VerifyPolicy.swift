@@ -41,10 +41,8 @@ public struct VerifyPolicy: Sendable, Equatable {
     /// The identity of this project's release workflow (.github/workflows/release.yml, run for
     /// a `v*` tag of github.com/hyphagroup/oubliette), which attests the shipped images with
     /// `actions/attest` `push-to-registry: true`.
-    public static let shippedIdentity = IdentityPolicy(
-        issuer: "https://token.actions.githubusercontent.com",
-        subject: .pattern(#"https://github\.com/hyphagroup/oubliette/\.github/workflows/release\.yml@refs/tags/v.*"#),
-        repository: "hyphagroup/oubliette", ref: "refs/tags/v*")
+    /// The same identity self-update requires of the CLI archives.
+    public static let shippedIdentity = ArchiveSignaturePolicy.releaseWorkflowIdentity(repository: ReleaseCatalog.defaultRepository)
 
     /// Whether `image` is one of the shipped catalogue's own repositories.
     public static func isShipped(_ image: ImageReference) -> Bool {

@@ -115,11 +115,10 @@ struct VerifyIdentityPolicyTests {
             #expect(effective.identities == [VerifyPolicy.shippedIdentity])
             #expect(effective.keys.isEmpty)
         }
-        #expect(
-            VerifyPolicy.shippedIdentity
-                == IdentityPolicy(
-                    issuer: Self.actions, subject: .pattern(#"https://github\.com/hyphagroup/oubliette/\.github/workflows/release\.yml@refs/tags/v.*"#),
-                    repository: "hyphagroup/oubliette", ref: "refs/tags/v*"))
+        // One identity for shipped images and CLI archives alike (self-update's).
+        #expect(VerifyPolicy.shippedIdentity == ArchiveSignaturePolicy.releaseWorkflowIdentity(repository: "hyphagroup/oubliette"))
+        #expect(VerifyPolicy.shippedIdentity.issuer == Self.actions)
+        #expect(VerifyPolicy.shippedIdentity.repository == "hyphagroup/oubliette" && VerifyPolicy.shippedIdentity.ref == "refs/tags/v*")
         // Custom images (the bed's busybox fixtures, a mirror under another name) keep the configured policy.
         let custom = try ImageReference(parsing: "127.0.0.1:5000/oubliette-test/busybox:1")
         #expect(none.verify.effective(for: "base", image: custom).mode == .off)
