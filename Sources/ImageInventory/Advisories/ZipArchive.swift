@@ -173,7 +173,9 @@ public struct ZipArchive: Sendable {
                     raw: true, label: "\(file): \(member.name)", bufferSize: min(1 << 17, member.uncompressedSize + 64))
                 try compressed.withUnsafeBytes { bytes in
                     try decompressor.feed(bytes) { chunk in
-                        guard inflated.count + chunk.count <= Self.maximumMemberSize else {
+                        // The declared size is the cap: the total budget is checked on declared
+                        // sizes when the archive is opened, so no member may exceed its own.
+                        guard inflated.count + chunk.count <= member.uncompressedSize else {
                             throw Self.fail(file, "\(member.name) inflates past its declared size")
                         }
                         inflated.append(contentsOf: chunk)
