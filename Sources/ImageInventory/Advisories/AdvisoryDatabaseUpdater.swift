@@ -84,13 +84,13 @@ public struct AdvisoryDatabaseUpdater: Sendable {
     public func update(directory: URL, urls: [String], now: Date = Date()) async throws -> AdvisoryDatabaseMetadata {
         let parent = directory.deletingLastPathComponent()
         do { try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
-            throw InventoryError.localFile(path: parent.path, reason: "cannot create the directory: \(error.localizedDescription)")
+            throw InventoryError.localFile(path: parent.path, reason: "cannot create the directory: \(describe(error))")
         }
         let token = UUID().uuidString.prefix(8)
         let staging = parent.appendingPathComponent(".\(directory.lastPathComponent).staging-\(token)")
         defer { try? FileManager.default.removeItem(at: staging) }
         do { try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true) } catch {
-            throw InventoryError.localFile(path: staging.path, reason: "cannot create the staging directory: \(error.localizedDescription)")
+            throw InventoryError.localFile(path: staging.path, reason: "cannot create the staging directory: \(describe(error))")
         }
         var sources: [AdvisoryDatabaseMetadata.Source] = []
         var usedNames = Set<String>()
@@ -100,7 +100,7 @@ public struct AdvisoryDatabaseUpdater: Sendable {
             usedNames.insert(name)
             let target = staging.appendingPathComponent(name)
             do { try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true) } catch {
-                throw InventoryError.localFile(path: target.path, reason: "cannot create the directory: \(error.localizedDescription)")
+                throw InventoryError.localFile(path: target.path, reason: "cannot create the directory: \(describe(error))")
             }
             let zip = target.appendingPathComponent("all.zip")
             let received = try await download(url, name: name, to: zip)
@@ -116,7 +116,7 @@ public struct AdvisoryDatabaseUpdater: Sendable {
         do {
             try encoder.encode(metadata).write(to: staging.appendingPathComponent(AdvisoryDatabaseMetadata.fileName), options: .atomic)
         } catch {
-            throw InventoryError.localFile(path: staging.path, reason: "cannot write the metadata: \(error.localizedDescription)")
+            throw InventoryError.localFile(path: staging.path, reason: "cannot write the metadata: \(describe(error))")
         }
         try Self.swap(staging, into: directory, token: String(token))
         return metadata
@@ -133,7 +133,7 @@ public struct AdvisoryDatabaseUpdater: Sendable {
             try manager.moveItem(at: staging, to: directory)
         } catch {
             if hadOld && !manager.fileExists(atPath: directory.path) { try? manager.moveItem(at: old, to: directory) }
-            throw InventoryError.localFile(path: directory.path, reason: "cannot put the new database in place: \(error.localizedDescription)")
+            throw InventoryError.localFile(path: directory.path, reason: "cannot put the new database in place: \(describe(error))")
         }
         if hadOld { try? manager.removeItem(at: old) }
     }

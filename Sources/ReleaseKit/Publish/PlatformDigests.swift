@@ -72,7 +72,7 @@ public struct PlatformDigests: Sendable, Equatable, Codable {
     public static func read(from url: URL) throws(PublishError) -> PlatformDigests {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw .digestsFile(path: url.path, reason: "cannot read it: \(error.localizedDescription)")
+            throw .digestsFile(path: url.path, reason: "cannot read it: \(describe(error))")
         }
         let decoded: PlatformDigests
         do { decoded = try JSONDecoder().decode(PlatformDigests.self, from: data) } catch {
