@@ -135,7 +135,7 @@ extension RegistryClient {
                 guard resumes < retryPolicy.backoff.count else {
                     throw RegistryError.retriesExhausted(
                         registry: registry, request: label, attempts: resumes + 1,
-                        lastProblem: "transfer broke at byte \(written): \(Redaction.redact(String(describing: error)))")
+                        lastProblem: "transfer broke at byte \(written): \(NetworkProblem.phrase(error))")
                 }
                 try await sleeper.sleep(for: retryPolicy.delay(beforeRetry: resumes, retryAfter: nil))
                 resumes += 1

@@ -44,8 +44,11 @@ public enum NetworkProblem {
         if raw.contains("dnsAError") || raw.contains("dnsAAAAError") || raw.contains("unknown(host") {
             return "the host name does not resolve"
         }
+        if raw.contains("CERTIFICATE_VERIFY_FAILED") || raw.lowercased().contains("certificate") {
+            return "the server's TLS certificate is not trusted by this system (a proxy, or a self-signed certificate?)"
+        }
         if raw.lowercased().contains("handshake") || raw.contains("NIOSSL") || raw.contains("BoringSSL") {
-            return "the TLS handshake failed (a proxy or a certificate the system does not trust?)"
+            return "the TLS handshake failed (does the server speak HTTPS on this port?)"
         }
         return "the connection failed"
     }
