@@ -53,14 +53,14 @@ public struct OCILayout: Sendable {
             throw .unreadable(path: indexFile.path, reason: describe(error))
         }
         do { return try RegistryJSON.decode(ImageIndex.self, from: data) } catch {
-            throw .invalidIndex(path: indexFile.path, reason: "\(error)")
+            throw .invalidIndex(path: indexFile.path, reason: describe(error))
         }
     }
 
     public func writeIndex(_ index: ImageIndex) throws(OCILayoutError) {
         let data: Data
         do { data = try RegistryJSON.encode(index) } catch {
-            throw .unwritable(path: indexFile.path, reason: "\(error)")
+            throw .unwritable(path: indexFile.path, reason: describe(error))
         }
         try atomicWrite(data, to: indexFile)
     }

@@ -92,7 +92,7 @@ public struct PlatformDigests: Sendable, Equatable, Codable {
         case let .typeMismatch(_, context)?, let .valueNotFound(_, context)?, let .dataCorrupted(context)?:
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
-        default: return "\(error)"
+        default: return describe(error)
         }
     }
 }
