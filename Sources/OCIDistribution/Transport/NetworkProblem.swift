@@ -40,8 +40,10 @@ public enum NetworkProblem {
             default: break
             }
         }
-        let raw = String(describing: error)
-        if raw.contains("dnsAError") || raw.contains("dnsAAAAError") || raw.contains("unknown(host") {
+        let raw = String(describing: error) + " " + String(reflecting: error)
+        if raw.contains("dnsAError") || raw.contains("dnsAAAAError") || raw.contains("unknown(host") || raw.contains("UnknownHost")
+            || raw.contains("DNS error")
+        {
             return "the host name does not resolve"
         }
         if raw.contains("CERTIFICATE_VERIFY_FAILED") || raw.lowercased().contains("certificate") {

@@ -20,8 +20,9 @@ extension DescribedError {
 /// "The operation could not be completed. (NSCocoaErrorDomain error 256.)" or an NSError dump.
 public func describe(_ error: any Error) -> String {
     if let described = error as? any DescribedError { return described.description }
-    if let text = FileProblem.phrase(error) { return text }
+    // Before FileProblem: a DecodingError bridges to NSCocoaErrorDomain too.
     if let decoding = error as? DecodingError { return describe(decoding) }
+    if let text = FileProblem.phrase(error) { return text }
     if let localized = (error as? LocalizedError)?.errorDescription { return localized }
     return String(describing: error)
 }
@@ -51,9 +52,11 @@ public func describe(_ error: DecodingError) -> String {
 public enum FileProblem {
     /// The phrase for a Cocoa or POSIX error, or nil for any other error.
     public static func phrase(_ error: any Error) -> String? {
+        if error is DecodingError || error is EncodingError { return nil }
         let error = error as NSError
         if error.domain == NSPOSIXErrorDomain { return posix(Int32(error.code)) }
-        guard error.domain == NSCocoaErrorDomain else { return nil }
+        // Only the file range of Cocoa's codes (0…1023) is about files.
+        guard error.domain == NSCocoaErrorDomain, (0...1023).contains(error.code) else { return nil }
         // The POSIX cause says most ("is a directory", "permission denied").
         if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
             return posix(Int32(underlying.code))
@@ -67,8 +70,34 @@ public enum FileProblem {
         case .fileReadCorruptFile: return "the file's contents are not in the expected format"
         case .fileReadInapplicableStringEncoding: return "the file is not valid UTF-8 text"
         case .fileReadTooLarge: return "the file is too large to read"
-        default: return "the file could not be read or written (is it a directory, or not accessible to this user?)"
+        default:
+            // corelibs Foundation often gives no cause: look at the path it names.
+            if let path = (error.userInfo[NSFilePathErrorKey] as? String) ?? (error.userInfo[NSURLErrorKey] as? URL)?.path,
+                let cause = cause(at: path)
+            {
+                return cause
+            }
+            return "the file could not be read or written"
         }
+    }
+
+    /// What stands in the way at `path`: a directory where a file should be, a file where a
+    /// parent directory should be, or missing permissions.
+    static func cause(at path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { return "it is a directory, not a file" }
+            if !FileManager.default.isReadableFile(atPath: path) { return "permission denied for this user" }
+            return nil
+        }
+        var parent = URL(fileURLWithPath: path).deletingLastPathComponent()
+        while parent.path != "/" && !parent.path.isEmpty {
+            if FileManager.default.fileExists(atPath: parent.path, isDirectory: &isDirectory) {
+                return isDirectory.boolValue ? "no such file or directory" : "\(parent.path) is a file, not a directory"
+            }
+            parent = parent.deletingLastPathComponent()
+        }
+        return "no such file or directory"
     }
 
     private static func posix(_ code: Int32) -> String {
