@@ -172,6 +172,7 @@ let package = Package(
             dependencies: [
                 "SystemSupport",
                 "OublietteCore",
+                "ImageBuilders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -4,18 +4,19 @@ import SystemSupport
 /// Runs build tools (buildah, docker, podman) through the shared ``ProcessRunner``, turning
 /// its errors into ``BuilderError``s that name the image being built.
 public struct BuildToolRunner: Sendable {
-    /// Copy the tool's output to stderr as it arrives.
-    public var echo: Bool
+    /// Receives each line of the tool's output as it arrives (nil: kept only for the error
+    /// that quotes the end of a failed build).
+    public var log: BuildLog?
     public var environment: ProcessEnvironment
     /// A build that takes longer than this is stopped (a hung `RUN` step must not hang CI).
     public var timeout: Duration
     let processes: ProcessRunner
 
     public init(
-        echo: Bool = false, environment: ProcessEnvironment = .inherit, timeout: Duration = .seconds(3600),
+        log: BuildLog? = nil, environment: ProcessEnvironment = .inherit, timeout: Duration = .seconds(3600),
         processes: ProcessRunner = ProcessRunner()
     ) {
-        self.echo = echo
+        self.log = log
         self.environment = environment
         self.timeout = timeout
         self.processes = processes
@@ -38,8 +39,14 @@ public struct BuildToolRunner: Sendable {
         return copy
     }
 
-    public func run(_ tool: String, _ arguments: [String]) async throws(BuilderError) -> Result {
-        let request = ProcessRequest(tool, arguments, environment: environment, timeout: timeout, echoToStandardError: echo)
+    /// Runs `tool`; with a ``log``, every line it prints is handed on as it arrives, labelled
+    /// with `image` (the build it belongs to).
+    public func run(_ tool: String, _ arguments: [String], image: String? = nil) async throws(BuilderError) -> Result {
+        var request = ProcessRequest(tool, arguments, environment: environment, timeout: timeout)
+        if let log {
+            let label = image ?? tool
+            request.onLine = { line in log.write(BuildLogLine(image: label, tool: tool, text: line.text)) }
+        }
         do {
             let output = try await processes.run(request)
             return Result(status: output.exitCode, output: output.combinedText)
@@ -52,7 +59,16 @@ public struct BuildToolRunner: Sendable {
 
     /// Runs and throws `commandFailed` (naming the image) on a non-zero exit.
     public func check(image: String, _ tool: String, _ arguments: [String]) async throws(BuilderError) -> Result {
-        let result = try await run(tool, arguments)
+        try await check(image: image, label: image, tool, arguments)
+    }
+
+    /// ``check(image:_:_:)`` for one build request: its log lines name the platform too.
+    public func check(_ request: BuildRequest, _ tool: String, _ arguments: [String]) async throws(BuilderError) -> Result {
+        try await check(image: request.type, label: request.logLabel, tool, arguments)
+    }
+
+    private func check(image: String, label: String, _ tool: String, _ arguments: [String]) async throws(BuilderError) -> Result {
+        let result = try await run(tool, arguments, image: label)
         guard result.status == 0 else {
             throw .commandFailed(
                 image: image, command: ([tool] + arguments).joined(separator: " "),

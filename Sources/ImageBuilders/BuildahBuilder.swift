@@ -65,10 +65,10 @@ public struct BuildahBuilder: ImageBuilder {
     }
 
     public func build(_ request: BuildRequest) async throws -> BuiltImage {
-        _ = try await runner.check(image: request.type, "buildah", buildArguments(request))
+        _ = try await runner.check(request, "buildah", buildArguments(request))
         let destination = "oci:\(request.outputDirectory.path):\(request.layoutTag)"
         _ = try await runner.check(
-            image: request.type, "buildah", globalArguments(for: request.platform) + ["push", request.localName, destination])
+            request, "buildah", globalArguments(for: request.platform) + ["push", request.localName, destination])
         return .ociLayout(directory: request.outputDirectory, tag: request.layoutTag)
     }
 }

@@ -33,18 +33,23 @@ public struct BuilderConfiguration: Sendable, Equatable {
     /// Verify TLS when builders pull `FROM` images.
     public var tlsVerify: Bool
     public var dockerNetwork: String?
-    /// Copy builder output to stderr.
-    public var verbose: Bool
+    /// Where the builder's output lines go while it runs (nil: nowhere, `--quiet`).
+    public var log: BuildLog?
 
-    public init(buildah: BuildahBuilder.Options = .init(), tlsVerify: Bool = true, dockerNetwork: String? = nil, verbose: Bool = false) {
+    public init(buildah: BuildahBuilder.Options = .init(), tlsVerify: Bool = true, dockerNetwork: String? = nil, log: BuildLog? = nil) {
         self.buildah = buildah
         self.tlsVerify = tlsVerify
         self.dockerNetwork = dockerNetwork
-        self.verbose = verbose
+        self.log = log
+    }
+
+    public static func == (lhs: BuilderConfiguration, rhs: BuilderConfiguration) -> Bool {
+        lhs.buildah == rhs.buildah && lhs.tlsVerify == rhs.tlsVerify && lhs.dockerNetwork == rhs.dockerNetwork
+            && (lhs.log == nil) == (rhs.log == nil)
     }
 
     public func makeBuilder(_ kind: BuilderKind) -> any ImageBuilder {
-        let runner = BuildToolRunner(echo: verbose)
+        let runner = BuildToolRunner(log: log)
         switch kind {
         case .buildah:
             var options = buildah

@@ -47,21 +47,21 @@ public struct DockerBuilder: ImageBuilder {
         defer { try? fileManager.removeItem(at: archive) }
         switch mode {
         case .buildx:
-            _ = try await runner.check(image: request.type, "docker", buildArguments(request, archive: archive))
+            _ = try await runner.check(request, "docker", buildArguments(request, archive: archive))
         case .legacy:
             try await legacyBuild(request, archive: archive)
-            _ = try await runner.check(image: request.type, "docker", ["save", "-o", archive.path, request.localName])
+            _ = try await runner.check(request, "docker", ["save", "-o", archive.path, request.localName])
         }
         try fileManager.createDirectory(at: request.outputDirectory, withIntermediateDirectories: true)
-        _ = try await runner.check(image: request.type, "tar", ["-xf", archive.path, "-C", request.outputDirectory.path])
+        _ = try await runner.check(request, "tar", ["-xf", archive.path, "-C", request.outputDirectory.path])
 
         let index = request.outputDirectory.appendingPathComponent("index.json")
         guard fileManager.fileExists(atPath: index.path) else {
             // Legacy archive: no OCI layout to hand over, so let docker push it.
             try? fileManager.removeItem(at: request.outputDirectory)
             let destination = request.destination.description
-            _ = try await runner.check(image: request.type, "docker", ["tag", request.localName, destination])
-            _ = try await runner.check(image: request.type, "docker", ["push", destination])
+            _ = try await runner.check(request, "docker", ["tag", request.localName, destination])
+            _ = try await runner.check(request, "docker", ["push", destination])
             return .pushedByBuilder(request.destination)
         }
         return .ociLayout(directory: request.outputDirectory, tag: request.layoutTag)
@@ -70,7 +70,7 @@ public struct DockerBuilder: ImageBuilder {
     /// `docker build` with the classic builder, which stores the image in the engine under
     /// `request.localName` and works on daemons without BuildKit.
     private func legacyBuild(_ request: BuildRequest, archive: URL) async throws {
-        _ = try await runner.adding(environment: ["DOCKER_BUILDKIT": "0"]).check(image: request.type, "docker", buildArguments(request, archive: archive))
+        _ = try await runner.adding(environment: ["DOCKER_BUILDKIT": "0"]).check(request, "docker", buildArguments(request, archive: archive))
     }
 }
 

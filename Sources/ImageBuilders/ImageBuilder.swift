@@ -61,6 +61,9 @@ public struct BuildRequest: Sendable, Equatable {
         return flags
     }
 
+    /// How log lines name this build: the type, and the platform when one was asked for.
+    public var logLabel: String { platform.map { "\(type) \($0)" } ?? type }
+
     /// `--annotation` flags naming `pinnedBase` as the manifest's base (buildah, podman).
     public var baseAnnotationFlags: [String] {
         guard let pinnedBase, let digest = pinnedBase.digest else { return [] }

@@ -20,9 +20,9 @@ public struct PodmanBuilder: ImageBuilder {
     }
 
     public func build(_ request: BuildRequest) async throws -> BuiltImage {
-        _ = try await runner.check(image: request.type, "podman", buildArguments(request))
+        _ = try await runner.check(request, "podman", buildArguments(request))
         _ = try await runner.check(
-            image: request.type, "podman",
+            request, "podman",
             ["push", request.localName, "oci:\(request.outputDirectory.path):\(request.layoutTag)"])
         return .ociLayout(directory: request.outputDirectory, tag: request.layoutTag)
     }

@@ -82,13 +82,17 @@ struct LocalBuildOptions: ParsableArguments {
     @Option(help: "For local builds: --network for RUN steps (e.g. none where the daemon has no bridge).")
     var buildNetwork: String?
 
+    @Flag(help: "For local builds: hide the builder's output while it builds (a failed build still shows its last lines).")
+    var quiet = false
+
     /// Docker's classic builder, building into the engine oubliette uses.
     func settings(configured: String? = nil) throws -> LocalBuildSettings {
         let root = (sourceDir ?? configured).map { URL(fileURLWithPath: $0) }
         return try reportingErrors {
             LocalBuildSettings(
                 catalogue: try LoadedCatalogue.load(path: nil, root: root),
-                builder: DockerBuilder(mode: .legacy, network: buildNetwork))
+                builder: DockerBuilder(
+                    mode: .legacy, network: buildNetwork, runner: BuildToolRunner(log: BuildLogOutput.make(quiet: quiet))))
         }
     }
 }

@@ -3,6 +3,7 @@ import MCP
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import OCIDistribution
 import SystemSupport
 
 /// Serves an ``OublietteMCPServer`` over MCP's Streamable HTTP (stateless, JSON responses)
@@ -86,7 +87,7 @@ public struct HTTPServerTransportHost: Sendable {
                 .get()
         } catch {
             await mcp.stop()
-            throw HTTPServeError.bindFailed(address.description, String(describing: error))
+            throw HTTPServeError.bindFailed(address.description, Self.bindProblem(error, port: address.port))
         }
 
         let bound = channel.localAddress.map { Self.describe($0) } ?? address.description
@@ -97,6 +98,22 @@ public struct HTTPServerTransportHost: Sendable {
             channel.close(promise: nil)
         }
         await mcp.stop()
+    }
+
+    /// Why the listening socket could not be set up, as a phrase (NIO's own text is
+    /// `bind(descriptor:ptr:bytes:): Address already in use (errno: 98)`).
+    static func bindProblem(_ error: any Error, port: Int) -> String {
+        guard let io = error as? IOError else { return NetworkProblem.phrase(error) }
+        switch io.errnoCode {
+        case EADDRINUSE:
+            return "port \(port) is already in use (another `oubliette serve`? `ss -ltnp 'sport = :\(port)'` shows which process)"
+        case EACCES:
+            return "ports below 1024 need root; use a port above 1023"
+        case EADDRNOTAVAIL:
+            return "this machine has no such address"
+        default:
+            return String(cString: strerror(io.errnoCode)).lowercased()
+        }
     }
 
     private static func describe(_ address: SocketAddress) -> String {

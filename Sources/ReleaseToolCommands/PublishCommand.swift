@@ -121,6 +121,11 @@ struct PublishCommand: LoggedCommand {
     @Flag(name: .customLong("sequential-platforms"), help: "Build one platform after the other instead of at the same time.")
     var sequentialPlatforms = false
 
+    @Flag(
+        name: .long,
+        help: "Hide the builder's output (shown on stderr as it comes, prefixed [build TYPE PLATFORM]); a failed build still shows its last lines.")
+    var quiet = false
+
     func validate() throws {
         if pushByDigest, digestsOut == nil { throw ValidationError("--push-by-digest needs --digests-out FILE (the merge job reads it)") }
         if digestsOut != nil, !pushByDigest { throw ValidationError("--digests-out is written only with --push-by-digest") }
@@ -158,7 +163,7 @@ struct PublishCommand: LoggedCommand {
             storageDriver: storageDriver)
         let configuration = BuilderConfiguration(
             buildah: buildah, tlsVerify: verifyTLS, dockerNetwork: dockerNetwork,
-            verbose: logging.verbose)
+            log: BuildLogOutput.make(quiet: quiet))
         let signer = try makeSigner(insecureRegistries: insecure)
 
         let log: @Sendable (String) -> Void = { Output.diagnostic($0) }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import CommandSupport
 import Foundation
 import ImageInventory
@@ -62,6 +61,9 @@ struct ScanCommand: LoggedCommand {
 
     @Option(help: "With --update-db: an OSV zip export to download. Repeatable.")
     var url: [String] = []
+
+    @Option(help: "With --update-db: download progress on stderr: auto (bars on a terminal, plain lines otherwise), tty, plain or json.")
+    var progress: ProgressOption = .auto
 
     @OptionGroup var source: ImageInventoryOptions
 
@@ -173,9 +175,27 @@ struct ScanCommand: LoggedCommand {
 
     private func update(_ directory: URL) async throws {
         let urls = url.isEmpty ? AdvisoryDatabaseUpdater.defaultEcosystems.map(AdvisoryDatabaseUpdater.defaultURL) : url
-        let updater = AdvisoryDatabaseUpdater(httpClient: HTTPClient.shared)
+        // The pull/transfer progress renderer: one bar per export, then a closing line.
+        let output = ProgressOutput(style: progress.resolved)
+        let updater = AdvisoryDatabaseUpdater { progress in
+            let status: String
+            switch progress.phase {
+            case .connecting: status = "Connecting"
+            case .downloading: status = "Downloading"
+            case .checking: status = "Checking records"
+            case .done: status = "Done"
+            }
+            output.write(PullEvent(layer: progress.name, status: status, current: progress.received, total: progress.total), image: "advisories")
+        }
         do {
-            let metadata = try await updater.update(directory: directory, urls: urls)
+            let metadata: AdvisoryDatabaseMetadata
+            do {
+                metadata = try await updater.update(directory: directory, urls: urls)
+            } catch {
+                output.write(PullEvent(status: "update failed"), image: "advisories")
+                throw error
+            }
+            output.write(PullEvent(status: "downloaded \(metadata.sources.count) export(s)"), image: "advisories")
             let total = metadata.sources.reduce(0) { $0 + $1.records }
             Output.line("updated \(directory.path): \(total) advisories from \(metadata.sources.count) export(s)")
         } catch {

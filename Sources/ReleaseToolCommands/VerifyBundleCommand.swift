@@ -112,7 +112,7 @@ struct VerifyBundleCommand: LoggedCommand {
         let signer: SignerRequirement
         if let key {
             let text: String
-            do { text = try String(contentsOfFile: key, encoding: .utf8) } catch { throw .key("cannot read \(key): \(error.localizedDescription)") }
+            do { text = try String(contentsOfFile: key, encoding: .utf8) } catch { throw .key("cannot read \(key): \(describe(error))") }
             guard let parsed = SigningPublicKey(pem: text) else { throw .key("\(key) is not a PEM ECDSA or Ed25519 public key") }
             signer = .key(parsed)
         } else {
@@ -121,7 +121,7 @@ struct VerifyBundleCommand: LoggedCommand {
         }
         let bundleData: Data
         do { bundleData = try Data(contentsOf: URL(fileURLWithPath: bundle)) } catch {
-            throw .bundleFormat("cannot read \(bundle): \(error.localizedDescription)")
+            throw .bundleFormat("cannot read \(bundle): \(describe(error))")
         }
         // Real bundles are tens of kilobytes; a bigger file is not one.
         guard bundleData.count <= Self.bundleLimit else {

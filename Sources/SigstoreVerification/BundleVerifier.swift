@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SystemSupport
 import X509
 
 /// What a bundle is verified against: the artifact itself, or only its SHA-256 digest (the
@@ -20,7 +21,7 @@ public enum BundleArtifact: Sendable {
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
             return .sha256(Array(hasher.finalize()))
         } catch {
-            throw .artifactMismatch("cannot read the artifact \(url.path): \(error.localizedDescription)")
+            throw .artifactMismatch("cannot read the artifact \(url.path): \(describe(error))")
         }
     }
 

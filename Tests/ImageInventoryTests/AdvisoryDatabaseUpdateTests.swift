@@ -39,6 +39,67 @@ struct AdvisoryDatabaseUpdateTests {
         }
     }
 
+    @Test("a member that inflates past the size it declares stops there (the total budget counts declared sizes)")
+    func memberInflatingPastItsDeclaredSizeStops() throws {
+        // 8 MiB of zeros deflates to ~8 KB; the directory then claims it is 10 bytes.
+        var bytes = ZipBuilder.archive([("a.json", Data(count: 8 << 20))], deflate: true)
+        let directory = bytes.count - 22 - 46 - 6
+        #expect(bytes[directory..<directory + 4] == Data([0x50, 0x4b, 0x01, 0x02]))
+        bytes.replaceSubrange((directory + 24)..<(directory + 28), with: [10, 0, 0, 0])
+        let archive = try ZipArchive(data: bytes, file: "t.zip")
+        #expect(archive.members.first?.uncompressedSize == 10)
+        do {
+            _ = try archive.contents(of: archive.members[0])
+            Issue.record("a member inflating past its declared size was read whole")
+        } catch {
+            #expect(error.description.contains("inflates past its declared size"), "\(error)")
+        }
+    }
+
+    @Test("checking an export has a time limit, and the error names it")
+    func checkingHasATimeLimit() async throws {
+        let server = try await StaticHTTPServer.start()
+        let root = try TestLayout.temporaryDirectory("osvdb-time")
+        defer { try? FileManager.default.removeItem(at: root) }
+        server.set("/Debian/all.zip", try ZipBuilder.fixtureExport("Debian"))
+        let updater = AdvisoryDatabaseUpdater(httpClient: HTTPClient.shared, timeout: .seconds(30), checkDuration: .zero)
+        do {
+            _ = try await updater.update(directory: root.appendingPathComponent("db"), urls: [server.url("/Debian/all.zip")])
+            Issue.record("the check ran past its time limit")
+        } catch {
+            #expect("\(error)".contains("took longer than 0 s, the limit"), "\(error)")
+        }
+        await server.shutdown()
+    }
+
+    @Test("progress: connecting, downloading with the announced size, checking, done")
+    func progressIsReported() async throws {
+        final class Phases: @unchecked Sendable {
+            // @unchecked: every access goes through `lock`.
+            let lock = NSLock()
+            var seen: [AdvisoryDatabaseUpdater.Progress] = []
+        }
+        let phases = Phases()
+        let server = try await StaticHTTPServer.start()
+        let root = try TestLayout.temporaryDirectory("osvdb-progress")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let export = try ZipBuilder.fixtureExport("Debian")
+        server.set("/Debian/all.zip", export)
+        let updater = AdvisoryDatabaseUpdater(httpClient: HTTPClient.shared, timeout: .seconds(30)) { progress in
+            phases.lock.withLock { phases.seen.append(progress) }
+        }
+        _ = try await updater.update(directory: root.appendingPathComponent("db"), urls: [server.url("/Debian/all.zip")])
+        await server.shutdown()
+        let seen = phases.lock.withLock { phases.seen }
+        #expect(seen.first?.phase == .connecting)
+        #expect(
+            seen.last
+                == AdvisoryDatabaseUpdater.Progress(
+                    name: "Debian", url: server.url("/Debian/all.zip"), phase: .done, received: Int64(export.count), total: Int64(export.count)))
+        #expect(seen.contains { $0.phase == .downloading && $0.total == Int64(export.count) })
+        #expect(seen.contains { $0.phase == .checking })
+    }
+
     @Test("update downloads, unpacks and swaps in; a failed update keeps the old database whole")
     func update() async throws {
         let server = try await StaticHTTPServer.start()

@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import OCIDistribution
+import SystemSupport
 
 /// `scan --update-db`: downloads per-ecosystem OSV exports (zip) into a staging directory
 /// beside the database, reads every member back (inflated, CRC-checked, parsed as OSV), and
@@ -20,12 +22,61 @@ public struct AdvisoryDatabaseUpdater: Sendable {
     /// Largest export accepted (Debian's is a few hundred MiB at most).
     public static let maximumDownload: Int64 = 2 << 30
 
-    public var httpClient: HTTPClient
-    public var timeout: TimeAmount
+    /// A connection to the export's host must be up within this (a host that drops packets).
+    public static let connectTimeout: Duration = .seconds(5)
+    /// After connecting, the server must answer, and a download in progress must keep
+    /// sending, within this (a host that accepts connections and then says nothing).
+    public static let answerTimeout: Duration = .seconds(10)
+    /// Reading an export back (inflating and parsing every record) stops after this: the
+    /// real Debian export takes seconds, a hostile one must not take hours.
+    public static let maximumCheckDuration: Duration = .seconds(300)
 
-    public init(httpClient: HTTPClient, timeout: TimeAmount = .minutes(10)) {
+    /// The client `--update-db` uses: no internal retries of failed connection attempts
+    /// (`HTTPClient.shared` retries them until the request's deadline, so an offline
+    /// machine waited ~90 s), the connect and answer deadlines above. Lives for the process.
+    public static let downloadClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000)
+        configuration.timeout.read = .nanoseconds(Int64(answerTimeout.components.seconds) * 1_000_000_000)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    /// How far one export's download has come, for a progress display.
+    public struct Progress: Sendable, Equatable {
+        public enum Phase: Sendable, Equatable { case connecting, downloading, checking, done }
+        /// The export's short name (`Debian`), the directory it lands in.
+        public let name: String
+        public let url: String
+        public let phase: Phase
+        public let received: Int64
+        /// The size the server announced, when it did.
+        public let total: Int64?
+
+        public init(name: String, url: String, phase: Phase, received: Int64, total: Int64?) {
+            self.name = name
+            self.url = url
+            self.phase = phase
+            self.received = received
+            self.total = total
+        }
+    }
+
+    public var httpClient: HTTPClient
+    /// The whole transfer of one export (a slow but live download is not cut short sooner).
+    public var timeout: TimeAmount
+    /// Receives progress, at most every 0.1 s while bytes arrive, and at each phase change.
+    public var onProgress: (@Sendable (Progress) -> Void)?
+    public var checkDuration: Duration
+
+    public init(
+        httpClient: HTTPClient = AdvisoryDatabaseUpdater.downloadClient, timeout: TimeAmount = .minutes(10),
+        checkDuration: Duration = AdvisoryDatabaseUpdater.maximumCheckDuration, onProgress: (@Sendable (Progress) -> Void)? = nil
+    ) {
         self.httpClient = httpClient
         self.timeout = timeout
+        self.checkDuration = checkDuration
+        self.onProgress = onProgress
     }
 
     /// Replaces `directory` with the records of `urls` (each a zip export). The directory
@@ -33,13 +84,13 @@ public struct AdvisoryDatabaseUpdater: Sendable {
     public func update(directory: URL, urls: [String], now: Date = Date()) async throws -> AdvisoryDatabaseMetadata {
         let parent = directory.deletingLastPathComponent()
         do { try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
-            throw InventoryError.localFile(path: parent.path, reason: "cannot create the directory: \(error.localizedDescription)")
+            throw InventoryError.localFile(path: parent.path, reason: "cannot create the directory: \(describe(error))")
         }
         let token = UUID().uuidString.prefix(8)
         let staging = parent.appendingPathComponent(".\(directory.lastPathComponent).staging-\(token)")
         defer { try? FileManager.default.removeItem(at: staging) }
         do { try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true) } catch {
-            throw InventoryError.localFile(path: staging.path, reason: "cannot create the staging directory: \(error.localizedDescription)")
+            throw InventoryError.localFile(path: staging.path, reason: "cannot create the staging directory: \(describe(error))")
         }
         var sources: [AdvisoryDatabaseMetadata.Source] = []
         var usedNames = Set<String>()
@@ -49,11 +100,13 @@ public struct AdvisoryDatabaseUpdater: Sendable {
             usedNames.insert(name)
             let target = staging.appendingPathComponent(name)
             do { try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true) } catch {
-                throw InventoryError.localFile(path: target.path, reason: "cannot create the directory: \(error.localizedDescription)")
+                throw InventoryError.localFile(path: target.path, reason: "cannot create the directory: \(describe(error))")
             }
             let zip = target.appendingPathComponent("all.zip")
-            try await download(url, to: zip)
-            let records = try Self.check(zip)
+            let received = try await download(url, name: name, to: zip)
+            onProgress?(Progress(name: name, url: url, phase: .checking, received: received, total: received))
+            let records = try Self.check(zip, within: checkDuration)
+            onProgress?(Progress(name: name, url: url, phase: .done, received: received, total: received))
             sources.append(AdvisoryDatabaseMetadata.Source(url: url, directory: name, records: records))
         }
         let metadata = AdvisoryDatabaseMetadata(updated: now, sources: sources)
@@ -63,7 +116,7 @@ public struct AdvisoryDatabaseUpdater: Sendable {
         do {
             try encoder.encode(metadata).write(to: staging.appendingPathComponent(AdvisoryDatabaseMetadata.fileName), options: .atomic)
         } catch {
-            throw InventoryError.localFile(path: staging.path, reason: "cannot write the metadata: \(error.localizedDescription)")
+            throw InventoryError.localFile(path: staging.path, reason: "cannot write the metadata: \(describe(error))")
         }
         try Self.swap(staging, into: directory, token: String(token))
         return metadata
@@ -80,7 +133,7 @@ public struct AdvisoryDatabaseUpdater: Sendable {
             try manager.moveItem(at: staging, to: directory)
         } catch {
             if hadOld && !manager.fileExists(atPath: directory.path) { try? manager.moveItem(at: old, to: directory) }
-            throw InventoryError.localFile(path: directory.path, reason: "cannot put the new database in place: \(error.localizedDescription)")
+            throw InventoryError.localFile(path: directory.path, reason: "cannot put the new database in place: \(describe(error))")
         }
         if hadOld { try? manager.removeItem(at: old) }
     }
@@ -93,12 +146,16 @@ public struct AdvisoryDatabaseUpdater: Sendable {
         return safe.isEmpty || safe.hasPrefix(".") ? fallback : safe
     }
 
-    private func download(_ url: String, to file: URL) async throws {
+    /// Downloads `url` into `file`; returns the bytes received.
+    private func download(_ url: String, name: String, to file: URL) async throws -> Int64 {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         let response: HTTPClientResponse
+        onProgress?(Progress(name: name, url: url, phase: .connecting, received: 0, total: nil))
         do { response = try await httpClient.execute(request, timeout: timeout) } catch {
-            throw InventoryError.download(url: url, reason: "\(error)")
+            if error is CancellationError { throw error }
+            throw InventoryError.unreachable(
+                url: url, reason: NetworkProblem.phrase(error, connectTimeout: Self.connectTimeout, answerTimeout: Self.answerTimeout))
         }
         guard response.status == .ok else {
             throw InventoryError.download(url: url, reason: "the server answered \(response.status.code) \(response.status.reasonPhrase)")
@@ -108,9 +165,16 @@ public struct AdvisoryDatabaseUpdater: Sendable {
         }
         defer { try? handle.close() }
         var received: Int64 = 0
+        let total = response.headers.first(name: "Content-Length").flatMap { Int64($0) }
+        var reported = ContinuousClock.now
+        onProgress?(Progress(name: name, url: url, phase: .downloading, received: 0, total: total))
         do {
             for try await buffer in response.body {
                 received += Int64(buffer.readableBytes)
+                if let onProgress, ContinuousClock.now - reported >= .milliseconds(100) {
+                    reported = .now
+                    onProgress(Progress(name: name, url: url, phase: .downloading, received: received, total: total))
+                }
                 guard received <= Self.maximumDownload else {
                     throw InventoryError.download(url: url, reason: "the export is larger than \(Self.maximumDownload >> 30) GiB; stopped")
                 }
@@ -119,17 +183,29 @@ public struct AdvisoryDatabaseUpdater: Sendable {
         } catch let error as InventoryError {
             throw error
         } catch {
-            throw InventoryError.download(url: url, reason: "the transfer broke after \(received) bytes: \(error)")
+            if error is CancellationError { throw error }
+            let problem = NetworkProblem.phrase(error, connectTimeout: Self.connectTimeout, answerTimeout: Self.answerTimeout)
+            throw InventoryError.download(url: url, reason: "the transfer broke after \(received) bytes (\(problem)); run the update again")
         }
+        onProgress?(Progress(name: name, url: url, phase: .downloading, received: received, total: total ?? received))
+        return received
     }
 
     /// Reads every `.json` member of the export and parses it as an OSV record; returns how
     /// many. A member that does not read or parse fails the update (a damaged export must not
     /// silently shrink the database).
-    static func check(_ zip: URL) throws -> Int {
+    /// Stops with an error naming the limit once `within` has passed.
+    static func check(_ zip: URL, within limit: Duration = maximumCheckDuration) throws -> Int {
         let archive = try ZipArchive(contentsOf: zip)
+        let started = ContinuousClock.now
         var count = 0
         for member in archive.members where member.name.hasSuffix(".json") {
+            guard ContinuousClock.now - started <= limit else {
+                throw InventoryError.badArchive(
+                    file: zip.path,
+                    reason: "reading its \(archive.members.count) members took longer than \(limit.formattedSeconds), the limit for an export "
+                        + "(\(count) read); not an osv.dev export")
+            }
             _ = try OSVParser.parse(try archive.contents(of: member), file: "\(zip.lastPathComponent)!\(member.name)")
             count += 1
         }

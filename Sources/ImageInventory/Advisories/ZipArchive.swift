@@ -1,5 +1,6 @@
 internal import CZlib
 import Foundation
+import SystemSupport
 
 /// A small reader for the zip exports osv.dev publishes (`ECOSYSTEM/all.zip`): stored and
 /// deflated members, zip64 sizes and counts, CRC-32 checked.
@@ -37,7 +38,7 @@ public struct ZipArchive: Sendable {
     public init(contentsOf url: URL) throws(InventoryError) {
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw .localFile(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+            throw .localFile(path: url.path, reason: "cannot read: \(describe(error))")
         }
         try self.init(data: data, file: url.path)
     }
@@ -173,7 +174,9 @@ public struct ZipArchive: Sendable {
                     raw: true, label: "\(file): \(member.name)", bufferSize: min(1 << 17, member.uncompressedSize + 64))
                 try compressed.withUnsafeBytes { bytes in
                     try decompressor.feed(bytes) { chunk in
-                        guard inflated.count + chunk.count <= Self.maximumMemberSize else {
+                        // The declared size is the cap: the total budget is checked on declared
+                        // sizes when the archive is opened, so no member may exceed its own.
+                        guard inflated.count + chunk.count <= member.uncompressedSize else {
                             throw Self.fail(file, "\(member.name) inflates past its declared size")
                         }
                         inflated.append(contentsOf: chunk)
@@ -184,7 +187,7 @@ public struct ZipArchive: Sendable {
                 if case .badArchive = error { throw error }
                 throw Self.fail(file, "\(member.name): \(error.description)")
             } catch {
-                throw Self.fail(file, "\(member.name): \(error.localizedDescription)")
+                throw Self.fail(file, "\(member.name): \(describe(error))")
             }
             output = inflated
         default:

@@ -1,5 +1,6 @@
 import Foundation
 import OCIDistribution
+import SystemSupport
 
 /// Reads an image's inventory from an OCI layout directory: picks the manifest (by tag, and
 /// by platform in an index), streams each layer blob once, bottom to top.
@@ -36,7 +37,7 @@ public struct ImageLayoutReader: Sendable {
         } catch let error as RegistryError {
             throw .image(error.description)
         } catch {
-            throw .image("\(name): \(error.localizedDescription)")
+            throw .image("\(name): \(describe(error))")
         }
         if chosen == nil, let data = try? layout.readBlob(manifest.config.digest),
             let config = try? JSONDecoder().decode(ImageConfiguration.self, from: data)
@@ -71,7 +72,7 @@ public struct ImageLayoutReader: Sendable {
         } catch let error as RegistryError {
             throw .image(error.description)
         } catch {
-            throw .image(error.localizedDescription)
+            throw .image(describe(error))
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 // Crypto is absent only where bench/scan-matcher compiles these files with swiftc alone.
 #if canImport(Crypto)
@@ -60,12 +61,12 @@ public struct LayeredFileTree: Sendable {
     public mutating func apply(layerFile file: URL, label: String, sha256Hex: String? = nil) throws(InventoryError) {
         let handle: FileHandle
         do { handle = try FileHandle(forReadingFrom: file) } catch {
-            throw .localFile(path: file.path, reason: "cannot read the layer: \(error.localizedDescription)")
+            throw .localFile(path: file.path, reason: "cannot read the layer: \(describe(error))")
         }
         defer { try? handle.close() }
         let prefix: Data
         do { prefix = try handle.read(upToCount: 4) ?? Data() } catch {
-            throw .localFile(path: file.path, reason: "cannot read the layer: \(error.localizedDescription)")
+            throw .localFile(path: file.path, reason: "cannot read the layer: \(describe(error))")
         }
         do {
             try handle.seek(toOffset: 0)
@@ -91,7 +92,7 @@ public struct LayeredFileTree: Sendable {
         } catch let error as InventoryError {
             throw error
         } catch {
-            throw .localFile(path: file.path, reason: "cannot read the layer: \(error.localizedDescription)")
+            throw .localFile(path: file.path, reason: "cannot read the layer: \(describe(error))")
         }
     }
 
@@ -104,7 +105,7 @@ public struct LayeredFileTree: Sendable {
         } catch let error as InventoryError {
             throw error
         } catch {
-            throw .badLayer(layer: label, reason: error.localizedDescription)
+            throw .badLayer(layer: label, reason: describe(error))
         }
     }
 

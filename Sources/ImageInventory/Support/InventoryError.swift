@@ -32,6 +32,8 @@ public enum InventoryError: Error, Sendable, Equatable, DescribedError {
     case image(String)
     /// Downloading the advisory database failed.
     case download(url: String, reason: String)
+    /// The export's server could not be reached or did not answer.
+    case unreachable(url: String, reason: String)
 
     public var description: String {
         switch self {
@@ -49,6 +51,9 @@ public enum InventoryError: Error, Sendable, Equatable, DescribedError {
             return text
         case let .download(url, reason):
             return "download of \(url) failed: \(reason)"
+        case let .unreachable(url, reason):
+            return "cannot download \(url): \(reason). Check the network connection (and any proxy), or pass --url with a "
+                + "reachable copy of the export; the advisory database was left as it was"
         }
     }
 }

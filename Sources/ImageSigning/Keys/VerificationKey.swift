@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SystemSupport
 
 /// An ECDSA P-256 public key in PKIX (`PUBLIC KEY`) PEM, as `cosign.pub`.
 public struct VerificationKey: Sendable, Equatable {
@@ -24,7 +25,7 @@ public struct VerificationKey: Sendable, Equatable {
     public init(contentsOf url: URL) throws(KeyFileError) {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw .unreadable(path: url.path, reason: error.localizedDescription)
+            throw .unreadable(path: url.path, reason: describe(error))
         }
         try self.init(pem: text, origin: url.path)
     }

@@ -70,7 +70,7 @@ struct TokenFetcher: Sendable {
         let response: RegistryResponse
         do { response = RegistryResponse(try await httpClient.execute(request, timeout: .seconds(60))) } catch {
             throw RegistryError.authenticationFailed(
-                registry: registry, realm: realm, reason: Redaction.redact(String(describing: error), secrets: credentials?.secrets ?? []))
+                registry: registry, realm: realm, reason: Redaction.redact(NetworkProblem.phrase(error), secrets: credentials?.secrets ?? []))
         }
         let buffer = try await response.collect(upTo: 1 << 20, registry: registry, request: "token for \(scopes.joined(separator: " "))")
         let status = response.statusCode

@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SystemSupport
 
 extension RegistryClient {
     /// Blob transfers may legitimately take long; each request is bounded anyway by chunking.
@@ -59,7 +60,7 @@ extension RegistryClient {
     ) async throws {
         let directory = file.deletingLastPathComponent()
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-            throw RegistryError.localFile(path: directory.path, reason: "cannot create directory: \(error.localizedDescription)")
+            throw RegistryError.localFile(path: directory.path, reason: "cannot create directory: \(describe(error))")
         }
         let temp = directory.appendingPathComponent(".\(file.lastPathComponent).partial-\(UUID().uuidString.prefix(8))")
         // Private from the first byte: a layer may hold anything.
@@ -134,7 +135,7 @@ extension RegistryClient {
                 guard resumes < retryPolicy.backoff.count else {
                     throw RegistryError.retriesExhausted(
                         registry: registry, request: label, attempts: resumes + 1,
-                        lastProblem: "transfer broke at byte \(written): \(Redaction.redact(String(describing: error)))")
+                        lastProblem: "transfer broke at byte \(written): \(NetworkProblem.phrase(error))")
                 }
                 try await sleeper.sleep(for: retryPolicy.delay(beforeRetry: resumes, retryAfter: nil))
                 resumes += 1
@@ -155,7 +156,7 @@ extension RegistryClient {
             try handle.synchronize()
             try handle.close()
         } catch {
-            throw RegistryError.localFile(path: temp.path, reason: "cannot flush: \(error.localizedDescription)")
+            throw RegistryError.localFile(path: temp.path, reason: "cannot flush: \(describe(error))")
         }
         guard rename(temp.path, file.path) == 0 else {
             throw RegistryError.localFile(path: file.path, reason: "cannot move the download into place: \(String(cString: strerror(errno)))")

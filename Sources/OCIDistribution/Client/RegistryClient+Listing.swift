@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SystemSupport
 
 extension RegistryClient {
     /// How much of a tag list a client reads before it stops: a registry that pages forever
@@ -96,7 +97,7 @@ extension RegistryClient {
             try await expect(response, [200], request: request, notFound: "referrers of \(digest)")
             let buffer = try await body(of: response, upTo: Self.manifestSizeLimit, request: request)
             do { index = try RegistryJSON.decode(ImageIndex.self, from: Data(buffer.readableBytesView)) } catch {
-                throw RegistryError.invalidManifest(digest: "referrers of \(digest)", reason: "\(error)")
+                throw RegistryError.invalidManifest(digest: "referrers of \(digest)", reason: describe(error))
             }
         }
         guard let artifactType else { return index.manifests }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SystemSupport
 
 extension RegistryClient {
     /// Largest manifest we accept (the distribution spec's limit is 4 MiB).
@@ -165,7 +166,7 @@ extension RegistryClient {
         let manifest = try fetched.imageManifest()
         let data = try await blob(repository: reference.repositoryName, digest: manifest.config.digest)
         do { return try RegistryJSON.decode(ImageConfiguration.self, from: data) } catch {
-            throw RegistryError.invalidManifest(digest: manifest.config.digest.description, reason: "config blob: \(error)")
+            throw RegistryError.invalidManifest(digest: manifest.config.digest.description, reason: "config blob: \(describe(error))")
         }
     }
 

@@ -122,7 +122,7 @@ public actor RegistryClient {
                     try await httpClient.execute(http, timeout: request.timeout ?? .nanoseconds(requestTimeout.nanoseconds)))
             } catch {
                 if error is CancellationError { throw error }
-                let problem = Redaction.redact(String(describing: error))
+                let problem = NetworkProblem.phrase(error)
                 guard retry < retryPolicy.backoff.count else {
                     if retry == 0 { throw RegistryError.transport(registry: registry, request: request.label, reason: problem) }
                     throw RegistryError.retriesExhausted(registry: registry, request: request.label, attempts: retry + 1, lastProblem: problem)

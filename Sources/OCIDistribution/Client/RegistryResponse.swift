@@ -47,7 +47,7 @@ struct RegistryResponse: Sendable {
             } catch {
                 throw RegistryError.transport(
                     registry: registry, request: request,
-                    reason: "the answer broke off: \(Redaction.redact(String(describing: error)))")
+                    reason: "the answer broke off: \(NetworkProblem.phrase(error))")
             }
         }
     }

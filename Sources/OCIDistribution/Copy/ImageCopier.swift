@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import SystemSupport
 
 /// Copies an image (manifest or index with all its children) between registries and OCI
 /// layouts: registry → registry, layout → registry (push), registry → layout (pull).
@@ -291,7 +292,7 @@ struct BlobPlan: Sendable {
                     at: scratch, withIntermediateDirectories: true,
                     attributes: [.posixPermissions: 0o700])
             } catch {
-                throw RegistryError.localFile(path: scratch.path, reason: "cannot create a staging directory: \(error.localizedDescription)")
+                throw RegistryError.localFile(path: scratch.path, reason: "cannot create a staging directory: \(describe(error))")
             }
             defer { try? FileManager.default.removeItem(at: scratch) }
             let file = scratch.appendingPathComponent(blob.digest.encoded)

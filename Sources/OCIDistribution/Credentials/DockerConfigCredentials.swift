@@ -69,7 +69,7 @@ public struct DockerConfigCredentials: CredentialSource {
         guard let data = try? Data(contentsOf: configFile) else { return nil }
         let config: ConfigFile
         do { config = try JSONDecoder().decode(ConfigFile.self, from: data) } catch {
-            throw RegistryError.invalidCredentialsFile(path: configFile.path, reason: "not valid docker config JSON (\(error.localizedDescription))")
+            throw RegistryError.invalidCredentialsFile(path: configFile.path, reason: "not valid docker config JSON (\(describe(error)))")
         }
         let host = RegistryHost.normalize(registry)
         // Docker Hub's credentials live under the legacy v1 URL.

@@ -29,7 +29,7 @@ public struct OCILayout: Sendable {
         do {
             try manager.createDirectory(at: layout.directory.appendingPathComponent("blobs/sha256"), withIntermediateDirectories: true)
         } catch {
-            throw .unwritable(path: directory.path, reason: error.localizedDescription)
+            throw .unwritable(path: directory.path, reason: describe(error))
         }
         if !manager.fileExists(atPath: layout.layoutFile.path) {
             try layout.atomicWrite(Data(layoutFileContents.utf8), to: layout.layoutFile)
@@ -50,17 +50,17 @@ public struct OCILayout: Sendable {
     public func index() throws(OCILayoutError) -> ImageIndex {
         let data: Data
         do { data = try Data(contentsOf: indexFile) } catch {
-            throw .unreadable(path: indexFile.path, reason: error.localizedDescription)
+            throw .unreadable(path: indexFile.path, reason: describe(error))
         }
         do { return try RegistryJSON.decode(ImageIndex.self, from: data) } catch {
-            throw .invalidIndex(path: indexFile.path, reason: "\(error)")
+            throw .invalidIndex(path: indexFile.path, reason: describe(error))
         }
     }
 
     public func writeIndex(_ index: ImageIndex) throws(OCILayoutError) {
         let data: Data
         do { data = try RegistryJSON.encode(index) } catch {
-            throw .unwritable(path: indexFile.path, reason: "\(error)")
+            throw .unwritable(path: indexFile.path, reason: describe(error))
         }
         try atomicWrite(data, to: indexFile)
     }
@@ -99,7 +99,7 @@ public struct OCILayout: Sendable {
         let url = blobURL(digest)
         guard FileManager.default.fileExists(atPath: url.path) else { throw .blobMissing(directory: directory.path, digest: digest.description) }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw .unreadable(path: url.path, reason: error.localizedDescription) }
+        do { data = try Data(contentsOf: url) } catch { throw .unreadable(path: url.path, reason: describe(error)) }
         let actual = Digest.sha256(of: data)
         guard actual == digest else { throw .blobCorrupt(path: url.path, expected: digest.description, actual: actual.description) }
         return data

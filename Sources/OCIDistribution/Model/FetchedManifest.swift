@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// A manifest or index as the registry stored it: exact bytes, media type and verified digest.
 public struct FetchedManifest: Sendable, Hashable {
@@ -24,7 +25,7 @@ public struct FetchedManifest: Sendable, Hashable {
             throw .unsupportedMediaType(mediaType, context: "manifest \(digest) is not an image manifest")
         }
         do { return try RegistryJSON.decode(ImageManifest.self, from: bytes) } catch {
-            throw .invalidManifest(digest: digest.description, reason: "\(error)")
+            throw .invalidManifest(digest: digest.description, reason: describe(error))
         }
     }
 
@@ -34,7 +35,7 @@ public struct FetchedManifest: Sendable, Hashable {
             throw .unsupportedMediaType(mediaType, context: "manifest \(digest) is not an image index")
         }
         do { return try RegistryJSON.decode(ImageIndex.self, from: bytes) } catch {
-            throw .invalidManifest(digest: digest.description, reason: "\(error)")
+            throw .invalidManifest(digest: digest.description, reason: describe(error))
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import OCIDistribution
+import SystemSupport
 
 /// A catalogue together with the directory its Dockerfile and context paths are relative to.
 public struct LoadedCatalogue: Sendable {
@@ -44,9 +45,17 @@ extension ImageCatalogue {
     /// `dockerfile` defaults to `<type>/Dockerfile` and `context` to `<type>`, relative to the file.
     /// `platforms` (`["linux/amd64", "linux/arm64"]` when absent) narrows what is published.
     public init(contentsOf url: URL) throws(CatalogueError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw .unreadable(path: url.path, reason: "no such file; pass --catalogue with the path of a catalogue file (e.g. images/catalogue.jsonc)")
+        }
+        if isDirectory.boolValue {
+            throw .unreadable(
+                path: url.path, reason: "it is a directory; pass --catalogue with the catalogue file inside it (e.g. \(url.path)/catalogue.jsonc)")
+        }
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw .unreadable(path: url.path, reason: error.localizedDescription)
+            throw .unreadable(path: url.path, reason: "\(describe(error)); check the file's permissions")
         }
         let document: JSONCValue
         do { document = try JSONCParser.parse(text, file: url.path) } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import OCIDistribution
+import SystemSupport
 
 /// The resolved `oubliette.jsonc`: catalogue defaults, then dev-mode names, then the
 /// user's entries on top. Bad input is refused with a located error, never "fixed".
@@ -104,9 +105,18 @@ public struct OublietteConfig: Sendable, Equatable {
             if let named = environment[OubliettePaths.configVariable], !named.isEmpty { throw .namedFileMissing(path: path) }
             return OublietteConfig(catalogue: catalogue, devMode: devMode)
         }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw .unreadable(
+                path: path,
+                reason: "it is a directory, not a file; the config is a JSONC file (create it with `oubliette init`, or point OUBLIETTE_CONFIG at one)")
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw .unreadable(path: path, reason: "permission denied for this user; make it readable (e.g. chmod u+r) or run as its owner")
+        }
         let text: String
         do { text = try String(contentsOf: paths.configFile, encoding: .utf8) } catch {
-            throw .unreadable(path: path, reason: error.localizedDescription)
+            throw .unreadable(path: path, reason: describe(error))
         }
         return try OublietteConfig(parsing: text, file: path, catalogue: catalogue, devMode: devMode)
     }

@@ -43,7 +43,10 @@ public struct Installer: Sendable {
         let exists = fileManager.fileExists(atPath: url.path)
         if exists && !force { return InitConfigOutcome(path: url.path, action: .kept, backup: nil) }
         let source = try imageSource?() ?? .prebuilt
-        try fileManager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let directory = url.deletingLastPathComponent()
+        try FileError.attempt("create the config directory", path: directory.path) {
+            try fileManager.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
         var backup: URL?
         if exists {
             let formatter = DateFormatter()
@@ -56,7 +59,9 @@ public struct Installer: Sendable {
                 candidate = url.appendingPathExtension("bak-\(formatter.string(from: now()))-\(counter)")
                 counter += 1
             }
-            try fileManager.copyItem(at: url, to: candidate)
+            try FileError.attempt("back up the config to \(candidate.path)", path: url.path) {
+                try fileManager.copyItem(at: url, to: candidate)
+            }
             backup = candidate
         }
         try AtomicFile.write(Data(ConfigTemplate.render(catalogue: catalogue, devMode: devMode, imageSource: source).utf8), to: url)

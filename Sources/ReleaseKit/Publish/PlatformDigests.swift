@@ -72,7 +72,7 @@ public struct PlatformDigests: Sendable, Equatable, Codable {
     public static func read(from url: URL) throws(PublishError) -> PlatformDigests {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw .digestsFile(path: url.path, reason: "cannot read it: \(error.localizedDescription)")
+            throw .digestsFile(path: url.path, reason: "cannot read it: \(describe(error))")
         }
         let decoded: PlatformDigests
         do { decoded = try JSONDecoder().decode(PlatformDigests.self, from: data) } catch {
@@ -92,7 +92,7 @@ public struct PlatformDigests: Sendable, Equatable, Codable {
         case let .typeMismatch(_, context)?, let .valueNotFound(_, context)?, let .dataCorrupted(context)?:
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
-        default: return "\(error)"
+        default: return describe(error)
         }
     }
 }

@@ -1,6 +1,7 @@
 import CosignKeyFiles
 import Foundation
 import ImageSigning
+import SystemSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -28,7 +29,7 @@ public enum SigningKeySource: Sendable, Equatable {
         switch self {
         case let .file(path):
             do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-                throw .unreadable(path: path, reason: error.localizedDescription)
+                throw .unreadable(path: path, reason: describe(error))
             }
         case let .environment(variable):
             guard let value = environment[variable], !value.isEmpty else { throw .keyEnvironmentMissing(variable: variable) }

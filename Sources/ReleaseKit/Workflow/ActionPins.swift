@@ -35,7 +35,7 @@ public struct ActionPins: Sendable, Equatable {
             let url = root.appendingPathComponent(relative)
             guard FileManager.default.fileExists(atPath: url.path) else { throw .absent(path: url.path) }
             do { return try String(contentsOf: url, encoding: .utf8) } catch {
-                throw .unreadable(path: url.path, reason: error.localizedDescription)
+                throw .unreadable(path: url.path, reason: describe(error))
             }
         }
         let actions = try parse(try read(path), file: path)

@@ -38,7 +38,7 @@ public enum WorkflowFiles {
             try fileManager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
             do { try Data(file.contents.utf8).write(to: temporary) } catch {
-                throw WorkflowFileError.writeFailed(path: url.path, reason: error.localizedDescription)
+                throw WorkflowFileError.writeFailed(path: url.path, reason: describe(error))
             }
             // rename(2) replaces atomically; FileManager.replaceItemAt on Linux can lose the
             // destination when it fails.

@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// A Sigstore bundle (`dev.sigstore.bundle.v1.Bundle`, media types v0.1 to v0.3) as read from
 /// its protobuf JSON form. Field names follow protobuf-specs; unknown fields are ignored.
@@ -119,6 +120,6 @@ func describeDecodingError(_ error: any Error) -> String {
         let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
         return (at.isEmpty ? "" : "\(at): ") + (underlying ?? context.debugDescription)
     default:
-        return error.localizedDescription
+        return describe(error)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// A Sigstore trusted root (`dev.sigstore.trustroot.v1.TrustedRoot`, trusted_root.json): the
 /// Fulcio CAs, transparency logs, CT logs and timestamp authorities a verifier trusts.
@@ -49,7 +50,7 @@ public struct TrustedRoot: Decodable, Sendable {
     public init(contentsOf url: URL) throws(BundleVerificationError) {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw .trustedRoot("cannot read \(url.path): \(error.localizedDescription)")
+            throw .trustedRoot("cannot read \(url.path): \(describe(error))")
         }
         try self.init(json: data, origin: url.path)
     }

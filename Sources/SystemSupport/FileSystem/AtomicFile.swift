@@ -91,9 +91,18 @@ private func posixWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer?, _ coun
 public enum FileError: Error, Equatable, Sendable, DescribedError {
     case posix(path: String, operation: String, code: Int32)
     case unreadable(path: String, reason: String)
+    /// A Foundation file operation (`operation`: "create the directory") that failed.
+    case failed(path: String, operation: String, reason: String)
+
+    /// Runs a Foundation file operation; its error names `path` and what was being done.
+    public static func attempt<T>(_ operation: String, path: String, _ body: () throws -> T) throws(FileError) -> T {
+        do { return try body() } catch { throw .failed(path: path, operation: operation, reason: describe(error)) }
+    }
 
     public var description: String {
         switch self {
+        case let .failed(path, operation, reason):
+            "\(path): cannot \(operation): \(reason)"
         case let .posix(path, operation, code):
             "\(path): cannot \(operation): \(String(cString: strerror(code)))"
         case let .unreadable(path, reason):

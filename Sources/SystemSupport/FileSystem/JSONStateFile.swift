@@ -25,12 +25,12 @@ public struct JSONStateFile<Value: Codable & Sendable>: Sendable {
         } catch let error as CocoaError where error.code == .fileReadNoSuchFile {
             return empty()
         } catch {
-            throw .unreadable(path: url.path, reason: error.localizedDescription)
+            throw .unreadable(path: url.path, reason: describe(error))
         }
         do {
             return try Self.decoder.decode(Value.self, from: data)
         } catch {
-            throw .unreadable(path: url.path, reason: "not valid JSON of the expected shape (\(error.localizedDescription)); delete it to start afresh")
+            throw .unreadable(path: url.path, reason: "not valid JSON of the expected shape (\(describe(error))); delete it to start afresh")
         }
     }
 
@@ -43,7 +43,7 @@ public struct JSONStateFile<Value: Codable & Sendable>: Sendable {
             let result = try change(&value)
             let data: Data
             do { data = try Self.encoder.encode(value) } catch {
-                throw FileError.unreadable(path: url.path, reason: "cannot encode: \(error.localizedDescription)")
+                throw FileError.unreadable(path: url.path, reason: "cannot encode: \(describe(error))")
             }
             try AtomicFile.write(data, to: url, mode: mode)
             return result
@@ -82,7 +82,7 @@ public enum PrivateDirectory {
             do {
                 try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
             } catch {
-                throw .cannotCreate(path: parent.path, reason: error.localizedDescription)
+                throw .cannotCreate(path: parent.path, reason: describe(error))
             }
         }
         // EEXIST: another process created it first, with this same code.

@@ -251,6 +251,12 @@ struct CLIIntegrationTests {
         let container = try #require(try await engine.listContainers(labels: [ContainerSettings.projectLabel: project.id]).first)
         #expect(container.id != project.containerID && container.state == .running)
         _ = try await services(home).projects.delete(id: project.id)
+        // The builder's output reaches stderr, prefixed with the type; --quiet hides it.
+        #expect(refresh.stderr.contains("[build base] Step 1/4 : FROM \(image)"), "\(refresh.stderr)")
+        let quiet = try await oubliette(["image", "pull", "base", "--build", "--quiet"], home)
+        #expect(quiet.status == 0, "\(quiet.stderr)")
+        #expect(!quiet.stderr.contains("[build "), "\(quiet.stderr)")
+        #expect(!quiet.stderr.contains("Step 1/4"), "\(quiet.stderr)")
     }
 
     @Test func updateThenRollbackRoundTrip() async throws {

@@ -95,6 +95,29 @@ struct TerminalPromptTests {
         #expect(screen.joined().contains("registry 127.0.0.1:1 unreachable"), "\(screen)")
     }
 
+    @Test func buildOutputOnATerminalIsPrefixedAndDimmed() async throws {
+        var home = try cli.emptyHome("tty-build")
+        // Whatever the harness exports: an empty NO_COLOR means colour is allowed.
+        home.environment["NO_COLOR"] = ""
+        let image = "\(cli.bed.registry)/tty-build-\(UUID().uuidString.prefix(8).lowercased())/base:1"
+        _ = try TestImages.push(image, version: "v1.0.12", marker: "tty-build", bed: cli.bed)
+        let source = home.root.appendingPathComponent("checkout")
+        let dockerfile = source.appendingPathComponent("containers/base/Dockerfile")
+        try FileManager.default.createDirectory(at: dockerfile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "FROM \(image)\nLABEL built.on=terminal\n".write(to: dockerfile, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: home.config.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "{ \"containers\": { \"base\": \"\(image)\" }, \"source_dir\": \"\(source.path)\" }"
+            .write(to: home.config, atomically: true, encoding: .utf8)
+        let built = try terminal(["image", "pull", "base", "--build"], home, columns: 160)
+        defer { built.close() }
+        let (status, screen) = try await built.exitStatus()
+        #expect(status == 0, "\(screen)")
+        #expect(screen.contains { $0.hasPrefix("[build base] Successfully tagged \(image)") }, "\(screen)")
+        // On a terminal the prefix is dimmed (SGR 2), so the tool's text stands out.
+        let attributes = try built.tmux(["capture-pane", "-p", "-e", "-t", "t"]).stdout
+        #expect(attributes.contains("\u{1B}[2m[build base]"), "\(attributes.debugDescription.prefix(600))")
+    }
+
     @Test func aMissingImageOffersToBuildFromSource() async throws {
         let home = try cli.emptyHome("tty-offer")
         let repository = "tty-offer-\(UUID().uuidString.prefix(8).lowercased())/base"

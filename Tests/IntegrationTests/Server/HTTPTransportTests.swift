@@ -233,6 +233,22 @@ struct HTTPTransportTests {
         #expect(process.stderr.contains("--allow-remote"))
     }
 
+    @Test func aPortInUseIsASentenceNamingThePortAndTheFix() async throws {
+        let home = try bed.makeTemporaryDirectory("mcp-http-busy")
+        let (environment, data) = try environment(home: home)
+        _ = try ServerToken.ensure(dataDirectory: data)
+        let taken = try UpdateDBDeadlineTests.LoopbackSocket(listening: true)
+        let process = try spawn(
+            home: home, arguments: ["serve", "--transport", "http", "--listen", "127.0.0.1:\(taken.port)"],
+            environment: environment)
+        let status = await process.waitForExit(seconds: 15)
+        if status == nil { process.signal(SIGKILL) }
+        #expect(status == 1, "\(process.stderr)")
+        #expect(process.stderr.contains("port \(taken.port) is already in use"), "\(process.stderr)")
+        #expect(process.stderr.contains("pick a free port with --listen"), "\(process.stderr)")
+        for leaked in ["bind(descriptor", "errno", "IOError"] { #expect(!process.stderr.contains(leaked), "\(process.stderr)") }
+    }
+
     /// Every answer docs/MCP_TOOLS.md promises, on the real binary.
     @Test func theDocumentedAnswers() async throws {
         let served = try await serve()

@@ -64,4 +64,33 @@ struct BuilderTests {
             try await runner.run("no-such-tool-xyz", [])
         }
     }
+
+    @Test("with a log, each line is handed on as the tool prints it, labelled with the build and platform")
+    func streamsLines() async throws {
+        final class Seen: @unchecked Sendable {
+            // @unchecked: every access goes through `lock`.
+            let lock = NSLock()
+            var lines: [(line: BuildLogLine, at: ContinuousClock.Instant)] = []
+        }
+        let seen = Seen()
+        let runner = BuildToolRunner(log: BuildLog { line in seen.lock.withLock { seen.lines.append((line, .now)) } })
+        var request = try Self.request()
+        request.platform = Platform(architecture: "arm64", os: "linux")
+        let started = ContinuousClock.now
+        _ = try await runner.check(request, "sh", ["-c", "echo one; sleep 1.5; echo two >&2"])
+        let lines = seen.lock.withLock { seen.lines }
+        #expect(
+            lines.map(\.line) == [
+                BuildLogLine(image: "dev linux/arm64", tool: "sh", text: "one"), BuildLogLine(image: "dev linux/arm64", tool: "sh", text: "two"),
+            ])
+        // The first line arrived while the tool was still sleeping.
+        if let first = lines.first { #expect(first.at - started < .seconds(1), "\(first.at - started)") }
+        // Without a log nothing is handed on, and a failure still quotes the output.
+        do {
+            _ = try await BuildToolRunner().check(request, "sh", ["-c", "echo last words >&2; exit 1"])
+            Issue.record("expected a failure")
+        } catch {
+            #expect(error.description.contains("last words"))
+        }
+    }
 }

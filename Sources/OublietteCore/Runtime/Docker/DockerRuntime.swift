@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import OCIDistribution
+import SystemSupport
 
 /// ``ContainerRuntime`` over the Docker Engine API.
 ///
@@ -361,7 +362,7 @@ public actor DockerRuntime: ContainerRuntime {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw RuntimeError.invalidResponse(operation: operation, detail: "reading the response body failed: \(error)")
+            throw RuntimeError.invalidResponse(operation: operation, detail: "reading the response body failed: \(NetworkProblem.phrase(error))")
         }
     }
 
@@ -369,7 +370,7 @@ public actor DockerRuntime: ContainerRuntime {
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch {
-            throw RuntimeError.invalidResponse(operation: operation, detail: "\(error)")
+            throw RuntimeError.invalidResponse(operation: operation, detail: describe(error))
         }
     }
 
@@ -426,6 +427,6 @@ extension DockerRuntime {
         {
             return String(cString: strerror(code)).lowercased()
         }
-        return text
+        return NetworkProblem.phrase(error)
     }
 }
