@@ -21,8 +21,16 @@ final class LocalWorkflowRunner {
         let action: String
         let rawWith: [String: String]
         let workspace: URL
+        /// The action's GITHUB_OUTPUT: `key=value` lines written here become `steps.ID.outputs`.
+        let output: URL
         let evaluate: (String) throws -> String
         func with(_ key: String) throws -> String? { try rawWith[key].map(evaluate) }
+        func setOutput(_ key: String, _ value: String) throws {
+            let handle = try FileHandle(forWritingTo: output)
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data("\(key)=\(value)\n".utf8))
+        }
     }
 
     enum Entry: Equatable, CustomStringConvertible {
@@ -117,13 +125,19 @@ final class LocalWorkflowRunner {
             }
             if let uses = step["uses"] as? String {
                 let action = String(uses.split(separator: "@", maxSplits: 1)[0])
+                let output = jobDirectory.appendingPathComponent("\(index)-action-output")
+                _ = FileManager.default.createFile(atPath: output.path, contents: nil)
                 let actionStep = ActionStep(
                     job: label, name: stepName, action: action, rawWith: Dictionary(uniqueKeysWithValues: Self.strings(step["with"])),
-                    workspace: workspace, evaluate: { try expression.interpolate($0) })
+                    workspace: workspace, output: output, evaluate: { try expression.interpolate($0) })
                 guard let how = try await substitute(actionStep) else {
                     throw StepFailure(job: label, step: stepName, detail: "no local equivalent for \(action)")
                 }
                 log.append(.substituted(job: label, step: stepName, how: how))
+                if let id = step["id"] as? String {
+                    let written = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+                    stepOutputs[id, default: [:]].merge(Self.keyValues(written)) { _, new in new }
+                }
                 continue
             }
             guard let script = step["run"] as? String else { continue }

@@ -21,6 +21,9 @@ struct PipelineExecutionTests {
                 + "(release-tool's archive holds the stand-in)"
         case "Verify the archives' attestations", "Verify the images' attestations":
             return "gh attestation verify needs GitHub's attestation API and Sigstore's trust root (not reachable here)"
+        case "Verify the archives' bundles as self-update does":
+            return "the bundles come from actions/attest (GitHub's OIDC token and Sigstore; a stand-in here); "
+                + "verify-bundle itself runs on real and test-authority bundles (ConformanceBundleTests, TestAuthorityBundleTests)"
         case "Install with install.sh from the release":
             return "install.sh downloads from api.github.com and github.com (not reachable here)"
         default:
@@ -121,7 +124,12 @@ struct PipelineExecutionTests {
                     attested.append((name, digest))
                     return "not run (needs GitHub's OIDC token and Sigstore); subject \(name)@\(digest) recorded and checked"
                 }
-                return "not run (needs GitHub's OIDC token and Sigstore); subject \(try step.with("subject-path") ?? "")"
+                // actions/attest writes one bundle for all subject-path files and names it in its
+                // `bundle-path` output; a stand-in file takes its place for the steps after it.
+                let bundle = step.workspace.deletingLastPathComponent().appendingPathComponent("attestation-\(UUID().uuidString).sigstore.json")
+                try Data(#"{"stand_in":"actions/attest, not run here"}"#.utf8).write(to: bundle)
+                try step.setOutput("bundle-path", bundle.path)
+                return "not run (needs GitHub's OIDC token and Sigstore); subject \(try step.with("subject-path") ?? ""), stand-in bundle-path"
             case "github/codeql-action/upload-sarif":
                 let upload = try SarifUpload(path: try #require(try step.with("sarif_file")), category: try step.with("category"))
                 sarifUploads.append(upload)

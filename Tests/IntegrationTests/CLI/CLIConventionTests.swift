@@ -18,7 +18,7 @@ struct CLIConventionTests {
     @Test func statusExitsOneInTextAndJSONWhenTheEngineIsAbsent() async throws {
         // The registry has the image, so before the fix the JSON said "available" for an
         // image nobody could see, and exited 0 where the text exited 1.
-        var (home, image, _) = try cli.homeWithCustomType("engine-down", updateCheck: "always")
+        var (home, image, _) = try await cli.homeWithCustomType("engine-down", updateCheck: "always")
         home.environment["DOCKER_HOST"] = Self.absentEngine()
 
         let text = try await cli.oubliette(["status"], home)
@@ -59,7 +59,7 @@ struct CLIConventionTests {
     }
 
     @Test func everyJSONOutputHasSnakeCaseKeys() async throws {
-        var (home, image, _) = try cli.homeWithCustomType("json-keys")
+        var (home, image, _) = try await cli.homeWithCustomType("json-keys")
         let fresh = try cli.emptyHome("json-keys-init")
         let repo = try await release.repository(tags: ["v1.0.0"])
         defer { try? FileManager.default.removeItem(at: repo) }
@@ -98,7 +98,7 @@ struct CLIConventionTests {
     }
 
     @Test func sessionsAndImagesFromTheCommandLine() async throws {
-        let (home, image, digest) = try cli.homeWithCustomType("sessions")
+        let (home, image, digest) = try await cli.homeWithCustomType("sessions")
         #expect(try await cli.oubliette(["image", "pull", "custom", "--progress", "plain"], home).status == 0)
         let listed = try #require(try cli.json(try await cli.oubliette(["image", "list", "--json"], home)) as? [[String: Any]])
         let custom = try #require(listed.first { $0["type"] as? String == "custom" }, "\(listed)")

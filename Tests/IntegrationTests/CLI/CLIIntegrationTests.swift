@@ -29,10 +29,10 @@ struct CLIIntegrationTests {
     }
 
     /// A home whose config has one type, `custom`, at a fresh repository holding a long-running image.
-    func homeWithCustomType(_ label: String, updateCheck: String = "always") throws -> (Home, String, String) {
+    func homeWithCustomType(_ label: String, updateCheck: String = "always") async throws -> (Home, String, String) {
         let home = try emptyHome(label)
         let image = "\(bed.registry)/cli/\(label)-\(UUID().uuidString.prefix(8).lowercased()):1"
-        let digest = try TestImages.push(image, version: "v1.0.12", marker: "one", bed: bed)
+        let digest = try await TestImages.push(image, version: "v1.0.12", marker: "one", bed: bed)
         try FileManager.default.createDirectory(at: home.config.deletingLastPathComponent(), withIntermediateDirectories: true)
         try "{ \"containers\": { \"custom\": \"\(image)\" }, \"update_check\": \"\(updateCheck)\" }"
             .write(to: home.config, atomically: true, encoding: .utf8)
@@ -139,7 +139,7 @@ struct CLIIntegrationTests {
     // MARK: container list / refresh / stop
 
     @Test func containerListRefreshAndStop() async throws {
-        let (home, image, _) = try homeWithCustomType("containers")
+        let (home, image, _) = try await homeWithCustomType("containers")
         let project = try await createProject("cli demo", home: home)
         let firstContainer = try #require(project.containerID)
 
@@ -207,7 +207,7 @@ struct CLIIntegrationTests {
     // MARK: status, update, rollback
 
     @Test func statusShowsProvenanceAndUpdates() async throws {
-        let (home, image, firstDigest) = try homeWithCustomType("status")
+        let (home, image, firstDigest) = try await homeWithCustomType("status")
         let pull = try await oubliette(["image", "pull", "custom", "--progress", "plain"], home)
         #expect(pull.status == 0, "\(pull.stderr)")
 
@@ -221,7 +221,7 @@ struct CLIIntegrationTests {
         #expect(row.contains("v1.0.12 (prebuilt from \(bed.registry))"), "\(status.stdout)")
         #expect(row.hasSuffix("no"), "no update yet: \(row)")
 
-        try TestImages.push(image, version: "v1.0.13", marker: "two", bed: bed)
+        try await TestImages.push(image, version: "v1.0.13", marker: "two", bed: bed)
         let report = try await #require(try json(try oubliette(["status", "--json"], home)) as? [String: Any])
         let custom = try #require((report["types"] as? [[String: Any]])?.first { $0["type"] as? String == "custom" })
         #expect(custom["update"] as? String == "available")
@@ -232,7 +232,7 @@ struct CLIIntegrationTests {
     @Test func refreshRebuildsFromTheConfiguredSourceDirectory() async throws {
         let home = try emptyHome("refresh-build")
         let image = "\(bed.registry)/cli/refresh-build-\(UUID().uuidString.prefix(8).lowercased()):1"
-        _ = try TestImages.push(image, version: "v1.0.12", marker: "pulled", bed: bed)
+        _ = try await TestImages.push(image, version: "v1.0.12", marker: "pulled", bed: bed)
         // A checkout elsewhere (refresh runs from another directory): base builds on the pushed image.
         let source = home.root.appendingPathComponent("checkout")
         let dockerfile = source.appendingPathComponent("containers/base/Dockerfile")
@@ -260,10 +260,10 @@ struct CLIIntegrationTests {
     }
 
     @Test func updateThenRollbackRoundTrip() async throws {
-        let (home, image, firstDigest) = try homeWithCustomType("update")
+        let (home, image, firstDigest) = try await homeWithCustomType("update")
         let project = try await createProject("update demo", home: home)
         let reference = try ImageReference(parsing: image)
-        let secondDigest = try TestImages.push(image, version: "v1.0.13", marker: "two", bed: bed)
+        let secondDigest = try await TestImages.push(image, version: "v1.0.13", marker: "two", bed: bed)
 
         let conflicting = try await oubliette(["update", "--pull-image", "--rebuild-image"], home)
         #expect(conflicting.status == 2)

@@ -14,7 +14,7 @@ extension CLIIntegrationTests {
     }
 
     @Test func previousMovesOnlyWhenANewImageIsInPlace() async throws {
-        let (home, image, _) = try homeWithCustomType("previous")
+        let (home, image, _) = try await homeWithCustomType("previous")
         let project = try await createProject("previous demo", home: home)
         let reference = try ImageReference(parsing: image)
         let previous = ImageUpdater.previousReference(of: reference)
@@ -31,7 +31,7 @@ extension CLIIntegrationTests {
         #expect(nothing.stderr.contains("there is no previous image for container type 'custom'"), "\(nothing.stderr)")
 
         // A real update: `previous` is the image it replaced.
-        let second = try TestImages.push(image, version: "v1.0.13", marker: "two", bed: bed)
+        let second = try await TestImages.push(image, version: "v1.0.13", marker: "two", bed: bed)
         let update = try await oubliette(["update", "--type", "custom"], home)
         #expect(update.status == 0, "\(update.stderr)")
         #expect(try await marker(reference, engine) == "two")
@@ -54,7 +54,7 @@ extension CLIIntegrationTests {
         #expect(try await marker(previous, engine) == "two")
 
         // `container refresh` keeps `previous` the same way.
-        _ = try TestImages.push(image, version: "v1.0.14", marker: "three", bed: bed)
+        _ = try await TestImages.push(image, version: "v1.0.14", marker: "three", bed: bed)
         let refresh = try await oubliette(["container", "refresh", project.id, "--yes"], home)
         #expect(refresh.status == 0, "\(refresh.stderr)")
         #expect(try await marker(reference, engine) == "three")

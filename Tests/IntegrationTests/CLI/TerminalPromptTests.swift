@@ -40,7 +40,7 @@ struct TerminalPromptTests {
     }
 
     @Test func stoppingARunningContainerAsksFirst() async throws {
-        let (home, _, _) = try cli.homeWithCustomType("tty-stop")
+        let (home, _, _) = try await cli.homeWithCustomType("tty-stop")
         let project = try await cli.createProject("tty stop", home: home)
         let store = ProjectStore(dataDirectory: home.data)
         let session = try await store.startSession(projectID: project.id, label: nil)
@@ -100,7 +100,7 @@ struct TerminalPromptTests {
         // Whatever the harness exports: an empty NO_COLOR means colour is allowed.
         home.environment["NO_COLOR"] = ""
         let image = "\(cli.bed.registry)/tty-build-\(UUID().uuidString.prefix(8).lowercased())/base:1"
-        _ = try TestImages.push(image, version: "v1.0.12", marker: "tty-build", bed: cli.bed)
+        _ = try await TestImages.push(image, version: "v1.0.12", marker: "tty-build", bed: cli.bed)
         let source = home.root.appendingPathComponent("checkout")
         let dockerfile = source.appendingPathComponent("containers/base/Dockerfile")
         try FileManager.default.createDirectory(at: dockerfile.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -121,7 +121,7 @@ struct TerminalPromptTests {
     @Test func aMissingImageOffersToBuildFromSource() async throws {
         let home = try cli.emptyHome("tty-offer")
         let repository = "tty-offer-\(UUID().uuidString.prefix(8).lowercased())/base"
-        _ = try TestImages.push("\(cli.bed.registry)/\(repository):1.0.0", version: "v1.0.12", marker: "offer", bed: cli.bed)
+        _ = try await TestImages.push("\(cli.bed.registry)/\(repository):1.0.0", version: "v1.0.12", marker: "offer", bed: cli.bed)
         let image = "\(cli.bed.registry)/\(repository):9.9.9"
         // A checkout whose catalogue (the shipped one) finds containers/base/Dockerfile.
         let source = home.root.appendingPathComponent("checkout")
@@ -168,7 +168,7 @@ struct TerminalPromptTests {
         // (so the image reference itself fits on a 40-column row).
         let home = try cli.emptyHome("bars-\(columns)")
         let image = "\(cli.bed.registry)/b\(columns)-\(UUID().uuidString.prefix(6).lowercased()):1"
-        _ = try TestImages.push(image, version: "v1.0.12", marker: "bars", payloadMiB: 24, bed: cli.bed)
+        _ = try await TestImages.push(image, version: "v1.0.12", marker: "bars", payloadMiB: 24, bed: cli.bed)
         try FileManager.default.createDirectory(at: home.config.deletingLastPathComponent(), withIntermediateDirectories: true)
         try "{ \"containers\": { \"custom\": \"\(image)\" } }".write(to: home.config, atomically: true, encoding: .utf8)
         let pull = try terminal(["image", "pull", "custom", "--ignore-version"], home, columns: columns)

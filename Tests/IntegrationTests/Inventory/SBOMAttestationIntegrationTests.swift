@@ -16,7 +16,7 @@ struct SBOMAttestationIntegrationTests {
         let bed = TestBed.required
         let venv = try #require(InventoryTestSupport.venv)
         let reference = try await InventoryTestSupport.debianImage(bed)
-        let digest = try Digest(try TestImages.digest(of: reference))
+        let digest = try Digest(try await TestImages.digest(of: reference))
         let pinned = try ImageReference(parsing: reference).withDigest(digest)
         let work = try bed.makeTemporaryDirectory("sbom-attest")
         let credentials = ChainedCredentials([])

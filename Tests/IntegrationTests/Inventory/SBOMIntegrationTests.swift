@@ -14,7 +14,7 @@ struct SBOMIntegrationTests {
         let venv = try #require(InventoryTestSupport.venv)
         let rootfs = try await InventoryTestSupport.debianRootfs()
         let reference = try await InventoryTestSupport.debianImage(bed)
-        let digest = try TestImages.digest(of: reference)
+        let digest = try await TestImages.digest(of: reference)
         let work = try bed.makeTemporaryDirectory("sbom-debian")
         let expected = try await InventoryTestSupport.dpkgQuery(rootfs)
         #expect(expected.count > 50, "a minbase rootfs has ~90 packages")

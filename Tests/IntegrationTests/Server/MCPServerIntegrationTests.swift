@@ -86,7 +86,7 @@ struct MCPServerIntegrationTests {
 
     @Test func projectLifecycleThroughTheTools() async throws {
         let setup = try setUp("lifecycle")
-        let firstDigest = try TestImages.push(setup.image, version: "v1.0.12", marker: "one", bed: bed)
+        let firstDigest = try await TestImages.push(setup.image, version: "v1.0.12", marker: "one", bed: bed)
         let server = try await connect(setup)
 
         let tools = try await server.client.listTools().tools.map(\.name).sorted()
@@ -131,7 +131,7 @@ struct MCPServerIntegrationTests {
         #expect(try await engine.inspectContainer(firstContainer).state == .running, "a refused refresh must not touch the container")
 
         // A new push of the same tag, then refresh after the session ends: new container, new digest.
-        let secondDigest = try TestImages.push(setup.image, version: "v1.0.13", marker: "two", bed: bed)
+        let secondDigest = try await TestImages.push(setup.image, version: "v1.0.13", marker: "two", bed: bed)
         #expect(secondDigest != firstDigest)
         _ = try await server.object("session_end", ["session_id": .string(sessionID)])
         let ended = try await server.call("session_end", ["session_id": .string(sessionID)])
@@ -209,7 +209,7 @@ struct MCPServerIntegrationTests {
     /// tool answers isError with the limit and what to do.
     @Test func limitsAreToolErrorsWithTheReason() async throws {
         let setup = try setUp("limits")
-        try TestImages.push(setup.image, version: "v1.0.0", marker: "limits", bed: bed)
+        try await TestImages.push(setup.image, version: "v1.0.0", marker: "limits", bed: bed)
         let server = try await connect(setup)
 
         let longName = String(repeating: "n", count: Project.maximumNameLength + 1)

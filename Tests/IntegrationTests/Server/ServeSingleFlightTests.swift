@@ -11,7 +11,7 @@ extension MCPServerIntegrationTests {
     @Test func concurrentCreatesAndRefreshesShareOneEnginePull() async throws {
         let setup = try setUp("flight")
         // A large layer so the one pull outlasts the time the twenty calls take to arrive.
-        _ = try TestImages.push(setup.image, version: "v1.0.12", marker: "flight", payloadMiB: 48, bed: bed)
+        _ = try await TestImages.push(setup.image, version: "v1.0.12", marker: "flight", payloadMiB: 48, bed: bed)
         let server = try await connect(setup)
         var projects: [String] = []
         for index in 0..<10 {
@@ -41,7 +41,7 @@ extension MCPServerIntegrationTests {
         #expect(results.count == 20)
         for (tool, isError, text) in results { #expect(!isError, "\(tool) failed: \(text)") }
 
-        let pulls = try enginePullEvents(of: setup.image, since: since)
+        let pulls = try await enginePullEvents(of: setup.image, since: since)
         // A refresh keeps `previous` inside the flight it starts and joins one already under
         // way at once (ImageManager.pullLatest's `around`), so no refresh can pull a second time.
         #expect(pulls == 1, "20 concurrent calls for one missing image must cost one engine pull, dockerd saw \(pulls)")
@@ -53,12 +53,12 @@ extension MCPServerIntegrationTests {
     }
 
     /// `pull` events dockerd recorded for `image` since `since` (its /events API, bounded by `until`).
-    func enginePullEvents(of image: String, since: Int) throws -> Int {
+    func enginePullEvents(of image: String, since: Int) async throws -> Int {
         let socket = bed.dockerHost.replacingOccurrences(of: "unix://", with: "")
         let filters = #"{"type":["image"],"event":["pull"]}"#
         let until = Int(Date().timeIntervalSince1970) + 1
         let query = "since=\(since)&until=\(until)&filters=\(filters.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
-        let result = try ToolRunner.run(
+        let result = try await ToolRunner.run(
             "curl",
             [
                 "-sS", "--max-time", "10", "--unix-socket", socket,

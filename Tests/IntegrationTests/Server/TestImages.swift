@@ -12,29 +12,29 @@ enum TestImages {
     @discardableResult
     /// - Parameter payloadMiB: adds a layer of that many MiB of random bytes, so pulling the
     ///   image takes a while (single-flight tests need concurrent callers to overlap one pull).
-    static func push(_ reference: String, version: String, marker: String, payloadMiB: Int = 0, bed: TestBed) throws -> String {
+    static func push(_ reference: String, version: String, marker: String, payloadMiB: Int = 0, bed: TestBed) async throws -> String {
         let storage = ["--root", "\(bed.buildahRoot)/root", "--runroot", "\(bed.buildahRoot)/runroot", "--storage-driver", "vfs"]
-        let container = try ToolRunner.run("buildah", storage + ["from", "--tls-verify=false", "docker://\(bed.busyboxImage)"]).trimmedStdout
+        let container = try await ToolRunner.run("buildah", storage + ["from", "--tls-verify=false", "docker://\(bed.busyboxImage)"]).trimmedStdout
         defer { _ = try? ToolRunner.run("buildah", storage + ["rm", container], check: false) }
         if payloadMiB > 0 {
             let payload = try bed.makeTemporaryDirectory("payload").appendingPathComponent("payload")
-            try ToolRunner.run("sh", ["-c", "head -c \(payloadMiB << 20) /dev/urandom > '\(payload.path)'"])
-            try ToolRunner.run("buildah", storage + ["copy", container, payload.path, "/payload"])
+            try await ToolRunner.run("sh", ["-c", "head -c \(payloadMiB << 20) /dev/urandom > '\(payload.path)'"])
+            try await ToolRunner.run("buildah", storage + ["copy", container, payload.path, "/payload"])
         }
-        try ToolRunner.run(
+        try await ToolRunner.run(
             "buildah",
             storage + [
                 "config", "--cmd", longRunningCommand,
                 "--label", "org.opencontainers.image.version=\(version)",
                 "--label", "test.marker=\(marker)", container,
             ])
-        try ToolRunner.run("buildah", storage + ["commit", "-q", container, reference])
-        try ToolRunner.run("buildah", storage + ["push", "--tls-verify=false", reference, "docker://\(reference)"])
-        return try digest(of: reference)
+        try await ToolRunner.run("buildah", storage + ["commit", "-q", container, reference])
+        try await ToolRunner.run("buildah", storage + ["push", "--tls-verify=false", reference, "docker://\(reference)"])
+        return try await digest(of: reference)
     }
 
-    static func digest(of reference: String) throws -> String {
-        try ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(reference)"]).trimmedStdout
+    static func digest(of reference: String) async throws -> String {
+        try await ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(reference)"]).trimmedStdout
     }
 
     /// The built `oubliette` executable beside the test bundle.

@@ -50,7 +50,7 @@ struct KeylessEnforceIntegrationTests {
     @discardableResult
     func pushImage(_ name: String, identity: TestSigningIdentity?, authority: TestSigstoreAuthority) async throws -> (ImageReference, String, Data?) {
         let image = "\(bed.registry)/keyless/\(name)-\(UUID().uuidString.prefix(8).lowercased()):1"
-        let digest = try TestImages.push(image, version: "v1.4.0", marker: name, bed: bed)
+        let digest = try await TestImages.push(image, version: "v1.4.0", marker: name, bed: bed)
         let reference = try ImageReference(parsing: image)
         var attached: Data?
         if let identity {

@@ -15,13 +15,13 @@ struct VerifiedIsWhatRunsTests {
     /// Forwards to dockerd; runs `beforeFirstPull` once, just before the engine pulls.
     final class TagMovingRuntime: ContainerRuntime {
         let wrapped: any ContainerRuntime
-        let beforeFirstPull: Mutex<(@Sendable () -> Void)?>
+        let beforeFirstPull: Mutex<(@Sendable () async -> Void)?>
         let pulled = Mutex<[String]>([])
         /// Runs just before every container create (after every check oubliette makes).
         let beforeEachCreate: Mutex<(@Sendable () async throws -> Void)?>
 
         init(
-            _ wrapped: any ContainerRuntime, beforeFirstPull: @escaping @Sendable () -> Void = {},
+            _ wrapped: any ContainerRuntime, beforeFirstPull: @escaping @Sendable () async -> Void = {},
             beforeEachCreate: (@Sendable () async throws -> Void)? = nil
         ) {
             self.wrapped = wrapped
@@ -35,12 +35,26 @@ struct VerifiedIsWhatRunsTests {
         func imageExists(_ reference: ImageReference) async throws -> Bool { try await wrapped.imageExists(reference) }
         func inspectImage(_ reference: ImageReference) async throws -> RuntimeImage { try await wrapped.inspectImage(reference) }
         func pullImage(_ reference: ImageReference) -> AsyncThrowingStream<PullEvent, any Error> {
-            beforeFirstPull.withLock { hook in
-                hook?()
-                hook = nil
+            let hook = beforeFirstPull.withLock { hook in
+                defer { hook = nil }
+                return hook
             }
             pulled.withLock { $0.append(reference.description) }
-            return wrapped.pullImage(reference)
+            guard let hook else { return wrapped.pullImage(reference) }
+            // The hook runs before the engine is asked, inside the stream the caller awaits.
+            let wrapped = self.wrapped
+            return AsyncThrowingStream { continuation in
+                let task = Task {
+                    await hook()
+                    do {
+                        for try await event in wrapped.pullImage(reference) { continuation.yield(event) }
+                        continuation.finish()
+                    } catch {
+                        continuation.finish(throwing: error)
+                    }
+                }
+                continuation.onTermination = { _ in task.cancel() }
+            }
         }
         func tagImage(_ source: ImageReference, as target: ImageReference) async throws { try await wrapped.tagImage(source, as: target) }
         func removeImage(_ reference: ImageReference, force: Bool) async throws { try await wrapped.removeImage(reference, force: force) }
@@ -81,14 +95,15 @@ struct VerifiedIsWhatRunsTests {
         let image = "\(bed.registry)/what-runs/moved-\(UUID().uuidString.prefix(8).lowercased()):1"
         let reference = try ImageReference(parsing: image)
         let key = SigningKey.generate()
-        let signed = try TestImages.push(image, version: "v1.0.12", marker: "signed", bed: bed)
+        let signed = try await TestImages.push(image, version: "v1.0.12", marker: "signed", bed: bed)
         try await sign(image, digest: signed, key: key)
         let bed = self.bed
         let moved = Mutex<String?>(nil)
         let docker = try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost))
         let runtime = TagMovingRuntime(docker) {
             // The publisher (or an attacker) pushes unsigned content to the tag after the check.
-            moved.withLock { $0 = try? TestImages.push(image, version: "v1.0.12", marker: "unsigned", bed: bed) }
+            let pushed = try? await TestImages.push(image, version: "v1.0.12", marker: "unsigned", bed: bed)
+            moved.withLock { $0 = pushed }
         }
         let (manager, _, _) = try enforcingManager(image: image, key: key, runtime: runtime)
 
@@ -108,7 +123,7 @@ struct VerifiedIsWhatRunsTests {
         let image = "\(bed.registry)/what-runs/present-\(UUID().uuidString.prefix(8).lowercased()):1"
         let reference = try ImageReference(parsing: image)
         let key = SigningKey.generate()
-        let unsigned = try TestImages.push(image, version: "v1.0.12", marker: "unsigned", bed: bed)
+        let unsigned = try await TestImages.push(image, version: "v1.0.12", marker: "unsigned", bed: bed)
         let docker = try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost))
         // Put there by someone else (`docker pull`), not by oubliette.
         try await docker.pull(reference)
@@ -137,12 +152,12 @@ struct VerifiedIsWhatRunsTests {
         let image = "\(bed.registry)/what-runs/retag-\(unique):1"
         let reference = try ImageReference(parsing: image)
         let key = SigningKey.generate()
-        let signed = try TestImages.push(image, version: "v1.0.12", marker: "signed", bed: bed)
+        let signed = try await TestImages.push(image, version: "v1.0.12", marker: "signed", bed: bed)
         try await sign(image, digest: signed, key: key)
         // Other content, already in the engine under another name.
         let otherImage = "\(bed.registry)/what-runs/other-\(unique):1"
         let other = try ImageReference(parsing: otherImage)
-        try TestImages.push(otherImage, version: "v1.0.12", marker: "other", bed: bed)
+        try await TestImages.push(otherImage, version: "v1.0.12", marker: "other", bed: bed)
         let docker = try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost))
         try await docker.pull(other)
         let otherID = try await docker.inspectImage(other).id
@@ -185,8 +200,8 @@ struct VerifiedIsWhatRunsTests {
         let unique = UUID().uuidString.prefix(8).lowercased()
         let path = "what-runs/mirrored-\(unique)"
         let key = SigningKey.generate()
-        let signed = try TestImages.push("\(bed.registry)/\(path):1", version: "v1.0.12", marker: "signed", bed: bed)
-        let otherDigest = try TestImages.push("\(bed.registry)/\(path)-mirror:1", version: "v1.0.12", marker: "mirror", bed: bed)
+        let signed = try await TestImages.push("\(bed.registry)/\(path):1", version: "v1.0.12", marker: "signed", bed: bed)
+        let otherDigest = try await TestImages.push("\(bed.registry)/\(path)-mirror:1", version: "v1.0.12", marker: "mirror", bed: bed)
         // The primary answers oubliette's registry client but refuses dockerd (its User-Agent is docker/…).
         let primary = try await RecordingProxy.start(upstream: bed.registry) { _, uri, agent in
             agent.hasPrefix("docker/")
@@ -253,7 +268,7 @@ struct VerifiedIsWhatRunsTests {
         let unique = UUID().uuidString.prefix(8).lowercased()
         let path = "what-runs/mirror-ok-\(unique)"
         let key = SigningKey.generate()
-        let signed = try TestImages.push("\(bed.registry)/\(path):1", version: "v1.0.12", marker: "signed", bed: bed)
+        let signed = try await TestImages.push("\(bed.registry)/\(path):1", version: "v1.0.12", marker: "signed", bed: bed)
         let primary = try await RecordingProxy.start(upstream: bed.registry) { _, uri, agent in
             agent.hasPrefix("docker/") ? .answer(status: 404, body: #"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"down"}]}"#) : .forward(uri)
         }

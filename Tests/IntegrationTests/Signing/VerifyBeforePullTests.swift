@@ -56,7 +56,7 @@ struct VerifyBeforePullTests {
         let setup = try home("enforce", mode: "enforce")
         let key = SigningKey.generate()
         try Data(key.verificationKey.pem.utf8).write(to: setup.publicKey)
-        let firstDigest = try TestImages.push(setup.image, version: "v1.0.12", marker: "one", bed: bed)
+        let firstDigest = try await TestImages.push(setup.image, version: "v1.0.12", marker: "one", bed: bed)
 
         let process = try ServerProcess(
             binary: TestImages.oublietteBinary().path, arguments: ["serve"], environment: setup.environment,
@@ -78,7 +78,7 @@ struct VerifyBeforePullTests {
         let projectID = try #require((try JSONSerialization.jsonObject(with: Data(created.text.utf8)) as? [String: Any])?["id"] as? String)
 
         // A new, unsigned push of the same tag: refresh refuses it, then accepts it once signed.
-        let secondDigest = try TestImages.push(setup.image, version: "v1.0.12", marker: "two", bed: bed)
+        let secondDigest = try await TestImages.push(setup.image, version: "v1.0.12", marker: "two", bed: bed)
         let refusedRefresh = try await call(client, "container_refresh", ["project_id": .string(projectID)])
         #expect(refusedRefresh.isError)
         #expect(refusedRefresh.text.contains(secondDigest), "\(refusedRefresh.text)")
@@ -100,7 +100,7 @@ struct VerifyBeforePullTests {
     func warnPullsAndWarnsOnce() async throws {
         let setup = try home("warn", mode: "warn")
         try Data(SigningKey.generate().verificationKey.pem.utf8).write(to: setup.publicKey)
-        try TestImages.push(setup.image, version: "v1.0.12", marker: "warn", bed: bed)
+        try await TestImages.push(setup.image, version: "v1.0.12", marker: "warn", bed: bed)
         let pull = try await ToolRunner.run(TestImages.oublietteBinary().path, ["image", "pull", "custom"], environment: setup.environment, check: false)
         #expect(pull.status == 0, "\(pull.stderr)")
         #expect(pull.stderr.components(separatedBy: "verify.mode is warn: pulling anyway").count == 2, "\(pull.stderr)")
