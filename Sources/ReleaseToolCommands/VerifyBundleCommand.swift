@@ -23,31 +23,10 @@ struct VerifyBundleCommand: LoggedCommand {
     @Option(name: .long, help: ArgumentHelp("The Sigstore bundle (.sigstore.json).", valueName: "FILE"))
     var bundle: String
 
-    @Option(name: .customLong("certificate-identity"), help: "The signer's identity the certificate's SAN must equal.")
-    var certificateIdentity: String?
-
-    @Option(name: .customLong("certificate-identity-regexp"), help: "A regular expression the whole SAN must match (instead of --certificate-identity).")
-    var certificateIdentityRegexp: String?
-
-    @Option(name: .customLong("certificate-oidc-issuer"), help: "The OIDC issuer the certificate must name.")
-    var certificateOIDCIssuer: String?
-
-    @Option(name: .customLong("certificate-github-workflow-repository"), help: "Require this source repository (owner/name).")
-    var repository: String?
-
-    @Option(name: .customLong("certificate-github-workflow-ref"), help: "Require this git ref ('*' matches any run, e.g. refs/tags/v*).")
-    var ref: String?
-
-    @Option(name: .customLong("certificate-github-workflow-trigger"), help: "Require this workflow trigger (push, release, …).")
-    var trigger: String?
+    @OptionGroup(title: "Signer identity (keyless bundles)") var signer: CertificateIdentityOptions
 
     @Option(name: .long, help: ArgumentHelp("Verify a keyed bundle with this public key (PKIX PEM) instead of an identity.", valueName: "FILE.pub"))
     var key: String?
-
-    @Option(
-        name: .customLong("trusted-root"),
-        help: ArgumentHelp("A trusted_root.json to verify against (default: the shipped public-good root).", valueName: "FILE"))
-    var trustedRoot: String?
 
     @Flag(name: .long, help: "Use Sigstore's staging instance (needs --trusted-root: no staging root is shipped).")
     var staging = false
@@ -75,16 +54,16 @@ struct VerifyBundleCommand: LoggedCommand {
 
     func validate() throws {
         if key != nil {
-            guard certificateIdentity == nil, certificateIdentityRegexp == nil else {
+            guard signer.identity == nil, signer.identityRegexp == nil else {
                 throw ValidationError("--key and --certificate-identity are exclusive: a bundle is keyed or keyless")
             }
         } else {
-            guard (certificateIdentity == nil) != (certificateIdentityRegexp == nil) else {
+            guard signer.identity != nil || signer.identityRegexp != nil else {
                 throw ValidationError("give --certificate-identity or --certificate-identity-regexp (or --key for keyed bundles)")
             }
-            guard certificateOIDCIssuer != nil else { throw ValidationError("--certificate-oidc-issuer is required with an identity") }
+            try signer.validateIdentity()
         }
-        if staging, trustedRoot == nil {
+        if staging, signer.trustedRoot == nil {
             throw ValidationError("--staging needs --trusted-root FILE: only the public-good root is shipped")
         }
     }
@@ -107,17 +86,15 @@ struct VerifyBundleCommand: LoggedCommand {
     }
 
     func verify() async throws(BundleVerificationError) -> BundleVerificationResult {
-        let root: TrustedRoot
-        if let trustedRoot { root = try TrustedRoot(contentsOf: URL(fileURLWithPath: trustedRoot)) } else { root = try TrustedRoot.publicGood() }
-        let signer: SignerRequirement
+        let root = try signer.loadTrustedRoot()
+        let requirement: SignerRequirement
         if let key {
             let text: String
             do { text = try String(contentsOfFile: key, encoding: .utf8) } catch { throw .key("cannot read \(key): \(describe(error))") }
             guard let parsed = SigningPublicKey(pem: text) else { throw .key("\(key) is not a PEM ECDSA or Ed25519 public key") }
-            signer = .key(parsed)
+            requirement = .key(parsed)
         } else {
-            let subject: IdentityPolicy.Subject = certificateIdentityRegexp.map { .pattern($0) } ?? .exact(certificateIdentity ?? "")
-            signer = .identity(IdentityPolicy(issuer: certificateOIDCIssuer ?? "", subject: subject, repository: repository, ref: ref, trigger: trigger))
+            requirement = .identity(signer.policy)
         }
         let bundleData: Data
         do { bundleData = try Data(contentsOf: URL(fileURLWithPath: bundle)) } catch {
@@ -128,7 +105,7 @@ struct VerifyBundleCommand: LoggedCommand {
             throw .bundleFormat("\(bundle) is \(bundleData.count) bytes, more than a bundle's \(Self.bundleLimit)-byte limit")
         }
         let artifact = try Self.artifact(fileOrDigest)
-        return try await BundleVerifier(trustedRoot: root).verify(bundleJSON: bundleData, artifact: artifact, signer: signer)
+        return try await BundleVerifier(trustedRoot: root).verify(bundleJSON: bundleData, artifact: artifact, signer: requirement)
     }
 
     /// The conformance protocol's rule: `sha256:` + 64 hex digits that is not a path on disk is

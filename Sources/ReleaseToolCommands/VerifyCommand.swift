@@ -28,25 +28,7 @@ struct VerifyCommand: LoggedCommand {
     @Option(name: .long, help: ArgumentHelp("Public key (PKIX PEM, e.g. cosign.pub); repeatable, any one may match.", valueName: "FILE.pub"))
     var key: [String] = []
 
-    @Option(name: .customLong("certificate-identity"), help: "Keyless: the signer's identity the certificate's SAN must equal.")
-    var certificateIdentity: String?
-
-    @Option(name: .customLong("certificate-identity-regexp"), help: "Keyless: a regular expression the whole SAN must match.")
-    var certificateIdentityRegexp: String?
-
-    @Option(name: .customLong("certificate-oidc-issuer"), help: "Keyless: the OIDC issuer the certificate must name.")
-    var certificateOIDCIssuer: String?
-
-    @Option(name: .customLong("certificate-github-workflow-repository"), help: "Keyless: require this source repository (owner/name).")
-    var repository: String?
-
-    @Option(name: .customLong("certificate-github-workflow-ref"), help: "Keyless: require this git ref ('*' matches any run, e.g. refs/tags/v*).")
-    var ref: String?
-
-    @Option(
-        name: .customLong("trusted-root"),
-        help: ArgumentHelp("Keyless: a trusted_root.json to verify against (default: the shipped public-good root).", valueName: "FILE"))
-    var trustedRoot: String?
+    @OptionGroup(title: "Keyless (by signer identity)") var signer: CertificateIdentityOptions
 
     @Option(name: .customLong("insecure-registry"), help: "Registry to reach over plain HTTP (loopback registries always are); repeatable.")
     var insecureRegistries: [String] = []
@@ -73,21 +55,15 @@ struct VerifyCommand: LoggedCommand {
         let result: KeylessImageVerifier.Verified
     }
 
-    var keyless: Bool { certificateIdentity != nil || certificateIdentityRegexp != nil || certificateOIDCIssuer != nil }
+    var keyless: Bool { signer.given }
 
     func validate() throws {
         if keyless {
             guard key.isEmpty else { throw ValidationError("--key and --certificate-identity are exclusive: verify by key or by identity") }
-            guard (certificateIdentity == nil) != (certificateIdentityRegexp == nil) else {
-                throw ValidationError("give one of --certificate-identity or --certificate-identity-regexp")
-            }
-            guard certificateOIDCIssuer != nil else { throw ValidationError("--certificate-oidc-issuer is required with an identity") }
-            if let certificateIdentityRegexp, (try? NSRegularExpression(pattern: certificateIdentityRegexp)) == nil {
-                throw ValidationError("--certificate-identity-regexp '\(certificateIdentityRegexp)' is not a valid regular expression")
-            }
+            try signer.validateIdentity()
         } else {
             guard !key.isEmpty else { throw ValidationError("give --key FILE.pub, or --certificate-identity and --certificate-oidc-issuer") }
-            guard repository == nil, ref == nil, trustedRoot == nil else {
+            guard !signer.constraintsGiven, signer.trustedRoot == nil else {
                 throw ValidationError("--certificate-github-workflow-*, --trusted-root need --certificate-identity and --certificate-oidc-issuer")
             }
         }
@@ -120,17 +96,13 @@ struct VerifyCommand: LoggedCommand {
 
     private func verifyKeyless(_ pinned: ImageReference, digest: Digest, client: RegistryClient) async throws {
         let root: TrustedRoot
-        do {
-            if let trustedRoot { root = try TrustedRoot(contentsOf: URL(fileURLWithPath: trustedRoot)) } else { root = try TrustedRoot.publicGood() }
-        } catch {
+        do { root = try signer.loadTrustedRoot() } catch {
             if json { try Output.json(Failure(image: pinned.description, failedCheck: error.check, error: error.description)) }
             throw error
         }
-        let subject: IdentityPolicy.Subject = certificateIdentityRegexp.map { .pattern($0) } ?? .exact(certificateIdentity ?? "")
-        let policy = IdentityPolicy(issuer: certificateOIDCIssuer ?? "", subject: subject, repository: repository, ref: ref)
         let result: KeylessImageVerifier.Verified
         do {
-            result = try await KeylessImageVerifier(identities: [policy], trustedRoot: root).verify(
+            result = try await KeylessImageVerifier(identities: [signer.policy], trustedRoot: root).verify(
                 repository: pinned.repositoryName, digest: digest, client: client)
         } catch {
             if json { try Output.json(Failure(image: pinned.description, failedCheck: error.check, error: error.description)) }

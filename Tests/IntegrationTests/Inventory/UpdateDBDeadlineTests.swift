@@ -63,9 +63,10 @@ struct UpdateDBDeadlineTests {
         let closed = try LoopbackSocket(listening: false)
         let (result, seconds, url) = try await Self.update(port: closed.port)
         #expect(result.status == 1)
-        // Alone ~0.5 s; the bound leaves room for two loaded cores (the old client's connection
-        // retries lasted until its 10-minute request deadline).
-        #expect(seconds < 15, "took \(seconds) s")
+        // Alone ~0.5 s, but the clock includes starting the debug binary beside the whole suite
+        // on two cores (18 s once in CI). The bound only has to tell "at once" from the old
+        // client's connection retries, which lasted until its 10-minute request deadline.
+        #expect(seconds < 60, "took \(seconds) s")
         #expect(result.stderr.contains("connection refused"), "\(result.stderr)")
         Self.expectPlainSentence(result.stderr, url: url)
         print("scan --update-db against a closed port failed after \(String(format: "%.2f", seconds)) s")
@@ -77,7 +78,7 @@ struct UpdateDBDeadlineTests {
         let (result, seconds, url) = try await Self.update(port: blackhole.port)
         #expect(result.status == 1)
         // The 10 s answer deadline, plus start-up on loaded cores; never the old 10 minutes.
-        #expect(seconds >= 9.5 && seconds < 30, "took \(seconds) s")
+        #expect(seconds >= 9.5 && seconds < 90, "took \(seconds) s")
         #expect(result.stderr.contains("sent nothing for 10 s"), "\(result.stderr)")
         Self.expectPlainSentence(result.stderr, url: url)
         print("scan --update-db against a silent listener failed after \(String(format: "%.2f", seconds)) s")

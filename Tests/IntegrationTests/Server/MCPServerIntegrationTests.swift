@@ -23,9 +23,10 @@ struct MCPServerIntegrationTests {
         let data: URL
     }
 
-    func setUp(_ label: String) throws -> Setup {
+    /// `registry`: where the config names the image (a proxy in front of the bed's registry).
+    func setUp(_ label: String, registry: String? = nil) throws -> Setup {
         let home = try bed.makeTemporaryDirectory("mcp-\(label)")
-        let image = "\(bed.registry)/mcp/\(label)-\(UUID().uuidString.prefix(8).lowercased()):1"
+        let image = "\(registry ?? bed.registry)/mcp/\(label)-\(UUID().uuidString.prefix(8).lowercased()):1"
         let config = home.appendingPathComponent("oubliette.jsonc")
         try "{ \"containers\": { \"custom\": \"\(image)\" }, \"update_check\": \"never\" }".write(to: config, atomically: true, encoding: .utf8)
         let data = home.appendingPathComponent("data")

@@ -9,9 +9,16 @@ extension MCPServerIntegrationTests {
     /// same missing image, twenty at once, cost the engine exactly one pull (counted by
     /// dockerd's own event stream, not by our code).
     @Test func concurrentCreatesAndRefreshesShareOneEnginePull() async throws {
-        let setup = try setUp("flight")
-        // A large layer so the one pull outlasts the time the twenty calls take to arrive.
-        _ = try await TestImages.push(setup.image, version: "v1.0.12", marker: "flight", payloadMiB: 48, bed: bed)
+        // The engine pulls through a proxy that holds every blob for 8 s, so the one pull
+        // outlasts the time the twenty calls take to reach the image manager even when the
+        // project store's serialized writes are slow (a 48 MiB layer alone pulled faster than
+        // that on two loaded cores, and a refresh arriving after the pull pulls afresh).
+        let proxy = try await RecordingProxy.start(upstream: bed.registry) { method, uri, _ in
+            method == "GET" && uri.contains("/blobs/sha256:") ? .forwardAfter(.seconds(8), uri) : .forward(uri)
+        }
+        let setup = try setUp("flight", registry: proxy.address)
+        _ = try await TestImages.push(
+            setup.image.replacingOccurrences(of: proxy.address, with: bed.registry), version: "v1.0.12", marker: "flight", bed: bed)
         let server = try await connect(setup)
         var projects: [String] = []
         for index in 0..<10 {
@@ -50,6 +57,8 @@ extension MCPServerIntegrationTests {
             if let id = project["id"] as? String { _ = try await server.call("project_delete", ["project_id": .string(id)]) }
         }
         #expect(await server.close() == 0)
+        #expect(proxy.log.contains { $0.method == "GET" && $0.path.contains("/blobs/sha256:") }, "the engine pulled through the slow proxy")
+        await proxy.shutdown()
     }
 
     /// `pull` events dockerd recorded for `image` since `since` (its /events API, bounded by `until`).

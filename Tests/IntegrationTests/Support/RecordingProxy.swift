@@ -40,6 +40,8 @@ final class RecordingProxy: Sendable {
     /// What to do with one request (fault injection): forward it to this URI, or answer it.
     enum Route: Sendable {
         case forward(String)
+        /// Forward after a pause (a slow registry): holds a pull open for as long as a test needs.
+        case forwardAfter(Duration, String)
         case answer(status: Int, body: String)
     }
 
@@ -94,6 +96,9 @@ final class RecordingProxy: Sendable {
             let uri: String
             switch route(method.rawValue, original, headers["User-Agent"].first ?? "") {
             case let .forward(target): uri = target
+            case let .forwardAfter(pause, target):
+                try? await Task.sleep(for: pause)
+                uri = target
             case let .answer(status, text):
                 let response = Response(status: status, headers: [("Content-Type", "application/json")], body: ByteBuffer(string: text))
                 entries.append(
