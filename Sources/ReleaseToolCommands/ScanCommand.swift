@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import CommandSupport
 import Foundation
 import ImageInventory
@@ -174,10 +175,22 @@ struct ScanCommand: LoggedCommand {
     }
 
     private func update(_ directory: URL) async throws {
+        // The client the updater needs (no connection retries, its deadlines), shut down on every path.
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: AdvisoryDatabaseUpdater.downloadClientConfiguration)
+        do {
+            try await update(directory, client: client)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try? await client.shutdown()
+    }
+
+    private func update(_ directory: URL, client: HTTPClient) async throws {
         let urls = url.isEmpty ? AdvisoryDatabaseUpdater.defaultEcosystems.map(AdvisoryDatabaseUpdater.defaultURL) : url
         // The pull/transfer progress renderer: one bar per export, then a closing line.
         let output = ProgressOutput(style: progress.resolved)
-        let updater = AdvisoryDatabaseUpdater { progress in
+        let updater = AdvisoryDatabaseUpdater(httpClient: client) { progress in
             let status: String
             switch progress.phase {
             case .connecting: status = "Connecting"

@@ -31,16 +31,17 @@ public struct AdvisoryDatabaseUpdater: Sendable {
     /// real Debian export takes seconds, a hostile one must not take hours.
     public static let maximumCheckDuration: Duration = .seconds(300)
 
-    /// The client `--update-db` uses: no internal retries of failed connection attempts
-    /// (`HTTPClient.shared` retries them until the request's deadline, so an offline
-    /// machine waited ~90 s), the connect and answer deadlines above. Lives for the process.
-    public static let downloadClient: HTTPClient = {
+    /// How the caller should configure the client it passes for `--update-db`: no internal
+    /// retries of failed connection attempts (`HTTPClient.shared` retries them until the
+    /// request's deadline, so an offline machine waited ~90 s), the connect and answer
+    /// deadlines above.
+    public static var downloadClientConfiguration: HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout.connect = .nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000)
-        configuration.timeout.read = .nanoseconds(Int64(answerTimeout.components.seconds) * 1_000_000_000)
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
+        configuration.timeout.connect = .seconds(connectTimeout.components.seconds)
+        configuration.timeout.read = .seconds(answerTimeout.components.seconds)
+        return configuration
+    }
 
     /// How far one export's download has come, for a progress display.
     public struct Progress: Sendable, Equatable {
@@ -70,7 +71,7 @@ public struct AdvisoryDatabaseUpdater: Sendable {
     public var checkDuration: Duration
 
     public init(
-        httpClient: HTTPClient = AdvisoryDatabaseUpdater.downloadClient, timeout: TimeAmount = .minutes(10),
+        httpClient: HTTPClient, timeout: TimeAmount = .minutes(10),
         checkDuration: Duration = AdvisoryDatabaseUpdater.maximumCheckDuration, onProgress: (@Sendable (Progress) -> Void)? = nil
     ) {
         self.httpClient = httpClient
