@@ -69,6 +69,26 @@ struct VerifiedIsWhatRunsTests {
         func inspectContainer(_ id: String) async throws -> RuntimeContainer { try await wrapped.inspectContainer(id) }
     }
 
+    /// A manager for `primary/path:1` with `mirror` as its registry mirror, enforcing `key`,
+    /// over the bed's dockerd.
+    func mirroredEnforcingManager(primary: String, path: String, mirror: String, key: SigningKey, label: String) throws -> (ImageManager, DockerRuntime) {
+        let home = try bed.makeTemporaryDirectory(label)
+        let publicKey = home.appendingPathComponent("cosign.pub")
+        try Data(key.verificationKey.pem.utf8).write(to: publicKey)
+        let config = try OublietteConfig(
+            parsing: #"""
+                { "containers": { "custom": "\#(primary)/\#(path):1" }, "registry_mirrors": ["\#(mirror)"],
+                  "verify": { "mode": "enforce", "keys": ["\#(publicKey.path)"] } }
+                """#,
+            file: home.appendingPathComponent("oubliette.jsonc").path, catalogue: .shipped, devMode: false)
+        let registries = RegistryClientFactory(credentials: ChainedCredentials([]), insecureRegistries: [primary, mirror])
+        let docker = try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost))
+        let manager = ImageManager(
+            config: config, runtime: docker, provenance: ProvenanceStore(dataDirectory: home.appendingPathComponent("data")),
+            retryPolicy: .none, signatureCheck: ImageSignatureCheck(config: config, registries: registries, warn: { _ in }))
+        return (manager, docker)
+    }
+
     func enforcingManager(image: String, key: SigningKey, runtime: any ContainerRuntime) throws -> (ImageManager, OublietteConfig, URL) {
         let home = try bed.makeTemporaryDirectory("what-runs")
         let publicKey = home.appendingPathComponent("cosign.pub")
@@ -221,22 +241,10 @@ struct VerifiedIsWhatRunsTests {
         // Signed as the configured name (the signature names the repository it was made for).
         try await sign("\(primary.address)/\(path):1", digest: signed, key: key)
 
-        let home = try bed.makeTemporaryDirectory("mirror-other")
-        let publicKey = home.appendingPathComponent("cosign.pub")
-        try Data(key.verificationKey.pem.utf8).write(to: publicKey)
         let image = "\(primary.address)/\(path):1"
         let reference = try ImageReference(parsing: image)
-        let config = try OublietteConfig(
-            parsing: #"""
-                { "containers": { "custom": "\#(image)" }, "registry_mirrors": ["\#(mirror.address)"],
-                  "verify": { "mode": "enforce", "keys": ["\#(publicKey.path)"] } }
-                """#,
-            file: home.appendingPathComponent("oubliette.jsonc").path, catalogue: .shipped, devMode: false)
-        let registries = RegistryClientFactory(credentials: ChainedCredentials([]), insecureRegistries: [primary.address, mirror.address])
-        let docker = try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost))
-        let manager = ImageManager(
-            config: config, runtime: docker, provenance: ProvenanceStore(dataDirectory: home.appendingPathComponent("data")),
-            retryPolicy: .none, signatureCheck: ImageSignatureCheck(config: config, registries: registries, warn: { _ in }))
+        let (manager, docker) = try mirroredEnforcingManager(
+            primary: primary.address, path: path, mirror: mirror.address, key: key, label: "mirror-other")
 
         for attempt in 1...2 {
             let mark = mirror.log.count
@@ -279,20 +287,7 @@ struct VerifiedIsWhatRunsTests {
             }
         }
         try await sign("\(primary.address)/\(path):1", digest: signed, key: key)
-        let home = try bed.makeTemporaryDirectory("mirror-ok")
-        let publicKey = home.appendingPathComponent("cosign.pub")
-        try Data(key.verificationKey.pem.utf8).write(to: publicKey)
-        let config = try OublietteConfig(
-            parsing: #"""
-                { "containers": { "custom": "\#(primary.address)/\#(path):1" }, "registry_mirrors": ["\#(mirror.address)"],
-                  "verify": { "mode": "enforce", "keys": ["\#(publicKey.path)"] } }
-                """#,
-            file: home.appendingPathComponent("oubliette.jsonc").path, catalogue: .shipped, devMode: false)
-        let registries = RegistryClientFactory(credentials: ChainedCredentials([]), insecureRegistries: [primary.address, mirror.address])
-        let docker = try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost))
-        let manager = ImageManager(
-            config: config, runtime: docker, provenance: ProvenanceStore(dataDirectory: home.appendingPathComponent("data")),
-            retryPolicy: .none, signatureCheck: ImageSignatureCheck(config: config, registries: registries, warn: { _ in }))
+        let (manager, _) = try mirroredEnforcingManager(primary: primary.address, path: path, mirror: mirror.address, key: key, label: "mirror-ok")
 
         let first = try await manager.ensureImage(type: "custom")
         #expect(first.pulled)
