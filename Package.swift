@@ -117,13 +117,42 @@ let package = Package(
             name: "CosignKeyFiles",
             dependencies: ["ImageSigning", "CSodium", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        // The product domain: catalogue, config, runtimes, images, projects, lifecycle.
+        // What both sides agree on about images: the catalogue (containers/*.jsonc), the
+        // version stamp and the credential chain the catalogue's registries are reached with.
+        // release-tool links this, not OublietteCore, so it carries no engine or project code.
+        .target(
+            name: "ImageCatalogue",
+            dependencies: ["SystemSupport", "OCIDistribution", "CBuildVersion"]
+        ),
+        // The container engines behind one protocol: the Docker Engine API client and Apple's
+        // `container` CLI adapter with their wire types; selection takes its clients injected.
+        .target(
+            name: "ContainerRuntimes",
+            dependencies: [
+                "SystemSupport",
+                "OCIDistribution",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // Drawing on a terminal, kept apart as apple/container keeps TerminalProgress: the
+        // pull/transfer progress renderer and the text table, pure functions of their input.
+        .target(
+            name: "TerminalProgress",
+            dependencies: ["OCIDistribution"]
+        ),
+        // The product domain oubliette runs: config, images, projects, lifecycle, self-update,
+        // and the composition root (OublietteServices).
         .target(
             name: "OublietteCore",
             dependencies: [
                 "SystemSupport",
                 "OCIDistribution",
                 "ImageBuilders",
+                "ImageCatalogue",
+                "ContainerRuntimes",
                 "CBuildVersion",
                 "ImageSigning",
                 // self-update verifies the release archives' Sigstore bundles.
@@ -135,14 +164,16 @@ let package = Package(
             ]
         ),
         // Release logic (git versions, tag rules, build plans, publishing, workflow
-        // generation), kept out of OublietteCore so the server does not link libgit2.
+        // generation), kept apart so the server does not link libgit2 and release-tool does
+        // not link the engines, projects or self-update (it reads only ImageCatalogue).
         .target(
             name: "ReleaseKit",
             dependencies: [
                 "SystemSupport",
                 "OCIDistribution",
                 "ImageBuilders",
-                "OublietteCore",
+                "ImageCatalogue",
+                "TerminalProgress",
                 "CLibGit2",
                 "ImageSigning",
                 "ImageInventory",
@@ -156,6 +187,7 @@ let package = Package(
             name: "OublietteServer",
             dependencies: [
                 "OublietteCore",
+                "ImageCatalogue",
                 "SystemSupport",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
@@ -171,7 +203,7 @@ let package = Package(
             name: "CommandSupport",
             dependencies: [
                 "SystemSupport",
-                "OublietteCore",
+                "TerminalProgress",
                 "ImageBuilders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -183,6 +215,9 @@ let package = Package(
             dependencies: [
                 "CommandSupport",
                 "OublietteCore",
+                "ImageCatalogue",
+                "ContainerRuntimes",
+                "TerminalProgress",
                 "OublietteServer",
                 "OCIDistribution",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -194,7 +229,8 @@ let package = Package(
             dependencies: [
                 "CommandSupport",
                 "ReleaseKit",
-                "OublietteCore",
+                "ImageCatalogue",
+                "TerminalProgress",
                 "OCIDistribution",
                 "ImageBuilders",
                 "ImageInventory",
@@ -278,6 +314,9 @@ let package = Package(
             name: "OublietteCoreTests",
             dependencies: [
                 "OublietteCore",
+                "ImageCatalogue",
+                "ContainerRuntimes",
+                "TerminalProgress",
                 "SigstoreVerification",
                 "SigstoreTestSupport",
                 "ImageSigning",
@@ -292,12 +331,13 @@ let package = Package(
         ),
         .testTarget(
             name: "ReleaseKitTests",
-            dependencies: ["ReleaseKit", "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", .product(name: "Yams", package: "Yams")]
+            dependencies: ["ReleaseKit", "ImageCatalogue", "OCIDistribution", "ImageBuilders", "SystemSupport", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit", "OublietteServer", "ImageInventory",
+                "OublietteCore", "ImageCatalogue", "ContainerRuntimes", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit",
+                "OublietteServer", "ImageInventory",
                 "ImageSigning", "CosignKeyFiles", "SigstoreVerification", "SigstoreTestSupport",
                 .product(name: "MCP", package: "swift-sdk"),
                 // Parses the generated workflows the CI execution tests run.

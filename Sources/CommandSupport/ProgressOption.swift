@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import OublietteCore
+import OCIDistribution
+import TerminalProgress
 
 /// `--progress`: how pull and transfer progress is drawn on stderr.
 public enum ProgressOption: String, ExpressibleByArgument, CaseIterable, Sendable {

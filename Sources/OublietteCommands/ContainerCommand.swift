@@ -3,6 +3,7 @@ import CommandSupport
 import Foundation
 import OCIDistribution
 import OublietteCore
+import TerminalProgress
 
 struct ContainerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,11 @@
 import ArgumentParser
 import CommandSupport
+import ContainerRuntimes
 import Foundation
+import ImageCatalogue
 import OublietteCore
 import SystemSupport
+import TerminalProgress
 
 struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
+import ImageCatalogue
 import OCIDistribution
 import OublietteCore
 import SystemSupport

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CommandSupport
+import ImageCatalogue
 import OCIDistribution
 import OublietteCore
 

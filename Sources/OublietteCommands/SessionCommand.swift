@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandSupport
 import Foundation
 import OublietteCore
+import TerminalProgress
 
 /// Agent sessions from the command line: errors that say "end its sessions first" can be
 /// acted on without an agent.

@@ -1,7 +1,9 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
+import ImageCatalogue
 import OublietteCore
+import TerminalProgress
 
 struct StatusCommand: LoggedCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandSupport
 import Foundation
 import ImageBuilders
+import ImageCatalogue
 import OublietteCore
 
 /// Loads the config and builds the process's one object graph (``OublietteServices``).

@@ -1,4 +1,5 @@
 import Foundation
+import ImageCatalogue
 import MCP
 import OCIDistribution
 import OublietteCore

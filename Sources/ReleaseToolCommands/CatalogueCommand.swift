@@ -1,7 +1,8 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
-import OublietteCore
+import ImageCatalogue
+import TerminalProgress
 
 struct CatalogueCommand: LoggedCommand {
     static let configuration = CommandConfiguration(

@@ -1,9 +1,9 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
+import ImageCatalogue
 import ImageInventory
 import OCIDistribution
-import OublietteCore
 
 /// How `sbom` and `scan` find an image: a registry reference (copied into a temporary OCI
 /// layout first, compressed layers only, nothing extracted) or an OCI layout directory.

@@ -2,8 +2,8 @@ import ArgumentParser
 import CommandSupport
 import Foundation
 import ImageBuilders
+import ImageCatalogue
 import OCIDistribution
-import OublietteCore
 import ReleaseKit
 import SystemSupport
 

@@ -1,8 +1,9 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
+import ImageCatalogue
 import OCIDistribution
-import OublietteCore
+import TerminalProgress
 
 /// `release-tool registry …`: copy, list, inspect, tag and delete images without a daemon.
 struct RegistryCommand: AsyncParsableCommand {

@@ -1,7 +1,6 @@
 import CommandSupport
 import Foundation
 import OCIDistribution
-import OublietteCore
 import SystemSupport
 
 /// Renders `TransferEvent`s on stderr: a single updating status line on a terminal, one plain

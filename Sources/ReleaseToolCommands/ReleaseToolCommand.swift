@@ -1,6 +1,6 @@
 import ArgumentParser
 import CommandSupport
-import OublietteCore
+import ImageCatalogue
 
 /// The `release-tool` command tree; the executable target only calls `main()`.
 public struct ReleaseToolCommand: AsyncParsableCommand {

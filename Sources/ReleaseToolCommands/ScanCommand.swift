@@ -2,8 +2,9 @@ import ArgumentParser
 import AsyncHTTPClient
 import CommandSupport
 import Foundation
+import ImageCatalogue
 import ImageInventory
-import OublietteCore
+import OCIDistribution
 import SystemSupport
 
 extension Severity: ExpressibleByArgument {}

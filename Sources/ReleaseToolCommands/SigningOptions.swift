@@ -1,9 +1,9 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
+import ImageCatalogue
 import ImageSigning
 import OCIDistribution
-import OublietteCore
 import ReleaseKit
 import SystemSupport
 

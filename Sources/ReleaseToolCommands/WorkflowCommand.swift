@@ -1,7 +1,7 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
-import OublietteCore
+import ImageCatalogue
 import ReleaseKit
 
 extension WorkflowTarget: ExpressibleByArgument {}

@@ -1,7 +1,7 @@
 import Foundation
 import ImageBuilders
+import ImageCatalogue
 import OCIDistribution
-import OublietteCore
 import Testing
 
 @testable import ReleaseKit

@@ -1,6 +1,6 @@
 import Foundation
+import ImageCatalogue
 import OCIDistribution
-import OublietteCore
 import Testing
 
 @testable import ReleaseKit

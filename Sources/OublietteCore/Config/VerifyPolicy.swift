@@ -1,6 +1,8 @@
 import Foundation
+import ImageCatalogue
 import OCIDistribution
 import SigstoreVerification
+import SystemSupport
 
 /// `"verify"` in oubliette.jsonc: whether images must carry a signature before they are
 /// pulled — a cosign signature by one of the pinned public keys, or a keyless Sigstore

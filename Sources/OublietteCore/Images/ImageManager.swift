@@ -1,5 +1,7 @@
+import ContainerRuntimes
 import Foundation
 import ImageBuilders
+import ImageCatalogue
 import OCIDistribution
 import SystemSupport
 

@@ -1,5 +1,6 @@
 import Foundation
 import ImageBuilders
+import ImageCatalogue
 
 /// What `image_source: build` needs: the catalogue's Dockerfiles and a builder that leaves
 /// images in the local engine.

@@ -1,4 +1,5 @@
 import Foundation
+import ImageCatalogue
 
 /// The commented `oubliette.jsonc` that `oubliette init` writes: every key with its default
 /// and a comment saying what it does, `containers` filled from the catalogue.

@@ -1,4 +1,5 @@
 import Foundation
+import ImageCatalogue
 import SystemSupport
 
 /// What `oubliette init` did to the config file.

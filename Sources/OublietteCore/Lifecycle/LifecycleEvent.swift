@@ -1,3 +1,4 @@
+import OCIDistribution
 /// Progress of a refresh, update or rollback, free of presentation.
 public enum LifecycleEvent: Sendable, Equatable {
     /// A step users see as a line: `Refreshing …`, `Pulling …`, `Restarting P's container (…)...`, `Done.`

@@ -1,3 +1,4 @@
+import ContainerRuntimes
 import Foundation
 import OCIDistribution
 

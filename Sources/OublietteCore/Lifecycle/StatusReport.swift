@@ -1,4 +1,6 @@
+import ContainerRuntimes
 import Foundation
+import ImageCatalogue
 import OCIDistribution
 import SystemSupport
 

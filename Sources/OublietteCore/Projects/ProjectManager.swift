@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 
 /// A project with the live state of its container and sessions, as tools and commands show it.
 public struct ProjectInfo: Sendable, Equatable, Encodable {

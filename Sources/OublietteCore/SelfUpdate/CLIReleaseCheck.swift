@@ -1,4 +1,5 @@
 import Foundation
+import ImageCatalogue
 import SystemSupport
 
 /// The newest released CLI version as `oubliette status` shows it: asked at most once a day

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import ImageCatalogue
 import NIOCore
 import NIOHTTP1
 import OCIDistribution

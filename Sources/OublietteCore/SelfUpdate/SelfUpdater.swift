@@ -1,4 +1,5 @@
 import Foundation
+import ImageCatalogue
 import OCIDistribution
 import SigstoreVerification
 import SystemSupport

@@ -1,4 +1,6 @@
+import ContainerRuntimes
 import Foundation
+import ImageCatalogue
 import OCIDistribution
 import SystemSupport
 
@@ -107,20 +109,4 @@ private func makeRegistries(
     RegistryClientFactory(
         credentials: credentials, insecureRegistries: config.insecureRegistries,
         retryPolicy: options.retryPolicy, sleeper: options.sleeper, clientID: "oubliette")
-}
-
-/// The credentials oubliette and release-tool use: `OUBLIETTE_REGISTRY_*` (for the one
-/// registry `OUBLIETTE_REGISTRY_HOST` names), then docker's config and its helpers.
-public enum OublietteCredentials {
-    public static let environmentPrefix = "OUBLIETTE_REGISTRY"
-
-    /// The chain; `warn` receives a warning when the variables are set without a host.
-    public static func standard(
-        environment: [String: String] = ProcessInfo.processInfo.environment,
-        warn: (String) -> Void = { _ in }
-    ) -> ChainedCredentials {
-        let fromEnvironment = EnvironmentCredentials(prefix: environmentPrefix, environment: environment)
-        if let warning = fromEnvironment.unscopedWarning { warn("warning: \(warning)") }
-        return ChainedCredentials([fromEnvironment, DockerConfigCredentials(environment: environment)])
-    }
 }

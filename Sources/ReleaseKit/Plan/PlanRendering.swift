@@ -1,5 +1,5 @@
 import Foundation
-import OublietteCore
+import TerminalProgress
 
 extension ReleasePlan {
     /// Human-readable plan: a summary line, the images in build order, then every build

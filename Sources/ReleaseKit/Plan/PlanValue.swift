@@ -1,6 +1,5 @@
 import Foundation
 import OCIDistribution
-import OublietteCore
 
 /// A build-arg or label value. Values that depend on a parent image's pushed digest are
 /// only known once the parent is pushed, so the plan records them symbolically and the

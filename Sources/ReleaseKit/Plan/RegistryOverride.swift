@@ -1,6 +1,6 @@
 import Foundation
+import ImageCatalogue
 import OCIDistribution
-import OublietteCore
 
 /// `--registry HOST[:PORT][/NAMESPACE]`: publish every catalogue image under another host
 /// and namespace, keeping the image name (`ghcr.io/hyphagroup/oubliette-base` with

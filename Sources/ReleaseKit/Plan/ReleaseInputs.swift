@@ -1,6 +1,6 @@
 import Foundation
+import ImageCatalogue
 import OCIDistribution
-import OublietteCore
 
 /// Everything `plan` and `publish` read before building: where the repository and the
 /// catalogue are, and the versioning and tagging choices.

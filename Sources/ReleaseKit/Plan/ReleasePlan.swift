@@ -1,6 +1,6 @@
 import Foundation
+import ImageCatalogue
 import OCIDistribution
-import OublietteCore
 
 /// One image to build and push.
 public struct PlannedImage: Sendable, Equatable, Codable {

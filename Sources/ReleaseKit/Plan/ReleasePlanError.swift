@@ -1,5 +1,5 @@
 import Foundation
-import OublietteCore
+import ImageCatalogue
 import SystemSupport
 
 public enum ReleasePlanError: Error, Equatable, Sendable, DescribedError {

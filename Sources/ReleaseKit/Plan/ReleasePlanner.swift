@@ -1,6 +1,6 @@
 import Foundation
+import ImageCatalogue
 import OCIDistribution
-import OublietteCore
 
 /// Turns the catalogue and a release version into an ordered `ReleasePlan`. Pure: reads
 /// nothing but the file system checks for Dockerfiles and contexts (which can be off).

@@ -1,6 +1,5 @@
 import Foundation
 import OCIDistribution
-import OublietteCore
 
 /// The outcome for one image.
 public struct PublishedImage: Sendable, Equatable, Codable {

@@ -1,7 +1,7 @@
 import Foundation
 import ImageBuilders
+import ImageCatalogue
 import OCIDistribution
-import OublietteCore
 import SystemSupport
 
 /// Builds and pushes a `ReleasePlan`, one platform at a time per image: on each platform P,

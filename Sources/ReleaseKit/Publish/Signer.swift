@@ -1,7 +1,7 @@
 import Foundation
+import ImageCatalogue
 import ImageSigning
 import OCIDistribution
-import OublietteCore
 
 /// What the publisher knows about one image when it asks for a signature.
 public struct SigningSubject: Sendable {

@@ -1,6 +1,5 @@
 import Foundation
 import OCIDistribution
-import OublietteCore
 
 /// Which image tags a version gets, in the spirit of docker/metadata-action's `type=semver`
 /// but without its known traps: `latest` never moves for a prerelease or for a backport on

@@ -1,5 +1,4 @@
 import Foundation
-import OublietteCore
 import Yams
 
 /// `.github/workflows/ci.yml` (the project's own CI: `.ci/run` in the Swift image) and

@@ -1,5 +1,4 @@
 import Foundation
-import OublietteCore
 import Yams
 
 /// `.gitlab-ci.yml`, the same logic as the GitHub workflows: `.ci/run` on merge requests

@@ -1,5 +1,5 @@
 import Foundation
-import OublietteCore
+import ImageCatalogue
 import Yams
 
 /// `.github/workflows/release.yml`: on a `vX.Y.Z[-pre]` tag (or workflow_dispatch of an

@@ -1,7 +1,7 @@
 import Foundation
 import ImageBuilders
+import ImageCatalogue
 import OCIDistribution
-import OublietteCore
 import Yams
 
 /// A file the generator owns, with its path relative to the repository root.

@@ -1,4 +1,5 @@
 import Foundation
+import ImageCatalogue
 import OublietteCore
 import Testing
 

@@ -1,3 +1,4 @@
+import ContainerRuntimes
 import OCIDistribution
 import OublietteCore
 import Synchronization

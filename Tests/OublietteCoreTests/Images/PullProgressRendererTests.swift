@@ -1,7 +1,9 @@
 import Foundation
+import OCIDistribution
 import Testing
 
 @testable import OublietteCore
+@testable import TerminalProgress
 
 @Suite("Pull progress rendering")
 struct PullProgressRendererTests {

@@ -1,5 +1,6 @@
 import Foundation
 
+@testable import ContainerRuntimes
 @testable import OCIDistribution
 @testable import OublietteCore
 

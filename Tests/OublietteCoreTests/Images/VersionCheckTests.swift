@@ -2,6 +2,7 @@ import Foundation
 import OCIDistribution
 import Testing
 
+@testable import ImageCatalogue
 @testable import OublietteCore
 
 @Suite("Image version compatibility")

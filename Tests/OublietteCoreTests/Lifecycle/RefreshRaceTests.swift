@@ -2,6 +2,7 @@ import Foundation
 import SystemSupport
 import Testing
 
+@testable import ContainerRuntimes
 @testable import OCIDistribution
 @testable import OublietteCore
 

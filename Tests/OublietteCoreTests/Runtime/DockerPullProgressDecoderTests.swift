@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import ContainerRuntimes
 @testable import OCIDistribution
 @testable import OublietteCore
 
@@ -203,11 +204,20 @@ struct RuntimeSelectionTests {
     }
 
     @Test func makeRuntimeBuildsDockerFromDockerHostAndRefusesAppleOffMacOS() throws {
-        let runtime = try RuntimeSelection.auto.makeRuntime(environment: ["DOCKER_HOST": "unix:///tmp/none.sock", "PATH": "/nonexistent"], isMacOS: false)
+        let runtime = try RuntimeSelection.auto.makeRuntime(
+            environment: ["DOCKER_HOST": "unix:///tmp/none.sock", "PATH": "/nonexistent"], isMacOS: false, credentials: ChainedCredentials([]),
+            registries: RegistryClientFactory(credentials: ChainedCredentials([])))
         let docker = try #require(runtime as? DockerRuntime)
         #expect(docker.endpoint == .unix(path: "/tmp/none.sock"))
-        #expect(throws: RuntimeError.self) { try RuntimeSelection.apple.makeRuntime(environment: [:], isMacOS: false) }
-        #expect(throws: RuntimeError.self) { try RuntimeSelection.docker.makeRuntime(environment: ["DOCKER_HOST": "ssh://x"], isMacOS: false) }
+        #expect(throws: RuntimeError.self) {
+            try RuntimeSelection.apple.makeRuntime(
+                environment: [:], isMacOS: false, credentials: ChainedCredentials([]), registries: RegistryClientFactory(credentials: ChainedCredentials([])))
+        }
+        #expect(throws: RuntimeError.self) {
+            try RuntimeSelection.docker.makeRuntime(
+                environment: ["DOCKER_HOST": "ssh://x"], isMacOS: false, credentials: ChainedCredentials([]),
+                registries: RegistryClientFactory(credentials: ChainedCredentials([])))
+        }
     }
 }
 

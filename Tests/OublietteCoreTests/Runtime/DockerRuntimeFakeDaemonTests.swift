@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import ContainerRuntimes
 @testable import OCIDistribution
 @testable import OublietteCore
 

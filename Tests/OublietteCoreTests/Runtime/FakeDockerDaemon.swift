@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
+@testable import ContainerRuntimes
 @testable import OublietteCore
 
 /// An in-process HTTP server on a unix socket that plays a Docker daemon, for fault

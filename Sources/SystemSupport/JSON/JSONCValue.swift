@@ -15,6 +15,12 @@ public struct JSONCValue: Sendable, Equatable {
         public let key: String
         public let keyLocation: SourceLocation
         public let value: JSONCValue
+
+        package init(key: String, keyLocation: SourceLocation, value: JSONCValue) {
+            self.key = key
+            self.keyLocation = keyLocation
+            self.value = value
+        }
     }
 
     public indirect enum Kind: Sendable, Equatable {
@@ -28,6 +34,11 @@ public struct JSONCValue: Sendable, Equatable {
 
     public let kind: Kind
     public let location: SourceLocation
+
+    package init(kind: Kind, location: SourceLocation) {
+        self.kind = kind
+        self.location = location
+    }
 
     /// Name of the JSON type, for "expected X, found Y" messages.
     public var typeName: String {

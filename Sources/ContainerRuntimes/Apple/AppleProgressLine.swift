@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 
 /// Reads the lines `container image pull --progress plain` writes to stderr.
 ///

@@ -40,17 +40,17 @@ public enum RuntimeSelection: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// Builds the runtime this selection means. Docker reads `DOCKER_HOST` from `environment`
-    /// and sends pulls the same registry credentials the registry client uses
-    /// (`OUBLIETTE_REGISTRY_*`, then `~/.docker/config.json` and its helpers). Apple
+    /// Builds the runtime this selection means, from the caller's credentials and registry
+    /// clients (the composition root owns both). Docker reads `DOCKER_HOST` from `environment`
+    /// and sends pulls `credentials`, the ones the registry client uses. Apple
     /// `container` pulls with its own keychain; the credentials only serve the platform check
     /// before a pull, and `OUBLIETTE_APPLE_ALLOW_AMD64` is read from `environment`.
     public func makeRuntime(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         isMacOS: Bool = RuntimeSelection.hostIsMacOS,
         appleExecutable: String = "container",
-        credentials: (any CredentialSource)? = OublietteCredentials.standard(),
-        registries: RegistryClientFactory? = nil
+        credentials: any CredentialSource,
+        registries: RegistryClientFactory
     ) throws(RuntimeError) -> any ContainerRuntime {
         switch resolve(isMacOS: isMacOS, environment: environment, appleExecutable: appleExecutable) {
         case .docker:
@@ -59,8 +59,7 @@ public enum RuntimeSelection: String, Sendable, Codable, CaseIterable {
             guard isMacOS else { throw .runtimeUnavailable(.apple, reason: "Apple container runs only on macOS") }
             return AppleContainerRuntime(
                 executable: appleExecutable, runner: ProcessRunner(),
-                platformLister: RegistryPlatformLister(
-                    registries: registries ?? RegistryClientFactory(credentials: credentials ?? OublietteCredentials.standard())),
+                platformLister: RegistryPlatformLister(registries: registries),
                 allowsAMD64: Self.appleAllowsAMD64(environment))
         }
     }

@@ -1,5 +1,4 @@
 import Foundation
-import SystemSupport
 
 /// A syntax error in a JSONC document, with its position.
 public struct JSONCSyntaxError: Error, Equatable, Sendable, DescribedError {

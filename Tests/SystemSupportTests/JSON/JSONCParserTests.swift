@@ -1,4 +1,4 @@
-import OublietteCore
+import SystemSupport
 import Testing
 
 @Suite("JSONC parser")

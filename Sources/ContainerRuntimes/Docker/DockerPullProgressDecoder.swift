@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 
 /// Turns the body of `POST /images/create` into ``PullEvent``s.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import OCIDistribution
 
 /// How pull progress is shown: redrawn bars on a terminal, one line per layer state change
 /// in logs, or JSON lines for scripts.
