@@ -153,7 +153,6 @@ let package = Package(
                 "ImageBuilders",
                 "ImageCatalogue",
                 "ContainerRuntimes",
-                "CBuildVersion",
                 "ImageSigning",
                 // self-update verifies the release archives' Sigstore bundles.
                 "SigstoreVerification",
@@ -188,6 +187,7 @@ let package = Package(
             dependencies: [
                 "OublietteCore",
                 "ImageCatalogue",
+                "OCIDistribution",
                 "SystemSupport",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
@@ -203,6 +203,7 @@ let package = Package(
             name: "CommandSupport",
             dependencies: [
                 "SystemSupport",
+                "OCIDistribution",
                 "TerminalProgress",
                 "ImageBuilders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -220,6 +221,8 @@ let package = Package(
                 "TerminalProgress",
                 "OublietteServer",
                 "OCIDistribution",
+                "ImageBuilders",
+                "SystemSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -232,6 +235,7 @@ let package = Package(
                 "ImageCatalogue",
                 "TerminalProgress",
                 "OCIDistribution",
+                "SystemSupport",
                 "ImageBuilders",
                 "ImageInventory",
                 "ImageSigning",
