@@ -292,7 +292,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ReleaseKitTests",
-            dependencies: ["ReleaseKit", "OublietteCore", "OCIDistribution", "ImageBuilders", "SystemSupport", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "ReleaseKit", "OublietteCore", "OCIDistribution", "ImageBuilders", "ImageSigning", "SystemSupport", "RegistryFakes",
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .testTarget(
             name: "IntegrationTests",

@@ -3,6 +3,7 @@ import CommandSupport
 import Foundation
 import OCIDistribution
 import OublietteCore
+import ReleaseKit
 
 /// `release-tool registry …`: copy, list, inspect, tag and delete images without a daemon.
 struct RegistryCommand: AsyncParsableCommand {
@@ -29,14 +30,8 @@ struct RegistryConnectionOptions: ParsableArguments {
     @Option(name: .customLong("insecure-registry"), help: "Reach this registry (host[:port]) over plain HTTP. Repeatable.")
     var insecureRegistries: [String] = []
 
-    /// `OUBLIETTE_REGISTRY_*` (scoped by host), then docker's config.
-    var credentials: ChainedCredentials { OublietteCredentials.standard(warn: { Output.warning($0) }) }
-
-    func client(for registry: String) -> RegistryClient {
-        RegistryClient(
-            registry: registry, credentials: credentials,
-            security: .forRegistry(registry, insecureRegistries: insecureRegistries))
-    }
+    /// The command's root; build it once per command.
+    func services() -> ReleaseToolServices { ReleaseToolServices.forCommand(insecureRegistries: insecureRegistries) }
 
     func reference(_ text: String) throws -> ImageReference {
         let trimmed = text.hasPrefix("docker://") ? String(text.dropFirst("docker://".count)) : text
@@ -90,11 +85,8 @@ struct RegistryCopyCommand: LoggedCommand {
             throw ValidationError("\(error)")
         }
         let renderer = RegistryProgressRenderer()
-        var copier = ImageCopier(
-            credentials: connection.credentials, insecureRegistries: Set(connection.insecureRegistries),
-            concurrency: jobs,
-            mountFrom: try mountFrom.map { try RepositoryName($0) }, sourceMirrors: mirrors,
-            progress: renderer.handler)
+        var copier = connection.services().copier(
+            concurrency: jobs, mountFrom: try mountFrom.map { try RepositoryName($0) }, sourceMirrors: mirrors, progress: renderer.handler)
         copier.platform = selected
         let result: CopyResult
         do { result = try await copier.copy(from: from, to: to) } catch {
@@ -146,7 +138,8 @@ struct RegistryTagsCommand: LoggedCommand {
         let reference = try connection.reference(repository)
         let limits = RegistryClient.ListingLimits(maximumPages: maximumPages, maximumTags: maximumTags)
         let tags = try await reportingErrors {
-            try await connection.client(for: reference.registry).tags(repository: reference.repositoryName, pageSize: pageSize, limits: limits)
+            try await connection.services().registries.client(for: reference.registry).tags(
+                repository: reference.repositoryName, pageSize: pageSize, limits: limits)
         }
         if json {
             try Output.json(tags)
@@ -201,7 +194,7 @@ struct RegistryInspectCommand: LoggedCommand {
 
     func execute() async throws {
         let reference = try connection.reference(image)
-        let client = connection.client(for: reference.registry)
+        let client = await connection.services().registries.client(for: reference.registry)
         let fetched = try await client.manifest(repository: reference.repositoryName, reference: reference.manifestReference)
         if raw {
             FileHandle.standardOutput.write(fetched.bytes)
@@ -280,7 +273,7 @@ struct RegistryTagCommand: LoggedCommand {
 
     func execute() async throws {
         let reference = try connection.reference(image)
-        try await connection.client(for: reference.registry).addTags(tags, to: reference)
+        try await connection.services().registries.client(for: reference.registry).addTags(tags, to: reference)
         for tag in tags { Output.line("\(reference.registry)/\(reference.repository):\(tag)") }
     }
 }
@@ -303,7 +296,7 @@ struct RegistryDeleteCommand: LoggedCommand {
 
     func execute() async throws {
         let reference = try connection.reference(image)
-        let client = connection.client(for: reference.registry)
+        let client = await connection.services().registries.client(for: reference.registry)
         let digest: Digest
         if let pinned = reference.digest {
             digest = pinned

@@ -49,7 +49,9 @@ struct ReleasePublishTests {
             options: .init(
                 root: "\(bed.buildahRoot)/root", runRoot: "\(bed.buildahRoot)/runroot",
                 tlsVerify: false))
-        let publisher = ReleasePublisher(builder: builder, workDirectory: try bed.makeTemporaryDirectory("layouts"))
+        let publisher = ReleasePublisher(
+            builder: builder, workDirectory: try bed.makeTemporaryDirectory("layouts"),
+            registries: RegistryClientFactory(credentials: OublietteCredentials.standard()))
         return (plan, try await publisher.publish(plan))
     }
 
