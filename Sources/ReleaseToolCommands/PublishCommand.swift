@@ -81,6 +81,9 @@ struct PublishCommand: LoggedCommand {
     @Flag(name: .long, help: "Print JSON (the plan with --dry-run, else the publish report).")
     var json = false
 
+    @Option(help: "Blob transfer progress on stderr: auto (a status line on a terminal, plain lines otherwise), tty, plain or json.")
+    var progress: ProgressOption = .auto
+
     @Option(name: .customLong("insecure-registry"), help: "Registry to reach over plain HTTP (loopback registries always are); repeatable.")
     var insecureRegistries: [String] = []
 
@@ -172,21 +175,29 @@ struct PublishCommand: LoggedCommand {
                 + "on \(plan.platforms.map(\.description).joined(separator: ", "))")
         var publisher = services.publisher(builder: configuration.makeBuilder(kind), force: force, log: log)
         publisher.concurrentPlatforms = !sequentialPlatforms
+        let renderer = RegistryProgressRenderer(progress)
+        publisher.progress = renderer.handler
         let printReferences = !json
         let report: PublishReport
-        if pushByDigest, let digestsOut {
-            let result = try await publisher.publishPlatforms(plan) { image in
-                guard printReferences else { return }
-                for platform in image.platforms { Output.line("\(image.reference.name)@\(platform.digest) \(platform.platform)") }
+        do {
+            if pushByDigest, let digestsOut {
+                let result = try await publisher.publishPlatforms(plan) { image in
+                    guard printReferences else { return }
+                    for platform in image.platforms { Output.line("\(image.reference.name)@\(platform.digest) \(platform.platform)") }
+                }
+                try result.digests.write(to: URL(fileURLWithPath: digestsOut))
+                log("wrote \(result.digests.images.count) digests to \(digestsOut) (for `publish --merge`)")
+                report = result.report
+            } else {
+                report = try await publisher.publish(plan) { image in
+                    if printReferences { Output.line(image.reference.description) }
+                }
             }
-            try result.digests.write(to: URL(fileURLWithPath: digestsOut))
-            log("wrote \(result.digests.images.count) digests to \(digestsOut) (for `publish --merge`)")
-            report = result.report
-        } else {
-            report = try await publisher.publish(plan) { image in
-                if printReferences { Output.line(image.reference.description) }
-            }
+        } catch {
+            renderer.finish()
+            throw error
         }
+        renderer.finish()
         if json { try Output.json(report) }
         summarize(report)
     }

@@ -70,6 +70,8 @@ struct RegistryCopyCommand: LoggedCommand {
     var platform: String?
     @Flag(help: "Print the result as JSON on stdout.")
     var json = false
+    @Option(help: "Transfer progress on stderr: auto (a status line on a terminal, plain lines otherwise), tty, plain or json.")
+    var progress: ProgressOption = .auto
     @OptionGroup var connection: RegistryConnectionOptions
 
     @OptionGroup var logging: LoggingOptions
@@ -84,7 +86,7 @@ struct RegistryCopyCommand: LoggedCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        let renderer = RegistryProgressRenderer()
+        let renderer = RegistryProgressRenderer(progress)
         var copier = connection.services().copier(
             concurrency: jobs, mountFrom: try mountFrom.map { try RepositoryName($0) }, sourceMirrors: mirrors, progress: renderer.handler)
         copier.platform = selected

@@ -16,6 +16,7 @@ struct PlatformBuildStep: Sendable {
     let workDirectory: URL
     /// Build the platforms' chains at the same time (each chain stays parents-first).
     let concurrentPlatforms: Bool
+    let progress: TransferProgressHandler?
     let log: @Sendable (String) -> Void
 
     /// Each platform's chain (parents first), the chains run concurrently when allowed.
@@ -126,7 +127,7 @@ struct PlatformBuildStep: Sendable {
             if let parent = image.parent, let parentReference = repositories[parent], parentReference.registry == reference.registry {
                 mountFrom = [parentReference.repositoryName]
             }
-            var copier = ImageCopier(registries: registries, mountFrom: mountFrom, clients: session.allClients)
+            var copier = ImageCopier(registries: registries, mountFrom: mountFrom, clients: session.allClients, progress: progress)
             // Builders that export an index (buildx) get their platform's manifest picked out.
             copier.platform = platform
             copier.untagged = true

@@ -35,6 +35,8 @@ public struct ReleasePublisher: Sendable {
     public var sbomAttestation: SBOMAttestation?
     /// Progress lines (stderr in the CLI).
     public var log: @Sendable (String) -> Void
+    /// Blob and manifest events of the platform pushes (nil: none).
+    public var progress: TransferProgressHandler?
 
     public init(
         builder: any ImageBuilder, signer: (any Signer)? = nil, force: Bool = false,
@@ -59,7 +61,7 @@ public struct ReleasePublisher: Sendable {
     private var buildStep: PlatformBuildStep {
         PlatformBuildStep(
             builder: builder, registries: registries, force: force, workDirectory: workDirectory,
-            concurrentPlatforms: concurrentPlatforms, log: log)
+            concurrentPlatforms: concurrentPlatforms, progress: progress, log: log)
     }
 
     /// Publishes every image of `plan` on all its platforms, calling `published` as each
