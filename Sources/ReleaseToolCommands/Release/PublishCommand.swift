@@ -233,8 +233,3 @@ struct PublishCommand: LoggedCommand {
                 + "\(counters.blobsSkipped) already present, \(counters.manifestsPushed) manifests pushed")
     }
 }
-
-/// `--tls-verify`: whether builders verify TLS when they pull `FROM` images.
-enum TLSVerifyOption: String, ExpressibleByArgument, CaseIterable {
-    case `true`, `false`, auto
-}
