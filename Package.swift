@@ -335,7 +335,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ReleaseKitTests",
-            dependencies: ["ReleaseKit", "ImageCatalogue", "OCIDistribution", "ImageBuilders", "SystemSupport", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "ReleaseKit", "ImageCatalogue", "OCIDistribution", "ImageBuilders", "ImageSigning", "SystemSupport", "RegistryFakes",
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .testTarget(
             name: "IntegrationTests",

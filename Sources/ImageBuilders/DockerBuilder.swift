@@ -15,6 +15,8 @@ public struct DockerBuilder: ImageBuilder {
     /// `--network` for RUN steps (BuildKit on a daemon without a bridge needs `none`/`host`).
     public let network: String?
     public var name: String { mode == .buildx ? "docker buildx" : "docker" }
+    /// Legacy `docker build` has one image per tag; buildx exports each platform's manifest.
+    public var exportsPlatformManifests: Bool { mode != .legacy }
 
     public init(mode: Mode, network: String? = nil, runner: BuildToolRunner = BuildToolRunner()) {
         self.mode = mode

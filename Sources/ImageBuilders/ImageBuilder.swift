@@ -100,10 +100,14 @@ public protocol ImageBuilder: Sendable {
     /// Whether builds of different platforms share no local image names, so they may pull
     /// the same FROM tag at the same time.
     var buildsPlatformsIndependently: Bool { get }
+    /// Whether builds of several platforms can each yield their own manifest for one tag;
+    /// the publisher refuses a multi-platform image to a builder that cannot.
+    var exportsPlatformManifests: Bool { get }
 }
 
 extension ImageBuilder {
     public var buildsPlatformsIndependently: Bool { false }
+    public var exportsPlatformManifests: Bool { true }
 }
 
 /// A builder that can leave its result in the local container engine, for oubliette's

@@ -3,19 +3,33 @@ import Foundation
 import OCIDistribution
 import SystemSupport
 
-/// Renders `TransferEvent`s on stderr: a single updating status line on a terminal, one plain
-/// line per finished blob otherwise (CI logs).
+/// Renders `TransferEvent`s on stderr: a single updating status line on a terminal (`tty`),
+/// one plain line per finished blob (`plain`, CI logs), or one JSON object per finished blob
+/// and pushed manifest (`json`).
 final class RegistryProgressRenderer: @unchecked Sendable {
+    enum Style: Sendable, Equatable { case tty, plain, json }
+
     private let lock = NSLock()
-    private let interactive: Bool
+    private let style: Style
+    private var interactive: Bool { style == .tty }
     private var totals: [Digest: Int64] = [:]
     private var done: [Digest: Int64] = [:]
     private var finished = 0
     private var lastDraw = Date.distantPast
     private var drewLine = false
 
-    init(interactive: Bool = isatty(STDERR_FILENO) == 1) {
-        self.interactive = interactive
+    init(style: Style) {
+        self.style = style
+    }
+
+    /// `--progress`: `auto` is `tty` on a terminal, `plain` otherwise.
+    convenience init(_ option: ProgressOption) {
+        switch option {
+        case .auto: self.init(style: isatty(STDERR_FILENO) == 1 ? .tty : .plain)
+        case .tty: self.init(style: .tty)
+        case .plain: self.init(style: .plain)
+        case .json: self.init(style: .json)
+        }
     }
 
     var handler: TransferProgressHandler { { [self] event in handle(event) } }
@@ -33,8 +47,16 @@ final class RegistryProgressRenderer: @unchecked Sendable {
         case let .blobFinished(digest, outcome):
             finished += 1
             if let total = totals[digest] { done[digest] = total }
-            if !interactive { write("\(short(digest)): \(describe(outcome))\n") }
+            switch style {
+            case .plain: write("\(short(digest)): \(describe(outcome))\n")
+            case .json: writeJSON(["event": "blobFinished", "digest": digest.description, "outcome": describe(outcome)])
+            case .tty: break
+            }
         case let .manifestPushed(digest, reference):
+            if style == .json {
+                writeJSON(["event": "manifestPushed", "digest": digest.description, "reference": reference])
+                return
+            }
             if interactive { clearLine() }
             write("wrote manifest \(digest) to \(reference)\n")
             return
@@ -75,4 +97,10 @@ final class RegistryProgressRenderer: @unchecked Sendable {
     static func mebibytes(_ bytes: Int64) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
 
     private func write(_ text: String) { Output.standardError(text) }
+
+    /// One line of JSON (keys sorted) per event.
+    private func writeJSON(_ fields: [String: String]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        write(String(decoding: data, as: UTF8.self) + "\n")
+    }
 }

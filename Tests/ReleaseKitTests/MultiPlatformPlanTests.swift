@@ -66,7 +66,7 @@ struct MultiPlatformPlanTests {
                 platform: try Platform(parsing: "linux/arm64"), digest: Self.digest("0b"), mediaType: MediaType.ociManifest, size: 901,
                 parentDigest: Self.digest("1b"), reused: true),
         ]
-        let (index, bytes) = try ReleasePublisher.index(for: dev, platforms: platforms)
+        let (index, bytes) = try IndexAssembler.index(for: dev, platforms: platforms)
         #expect(index.mediaType == MediaType.ociIndex)
         #expect(index.manifests.map { $0.platform?.description } == ["linux/amd64", "linux/arm64"])
         #expect(index.manifests.map(\.digest) == [Self.digest("0a"), Self.digest("0b")])
@@ -78,7 +78,7 @@ struct MultiPlatformPlanTests {
         #expect(annotations.keys.allSatisfy { !$0.hasPrefix("org.opencontainers.image.base.") }, "base digests differ per platform")
         // Same inputs, same bytes (the fan-out merge relies on it); another order of the
         // results does not change the order in the index, which follows the plan.
-        #expect(try ReleasePublisher.index(for: dev, platforms: platforms).bytes == bytes)
+        #expect(try IndexAssembler.index(for: dev, platforms: platforms).bytes == bytes)
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(!text.contains("\\/"), "slashes are not escaped")
         #expect(text.hasPrefix(#"{"annotations":"#), "keys are sorted")
@@ -130,7 +130,7 @@ struct MergeValidationTests {
         let plan = try ReleasePlanner(registry: try RegistryOverride(parsing: "127.0.0.1:1/merge"), checkFiles: false)
             .plan(MultiPlatformPlanTests.catalogue(), version: ReleasePlannerTests.version("1.1.0"))
         let arm64 = try Platform(parsing: "linux/arm64")
-        let publisher = ReleasePublisher(builder: BuildahBuilder())
+        let publisher = ReleasePublisher(builder: BuildahBuilder(), registries: RegistryClientFactory(credentials: ChainedCredentials([])))
         func file(version: String, revision: String) -> PlatformDigests {
             PlatformDigests(
                 version: version, revision: revision, platforms: [arm64],

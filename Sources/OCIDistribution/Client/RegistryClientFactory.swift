@@ -22,6 +22,8 @@ public actor RegistryClientFactory {
     public nonisolated let httpClient: HTTPClient
     public nonisolated let clientID: String
     public nonisolated let quickCheckTimeout: Duration
+    /// How transfer clients upload blobs (monolithic limit, chunk size).
+    public nonisolated let uploadPolicy: UploadPolicy
     private var clients: [Key: RegistryClient] = [:]
 
     private struct Key: Hashable {
@@ -33,8 +35,9 @@ public actor RegistryClientFactory {
         credentials: any CredentialSource = ChainedCredentials.standard, insecureRegistries: some Sequence<String> = [],
         retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(),
         httpClient: HTTPClient = .failFast, clientID: String = "oci-distribution-swift",
-        quickCheckTimeout: Duration = .seconds(3)
+        quickCheckTimeout: Duration = .seconds(3), uploadPolicy: UploadPolicy = .default
     ) {
+        self.uploadPolicy = uploadPolicy
         self.credentials = credentials
         self.insecureRegistries = Set(insecureRegistries)
         self.retryPolicy = retryPolicy
@@ -56,7 +59,7 @@ public actor RegistryClientFactory {
         case .transfer:
             made = RegistryClient(
                 registry: registry, credentials: credentials, security: security(for: registry),
-                retryPolicy: retryPolicy, sleeper: sleeper, httpClient: httpClient, clientID: clientID)
+                retryPolicy: retryPolicy, sleeper: sleeper, httpClient: httpClient, uploadPolicy: uploadPolicy, clientID: clientID)
         case .quickCheck:
             made = RegistryClient(
                 registry: registry, credentials: credentials, security: security(for: registry),

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import SystemSupport
 
@@ -6,13 +5,9 @@ import SystemSupport
 /// layouts: registry → registry, layout → registry (push), registry → layout (pull).
 /// Blobs move concurrently (bounded); manifests are copied byte-for-byte, children first.
 public struct ImageCopier: Sendable {
-    public var credentials: any CredentialSource
-    /// Registries reached over plain HTTP besides loopback ones.
-    public var insecureRegistries: Set<String>
-    public var retryPolicy: RetryPolicy
-    public var sleeper: any Sleeper
-    public var uploadPolicy: UploadPolicy
-    public var httpClient: HTTPClient
+    /// Where registry clients come from (credentials, plain-HTTP registries, retries, upload
+    /// policy): the caller's, so a copy's traffic shows in the counters of the clients it shares.
+    public var registries: RegistryClientFactory
     /// Blobs moved at once.
     public var concurrency: Int
     /// Repositories of the destination registry to mount blobs from before uploading them.
@@ -20,7 +15,7 @@ public struct ImageCopier: Sendable {
     /// Registries to read from, in order, when the source registry fails (same repository path).
     public var sourceMirrors: [String]
     public var progress: TransferProgressHandler?
-    /// Clients to use for given registries (shared counters, custom settings); others are made.
+    /// Clients to use for given registries instead of the factory's (custom settings).
     public var clients: [String: RegistryClient]
     /// When the source is an index, copy only its manifest for this platform (as `skopeo
     /// copy --override-os/--override-arch` does); nil copies the index whole.
@@ -30,17 +25,10 @@ public struct ImageCopier: Sendable {
     public var untagged = false
 
     public init(
-        credentials: any CredentialSource = ChainedCredentials.standard, insecureRegistries: Set<String> = [],
-        retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(), uploadPolicy: UploadPolicy = .default,
-        httpClient: HTTPClient = .failFast, concurrency: Int = 4, mountFrom: [RepositoryName] = [], sourceMirrors: [String] = [],
+        registries: RegistryClientFactory, concurrency: Int = 4, mountFrom: [RepositoryName] = [], sourceMirrors: [String] = [],
         clients: [RegistryClient] = [], progress: TransferProgressHandler? = nil
     ) {
-        self.credentials = credentials
-        self.insecureRegistries = insecureRegistries
-        self.retryPolicy = retryPolicy
-        self.sleeper = sleeper
-        self.uploadPolicy = uploadPolicy
-        self.httpClient = httpClient
+        self.registries = registries
         self.concurrency = max(1, concurrency)
         self.mountFrom = mountFrom
         self.sourceMirrors = sourceMirrors
@@ -48,23 +36,13 @@ public struct ImageCopier: Sendable {
         self.clients = Dictionary(clients.map { ($0.registry, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// A client for `registry`: a given one, else a new one with this copier's settings.
-    public func client(for registry: String) -> RegistryClient {
+    /// A client for `registry`: a given one, else the factory's.
+    public func client(for registry: String) async -> RegistryClient {
         if let existing = clients[registry] { return existing }
-        return RegistryClient(
-            registry: registry, credentials: credentials,
-            security: .forRegistry(registry, insecureRegistries: insecureRegistries),
-            retryPolicy: retryPolicy, sleeper: sleeper, httpClient: httpClient, uploadPolicy: uploadPolicy)
+        return await registries.client(for: registry)
     }
 
     public func copy(from source: ImageLocation, to destination: ImageLocation) async throws -> CopyResult {
-        var clientsByRegistry = clients
-        func clientFor(_ registry: String) -> RegistryClient {
-            if let made = clientsByRegistry[registry] { return made }
-            let made = client(for: registry)
-            clientsByRegistry[registry] = made
-            return made
-        }
 
         // 1. The source's root manifest, from the registry or a mirror, or from the layout.
         let reader: CopySource
@@ -75,7 +53,7 @@ public struct ImageCopier: Sendable {
             var lastError: (any Error)?
             var found: (CopySource, FetchedManifest)?
             for registry in [reference.registry] + sourceMirrors {
-                let sourceClient = clientFor(registry)
+                let sourceClient = await client(for: registry)
                 do {
                     let manifest = try await sourceClient.manifest(repository: reference.repositoryName, reference: reference.manifestReference)
                     found = (.registry(sourceClient, repository: reference.repositoryName), manifest)
@@ -116,7 +94,7 @@ public struct ImageCopier: Sendable {
         let writer: CopyDestination
         switch destination {
         case let .registry(reference):
-            writer = .registry(clientFor(reference.registry), repository: reference.repositoryName)
+            writer = .registry(await client(for: reference.registry), repository: reference.repositoryName)
         case let .ociLayout(directory, _):
             writer = .layout(try OCILayout.openOrCreate(directory))
         }

@@ -12,19 +12,18 @@ public struct SBOMAttestation: Sendable {
     public static let predicateType = "https://spdx.dev/Document"
 
     public var key: SigningKey?
-    public var credentials: any CredentialSource
-    public var insecureRegistries: Set<String>
+    /// The caller's clients, so the read-back and the attestation pushes count with the publish's traffic.
+    public var registries: RegistryClientFactory
     public var workDirectory: URL
     public var toolVersion: String
     public var log: @Sendable (String) -> Void
 
     public init(
-        key: SigningKey?, credentials: any CredentialSource, insecureRegistries: Set<String>, workDirectory: URL, toolVersion: String,
+        key: SigningKey?, registries: RegistryClientFactory, workDirectory: URL, toolVersion: String,
         log: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.key = key
-        self.credentials = credentials
-        self.insecureRegistries = insecureRegistries
+        self.registries = registries
         self.workDirectory = workDirectory
         self.toolVersion = toolVersion
         self.log = log
@@ -35,12 +34,10 @@ public struct SBOMAttestation: Sendable {
     public func attach(to reference: ImageReference) async throws -> [AttestationAttacher.Outcome] {
         let layout = workDirectory.appendingPathComponent("sbom-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: layout) }
-        let copier = ImageCopier(credentials: credentials, insecureRegistries: insecureRegistries)
+        let copier = ImageCopier(registries: registries)
         _ = try await copier.copy(from: .registry(reference), to: .ociLayout(directory: layout, tag: "sbom"))
         let reader = try ImageLayoutReader(directory: layout)
-        let client = RegistryClient(
-            registry: reference.registry, credentials: credentials,
-            security: .forRegistry(reference.registry, insecureRegistries: insecureRegistries))
+        let client = await registries.client(for: reference.registry)
         let attacher = AttestationAttacher(client: client, key: key)
         let name = reference.name
         var outcomes: [AttestationAttacher.Outcome] = []

@@ -9,30 +9,27 @@ import OCIDistribution
 public struct NativeSigner: Signer {
     public let key: SigningKey
     public let keyLabel: String
-    public let credentials: any CredentialSource
-    public let insecureRegistries: Set<String>
+    /// The caller's clients, so signature and provenance pushes count with the publish's traffic.
+    public let registries: RegistryClientFactory
     public let provenance: ReleaseProvenance
     public let log: @Sendable (String) -> Void
 
     public var name: String { "key \(keyLabel) (\(key.verificationKey.fingerprint.prefix(19))…)" }
 
     public init(
-        key: SigningKey, keyLabel: String, credentials: any CredentialSource, insecureRegistries: Set<String> = [],
+        key: SigningKey, keyLabel: String, registries: RegistryClientFactory,
         provenance: ReleaseProvenance = ReleaseProvenance(), log: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.key = key
         self.keyLabel = keyLabel
-        self.credentials = credentials
-        self.insecureRegistries = insecureRegistries
+        self.registries = registries
         self.provenance = provenance
         self.log = log
     }
 
     public func sign(_ subject: SigningSubject) async throws -> SignatureStatus {
         guard let digest = subject.reference.digest else { throw SigningError.referenceNotPinned(subject.reference.description) }
-        let registry = subject.reference.registry
-        let client = RegistryClient(
-            registry: registry, credentials: credentials, security: .forRegistry(registry, insecureRegistries: insecureRegistries))
+        let client = await registries.client(for: subject.reference.registry)
         let signer = ImageSigner(key: key, client: client)
         let attacher = AttestationAttacher(client: client, key: key)
         let manifest = try await client.manifest(repository: subject.reference.repositoryName, reference: .digest(digest))

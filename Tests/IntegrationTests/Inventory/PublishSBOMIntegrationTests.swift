@@ -1,6 +1,8 @@
 import Foundation
 import ImageBuilders
+import ImageCatalogue
 import OCIDistribution
+import OublietteCore
 import ReleaseKit
 import Testing
 
@@ -20,9 +22,9 @@ struct PublishSBOMIntegrationTests {
         let plan = try inputs.plan()
         let builder = BuildahBuilder(options: .init(root: "\(bed.buildahRoot)/root", runRoot: "\(bed.buildahRoot)/runroot", tlsVerify: false))
         let work = try bed.makeTemporaryDirectory("publish-sbom")
-        var publisher = ReleasePublisher(builder: builder, workDirectory: work)
+        var publisher = ReleasePublisher(builder: builder, workDirectory: work, registries: RegistryClientFactory(credentials: OublietteCredentials.standard()))
         publisher.sbomAttestation = SBOMAttestation(
-            key: nil, credentials: ChainedCredentials([]), insecureRegistries: [], workDirectory: work, toolVersion: "test")
+            key: nil, registries: RegistryClientFactory(credentials: ChainedCredentials([])), workDirectory: work, toolVersion: "test")
         let report = try await publisher.publish(plan)
         #expect(report.images.count == 2)
         for image in report.images {

@@ -22,7 +22,7 @@ struct SBOMAttestationIntegrationTests {
         let credentials = ChainedCredentials([])
 
         let unsigned = SBOMAttestation(
-            key: nil, credentials: credentials, insecureRegistries: [bed.registry], workDirectory: work, toolVersion: "test")
+            key: nil, registries: RegistryClientFactory(credentials: credentials, insecureRegistries: [bed.registry]), workDirectory: work, toolVersion: "test")
         let first = try await unsigned.attach(to: pinned)
         #expect(first.map(\.digest) == [digest])
         #expect(first.allSatisfy { !$0.signed && $0.predicateType == "https://spdx.dev/Document" })
@@ -45,7 +45,7 @@ struct SBOMAttestationIntegrationTests {
         let publicKey = work.appendingPathComponent("key.pub")
         try Data(key.verificationKey.pem.utf8).write(to: publicKey)
         let signed = SBOMAttestation(
-            key: key, credentials: credentials, insecureRegistries: [bed.registry], workDirectory: work, toolVersion: "test")
+            key: key, registries: RegistryClientFactory(credentials: credentials, insecureRegistries: [bed.registry]), workDirectory: work, toolVersion: "test")
         let second = try await signed.attach(to: pinned)
         #expect(second.allSatisfy { $0.signed })
         let again = try await InventoryTestSupport.releaseTool(["sbom", "--attached", pinned.description, "--insecure-registry", bed.registry])

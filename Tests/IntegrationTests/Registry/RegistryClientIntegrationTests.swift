@@ -30,7 +30,7 @@ struct RegistryClientIntegrationTests {
             layerSizes: [3 << 20, 200_000, 1_234], labels: ["org.opencontainers.image.revision": "abc123"])
         let repository = uniqueRepository("roundtrip")
         let pusher = client(bed.registry, uploadPolicy: UploadPolicy(monolithicLimit: 1 << 20, chunkSize: 1 << 20))
-        let copier = ImageCopier(clients: [pusher])
+        let copier = ImageCopier(registries: RegistryClientFactory(), clients: [pusher])
         let reference = try ImageReference(parsing: "\(bed.registry)/\(repository):1.0")
 
         let pushed = try await copier.copy(from: .ociLayout(directory: image.layout.directory, tag: "1.0"), to: .registry(reference))
@@ -47,7 +47,7 @@ struct RegistryClientIntegrationTests {
 
         // Pull back into a fresh layout: every file identical.
         let back = work.appendingPathComponent("back")
-        let pulled = try await ImageCopier().copy(from: .registry(reference), to: .ociLayout(directory: back, tag: "1.0"))
+        let pulled = try await ImageCopier(registries: RegistryClientFactory()).copy(from: .registry(reference), to: .ociLayout(directory: back, tag: "1.0"))
         #expect(pulled.digest == image.manifest.digest)
         #expect(pulled.blobsDownloaded == 4)
         let copy = try OCILayout.open(back)
@@ -58,7 +58,8 @@ struct RegistryClientIntegrationTests {
 
         // Re-push: everything exists, no blob bytes.
         let again = client(bed.registry)
-        let repeated = try await ImageCopier(clients: [again]).copy(from: .ociLayout(directory: back, tag: "1.0"), to: .registry(reference))
+        let repeated = try await ImageCopier(registries: RegistryClientFactory(), clients: [again]).copy(
+            from: .ociLayout(directory: back, tag: "1.0"), to: .registry(reference))
         #expect(repeated.blobsSkipped == 4 && repeated.bytesUploaded == 0)
         let counters = await again.counters
         #expect(counters.blobBytesUploaded == 0 && counters.blobsSkipped == 4)
@@ -74,14 +75,14 @@ struct RegistryClientIntegrationTests {
         let baseRepository = uniqueRepository("mount-base")
         let appRepository = uniqueRepository("mount-app")
         let first = client(bed.registry)
-        _ = try await ImageCopier(clients: [first]).copy(
+        _ = try await ImageCopier(registries: RegistryClientFactory(), clients: [first]).copy(
             from: .ociLayout(directory: base.layout.directory, tag: "1"),
             to: .registry(ImageReference(parsing: "\(bed.registry)/\(baseRepository):1")))
         // The app image shares the base's layers and adds one of its own.
         let sharedLayers = try base.layers.map { try Data(contentsOf: base.layout.blobURL($0.digest)) }
         let app = try LayoutFixture.make(in: work.appendingPathComponent("app"), layerSizes: [100_000], sharedLayers: sharedLayers)
         let second = client(bed.registry)
-        let result = try await ImageCopier(mountFrom: [baseRepository], clients: [second])
+        let result = try await ImageCopier(registries: RegistryClientFactory(), mountFrom: [baseRepository], clients: [second])
             .copy(from: .ociLayout(directory: app.layout.directory, tag: "1"), to: .registry(ImageReference(parsing: "\(bed.registry)/\(appRepository):1")))
         #expect(result.blobsMounted == 2)
         #expect(result.blobsUploaded == 2) // the new layer and the config
@@ -101,7 +102,8 @@ struct RegistryClientIntegrationTests {
         let repository = uniqueRepository("tags")
         let registryClient = client(bed.registry)
         let reference = try ImageReference(parsing: "\(bed.registry)/\(repository):1")
-        _ = try await ImageCopier(clients: [registryClient]).copy(from: .ociLayout(directory: image.layout.directory, tag: "1"), to: .registry(reference))
+        _ = try await ImageCopier(registries: RegistryClientFactory(), clients: [registryClient]).copy(
+            from: .ociLayout(directory: image.layout.directory, tag: "1"), to: .registry(reference))
         let extra = (0..<249).map { String(format: "v%03d", $0) }
         let before = await registryClient.counters
         try await registryClient.addTags(extra, to: reference)
@@ -160,7 +162,8 @@ struct RegistryClientIntegrationTests {
             ])
         let authed = client(bed.authRegistry, credentials: environment)
         try await authed.ping()
-        let result = try await ImageCopier(clients: [authed]).copy(from: .ociLayout(directory: image.layout.directory, tag: "1"), to: .registry(reference))
+        let result = try await ImageCopier(registries: RegistryClientFactory(), clients: [authed]).copy(
+            from: .ociLayout(directory: image.layout.directory, tag: "1"), to: .registry(reference))
         #expect(result.digest == image.manifest.digest)
         #expect(try await authed.tags(repository: repository) == ["1"])
     }
@@ -175,10 +178,11 @@ struct RegistryClientIntegrationTests {
 
         // Real image: registry → our layout → new repository, all with our client.
         let layoutDirectory = work.appendingPathComponent("busybox")
-        _ = try await ImageCopier().copy(from: .registry(busybox), to: .ociLayout(directory: layoutDirectory, tag: "1"))
+        _ = try await ImageCopier(registries: RegistryClientFactory()).copy(from: .registry(busybox), to: .ociLayout(directory: layoutDirectory, tag: "1"))
         let repository = uniqueRepository("interop")
         let ours = try ImageReference(parsing: "\(bed.registry)/\(repository):1")
-        let pushed = try await ImageCopier().copy(from: .ociLayout(directory: layoutDirectory, tag: "1"), to: .registry(ours))
+        let pushed = try await ImageCopier(registries: RegistryClientFactory()).copy(
+            from: .ociLayout(directory: layoutDirectory, tag: "1"), to: .registry(ours))
 
         // dockerd pulls it and runs it.
         let socket = String(bed.dockerHost.dropFirst("unix://".count))
@@ -212,7 +216,7 @@ struct RegistryClientIntegrationTests {
         let fetched = try await registryClient.manifest(repository: skopeoRepository, reference: "2")
         #expect(fetched.mediaType == MediaType.dockerManifest)
         let back = work.appendingPathComponent("ours-from-skopeo")
-        let pulled = try await ImageCopier().copy(from: .registry(theirs), to: .ociLayout(directory: back, tag: "2"))
+        let pulled = try await ImageCopier(registries: RegistryClientFactory()).copy(from: .registry(theirs), to: .ociLayout(directory: back, tag: "2"))
         #expect(pulled.digest == fetched.digest)
         let raw = try await ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://\(theirs)"]).stdoutData
         #expect(try OCILayout.open(back).readBlob(pulled.digest) == raw)

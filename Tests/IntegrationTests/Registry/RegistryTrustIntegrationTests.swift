@@ -31,7 +31,8 @@ struct RegistryTrustIntegrationTests {
         let repository = uniqueRepository("pages")
         let direct = RegistryClient(registry: bed.registry, credentials: AnonymousCredentials())
         let reference = try ImageReference(parsing: "\(bed.registry)/\(repository):v000")
-        _ = try await ImageCopier(clients: [direct]).copy(from: .ociLayout(directory: image.layout.directory, tag: "1"), to: .registry(reference))
+        _ = try await ImageCopier(registries: RegistryClientFactory(), clients: [direct]).copy(
+            from: .ociLayout(directory: image.layout.directory, tag: "1"), to: .registry(reference))
         let expected = (0..<250).map { String(format: "v%03d", $0) }
         try await direct.addTags(Array(expected.dropFirst()), to: reference)
 
@@ -56,7 +57,9 @@ struct RegistryTrustIntegrationTests {
         let reference = try ImageReference(parsing: "\(proxy.address)/\(repository):1")
         let policy = UploadPolicy(monolithicLimit: 1 << 20, chunkSize: 1 << 20)
         func freshCopier() -> ImageCopier {
-            ImageCopier(clients: [RegistryClient(registry: proxy.address, credentials: AnonymousCredentials(), uploadPolicy: policy)])
+            ImageCopier(
+                registries: RegistryClientFactory(),
+                clients: [RegistryClient(registry: proxy.address, credentials: AnonymousCredentials(), uploadPolicy: policy)])
         }
 
         // Control: the first push is seen uploading (so the proxy does observe uploads).
@@ -95,14 +98,17 @@ struct RegistryTrustIntegrationTests {
         let baseRepository = uniqueRepository("mount-base")
         let appRepository = uniqueRepository("mount-app")
         let client = RegistryClient(registry: proxy.address, credentials: AnonymousCredentials())
-        _ = try await ImageCopier(clients: [client]).copy(
+        _ = try await ImageCopier(registries: RegistryClientFactory(), clients: [client]).copy(
             from: .ociLayout(directory: base.layout.directory, tag: "1"),
             to: .registry(ImageReference(parsing: "\(proxy.address)/\(baseRepository):1")))
         let shared = try base.layers.map { try Data(contentsOf: base.layout.blobURL($0.digest)) }
         let app = try LayoutFixture.make(in: work.appendingPathComponent("app"), layerSizes: [10_000], sharedLayers: shared)
         let mark = proxy.log.count
-        _ = try await ImageCopier(mountFrom: [baseRepository], clients: [RegistryClient(registry: proxy.address, credentials: AnonymousCredentials())])
-            .copy(from: .ociLayout(directory: app.layout.directory, tag: "1"), to: .registry(ImageReference(parsing: "\(proxy.address)/\(appRepository):1")))
+        _ = try await ImageCopier(
+            registries: RegistryClientFactory(), mountFrom: [baseRepository],
+            clients: [RegistryClient(registry: proxy.address, credentials: AnonymousCredentials())]
+        )
+        .copy(from: .ociLayout(directory: app.layout.directory, tag: "1"), to: .registry(ImageReference(parsing: "\(proxy.address)/\(appRepository):1")))
         let entries = proxy.log(since: mark)
         let mounts = entries.filter { $0.method == "POST" && $0.path == "/v2/\(appRepository)/blobs/uploads/" && $0.query.contains("mount=") }
         #expect(mounts.filter { $0.status == 201 && $0.query.contains("from=\(baseRepository)") }.count == 2, "\(entries)")
@@ -120,7 +126,7 @@ struct RegistryTrustIntegrationTests {
         var images: [LayoutFixture.Image] = []
         for (index, architecture) in ["amd64", "arm64"].enumerated() {
             let image = try LayoutFixture.make(in: work.appendingPathComponent(architecture), layerSizes: [20_000 + index])
-            _ = try await ImageCopier(clients: [client]).copy(
+            _ = try await ImageCopier(registries: RegistryClientFactory(), clients: [client]).copy(
                 from: .ociLayout(directory: image.layout.directory, tag: "1"),
                 to: .registry(ImageReference(parsing: "\(bed.registry)/\(repository)@\(image.manifest.digest)")))
             images.append(image)

@@ -1,5 +1,6 @@
 import Foundation
 import ImageBuilders
+import ImageCatalogue
 import OCIDistribution
 import OublietteCore
 import ReleaseKit
@@ -29,7 +30,9 @@ struct MultiPlatformPublishTests {
 
     static func publisher(_ bed: TestBed, force: Bool = false) throws -> ReleasePublisher {
         let builder = BuildahBuilder(options: .init(root: "\(bed.buildahRoot)/root", runRoot: "\(bed.buildahRoot)/runroot", tlsVerify: false))
-        return ReleasePublisher(builder: builder, force: force, workDirectory: try bed.makeTemporaryDirectory("layouts"))
+        return ReleasePublisher(
+            builder: builder, force: force, workDirectory: try bed.makeTemporaryDirectory("layouts"),
+            registries: RegistryClientFactory(credentials: OublietteCredentials.standard()))
     }
 
     /// `skopeo inspect --raw`, decoded as an index.
@@ -207,12 +210,12 @@ struct MultiPlatformPublishTests {
         let namespace = "copy-\(UUID().uuidString.prefix(8).lowercased())"
         let whole = try ImageReference(parsing: "\(bed.registry)/\(namespace)/whole:1")
         let one = try ImageReference(parsing: "\(bed.registry)/\(namespace)/arm64:1")
-        let copied = try await ImageCopier().copy(from: .registry(source), to: .registry(whole))
+        let copied = try await ImageCopier(registries: RegistryClientFactory()).copy(from: .registry(source), to: .registry(whole))
         let client = RegistryClient(registry: bed.registry)
         let sourceIndex = try await client.manifest(repository: source.repositoryName, reference: source.manifestReference)
         #expect(copied.digest == sourceIndex.digest, "an index is copied whole, byte for byte")
 
-        var selecting = ImageCopier()
+        var selecting = ImageCopier(registries: RegistryClientFactory())
         selecting.platform = Self.arm64
         let selected = try await selecting.copy(from: .registry(source), to: .registry(one))
         let arm64Entry = try #require(try sourceIndex.imageIndex().manifest(for: Self.arm64))

@@ -1,5 +1,6 @@
 import Foundation
 import ImageBuilders
+import ImageCatalogue
 import OCIDistribution
 import OublietteCore
 import ReleaseKit
@@ -49,7 +50,9 @@ struct ReleasePublishTests {
             options: .init(
                 root: "\(bed.buildahRoot)/root", runRoot: "\(bed.buildahRoot)/runroot",
                 tlsVerify: false))
-        let publisher = ReleasePublisher(builder: builder, workDirectory: try bed.makeTemporaryDirectory("layouts"))
+        let publisher = ReleasePublisher(
+            builder: builder, workDirectory: try bed.makeTemporaryDirectory("layouts"),
+            registries: RegistryClientFactory(credentials: OublietteCredentials.standard()))
         return (plan, try await publisher.publish(plan))
     }
 

@@ -22,7 +22,8 @@ struct IndexSigningTests {
         }
         let index = try await client.putManifest(ImageIndex(manifests: children), repository: repository, reference: .tag("multi"))
         let key = SigningKey.generate()
-        let signer = NativeSigner(key: key, keyLabel: "test", credentials: ChainedCredentials([]), provenance: ReleaseProvenance(environment: [:]))
+        let signer = NativeSigner(
+            key: key, keyLabel: "test", registries: RegistryClientFactory(credentials: ChainedCredentials([])), provenance: ReleaseProvenance(environment: [:]))
         let version = ReleaseVersion(
             version: try SemanticVersion(parsing: "1.0.0"), gitTag: "v1.0.0", isSnapshot: false, revision: String(repeating: "a", count: 40),
             created: Date(timeIntervalSince1970: 0), taggedVersions: [])

@@ -1,5 +1,6 @@
 import Foundation
 import ImageBuilders
+import ImageCatalogue
 import ImageSigning
 import OCIDistribution
 import OublietteCore
@@ -32,12 +33,14 @@ struct SignedPublishTests {
         let storage = try bed.makeTemporaryDirectory("signed-publish-buildah")
         let builder = BuildahBuilder(options: .init(root: "\(storage.path)/root", runRoot: "\(storage.path)/runroot", tlsVerify: false))
         let signer = NativeSigner(
-            key: key, keyLabel: "test.key", credentials: ChainedCredentials([]),
+            key: key, keyLabel: "test.key", registries: RegistryClientFactory(credentials: ChainedCredentials([])),
             provenance: ReleaseProvenance(environment: [
                 "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "o/r", "GITHUB_RUN_ID": "42",
                 "GITHUB_WORKFLOW_REF": "o/r/.github/workflows/release.yml@refs/tags/v1.1.0",
             ]))
-        let publisher = ReleasePublisher(builder: builder, signer: signer, workDirectory: try bed.makeTemporaryDirectory("layouts"))
+        let publisher = ReleasePublisher(
+            builder: builder, signer: signer, workDirectory: try bed.makeTemporaryDirectory("layouts"),
+            registries: RegistryClientFactory(credentials: OublietteCredentials.standard()))
         let first = try await publisher.publish(plan)
         #expect(first.images.allSatisfy { if case .signed = $0.signature { true } else { false } })
 

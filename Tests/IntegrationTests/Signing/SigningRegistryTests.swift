@@ -31,7 +31,7 @@ struct SigningRegistryTests {
     static func images(_ bed: TestBed, label: String) async throws -> (client: RegistryClient, repository: RepositoryName, first: Digest, second: Digest) {
         let repository = try RepositoryName("signing/\(label)-\(UUID().uuidString.prefix(8).lowercased())")
         let target = ImageReference(registry: bed.registry, repository: repository.value, tag: "1")
-        let copied = try await ImageCopier(insecureRegistries: [bed.registry]).copy(
+        let copied = try await ImageCopier(registries: RegistryClientFactory(insecureRegistries: [bed.registry])).copy(
             from: .registry(try ImageReference(parsing: bed.busyboxImage)), to: .registry(target))
         let client = RegistryClient(registry: bed.registry, credentials: ChainedCredentials([]), security: .forRegistry(bed.registry, insecureRegistries: []))
         var manifest = try await client.manifest(repository: repository, reference: .digest(copied.digest)).imageManifest()

@@ -40,7 +40,7 @@ struct PlatformCopyTests {
         let manifests = try Self.makeLayout(root.appendingPathComponent("source"))
         let source = ImageLocation.ociLayout(directory: root.appendingPathComponent("source"), tag: "v1")
 
-        var copier = ImageCopier()
+        var copier = ImageCopier(registries: RegistryClientFactory())
         copier.platform = Platform(architecture: "arm64", os: "linux")
         let selected = try await copier.copy(from: source, to: .ociLayout(directory: root.appendingPathComponent("arm64"), tag: "v1"))
         #expect(selected.digest == manifests["arm64"])
@@ -50,7 +50,8 @@ struct PlatformCopyTests {
         #expect(try copied.descriptor(tag: "v1").digest == manifests["arm64"])
         #expect(!copied.hasBlob(try #require(manifests["amd64"])))
 
-        let whole = try await ImageCopier().copy(from: source, to: .ociLayout(directory: root.appendingPathComponent("all"), tag: "v1"))
+        let whole = try await ImageCopier(registries: RegistryClientFactory()).copy(
+            from: source, to: .ociLayout(directory: root.appendingPathComponent("all"), tag: "v1"))
         #expect(MediaType.isIndex(whole.mediaType))
         #expect(whole.blobsUploaded == 6)
 

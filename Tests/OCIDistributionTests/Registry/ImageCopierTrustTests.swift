@@ -16,7 +16,7 @@ struct ImageCopierTrustTests {
         return url
     }
 
-    func copier() -> ImageCopier { ImageCopier(credentials: AnonymousCredentials(), sleeper: RecordingSleeper()) }
+    func copier() -> ImageCopier { ImageCopier(registries: RegistryClientFactory(credentials: AnonymousCredentials(), sleeper: RecordingSleeper())) }
 
     static func descriptorJSON(_ mediaType: String, _ bytes: [UInt8], extra: String = "") -> String {
         #"{"mediaType":"\#(mediaType)","digest":"\#(Digest.sha256(of: bytes))","size":\#(bytes.count)\#(extra)}"#

@@ -433,7 +433,8 @@ struct RegistryFaultTests {
         let downClient = RegistryClient(
             registry: downAddress, credentials: AnonymousCredentials(), retryPolicy: .none,
             sleeper: sleeper, requestTimeout: .milliseconds(300))
-        let copier = ImageCopier(credentials: AnonymousCredentials(), sleeper: sleeper, sourceMirrors: [mirror.address], clients: [downClient])
+        let copier = ImageCopier(
+            registries: RegistryClientFactory(credentials: AnonymousCredentials(), sleeper: sleeper), sourceMirrors: [mirror.address], clients: [downClient])
         let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let result = try await copier.copy(

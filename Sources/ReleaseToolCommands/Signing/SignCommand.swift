@@ -51,7 +51,7 @@ struct SignCommand: LoggedCommand {
             annotations[String(item[..<equals])] = String(item[item.index(after: equals)...])
         }
         let parsed = try ImageReference(parsing: reference)
-        let client = SigningOptions.client(for: parsed, insecureRegistries: insecureRegistries)
+        let client = await SigningOptions.client(for: parsed, insecureRegistries: insecureRegistries)
         let pinned = try await SigningOptions.pinned(parsed, client: client)
         let signer = ImageSigner(key: signingKey, client: client)
         var outcomes = [try await signer.sign(pinned, annotations: annotations.isEmpty ? nil : annotations)]

@@ -81,6 +81,9 @@ struct PublishCommand: LoggedCommand {
     @Flag(name: .long, help: "Print JSON (the plan with --dry-run, else the publish report).")
     var json = false
 
+    @Option(help: "Blob transfer progress on stderr: auto (a status line on a terminal, plain lines otherwise), tty, plain or json.")
+    var progress: ProgressOption = .auto
+
     @Option(name: .customLong("insecure-registry"), help: "Registry to reach over plain HTTP (loopback registries always are); repeatable.")
     var insecureRegistries: [String] = []
 
@@ -164,33 +167,37 @@ struct PublishCommand: LoggedCommand {
         let configuration = BuilderConfiguration(
             buildah: buildah, tlsVerify: verifyTLS, dockerNetwork: dockerNetwork,
             log: BuildLogOutput.make(quiet: quiet))
-        let signer = try makeSigner(insecureRegistries: insecure)
+        let services = try makeServices()
 
         let log: @Sendable (String) -> Void = { Output.diagnostic($0) }
         log(
             "release \(plan.version.version) with \(kind.rawValue): \(plan.images.map(\.type).joined(separator: " -> ")) "
                 + "on \(plan.platforms.map(\.description).joined(separator: ", "))")
-        var publisher = ReleasePublisher(
-            builder: configuration.makeBuilder(kind), signer: signer, force: force,
-            workDirectory: workDirectory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory,
-            credentials: OublietteCredentials.standard(warn: { Output.warning($0) }), insecureRegistries: insecure, log: log)
+        var publisher = services.publisher(builder: configuration.makeBuilder(kind), force: force, log: log)
         publisher.concurrentPlatforms = !sequentialPlatforms
-        attachSBOMs(to: &publisher)
+        let renderer = RegistryProgressRenderer(progress)
+        publisher.progress = renderer.handler
         let printReferences = !json
         let report: PublishReport
-        if pushByDigest, let digestsOut {
-            let result = try await publisher.publishPlatforms(plan) { image in
-                guard printReferences else { return }
-                for platform in image.platforms { Output.line("\(image.reference.name)@\(platform.digest) \(platform.platform)") }
+        do {
+            if pushByDigest, let digestsOut {
+                let result = try await publisher.publishPlatforms(plan) { image in
+                    guard printReferences else { return }
+                    for platform in image.platforms { Output.line("\(image.reference.name)@\(platform.digest) \(platform.platform)") }
+                }
+                try result.digests.write(to: URL(fileURLWithPath: digestsOut))
+                log("wrote \(result.digests.images.count) digests to \(digestsOut) (for `publish --merge`)")
+                report = result.report
+            } else {
+                report = try await publisher.publish(plan) { image in
+                    if printReferences { Output.line(image.reference.description) }
+                }
             }
-            try result.digests.write(to: URL(fileURLWithPath: digestsOut))
-            log("wrote \(result.digests.images.count) digests to \(digestsOut) (for `publish --merge`)")
-            report = result.report
-        } else {
-            report = try await publisher.publish(plan) { image in
-                if printReferences { Output.line(image.reference.description) }
-            }
+        } catch {
+            renderer.finish()
+            throw error
         }
+        renderer.finish()
         if json { try Output.json(report) }
         summarize(report)
     }
@@ -198,14 +205,8 @@ struct PublishCommand: LoggedCommand {
     private func runMerge(_ plan: ReleasePlan) async throws {
         var files: [(file: String, digests: PlatformDigests)] = []
         for file in merge { files.append((file, try PlatformDigests.read(from: URL(fileURLWithPath: file)))) }
-        let signer = try makeSigner(insecureRegistries: Set(insecureRegistries))
         // Merging builds nothing, so any builder value will do; none is detected or run.
-        var publisher = ReleasePublisher(
-            builder: BuildahBuilder(), signer: signer, force: false,
-            workDirectory: workDirectory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory,
-            credentials: OublietteCredentials.standard(warn: { Output.warning($0) }), insecureRegistries: Set(insecureRegistries),
-            log: { Output.diagnostic($0) })
-        attachSBOMs(to: &publisher)
+        let publisher = try makeServices().publisher(builder: BuildahBuilder(), log: { Output.diagnostic($0) })
         let printReferences = !json
         let report = try await publisher.merge(plan, digests: files) { image in
             if printReferences { Output.line(image.reference.description) }
@@ -214,19 +215,14 @@ struct PublishCommand: LoggedCommand {
         summarize(report)
     }
 
-    /// The native signer for `--sign` (nil without it). Both halves of a fan-out sign the same way.
-    private func makeSigner(insecureRegistries: Set<String>) throws -> (any Signer)? {
-        guard sign else { return nil }
-        return try SigningOptions.publishSigner(
-            key: key, keyEnvironment: keyEnvironment, insecureRegistries: insecureRegistries, log: { Output.diagnostic($0) })
-    }
-
-    /// SBOM attestations go with the index, so the one-process publish and `--merge` attach them.
-    private func attachSBOMs(to publisher: inout ReleasePublisher) {
-        guard !noSBOMAttestation else { return }
-        publisher.sbomAttestation = SBOMAttestation(
-            key: (publisher.signer as? NativeSigner)?.key, credentials: publisher.credentials, insecureRegistries: publisher.insecureRegistries,
-            workDirectory: publisher.workDirectory, toolVersion: OublietteVersion.current, log: { Output.diagnostic($0) })
+    /// The command's root: one client factory, the native signer for `--sign` (both halves of a
+    /// fan-out sign the same way) and the SBOM attacher (SBOMs go with the index, so the
+    /// one-process publish and `--merge` attach them), signed with the same key.
+    private func makeServices() throws -> ReleaseToolServices {
+        let signing = sign ? try SigningOptions.signingIdentity(key: key, keyEnvironment: keyEnvironment) : nil
+        return ReleaseToolServices.forCommand(
+            insecureRegistries: insecureRegistries, signing: signing, attachSBOMs: !noSBOMAttestation,
+            workDirectory: workDirectory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory)
     }
 
     private func summarize(_ report: PublishReport) {
@@ -236,9 +232,4 @@ struct PublishCommand: LoggedCommand {
             "done: \(counters.blobsUploaded) blobs uploaded (\(counters.blobBytesUploaded) bytes), \(counters.blobsMounted) mounted, "
                 + "\(counters.blobsSkipped) already present, \(counters.manifestsPushed) manifests pushed")
     }
-}
-
-/// `--tls-verify`: whether builders verify TLS when they pull `FROM` images.
-enum TLSVerifyOption: String, ExpressibleByArgument, CaseIterable {
-    case `true`, `false`, auto
 }

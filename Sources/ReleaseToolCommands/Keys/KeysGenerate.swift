@@ -6,12 +6,7 @@ import ImageSigning
 import ReleaseKit
 import SystemSupport
 
-struct KeysCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "Signing keys in cosign's format.", subcommands: [KeysGenerateCommand.self])
-}
-
-struct KeysGenerateCommand: LoggedCommand {
+struct KeysGenerate: LoggedCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Write a cosign-compatible ECDSA P-256 key pair: PREFIX.key (encrypted) and PREFIX.pub.",

@@ -18,20 +18,15 @@ enum SigningOptions {
         }
     }
 
-    static func publishSigner(key: String?, keyEnvironment: String?, insecureRegistries: Set<String>, log: @escaping @Sendable (String) -> Void)
-        throws -> NativeSigner
-    {
+    /// The key `publish --sign` signs with (the signer itself is built by the command's root).
+    static func signingIdentity(key: String?, keyEnvironment: String?) throws -> ReleaseToolServices.SigningIdentity {
         let source = try keySource(key: key, keyEnvironment: keyEnvironment)
-        return NativeSigner(
-            key: try source.load(), keyLabel: source.label, credentials: credentials, insecureRegistries: insecureRegistries, log: log)
+        return ReleaseToolServices.SigningIdentity(key: try source.load(), label: source.label)
     }
 
-    static var credentials: ChainedCredentials { OublietteCredentials.standard(warn: { Output.warning($0) }) }
-
-    static func client(for reference: ImageReference, insecureRegistries: [String]) -> RegistryClient {
-        RegistryClient(
-            registry: reference.registry, credentials: credentials,
-            security: .forRegistry(reference.registry, insecureRegistries: Set(insecureRegistries)))
+    /// The client for `reference`'s registry, from a root built for this one command.
+    static func client(for reference: ImageReference, insecureRegistries: [String]) async -> RegistryClient {
+        await ReleaseToolServices.forCommand(insecureRegistries: insecureRegistries).registries.client(for: reference.registry)
     }
 
     /// `reference` pinned: its own digest, or what its tag points at now.

@@ -73,9 +73,7 @@ struct SbomCommand: LoggedCommand {
             throw ValidationError("--attached reads an attestation from a registry; name a registry image, not oci:")
         }
         guard format == .spdxJSON else { throw ValidationError("--attached fetches the SPDX SBOM; drop --format") }
-        let client = RegistryClient(
-            registry: reference.registry, credentials: OublietteCredentials.standard(warn: { Output.warning($0) }),
-            security: .forRegistry(reference.registry, insecureRegistries: Set(source.insecureRegistries)))
+        let client = await ReleaseToolServices.forCommand(insecureRegistries: source.insecureRegistries).registries.client(for: reference.registry)
         let found = try await AttachedSBOM.fetch(reference, platform: source.platform, client: client)
         Output.diagnostic("note: SBOM attested for \(reference.name)@\(found.digest) (\(found.signed ? "signed" : "UNSIGNED"))")
         if let output {

@@ -4,6 +4,7 @@ import Foundation
 import ImageCatalogue
 import ImageInventory
 import OCIDistribution
+import ReleaseKit
 
 /// How `sbom` and `scan` find an image: a registry reference (copied into a temporary OCI
 /// layout first, compressed layers only, nothing extracted) or an OCI layout directory.
@@ -31,8 +32,7 @@ struct ImageInventoryOptions: ParsableArguments {
         case let .registry(reference):
             let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("release-tool-inventory-\(UUID().uuidString.prefix(8))")
             defer { try? FileManager.default.removeItem(at: temporary) }
-            let copier = ImageCopier(
-                credentials: OublietteCredentials.standard(warn: { Output.warning($0) }), insecureRegistries: Set(insecureRegistries))
+            let copier = ReleaseToolServices.forCommand(insecureRegistries: insecureRegistries).copier()
             _ = try await copier.copy(from: location, to: .ociLayout(directory: temporary, tag: "inventory"))
             let reader = try ImageLayoutReader(directory: temporary)
             return try reader.read(tag: "inventory", platform: platform, name: reference.description)

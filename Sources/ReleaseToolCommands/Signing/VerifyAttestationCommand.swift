@@ -35,7 +35,7 @@ struct VerifyAttestationCommand: LoggedCommand {
     func execute() async throws {
         let keys = try SigningOptions.publicKeys(key)
         let parsed = try ImageReference(parsing: reference)
-        let client = SigningOptions.client(for: parsed, insecureRegistries: insecureRegistries)
+        let client = await SigningOptions.client(for: parsed, insecureRegistries: insecureRegistries)
         let pinned = try await SigningOptions.pinned(parsed, client: client)
         guard let digest = pinned.digest else { return }
         let types = type.map(AttestationVerifier.predicateTypes(forShorthand:))

@@ -71,7 +71,7 @@ struct VerifyCommand: LoggedCommand {
 
     func execute() async throws {
         let parsed = try ImageReference(parsing: reference)
-        let client = SigningOptions.client(for: parsed, insecureRegistries: insecureRegistries)
+        let client = await SigningOptions.client(for: parsed, insecureRegistries: insecureRegistries)
         let pinned = try await SigningOptions.pinned(parsed, client: client)
         guard let digest = pinned.digest else { return }
         if keyless {

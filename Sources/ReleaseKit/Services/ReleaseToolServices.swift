@@ -1,0 +1,65 @@
+import Foundation
+import ImageBuilders
+import ImageSigning
+import OCIDistribution
+
+/// release-tool's composition root, as `OublietteServices` is oubliette's: built once per
+/// command from its options, it owns the one registry-client factory (so every request of a
+/// command shares one client per registry, one credential lookup and one set of counters),
+/// the signer and the SBOM attacher built over that factory, and hands out copiers and
+/// publishers wired to them.
+public struct ReleaseToolServices: Sendable {
+    /// A key to sign with, and how to name it in logs.
+    public struct SigningIdentity: Sendable {
+        public let key: SigningKey
+        public let label: String
+
+        public init(key: SigningKey, label: String) {
+            self.key = key
+            self.label = label
+        }
+    }
+
+    public let credentials: any CredentialSource
+    public let registries: RegistryClientFactory
+    /// Present when the command signs (`--sign` with a key).
+    public let signer: (any Signer)?
+    /// Present when the command attaches SBOMs (signed with the signing key, if any).
+    public let sbomAttestation: SBOMAttestation?
+    /// Where temporary layouts go.
+    public let workDirectory: URL
+
+    /// - Parameters:
+    ///   - credentials: resolved by the caller once per command; every client shares them.
+    ///   - registries: the factory to use instead of one made from `credentials` (tests).
+    public init(
+        credentials: any CredentialSource, insecureRegistries: Set<String> = [], registries: RegistryClientFactory? = nil,
+        signing: SigningIdentity? = nil, provenance: ReleaseProvenance = ReleaseProvenance(), attachSBOMs: Bool = false,
+        workDirectory: URL = FileManager.default.temporaryDirectory, toolVersion: String,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        let registries = registries ?? RegistryClientFactory(credentials: credentials, insecureRegistries: insecureRegistries)
+        self.credentials = credentials
+        self.registries = registries
+        self.workDirectory = workDirectory
+        self.signer = signing.map { NativeSigner(key: $0.key, keyLabel: $0.label, registries: registries, provenance: provenance, log: log) }
+        self.sbomAttestation =
+            attachSBOMs
+            ? SBOMAttestation(key: signing?.key, registries: registries, workDirectory: workDirectory, toolVersion: toolVersion, log: log)
+            : nil
+    }
+
+    /// A copier over this root's clients.
+    public func copier(
+        concurrency: Int = 4, mountFrom: [RepositoryName] = [], sourceMirrors: [String] = [], progress: TransferProgressHandler? = nil
+    ) -> ImageCopier {
+        ImageCopier(registries: registries, concurrency: concurrency, mountFrom: mountFrom, sourceMirrors: sourceMirrors, progress: progress)
+    }
+
+    /// A publisher using this root's clients, signer and SBOM attacher.
+    public func publisher(builder: any ImageBuilder, force: Bool = false, log: @escaping @Sendable (String) -> Void = { _ in }) -> ReleasePublisher {
+        var publisher = ReleasePublisher(builder: builder, signer: signer, force: force, workDirectory: workDirectory, registries: registries, log: log)
+        publisher.sbomAttestation = sbomAttestation
+        return publisher
+    }
+}
