@@ -18,14 +18,29 @@ public enum ProgressOption: String, ExpressibleByArgument, CaseIterable, Sendabl
     }
 }
 
-/// Writes rendered pull progress to stderr; events arrive from the pull's task, one at a time.
+/// `--progress auto|tty|plain|json`, shared by every command that pulls or transfers.
+public struct ProgressOptions: ParsableArguments, Sendable {
+    public init() {}
+
+    @Option(help: "Progress display on stderr: auto (bars on a terminal, plain lines otherwise), tty, plain or json.")
+    public var progress: ProgressOption = .auto
+
+    /// The style to draw in, `auto` resolved against stderr being a terminal.
+    public var style: ProgressStyle { progress.resolved }
+
+    /// A writer of progress in this style on stderr.
+    public func output() -> ProgressOutput { ProgressOutput(style: style) }
+}
+
+/// Writes rendered progress to stderr; events arrive from the pull's or transfer's tasks,
+/// one at a time.
 public final class ProgressOutput: @unchecked Sendable {
     // @unchecked: the renderer is only touched under `lock` (events may come from any thread).
-    private var renderer: PullProgressRenderer
+    private var renderer: ProgressRenderer
     private let lock = NSLock()
 
     public init(style: ProgressStyle) {
-        renderer = PullProgressRenderer(style: style, columns: Self.terminalColumns() ?? 80)
+        renderer = ProgressRenderer(style: style, columns: Self.terminalColumns() ?? 80)
     }
 
     /// The width of the terminal on stderr (where progress is drawn), else $COLUMNS.
@@ -36,7 +51,22 @@ public final class ProgressOutput: @unchecked Sendable {
     }
 
     public func write(_ event: PullEvent, image: String) {
-        let text = lock.withLock { renderer.render(event, image: image) }
+        emit(lock.withLock { renderer.render(event, image: image) })
+    }
+
+    public func write(_ event: TransferEvent) {
+        emit(lock.withLock { renderer.render(event) })
+    }
+
+    /// For `ImageCopier` and the registry client: every event drawn here.
+    public var transferHandler: TransferProgressHandler { { [self] event in write(event) } }
+
+    /// Ends the display, so following output starts on a fresh line below it.
+    public func finish() {
+        emit(lock.withLock { renderer.finish() })
+    }
+
+    private func emit(_ text: String) {
         if !text.isEmpty { Output.standardError(text) }
     }
 }

@@ -18,15 +18,14 @@ struct ConfigCommand: AsyncParsableCommand {
             abstract: "Print every container type with its image reference and where it came from."
         )
 
-        @Flag(name: .long, help: "Print JSON for scripts.")
-        var json = false
+        @OptionGroup var jsonOutput: JSONOutputOptions
 
         @OptionGroup var logging: LoggingOptions
 
         func execute() async throws {
             let paths = OubliettePaths.resolve()
-            let config = try loadOrExit(paths: paths)
-            if json {
+            let config = try OublietteConfig.load(paths: paths)
+            if jsonOutput.json {
                 try Output.json(ConfigReport(config: config, paths: paths))
                 return
             }
@@ -64,7 +63,7 @@ struct ConfigCommand: AsyncParsableCommand {
                     throw ExitStatus.failure
                 }
             }
-            let config = try loadOrExit(paths: paths)
+            let config = try OublietteConfig.load(paths: paths)
             Output.line("\(config.sourceFile ?? "\(paths.configFile.path) (absent: defaults)"): OK, \(config.validTypes.count) container types")
         }
     }

@@ -28,15 +28,14 @@ struct ContainerCommand: AsyncParsableCommand {
         @Flag(help: "Include orphaned containers (their project was deleted).")
         var all = false
 
-        @Flag(help: "Print JSON for scripts.")
-        var json = false
+        @OptionGroup var jsonOutput: JSONOutputOptions
 
         @OptionGroup var logging: LoggingOptions
 
         func execute() async throws {
             let services = try CommandContext.services()
-            let containers = try await reportingErrors { try await services.lifecycle.containers(includeOrphans: all) }
-            if json { return try Output.json(containers) }
+            let containers = try await services.lifecycle.containers(includeOrphans: all)
+            if jsonOutput.json { return try Output.json(containers) }
             if containers.isEmpty {
                 Output.line("No project containers.")
                 return
@@ -65,11 +64,9 @@ struct ContainerCommand: AsyncParsableCommand {
 
         @OptionGroup var source: ImageSourceFlags
 
-        @Option(help: "Progress display: auto, tty, plain or json.")
-        var progress: ProgressOption = .auto
+        @OptionGroup var progress: ProgressOptions
 
-        @Flag(help: "Print the results as JSON on stdout (steps go to stderr).")
-        var json = false
+        @OptionGroup var jsonOutput: JSONOutputOptions
 
         @Flag(help: "Skip comparing the image's version label with this oubliette's version before pulling.")
         var ignoreVersion = false
@@ -83,16 +80,14 @@ struct ContainerCommand: AsyncParsableCommand {
         @OptionGroup var logging: LoggingOptions
 
         func execute() async throws {
-            let config = try loadOrExit(paths: OubliettePaths.resolve())
+            let config = try OublietteConfig.load(paths: OubliettePaths.resolve())
             let acquisition = try source.resolve(config.imageSource)
             let services = try CommandContext.services(
                 checkVersions: !ignoreVersion, localBuild: acquisition == .pull ? nil : try localBuild.settings(configured: config.sourceDirectory))
-            let output = LifecycleOutput(progress: progress, json: json)
+            let output = LifecycleOutput(progress: progress.style, json: jsonOutput.json)
             let lifecycle = services.lifecycle
             // Projects with active sessions are refused by the refresh itself; ask about the rest.
-            let running = try await reportingErrors {
-                try await RunningContainers.find(services, projectIDs: projectID.map { [$0] }).withoutSessions
-            }
+            let running = try await RunningContainers.find(services, projectIDs: projectID.map { [$0] }).withoutSessions
             if !running.isEmpty {
                 try Prompt().confirm("\(running.summary); stop and recreate \(running.count == 1 ? "it" : "them")?", assumeYes: yes)
             }
@@ -100,16 +95,12 @@ struct ContainerCommand: AsyncParsableCommand {
                 return try await rebuildAndReplace(services, noCache: noCache, output: output)
             }
             if let projectID {
-                let result = try await reportingErrors {
-                    try await lifecycle.refresh(projectID: projectID, onEvent: output.handle)
-                }
-                if json { try Output.json([result]) }
+                let result = try await lifecycle.refresh(projectID: projectID, onEvent: output.handle)
+                if jsonOutput.json { try Output.json([result]) }
                 return
             }
-            let (refreshed, refused) = try await reportingErrors {
-                try await lifecycle.refreshRunning(onEvent: output.handle)
-            }
-            if json {
+            let (refreshed, refused) = try await lifecycle.refreshRunning(onEvent: output.handle)
+            if jsonOutput.json {
                 try Output.json(RefreshAllReport(refreshed: refreshed, refused: refused.map(\.description)))
             } else if refreshed.isEmpty && refused.isEmpty {
                 Output.line("No running project containers to refresh.")
@@ -120,39 +111,39 @@ struct ContainerCommand: AsyncParsableCommand {
         /// Builds each target's image once from the Dockerfiles (source_dir / --source-dir),
         /// then replaces the containers; projects with active sessions are refused first.
         private func rebuildAndReplace(_ services: OublietteServices, noCache: Bool, output: LifecycleOutput) async throws {
-            let targets = try await reportingErrors { () async throws -> [Project] in
-                if let projectID { return [try await services.projectStore.project(id: projectID)] }
-                var projects: [Project] = []
+            var targets: [Project] = []
+            if let projectID {
+                targets = [try await services.projectStore.project(id: projectID)]
+            } else {
                 for entry in try await RunningContainers.find(services, projectIDs: nil).entries {
-                    projects.append(try await services.projectStore.project(id: entry.projectID))
+                    targets.append(try await services.projectStore.project(id: entry.projectID))
                 }
-                return projects
             }
             var refreshed: [RefreshResult] = []
             var refused: [String] = []
             var built: [String: ImageManager.EnsuredImage] = [:]
             for project in targets {
-                let sessions = try await reportingErrors { try await services.projectStore.sessions(projectID: project.id).count }
+                let sessions = try await services.projectStore.sessions(projectID: project.id).count
                 if sessions > 0 {
                     let error = LifecycleError.activeSessions(project: project.id, count: sessions)
-                    if projectID != nil { Output.error(error.description); throw ExitCode.failure }
+                    if projectID != nil { throw error }
                     output.handle(.warning(error.description))
                     refused.append(error.description)
                     continue
                 }
                 output.handle(.step("Refreshing \(project.id) (\(project.type)): building its image from source..."))
-                let image = try await reportingErrors { () async throws -> ImageManager.EnsuredImage in
-                    if let done = built[project.type] { return done }
-                    return try await services.images.rebuild(type: project.type, noCache: noCache)
+                let image: ImageManager.EnsuredImage
+                if let done = built[project.type] {
+                    image = done
+                } else {
+                    image = try await services.images.rebuild(type: project.type, noCache: noCache)
                 }
                 built[project.type] = image
                 refreshed.append(
-                    try await reportingErrors {
-                        try await services.lifecycle.replaceContainer(of: project, image: image.image, digest: image.image.id, onEvent: output.handle)
-                    })
+                    try await services.lifecycle.replaceContainer(of: project, image: image.image, digest: image.image.id, onEvent: output.handle))
             }
             if !refreshed.isEmpty { output.handle(.step("Done.")) }
-            if json {
+            if jsonOutput.json {
                 if projectID != nil { try Output.json(refreshed) } else { try Output.json(RefreshAllReport(refreshed: refreshed, refused: refused)) }
             } else if refreshed.isEmpty && refused.isEmpty {
                 Output.line("No running project containers to refresh.")
@@ -176,8 +167,7 @@ struct ContainerCommand: AsyncParsableCommand {
         @Flag(help: "Stop every project container.")
         var all = false
 
-        @Flag(help: "Print JSON for scripts.")
-        var json = false
+        @OptionGroup var jsonOutput: JSONOutputOptions
 
         @Flag(name: .shortAndLong, help: "Stop running containers without asking.")
         var yes = false
@@ -194,14 +184,12 @@ struct ContainerCommand: AsyncParsableCommand {
             let services = try CommandContext.services()
             let lifecycle = services.lifecycle
             let selected = all ? nil : projectID.map { [$0] }
-            let running = try await reportingErrors { try await RunningContainers.find(services, projectIDs: selected) }
+            let running = try await RunningContainers.find(services, projectIDs: selected)
             if !running.isEmpty {
                 try Prompt().confirm("\(running.summary); stop \(running.count == 1 ? "it" : "them")?", assumeYes: yes)
             }
-            let results = try await reportingErrors {
-                try await lifecycle.stop(projectIDs: selected, onEvent: LifecycleOutput(progress: .auto, json: true).handle)
-            }
-            if json { return try Output.json(results) }
+            let results = try await lifecycle.stop(projectIDs: selected, onEvent: LifecycleOutput(progress: ProgressOption.auto.resolved, json: true).handle)
+            if jsonOutput.json { return try Output.json(results) }
             if results.isEmpty { Output.line("No project containers.") }
             for result in results {
                 Output.line(result.wasRunning ? "Stopped \(result.projectID)." : "\(result.projectID) was not running.")
@@ -219,8 +207,7 @@ extension ContainerCommand {
                 --yes for scripts.
                 """)
 
-        @Flag(help: "Print JSON for scripts.")
-        var json = false
+        @OptionGroup var jsonOutput: JSONOutputOptions
 
         @Flag(name: .shortAndLong, help: "Remove running orphans without asking.")
         var yes = false
@@ -229,17 +216,15 @@ extension ContainerCommand {
 
         func execute() async throws {
             let lifecycle = try CommandContext.services().lifecycle
-            let running = try await reportingErrors {
-                try await lifecycle.containers(includeOrphans: true).filter { $0.projectName.isEmpty && $0.state == .running }
-            }
+            let running = try await lifecycle.containers(includeOrphans: true).filter { $0.projectName.isEmpty && $0.state == .running }
             if !running.isEmpty {
                 let names = running.map { "\($0.containerID.prefix(12)) (project \($0.projectID))" }.joined(separator: ", ")
                 try Prompt().confirm(
                     "\(running.count) orphaned container\(running.count == 1 ? " is" : "s are") running: \(names); remove \(running.count == 1 ? "it" : "them")?",
                     assumeYes: yes)
             }
-            let removed = try await reportingErrors { try await lifecycle.removeOrphans() }
-            if json { return try Output.json(removed) }
+            let removed = try await lifecycle.removeOrphans()
+            if jsonOutput.json { return try Output.json(removed) }
             if removed.isEmpty { Output.line("No orphaned containers.") }
             for container in removed { Output.line("Removed \(container.containerID.prefix(12)) (project \(container.projectID)).") }
         }

@@ -26,11 +26,9 @@ struct ImageCommand: AsyncParsableCommand {
         @Argument(help: "Container types (see `oubliette config show`).")
         var types: [String] = []
 
-        @Option(help: "Progress display: auto (bars on a terminal, plain lines otherwise), tty, plain or json.")
-        var progress: ProgressOption = .auto
+        @OptionGroup var progress: ProgressOptions
 
-        @Flag(help: "Print the results as JSON on stdout.")
-        var json = false
+        @OptionGroup var jsonOutput: JSONOutputOptions
 
         @Flag(help: "Skip comparing the image's version label with this oubliette's version before pulling.")
         var ignoreVersion = false
@@ -44,14 +42,14 @@ struct ImageCommand: AsyncParsableCommand {
         @OptionGroup var logging: LoggingOptions
 
         func execute() async throws {
-            let config = try loadOrExit(paths: OubliettePaths.resolve())
+            let config = try OublietteConfig.load(paths: OubliettePaths.resolve())
             let building = build || config.imageSource == .build
             // A known source directory also lets a failed pull offer to build instead.
             let sourceDirectory = localBuild.sourceDir ?? config.sourceDirectory
             let settings = building || sourceDirectory != nil ? try localBuild.settings(configured: config.sourceDirectory) : nil
             let services = try CommandContext.services(checkVersions: !ignoreVersion, localBuild: settings)
             let wanted = types.isEmpty ? config.validTypes : types
-            let output = ProgressOutput(style: progress.resolved)
+            let output = progress.output()
             let fallback = PullFallback(
                 images: services.images, registries: services.registries, settings: settings, sourceDirectory: sourceDirectory)
 
@@ -74,7 +72,7 @@ struct ImageCommand: AsyncParsableCommand {
                 }
             }
 
-            if json {
+            if jsonOutput.json {
                 try Output.json(results)
             } else {
                 for result in results {
@@ -117,8 +115,7 @@ extension ImageCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show each configured type's local image: TYPE, IMAGE, PRESENT, DIGEST, VERSION, and its rollback image.")
 
-        @Flag(help: "Print JSON for scripts.")
-        var json = false
+        @OptionGroup var jsonOutput: JSONOutputOptions
 
         @OptionGroup var logging: LoggingOptions
 
@@ -128,18 +125,16 @@ extension ImageCommand {
             var rows: [ImageRow] = []
             for type in services.config.validTypes {
                 let reference = try services.config.imageReference(for: type)
-                let image = try await reportingErrors { () async throws -> RuntimeImage? in
-                    try await runtime.imageExists(reference) ? try await runtime.inspectImage(reference) : nil
-                }
+                let image = try await runtime.imageExists(reference) ? try await runtime.inspectImage(reference) : nil
                 let previous = ImageUpdater.previousReference(of: reference)
-                let hasPrevious = try await reportingErrors { try await runtime.imageExists(previous) }
+                let hasPrevious = try await runtime.imageExists(previous)
                 rows.append(
                     ImageRow(
                         type: type, image: reference.description, present: image != nil, id: image?.id,
                         digest: image?.repoDigest(for: reference)?.description, version: image?.labels[OublietteVersion.label],
                         previous: hasPrevious ? previous.description : nil))
             }
-            if json { return try Output.json(rows) }
+            if jsonOutput.json { return try Output.json(rows) }
             let table = rows.map { row in
                 [
                     row.type, row.image, row.present ? "yes" : "no", row.digest.map { String($0.prefix(19)) } ?? "-", row.version ?? "-",
@@ -172,7 +167,7 @@ extension ImageCommand {
             let services = try CommandContext.services()
             var failed = false
             for type in types {
-                let reference = try reportingErrors { try services.config.imageReference(for: type) }
+                let reference = try services.config.imageReference(for: type)
                 var references = [reference]
                 if previous { references.append(ImageUpdater.previousReference(of: reference)) }
                 for name in references {

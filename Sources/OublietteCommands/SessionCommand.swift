@@ -24,18 +24,16 @@ struct SessionCommand: AsyncParsableCommand {
         @Option(help: "Only this project's sessions.")
         var project: String?
 
-        @Flag(help: "Print JSON for scripts.")
-        var json = false
+        @OptionGroup var jsonOutput: JSONOutputOptions
 
         @OptionGroup var logging: LoggingOptions
 
         func execute() async throws {
             let store = try CommandContext.services().projectStore
-            let sessions = try await reportingErrors { () async throws -> [Session] in
-                if let project { _ = try await store.project(id: project) }
-                return try await store.sessions(projectID: project)
-            }
-            if json { return try Output.json(sessions.map(SessionRow.init)) }
+            // An unknown project is an error, not an empty list.
+            if let project { _ = try await store.project(id: project) }
+            let sessions = try await store.sessions(projectID: project)
+            if jsonOutput.json { return try Output.json(sessions.map(SessionRow.init)) }
             if sessions.isEmpty { return Output.line(project.map { "No active sessions in \($0)." } ?? "No active sessions.") }
             let formatter = ISO8601DateFormatter()
             let rows = sessions.map { [$0.id, $0.projectID, formatter.string(from: $0.startedAt), $0.label ?? ""] }
@@ -53,7 +51,7 @@ struct SessionCommand: AsyncParsableCommand {
 
         func execute() async throws {
             let store = try CommandContext.services().projectStore
-            let ended = try await reportingErrors { try await store.endSession(id: sessionID) }
+            let ended = try await store.endSession(id: sessionID)
             Output.line("Ended session \(ended.id) of project \(ended.projectID).")
         }
     }

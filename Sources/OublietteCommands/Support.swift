@@ -4,6 +4,7 @@ import Foundation
 import ImageBuilders
 import ImageCatalogue
 import OublietteCore
+import TerminalProgress
 
 /// Loads the config and builds the process's one object graph (``OublietteServices``).
 enum CommandContext {
@@ -12,18 +13,13 @@ enum CommandContext {
     ///   - localBuild: how to build images locally, when the command may build.
     static func services(checkVersions: Bool = true, localBuild: LocalBuildSettings? = nil) throws -> OublietteServices {
         let paths = OubliettePaths.resolve()
-        let config = try loadOrExit(paths: paths)
-        let settings = try reportingErrors { try ContainerSettings.fromEnvironment() }
+        let config = try OublietteConfig.load(paths: paths)
+        let settings = try ContainerSettings.fromEnvironment()
         let options = OublietteServices.Options(
             checkVersions: checkVersions, localBuild: localBuild,
             warn: { Output.warning($0) }, settings: settings)
-        return try reportingErrors { try OublietteServices.make(paths: paths, config: config, options: options) }
+        return try OublietteServices.make(paths: paths, config: config, options: options)
     }
-}
-
-/// Loads the config, or prints the located error and exits 1 (never a crash).
-func loadOrExit(paths: OubliettePaths) throws -> OublietteConfig {
-    try reportingErrors { try OublietteConfig.load(paths: paths) }
 }
 
 /// Renders lifecycle steps as lines (stdout, or stderr when stdout carries JSON) and pull
@@ -32,8 +28,8 @@ struct LifecycleOutput: Sendable {
     let progress: ProgressOutput
     let stepsToStderr: Bool
 
-    init(progress: ProgressOption, json: Bool) {
-        self.progress = ProgressOutput(style: progress.resolved)
+    init(progress: ProgressStyle, json: Bool) {
+        self.progress = ProgressOutput(style: progress)
         self.stepsToStderr = json
     }
 
@@ -89,11 +85,9 @@ struct LocalBuildOptions: ParsableArguments {
     /// Docker's classic builder, building into the engine oubliette uses.
     func settings(configured: String? = nil) throws -> LocalBuildSettings {
         let root = (sourceDir ?? configured).map { URL(fileURLWithPath: $0) }
-        return try reportingErrors {
-            LocalBuildSettings(
-                catalogue: try LoadedCatalogue.load(path: nil, root: root),
-                builder: DockerBuilder(
-                    mode: .legacy, network: buildNetwork, runner: BuildToolRunner(log: BuildLogOutput.make(quiet: quiet))))
-        }
+        return LocalBuildSettings(
+            catalogue: try LoadedCatalogue.load(path: nil, root: root),
+            builder: DockerBuilder(
+                mode: .legacy, network: buildNetwork, runner: BuildToolRunner(log: BuildLogOutput.make(quiet: quiet))))
     }
 }
