@@ -37,7 +37,7 @@ struct ProgressWidthTests {
             events += blobs.map { .blobProgress(digest: $0, done: Int64(done), total: 2_000_000) }
         }
         events.append(.blobFinished(digest: blobs[0], outcome: .pushed(.uploaded(bytes: 2_000_000))))
-        events.append(.blobFinished(digest: blobs[1], outcome: .pushed(.mounted(from: try RepositoryName("hyphagroup/a-rather-long-source-repository")))))
+        events.append(.blobFinished(digest: blobs[1], outcome: .pushed(.mounted(from: "hyphagroup/a-rather-long-source-repository"))))
         events.append(.blobFinished(digest: blobs[2], outcome: .downloaded(bytes: 2_000_000)))
         events.append(.manifestPushed(digest: try digest(9), reference: "ghcr.io/hyphagroup/oubliette-dev:1.2.3"))
         return events

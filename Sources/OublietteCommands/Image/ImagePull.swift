@@ -7,13 +7,7 @@ import OublietteCore
 import SystemSupport
 import TerminalProgress
 
-struct ImageCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "image",
-        abstract: "Pull, list and remove the images of the configured container types.",
-        subcommands: [Pull.self, List.self, Remove.self]
-    )
-
+extension ImageCommand {
     struct Pull: LoggedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Pull the images of the given container types (all configured types when none) if missing.",
@@ -108,94 +102,4 @@ extension PullResult {
             type: ensured.type, image: ensured.reference.description, pulled: ensured.pulled, built: ensured.built,
             digest: ensured.image.repoDigest(for: ensured.reference)?.description, error: nil)
     }
-}
-
-extension ImageCommand {
-    struct List: LoggedCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Show each configured type's local image: TYPE, IMAGE, PRESENT, DIGEST, VERSION, and its rollback image.")
-
-        @OptionGroup var jsonOutput: JSONOutputOptions
-
-        @OptionGroup var logging: LoggingOptions
-
-        func execute() async throws {
-            let services = try CommandContext.services()
-            let runtime = services.runtime
-            var rows: [ImageRow] = []
-            for type in services.config.validTypes {
-                let reference = try services.config.imageReference(for: type)
-                let image = try await runtime.imageExists(reference) ? try await runtime.inspectImage(reference) : nil
-                let previous = ImageUpdater.previousReference(of: reference)
-                let hasPrevious = try await runtime.imageExists(previous)
-                rows.append(
-                    ImageRow(
-                        type: type, image: reference.description, present: image != nil, id: image?.id,
-                        digest: image?.repoDigest(for: reference)?.description, version: image?.labels[OublietteVersion.label],
-                        previous: hasPrevious ? previous.description : nil))
-            }
-            if jsonOutput.json { return try Output.json(rows) }
-            let table = rows.map { row in
-                [
-                    row.type, row.image, row.present ? "yes" : "no", row.digest.map { String($0.prefix(19)) } ?? "-", row.version ?? "-",
-                    row.previous ?? "-",
-                ]
-            }
-            Output.line(TextTable(header: ["TYPE", "IMAGE", "PRESENT", "DIGEST", "VERSION", "ROLLBACK IMAGE"], rows: table).rendered)
-        }
-    }
-
-    struct Remove: LoggedCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "rm",
-            abstract: "Remove a type's local image (pulled again on next use).",
-            discussion: """
-                The engine refuses while a container uses the image: stop and remove the project \
-                first (`oubliette container list`). --previous also removes the rollback image.
-                """,
-            aliases: ["remove"])
-
-        @Argument(help: "Container types whose images to remove.")
-        var types: [String]
-
-        @Flag(help: "Also remove the image `update --rollback` would restore.")
-        var previous = false
-
-        @OptionGroup var logging: LoggingOptions
-
-        func execute() async throws {
-            let services = try CommandContext.services()
-            var failed = false
-            for type in types {
-                let reference = try services.config.imageReference(for: type)
-                var references = [reference]
-                if previous { references.append(ImageUpdater.previousReference(of: reference)) }
-                for name in references {
-                    do {
-                        guard try await services.runtime.imageExists(name) else {
-                            Output.line("\(type): \(name) is not present")
-                            continue
-                        }
-                        try await services.runtime.removeImage(name, force: false)
-                        Output.line("\(type): removed \(name)")
-                    } catch {
-                        Output.error("\(type): could not remove \(name): \(describe(error))")
-                        failed = true
-                    }
-                }
-            }
-            if failed { throw ExitStatus.failure }
-        }
-    }
-}
-
-struct ImageRow: Encodable {
-    let type: String
-    let image: String
-    let present: Bool
-    let id: String?
-    let digest: String?
-    let version: String?
-    /// The rollback image (`…:previous`) when it is present.
-    let previous: String?
 }

@@ -5,14 +5,7 @@ import OCIDistribution
 import OublietteCore
 import TerminalProgress
 
-struct ConfigCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "config",
-        abstract: "Show or check the resolved configuration.",
-        subcommands: [Show.self, Check.self, Path.self],
-        defaultSubcommand: Show.self
-    )
-
+extension ConfigCommand {
     struct Show: LoggedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print every container type with its image reference and where it came from."
@@ -42,39 +35,6 @@ struct ConfigCommand: AsyncParsableCommand {
                 [$0.type, $0.reference.description, $0.origin.description]
             }
             Output.line(TextTable(header: ["TYPE", "IMAGE", "SOURCE"], rows: rows).rendered)
-        }
-    }
-
-    struct Check: LoggedCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Validate the config file; exit 1 and print every error (file:line:column) if it is invalid."
-        )
-
-        @OptionGroup var logging: LoggingOptions
-
-        func execute() async throws {
-            let paths = OubliettePaths.resolve()
-            // Every problem, not only the first, so one run fixes them all.
-            if let text = try? String(contentsOf: paths.configFile, encoding: .utf8) {
-                let problems = OublietteConfig.problems(parsing: text, file: paths.configFile.path)
-                for problem in problems { Output.error(problem.description) }
-                if !problems.isEmpty {
-                    Output.diagnostic("\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(paths.configFile.path)")
-                    throw ExitStatus.failure
-                }
-            }
-            let config = try OublietteConfig.load(paths: paths)
-            Output.line("\(config.sourceFile ?? "\(paths.configFile.path) (absent: defaults)"): OK, \(config.validTypes.count) container types")
-        }
-    }
-
-    struct Path: LoggedCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the config file path oubliette reads.")
-
-        @OptionGroup var logging: LoggingOptions
-
-        func execute() async throws {
-            Output.line(OubliettePaths.resolve().configFile.path)
         }
     }
 }
