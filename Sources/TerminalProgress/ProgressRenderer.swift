@@ -190,7 +190,7 @@ public struct ProgressRenderer: Sendable {
                 lines.append(rowLine(key, row))
             }
         }
-        let counted = states.values.contains { $0.finished } ? "\(finished)/\(rows.count) done, " : ""
+        let counted = states.values.contains { $0.finished } ? "\(finished)/\(rows.count) done" : ""
         if total > 0 || !counted.isEmpty {
             lines.append(totalLine(label: totalLabel, counted: counted, done: done, total: total))
         }
@@ -217,8 +217,10 @@ public struct ProgressRenderer: Sendable {
             let filled = Int((fraction * Double(barWidth)).rounded(.down))
             return "\(head) [" + String(repeating: "=", count: filled) + String(repeating: " ", count: barWidth - filled) + "] " + percent
         }
-        let compact = "\(key): \(row.status) \(percent)"
-        return TerminalText.displayWidth(compact) <= usable ? compact : TerminalText.clipped("\(key): \(percent) \(row.status)", to: usable)
+        // Without a bar the percentage needs no column alignment.
+        let bare = percent.trimmingCharacters(in: .whitespaces)
+        let compact = "\(key): \(row.status) \(bare)"
+        return TerminalText.displayWidth(compact) <= usable ? compact : TerminalText.clipped("\(key): \(bare) \(row.status)", to: usable)
     }
 
     /// `dev: 12.3 MB / 40.0 MB, 5.1 MB/s, ETA 6 s`: the parts that fit; speed and ETA count
@@ -226,7 +228,9 @@ public struct ProgressRenderer: Sendable {
     private mutating func totalLine(label: String, counted: String, done: Int64, total: Int64) -> String {
         let moment = now()
         if started == nil, total > 0 { started = (moment, done) }
-        var parts = ["\(label): \(counted)\(TerminalText.bytes(done)) / \(TerminalText.bytes(total))"]
+        // Blobs mounted or already present carry no sizes: then only the count is shown.
+        let sizes = total > 0 ? "\(TerminalText.bytes(done)) / \(TerminalText.bytes(total))" : ""
+        var parts = ["\(label): " + [counted, sizes].filter { !$0.isEmpty }.joined(separator: ", ")]
         if let started, case let elapsed = moment.timeIntervalSince(started.at), elapsed >= 0.5, done > started.done {
             let speed = Double(done - started.done) / elapsed
             parts.append("\(TerminalText.bytes(Int64(speed)))/s")

@@ -112,6 +112,8 @@ struct ProgressWidthTests {
         }
         // A blob in flight has a bar; the total row counts bytes and finished blobs.
         #expect(rows.contains { $0.hasPrefix("sha256:111111111111: Transferring") && $0.contains("%") }, "\(rows)")
+        // Too narrow for a bar: status and percentage, without the bar's alignment padding.
+        if columns == 40 { #expect(rows.contains("sha256:111111111111: Transferring 25%"), "\(rows)") }
         #expect(rows.contains { $0.hasPrefix("blobs: 3/3 done, 6.0 MB / 6.0 MB") }, "\(rows)")
         #expect(rows.contains("sha256:111111111111: uploaded 2.0 MB"), "\(rows)")
         #expect(rows.contains("sha256:333333333333: downloaded 2.0 MB"), "\(rows)")
@@ -181,6 +183,14 @@ struct ProgressWidthTests {
         // A finished blob is always shown at once.
         clock.time += 0.01
         #expect(renderer.render(.blobFinished(digest: blob, outcome: .pushed(.existed))).contains("already in the registry"))
+    }
+
+    @Test func blobsWithoutSizesAreCountedWithoutZeroBytes() throws {
+        var renderer = ProgressRenderer(style: .tty, columns: 80)
+        // Mounted and already-present blobs finish without ever starting: no sizes to add up.
+        _ = renderer.render(.blobFinished(digest: try Self.digest(1), outcome: .pushed(.mounted(from: "fixtures/busybox"))))
+        let rows = Self.rows(renderer.render(.blobFinished(digest: try Self.digest(2), outcome: .alreadyPresent)))
+        #expect(rows == ["sha256:222222222222: already present", "blobs: 2/2 done"], "\(rows)")
     }
 
     @Test func unitsAreDecimalAsDockerShows() {
