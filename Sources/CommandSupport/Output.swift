@@ -1,6 +1,4 @@
-import ArgumentParser
 import Foundation
-import SystemSupport
 
 /// The one way both tools print: results on stdout (text lines, or JSON with one encoder
 /// configuration), diagnostics on stderr, every message ending in a newline, unbuffered so
