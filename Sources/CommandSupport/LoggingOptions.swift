@@ -33,17 +33,3 @@ public enum LogLevelOption: String, ExpressibleByArgument, CaseIterable, Sendabl
 
     public var level: Logger.Level { Logger.Level(rawValue: rawValue) ?? .warning }
 }
-
-/// A command whose `run` bootstraps logging from its ``LoggingOptions`` and then calls
-/// `execute`, so no command can forget to.
-public protocol LoggedCommand: AsyncParsableCommand {
-    var logging: LoggingOptions { get }
-    func execute() async throws
-}
-
-extension LoggedCommand {
-    public func run() async throws {
-        logging.bootstrap()
-        try await execute()
-    }
-}

@@ -1,6 +1,4 @@
-import ArgumentParser
 import Foundation
-import SystemSupport
 
 /// The one way both tools print: results on stdout (text lines, or JSON with one encoder
 /// configuration), diagnostics on stderr, every message ending in a newline, unbuffered so
@@ -72,31 +70,4 @@ public enum Output {
     private static func write(_ text: String, to handle: FileHandle) {
         handle.write(Data(text.utf8))
     }
-}
-
-/// Runs `body`; an error becomes its description on stderr and exit status 1, so no
-/// command ends in a stack trace or a Swift error dump.
-public func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
-    do {
-        return try await body()
-    } catch {
-        throw reported(error)
-    }
-}
-
-/// Synchronous twin of ``reportingErrors(_:)``.
-public func reportingErrors<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch {
-        throw reported(error)
-    }
-}
-
-/// Exit codes and usage errors pass through (ArgumentParser prints those); anything else is
-/// printed once and becomes exit status 1.
-private func reported(_ error: any Error) -> any Error {
-    if error is ExitCode || error is ValidationError { return error }
-    Output.error(describe(error))
-    return ExitCode.failure
 }

@@ -36,11 +36,9 @@ struct InitCommand: LoggedCommand {
     @Flag(help: "Do not pull the images now (they are pulled on first use).")
     var noPull = false
 
-    @Option(help: "Progress display: auto, tty, plain or json.")
-    var progress: ProgressOption = .auto
+    @OptionGroup var progress: ProgressOptions
 
-    @Flag(help: "Print what was done as JSON on stdout.")
-    var json = false
+    @OptionGroup var jsonOutput: JSONOutputOptions
 
     @Flag(help: "Skip comparing the images' version labels with this oubliette's version before pulling.")
     var ignoreVersion = false
@@ -69,17 +67,17 @@ struct InitCommand: LoggedCommand {
 
     func execute() async throws {
         let paths = OubliettePaths.resolve()
-        let loaded = try reportingErrors { try LoadedCatalogue.load(path: catalogue) }
+        let loaded = try LoadedCatalogue.load(path: catalogue)
         let devMode = ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["OUBLIETTE_DEV"]?.lowercased() ?? "")
         let installer = Installer(paths: paths, catalogue: loaded.catalogue, devMode: devMode)
-        let outcome = try reportingErrors { try installer.writeConfig(force: force, imageSource: chooseImageSource) }
-        try reportingErrors { try installer.createDataDirectory() }
-        let token = try reportingErrors { try ServerToken.ensure(dataDirectory: paths.dataDirectory) }
+        let outcome = try installer.writeConfig(force: force, imageSource: chooseImageSource)
+        try installer.createDataDirectory()
+        let token = try ServerToken.ensure(dataDirectory: paths.dataDirectory)
         var report = Report(
             config: outcome, dataDirectory: paths.dataDirectory.path,
             tokenFile: ServerToken.file(in: paths.dataDirectory).path, tokenCreated: token.created, images: [])
         let say: (String) -> Void = { text in
-            if json { Output.diagnostic(text) } else { Output.line(text) }
+            if jsonOutput.json { Output.diagnostic(text) } else { Output.line(text) }
         }
         switch outcome.action {
         case .written: say("Wrote \(outcome.path)")
@@ -95,7 +93,7 @@ struct InitCommand: LoggedCommand {
         } else if !noPull {
             report.images = await pullImages(paths: paths, say: say)
         }
-        if json { try Output.json(report) }
+        if jsonOutput.json { try Output.json(report) }
     }
 
     /// The image source for a config about to be written: the flag, else the answer on a
@@ -128,7 +126,7 @@ struct InitCommand: LoggedCommand {
             Output.warning("\(error.description); images will be pulled on first use, or run `oubliette image pull`")
             return []
         }
-        let output = ProgressOutput(style: progress.resolved)
+        let output = progress.output()
         var images: [Report.Image] = []
         for (type, result) in await services.images.ensureAll(onEvent: { type, event in output.write(event, image: type) }) {
             let image = (try? config.imageReference(for: type).description) ?? type

@@ -51,8 +51,7 @@ struct SelfUpdateCommand: LoggedCommand {
     @Option(help: ArgumentHelp("The binary to replace (default: this executable).", visibility: .hidden))
     var binary: String?
 
-    @Flag(help: "Print the result as JSON on stdout.")
-    var json = false
+    @OptionGroup var jsonOutput: JSONOutputOptions
 
     @OptionGroup var logging: LoggingOptions
 
@@ -68,33 +67,31 @@ struct SelfUpdateCommand: LoggedCommand {
 
     func execute() async throws {
         let binary = self.binary.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath() } ?? SelfUpdater.runningBinary()
-        let updater = try reportingErrors {
-            let catalog = ReleaseCatalog.fromEnvironment()
-            // Rollback and --check install nothing, so they need no trusted root.
-            let signature: ArchiveSignaturePolicy =
-                insecureSkipSignature || rollback || check
-                ? .checksumOnly
-                : try .releaseWorkflow(
-                    repository: ArchiveSignaturePolicy.repository(forReleasesAt: catalog.baseURL),
-                    trustedRootFile: trustedRoot.map { URL(fileURLWithPath: $0) })
-            return SelfUpdater(catalog: catalog, platform: try ReleasePlatform.current(), binary: binary, signature: signature)
-        }
+        let catalog = ReleaseCatalog.fromEnvironment()
+        // Rollback and --check install nothing, so they need no trusted root.
+        let signature: ArchiveSignaturePolicy =
+            insecureSkipSignature || rollback || check
+            ? .checksumOnly
+            : try .releaseWorkflow(
+                repository: ArchiveSignaturePolicy.repository(forReleasesAt: catalog.baseURL),
+                trustedRootFile: trustedRoot.map { URL(fileURLWithPath: $0) })
+        let updater = SelfUpdater(catalog: catalog, platform: try ReleasePlatform.current(), binary: binary, signature: signature)
         if rollback {
-            let result = try await reportingErrors { try await updater.rollback() }
-            if json { return try Output.json(result) }
+            let result = try await updater.rollback()
+            if jsonOutput.json { return try Output.json(result) }
             return Output.line("Rolled back \(result.binary) to \(result.to) (the replaced binary is now \(result.previous)).")
         }
-        let plan = try await reportingErrors { try await updater.plan(version: version, includePrereleases: pre) }
+        let plan = try await updater.plan(version: version, includePrereleases: pre)
         if check || !plan.updateAvailable {
-            if json { return try Output.json(plan) }
+            if jsonOutput.json { return try Output.json(plan) }
             if plan.updateAvailable {
                 return Output.line("oubliette \(plan.target) is available (this is \(plan.current)); run `oubliette self-update` to install it.")
             }
             return Output.line("oubliette \(plan.current) is up to date (newest release: \(plan.target)).")
         }
-        if !json { Output.diagnostic("Downloading \(plan.archive)…") }
-        let result = try await reportingErrors { try await updater.install(plan) }
-        if json { return try Output.json(result) }
+        if !jsonOutput.json { Output.diagnostic("Downloading \(plan.archive)…") }
+        let result = try await updater.install(plan)
+        if jsonOutput.json { return try Output.json(result) }
         let verified =
             result.signedBy.map { "signature verified: signed by \($0)" }
             ?? "only the checksum was verified (--insecure-skip-signature): nothing proves who built it"

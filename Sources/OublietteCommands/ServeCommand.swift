@@ -86,13 +86,7 @@ struct ServeCommand: LoggedCommand {
         let server = OublietteMCPServer(manager: services.projects)
         let serving: Task<Void, any Error>
         if transport == .http {
-            let token: String
-            do {
-                token = try ServerToken.loadPrivate(dataDirectory: services.paths.dataDirectory)
-            } catch {
-                Output.error(error.description)
-                throw ExitCode.failure
-            }
+            let token = try ServerToken.loadPrivate(dataDirectory: services.paths.dataDirectory)
             let host = try HTTPServerTransportHost(
                 server: server, token: token, address: try listenAddress(),
                 allowRemote: allowRemote,

@@ -22,8 +22,7 @@ struct StatusCommand: LoggedCommand {
             """
     )
 
-    @Flag(help: "Print JSON for scripts.")
-    var json = false
+    @OptionGroup var jsonOutput: JSONOutputOptions
 
     @OptionGroup var logging: LoggingOptions
 
@@ -46,7 +45,7 @@ struct StatusCommand: LoggedCommand {
         let report = try await CommandContext.services().status.report()
         let runtime = report.runtime
         // Text and JSON share one exit status: an unreachable engine is a failure in both.
-        if json {
+        if jsonOutput.json {
             try Output.json(report)
             if runtime.error != nil { throw ExitStatus.failure }
             return

@@ -33,11 +33,9 @@ struct UpdateCommand: LoggedCommand {
     @OptionGroup(title: "Local builds (--rebuild-image, image_source \"build\")")
     var localBuild: LocalBuildOptions
 
-    @Option(help: "Progress display: auto, tty, plain or json.")
-    var progress: ProgressOption = .auto
+    @OptionGroup var progress: ProgressOptions
 
-    @Flag(help: "Print the results as JSON on stdout (steps go to stderr).")
-    var json = false
+    @OptionGroup var jsonOutput: JSONOutputOptions
 
     @Flag(help: "Skip comparing the images' version labels with this oubliette's version before pulling.")
     var ignoreVersion = false
@@ -54,10 +52,10 @@ struct UpdateCommand: LoggedCommand {
     }
 
     func execute() async throws {
-        let config = try loadOrExit(paths: OubliettePaths.resolve())
+        let config = try OublietteConfig.load(paths: OubliettePaths.resolve())
         let types: [String]
         if let type {
-            _ = try reportingErrors { try config.imageReference(for: type) }
+            _ = try config.imageReference(for: type)
             types = [type]
         } else {
             types = config.validTypes
@@ -68,13 +66,13 @@ struct UpdateCommand: LoggedCommand {
         // A rebuild takes minutes and then replaces running containers: ask first. Projects
         // with active sessions are left alone by the update itself.
         if !rollback, case .rebuild = acquisition {
-            let running = try await reportingErrors { try await RunningContainers.find(services, projectIDs: nil, types: types).withoutSessions }
+            let running = try await RunningContainers.find(services, projectIDs: nil, types: types).withoutSessions
             if !running.isEmpty {
                 try Prompt().confirm(
                     "\(running.summary); rebuild and recreate \(running.count == 1 ? "it" : "them") from the new image?", assumeYes: yes)
             }
         }
-        let output = LifecycleOutput(progress: progress, json: json)
+        let output = LifecycleOutput(progress: progress.style, json: jsonOutput.json)
         let updater = services.updater
         var results: [UpdateResult] = []
         var failures: [String] = []
@@ -90,7 +88,7 @@ struct UpdateCommand: LoggedCommand {
                 failures.append(type)
             }
         }
-        if json {
+        if jsonOutput.json {
             try Output.json(results)
         } else {
             for result in results where !result.skipped.isEmpty {

@@ -36,6 +36,32 @@ struct CLIConventionTests {
         #expect(types.allSatisfy { ($0["update_check_error"] as? String)?.contains("engine is unreachable") == true }, "\(types)")
     }
 
+    /// An error thrown by a command is reported in one place (the command protocol): one
+    /// `error:` line naming the subject on stderr, exit status 1, and with --json nothing on
+    /// stdout (no half report for a script to parse).
+    @Test func commandErrorsAreReportedOnceAndJSONLeavesStdoutEmpty() async throws {
+        let home = try cli.emptyHome("reported-once")
+        try FileManager.default.createDirectory(at: home.config.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "{ \"containers\": { \"custom\": 42 } }".write(to: home.config, atomically: true, encoding: .utf8)
+        let missing = home.root.appendingPathComponent("no-such-catalogue.jsonc").path
+        let runs = [
+            ("config show", try await cli.oubliette(["config", "show"], home)),
+            ("config show --json", try await cli.oubliette(["config", "show", "--json"], home)),
+            ("image list --json", try await cli.oubliette(["image", "list", "--json"], home)),
+            ("update --json", try await cli.oubliette(["update", "--json", "--progress", "plain"], home)),
+            ("session list --json", try await cli.oubliette(["session", "list", "--json"], home)),
+            ("release-tool catalogue --json", try await release.releaseTool(["catalogue", "--catalogue", missing, "--json"])),
+        ]
+        for (name, run) in runs {
+            #expect(run.status == 1, "\(name): \(run.stderr)")
+            #expect(run.stdout.isEmpty, "\(name) printed on stdout after failing: \(run.stdout)")
+            let errors = run.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+            #expect(errors.count == 1, "\(name) reports its error once: \(run.stderr)")
+            let subject = name.hasPrefix("release-tool") ? "no-such-catalogue.jsonc" : "oubliette.jsonc"
+            #expect(errors.first?.contains(subject) == true, "\(name) names what is wrong: \(run.stderr)")
+        }
+    }
+
     @Test func usageErrorsExitTwoWithTheErrorPrefixAndASuggestion() async throws {
         let home = try cli.emptyHome("usage")
         let mistyped = try await cli.oubliette(["stauts"], home)

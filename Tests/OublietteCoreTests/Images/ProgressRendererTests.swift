@@ -17,12 +17,12 @@ struct PullProgressRendererTests {
     ]
 
     @Test func plainPrintsOneLinePerStateChange() {
-        var renderer = PullProgressRenderer(style: .plain)
+        var renderer = ProgressRenderer(style: .plain)
         let text = events.map { renderer.render($0, image: "img") }.joined()
         #expect(
             text == """
                 img: aaa: Pulling fs layer
-                img: aaa: Downloading (1.0 KB)
+                img: aaa: Downloading (1.0 kB)
                 img: bbb: Pulling fs layer
                 img: aaa: Pull complete
                 img: Status: Downloaded newer image
@@ -31,7 +31,7 @@ struct PullProgressRendererTests {
     }
 
     @Test func jsonPrintsEveryEventAsALine() throws {
-        var renderer = PullProgressRenderer(style: .json)
+        var renderer = ProgressRenderer(style: .json)
         let lines = events.map { renderer.render($0, image: "img") }.joined().split(separator: "\n")
         #expect(lines.count == events.count)
         let first = try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any]
@@ -42,13 +42,13 @@ struct PullProgressRendererTests {
     }
 
     @Test func ttyRedrawsInPlaceWithBarsAndTotal() {
-        var renderer = PullProgressRenderer(style: .tty, width: 10)
+        var renderer = ProgressRenderer(style: .tty, width: 10)
         _ = renderer.render(events[0], image: "img")
         let second = renderer.render(events[1], image: "img")
         // The first frame had one line; the second moves up over it and draws a bar and total.
         #expect(second.hasPrefix("\u{1B}[1A"))
         #expect(second.contains("aaa: Downloading        [=         ]  10%"))
-        #expect(second.contains("img: 100 B / 1.0 KB"))
+        #expect(second.contains("img: 100 B / 1.0 kB"))
         let third = renderer.render(events[2], image: "img")
         #expect(third.hasPrefix("\u{1B}[2A"))
         #expect(third.contains("[=====     ]  50%"))
@@ -60,7 +60,7 @@ struct PullProgressRendererTests {
     }
 
     static func frames(columns: Int, clock: Clock) -> [String] {
-        var renderer = PullProgressRenderer(style: .tty, columns: columns, now: { clock.time })
+        var renderer = ProgressRenderer(style: .tty, columns: columns, now: { clock.time })
         var frames: [String] = []
         for step in 0...10 {
             clock.time = Date(timeIntervalSince1970: Double(step))
@@ -106,10 +106,10 @@ struct PullProgressRendererTests {
         // Narrow terminals drop ETA, then speed, before anything is cut.
         let narrow = Self.frames(columns: 36, clock: Clock())
         #expect(Self.rows(narrow[5 * 4 + 3]).last == "dev: 20.0 MB / 40.0 MB, 4.0 MB/s", "\(Self.rows(narrow[5 * 4 + 3]))")
-        #expect(PullProgressRenderer.duration(185) == "3 min 5 s")
-        #expect(PullProgressRenderer.clipped("Downloading newer image", to: 16) == "Downloading…")
+        #expect(TerminalText.duration(185) == "3 min 5 s")
+        #expect(TerminalText.clipped("Downloading newer image", to: 16) == "Downloading…")
         // A word longer than the line is shortened, never left for the terminal to break.
-        #expect(PullProgressRenderer.wrapped("dev: Digest: sha256:0123456789abcdef0123456789abcdef", width: 20) == ["dev: Digest:", "sha256:0123456789ab…"])
+        #expect(TerminalText.wrapped("dev: Digest: sha256:0123456789abcdef0123456789abcdef", width: 20) == ["dev: Digest:", "sha256:0123456789ab…"])
     }
 
     @Test func automaticStyleFollowsTheTerminal() {
