@@ -49,22 +49,20 @@ struct SbomCommand: LoggedCommand {
     @OptionGroup var logging: LoggingOptions
 
     func execute() async throws {
-        try await reportingErrors {
-            if attached {
-                try await fetchAttached()
-                return
-            }
-            let (subject, inventory) = try await source.read(image)
-            for note in inventory.notes { Output.warning("note: \(note)") }
-            let document = try SBOMWriter.document(
-                format, subject: subject, inventory: inventory,
-                creation: SBOMCreation(toolName: "release-tool", toolVersion: OublietteVersion.current))
-            if let output {
-                try AtomicFile.write(document + Data("\n".utf8), to: URL(fileURLWithPath: output))
-                Output.diagnostic("wrote \(output): \(inventory.packages.count) packages of \(subject.name)@\(subject.manifestDigest)")
-            } else {
-                Output.line(String(decoding: document, as: UTF8.self))
-            }
+        if attached {
+            try await fetchAttached()
+            return
+        }
+        let (subject, inventory) = try await source.read(image)
+        for note in inventory.notes { Output.warning("note: \(note)") }
+        let document = try SBOMWriter.document(
+            format, subject: subject, inventory: inventory,
+            creation: SBOMCreation(toolName: "release-tool", toolVersion: OublietteVersion.current))
+        if let output {
+            try AtomicFile.write(document + Data("\n".utf8), to: URL(fileURLWithPath: output))
+            Output.diagnostic("wrote \(output): \(inventory.packages.count) packages of \(subject.name)@\(subject.manifestDigest)")
+        } else {
+            Output.line(String(decoding: document, as: UTF8.self))
         }
     }
 

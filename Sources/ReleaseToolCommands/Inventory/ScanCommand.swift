@@ -86,25 +86,22 @@ struct ScanCommand: LoggedCommand {
 
     func execute() async throws {
         if let updateDB {
-            try await reportingErrors { try await update(URL(fileURLWithPath: updateDB)) }
+            try await update(URL(fileURLWithPath: updateDB))
             return
         }
         guard let image, let db else { return }
-        let report = try await reportingErrors { () async throws -> ScanReport in
-            let (subject, inventory) = try await source.read(image)
-            // Only the records of the image's packages (source and binary names) are parsed.
-            let names = Set(inventory.packages.flatMap { [$0.name, $0.sourceName] })
-            let database = try loadDatabase(db, packageNames: names)
-            if let metadata = database.metadata {
-                Output.diagnostic("note: advisory database \(db) is \(metadata.age())")
-            } else {
-                Output.diagnostic("note: advisory database \(db) has no \(AdvisoryDatabaseMetadata.fileName); its age is unknown")
-            }
-            let report = VulnerabilityMatcher(database: database).scan(subject: subject, inventory: inventory)
-            for note in report.notes { Output.warning("note: \(note)") }
-            try write(report)
-            return report
+        let (subject, inventory) = try await source.read(image)
+        // Only the records of the image's packages (source and binary names) are parsed.
+        let names = Set(inventory.packages.flatMap { [$0.name, $0.sourceName] })
+        let database = try loadDatabase(db, packageNames: names)
+        if let metadata = database.metadata {
+            Output.diagnostic("note: advisory database \(db) is \(metadata.age())")
+        } else {
+            Output.diagnostic("note: advisory database \(db) has no \(AdvisoryDatabaseMetadata.fileName); its age is unknown")
         }
+        let report = VulnerabilityMatcher(database: database).scan(subject: subject, inventory: inventory)
+        for note in report.notes { Output.warning("note: \(note)") }
+        try write(report)
         if let failOn {
             let failing = report.findings(atLeast: failOn)
             if !failing.isEmpty {

@@ -3,6 +3,7 @@ import CommandSupport
 import Foundation
 import OCIDistribution
 import ReleaseKit
+import TerminalProgress
 
 struct RegistryCopy: LoggedCommand {
     static let configuration = CommandConfiguration(
@@ -31,10 +32,8 @@ struct RegistryCopy: LoggedCommand {
     var jobs = 4
     @Option(help: ArgumentHelp("Copy only this platform's manifest out of an index (default: the whole index).", valueName: "os/arch[/variant]"))
     var platform: String?
-    @Flag(help: "Print the result as JSON on stdout.")
-    var json = false
-    @Option(help: "Transfer progress on stderr: auto (a status line on a terminal, plain lines otherwise), tty, plain or json.")
-    var progress: ProgressOption = .auto
+    @OptionGroup var output: JSONOutputOptions
+    @OptionGroup var progress: ProgressOptions
     @OptionGroup var connection: RegistryConnectionOptions
 
     @OptionGroup var logging: LoggingOptions
@@ -49,9 +48,9 @@ struct RegistryCopy: LoggedCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        let renderer = RegistryProgressRenderer(progress)
+        let renderer = progress.output()
         var copier = connection.services().copier(
-            concurrency: jobs, mountFrom: try mountFrom.map { try RepositoryName($0) }, sourceMirrors: mirrors, progress: renderer.handler)
+            concurrency: jobs, mountFrom: try mountFrom.map { try RepositoryName($0) }, sourceMirrors: mirrors, progress: renderer.transferHandler)
         copier.platform = selected
         let result: CopyResult
         do { result = try await copier.copy(from: from, to: to) } catch {
@@ -59,14 +58,14 @@ struct RegistryCopy: LoggedCommand {
             throw error
         }
         renderer.finish()
-        if json {
+        if output.json {
             try Output.json(result)
             return
         }
         var summary =
             "copied \(result.digest) (\(result.blobsUploaded) uploaded, \(result.blobsMounted) mounted, "
             + "\(result.blobsSkipped) already present, \(result.blobsDownloaded) downloaded; "
-            + "\(RegistryProgressRenderer.mebibytes(result.bytesUploaded)) up, \(RegistryProgressRenderer.mebibytes(result.bytesDownloaded)) down)"
+            + "\(TerminalText.bytes(result.bytesUploaded)) up, \(TerminalText.bytes(result.bytesDownloaded)) down)"
         if let used = result.sourceRegistryUsed, case let .registry(reference) = from, used != reference.registry {
             summary += " — read from mirror \(used)"
         }

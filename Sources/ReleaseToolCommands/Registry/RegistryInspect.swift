@@ -96,7 +96,7 @@ struct RegistryInspect: LoggedCommand {
         if let artifactType = report.artifactType { Output.line("Artifact:  \(artifactType)") }
         if let layers = report.layers {
             let size = layers.reduce(Int64(0)) { $0 + $1.size }
-            Output.line("Layers:    \(layers.count) (\(RegistryProgressRenderer.mebibytes(size)))")
+            Output.line("Layers:    \(layers.count) (\(TerminalText.bytes(size)))")
         }
         if let labels = report.labels, !labels.isEmpty {
             Output.line("Labels:")

@@ -32,10 +32,8 @@ struct RegistryTags: LoggedCommand {
     func execute() async throws {
         let reference = try connection.reference(repository)
         let limits = RegistryClient.ListingLimits(maximumPages: maximumPages, maximumTags: maximumTags)
-        let tags = try await reportingErrors {
-            try await connection.services().registries.client(for: reference.registry).tags(
-                repository: reference.repositoryName, pageSize: pageSize, limits: limits)
-        }
+        let tags = try await connection.services().registries.client(for: reference.registry).tags(
+            repository: reference.repositoryName, pageSize: pageSize, limits: limits)
         if json {
             try Output.json(tags)
         } else {

@@ -81,8 +81,7 @@ struct PublishCommand: LoggedCommand {
     @Flag(name: .long, help: "Print JSON (the plan with --dry-run, else the publish report).")
     var json = false
 
-    @Option(help: "Blob transfer progress on stderr: auto (a status line on a terminal, plain lines otherwise), tty, plain or json.")
-    var progress: ProgressOption = .auto
+    @OptionGroup var progress: ProgressOptions
 
     @Option(name: .customLong("insecure-registry"), help: "Registry to reach over plain HTTP (loopback registries always are); repeatable.")
     var insecureRegistries: [String] = []
@@ -175,8 +174,8 @@ struct PublishCommand: LoggedCommand {
                 + "on \(plan.platforms.map(\.description).joined(separator: ", "))")
         var publisher = services.publisher(builder: configuration.makeBuilder(kind), force: force, log: log)
         publisher.concurrentPlatforms = !sequentialPlatforms
-        let renderer = RegistryProgressRenderer(progress)
-        publisher.progress = renderer.handler
+        let renderer = progress.output()
+        publisher.progress = renderer.transferHandler
         let printReferences = !json
         let report: PublishReport
         do {

@@ -21,11 +21,11 @@ struct RegistryCopyProgressTests {
         ])
         #expect(json.status == 0, "\(json.stderr)")
         let events = try json.stderr.split(separator: "\n").map { line in
-            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String], "not a JSON object: \(line)")
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not a JSON object: \(line)")
         }
-        let blobs = events.filter { $0["event"] == "blobFinished" }
-        #expect(!blobs.isEmpty && blobs.allSatisfy { $0["digest"]?.hasPrefix("sha256:") == true && $0["outcome"] != nil })
-        #expect(events.filter { $0["event"] == "manifestPushed" }.count == 1)
+        let blobs = events.filter { $0["event"] as? String == "blob_finished" }
+        #expect(!blobs.isEmpty && blobs.allSatisfy { ($0["digest"] as? String)?.hasPrefix("sha256:") == true && $0["outcome"] != nil })
+        #expect(events.filter { $0["event"] as? String == "manifest_pushed" }.count == 1)
         #expect(json.stdout.hasPrefix("copied sha256:"))
 
         let plain = try await releaseTool([
