@@ -1,8 +1,8 @@
 import Foundation
 import OCIDistribution
-import RegistryFakes
 import SigstoreTestSupport
 import SigstoreVerification
+import TestSupport
 import Testing
 
 @testable import ImageSigning

@@ -1,6 +1,6 @@
 import Foundation
 import OCIDistribution
-import RegistryFakes
+import TestSupport
 import Testing
 
 @testable import ImageSigning

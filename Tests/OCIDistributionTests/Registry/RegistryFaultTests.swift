@@ -1,6 +1,6 @@
 import Foundation
 import NIOHTTP1
-import RegistryFakes
+import TestSupport
 import Testing
 
 @testable import OCIDistribution

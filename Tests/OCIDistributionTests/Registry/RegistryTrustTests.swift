@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOHTTP1
-import RegistryFakes
+import TestSupport
 import Testing
 
 @testable import OCIDistribution

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import RegistryFakes
+import TestSupport
 import Testing
 
 @testable import OCIDistribution

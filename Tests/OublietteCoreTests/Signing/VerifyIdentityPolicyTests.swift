@@ -1,10 +1,10 @@
 import Foundation
 import ImageSigning
 import OCIDistribution
-import RegistryFakes
 import SigstoreTestSupport
 import SigstoreVerification
 import SystemSupport
+import TestSupport
 import Testing
 
 @testable import OublietteCore

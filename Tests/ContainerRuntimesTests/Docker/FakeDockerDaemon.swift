@@ -4,7 +4,6 @@ import NIOHTTP1
 import NIOPosix
 
 @testable import ContainerRuntimes
-@testable import OublietteCore
 
 /// An in-process HTTP server on a unix socket that plays a Docker daemon, for fault
 /// injection (errors mid-stream, odd statuses) that a real dockerd will not produce on cue.
