@@ -263,10 +263,8 @@ let package = Package(
             dependencies: [
                 "ImageInventory", "OCIDistribution", "SystemSupport", "CZlib", "CZstd",
                 .product(name: "Crypto", package: "swift-crypto"),
-                // The local HTTP server that serves the advisory-export fixture zip.
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                // The fake HTTP server that serves the advisory-export fixture zip.
+                "TestSupport",
             ]
         ),
         .testTarget(
@@ -337,10 +335,8 @@ let package = Package(
             name: "ContainerRuntimesTests",
             dependencies: [
                 "ContainerRuntimes", "OCIDistribution", "SystemSupport", "TestSupport",
-                // The fake Docker daemon on a unix socket.
+                // The fake Docker daemon's response delays (TimeAmount).
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "ImageBuildersTests", dependencies: ["ImageBuilders", "OCIDistribution"]),
@@ -354,11 +350,11 @@ let package = Package(
             dependencies: [
                 "OublietteCore", "ImageCatalogue", "ContainerRuntimes", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit",
                 "OublietteServer", "ImageInventory",
-                "ImageSigning", "CosignKeyFiles", "SigstoreVerification", "SigstoreTestSupport",
+                "ImageSigning", "CosignKeyFiles", "SigstoreVerification", "SigstoreTestSupport", "TestSupport",
                 .product(name: "MCP", package: "swift-sdk"),
                 // Parses the generated workflows the CI execution tests run.
                 .product(name: "Yams", package: "Yams"),
-                // The in-process releases server the self-update and install.sh tests talk to.
+                // The recording proxy in front of the bed's registry.
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
