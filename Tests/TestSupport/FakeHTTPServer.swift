@@ -73,7 +73,18 @@ public final class FakeHTTPServer: Sendable {
     ///   that treat loopback specially).
     public static func start(host: String = "127.0.0.1", _ handler: @escaping @Sendable (FakeRequest) -> FakeResponse) async throws -> FakeHTTPServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let channel = try await bootstrap(group, handler).bind(host: host, port: 0).get()
+        let channel = try await bootstrap(group, .immediate(handler)).bind(host: host, port: 0).get()
+        guard let port = channel.localAddress?.port else { throw CancellationError() }
+        return FakeHTTPServer(group: group, channel: channel, host: host, port: port)
+    }
+
+    /// A handler that must await before it answers (a proxy asking its upstream); the event
+    /// loop stays free meanwhile.
+    public static func start(host: String = "127.0.0.1", serving handler: @escaping @Sendable (FakeRequest) async -> FakeResponse) async throws
+        -> FakeHTTPServer
+    {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let channel = try await bootstrap(group, .awaiting(handler)).bind(host: host, port: 0).get()
         guard let port = channel.localAddress?.port else { throw CancellationError() }
         return FakeHTTPServer(group: group, channel: channel, host: host, port: port)
     }
@@ -81,7 +92,7 @@ public final class FakeHTTPServer: Sendable {
     /// Listens on the unix socket at `path` instead (as dockerd does); `port` is 0.
     public static func start(unixSocket path: String, _ handler: @escaping @Sendable (FakeRequest) -> FakeResponse) async throws -> FakeHTTPServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let channel = try await bootstrap(group, handler).bind(unixDomainSocketPath: path).get()
+        let channel = try await bootstrap(group, .immediate(handler)).bind(unixDomainSocketPath: path).get()
         return FakeHTTPServer(group: group, channel: channel, host: path, port: 0)
     }
 
@@ -102,7 +113,12 @@ public final class FakeHTTPServer: Sendable {
         }
     }
 
-    private static func bootstrap(_ group: MultiThreadedEventLoopGroup, _ handler: @escaping @Sendable (FakeRequest) -> FakeResponse) -> ServerBootstrap {
+    private enum Handler: Sendable {
+        case immediate(@Sendable (FakeRequest) -> FakeResponse)
+        case awaiting(@Sendable (FakeRequest) async -> FakeResponse)
+    }
+
+    private static func bootstrap(_ group: MultiThreadedEventLoopGroup, _ handler: Handler) -> ServerBootstrap {
         ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -121,11 +137,11 @@ public final class FakeHTTPServer: Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
 
-        let handler: @Sendable (FakeRequest) -> FakeResponse
+        let handler: Handler
         var head: HTTPRequestHead?
         var body: [UInt8] = []
 
-        init(handler: @escaping @Sendable (FakeRequest) -> FakeResponse) {
+        init(handler: Handler) {
             self.handler = handler
         }
 
@@ -139,7 +155,18 @@ public final class FakeHTTPServer: Sendable {
             case .end:
                 guard let head else { return }
                 let request = FakeRequest(method: head.method.rawValue, uri: head.uri, headers: head.headers, body: body)
-                respond(handler(request), head: head, context: context)
+                switch handler {
+                case let .immediate(handler): respond(handler(request), head: head, context: context)
+                case let .awaiting(handler):
+                    let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                    Task {
+                        let response = await handler(request)
+                        bound.eventLoop.execute {
+                            let (channelHandler, context) = bound.value
+                            channelHandler.respond(response, head: head, context: context)
+                        }
+                    }
+                }
             }
         }
 
