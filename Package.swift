@@ -340,6 +340,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ImageBuildersTests", dependencies: ["ImageBuilders", "OCIDistribution"]),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "TerminalProgressTests", dependencies: ["TerminalProgress", "OCIDistribution"]),
         .testTarget(
             name: "ReleaseKitTests",
