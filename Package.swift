@@ -267,10 +267,8 @@ let package = Package(
             dependencies: [
                 "ImageInventory", "OCIDistribution", "SystemSupport", "CZlib", "CZstd",
                 .product(name: "Crypto", package: "swift-crypto"),
-                // The local HTTP server that serves the advisory-export fixture zip.
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                // The fake HTTP server that serves the advisory-export fixture zip.
+                "TestSupport",
             ]
         ),
         .testTarget(
@@ -291,26 +289,29 @@ let package = Package(
         .testTarget(
             name: "ImageSigningTests",
             dependencies: [
-                "ImageSigning", "CosignKeyFiles", "OCIDistribution", "SystemSupport", "RegistryFakes", "SigstoreVerification", "SigstoreTestSupport",
+                "ImageSigning", "CosignKeyFiles", "OCIDistribution", "SystemSupport", "TestSupport", "SigstoreVerification", "SigstoreTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // In-process fake HTTP server and registry for fault injection, shared by the unit tests
-        // of the registry client and of what writes through it (signature storage).
+        // What the test targets share (as apple/container's ContainerTestSupport): the one
+        // in-process fake HTTP server and the fault-injecting registry on it, the container CLI
+        // stand-in, and the small helpers (recording sleeper, scoped fixtures).
         .target(
-            name: "RegistryFakes",
+            name: "TestSupport",
             dependencies: [
                 "OCIDistribution",
+                "ContainerRuntimes",
+                "SystemSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            path: "Tests/RegistryFakes"
+            path: "Tests/TestSupport"
         ),
         .testTarget(
             name: "OCIDistributionTests",
             dependencies: [
-                "OCIDistribution", "SystemSupport", "RegistryFakes",
+                "OCIDistribution", "SystemSupport", "TestSupport",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
@@ -320,23 +321,35 @@ let package = Package(
                 "OublietteCore",
                 "ImageCatalogue",
                 "ContainerRuntimes",
-                "TerminalProgress",
                 "SigstoreVerification",
                 "SigstoreTestSupport",
                 "ImageSigning",
-                "RegistryFakes",
+                "TestSupport",
                 "OCIDistribution",
-                "ImageBuilders",
                 "SystemSupport",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // The catalogue's parsing and order; one test checks its consumer (OublietteConfig)
+        // picks a third image up with no code change, hence OublietteCore.
+        .testTarget(
+            name: "ImageCatalogueTests",
+            dependencies: ["ImageCatalogue", "OCIDistribution", "OublietteCore"]
+        ),
+        .testTarget(
+            name: "ContainerRuntimesTests",
+            dependencies: [
+                "ContainerRuntimes", "OCIDistribution", "SystemSupport", "TestSupport",
+                // The fake Docker daemon's response delays (TimeAmount).
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "ImageBuildersTests", dependencies: ["ImageBuilders", "OCIDistribution"]),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "TerminalProgressTests", dependencies: ["TerminalProgress", "OCIDistribution"]),
         .testTarget(
             name: "ReleaseKitTests",
             dependencies: [
-                "ReleaseKit", "ImageCatalogue", "OCIDistribution", "ImageBuilders", "ImageSigning", "SystemSupport", "RegistryFakes",
+                "ReleaseKit", "ImageCatalogue", "OCIDistribution", "ImageBuilders", "ImageSigning", "SystemSupport", "TestSupport",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -345,13 +358,12 @@ let package = Package(
             dependencies: [
                 "OublietteCore", "ImageCatalogue", "ContainerRuntimes", "OCIDistribution", "ImageBuilders", "SystemSupport", "ReleaseKit",
                 "OublietteServer", "ImageInventory",
-                "ImageSigning", "CosignKeyFiles", "SigstoreVerification", "SigstoreTestSupport",
+                "ImageSigning", "CosignKeyFiles", "SigstoreVerification", "SigstoreTestSupport", "TestSupport",
                 .product(name: "MCP", package: "swift-sdk"),
                 // Parses the generated workflows the CI execution tests run.
                 .product(name: "Yams", package: "Yams"),
-                // The in-process releases server the self-update and install.sh tests talk to.
+                // The recording proxy's request and body types.
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),

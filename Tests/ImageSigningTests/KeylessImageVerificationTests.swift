@@ -1,8 +1,8 @@
 import Foundation
 import OCIDistribution
-import RegistryFakes
 import SigstoreTestSupport
 import SigstoreVerification
+import TestSupport
 import Testing
 
 @testable import ImageSigning
@@ -60,158 +60,159 @@ struct KeylessImageVerificationTests {
 
     @Test("a GitHub attestation attached as an OCI referrer verifies the image by identity", arguments: [true, false])
     func referrerVerifies(referrersAPI: Bool) async throws {
-        let (registry, client, image) = try await Self.attestedImage(referrersAPI: referrersAPI)
-        defer { Task { await registry.shutdown() } }
-        let referrer = try await Self.attach(client, to: image)
-        let before = registry.log.count
+        try await withFixture(try await Self.attestedImage(referrersAPI: referrersAPI), tearDown: { await $0.0.shutdown() }) { registry, client, image throws in
+            let referrer = try await Self.attach(client, to: image)
+            let before = registry.log.count
 
-        let verified = try await Self.verifier([Self.otherIdentity, Self.attestWorkflow]).verify(
-            repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
-        #expect(verified.kind == .referrer)
-        #expect(verified.source == "referrer \(referrer)")
-        #expect(verified.identity.sourceRepositoryURI == "https://github.com/malancas/attest-demo")
-        #expect(verified.policy == Self.attestWorkflow.summary)
-        #expect(verified.predicateType == "https://slsa.dev/provenance/v1")
-        #expect(verified.logIndex == 96_764_485)
-        let reads = registry.log.dropFirst(before).filter { $0.method == "GET" }
-        let tagSchemaReads = reads.filter { $0.uri.hasSuffix("/manifests/sha256-\(image.digest.encoded)") }
-        #expect(reads.contains { $0.uri.hasSuffix("/referrers/\(image.digest)") })
-        if referrersAPI {
-            #expect(tagSchemaReads.isEmpty, "the API answered: no tag fallback")
-        } else {
-            // distribution 2.8's shape: the referrers endpoint is a 404, the tag-schema index is read.
-            #expect(tagSchemaReads.count == 1)
+            let verified = try await Self.verifier([Self.otherIdentity, Self.attestWorkflow]).verify(
+                repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+            #expect(verified.kind == .referrer)
+            #expect(verified.source == "referrer \(referrer)")
+            #expect(verified.identity.sourceRepositoryURI == "https://github.com/malancas/attest-demo")
+            #expect(verified.policy == Self.attestWorkflow.summary)
+            #expect(verified.predicateType == "https://slsa.dev/provenance/v1")
+            #expect(verified.logIndex == 96_764_485)
+            let reads = registry.log.dropFirst(before).filter { $0.method == "GET" }
+            let tagSchemaReads = reads.filter { $0.uri.hasSuffix("/manifests/sha256-\(image.digest.encoded)") }
+            #expect(reads.contains { $0.uri.hasSuffix("/referrers/\(image.digest)") })
+            if referrersAPI {
+                #expect(tagSchemaReads.isEmpty, "the API answered: no tag fallback")
+            } else {
+                // distribution 2.8's shape: the referrers endpoint is a 404, the tag-schema index is read.
+                #expect(tagSchemaReads.count == 1)
+            }
         }
     }
 
     @Test("another identity is refused, naming what was expected and who signed")
     func otherIdentityRefused() async throws {
-        let (registry, client, image) = try await Self.attestedImage(referrersAPI: false)
-        defer { Task { await registry.shutdown() } }
-        try await Self.attach(client, to: image)
-        let failure = await Self.failure {
-            try await Self.verifier([Self.otherIdentity]).verify(repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+        try await withFixture(try await Self.attestedImage(referrersAPI: false), tearDown: { await $0.0.shutdown() }) { registry, client, image throws in
+            try await Self.attach(client, to: image)
+            let failure = await Self.failure {
+                try await Self.verifier([Self.otherIdentity]).verify(repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+            }
+            #expect(failure?.check == "identity")
+            let text = failure?.description ?? ""
+            #expect(text.contains(Self.otherIdentity.summary))
+            #expect(text.contains("signed by https://github.com/github/artifact-attestations-workflows/.github/workflows/attest.yml@"))
         }
-        #expect(failure?.check == "identity")
-        let text = failure?.description ?? ""
-        #expect(text.contains(Self.otherIdentity.summary))
-        #expect(text.contains("signed by https://github.com/github/artifact-attestations-workflows/.github/workflows/attest.yml@"))
     }
 
     @Test("an attestation listed for another image is refused (subject digest)")
     func otherImageRefused() async throws {
-        let registry = try await FakeRegistry.start(referrersAPI: true)
-        defer { Task { await registry.shutdown() } }
-        let client = RegistryClient(registry: registry.address)
-        let bytes = Array(
-            #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#
-                .utf8)
-        let digest = registry.seedManifest(bytes, mediaType: MediaType.ociManifest, repository: Self.repository, tag: "v1")
-        try await Self.attach(client, to: Descriptor(mediaType: MediaType.ociManifest, digest: digest, size: Int64(bytes.count)))
-        let failure = await Self.failure {
-            try await Self.verifier([Self.attestWorkflow]).verify(repository: try RepositoryName(Self.repository), digest: digest, client: client)
+        try await FakeRegistry.with(referrersAPI: true) { registry throws in
+            let client = RegistryClient(registry: registry.address)
+            let bytes = Array(
+                #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#
+                    .utf8)
+            let digest = registry.seedManifest(bytes, mediaType: MediaType.ociManifest, repository: Self.repository, tag: "v1")
+            try await Self.attach(client, to: Descriptor(mediaType: MediaType.ociManifest, digest: digest, size: Int64(bytes.count)))
+            let failure = await Self.failure {
+                try await Self.verifier([Self.attestWorkflow]).verify(repository: try RepositoryName(Self.repository), digest: digest, client: client)
+            }
+            #expect(failure?.check == "artifact-digest")
+            #expect(failure?.description.contains("no in-toto subject has \(digest)") == true)
         }
-        #expect(failure?.check == "artifact-digest")
-        #expect(failure?.description.contains("no in-toto subject has \(digest)") == true)
     }
 
     @Test("an image with no bundle is refused as unsigned, listing where it looked")
     func noBundle() async throws {
-        let (registry, client, image) = try await Self.attestedImage(referrersAPI: false)
-        defer { Task { await registry.shutdown() } }
-        let failure = await Self.failure {
-            try await Self.verifier([Self.attestWorkflow]).verify(repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+        try await withFixture(try await Self.attestedImage(referrersAPI: false), tearDown: { await $0.0.shutdown() }) { registry, client, image throws in
+            let failure = await Self.failure {
+                try await Self.verifier([Self.attestWorkflow]).verify(repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+            }
+            #expect(failure?.check == "bundle-present")
+            let text = failure?.description ?? ""
+            #expect(text.contains("tag sha256-\(image.digest.encoded).sig: absent"))
+            #expect(text.contains("referrers of \(image.digest): 0 referrer(s)"))
         }
-        #expect(failure?.check == "bundle-present")
-        let text = failure?.description ?? ""
-        #expect(text.contains("tag sha256-\(image.digest.encoded).sig: absent"))
-        #expect(text.contains("referrers of \(image.digest): 0 referrer(s)"))
     }
 
     @Test("a bundle layer over the size budget is not downloaded")
     func budget() async throws {
-        let (registry, client, image) = try await Self.attestedImage(referrersAPI: true)
-        defer { Task { await registry.shutdown() } }
-        try await Self.attach(client, to: image)
-        var verifier = try Self.verifier([Self.attestWorkflow])
-        verifier.limits.bundleBytes = 1024
-        let failure = await Self.failure {
-            try await verifier.verify(repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+        try await withFixture(try await Self.attestedImage(referrersAPI: true), tearDown: { await $0.0.shutdown() }) { registry, client, image throws in
+            try await Self.attach(client, to: image)
+            var verifier = try Self.verifier([Self.attestWorkflow])
+            verifier.limits.bundleBytes = 1024
+            let failure = await Self.failure {
+                try await verifier.verify(repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+            }
+            #expect(failure?.check == "bundle-present")
+            #expect(failure?.description.contains("(limit 1024)") == true)
+            let bundleDigest = Digest.sha256(of: try Self.data("github-cli/reusable-workflow-attestation.sigstore.json"))
+            #expect(registry.requests("GET", containing: "/blobs/\(bundleDigest)").isEmpty)
         }
-        #expect(failure?.check == "bundle-present")
-        #expect(failure?.description.contains("(limit 1024)") == true)
-        let bundleDigest = Digest.sha256(of: try Self.data("github-cli/reusable-workflow-attestation.sigstore.json"))
-        #expect(registry.requests("GET", containing: "/blobs/\(bundleDigest)").isEmpty)
     }
 
     /// The attestation laid out as cosign's `.att` keyless layer: DSSE envelope payload,
     /// certificate, chain (with the root, which is dropped) and Rekor bundle annotations.
     @Test("cosign .att keyless layer (certificate, chain and Rekor bundle annotations) verifies")
     func cosignAttestationLayer() async throws {
-        let (registry, client, image) = try await Self.attestedImage(referrersAPI: false)
-        defer { Task { await registry.shutdown() } }
-        let bundle = try #require(
-            try JSONSerialization.jsonObject(with: try Self.data("github-cli/reusable-workflow-attestation.sigstore.json")) as? [String: Any])
-        let envelope = try JSONSerialization.data(withJSONObject: try #require(bundle["dsseEnvelope"]))
-        let material = try #require(bundle["verificationMaterial"] as? [String: Any])
-        let leaf = try #require((material["certificate"] as? [String: Any])?["rawBytes"] as? String)
-        var annotations = try Self.cosignAnnotations(entry: try #require((material["tlogEntries"] as? [[String: Any]])?.first), leafBase64: leaf)
-        annotations["predicateType"] = "https://slsa.dev/provenance/v1"
-        let layer = SignedLayer(mediaType: CosignAnnotations.dsseMediaType, payload: envelope, annotations: annotations)
-        _ = try await CosignManifestStore(client: client).append(
-            [layer], repository: try RepositoryName(Self.repository), tag: CosignTag.attestation(for: image.digest), subject: image,
-            mediaTypes: [CosignAnnotations.dsseMediaType], artifactType: CosignAnnotations.attestationArtifactType, isDuplicate: { _, _ in false })
+        try await withFixture(try await Self.attestedImage(referrersAPI: false), tearDown: { await $0.0.shutdown() }) { registry, client, image throws in
+            let bundle = try #require(
+                try JSONSerialization.jsonObject(with: try Self.data("github-cli/reusable-workflow-attestation.sigstore.json")) as? [String: Any])
+            let envelope = try JSONSerialization.data(withJSONObject: try #require(bundle["dsseEnvelope"]))
+            let material = try #require(bundle["verificationMaterial"] as? [String: Any])
+            let leaf = try #require((material["certificate"] as? [String: Any])?["rawBytes"] as? String)
+            var annotations = try Self.cosignAnnotations(entry: try #require((material["tlogEntries"] as? [[String: Any]])?.first), leafBase64: leaf)
+            annotations["predicateType"] = "https://slsa.dev/provenance/v1"
+            let layer = SignedLayer(mediaType: CosignAnnotations.dsseMediaType, payload: envelope, annotations: annotations)
+            _ = try await CosignManifestStore(client: client).append(
+                [layer], repository: try RepositoryName(Self.repository), tag: CosignTag.attestation(for: image.digest), subject: image,
+                mediaTypes: [CosignAnnotations.dsseMediaType], artifactType: CosignAnnotations.attestationArtifactType, isDuplicate: { _, _ in false })
 
-        let verified = try await Self.verifier([Self.attestWorkflow]).verify(
-            repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
-        #expect(verified.kind == .cosignAttestation)
-        #expect(verified.source.hasPrefix("tag \(CosignTag.attestation(for: image.digest))"))
+            let verified = try await Self.verifier([Self.attestWorkflow]).verify(
+                repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+            #expect(verified.kind == .cosignAttestation)
+            #expect(verified.source.hasPrefix("tag \(CosignTag.attestation(for: image.digest))"))
 
-        let failure = await Self.failure {
-            try await Self.verifier([Self.otherIdentity]).verify(repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+            let failure = await Self.failure {
+                try await Self.verifier([Self.otherIdentity]).verify(repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+            }
+            #expect(failure?.check == "identity")
         }
-        #expect(failure?.check == "identity")
     }
 
     @Test("cosign .sig keyless layer: the Sigstore checks pass, then the payload must name the image")
     func cosignSignatureLayer() async throws {
-        let (registry, client, image) = try await Self.attestedImage(referrersAPI: false)
-        defer { Task { await registry.shutdown() } }
-        let bundle = try #require(try JSONSerialization.jsonObject(with: try Self.data("conformance/happy-path-v0.1/bundle.sigstore.json")) as? [String: Any])
-        let material = try #require(bundle["verificationMaterial"] as? [String: Any])
-        let chain = try #require((material["x509CertificateChain"] as? [String: Any])?["certificates"] as? [[String: Any]])
-        let leaf = try #require(chain.first?["rawBytes"] as? String)
-        var annotations = try Self.cosignAnnotations(entry: try #require((material["tlogEntries"] as? [[String: Any]])?.first), leafBase64: leaf)
-        annotations[CosignAnnotations.signature] = try #require((bundle["messageSignature"] as? [String: Any])?["signature"] as? String)
-        let payload = try Self.data("conformance/a.txt")
-        let layer = SignedLayer(mediaType: SimpleSigningPayload.mediaType, payload: payload, annotations: annotations)
-        _ = try await CosignManifestStore(client: client).append(
-            [layer], repository: try RepositoryName(Self.repository), tag: CosignTag.signature(for: image.digest), subject: image,
-            mediaTypes: [SimpleSigningPayload.mediaType], artifactType: CosignAnnotations.signatureArtifactType, isDuplicate: { _, _ in false })
+        try await withFixture(try await Self.attestedImage(referrersAPI: false), tearDown: { await $0.0.shutdown() }) { registry, client, image throws in
+            let bundle = try #require(
+                try JSONSerialization.jsonObject(with: try Self.data("conformance/happy-path-v0.1/bundle.sigstore.json")) as? [String: Any])
+            let material = try #require(bundle["verificationMaterial"] as? [String: Any])
+            let chain = try #require((material["x509CertificateChain"] as? [String: Any])?["certificates"] as? [[String: Any]])
+            let leaf = try #require(chain.first?["rawBytes"] as? String)
+            var annotations = try Self.cosignAnnotations(entry: try #require((material["tlogEntries"] as? [[String: Any]])?.first), leafBase64: leaf)
+            annotations[CosignAnnotations.signature] = try #require((bundle["messageSignature"] as? [String: Any])?["signature"] as? String)
+            let payload = try Self.data("conformance/a.txt")
+            let layer = SignedLayer(mediaType: SimpleSigningPayload.mediaType, payload: payload, annotations: annotations)
+            _ = try await CosignManifestStore(client: client).append(
+                [layer], repository: try RepositoryName(Self.repository), tag: CosignTag.signature(for: image.digest), subject: image,
+                mediaTypes: [SimpleSigningPayload.mediaType], artifactType: CosignAnnotations.signatureArtifactType, isDuplicate: { _, _ in false })
 
-        let beacon = IdentityPolicy(
-            issuer: Self.actions,
-            subject: .exact(
-                "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
-            ))
-        let found = await ImageBundleDiscovery(client: client).find(repository: try RepositoryName(Self.repository), digest: image.digest)
-        #expect(found.bundles.map(\.kind) == [.cosignSignature])
-        #expect(found.problems.isEmpty, "\(found.problems)")
+            let beacon = IdentityPolicy(
+                issuer: Self.actions,
+                subject: .exact(
+                    "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
+                ))
+            let found = await ImageBundleDiscovery(client: client).find(repository: try RepositoryName(Self.repository), digest: image.digest)
+            #expect(found.bundles.map(\.kind) == [.cosignSignature])
+            #expect(found.problems.isEmpty, "\(found.problems)")
 
-        // Chain, SCT, promise, log body and signature all verify; a.txt is no simple-signing payload.
-        let failure = await Self.failure {
-            try await Self.verifier([beacon]).verify(repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+            // Chain, SCT, promise, log body and signature all verify; a.txt is no simple-signing payload.
+            let failure = await Self.failure {
+                try await Self.verifier([beacon]).verify(repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+            }
+            #expect(failure?.check == "payload", "\(String(describing: failure))")
+            // A tampered signature annotation fails the Sigstore checks instead.
+            var bad = found.bundles
+            bad[0].payload = Data("tampered".utf8)
+            let tampered = await Self.failure { try await Self.verifier([beacon]).check(bad, image: "x/y", digest: image.digest) }
+            #expect(tampered?.check == "artifact-digest" || tampered?.check == "signature", "\(String(describing: tampered))")
+            let other = await Self.failure {
+                try await Self.verifier([Self.otherIdentity]).verify(repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+            }
+            #expect(other?.check == "identity")
         }
-        #expect(failure?.check == "payload", "\(String(describing: failure))")
-        // A tampered signature annotation fails the Sigstore checks instead.
-        var bad = found.bundles
-        bad[0].payload = Data("tampered".utf8)
-        let tampered = await Self.failure { try await Self.verifier([beacon]).check(bad, image: "x/y", digest: image.digest) }
-        #expect(tampered?.check == "artifact-digest" || tampered?.check == "signature", "\(String(describing: tampered))")
-        let other = await Self.failure {
-            try await Self.verifier([Self.otherIdentity]).verify(repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
-        }
-        #expect(other?.check == "identity")
     }
 
     // MARK: - Bundles made by the test Sigstore authority (SigstoreTestSupport)
@@ -242,23 +243,23 @@ struct KeylessImageVerificationTests {
     @Test("cosign .sig keyless layer by the test authority: verifies when the payload names this digest and repository")
     func cosignKeylessSignatureVerifies() async throws {
         let authority = try TestSigstoreAuthority()
-        let (registry, client, image) = try await Self.attestedImage(referrersAPI: false)
-        defer { Task { await registry.shutdown() } }
-        let name = "\(registry.address)/\(Self.repository)"
-        let payload = try SimpleSigningPayload(dockerReference: name, digest: image.digest).encoded()
-        try await Self.storeSignature(try Self.cosignKeylessLayer(payload: payload, authority: authority), image: image, client: client)
-        let root = try TrustedRoot(json: authority.trustedRootJSON)
+        try await withFixture(try await Self.attestedImage(referrersAPI: false), tearDown: { await $0.0.shutdown() }) { registry, client, image throws in
+            let name = "\(registry.address)/\(Self.repository)"
+            let payload = try SimpleSigningPayload(dockerReference: name, digest: image.digest).encoded()
+            try await Self.storeSignature(try Self.cosignKeylessLayer(payload: payload, authority: authority), image: image, client: client)
+            let root = try TrustedRoot(json: authority.trustedRootJSON)
 
-        let verified = try await KeylessImageVerifier(identities: [Self.releasePolicy], trustedRoot: root).verify(
-            repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
-        #expect(verified.kind == .cosignSignature)
-        #expect(verified.identity.subject == Self.release.subject)
-        #expect(verified.checks.last == "simple-signing payload names \(image.digest) and \(name)")
-        // The same certificate chain is refused under the public-good root.
-        let publicGood = await Self.failure {
-            try await Self.verifier([Self.releasePolicy]).verify(repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+            let verified = try await KeylessImageVerifier(identities: [Self.releasePolicy], trustedRoot: root).verify(
+                repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+            #expect(verified.kind == .cosignSignature)
+            #expect(verified.identity.subject == Self.release.subject)
+            #expect(verified.checks.last == "simple-signing payload names \(image.digest) and \(name)")
+            // The same certificate chain is refused under the public-good root.
+            let publicGood = await Self.failure {
+                try await Self.verifier([Self.releasePolicy]).verify(repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+            }
+            #expect(publicGood?.check == "tlog-entry", "\(String(describing: publicGood))")
         }
-        #expect(publicGood?.check == "tlog-entry", "\(String(describing: publicGood))")
     }
 
     @Test("cosign .sig keyless layer moved from another image or repository is refused (digest, docker-reference)")
@@ -266,19 +267,19 @@ struct KeylessImageVerificationTests {
         let authority = try TestSigstoreAuthority()
         let root = try TrustedRoot(json: authority.trustedRootJSON)
         for (claim, check) in [("digest", "digest"), ("repository", "docker-reference")] {
-            let (registry, client, image) = try await Self.attestedImage(referrersAPI: false)
-            defer { Task { await registry.shutdown() } }
-            let other = try Digest("sha256:" + String(repeating: "b", count: 64))
-            let payload = try SimpleSigningPayload(
-                dockerReference: claim == "repository" ? "\(registry.address)/other/app" : "\(registry.address)/\(Self.repository)",
-                digest: claim == "digest" ? other : image.digest
-            ).encoded()
-            try await Self.storeSignature(try Self.cosignKeylessLayer(payload: payload, authority: authority), image: image, client: client)
-            let failure = await Self.failure {
-                try await KeylessImageVerifier(identities: [Self.releasePolicy], trustedRoot: root).verify(
-                    repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+            try await withFixture(try await Self.attestedImage(referrersAPI: false), tearDown: { await $0.0.shutdown() }) { registry, client, image throws in
+                let other = try Digest("sha256:" + String(repeating: "b", count: 64))
+                let payload = try SimpleSigningPayload(
+                    dockerReference: claim == "repository" ? "\(registry.address)/other/app" : "\(registry.address)/\(Self.repository)",
+                    digest: claim == "digest" ? other : image.digest
+                ).encoded()
+                try await Self.storeSignature(try Self.cosignKeylessLayer(payload: payload, authority: authority), image: image, client: client)
+                let failure = await Self.failure {
+                    try await KeylessImageVerifier(identities: [Self.releasePolicy], trustedRoot: root).verify(
+                        repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+                }
+                #expect(failure?.check == check, "\(claim): \(String(describing: failure))")
             }
-            #expect(failure?.check == check, "\(claim): \(String(describing: failure))")
         }
     }
 
@@ -286,27 +287,27 @@ struct KeylessImageVerificationTests {
     func messageSignatureReferrer() async throws {
         let authority = try TestSigstoreAuthority()
         let root = try TrustedRoot(json: authority.trustedRootJSON)
-        let (registry, client, image) = try await Self.attestedImage(referrersAPI: true)
-        defer { Task { await registry.shutdown() } }
-        let attacher = SigstoreBundleAttacher(client: client)
-        let mediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
-        try await attacher.attach(
-            bundle: try authority.bundle(forDigest: "sha256:" + String(repeating: "c", count: 64), identity: Self.release), mediaType: mediaType,
-            subject: image, repository: try RepositoryName(Self.repository))
-        let refused = await Self.failure {
-            try await KeylessImageVerifier(identities: [Self.releasePolicy], trustedRoot: root).verify(
-                repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
-        }
-        #expect(refused?.check == "artifact-digest", "\(String(describing: refused))")
+        try await withFixture(try await Self.attestedImage(referrersAPI: true), tearDown: { await $0.0.shutdown() }) { registry, client, image throws in
+            let attacher = SigstoreBundleAttacher(client: client)
+            let mediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
+            try await attacher.attach(
+                bundle: try authority.bundle(forDigest: "sha256:" + String(repeating: "c", count: 64), identity: Self.release), mediaType: mediaType,
+                subject: image, repository: try RepositoryName(Self.repository))
+            let refused = await Self.failure {
+                try await KeylessImageVerifier(identities: [Self.releasePolicy], trustedRoot: root).verify(
+                    repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+            }
+            #expect(refused?.check == "artifact-digest", "\(String(describing: refused))")
 
-        try await attacher.attach(
-            bundle: try authority.bundle(forDigest: image.digest.description, identity: Self.release), mediaType: mediaType, subject: image,
-            repository: try RepositoryName(Self.repository))
-        let verified = try await KeylessImageVerifier(identities: [Self.releasePolicy], trustedRoot: root).verify(
-            repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
-        #expect(verified.kind == .referrer)
-        #expect(verified.bundlesExamined == 2)
-        #expect(verified.checks.last == "the signed message is the manifest \(image.digest)")
+            try await attacher.attach(
+                bundle: try authority.bundle(forDigest: image.digest.description, identity: Self.release), mediaType: mediaType, subject: image,
+                repository: try RepositoryName(Self.repository))
+            let verified = try await KeylessImageVerifier(identities: [Self.releasePolicy], trustedRoot: root).verify(
+                repository: try RepositoryName(Self.repository), digest: image.digest, client: client)
+            #expect(verified.kind == .referrer)
+            #expect(verified.bundlesExamined == 2)
+            #expect(verified.checks.last == "the signed message is the manifest \(image.digest)")
+        }
     }
 
     /// cosign's annotations for a bundle's log entry and leaf: certificate PEM, chain PEM

@@ -1,6 +1,6 @@
 import Foundation
 import OCIDistribution
-import RegistryFakes
+import TestSupport
 import Testing
 
 @testable import ImageSigning
@@ -30,62 +30,62 @@ struct ReferrersStorageTests {
 
     @Test("with the API: the signature manifest is also a referrer of the image, listed by artifactType, written once")
     func signatureReferrer() async throws {
-        let (registry, client, reference) = try await Self.seeded(referrersAPI: true)
-        defer { Task { await registry.shutdown() } }
-        let digest = try #require(reference.digest)
-        let key = SigningKey.generate()
-        let signed = try await ImageSigner(key: key, client: client).sign(reference)
-        let referrer = try #require(signed.referrer, "a registry with the referrers API gets the referrer copy")
+        try await withFixture(try await Self.seeded(referrersAPI: true), tearDown: { await $0.0.shutdown() }) { registry, client, reference throws in
+            let digest = try #require(reference.digest)
+            let key = SigningKey.generate()
+            let signed = try await ImageSigner(key: key, client: client).sign(reference)
+            let referrer = try #require(signed.referrer, "a registry with the referrers API gets the referrer copy")
 
-        let listed = try await client.referrers(
-            repository: reference.repositoryName, digest: digest, artifactType: CosignAnnotations.signatureArtifactType)
-        #expect(listed.map(\.digest) == [referrer])
-        #expect(listed.first?.artifactType == CosignAnnotations.signatureArtifactType)
+            let listed = try await client.referrers(
+                repository: reference.repositoryName, digest: digest, artifactType: CosignAnnotations.signatureArtifactType)
+            #expect(listed.map(\.digest) == [referrer])
+            #expect(listed.first?.artifactType == CosignAnnotations.signatureArtifactType)
 
-        // The copy holds the same layers as the `.sig` tag, and names the image as its subject.
-        let copy = try await client.manifest(repository: reference.repositoryName, reference: .digest(referrer)).imageManifest()
-        let tagged = try await client.manifest(repository: reference.repositoryName, reference: .tag(signed.signatureTag)).imageManifest()
-        #expect(copy.subject?.digest == digest)
-        #expect(copy.subject?.mediaType == MediaType.ociManifest)
-        #expect(copy.subject?.size == Int64(Self.imageManifest.count))
-        #expect(copy.artifactType == CosignAnnotations.signatureArtifactType)
-        #expect(copy.layers == tagged.layers)
-        // Verification reads the tag, which the copy does not replace.
-        let verified = try await SignatureVerifier(keys: [key.verificationKey]).verify(repository: reference.repositoryName, digest: digest, client: client)
-        #expect(verified.signatureTag == signed.signatureTag)
+            // The copy holds the same layers as the `.sig` tag, and names the image as its subject.
+            let copy = try await client.manifest(repository: reference.repositoryName, reference: .digest(referrer)).imageManifest()
+            let tagged = try await client.manifest(repository: reference.repositoryName, reference: .tag(signed.signatureTag)).imageManifest()
+            #expect(copy.subject?.digest == digest)
+            #expect(copy.subject?.mediaType == MediaType.ociManifest)
+            #expect(copy.subject?.size == Int64(Self.imageManifest.count))
+            #expect(copy.artifactType == CosignAnnotations.signatureArtifactType)
+            #expect(copy.layers == tagged.layers)
+            // Verification reads the tag, which the copy does not replace.
+            let verified = try await SignatureVerifier(keys: [key.verificationKey]).verify(repository: reference.repositoryName, digest: digest, client: client)
+            #expect(verified.signatureTag == signed.signatureTag)
 
-        // Signing again adds nothing, so no second referrer either.
-        let again = try await ImageSigner(key: key, client: client).sign(reference)
-        #expect(!again.added && again.referrer == nil)
-        #expect(Self.referrerPuts(registry).count == 1)
-        #expect(try await client.referrers(repository: reference.repositoryName, digest: digest).count == 1)
+            // Signing again adds nothing, so no second referrer either.
+            let again = try await ImageSigner(key: key, client: client).sign(reference)
+            #expect(!again.added && again.referrer == nil)
+            #expect(Self.referrerPuts(registry).count == 1)
+            #expect(try await client.referrers(repository: reference.repositoryName, digest: digest).count == 1)
+        }
     }
 
     @Test("with the API: an attestation is a referrer of its own artifactType, apart from the signature")
     func attestationReferrer() async throws {
-        let (registry, client, reference) = try await Self.seeded(referrersAPI: true)
-        defer { Task { await registry.shutdown() } }
-        let digest = try #require(reference.digest)
-        let statement = InTotoStatement(
-            subject: [.init(name: reference.name, digest: digest)], predicateType: "https://slsa.dev/provenance/v1", predicate: Data("{}".utf8))
-        let attached = try await AttestationAttacher(client: client, key: SigningKey.generate()).attach(statement, to: reference)
-        let referrer = try #require(attached.referrer)
-        let attestations = try await client.referrers(
-            repository: reference.repositoryName, digest: digest, artifactType: CosignAnnotations.attestationArtifactType)
-        #expect(attestations.map(\.digest) == [referrer])
-        #expect(
-            try await client.referrers(repository: reference.repositoryName, digest: digest, artifactType: CosignAnnotations.signatureArtifactType)
-                .isEmpty)
+        try await withFixture(try await Self.seeded(referrersAPI: true), tearDown: { await $0.0.shutdown() }) { registry, client, reference throws in
+            let digest = try #require(reference.digest)
+            let statement = InTotoStatement(
+                subject: [.init(name: reference.name, digest: digest)], predicateType: "https://slsa.dev/provenance/v1", predicate: Data("{}".utf8))
+            let attached = try await AttestationAttacher(client: client, key: SigningKey.generate()).attach(statement, to: reference)
+            let referrer = try #require(attached.referrer)
+            let attestations = try await client.referrers(
+                repository: reference.repositoryName, digest: digest, artifactType: CosignAnnotations.attestationArtifactType)
+            #expect(attestations.map(\.digest) == [referrer])
+            #expect(
+                try await client.referrers(repository: reference.repositoryName, digest: digest, artifactType: CosignAnnotations.signatureArtifactType)
+                    .isEmpty)
+        }
     }
 
     @Test("without the API (404, as distribution 2.8): only the tag is written, and no referrer is claimed")
     func withoutTheAPI() async throws {
-        let (registry, client, reference) = try await Self.seeded(referrersAPI: false)
-        defer { Task { await registry.shutdown() } }
-        let signed = try await ImageSigner(key: SigningKey.generate(), client: client).sign(reference)
-        #expect(signed.added && signed.referrer == nil)
-        #expect(Self.referrerPuts(registry).isEmpty)
-        #expect(registry.requests("GET", containing: "/referrers/").count == 1, "asked once whether the API exists")
-        #expect(try await client.manifestDescriptor(repository: reference.repositoryName, reference: .tag(signed.signatureTag)) != nil)
+        try await withFixture(try await Self.seeded(referrersAPI: false), tearDown: { await $0.0.shutdown() }) { registry, client, reference throws in
+            let signed = try await ImageSigner(key: SigningKey.generate(), client: client).sign(reference)
+            #expect(signed.added && signed.referrer == nil)
+            #expect(Self.referrerPuts(registry).isEmpty)
+            #expect(registry.requests("GET", containing: "/referrers/").count == 1, "asked once whether the API exists")
+            #expect(try await client.manifestDescriptor(repository: reference.repositoryName, reference: .tag(signed.signatureTag)) != nil)
+        }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import OCIDistribution
-import RegistryFakes
+import TestSupport
 import Testing
 
 @testable import ImageSigning
@@ -49,46 +49,46 @@ struct SignaturePayloadBudgetTests {
 
     @Test("a valid signature first among 64 one-MiB payloads: only it is fetched")
     func validSignatureFirstStopsTheWalk() async throws {
-        let registry = try await FakeRegistry.start()
-        defer { Task { await registry.shutdown() } }
-        let client = RegistryClient(registry: registry.address)
-        let digest = Digest.sha256(of: Array("the image".utf8))
-        let reference = try ImageReference(parsing: "\(registry.address)/\(Self.repository)@\(digest)")
-        let key = SigningKey.generate()
-        let valid = try SimpleSigningPayload(dockerReference: SimpleSigningPayload.dockerReference(for: reference), digest: digest).encoded()
-        let junk = try Self.strangerLayers(63)
-        Self.seedSignatures(registry, digest: digest, layers: [(Array(valid), try key.sign(valid))] + junk)
+        try await FakeRegistry.with { registry throws in
+            let client = RegistryClient(registry: registry.address)
+            let digest = Digest.sha256(of: Array("the image".utf8))
+            let reference = try ImageReference(parsing: "\(registry.address)/\(Self.repository)@\(digest)")
+            let key = SigningKey.generate()
+            let valid = try SimpleSigningPayload(dockerReference: SimpleSigningPayload.dockerReference(for: reference), digest: digest).encoded()
+            let junk = try Self.strangerLayers(63)
+            Self.seedSignatures(registry, digest: digest, layers: [(Array(valid), try key.sign(valid))] + junk)
 
-        let verified = try await SignatureVerifier(keys: [key.verificationKey]).verify(
-            repository: reference.repositoryName, digest: digest, client: client)
-        #expect(verified.signaturesExamined == 1)
-        let served = Self.payloadBytesServed(registry, payloads: Set(junk.map { Digest.sha256(of: $0.payload).description }))
-        // Before: all 63 junk payloads (63 MiB) were fetched and held before the first check.
-        #expect(served.count == 0, "fetched \(served.count) payloads after the valid one (\(served.bytes) bytes)")
+            let verified = try await SignatureVerifier(keys: [key.verificationKey]).verify(
+                repository: reference.repositoryName, digest: digest, client: client)
+            #expect(verified.signaturesExamined == 1)
+            let served = Self.payloadBytesServed(registry, payloads: Set(junk.map { Digest.sha256(of: $0.payload).description }))
+            // Before: all 63 junk payloads (63 MiB) were fetched and held before the first check.
+            #expect(served.count == 0, "fetched \(served.count) payloads after the valid one (\(served.bytes) bytes)")
+        }
     }
 
     @Test("72 one-MiB payloads, none valid: refused at the 64 MiB budget, naming it, after fetching at most that")
     func payloadsPastTheBudgetAreRefused() async throws {
-        let registry = try await FakeRegistry.start()
-        defer { Task { await registry.shutdown() } }
-        let client = RegistryClient(registry: registry.address)
-        let digest = Digest.sha256(of: Array("the image".utf8))
-        let reference = try ImageReference(parsing: "\(registry.address)/\(Self.repository)@\(digest)")
-        let junk = try Self.strangerLayers(72)
-        Self.seedSignatures(registry, digest: digest, layers: junk)
+        try await FakeRegistry.with { registry throws in
+            let client = RegistryClient(registry: registry.address)
+            let digest = Digest.sha256(of: Array("the image".utf8))
+            let reference = try ImageReference(parsing: "\(registry.address)/\(Self.repository)@\(digest)")
+            let junk = try Self.strangerLayers(72)
+            Self.seedSignatures(registry, digest: digest, layers: junk)
 
-        let error = await #expect(throws: VerificationFailure.self) {
-            _ = try await SignatureVerifier(keys: [SigningKey.generate().verificationKey]).verify(
-                repository: reference.repositoryName, digest: digest, client: client)
+            let error = await #expect(throws: VerificationFailure.self) {
+                _ = try await SignatureVerifier(keys: [SigningKey.generate().verificationKey]).verify(
+                    repository: reference.repositoryName, digest: digest, client: client)
+            }
+            let served = Self.payloadBytesServed(registry, payloads: Set(junk.map { Digest.sha256(of: $0.payload).description }))
+            #expect(served.bytes <= 64 * Self.mebibyte, "fetched \(served.bytes) bytes")
+            #expect(served.count == 64)
+            guard case let .garbage(_, _, reason) = error else {
+                Issue.record("expected the budget refusal, got \(String(describing: error))")
+                return
+            }
+            #expect(reason.contains("\(64 << 20) bytes") && reason.contains("layer 65 of 72"), "\(reason)")
+            #expect(error?.description.contains("re-sign") == true)
         }
-        let served = Self.payloadBytesServed(registry, payloads: Set(junk.map { Digest.sha256(of: $0.payload).description }))
-        #expect(served.bytes <= 64 * Self.mebibyte, "fetched \(served.bytes) bytes")
-        #expect(served.count == 64)
-        guard case let .garbage(_, _, reason) = error else {
-            Issue.record("expected the budget refusal, got \(String(describing: error))")
-            return
-        }
-        #expect(reason.contains("\(64 << 20) bytes") && reason.contains("layer 65 of 72"), "\(reason)")
-        #expect(error?.description.contains("re-sign") == true)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import OCIDistribution
 import OublietteCore
 import SystemSupport
+import TestSupport
 import Testing
 
 /// ImageManager against the test bed's real dockerd and docker-registry.

@@ -3,6 +3,7 @@ import Foundation
 import ImageBuilders
 import ImageCatalogue
 import OublietteCore
+import TestSupport
 import Testing
 
 /// `image_source: build` on the real engine: base then dev from the fixture catalogue's

@@ -4,6 +4,7 @@ import ImageCatalogue
 import OCIDistribution
 import OublietteCore
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite("Version check against the real registry", .enabled(if: TestBed.isAvailable, TestBed.skipReason))

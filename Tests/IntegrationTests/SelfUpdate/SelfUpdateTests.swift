@@ -1,6 +1,7 @@
 import Foundation
 import ImageCatalogue
 import OublietteCore
+import TestSupport
 import Testing
 
 /// The real oubliette binary, copied into a temporary prefix, updates itself from a local
@@ -66,60 +67,63 @@ struct SelfUpdateTests {
 
     @Test func updatesToTheNewestStableReleaseAndRollsBack() async throws {
         let setup = try await Setup.make([Self.older, Self.stable, Self.candidate])
-        defer { Task { await setup.tearDown() } }
-        // A development build counts as older than every release.
-        #expect(OublietteVersion.isDevelopment(OublietteVersion.current) || CLIVersion(OublietteVersion.current).map { $0 < CLIVersion("9.9.9")! } == true)
+        try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup throws in
+            // A development build counts as older than every release.
+            #expect(OublietteVersion.isDevelopment(OublietteVersion.current) || CLIVersion(OublietteVersion.current).map { $0 < CLIVersion("9.9.9")! } == true)
 
-        let update = try setup.run(["self-update"])
-        #expect(update.status == 0, "\(update.stderr)")
-        #expect(update.stdout.contains("to 9.9.9"), "\(update.stdout)")
-        #expect(
-            update.stdout.contains("signature verified: signed by https://github.com/hyphagroup/oubliette/.github/workflows/release.yml@refs/tags/v9.9.9"),
-            "\(update.stdout)")
-        #expect(setup.server.requestedPaths.contains("/download/v9.9.9/\(setup.fixture.bundleName("9.9.9"))"))
-        #expect(try setup.run(["--version"]).trimmedStdout == "9.9.9")
-        #expect(try Data(contentsOf: setup.previous) == setup.original, "the replaced binary is kept as oubliette.previous")
-        let leftovers = try setup.leftovers()
-        #expect(leftovers.isEmpty, "\(leftovers)")
-        #expect(setup.server.requestedPaths.contains("/download/v9.9.9/SHA256SUMS"))
+            let update = try setup.run(["self-update"])
+            #expect(update.status == 0, "\(update.stderr)")
+            #expect(update.stdout.contains("to 9.9.9"), "\(update.stdout)")
+            #expect(
+                update.stdout.contains("signature verified: signed by https://github.com/hyphagroup/oubliette/.github/workflows/release.yml@refs/tags/v9.9.9"),
+                "\(update.stdout)")
+            #expect(setup.server.requestedPaths.contains("/download/v9.9.9/\(setup.fixture.bundleName("9.9.9"))"))
+            #expect(try setup.run(["--version"]).trimmedStdout == "9.9.9")
+            #expect(try Data(contentsOf: setup.previous) == setup.original, "the replaced binary is kept as oubliette.previous")
+            let leftovers = try setup.leftovers()
+            #expect(leftovers.isEmpty, "\(leftovers)")
+            #expect(setup.server.requestedPaths.contains("/download/v9.9.9/SHA256SUMS"))
 
-        // The stand-in cannot run self-update, so the built oubliette rolls the copy back.
-        let rollback = try setup.run(["self-update", "--rollback", "--binary", setup.binary.path], executable: Self.built("oubliette"))
-        #expect(rollback.status == 0, "\(rollback.stderr)")
-        #expect(try Data(contentsOf: setup.binary) == setup.original)
-        #expect(try setup.run(["--version"]).trimmedStdout == OublietteVersion.longDescription)
-        #expect(try setup.run(["--version"], executable: setup.previous).trimmedStdout == "9.9.9", "a second rollback would undo the first")
-        #expect(try setup.leftovers().isEmpty)
+            // The stand-in cannot run self-update, so the built oubliette rolls the copy back.
+            let rollback = try setup.run(["self-update", "--rollback", "--binary", setup.binary.path], executable: Self.built("oubliette"))
+            #expect(rollback.status == 0, "\(rollback.stderr)")
+            #expect(try Data(contentsOf: setup.binary) == setup.original)
+            #expect(try setup.run(["--version"]).trimmedStdout == OublietteVersion.longDescription)
+            #expect(try setup.run(["--version"], executable: setup.previous).trimmedStdout == "9.9.9", "a second rollback would undo the first")
+            #expect(try setup.leftovers().isEmpty)
+        }
     }
 
     @Test func prereleasesOnlyWithPre() async throws {
         let setup = try await Setup.make([Self.stable, Self.candidate])
-        defer { Task { await setup.tearDown() } }
-        let check = try setup.run(["self-update", "--check", "--json"])
-        #expect(check.status == 0, "\(check.stderr)")
-        #expect(check.stdout.contains("\"target\" : \"9.9.9\""), "\(check.stdout)")
-        let preCheck = try setup.run(["self-update", "--check", "--pre"])
-        #expect(preCheck.stdout.contains("10.0.0-rc.1 is available"), "\(preCheck.stdout)")
-        #expect(try Data(contentsOf: setup.binary) == setup.original, "--check changes nothing")
-        #expect(!setup.server.requestedPaths.contains { $0.hasPrefix("/download/") }, "--check downloads nothing")
+        try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup throws in
+            let check = try setup.run(["self-update", "--check", "--json"])
+            #expect(check.status == 0, "\(check.stderr)")
+            #expect(check.stdout.contains("\"target\" : \"9.9.9\""), "\(check.stdout)")
+            let preCheck = try setup.run(["self-update", "--check", "--pre"])
+            #expect(preCheck.stdout.contains("10.0.0-rc.1 is available"), "\(preCheck.stdout)")
+            #expect(try Data(contentsOf: setup.binary) == setup.original, "--check changes nothing")
+            #expect(!setup.server.requestedPaths.contains { $0.hasPrefix("/download/") }, "--check downloads nothing")
 
-        let update = try setup.run(["self-update", "--pre"])
-        #expect(update.status == 0, "\(update.stderr)")
-        #expect(try setup.run(["--version"]).trimmedStdout == "10.0.0-rc.1")
+            let update = try setup.run(["self-update", "--pre"])
+            #expect(update.status == 0, "\(update.stderr)")
+            #expect(try setup.run(["--version"]).trimmedStdout == "10.0.0-rc.1")
+        }
     }
 
     @Test func anExplicitVersionIsInstalledAndAnUnknownOneRefused() async throws {
         let setup = try await Setup.make([Self.older, Self.stable])
-        defer { Task { await setup.tearDown() } }
-        // `--version` means "print the version" on every command, self-update included.
-        let printed = try setup.run(["self-update", "--version"])
-        #expect(printed.status == 0 && printed.trimmedStdout == OublietteVersion.longDescription, "\(printed.stderr)")
-        let missing = try setup.run(["self-update", "--to", "5.5.5"])
-        #expect(missing.status == 1)
-        #expect(missing.stderr.contains("there is no release 5.5.5"), "\(missing.stderr)")
-        let update = try setup.run(["self-update", "--to", "1.0.0"])
-        #expect(update.status == 0, "\(update.stderr)")
-        #expect(try setup.run(["--version"]).trimmedStdout == "1.0.0")
+        try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup throws in
+            // `--version` means "print the version" on every command, self-update included.
+            let printed = try setup.run(["self-update", "--version"])
+            #expect(printed.status == 0 && printed.trimmedStdout == OublietteVersion.longDescription, "\(printed.stderr)")
+            let missing = try setup.run(["self-update", "--to", "5.5.5"])
+            #expect(missing.status == 1)
+            #expect(missing.stderr.contains("there is no release 5.5.5"), "\(missing.stderr)")
+            let update = try setup.run(["self-update", "--to", "1.0.0"])
+            #expect(update.status == 0, "\(update.stderr)")
+            #expect(try setup.run(["--version"]).trimmedStdout == "1.0.0")
+        }
     }
 
     @Test(arguments: [
@@ -131,17 +135,18 @@ struct SelfUpdateTests {
     ])
     func aBadDownloadLeavesTheBinaryUntouched(_ release: ReleaseFixture.Release, message: String) async throws {
         let setup = try await Setup.make([release])
-        defer { Task { await setup.tearDown() } }
-        let result = try setup.run(["self-update"])
-        #expect(result.status == 1)
-        #expect(result.stderr.contains(message), "\(result.stderr)")
-        #expect(try Data(contentsOf: setup.binary) == setup.original)
-        #expect(!FileManager.default.fileExists(atPath: setup.previous.path))
-        let leftovers = try setup.leftovers()
-        #expect(leftovers.isEmpty, "\(leftovers)")
-        if release.symlinkMember {
-            let mode = try FileManager.default.attributesOfItem(atPath: ReleaseFixture.outside(setup.root).path)[.posixPermissions] as? Int
-            #expect(mode == 0o644, "the symlink's target was chmod-ed")
+        try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup throws in
+            let result = try setup.run(["self-update"])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+            #expect(try Data(contentsOf: setup.binary) == setup.original)
+            #expect(!FileManager.default.fileExists(atPath: setup.previous.path))
+            let leftovers = try setup.leftovers()
+            #expect(leftovers.isEmpty, "\(leftovers)")
+            if release.symlinkMember {
+                let mode = try FileManager.default.attributesOfItem(atPath: ReleaseFixture.outside(setup.root).path)[.posixPermissions] as? Int
+                #expect(mode == 0o644, "the symlink's target was chmod-ed")
+            }
         }
     }
 
@@ -152,35 +157,37 @@ struct SelfUpdateTests {
     ])
     func anArchiveWithoutTheReleaseWorkflowsSignatureIsRefusedBeforeUnpacking(_ bundle: ReleaseFixture.BundleChoice, message: String) async throws {
         let setup = try await Setup.make([ReleaseFixture.Release(version: "9.9.9", bundle: bundle)])
-        defer { Task { await setup.tearDown() } }
-        let result = try setup.run(["self-update"])
-        #expect(result.status == 1)
-        #expect(result.stderr.contains(message), "\(result.stderr)")
-        #expect(result.stderr.contains("the binary was not changed"), "\(result.stderr)")
-        if bundle == .missing {
-            #expect(result.stderr.contains("--insecure-skip-signature"), "the refusal names the way out: \(result.stderr)")
-            #expect(!setup.server.requestedPaths.contains { $0.hasPrefix("/download/") }, "nothing is downloaded: \(setup.server.requestedPaths)")
+        try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup throws in
+            let result = try setup.run(["self-update"])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+            #expect(result.stderr.contains("the binary was not changed"), "\(result.stderr)")
+            if bundle == .missing {
+                #expect(result.stderr.contains("--insecure-skip-signature"), "the refusal names the way out: \(result.stderr)")
+                #expect(!setup.server.requestedPaths.contains { $0.hasPrefix("/download/") }, "nothing is downloaded: \(setup.server.requestedPaths)")
+            }
+            #expect(try Data(contentsOf: setup.binary) == setup.original)
+            #expect(!FileManager.default.fileExists(atPath: setup.previous.path))
+            #expect(try setup.leftovers().isEmpty)
         }
-        #expect(try Data(contentsOf: setup.binary) == setup.original)
-        #expect(!FileManager.default.fileExists(atPath: setup.previous.path))
-        #expect(try setup.leftovers().isEmpty)
     }
 
     @Test func aWrongTrustedRootIsRefusedAndChecksumOnlyIsAnExplicitChoice() async throws {
         let setup = try await Setup.make([ReleaseFixture.Release(version: "9.9.9", bundle: .missing), Self.older])
-        defer { Task { await setup.tearDown() } }
-        // The shipped public-good root does not know the test authority's logs.
-        let wrongRoot = try setup.run([
-            "self-update", "--to", "1.0.0", "--trusted-root", Self.repositoryRoot.path + "/Sources/SigstoreVerification/Resources/trusted_root.json",
-        ])
-        #expect(wrongRoot.status == 1)
-        #expect(wrongRoot.stderr.contains("tlog-entry check failed"), "\(wrongRoot.stderr)")
-        #expect(try Data(contentsOf: setup.binary) == setup.original)
+        try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup throws in
+            // The shipped public-good root does not know the test authority's logs.
+            let wrongRoot = try setup.run([
+                "self-update", "--to", "1.0.0", "--trusted-root", Self.repositoryRoot.path + "/Sources/SigstoreVerification/Resources/trusted_root.json",
+            ])
+            #expect(wrongRoot.status == 1)
+            #expect(wrongRoot.stderr.contains("tlog-entry check failed"), "\(wrongRoot.stderr)")
+            #expect(try Data(contentsOf: setup.binary) == setup.original)
 
-        let skipped = try setup.run(["self-update", "--insecure-skip-signature"])
-        #expect(skipped.status == 0, "\(skipped.stderr)")
-        #expect(skipped.stdout.contains("only the checksum was verified (--insecure-skip-signature)"), "\(skipped.stdout)")
-        #expect(try setup.run(["--version"]).trimmedStdout == "9.9.9")
+            let skipped = try setup.run(["self-update", "--insecure-skip-signature"])
+            #expect(skipped.status == 0, "\(skipped.stderr)")
+            #expect(skipped.stdout.contains("only the checksum was verified (--insecure-skip-signature)"), "\(skipped.stdout)")
+            #expect(try setup.run(["--version"]).trimmedStdout == "9.9.9")
+        }
     }
 
     static var repositoryRoot: URL {
@@ -189,70 +196,74 @@ struct SelfUpdateTests {
 
     @Test func plainHTTPIsRefusedUnlessLoopback() async throws {
         let setup = try await Setup.make([Self.stable])
-        defer { Task { await setup.tearDown() } }
-        // 0.0.0.0 reaches the local server, but is not a loopback address.
-        let result = try setup.run(["self-update", "--check"], baseURL: "http://0.0.0.0:\(setup.server.port)")
-        #expect(result.status == 1)
-        #expect(result.stderr.contains("releases are fetched over https only"), "\(result.stderr)")
-        #expect(setup.server.requestedPaths.isEmpty, "nothing is sent before the refusal: \(setup.server.requestedPaths)")
-        for url in ["https://example.com/x", "http://127.0.0.1:1/x", "http://[::1]:1/x", "http://localhost/x"] {
-            #expect(throws: Never.self) { try ReleaseCatalog.checkTransport(url) }
-        }
-        for url in ["http://0.0.0.0/x", "http://127.0.0.1.example.com/x", "ftp://127.0.0.1/x", "file:///etc/passwd", "HTTP://10.0.0.1/x"] {
-            #expect(throws: SelfUpdateError.self, "\(url)") { try ReleaseCatalog.checkTransport(url) }
+        try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup throws in
+            // 0.0.0.0 reaches the local server, but is not a loopback address.
+            let result = try setup.run(["self-update", "--check"], baseURL: "http://0.0.0.0:\(setup.server.port)")
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("releases are fetched over https only"), "\(result.stderr)")
+            #expect(setup.server.requestedPaths.isEmpty, "nothing is sent before the refusal: \(setup.server.requestedPaths)")
+            for url in ["https://example.com/x", "http://127.0.0.1:1/x", "http://[::1]:1/x", "http://localhost/x"] {
+                #expect(throws: Never.self) { try ReleaseCatalog.checkTransport(url) }
+            }
+            for url in ["http://0.0.0.0/x", "http://127.0.0.1.example.com/x", "ftp://127.0.0.1/x", "file:///etc/passwd", "HTTP://10.0.0.1/x"] {
+                #expect(throws: SelfUpdateError.self, "\(url)") { try ReleaseCatalog.checkTransport(url) }
+            }
         }
     }
 
     @Test func noNetworkIsAClearErrorNotAHang() async throws {
         let setup = try await Setup.make([Self.stable])
-        defer { Task { await setup.tearDown() } }
-        // A port nobody listens on: the server's, once it is shut down.
-        let closed = try await FakeReleaseServer.start { _ in .notFound }
-        let unreachable = closed.baseURL
-        await closed.shutdown()
-        let started = ContinuousClock.now
-        let result = try setup.run(["self-update", "--check"], baseURL: unreachable)
-        #expect(result.status == 1)
-        #expect(result.stderr.contains("cannot reach the releases"), "\(result.stderr)")
-        #expect(ContinuousClock.now - started < .seconds(30))
-        #expect(try Data(contentsOf: setup.binary) == setup.original)
+        try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup throws in
+            // A port nobody listens on: the server's, once it is shut down.
+            let closed = try await FakeReleaseServer.start { _ in .notFound }
+            let unreachable = closed.baseURL
+            await closed.shutdown()
+            let started = ContinuousClock.now
+            let result = try setup.run(["self-update", "--check"], baseURL: unreachable)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("cannot reach the releases"), "\(result.stderr)")
+            #expect(ContinuousClock.now - started < .seconds(30))
+            #expect(try Data(contentsOf: setup.binary) == setup.original)
+        }
     }
 
     @Test func statusReportsTheNewestReleaseAskingAtMostOnceADay() async throws {
         let setup = try await Setup.make([Self.stable, Self.candidate])
-        defer { Task { await setup.tearDown() } }
-        let environment = [
-            "OUBLIETTE_RELEASES_URL": setup.server.baseURL,
-            "XDG_CONFIG_HOME": setup.root.appendingPathComponent("config").path,
-            "OUBLIETTE_DATA_DIR": setup.root.appendingPathComponent("data").path,
-            "DOCKER_HOST": "unix://\(setup.root.path)/no-docker.sock",
-        ]
-        for _ in 0..<2 {
-            let status = try await ToolRunner.run(setup.binary.path, ["status", "--json"], environment: environment, check: false, timeout: 60)
-            let report = try #require(try JSONSerialization.jsonObject(with: status.stdoutData) as? [String: Any], "\(status.stderr)")
-            let cli = try #require(report["cli"] as? [String: Any])
-            #expect(cli["latest"] as? String == "9.9.9", "prereleases are not offered: \(cli)")
-            #expect(cli["version"] as? String == OublietteVersion.current)
+        try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup throws in
+            let environment = [
+                "OUBLIETTE_RELEASES_URL": setup.server.baseURL,
+                "XDG_CONFIG_HOME": setup.root.appendingPathComponent("config").path,
+                "OUBLIETTE_DATA_DIR": setup.root.appendingPathComponent("data").path,
+                "DOCKER_HOST": "unix://\(setup.root.path)/no-docker.sock",
+            ]
+            for _ in 0..<2 {
+                let status = try await ToolRunner.run(setup.binary.path, ["status", "--json"], environment: environment, check: false, timeout: 60)
+                let report = try #require(try JSONSerialization.jsonObject(with: status.stdoutData) as? [String: Any], "\(status.stderr)")
+                let cli = try #require(report["cli"] as? [String: Any])
+                #expect(cli["latest"] as? String == "9.9.9", "prereleases are not offered: \(cli)")
+                #expect(cli["version"] as? String == OublietteVersion.current)
+            }
+            #expect(setup.server.requestedPaths.filter { $0 == "/releases" }.count == 1, "\(setup.server.requestedPaths)")
+            let text = try await ToolRunner.run(setup.binary.path, ["status"], environment: environment, check: false, timeout: 60)
+            #expect(text.stdout.contains("CLI: oubliette \(OublietteVersion.current)"), "\(text.stdout)")
         }
-        #expect(setup.server.requestedPaths.filter { $0 == "/releases" }.count == 1, "\(setup.server.requestedPaths)")
-        let text = try await ToolRunner.run(setup.binary.path, ["status"], environment: environment, check: false, timeout: 60)
-        #expect(text.stdout.contains("CLI: oubliette \(OublietteVersion.current)"), "\(text.stdout)")
     }
 
     @Test func aNewerBinaryIsNotDowngradedWithoutVersion() async throws {
         let setup = try await Setup.make([Self.older, Self.stable])
-        defer { Task { await setup.tearDown() } }
-        let updater = SelfUpdater(
-            catalog: ReleaseCatalog(baseURL: setup.server.baseURL), platform: setup.fixture.platform,
-            currentVersion: "12.0.0", binary: setup.binary, signature: .checksumOnly)
-        await #expect(throws: SelfUpdateError.self) { try await updater.plan() }
-        let explicit = try await updater.plan(version: "9.9.9")
-        #expect(explicit.isDowngrade && explicit.updateAvailable)
-        let same = try await SelfUpdater(
-            catalog: ReleaseCatalog(baseURL: setup.server.baseURL), platform: setup.fixture.platform,
-            currentVersion: "9.9.9", binary: setup.binary, signature: .checksumOnly
-        ).plan()
-        #expect(!same.updateAvailable)
+        try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup throws in
+            let updater = SelfUpdater(
+                catalog: ReleaseCatalog(baseURL: setup.server.baseURL), platform: setup.fixture.platform,
+                currentVersion: "12.0.0", binary: setup.binary, signature: .checksumOnly)
+            await #expect(throws: SelfUpdateError.self) { try await updater.plan() }
+            let explicit = try await updater.plan(version: "9.9.9")
+            #expect(explicit.isDowngrade && explicit.updateAvailable)
+            let same = try await SelfUpdater(
+                catalog: ReleaseCatalog(baseURL: setup.server.baseURL), platform: setup.fixture.platform,
+                currentVersion: "9.9.9", binary: setup.binary, signature: .checksumOnly
+            ).plan()
+            #expect(!same.updateAvailable)
+        }
     }
 
     @Test func versionsOrderAsSemverSays() throws {

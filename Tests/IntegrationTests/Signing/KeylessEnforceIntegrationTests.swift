@@ -5,6 +5,7 @@ import OCIDistribution
 import OublietteCore
 import SigstoreTestSupport
 import SigstoreVerification
+import TestSupport
 import Testing
 
 /// Keyless enforcement end to end on the bed: images pushed to the real registry
@@ -23,7 +24,7 @@ struct KeylessEnforceIntegrationTests {
     struct Setup {
         let manager: ImageManager
         let provenance: ProvenanceStore
-        let runtime: VerifiedIsWhatRunsTests.TagMovingRuntime
+        let runtime: CountingRuntime
         let docker: DockerRuntime
         let rootFile: URL
     }
@@ -38,7 +39,7 @@ struct KeylessEnforceIntegrationTests {
             file: home.appendingPathComponent("oubliette.jsonc").path, catalogue: .shipped, devMode: false)
         let docker = try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost))
         // Records every pull the engine is asked for.
-        let runtime = VerifiedIsWhatRunsTests.TagMovingRuntime(docker) {}
+        let runtime = CountingRuntime(docker)
         let provenance = ProvenanceStore(dataDirectory: home.appendingPathComponent("data"))
         let registries = RegistryClientFactory(credentials: ChainedCredentials([]), insecureRegistries: [bed.registry])
         let manager = ImageManager(
@@ -81,7 +82,7 @@ struct KeylessEnforceIntegrationTests {
 
         let ensured = try await setup.manager.ensureImage(type: "custom")
         #expect(ensured.pulled)
-        #expect(setup.runtime.pulled.withLock { $0 } == ["\(reference.registry)/\(reference.repository)@\(digest)"], "pulled by the verified digest")
+        #expect(setup.runtime.pulled == ["\(reference.registry)/\(reference.repository)@\(digest)"], "pulled by the verified digest")
         let record = try #require(try await setup.provenance.all()[reference.description]?.signature)
         #expect(record.status == .verified)
         #expect(record.digest == digest)
@@ -132,7 +133,7 @@ struct KeylessEnforceIntegrationTests {
                 #expect(text.contains("signed by https://github.com/someone/else/.github/workflows/release.yml@refs/heads/main"), "\(text)")
             }
         }
-        #expect(setup.runtime.pulled.withLock { $0 }.isEmpty, "the engine was never asked to pull")
+        #expect(setup.runtime.pulled.isEmpty, "the engine was never asked to pull")
         #expect(try await !setup.docker.imageExists(reference), "dockerd has no such image")
         #expect(try await !setup.docker.imageExists(reference.withDigest(try Digest(digest))))
     }

@@ -5,6 +5,7 @@ import OCIDistribution
 import OublietteCore
 import Synchronization
 import SystemSupport
+import TestSupport
 import Testing
 
 /// Under `verify: enforce`, what the engine holds under the configured name is what was
@@ -12,63 +13,6 @@ import Testing
 @Suite("Verified is what runs (real dockerd and registry)", .enabled(if: TestBed.isAvailable, TestBed.skipReason), .serialized, .timeLimit(.minutes(5)))
 struct VerifiedIsWhatRunsTests {
     let bed = TestBed.required
-
-    /// Forwards to dockerd; runs `beforeFirstPull` once, just before the engine pulls.
-    final class TagMovingRuntime: ContainerRuntime {
-        let wrapped: any ContainerRuntime
-        let beforeFirstPull: Mutex<(@Sendable () async -> Void)?>
-        let pulled = Mutex<[String]>([])
-        /// Runs just before every container create (after every check oubliette makes).
-        let beforeEachCreate: Mutex<(@Sendable () async throws -> Void)?>
-
-        init(
-            _ wrapped: any ContainerRuntime, beforeFirstPull: @escaping @Sendable () async -> Void = {},
-            beforeEachCreate: (@Sendable () async throws -> Void)? = nil
-        ) {
-            self.wrapped = wrapped
-            self.beforeFirstPull = Mutex(beforeFirstPull)
-            self.beforeEachCreate = Mutex(beforeEachCreate)
-        }
-
-        var kind: RuntimeKind { wrapped.kind }
-        func ping() async throws { try await wrapped.ping() }
-        func version() async throws -> RuntimeVersion { try await wrapped.version() }
-        func imageExists(_ reference: ImageReference) async throws -> Bool { try await wrapped.imageExists(reference) }
-        func inspectImage(_ reference: ImageReference) async throws -> RuntimeImage { try await wrapped.inspectImage(reference) }
-        func pullImage(_ reference: ImageReference) -> AsyncThrowingStream<PullEvent, any Error> {
-            let hook = beforeFirstPull.withLock { hook in
-                defer { hook = nil }
-                return hook
-            }
-            pulled.withLock { $0.append(reference.description) }
-            guard let hook else { return wrapped.pullImage(reference) }
-            // The hook runs before the engine is asked, inside the stream the caller awaits.
-            let wrapped = self.wrapped
-            return AsyncThrowingStream { continuation in
-                let task = Task {
-                    await hook()
-                    do {
-                        for try await event in wrapped.pullImage(reference) { continuation.yield(event) }
-                        continuation.finish()
-                    } catch {
-                        continuation.finish(throwing: error)
-                    }
-                }
-                continuation.onTermination = { _ in task.cancel() }
-            }
-        }
-        func tagImage(_ source: ImageReference, as target: ImageReference) async throws { try await wrapped.tagImage(source, as: target) }
-        func removeImage(_ reference: ImageReference, force: Bool) async throws { try await wrapped.removeImage(reference, force: force) }
-        func createContainer(_ spec: ContainerSpec) async throws -> String {
-            if let hook = beforeEachCreate.withLock({ $0 }) { try await hook() }
-            return try await wrapped.createContainer(spec)
-        }
-        func startContainer(_ id: String) async throws { try await wrapped.startContainer(id) }
-        func stopContainer(_ id: String, timeout: Duration) async throws { try await wrapped.stopContainer(id, timeout: timeout) }
-        func removeContainer(_ id: String, force: Bool) async throws { try await wrapped.removeContainer(id, force: force) }
-        func listContainers(labels: [String: String]) async throws -> [RuntimeContainer] { try await wrapped.listContainers(labels: labels) }
-        func inspectContainer(_ id: String) async throws -> RuntimeContainer { try await wrapped.inspectContainer(id) }
-    }
 
     /// A manager for `primary/path:1` with `mirror` as its registry mirror, enforcing `key`,
     /// over the bed's dockerd.
@@ -121,7 +65,7 @@ struct VerifiedIsWhatRunsTests {
         let bed = self.bed
         let moved = Mutex<String?>(nil)
         let docker = try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost))
-        let runtime = TagMovingRuntime(docker) {
+        let runtime = CountingRuntime(docker) {
             // The publisher (or an attacker) pushes unsigned content to the tag after the check.
             let pushed = try? await TestImages.push(image, version: "v1.0.12", marker: "unsigned", bed: bed)
             moved.withLock { $0 = pushed }
@@ -132,7 +76,7 @@ struct VerifiedIsWhatRunsTests {
         #expect(ensured.pulled)
         let movedDigest = try #require(moved.withLock { $0 })
         #expect(movedDigest != signed, "the tag really moved")
-        #expect(runtime.pulled.withLock { $0 } == ["\(reference.registry)/\(reference.repository)@\(signed)"], "pulled by digest")
+        #expect(runtime.pulled == ["\(reference.registry)/\(reference.repository)@\(signed)"], "pulled by digest")
         let inEngine = try await docker.inspectImage(reference)
         #expect(inEngine.labels["test.marker"] == "signed")
         #expect(inEngine.repoDigest(for: reference)?.description == signed)
@@ -183,7 +127,7 @@ struct VerifiedIsWhatRunsTests {
         try await docker.pull(other)
         let otherID = try await docker.inspectImage(other).id
         // Someone re-tags the configured name after oubliette checked it, just before each create.
-        let runtime = TagMovingRuntime(docker, beforeEachCreate: { try await docker.tagImage(other, as: reference) })
+        let runtime = CountingRuntime(docker, beforeEachCreate: { try await docker.tagImage(other, as: reference) })
         let (manager, config, home) = try enforcingManager(image: image, key: key, runtime: runtime)
         let data = home.appendingPathComponent("data")
         let lifecycle = ContainerLifecycle(

@@ -2,10 +2,11 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import NIOPosix
+import TestSupport
 
-/// An HTTP/1.1 proxy on 127.0.0.1 in front of a real registry that records every request,
-/// so tests observe what reached the registry instead of trusting the client's counters.
+/// The proxy routes on TestSupport's `FakeHTTPServer` (127.0.0.1): an HTTP/1.1 proxy in front
+/// of a real registry that records every request, so tests observe what reached the registry
+/// instead of trusting the client's counters.
 ///
 /// It also makes tag listing really page: distribution 2.8 ignores `n`, so for
 /// `GET …/tags/list?n=N[&last=X]` the proxy fetches the full list and answers the next N
@@ -21,20 +22,17 @@ final class RecordingProxy: Sendable {
         var description: String { "\(method) \(path)\(query.isEmpty ? "" : "?\(query)") -> \(status)" }
     }
 
-    private let group: MultiThreadedEventLoopGroup
-    private let channel: any Channel
+    private let server: FakeHTTPServer
     private let entries: LockedEntries
-    let port: Int
+    var port: Int { server.port }
     var address: String { "127.0.0.1:\(port)" }
 
     /// Everything recorded so far, in the order answered.
     var log: [Entry] { entries.all }
 
-    private init(group: MultiThreadedEventLoopGroup, channel: any Channel, entries: LockedEntries, port: Int) {
-        self.group = group
-        self.channel = channel
+    private init(server: FakeHTTPServer, entries: LockedEntries) {
+        self.server = server
         self.entries = entries
-        self.port = port
     }
 
     /// What to do with one request (fault injection): forward it to this URI, or answer it.
@@ -50,25 +48,19 @@ final class RecordingProxy: Sendable {
     static func start(
         upstream: String, route: @escaping @Sendable (_ method: String, _ uri: String, _ userAgent: String) -> Route = { _, uri, _ in .forward(uri) }
     ) async throws -> RecordingProxy {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let entries = LockedEntries()
         let forwarder = Forwarder(upstream: upstream, entries: entries, route: route)
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
-                    channel.pipeline.addHandler(ProxyHandler(forwarder: forwarder))
-                }
-            }
-        let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
-        guard let port = channel.localAddress?.port else { throw CancellationError() }
-        return RecordingProxy(group: group, channel: channel, entries: entries, port: port)
+        let server = try await FakeHTTPServer.start(serving: { request in
+            let response = await forwarder.handle(
+                method: HTTPMethod(rawValue: request.method), uri: request.uri, headers: request.headers, body: ByteBuffer(bytes: request.body))
+            // A HEAD answer keeps upstream's Content-Length (the size a GET would return);
+            // otherwise the fake server sets it from the body.
+            return .reply(status: response.status, headers: response.headers, body: Array(response.body.readableBytesView))
+        })
+        return RecordingProxy(server: server, entries: entries)
     }
 
-    func shutdown() async {
-        try? await channel.close()
-        try? await group.shutdownGracefully()
-    }
+    func shutdown() async { await server.shutdown() }
 
     /// Entries since `mark` (a `log.count` taken earlier).
     func log(since mark: Int) -> [Entry] { Array(log.dropFirst(mark)) }
@@ -176,47 +168,6 @@ final class RecordingProxy: Sendable {
                 }
             }
             return nil
-        }
-    }
-
-    private final class ProxyHandler: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = HTTPServerRequestPart
-        typealias OutboundOut = HTTPServerResponsePart
-
-        let forwarder: Forwarder
-        var head: HTTPRequestHead?
-        var body = ByteBuffer()
-
-        init(forwarder: Forwarder) { self.forwarder = forwarder }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            switch unwrapInboundIn(data) {
-            case let .head(head):
-                self.head = head
-                body = ByteBuffer()
-            case var .body(buffer):
-                body.writeBuffer(&buffer)
-            case .end:
-                guard let head else { return }
-                let channel = context.channel
-                let forwarder = forwarder
-                let body = body
-                Task {
-                    let response = await forwarder.handle(method: head.method, uri: head.uri, headers: head.headers, body: body)
-                    var headers = HTTPHeaders(response.headers)
-                    if head.method != .HEAD || !headers.contains(name: "Content-Length") {
-                        headers.replaceOrAdd(name: "Content-Length", value: "\(response.body.readableBytes)")
-                    }
-                    let responseHead = HTTPResponseHead(
-                        version: head.version, status: HTTPResponseStatus(statusCode: response.status),
-                        headers: headers)
-                    channel.write(HTTPServerResponsePart.head(responseHead), promise: nil)
-                    if head.method != .HEAD, response.body.readableBytes > 0 {
-                        channel.write(HTTPServerResponsePart.body(.byteBuffer(response.body)), promise: nil)
-                    }
-                    channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
-                }
-            }
         }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import RegistryFakes
+import TestSupport
 import Testing
 
 @testable import OCIDistribution
@@ -51,40 +51,40 @@ struct ImageCopierTrustTests {
     }
 
     @Test func nestedIndexIsCopiedCompletelyToALayout() async throws {
-        let registry = try await FakeRegistry.start()
-        defer { Task { await registry.shutdown() } }
-        let tree = Self.seedNested(registry)
-        let directory = try scratchDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try await copier().copy(
-            from: .registry(try ImageReference(parsing: "\(registry.address)/app:nested")),
-            to: .ociLayout(directory: directory, tag: "v1"))
-        #expect(result.manifestsCopied == 4)
-        let layout = try OCILayout.open(directory)
-        let root = try layout.manifest(layout.descriptor(tag: "v1"))
-        #expect(root.bytes == Data(tree.root))
-        for manifest in [tree.inner] + tree.images {
-            #expect(layout.hasBlob(Digest.sha256(of: manifest), size: Int64(manifest.count)))
+        try await FakeRegistry.with { registry throws in
+            let tree = Self.seedNested(registry)
+            let directory = try scratchDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let result = try await copier().copy(
+                from: .registry(try ImageReference(parsing: "\(registry.address)/app:nested")),
+                to: .ociLayout(directory: directory, tag: "v1"))
+            #expect(result.manifestsCopied == 4)
+            let layout = try OCILayout.open(directory)
+            let root = try layout.manifest(layout.descriptor(tag: "v1"))
+            #expect(root.bytes == Data(tree.root))
+            for manifest in [tree.inner] + tree.images {
+                #expect(layout.hasBlob(Digest.sha256(of: manifest), size: Int64(manifest.count)))
+            }
+            for blob in tree.blobs { #expect(layout.hasBlob(blob)) }
         }
-        for blob in tree.blobs { #expect(layout.hasBlob(blob)) }
     }
 
     @Test func nestedIndexIsPushedChildrenFirst() async throws {
-        let registry = try await FakeRegistry.start()
-        defer { Task { await registry.shutdown() } }
-        let tree = Self.seedNested(registry)
-        _ = try await copier().copy(
-            from: .registry(try ImageReference(parsing: "\(registry.address)/app:nested")),
-            to: .registry(try ImageReference(parsing: "\(registry.address)/copy:nested")))
-        let puts = registry.requests("PUT", containing: "/v2/copy/manifests/").map { $0.path.components(separatedBy: "/manifests/")[1] }
-        let images = tree.images.map { Digest.sha256(of: $0).description }
-        #expect(puts.count == 4)
-        #expect(Set(puts.prefix(2)) == Set(images))
-        #expect(puts.dropFirst(2).first == Digest.sha256(of: tree.inner).description)
-        #expect(puts.last == "nested")
-        // Same registry: the blobs are mounted from the source repository, none uploaded.
-        #expect(registry.requests("PATCH", containing: "/v2/copy/").isEmpty)
-        #expect(registry.requests("POST", containing: "mount=").count == 4)
+        try await FakeRegistry.with { registry throws in
+            let tree = Self.seedNested(registry)
+            _ = try await copier().copy(
+                from: .registry(try ImageReference(parsing: "\(registry.address)/app:nested")),
+                to: .registry(try ImageReference(parsing: "\(registry.address)/copy:nested")))
+            let puts = registry.requests("PUT", containing: "/v2/copy/manifests/").map { $0.path.components(separatedBy: "/manifests/")[1] }
+            let images = tree.images.map { Digest.sha256(of: $0).description }
+            #expect(puts.count == 4)
+            #expect(Set(puts.prefix(2)) == Set(images))
+            #expect(puts.dropFirst(2).first == Digest.sha256(of: tree.inner).description)
+            #expect(puts.last == "nested")
+            // Same registry: the blobs are mounted from the source repository, none uploaded.
+            #expect(registry.requests("PATCH", containing: "/v2/copy/").isEmpty)
+            #expect(registry.requests("POST", containing: "mount=").count == 4)
+        }
     }
 
     /// A Docker image whose second layer is foreign (lives at its `urls`, not in the registry).
@@ -102,24 +102,24 @@ struct ImageCopierTrustTests {
     }
 
     @Test func foreignLayersAreNotFetchedAndTheManifestIsUnchanged() async throws {
-        let registry = try await FakeRegistry.start()
-        defer { Task { await registry.shutdown() } }
-        let image = Self.seedForeignImage(registry)
-        let directory = try scratchDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let source = try ImageReference(parsing: "\(registry.address)/win:1")
+        try await FakeRegistry.with { registry throws in
+            let image = Self.seedForeignImage(registry)
+            let directory = try scratchDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let source = try ImageReference(parsing: "\(registry.address)/win:1")
 
-        _ = try await copier().copy(from: .registry(source), to: .ociLayout(directory: directory, tag: "1"))
-        let layout = try OCILayout.open(directory)
-        #expect(try layout.manifest(layout.descriptor(tag: "1")).bytes == Data(image.manifest))
-        for blob in image.local { #expect(layout.hasBlob(blob)) }
-        #expect(!layout.hasBlob(image.foreign))
+            _ = try await copier().copy(from: .registry(source), to: .ociLayout(directory: directory, tag: "1"))
+            let layout = try OCILayout.open(directory)
+            #expect(try layout.manifest(layout.descriptor(tag: "1")).bytes == Data(image.manifest))
+            for blob in image.local { #expect(layout.hasBlob(blob)) }
+            #expect(!layout.hasBlob(image.foreign))
 
-        _ = try await copier().copy(from: .registry(source), to: .registry(try ImageReference(parsing: "\(registry.address)/win-copy:1")))
-        #expect(registry.state.current.manifests["win-copy:1"]?.bytes == image.manifest)
-        // Neither copy asked the registry for the foreign blob in any way.
-        #expect(!registry.log.contains { $0.uri.contains(image.foreign.description) })
-        #expect(registry.requests("GET", containing: "/blobs/").count == 2)
+            _ = try await copier().copy(from: .registry(source), to: .registry(try ImageReference(parsing: "\(registry.address)/win-copy:1")))
+            #expect(registry.state.current.manifests["win-copy:1"]?.bytes == image.manifest)
+            // Neither copy asked the registry for the foreign blob in any way.
+            #expect(!registry.log.contains { $0.uri.contains(image.foreign.description) })
+            #expect(registry.requests("GET", containing: "/blobs/").count == 2)
+        }
     }
 
     // MARK: OCI layout

@@ -1,5 +1,5 @@
 import Foundation
-import RegistryFakes
+import TestSupport
 import Testing
 
 @testable import OCIDistribution
@@ -33,90 +33,90 @@ struct RegistryErrorTextTests {
     }
 
     @Test func sizeMismatch() async throws {
-        let registry = try await FakeRegistry.start()
-        defer { Task { await registry.shutdown() } }
-        let bytes = Array(repeating: UInt8(7), count: 1000)
-        let digest = registry.seedBlob(bytes, repository: "app")
-        let directory = try scratchDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let error = await registryError {
-            try await makeClient(registry).pullBlob(repository: "app", digest: digest, to: directory.appendingPathComponent("b"), expectedSize: 10)
+        try await FakeRegistry.with { registry throws in
+            let bytes = Array(repeating: UInt8(7), count: 1000)
+            let digest = registry.seedBlob(bytes, repository: "app")
+            let directory = try scratchDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let error = await registryError {
+                try await makeClient(registry).pullBlob(repository: "app", digest: digest, to: directory.appendingPathComponent("b"), expectedSize: 10)
+            }
+            guard case .sizeMismatch? = error, let text = error?.description else { return #expect(Bool(false), "\(String(describing: error))") }
+            #expect(text.contains(registry.address) && text.contains("app@\(digest)"))
+            #expect(text.contains("nothing was kept") && text.contains("try again"))
         }
-        guard case .sizeMismatch? = error, let text = error?.description else { return #expect(Bool(false), "\(String(describing: error))") }
-        #expect(text.contains(registry.address) && text.contains("app@\(digest)"))
-        #expect(text.contains("nothing was kept") && text.contains("try again"))
     }
 
     @Test func invalidManifest() async throws {
-        let registry = try await FakeRegistry.start()
-        defer { Task { await registry.shutdown() } }
-        let bytes = Array(#"{"schemaVersion":2,"mediaType":"\#(MediaType.ociManifest)","config":"not a descriptor","layers":[]}"#.utf8)
-        let digest = registry.seedManifest(bytes, mediaType: MediaType.ociManifest, repository: "app", tag: "1")
-        let fetched = try await makeClient(registry).manifest(repository: "app", reference: "1")
-        let error = await registryError { _ = try fetched.imageManifest() }
-        guard case .invalidManifest? = error, let text = error?.description else { return #expect(Bool(false), "\(String(describing: error))") }
-        #expect(text.contains(digest.description))
-        #expect(text.contains("push the image again"))
+        try await FakeRegistry.with { registry throws in
+            let bytes = Array(#"{"schemaVersion":2,"mediaType":"\#(MediaType.ociManifest)","config":"not a descriptor","layers":[]}"#.utf8)
+            let digest = registry.seedManifest(bytes, mediaType: MediaType.ociManifest, repository: "app", tag: "1")
+            let fetched = try await makeClient(registry).manifest(repository: "app", reference: "1")
+            let error = await registryError { _ = try fetched.imageManifest() }
+            guard case .invalidManifest? = error, let text = error?.description else { return #expect(Bool(false), "\(String(describing: error))") }
+            #expect(text.contains(digest.description))
+            #expect(text.contains("push the image again"))
+        }
     }
 
     @Test func unsupportedMediaType() async throws {
-        let registry = try await FakeRegistry.start()
-        defer { Task { await registry.shutdown() } }
-        registry.setFault { _, _ in .reply(status: 200, headers: [("Content-Type", "text/html")], body: Array("<html>login</html>".utf8)) }
-        let error = await registryError { _ = try await makeClient(registry).manifest(repository: "app", reference: "1") }
-        guard case .unsupportedMediaType? = error, let text = error?.description else { return #expect(Bool(false), "\(String(describing: error))") }
-        #expect(text.contains("\(registry.address)/app:1") && text.contains("'text/html'"))
-        #expect(text.contains(MediaType.ociManifest) && text.contains("push the image in an OCI or Docker v2 format"))
+        try await FakeRegistry.with { registry throws in
+            registry.setFault { _, _ in .reply(status: 200, headers: [("Content-Type", "text/html")], body: Array("<html>login</html>".utf8)) }
+            let error = await registryError { _ = try await makeClient(registry).manifest(repository: "app", reference: "1") }
+            guard case .unsupportedMediaType? = error, let text = error?.description else { return #expect(Bool(false), "\(String(describing: error))") }
+            #expect(text.contains("\(registry.address)/app:1") && text.contains("'text/html'"))
+            #expect(text.contains(MediaType.ociManifest) && text.contains("push the image in an OCI or Docker v2 format"))
+        }
     }
 
     @Test func authenticationFailed() async throws {
-        let registry = try await FakeRegistry.start()
-        defer { Task { await registry.shutdown() } }
-        // A token service that answers without a token.
-        registry.setFault { request, _ in
-            request.path == "/auth"
-                ? .status(200, json: #"{"nothing":true}"#)
-                : .status(401, [("WWW-Authenticate", #"Bearer realm="http://\#(registry.address)/auth",service="fake""#)])
+        try await FakeRegistry.with { registry throws in
+            // A token service that answers without a token.
+            registry.setFault { request, _ in
+                request.path == "/auth"
+                    ? .status(200, json: #"{"nothing":true}"#)
+                    : .status(401, [("WWW-Authenticate", #"Bearer realm="http://\#(registry.address)/auth",service="fake""#)])
+            }
+            let error = await registryError { _ = try await makeClient(registry).manifest(repository: "app", reference: "1") }
+            guard case .authenticationFailed? = error, let text = error?.description else { return #expect(Bool(false), "\(String(describing: error))") }
+            #expect(text.contains(registry.address) && text.contains("/auth") && text.contains("holds no token"))
+            #expect(text.contains("check the registry address"))
         }
-        let error = await registryError { _ = try await makeClient(registry).manifest(repository: "app", reference: "1") }
-        guard case .authenticationFailed? = error, let text = error?.description else { return #expect(Bool(false), "\(String(describing: error))") }
-        #expect(text.contains(registry.address) && text.contains("/auth") && text.contains("holds no token"))
-        #expect(text.contains("check the registry address"))
     }
 
     @Test func protocolViolation() async throws {
-        let registry = try await FakeRegistry.start()
-        defer { Task { await registry.shutdown() } }
-        registry.setFault { request, _ in request.path.hasSuffix("/tags/list") ? .status(200, json: "[1,2,3]") : nil }
-        let error = await registryError { _ = try await makeClient(registry).tags(repository: "app") }
-        guard case .protocolViolation? = error, let text = error?.description else { return #expect(Bool(false), "\(String(describing: error))") }
-        #expect(text.contains(registry.address) && text.contains("GET tags app"))
-        #expect(text.contains("not a compatible OCI distribution registry"))
+        try await FakeRegistry.with { registry throws in
+            registry.setFault { request, _ in request.path.hasSuffix("/tags/list") ? .status(200, json: "[1,2,3]") : nil }
+            let error = await registryError { _ = try await makeClient(registry).tags(repository: "app") }
+            guard case .protocolViolation? = error, let text = error?.description else { return #expect(Bool(false), "\(String(describing: error))") }
+            #expect(text.contains(registry.address) && text.contains("GET tags app"))
+            #expect(text.contains("not a compatible OCI distribution registry"))
+        }
     }
 
     @Test func wrongRegistry() async throws {
-        let registry = try await FakeRegistry.start()
-        defer { Task { await registry.shutdown() } }
-        let error = await registryError {
-            try await makeClient(registry).addTags(["x"], to: ImageReference(parsing: "other.example.com/app:1"))
+        try await FakeRegistry.with { registry throws in
+            let error = await registryError {
+                try await makeClient(registry).addTags(["x"], to: ImageReference(parsing: "other.example.com/app:1"))
+            }
+            guard case .wrongRegistry? = error, let text = error?.description else { return #expect(Bool(false), "\(String(describing: error))") }
+            #expect(text.contains(registry.address) && text.contains("other.example.com"))
+            #expect(text.contains("use a client for other.example.com"))
+            #expect(registry.log.isEmpty)
         }
-        guard case .wrongRegistry? = error, let text = error?.description else { return #expect(Bool(false), "\(String(describing: error))") }
-        #expect(text.contains(registry.address) && text.contains("other.example.com"))
-        #expect(text.contains("use a client for other.example.com"))
-        #expect(registry.log.isEmpty)
     }
 
     @Test func unexpectedStatus() async throws {
-        let registry = try await FakeRegistry.start()
-        defer { Task { await registry.shutdown() } }
-        registry.setFault { _, _ in .status(418, json: #"{"errors":[{"code":"TEAPOT","message":"short and stout"}]}"#) }
-        let error = await registryError { _ = try await makeClient(registry).manifest(repository: "app", reference: "1") }
-        guard case let .unexpectedStatus(_, _, status, _)? = error, let text = error?.description else {
-            return #expect(Bool(false), "\(String(describing: error))")
+        try await FakeRegistry.with { registry throws in
+            registry.setFault { _, _ in .status(418, json: #"{"errors":[{"code":"TEAPOT","message":"short and stout"}]}"#) }
+            let error = await registryError { _ = try await makeClient(registry).manifest(repository: "app", reference: "1") }
+            guard case let .unexpectedStatus(_, _, status, _)? = error, let text = error?.description else {
+                return #expect(Bool(false), "\(String(describing: error))")
+            }
+            #expect(status == 418)
+            #expect(text.contains(registry.address) && text.contains("manifest app:1") && text.contains("TEAPOT: short and stout"))
+            #expect(text.contains("report it to its operator"))
         }
-        #expect(status == 418)
-        #expect(text.contains(registry.address) && text.contains("manifest app:1") && text.contains("TEAPOT: short and stout"))
-        #expect(text.contains("report it to its operator"))
     }
 }
 

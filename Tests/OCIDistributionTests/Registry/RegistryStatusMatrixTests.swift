@@ -1,5 +1,5 @@
 import Foundation
-import RegistryFakes
+import TestSupport
 import Testing
 
 @testable import OCIDistribution

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOHTTP1
-import RegistryFakes
+import TestSupport
 import Testing
 
 @testable import OCIDistribution
@@ -49,58 +49,60 @@ struct RegistryTrustTests {
 
     @Test(arguments: ["bearer", "basic", "token"])
     func uploadLocationOnAnotherOriginGetsNoCredentials(kind: String) async throws {
-        let (registry, credentials, expectedPrefix) = try await authenticatedRegistry(kind)
-        defer { Task { await registry.shutdown() } }
-        let foreignRequests = Locked<[FakeRequest]>([])
-        let foreign = try await FakeHTTPServer.start { request in
-            foreignRequests.withLock { $0.append(request) }
-            return .status(201, [("Docker-Content-Digest", request.query["digest"] ?? "")])
-        }
-        defer { Task { await foreign.shutdown() } }
-        // Same host, other port: another origin. The registry hands out an upload URL there
-        // once the client has authenticated to it.
-        registry.setFault { request, _ in
-            guard request.method == "POST", request.path.hasSuffix("/blobs/uploads/"),
-                request.header("Authorization")?.hasPrefix(expectedPrefix) == true
-            else { return nil }
-            return .status(202, [("Location", "http://\(foreign.address)/elsewhere/upload-1?_state=x")])
-        }
-        let client = makeClient(registry, credentials: credentials)
-        let outcome = try await client.pushBlob(repository: "app", data: Data("layer bytes".utf8))
-        #expect(outcome == .uploaded(bytes: 11))
+        try await withFixture(try await authenticatedRegistry(kind), tearDown: { await $0.0.shutdown() }) { registry, credentials, expectedPrefix throws in
+            let foreignRequests = Locked<[FakeRequest]>([])
+            let foreign = try await FakeHTTPServer.start { request in
+                foreignRequests.withLock { $0.append(request) }
+                return .status(201, [("Docker-Content-Digest", request.query["digest"] ?? "")])
+            }
+            try await withFixture(foreign, tearDown: { await $0.shutdown() }) { foreign throws in
+                // Same host, other port: another origin. The registry hands out an upload URL there
+                // once the client has authenticated to it.
+                registry.setFault { request, _ in
+                    guard request.method == "POST", request.path.hasSuffix("/blobs/uploads/"),
+                        request.header("Authorization")?.hasPrefix(expectedPrefix) == true
+                    else { return nil }
+                    return .status(202, [("Location", "http://\(foreign.address)/elsewhere/upload-1?_state=x")])
+                }
+                let client = makeClient(registry, credentials: credentials)
+                let outcome = try await client.pushBlob(repository: "app", data: Data("layer bytes".utf8))
+                #expect(outcome == .uploaded(bytes: 11))
 
-        let seen = foreignRequests.current
-        #expect(seen.map(\.method) == ["PUT"])
-        #expect(seen.allSatisfy { $0.header("Authorization") == nil })
-        #expect(
-            registry.requests("POST", containing: "/blobs/uploads/")
-                .contains { $0.header("Authorization")?.hasPrefix(expectedPrefix) == true })
+                let seen = foreignRequests.current
+                #expect(seen.map(\.method) == ["PUT"])
+                #expect(seen.allSatisfy { $0.header("Authorization") == nil })
+                #expect(
+                    registry.requests("POST", containing: "/blobs/uploads/")
+                        .contains { $0.header("Authorization")?.hasPrefix(expectedPrefix) == true })
+            }
+        }
     }
 
     @Test(arguments: ["bearer", "basic", "token"])
     func tagsLinkToAnotherOriginGetsNoCredentials(kind: String) async throws {
-        let (registry, credentials, expectedPrefix) = try await authenticatedRegistry(kind)
-        defer { Task { await registry.shutdown() } }
-        let foreignRequests = Locked<[FakeRequest]>([])
-        let foreign = try await FakeHTTPServer.start { request in
-            foreignRequests.withLock { $0.append(request) }
-            return .status(200, json: #"{"name":"app","tags":["c"]}"#)
+        try await withFixture(try await authenticatedRegistry(kind), tearDown: { await $0.0.shutdown() }) { registry, credentials, expectedPrefix throws in
+            let foreignRequests = Locked<[FakeRequest]>([])
+            let foreign = try await FakeHTTPServer.start { request in
+                foreignRequests.withLock { $0.append(request) }
+                return .status(200, json: #"{"name":"app","tags":["c"]}"#)
+            }
+            try await withFixture(foreign, tearDown: { await $0.shutdown() }) { foreign throws in
+                registry.setFault { request, _ in
+                    guard request.path.hasSuffix("/tags/list"),
+                        request.header("Authorization")?.hasPrefix(expectedPrefix) == true
+                    else { return nil }
+                    return .status(
+                        200, [("Link", "<http://\(foreign.address)/v2/app/tags/list?last=b>; rel=\"next\"")],
+                        json: #"{"name":"app","tags":["a","b"]}"#)
+                }
+                let tags = try await makeClient(registry, credentials: credentials).tags(repository: "app")
+                #expect(tags == ["a", "b", "c"])
+                let seen = foreignRequests.current
+                #expect(seen.count == 1)
+                #expect(seen.allSatisfy { $0.header("Authorization") == nil })
+                #expect(registry.requests("GET", containing: "/tags/list").contains { $0.header("Authorization")?.hasPrefix(expectedPrefix) == true })
+            }
         }
-        defer { Task { await foreign.shutdown() } }
-        registry.setFault { request, _ in
-            guard request.path.hasSuffix("/tags/list"),
-                request.header("Authorization")?.hasPrefix(expectedPrefix) == true
-            else { return nil }
-            return .status(
-                200, [("Link", "<http://\(foreign.address)/v2/app/tags/list?last=b>; rel=\"next\"")],
-                json: #"{"name":"app","tags":["a","b"]}"#)
-        }
-        let tags = try await makeClient(registry, credentials: credentials).tags(repository: "app")
-        #expect(tags == ["a", "b", "c"])
-        let seen = foreignRequests.current
-        #expect(seen.count == 1)
-        #expect(seen.allSatisfy { $0.header("Authorization") == nil })
-        #expect(registry.requests("GET", containing: "/tags/list").contains { $0.header("Authorization")?.hasPrefix(expectedPrefix) == true })
     }
 
     // MARK: Token realms
@@ -118,27 +120,27 @@ struct RegistryTrustTests {
     }
 
     @Test func plainHTTPRealmIsRefusedUnlessTheRegistryIsPlainHTTPToo() async throws {
-        let realm = try await FakeRegistry.start()
-        defer { Task { await realm.shutdown() } }
-        let url = "http://\(realm.address)/token"
-        await #expect {
-            _ = try await fetcher(realm: url, registryIsLocal: false, credentials: nil).fetch()
-        } throws: { error in
-            guard case let .authenticationFailed(registry, realmText, reason)? = error as? RegistryError else { return false }
-            return registry == "registry.example.com" && realmText == url && reason.contains("plain HTTP")
-                && error.localizedDescription.contains("HTTPS")
-        }
-        await #expect(throws: RegistryError.self) {
-            _ = try await fetcher(realm: url, registryIsLocal: false, credentials: .basic(username: "u", password: "p")).fetch()
-        }
-        #expect(realm.state.current.tokenRequests.isEmpty)
+        try await FakeRegistry.with { realm throws in
+            let url = "http://\(realm.address)/token"
+            await #expect {
+                _ = try await fetcher(realm: url, registryIsLocal: false, credentials: nil).fetch()
+            } throws: { error in
+                guard case let .authenticationFailed(registry, realmText, reason)? = error as? RegistryError else { return false }
+                return registry == "registry.example.com" && realmText == url && reason.contains("plain HTTP")
+                    && error.localizedDescription.contains("HTTPS")
+            }
+            await #expect(throws: RegistryError.self) {
+                _ = try await fetcher(realm: url, registryIsLocal: false, credentials: .basic(username: "u", password: "p")).fetch()
+            }
+            #expect(realm.state.current.tokenRequests.isEmpty)
 
-        // Control: with a plain-HTTP (loopback) registry the same realm is used.
-        let token = try await fetcher(realm: url, registryIsLocal: true, credentials: .basic(username: "u", password: "p")).fetch()
-        #expect(token.hasPrefix("tok-"))
-        let requests = realm.state.current.tokenRequests
-        #expect(requests.count == 1)
-        #expect(requests.first?.header("Authorization")?.hasPrefix("Basic ") == true)
+            // Control: with a plain-HTTP (loopback) registry the same realm is used.
+            let token = try await fetcher(realm: url, registryIsLocal: true, credentials: .basic(username: "u", password: "p")).fetch()
+            #expect(token.hasPrefix("tok-"))
+            let requests = realm.state.current.tokenRequests
+            #expect(requests.count == 1)
+            #expect(requests.first?.header("Authorization")?.hasPrefix("Basic ") == true)
+        }
     }
 
     /// A non-loopback IPv4 address of this machine, so a realm server can be really
@@ -169,131 +171,132 @@ struct RegistryTrustTests {
             realmRequests.withLock { $0.append(request) }
             return .status(200, json: #"{"token":"anonymous-token"}"#)
         }
-        defer { Task { await realm.shutdown() } }
-        let url = "http://\(realm.address)/token"
-        await #expect {
-            _ = try await fetcher(realm: url, registryIsLocal: true, credentials: .basic(username: "u", password: "pw-secret")).fetch()
-        } throws: { error in
-            guard case let .authenticationFailed(_, _, reason)? = error as? RegistryError else { return false }
-            return reason.contains("another host")
-        }
-        #expect(realmRequests.current.isEmpty)
+        try await withFixture(realm, tearDown: { await $0.shutdown() }) { realm throws in
+            let url = "http://\(realm.address)/token"
+            await #expect {
+                _ = try await fetcher(realm: url, registryIsLocal: true, credentials: .basic(username: "u", password: "pw-secret")).fetch()
+            } throws: { error in
+                guard case let .authenticationFailed(_, _, reason)? = error as? RegistryError else { return false }
+                return reason.contains("another host")
+            }
+            #expect(realmRequests.current.isEmpty)
 
-        // Control: without credentials the same realm is asked (and gets no Authorization).
-        let token = try await fetcher(realm: url, registryIsLocal: true, credentials: nil).fetch()
-        #expect(token == "anonymous-token")
-        #expect(realmRequests.current.count == 1)
-        #expect(realmRequests.current.first?.header("Authorization") == nil)
+            // Control: without credentials the same realm is asked (and gets no Authorization).
+            let token = try await fetcher(realm: url, registryIsLocal: true, credentials: nil).fetch()
+            #expect(token == "anonymous-token")
+            #expect(realmRequests.current.count == 1)
+            #expect(realmRequests.current.first?.header("Authorization") == nil)
+        }
     }
 
     @Test func registryWhoseChallengeNamesAPlainHTTPForeignRealmGetsNoPassword() async throws {
         // End to end through the client: a loopback registry challenging with a plain-HTTP
         // realm on a non-loopback name. The name cannot resolve (.invalid), but the client
         // must refuse before any lookup, so the answer is the realm rule, not a DNS error.
-        let registry = try await FakeRegistry.start()
-        defer { Task { await registry.shutdown() } }
-        registry.setFault { _, _ in
-            .status(401, [("WWW-Authenticate", #"Bearer realm="http://realm.oubliette.invalid/token",service="fake""#)])
-        }
-        let client = makeClient(registry, credentials: StaticCredentials(.basic(username: "u", password: "pw-secret")))
-        await #expect {
-            _ = try await client.manifest(repository: "app", reference: "1")
-        } throws: { error in
-            guard case let .authenticationFailed(_, realm, reason)? = error as? RegistryError else { return false }
-            return realm == "http://realm.oubliette.invalid/token" && reason.contains("another host")
-                && !error.localizedDescription.contains("pw-secret")
+        try await FakeRegistry.with { registry throws in
+            registry.setFault { _, _ in
+                .status(401, [("WWW-Authenticate", #"Bearer realm="http://realm.oubliette.invalid/token",service="fake""#)])
+            }
+            let client = makeClient(registry, credentials: StaticCredentials(.basic(username: "u", password: "pw-secret")))
+            await #expect {
+                _ = try await client.manifest(repository: "app", reference: "1")
+            } throws: { error in
+                guard case let .authenticationFailed(_, realm, reason)? = error as? RegistryError else { return false }
+                return realm == "http://realm.oubliette.invalid/token" && reason.contains("another host")
+                    && !error.localizedDescription.contains("pw-secret")
+            }
         }
     }
 
     // MARK: Limits
 
     @Test func oversizedBlobBodyIsCutOffAtTheDescriptorSize() async throws {
-        let registry = try await FakeRegistry.start()
-        defer { Task { await registry.shutdown() } }
-        let small = Array("ten bytes!".utf8)
-        let digest = registry.seedBlob(small, repository: "app")
-        let sent = Locked(0)
-        let total = 50 << 20
-        registry.setFault { request, _ in
-            request.method == "GET" && request.path.contains("/blobs/") ? .stream(headers: [], total: total, sent: sent) : nil
-        }
-        let directory = try scratchDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let written = Locked<Int64>(0)
-        let client = makeClient(registry)
-        var received: Int64 = -1
-        do {
-            try await client.pullBlob(
-                repository: "app", digest: digest, to: directory.appendingPathComponent("blob"),
-                expectedSize: Int64(small.count)
-            ) { event in
-                if case let .blobProgress(_, done, _) = event { written.withLock { $0 = max($0, done) } }
+        try await FakeRegistry.with { registry throws in
+            let small = Array("ten bytes!".utf8)
+            let digest = registry.seedBlob(small, repository: "app")
+            let sent = Locked(0)
+            let total = 50 << 20
+            registry.setFault { request, _ in
+                request.method == "GET" && request.path.contains("/blobs/") ? .stream(headers: [], total: total, sent: sent) : nil
             }
-            Issue.record("a 50 MiB body for a 10-byte descriptor was accepted")
-        } catch let RegistryError.sizeMismatch(what, expected, actual) {
-            #expect(expected == 10)
-            #expect(what.contains(digest.description) && what.contains(registry.address))
-            received = actual
+            let directory = try scratchDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let written = Locked<Int64>(0)
+            let client = makeClient(registry)
+            var received: Int64 = -1
+            do {
+                try await client.pullBlob(
+                    repository: "app", digest: digest, to: directory.appendingPathComponent("blob"),
+                    expectedSize: Int64(small.count)
+                ) { event in
+                    if case let .blobProgress(_, done, _) = event { written.withLock { $0 = max($0, done) } }
+                }
+                Issue.record("a 50 MiB body for a 10-byte descriptor was accepted")
+            } catch let RegistryError.sizeMismatch(what, expected, actual) {
+                #expect(expected == 10)
+                #expect(what.contains(digest.description) && what.contains(registry.address))
+                received = actual
+            }
+            // The client read one network buffer past the limit, not the body.
+            #expect(received > 10 && received < 10 + (1 << 20))
+            #expect(written.current <= 10)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+            // The server could push at most what the socket buffers hold before the client hung up.
+            #expect(sent.current < total / 2)
+            #expect(registry.requests("GET", containing: "/blobs/").count == 1)
+            print("oversized blob: client read \(received) bytes, server got \(sent.current) of \(total) bytes out before the cut")
         }
-        // The client read one network buffer past the limit, not the body.
-        #expect(received > 10 && received < 10 + (1 << 20))
-        #expect(written.current <= 10)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
-        // The server could push at most what the socket buffers hold before the client hung up.
-        #expect(sent.current < total / 2)
-        #expect(registry.requests("GET", containing: "/blobs/").count == 1)
-        print("oversized blob: client read \(received) bytes, server got \(sent.current) of \(total) bytes out before the cut")
     }
 
     @Test func tagListingStopsClearlyAtItsCaps() async throws {
-        let registry = try await FakeRegistry.start()
-        defer { Task { await registry.shutdown() } }
-        for index in 0..<30 {
-            _ = registry.seedManifest(
-                RegistryFaultTests.manifestJSON, mediaType: MediaType.ociManifest, repository: "app",
-                tag: String(format: "t%02d", index))
-        }
-        let client = makeClient(registry)
-        let all = try await client.tags(repository: "app", pageSize: 5)
-        #expect(all.count == 30)
-        #expect(registry.requests("GET", containing: "/tags/list").count == 6)
+        try await FakeRegistry.with { registry throws in
+            for index in 0..<30 {
+                _ = registry.seedManifest(
+                    RegistryFaultTests.manifestJSON, mediaType: MediaType.ociManifest, repository: "app",
+                    tag: String(format: "t%02d", index))
+            }
+            let client = makeClient(registry)
+            let all = try await client.tags(repository: "app", pageSize: 5)
+            #expect(all.count == 30)
+            #expect(registry.requests("GET", containing: "/tags/list").count == 6)
 
-        await #expect {
-            _ = try await client.tags(repository: "app", pageSize: 5, limits: .init(maximumPages: 3))
-        } throws: { error in
-            guard case let .limitExceeded(_, request, limit)? = error as? RegistryError else { return false }
-            return request.contains("app") && limit == "3 pages of tags" && error.localizedDescription.contains(registry.address)
-        }
-        await #expect {
-            _ = try await client.tags(repository: "app", pageSize: 5, limits: .init(maximumTags: 12))
-        } throws: { error in
-            guard case let .limitExceeded(_, _, limit)? = error as? RegistryError else { return false }
-            return limit == "12 tags"
+            await #expect {
+                _ = try await client.tags(repository: "app", pageSize: 5, limits: .init(maximumPages: 3))
+            } throws: { error in
+                guard case let .limitExceeded(_, request, limit)? = error as? RegistryError else { return false }
+                return request.contains("app") && limit == "3 pages of tags" && error.localizedDescription.contains(registry.address)
+            }
+            await #expect {
+                _ = try await client.tags(repository: "app", pageSize: 5, limits: .init(maximumTags: 12))
+            } throws: { error in
+                guard case let .limitExceeded(_, _, limit)? = error as? RegistryError else { return false }
+                return limit == "12 tags"
+            }
         }
     }
 
     @Test func chunkedUploadThatNeverAdvancesEndsWithProtocolViolation() async throws {
-        let registry = try await FakeRegistry.start()
-        defer { Task { await registry.shutdown() } }
-        registry.setFault { request, _ in
-            guard request.method == "PATCH" else { return nil }
-            // Accepts every chunk but always reports the same single byte stored.
-            return .status(202, [("Location", request.uri), ("Range", "0-0")])
+        try await FakeRegistry.with { registry throws in
+            registry.setFault { request, _ in
+                guard request.method == "PATCH" else { return nil }
+                // Accepts every chunk but always reports the same single byte stored.
+                return .status(202, [("Location", request.uri), ("Range", "0-0")])
+            }
+            let directory = try scratchDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let bytes = (0..<5000).map { UInt8($0 % 251) }
+            let file = directory.appendingPathComponent("layer")
+            try Data(bytes).write(to: file)
+            let client = makeClient(registry, uploadPolicy: UploadPolicy(monolithicLimit: 100, chunkSize: 500))
+            await #expect {
+                _ = try await client.pushBlob(repository: "app", file: file, digest: Digest.sha256(of: bytes), size: Int64(bytes.count))
+            } throws: { error in
+                guard case let .protocolViolation(_, request, reason)? = error as? RegistryError else { return false }
+                return request.contains("PATCH") && reason.contains("did not advance")
+            }
+            let patches = registry.requests("PATCH", containing: "/blobs/uploads/").count
+            #expect(patches >= 2 && patches <= 5)
+            #expect(registry.requests("PUT", containing: "/blobs/uploads/").isEmpty)
         }
-        let directory = try scratchDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let bytes = (0..<5000).map { UInt8($0 % 251) }
-        let file = directory.appendingPathComponent("layer")
-        try Data(bytes).write(to: file)
-        let client = makeClient(registry, uploadPolicy: UploadPolicy(monolithicLimit: 100, chunkSize: 500))
-        await #expect {
-            _ = try await client.pushBlob(repository: "app", file: file, digest: Digest.sha256(of: bytes), size: Int64(bytes.count))
-        } throws: { error in
-            guard case let .protocolViolation(_, request, reason)? = error as? RegistryError else { return false }
-            return request.contains("PATCH") && reason.contains("did not advance")
-        }
-        let patches = registry.requests("PATCH", containing: "/blobs/uploads/").count
-        #expect(patches >= 2 && patches <= 5)
-        #expect(registry.requests("PUT", containing: "/blobs/uploads/").isEmpty)
     }
 }

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import RegistryFakes
+import TestSupport
 import Testing
 
 @testable import OCIDistribution
@@ -20,17 +20,18 @@ struct NetworkProblemTests {
     @Test("refused, unresolvable, TLS to a plain-HTTP port: each a phrase, never NIO's dump")
     func phrases() async throws {
         let server = try await FakeHTTPServer.start { _ in .status(200) }
-        defer { Task { await server.shutdown() } }
-        let cases: [(url: String, phrase: String)] = [
-            ("http://127.0.0.1:1/v2/", "connection refused"),
-            ("http://no-such-host.invalid/v2/", "the host name does not resolve"),
-            ("https://127.0.0.1:\(server.port)/v2/", "the TLS handshake failed"),
-        ]
-        for (url, phrase) in cases {
-            let error = try #require(await Self.failure(url), "\(url) answered")
-            let text = NetworkProblem.phrase(error)
-            #expect(text.hasPrefix(phrase), "\(url): '\(text)' from \(String(reflecting: error))")
-            for leak in ["errno", "NIO", "descriptor", "Error("] { #expect(!text.contains(leak), "\(text)") }
+        try await withFixture(server, tearDown: { await $0.shutdown() }) { server throws in
+            let cases: [(url: String, phrase: String)] = [
+                ("http://127.0.0.1:1/v2/", "connection refused"),
+                ("http://no-such-host.invalid/v2/", "the host name does not resolve"),
+                ("https://127.0.0.1:\(server.port)/v2/", "the TLS handshake failed"),
+            ]
+            for (url, phrase) in cases {
+                let error = try #require(await Self.failure(url), "\(url) answered")
+                let text = NetworkProblem.phrase(error)
+                #expect(text.hasPrefix(phrase), "\(url): '\(text)' from \(String(reflecting: error))")
+                for leak in ["errno", "NIO", "descriptor", "Error("] { #expect(!text.contains(leak), "\(text)") }
+            }
         }
     }
 }

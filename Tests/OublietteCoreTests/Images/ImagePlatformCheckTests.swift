@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import ContainerRuntimes
@@ -31,15 +32,15 @@ struct ImagePlatformCheckTests {
 
     @Test("Docker runs its engine's OS/arch; an unreachable registry or an unknown engine leaves it to the pull")
     func dockerAndUnknowns() async throws {
-        let runtime = ReportingRuntime(os: "linux", architecture: "arm64")
+        let runtime = ReportingRuntime.make(os: "linux", architecture: "arm64")
         let check = ImagePlatformCheck(lister: FixedPlatformLister(platforms: ["linux/amd64", "linux/arm64/v8", "unknown/unknown"]))
         #expect(try await check.verify(reference, runtime: runtime)?.platform == "linux/arm64")
-        let s390x = ReportingRuntime(os: "linux", architecture: "s390x")
+        let s390x = ReportingRuntime.make(os: "linux", architecture: "s390x")
         await #expect(throws: RuntimeError.self) { try await check.verify(reference, runtime: s390x) }
 
         let offline = ImagePlatformCheck(lister: FixedPlatformLister(platforms: nil))
         #expect(try await offline.verify(reference, runtime: runtime) == .init(platform: "linux/arm64", published: nil))
-        let silent = ReportingRuntime(os: nil, architecture: nil)
+        let silent = ReportingRuntime.make(os: nil, architecture: nil)
         #expect(try await check.verify(reference, runtime: silent) == nil)
     }
 
@@ -48,7 +49,7 @@ struct ImagePlatformCheckTests {
         let config = try OublietteConfig(
             parsing: #"{ "containers": { "probe": "ghcr.io/acme/probe:1" } }"#, file: "test.jsonc", catalogue: .shipped, devMode: false)
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("platform-check-\(UUID().uuidString)")
-        let runtime = ReportingRuntime(os: "linux", architecture: "amd64")
+        let runtime = ReportingRuntime.make(os: "linux", architecture: "amd64")
         let refused = ImageManager(
             config: config, runtime: runtime, provenance: ProvenanceStore(dataDirectory: data),
             platformCheck: ImagePlatformCheck(lister: FixedPlatformLister(platforms: ["linux/s390x"])))
@@ -63,28 +64,12 @@ struct ImagePlatformCheckTests {
     }
 }
 
-/// The least runtime that reports an OS/architecture from `version()`; nothing else is called.
-struct ReportingRuntime: ContainerRuntime {
-    let os: String?
-    let architecture: String?
-    var kind: RuntimeKind { .docker }
-    func ping() async throws {}
-    func version() async throws -> RuntimeVersion { RuntimeVersion(kind: .docker, engineVersion: "test", os: os, architecture: architecture) }
-    func imageExists(_ reference: ImageReference) async throws -> Bool { false }
-    func inspectImage(_ reference: ImageReference) async throws -> RuntimeImage {
-        throw RuntimeError.imageNotFound(image: reference.description, detail: "test")
-    }
-    /// Pulls always fail with this text, so a test can tell "pulled" from "refused before pulling".
+/// The least runtime that reports an OS/architecture from `version()`; pulls always fail
+/// with `pullMarker`, so a test can tell "pulled" from "refused before pulling".
+enum ReportingRuntime {
     static let pullMarker = "ReportingRuntime was asked to pull"
-    func pullImage(_ reference: ImageReference) -> AsyncThrowingStream<PullEvent, any Error> {
-        AsyncThrowingStream { $0.finish(throwing: RuntimeError.pullFailed(image: reference.description, message: Self.pullMarker)) }
+
+    static func make(os: String?, architecture: String?) -> ScriptedRuntime {
+        ScriptedRuntime(os: os, architecture: architecture, pullError: .pullFailed(image: "the pulled image", message: pullMarker))
     }
-    func tagImage(_ source: ImageReference, as target: ImageReference) async throws {}
-    func removeImage(_ reference: ImageReference, force: Bool) async throws {}
-    func createContainer(_ spec: ContainerSpec) async throws -> String { "" }
-    func startContainer(_ id: String) async throws {}
-    func stopContainer(_ id: String, timeout: Duration) async throws {}
-    func removeContainer(_ id: String, force: Bool) async throws {}
-    func listContainers(labels: [String: String]) async throws -> [RuntimeContainer] { [] }
-    func inspectContainer(_ id: String) async throws -> RuntimeContainer { throw RuntimeError.containerNotFound(container: id) }
 }

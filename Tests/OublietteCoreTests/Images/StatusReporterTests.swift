@@ -1,5 +1,6 @@
 import Foundation
 import OCIDistribution
+import TestSupport
 import Testing
 
 @testable import OublietteCore

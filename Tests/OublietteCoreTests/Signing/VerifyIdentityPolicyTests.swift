@@ -1,10 +1,10 @@
 import Foundation
 import ImageSigning
 import OCIDistribution
-import RegistryFakes
 import SigstoreTestSupport
 import SigstoreVerification
 import SystemSupport
+import TestSupport
 import Testing
 
 @testable import OublietteCore
@@ -174,46 +174,46 @@ struct VerifyIdentityPolicyTests {
 
     @Test("enforce by identity: the attested image verifies and the record says who signed")
     func verifiesByIdentity() async throws {
-        let (registry, reference) = try await Self.attested(withBundle: true)
-        defer { Task { await registry.shutdown() } }
-        let checked = try config(#"{ "verify": { "identities": [\#(Self.attestWorkflow)] } }"#)
-        let record = try await ImageSignatureCheck(config: checked, registries: Self.registries, warn: { _ in }).check(type: "custom", reference: reference)
-        #expect(record.status == .verified)
-        #expect(record.identity?.hasPrefix("https://github.com/github/artifact-attestations-workflows/.github/workflows/attest.yml@") == true)
-        #expect(record.identity?.hasSuffix("(issuer \(Self.actions))") == true)
-        #expect(record.source?.hasPrefix("referrer sha256:") == true)
-        #expect(record.signer == record.identity)
-        #expect(record.summary.contains("keyless: https://github.com/github/artifact-attestations-workflows"))
+        try await withFixture(try await Self.attested(withBundle: true), tearDown: { await $0.0.shutdown() }) { registry, reference throws in
+            let checked = try config(#"{ "verify": { "identities": [\#(Self.attestWorkflow)] } }"#)
+            let record = try await ImageSignatureCheck(config: checked, registries: Self.registries, warn: { _ in }).check(type: "custom", reference: reference)
+            #expect(record.status == .verified)
+            #expect(record.identity?.hasPrefix("https://github.com/github/artifact-attestations-workflows/.github/workflows/attest.yml@") == true)
+            #expect(record.identity?.hasSuffix("(issuer \(Self.actions))") == true)
+            #expect(record.source?.hasPrefix("referrer sha256:") == true)
+            #expect(record.signer == record.identity)
+            #expect(record.summary.contains("keyless: https://github.com/github/artifact-attestations-workflows"))
+        }
     }
 
     @Test("enforce by identity refuses another identity and a missing bundle, naming image, expected identity and what was found")
     func refusesByIdentity() async throws {
-        let (registry, reference) = try await Self.attested(withBundle: true)
-        defer { Task { await registry.shutdown() } }
-        let other = try config(
-            #"{ "verify": { "identities": [{ "issuer": "https://token.actions.githubusercontent.com", "subject": "https://github.com/me/img/.github/workflows/release.yml@refs/tags/v1" }] } }"#
-        )
-        do {
-            _ = try await ImageSignatureCheck(config: other, registries: Self.registries, warn: { _ in }).check(type: "custom", reference: reference)
-            Issue.record("accepted another identity")
-        } catch {
-            #expect(error.description.contains("refusing to pull \(reference)"), "\(error)")
-            #expect(error.description.contains("identity subject https://github.com/me/img/.github/workflows/release.yml@refs/tags/v1"), "\(error)")
-            #expect(error.description.contains("signed by https://github.com/github/artifact-attestations-workflows/"), "\(error)")
-        }
+        try await withFixture(try await Self.attested(withBundle: true), tearDown: { await $0.0.shutdown() }) { registry, reference throws in
+            let other = try config(
+                #"{ "verify": { "identities": [{ "issuer": "https://token.actions.githubusercontent.com", "subject": "https://github.com/me/img/.github/workflows/release.yml@refs/tags/v1" }] } }"#
+            )
+            do {
+                _ = try await ImageSignatureCheck(config: other, registries: Self.registries, warn: { _ in }).check(type: "custom", reference: reference)
+                Issue.record("accepted another identity")
+            } catch {
+                #expect("\(error)".contains("refusing to pull \(reference)"), "\(error)")
+                #expect("\(error)".contains("identity subject https://github.com/me/img/.github/workflows/release.yml@refs/tags/v1"), "\(error)")
+                #expect("\(error)".contains("signed by https://github.com/github/artifact-attestations-workflows/"), "\(error)")
+            }
 
-        let (bare, unsigned) = try await Self.attested(withBundle: false)
-        defer { Task { await bare.shutdown() } }
-        let checked = try config(#"{ "verify": { "identities": [\#(Self.attestWorkflow)] } }"#)
-        do {
-            _ = try await ImageSignatureCheck(config: checked, registries: Self.registries, warn: { _ in }).check(type: "custom", reference: unsigned)
-            Issue.record("accepted an image without a bundle")
-        } catch {
-            #expect(error.description.contains("refusing to pull \(unsigned)"), "\(error)")
-            #expect(error.description.contains("no keyless signature or attestation found"), "\(error)")
-            #expect(error.description.contains("artifact-attestations-workflows"), "\(error)")
+            try await withFixture(try await Self.attested(withBundle: false), tearDown: { await $0.0.shutdown() }) { bare, unsigned throws in
+                let checked = try config(#"{ "verify": { "identities": [\#(Self.attestWorkflow)] } }"#)
+                do {
+                    _ = try await ImageSignatureCheck(config: checked, registries: Self.registries, warn: { _ in }).check(type: "custom", reference: unsigned)
+                    Issue.record("accepted an image without a bundle")
+                } catch {
+                    #expect("\(error)".contains("refusing to pull \(unsigned)"), "\(error)")
+                    #expect("\(error)".contains("no keyless signature or attestation found"), "\(error)")
+                    #expect("\(error)".contains("artifact-attestations-workflows"), "\(error)")
+                }
+                // Only signature material was read: no blob but the (absent) bundles was fetched.
+                #expect(bare.requests("GET", containing: "/blobs/").isEmpty)
+            }
         }
-        // Only signature material was read: no blob but the (absent) bundles was fetched.
-        #expect(bare.requests("GET", containing: "/blobs/").isEmpty)
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import ImageBuilders
 import ImageSigning
 import OCIDistribution
-import RegistryFakes
+import TestSupport
 import Testing
 
 @testable import ReleaseKit

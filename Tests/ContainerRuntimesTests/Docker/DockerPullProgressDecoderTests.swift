@@ -3,7 +3,6 @@ import Testing
 
 @testable import ContainerRuntimes
 @testable import OCIDistribution
-@testable import OublietteCore
 
 @Suite("Docker pull progress stream")
 struct DockerPullProgressDecoderTests {

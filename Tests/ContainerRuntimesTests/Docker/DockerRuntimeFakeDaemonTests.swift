@@ -3,7 +3,6 @@ import Testing
 
 @testable import ContainerRuntimes
 @testable import OCIDistribution
-@testable import OublietteCore
 
 /// DockerRuntime against an in-process fake daemon: request shapes and fault handling.
 @Suite("DockerRuntime against a fake daemon")

@@ -1,10 +1,10 @@
 import Foundation
 import SystemSupport
+import TestSupport
 import Testing
 
 @testable import ContainerRuntimes
 @testable import OCIDistribution
-@testable import OublietteCore
 
 @Suite("AppleContainerRuntime against the container stand-in")
 struct AppleContainerRuntimeTests {

@@ -10,7 +10,7 @@ import Yams
 @Suite("Workflow generation")
 struct WorkflowGeneratorTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
 
     /// The checked-in pins, which the committed workflows are generated from.
     static func pins() throws -> ActionPins { try ActionPins.load(root: repositoryRoot) }

@@ -60,6 +60,23 @@ public final class FakeRegistry: Sendable {
 
     public func shutdown() async { await server.shutdown() }
 
+    /// Runs `body` with a started registry and shuts it down after it, whether it returns or
+    /// throws (a scoped fixture: the shutdown is awaited, not left to a task).
+    public static func with<T>(
+        requireToken: Bool = false, basicAuth: (String, String)? = nil, referrersAPI: Bool = false,
+        isolation: isolated (any Actor)? = #isolation, _ body: (FakeRegistry) async throws -> T
+    ) async throws -> T {
+        let registry = try await start(requireToken: requireToken, basicAuth: basicAuth, referrersAPI: referrersAPI)
+        do {
+            let result = try await body(registry)
+            await registry.shutdown()
+            return result
+        } catch {
+            await registry.shutdown()
+            throw error
+        }
+    }
+
     public func setFault(_ fault: (@Sendable (FakeRequest, inout State) -> FakeResponse?)?) { self.fault.withLock { $0 = fault } }
     public var log: [FakeRequest] { state.withLock { $0.log } }
     public func requests(_ method: String, containing fragment: String) -> [FakeRequest] {

@@ -29,6 +29,12 @@ public struct FakeRequest: Sendable {
 /// What the fake server does with a request: answer, or misbehave.
 public enum FakeResponse: Sendable {
     case reply(status: Int, headers: [(String, String)] = [], body: [UInt8] = [])
+    /// The body written as separate chunks (chunked transfer encoding), as an engine streams
+    /// progress lines.
+    case chunked(status: Int, headers: [(String, String)], chunks: [[UInt8]])
+    /// `response`, sent only after `delay` (the event loop stays free meanwhile), like a peer
+    /// that is busy before it answers.
+    indirect case delayed(TimeAmount, FakeResponse)
     /// Declares the full body length, sends `partial`, then closes the connection cleanly.
     case truncated(headers: [(String, String)], declaredLength: Int, partial: [UInt8])
     /// Like `truncated`, but aborts with a TCP reset.
@@ -45,7 +51,9 @@ public enum FakeResponse: Sendable {
     }
 }
 
-/// An in-process HTTP/1.1 server on 127.0.0.1 (random port) for fault-injection tests.
+/// The one in-process HTTP/1.1 server of the tests, on 127.0.0.1 (random port) or a unix
+/// socket, for fault injection. What it serves is a handler: the registry (`FakeRegistry`),
+/// the releases API, the Docker engine or a static route table are each a handler over it.
 public final class FakeHTTPServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
@@ -65,16 +73,59 @@ public final class FakeHTTPServer: Sendable {
     ///   that treat loopback specially).
     public static func start(host: String = "127.0.0.1", _ handler: @escaping @Sendable (FakeRequest) -> FakeResponse) async throws -> FakeHTTPServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let bootstrap = ServerBootstrap(group: group)
+        let channel = try await bootstrap(group, .immediate(handler)).bind(host: host, port: 0).get()
+        guard let port = channel.localAddress?.port else { throw CancellationError() }
+        return FakeHTTPServer(group: group, channel: channel, host: host, port: port)
+    }
+
+    /// A handler that must await before it answers (a proxy asking its upstream); the event
+    /// loop stays free meanwhile.
+    public static func start(host: String = "127.0.0.1", serving handler: @escaping @Sendable (FakeRequest) async -> FakeResponse) async throws
+        -> FakeHTTPServer
+    {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let channel = try await bootstrap(group, .awaiting(handler)).bind(host: host, port: 0).get()
+        guard let port = channel.localAddress?.port else { throw CancellationError() }
+        return FakeHTTPServer(group: group, channel: channel, host: host, port: port)
+    }
+
+    /// Listens on the unix socket at `path` instead (as dockerd does); `port` is 0.
+    public static func start(unixSocket path: String, _ handler: @escaping @Sendable (FakeRequest) -> FakeResponse) async throws -> FakeHTTPServer {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let channel = try await bootstrap(group, .immediate(handler)).bind(unixDomainSocketPath: path).get()
+        return FakeHTTPServer(group: group, channel: channel, host: path, port: 0)
+    }
+
+    /// Runs `body` with a started server and shuts the server down after it, whether it
+    /// returns or throws (a scoped fixture: the shutdown is awaited, not left to a task).
+    public static func with<T>(
+        host: String = "127.0.0.1", _ handler: @escaping @Sendable (FakeRequest) -> FakeResponse,
+        isolation: isolated (any Actor)? = #isolation, _ body: (FakeHTTPServer) async throws -> T
+    ) async throws -> T {
+        let server = try await start(host: host, handler)
+        do {
+            let result = try await body(server)
+            await server.shutdown()
+            return result
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+    }
+
+    private enum Handler: Sendable {
+        case immediate(@Sendable (FakeRequest) -> FakeResponse)
+        case awaiting(@Sendable (FakeRequest) async -> FakeResponse)
+    }
+
+    private static func bootstrap(_ group: MultiThreadedEventLoopGroup, _ handler: Handler) -> ServerBootstrap {
+        ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
                     channel.pipeline.addHandler(RequestHandler(handler: handler))
                 }
             }
-        let channel = try await bootstrap.bind(host: host, port: 0).get()
-        guard let port = channel.localAddress?.port else { throw CancellationError() }
-        return FakeHTTPServer(group: group, channel: channel, host: host, port: port)
     }
 
     public func shutdown() async {
@@ -86,11 +137,11 @@ public final class FakeHTTPServer: Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
 
-        let handler: @Sendable (FakeRequest) -> FakeResponse
+        let handler: Handler
         var head: HTTPRequestHead?
         var body: [UInt8] = []
 
-        init(handler: @escaping @Sendable (FakeRequest) -> FakeResponse) {
+        init(handler: Handler) {
             self.handler = handler
         }
 
@@ -104,7 +155,18 @@ public final class FakeHTTPServer: Sendable {
             case .end:
                 guard let head else { return }
                 let request = FakeRequest(method: head.method.rawValue, uri: head.uri, headers: head.headers, body: body)
-                respond(handler(request), head: head, context: context)
+                switch handler {
+                case let .immediate(handler): respond(handler(request), head: head, context: context)
+                case let .awaiting(handler):
+                    let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                    Task {
+                        let response = await handler(request)
+                        bound.eventLoop.execute {
+                            let (channelHandler, context) = bound.value
+                            channelHandler.respond(response, head: head, context: context)
+                        }
+                    }
+                }
             }
         }
 
@@ -156,6 +218,18 @@ public final class FakeHTTPServer: Sendable {
                     // SO_LINGER 0: close() sends RST instead of FIN.
                     provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
                 }
+            case let .chunked(status, headers, chunks):
+                // No Content-Length: NIO's encoder then sends the body chunked.
+                var responseHeaders = HTTPHeaders(headers)
+                responseHeaders.remove(name: "Content-Length")
+                let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: status), headers: responseHeaders)
+                context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+                for chunk in chunks where !chunk.isEmpty {
+                    context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: chunk)))), promise: nil)
+                }
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            case let .delayed(delay, response):
+                context.eventLoop.assumeIsolated().scheduleTask(in: delay) { self.respond(response, head: head, context: context) }
             }
         }
     }
@@ -172,11 +246,4 @@ public final class Locked<Value>: @unchecked Sendable {
         return try body(&value)
     }
     public var current: Value { withLock { $0 } }
-}
-
-/// Records requested sleeps instead of sleeping.
-public actor RecordingSleeper: Sleeper {
-    public private(set) var slept: [Duration] = []
-    public init() {}
-    public func sleep(for duration: Duration) async throws { slept.append(duration) }
 }

@@ -3,7 +3,6 @@ import OCIDistribution
 import Testing
 
 @testable import ImageCatalogue
-@testable import OublietteCore
 
 @Suite("Catalogue platforms")
 struct CataloguePlatformsTests {

@@ -2,7 +2,6 @@ import Foundation
 import OCIDistribution
 import Testing
 
-@testable import OublietteCore
 @testable import TerminalProgress
 
 @Suite("Pull progress rendering")

@@ -1,14 +1,12 @@
 import Foundation
 import NIOCore
-import NIOHTTP1
-import NIOPosix
+import TestSupport
 
 @testable import ContainerRuntimes
-@testable import OublietteCore
 
-/// An in-process HTTP server on a unix socket that plays a Docker daemon, for fault
-/// injection (errors mid-stream, odd statuses) that a real dockerd will not produce on cue.
-/// Records every request it receives.
+/// The engine routes on TestSupport's `FakeHTTPServer`, listening on a unix socket: plays a
+/// Docker daemon for fault injection (errors mid-stream, odd statuses) that a real dockerd
+/// will not produce on cue. Records every request it receives.
 final class FakeDockerDaemon: @unchecked Sendable {
     struct Request: Sendable {
         var method: String
@@ -42,6 +40,17 @@ final class FakeDockerDaemon: @unchecked Sendable {
         }
 
         static func json(_ status: Int, _ body: String) -> Response { Response(status, body) }
+
+        /// One chunk goes with a Content-Length, several chunked, as dockerd streams progress.
+        var fakeResponse: FakeResponse {
+            let headers = [("Content-Type", "application/json")]
+            let response: FakeResponse =
+                chunks.count <= 1
+                ? .reply(status: status, headers: headers, body: Array((chunks.first ?? "").utf8))
+                : .chunked(status: status, headers: headers, chunks: chunks.map { Array($0.utf8) })
+            guard let delay else { return response }
+            return .delayed(delay, response)
+        }
     }
 
     let socketPath: String
@@ -49,7 +58,7 @@ final class FakeDockerDaemon: @unchecked Sendable {
     private let handler: @Sendable (Request) -> Response
     private let lock = NSLock()
     private var received: [Request] = []
-    private var channel: (any Channel)?
+    private var server: FakeHTTPServer?
 
     /// Answers `/version` with `apiVersion` and refuses newer versioned paths with 400, as
     /// dockerd does; everything else goes to `handler`.
@@ -75,18 +84,15 @@ final class FakeDockerDaemon: @unchecked Sendable {
     }
 
     func start() async throws {
-        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(Handler(daemon: self))
-                }
-            }
-        channel = try await bootstrap.bind(unixDomainSocketPath: socketPath).get()
+        server = try await FakeHTTPServer.start(unixSocket: socketPath) { request in
+            var headers: [String: String] = [:]
+            for (name, value) in request.headers { headers[name.lowercased()] = value }
+            return self.respond(to: Request(method: request.method, uri: request.uri, headers: headers, body: Data(request.body))).fakeResponse
+        }
     }
 
     func stop() async {
-        try? await channel?.close()
+        await server?.shutdown()
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -101,52 +107,5 @@ final class FakeDockerDaemon: @unchecked Sendable {
         received.append(request)
         lock.unlock()
         return handler(request)
-    }
-
-    private final class Handler: ChannelInboundHandler {
-        typealias InboundIn = HTTPServerRequestPart
-        typealias OutboundOut = HTTPServerResponsePart
-
-        private let daemon: FakeDockerDaemon
-        private var head: HTTPRequestHead?
-        private var body = Data()
-
-        init(daemon: FakeDockerDaemon) {
-            self.daemon = daemon
-        }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            switch unwrapInboundIn(data) {
-            case let .head(head):
-                self.head = head
-                body = Data()
-            case var .body(buffer):
-                body.append(contentsOf: buffer.readBytes(length: buffer.readableBytes) ?? [])
-            case .end:
-                guard let head else { return }
-                var headers: [String: String] = [:]
-                for (name, value) in head.headers { headers[name.lowercased()] = value }
-                let response = daemon.respond(to: Request(method: head.method.rawValue, uri: head.uri, headers: headers, body: body))
-                self.head = nil
-                if let delay = response.delay {
-                    context.eventLoop.assumeIsolated().scheduleTask(in: delay) { self.write(response, head: head, context: context) }
-                } else {
-                    write(response, head: head, context: context)
-                }
-            }
-        }
-
-        private func write(_ response: Response, head: HTTPRequestHead, context: ChannelHandlerContext) {
-            var responseHeaders = HTTPHeaders([("Content-Type", "application/json")])
-            if response.chunks.count <= 1 {
-                responseHeaders.add(name: "Content-Length", value: String(response.chunks.first?.utf8.count ?? 0))
-            }
-            let status = HTTPResponseStatus(statusCode: response.status)
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: responseHeaders))), promise: nil)
-            for chunk in response.chunks where !chunk.isEmpty {
-                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: chunk)))), promise: nil)
-            }
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        }
     }
 }

@@ -3,7 +3,6 @@ import Testing
 
 @testable import ImageBuilders
 @testable import OCIDistribution
-@testable import OublietteCore
 
 @Suite("Builders")
 struct BuilderTests {
