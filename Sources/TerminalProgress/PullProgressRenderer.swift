@@ -1,5 +1,6 @@
 import Foundation
 import OCIDistribution
+import SystemSupport
 
 /// How pull progress is shown: redrawn bars on a terminal, one line per layer state change
 /// in logs, or JSON lines for scripts.
@@ -172,8 +173,7 @@ public struct PullProgressRenderer: Sendable {
             let current: Int64?
             let total: Int64?
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONCoding.encoder(.canonical)
         let line = Line(image: image, layer: event.layer, status: event.status, current: event.current, total: event.total)
         guard let data = try? encoder.encode(line) else { return "" }
         return String(decoding: data, as: UTF8.self) + "\n"
