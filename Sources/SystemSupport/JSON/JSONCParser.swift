@@ -36,6 +36,9 @@ public struct JSONCParser {
     /// The last computed column and the byte it was computed at, so locations on one long
     /// line cost the distance since the previous one rather than from the line start.
     private var columnMark = (index: 0, column: 1)
+    /// Where the last byte above 0x7F was passed, so a location after ASCII alone is a
+    /// subtraction rather than a count.
+    private var lastNonASCII = -1
 
     /// Deeper documents are refused: recursion depth is bounded by the stack, and no
     /// configuration file or advisory needs anywhere near this many levels. The stricter of
@@ -77,10 +80,32 @@ public struct JSONCParser {
         mutating get {
             // Columns count characters, not bytes, so editors agree with us.
             if columnMark.index < lineStart { columnMark = (lineStart, 1) }
-            let column = columnMark.column + String(decoding: bytes[columnMark.index..<index], as: UTF8.self).count
+            let run = columnMark.index..<index
+            let column = columnMark.column + (lastNonASCII < run.lowerBound ? run.count : Self.characterCount(bytes[run]))
             columnMark = (index, column)
             return SourceLocation(line: line, column: column)
         }
+    }
+
+    /// Characters in part of one line: its length when it is ASCII (almost always, and no
+    /// "\r\n" pair can be inside a line), else what decoding it counts.
+    private static func characterCount(_ run: ArraySlice<UInt8>) -> Int {
+        if run.allSatisfy({ $0 < 0x80 }) { return run.count }
+        return String(decoding: run, as: UTF8.self).count
+    }
+
+    /// A position kept cheaply and located only if an error needs it (a comma that may turn
+    /// out to be a trailing one).
+    private struct Mark {
+        let index: Int
+        let line: Int
+        let lineStart: Int
+    }
+
+    private var mark: Mark { Mark(index: index, line: line, lineStart: lineStart) }
+
+    private func location(of mark: Mark) -> SourceLocation {
+        SourceLocation(line: mark.line, column: 1 + Self.characterCount(bytes[mark.lineStart..<mark.index]))
     }
 
     private mutating func error(_ message: String, at location: SourceLocation? = nil) -> JSONCSyntaxError {
@@ -106,9 +131,12 @@ public struct JSONCParser {
     }
 
     private mutating func advance() {
-        if bytes[index] == UInt8(ascii: "\n") {
+        let byte = bytes[index]
+        if byte == UInt8(ascii: "\n") {
             line += 1
             lineStart = index + 1
+        } else if byte >= 0x80 {
+            lastNonASCII = index
         }
         index += 1
     }
@@ -342,9 +370,9 @@ public struct JSONCParser {
     }
 
     /// In strict mode, a `,` followed by the closing bracket is an error at the comma.
-    private mutating func refuseTrailingComma(_ comma: SourceLocation?, closing: String) throws(JSONCSyntaxError) {
+    private mutating func refuseTrailingComma(_ comma: Mark?, closing: String) throws(JSONCSyntaxError) {
         guard mode == .strict, let comma else { return }
-        throw error("a trailing comma before '\(closing)' is not allowed in strict JSON (RFC 8259)", at: comma)
+        throw error("a trailing comma before '\(closing)' is not allowed in strict JSON (RFC 8259)", at: location(of: comma))
     }
 
     private mutating func parseArray() throws(JSONCSyntaxError) -> JSONCValue {
@@ -353,7 +381,7 @@ public struct JSONCParser {
         defer { depth -= 1 }
         advance()
         var elements: [JSONCValue] = []
-        var comma: SourceLocation?
+        var comma: Mark?
         try skipTrivia()
         while true {
             guard index < bytes.count else { throw error("unterminated array (missing ']')", at: start) }
@@ -367,7 +395,7 @@ public struct JSONCParser {
             try skipTrivia()
             guard index < bytes.count else { throw error("unterminated array (missing ']')", at: start) }
             if bytes[index] == UInt8(ascii: ",") {
-                comma = location
+                comma = mark
                 advance()
                 try skipTrivia()
             } else if bytes[index] != UInt8(ascii: "]") {
@@ -385,7 +413,7 @@ public struct JSONCParser {
         var members: [JSONCValue.Member] = []
         // Where each key's member is in `members`.
         var positions: [String: Int] = [:]
-        var comma: SourceLocation?
+        var comma: Mark?
         try skipTrivia()
         while true {
             guard index < bytes.count else { throw error("unterminated object (missing '}')", at: start) }
@@ -420,7 +448,7 @@ public struct JSONCParser {
             try skipTrivia()
             guard index < bytes.count else { throw error("unterminated object (missing '}')", at: start) }
             if bytes[index] == UInt8(ascii: ",") {
-                comma = location
+                comma = mark
                 advance()
                 try skipTrivia()
             } else if bytes[index] != UInt8(ascii: "}") {
