@@ -34,6 +34,8 @@ struct JSONStrictModeTests {
         "trailing commas are refused at the comma",
         arguments: [
             ("[1, 2,]", 1, 6, "]"), ("{\"a\": 1,}", 1, 8, "}"), ("{\n  \"a\": [\n    \"x\",\n  ],\n}", 3, 8, "]"), ("[[],\n]", 1, 4, "]"),
+            // Columns count characters: "é" is two bytes, one column.
+            ("[\"é\",]", 1, 5, "]"), ("{\"ü\": \"ö\",\n \"é\": [\"x\", \"ä\" ,]}", 2, 17, "]"),
         ])
     func trailingCommasRefused(text: String, line: Int, column: Int, closing: String) throws {
         let error = try #require(strictError(text))
