@@ -115,7 +115,7 @@ let package = Package(
         // Reading and writing cosign's encrypted private key files (scrypt + secretbox).
         .target(
             name: "CosignKeyFiles",
-            dependencies: ["ImageSigning", "CSodium", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["ImageSigning", "SystemSupport", "CSodium", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // What both sides agree on about images: the catalogue (containers/*.jsonc), the
         // version stamp and the credential chain the catalogue's registries are reached with.
@@ -141,7 +141,7 @@ let package = Package(
         // pull/transfer progress renderer and the text table, pure functions of their input.
         .target(
             name: "TerminalProgress",
-            dependencies: ["OCIDistribution"]
+            dependencies: ["OCIDistribution", "SystemSupport"]
         ),
         // The product domain oubliette runs: config, images, projects, lifecycle, self-update,
         // and the composition root (OublietteServices).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SystemSupport
 
 /// A man(7) page generated from the command tree itself (ArgumentParser's help dump), so it
 /// cannot drift from `--help`: `oubliette --generate-manual > oubliette.1`. One page per tool,
@@ -38,7 +39,7 @@ public enum ManualPage {
 
     /// The page for `root`, titled with `version`.
     public static func render<Root: ParsableCommand>(_ root: Root.Type, version: String) throws -> String {
-        let dump = try JSONDecoder().decode(Dump.self, from: Data(root._dumpHelp().utf8))
+        let dump = try JSONCoding.decode(Dump.self, from: Data(root._dumpHelp().utf8))
         return render(dump.command, version: version, exitStatus: ExitStatus.helpText)
     }
 

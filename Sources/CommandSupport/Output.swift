@@ -1,35 +1,21 @@
 import Foundation
+import SystemSupport
 
 /// The one way both tools print: results on stdout (text lines, or JSON with one encoder
 /// configuration), diagnostics on stderr, every message ending in a newline, unbuffered so
 /// stdout and stderr interleave in order.
 public enum Output {
-    /// Sorted, pretty, ISO-8601 dates, no escaped slashes: stable for scripts and diffs. Keys
-    /// are snake_case in every `--json` output of both tools (`blobs_uploaded`, not
-    /// `blobsUploaded`); dictionary keys are data and stay as they are.
-    public static func makeJSONEncoder() -> JSONEncoder {
-        let encoder = makeDocumentEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return encoder
-    }
-
-    /// The same formatting with the keys as the types spell them: for documents whose keys a
-    /// standard fixes (SARIF's `ruleId`, SPDX's `spdxVersion`).
-    public static func makeDocumentEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
-
-    /// A `--json` report of ours (snake_case keys).
+    /// A `--json` report of ours: sorted, pretty, ISO-8601 dates, no escaped slashes, stable
+    /// for scripts and diffs. Keys are snake_case in every `--json` output of both tools
+    /// (`blobs_uploaded`, not `blobsUploaded`); dictionary keys are data and stay as they are.
     public static func jsonText<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try makeJSONEncoder().encode(value), as: UTF8.self)
+        try JSONCoding.text(value, as: .report)
     }
 
-    /// A standard document (SARIF, …), keys as the standard spells them.
+    /// A standard document (SARIF, …): the same formatting with the keys as the standard
+    /// spells them (SARIF's `ruleId`, SPDX's `spdxVersion`).
     public static func documentText<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try makeDocumentEncoder().encode(value), as: UTF8.self)
+        try JSONCoding.text(value, as: .pretty)
     }
 
     /// `value` as JSON on stdout.

@@ -1,5 +1,6 @@
 import Foundation
 import OCIDistribution
+import SystemSupport
 
 /// Registry credentials in the form an engine takes them while pulling.
 public enum RegistryAuth: Sendable, Equatable, CustomStringConvertible {
@@ -35,8 +36,7 @@ public enum RegistryAuth: Sendable, Equatable, CustomStringConvertible {
         case let .registryToken(token, serverAddress):
             object = ["registrytoken": token, "serveraddress": serverAddress]
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONCoding.encoder(.canonical)
         // Encoding a [String: String] cannot fail; fall back to an empty object regardless.
         let json = (try? encoder.encode(object)) ?? Data("{}".utf8)
         return json.base64EncodedString()

@@ -1,5 +1,6 @@
 import Foundation
 import ImageSigning
+import SystemSupport
 
 /// cosign's private key files: PEM `ENCRYPTED SIGSTORE PRIVATE KEY` (or the older
 /// `ENCRYPTED COSIGN PRIVATE KEY`), whose plaintext is PKCS#8 (or, in old cosign files, SEC1)
@@ -15,7 +16,7 @@ extension SigningKey {
             throw .unsupportedPEMType(path: path, type: block.type)
         }
         let file: EncryptedKeyFile
-        do { file = try JSONDecoder().decode(EncryptedKeyFile.self, from: block.bytes) } catch {
+        do { file = try JSONCoding.decode(EncryptedKeyFile.self, from: block.bytes) } catch {
             throw .malformed("\(path): the PEM body is not cosign's encrypted-key JSON (\(error))")
         }
         try self.init(der: try file.open(password: password, path: path), path: path)

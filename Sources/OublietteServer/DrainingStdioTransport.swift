@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MCP
+import SystemSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -89,7 +90,7 @@ public actor DrainingStdioTransport: Transport {
     /// Passes a message to the server, counting the requests it must answer, or answers a
     /// line that is no JSON-RPC message itself.
     private func route(_ line: Data) async {
-        guard let value = try? JSONDecoder().decode(Value.self, from: line) else {
+        guard let value = try? JSONCoding.decode(Value.self, from: line) else {
             await answer(id: nil, code: -32700, message: "Parse error: the line is not JSON")
             return
         }
@@ -136,9 +137,7 @@ public actor DrainingStdioTransport: Transport {
     private func answer(id: Value?, code: Int, message: String) async {
         let identifier: Value = Self.key(id) != nil ? id ?? .null : .null
         let reply: Value = ["jsonrpc": "2.0", "id": identifier, "error": ["code": .int(code), "message": .string(message)]]
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(reply) else { return }
+        guard let data = try? JSONCoding.encode(reply, as: .canonical) else { return }
         try? await write(data)
     }
 
@@ -172,7 +171,7 @@ public actor DrainingStdioTransport: Transport {
     public func send(_ data: Data) async throws {
         try await write(data)
         // Replies settle their requests; once stdin is closed and none is left, the stream ends.
-        if let value = try? JSONDecoder().decode(Value.self, from: data) {
+        if let value = try? JSONCoding.decode(Value.self, from: data) {
             for reply in value.arrayValue ?? [value] {
                 guard let object = reply.objectValue, object["method"] == nil, object["result"] != nil || object["error"] != nil else { continue }
                 if let key = Self.key(object["id"]) { settle(key) }

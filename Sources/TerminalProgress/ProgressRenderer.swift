@@ -1,5 +1,6 @@
 import Foundation
 import OCIDistribution
+import SystemSupport
 
 /// Turns progress events — an engine's pull (`PullEvent`) or the registry client's blob
 /// transfers (`TransferEvent`) — into text. Pure: the caller writes the returned string to
@@ -291,10 +292,8 @@ public struct ProgressRenderer: Sendable {
     }
 
     private static func jsonLine<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
         // One object per line whatever the width: never pretty-printed.
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(value) else { return "" }
+        guard let data = try? JSONCoding.encoder(.canonical).encode(value) else { return "" }
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

@@ -133,11 +133,16 @@ struct AdvisoryTests {
         #expect(both.score == 9.8 && both.severity == .critical)
     }
 
+    /// Syntax errors come from the one JSON parser (SystemSupport's, in strict mode): an
+    /// unterminated object or array is located at its opening bracket, a bad escape at its
+    /// backslash, as in configuration files.
     @Test(
         "malformed records: errors at line:column",
         arguments: [
-            ("{\n  \"id\": 5\n}", 2, 9), ("{\"id\": \"X\", \"affected\": {}}", 1, 25), ("{\n\"id\": \"X\",\n", 3, 1), ("[1, 2", 1, 6),
-            ("{\"id\": \"\\q\"}", 1, 10), ("{\"modified\": \"x\"}", 1, 1), ("{\"id\": \"X\"} trailing", 1, 13),
+            ("{\n  \"id\": 5\n}", 2, 9), ("{\"id\": \"X\", \"affected\": {}}", 1, 25), ("{\n\"id\": \"X\",\n", 1, 1), ("[1, 2", 1, 1),
+            ("{\"id\": \"\\q\"}", 1, 9), ("{\"modified\": \"x\"}", 1, 1), ("{\"id\": \"X\"} trailing", 1, 13),
+            // Strict JSON: no comments, no trailing commas.
+            ("{\"id\": \"X\" // note\n}", 1, 12), ("{\"id\": \"X\", \"aliases\": [\"A\",]}", 1, 28),
         ])
     func malformed(text: String, line: Int, column: Int) {
         #expect {

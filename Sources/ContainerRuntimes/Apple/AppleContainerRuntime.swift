@@ -397,13 +397,13 @@ public struct AppleContainerRuntime: ContainerRuntime {
     /// Images in the dialect the CLI version speaks, else in the other one.
     private func decodeImages(_ output: CommandOutput, dialect: AppleCLIVersion.Dialect, listing: Bool, operation: String) throws -> [AppleImage] {
         let current: () throws -> [AppleImage] = {
-            try JSONDecoder().decode([AppleImageResource].self, from: output.stdout).map(AppleImage.init)
+            try JSONCoding.decode([AppleImageResource].self, from: output.stdout).map(AppleImage.init)
         }
         let legacy: () throws -> [AppleImage] = {
             if listing {
-                return try JSONDecoder().decode([AppleLegacyImageListEntry].self, from: output.stdout).map(AppleImage.init)
+                return try JSONCoding.decode([AppleLegacyImageListEntry].self, from: output.stdout).map(AppleImage.init)
             }
-            return try JSONDecoder().decode([AppleLegacyImageDetail].self, from: output.stdout).map(AppleImage.init)
+            return try JSONCoding.decode([AppleLegacyImageDetail].self, from: output.stdout).map(AppleImage.init)
         }
         let (first, second) = dialect == .current ? (current, legacy) : (legacy, current)
         do {
@@ -416,7 +416,7 @@ public struct AppleContainerRuntime: ContainerRuntime {
 
     private func decode<T: Decodable>(_ output: CommandOutput, operation: String) throws -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: output.stdout)
+            return try JSONCoding.decode(T.self, from: output.stdout)
         } catch {
             throw RuntimeError.invalidResponse(operation: operation, detail: "`\(executable)` printed JSON this client cannot read: \(error)")
         }

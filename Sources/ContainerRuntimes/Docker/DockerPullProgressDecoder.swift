@@ -1,5 +1,6 @@
 import Foundation
 import OCIDistribution
+import SystemSupport
 
 /// Turns the body of `POST /images/create` into ``PullEvent``s.
 ///
@@ -40,7 +41,7 @@ public struct DockerPullProgressDecoder: Sendable {
         guard !trimmed.isEmpty, !trimmed.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) else { return nil }
         let message: Message
         do {
-            message = try JSONDecoder().decode(Message.self, from: Data(trimmed))
+            message = try JSONCoding.decode(Message.self, from: Data(trimmed))
         } catch {
             throw .invalidResponse(operation: "pulling \(image)", detail: "progress line is not JSON: \(String(decoding: trimmed.prefix(200), as: UTF8.self))")
         }

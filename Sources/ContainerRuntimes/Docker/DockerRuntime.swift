@@ -213,8 +213,7 @@ public actor DockerRuntime: ContainerRuntime {
                 NetworkMode: Self.networkMode(spec.network)
             )
         )
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        let encoder = JSONCoding.encoder(.canonicalEscapingSlashes)
         let body: Data
         do { body = try encoder.encode(request) } catch {
             throw RuntimeError.invalidResponse(operation: "creating container \(label)", detail: "could not encode the request: \(error)")
@@ -260,8 +259,7 @@ public actor DockerRuntime: ContainerRuntime {
         var query = [("all", "true")]
         if !labels.isEmpty {
             let filters = ["label": labels.keys.sorted().map { "\($0)=\(labels[$0] ?? "")" }]
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let encoder = JSONCoding.encoder(.canonical)
             let json = (try? encoder.encode(filters)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             query.append(("filters", json))
         }
@@ -368,7 +366,7 @@ public actor DockerRuntime: ContainerRuntime {
 
     private nonisolated func decode<T: Decodable>(_ data: Data, operation: String) throws -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            return try JSONCoding.decode(T.self, from: data)
         } catch {
             throw RuntimeError.invalidResponse(operation: operation, detail: describe(error))
         }
@@ -385,7 +383,7 @@ public actor DockerRuntime: ContainerRuntime {
 
     /// The daemon's `{"message": …}` text, else the raw body, else the status code.
     nonisolated static func message(from body: Data, status: UInt) -> String {
-        if let decoded = try? JSONDecoder().decode(DockerErrorResponse.self, from: body) { return decoded.message }
+        if let decoded = try? JSONCoding.decode(DockerErrorResponse.self, from: body) { return decoded.message }
         let text = String(decoding: body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? "HTTP \(status)" : text
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// What `--update-db` writes beside the records: when and from where, so a scan can say
 /// how old its data is.
@@ -21,9 +22,7 @@ public struct AdvisoryDatabaseMetadata: Sendable, Hashable, Codable {
 
     static func read(from directory: URL) -> AdvisoryDatabaseMetadata? {
         guard let data = try? Data(contentsOf: directory.appendingPathComponent(fileName)) else { return nil }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try? decoder.decode(AdvisoryDatabaseMetadata.self, from: data)
+        return try? JSONCoding.decode(AdvisoryDatabaseMetadata.self, from: data, as: .state)
     }
 
     /// "3 days old (updated 2026-11-28T10:00:00Z)".

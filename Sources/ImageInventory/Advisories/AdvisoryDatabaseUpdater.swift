@@ -111,9 +111,7 @@ public struct AdvisoryDatabaseUpdater: Sendable {
             sources.append(AdvisoryDatabaseMetadata.Source(url: url, directory: name, records: records))
         }
         let metadata = AdvisoryDatabaseMetadata(updated: now, sources: sources)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        let encoder = JSONCoding.encoder(.state)
         do {
             try encoder.encode(metadata).write(to: staging.appendingPathComponent(AdvisoryDatabaseMetadata.fileName), options: .atomic)
         } catch {

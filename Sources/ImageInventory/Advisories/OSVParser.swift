@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// Reads OSV schema records (https://ossf.github.io/osv-schema/): `id`, `modified`,
 /// `withdrawn`, `aliases`, `summary`, `details`, `severity` (CVSS v2/v3/v4 vectors),
@@ -6,20 +7,23 @@ import Foundation
 /// events, `versions`, the package's own `severity` and its `ecosystem_specific`/
 /// `database_specific` label),
 /// `references`, `database_specific.severity`. Unknown fields are ignored, wrong types
-/// are errors at their line:column.
+/// are errors at their line:column. Records are read as strict RFC 8259 JSON.
 public enum OSVParser {
     public static func parse(_ data: Data, file: String) throws(InventoryError) -> Advisory {
-        let root = try JSONParser.parse(data, file: file)
+        let root: JSONCValue
+        do { root = try JSONCParser.parse(data, file: file, mode: .strict) } catch {
+            throw .malformed(file: file, at: TextPosition(error.location), reason: error.message)
+        }
         return try advisory(root, file: file)
     }
 
-    static func advisory(_ root: JSONValue, file: String) throws(InventoryError) -> Advisory {
+    static func advisory(_ root: JSONCValue, file: String) throws(InventoryError) -> Advisory {
         guard case .object = root.kind else { throw fail(file, root, "an OSV record is a JSON object") }
         let id = try requiredString(root, "id", file: file)
         let rated = try rating(try array(root, "severity", file: file), file: file)
         var severity = rated.0
         let score = rated.1
-        if severity == .unknown, let specific = root["database_specific"], case .object = specific.kind, let label = specific["severity"]?.string {
+        if severity == .unknown, let specific = root["database_specific"], case .object = specific.kind, let label = specific["severity"]?.stringValue {
             severity = Severity(label: label) ?? .unknown
         }
         var affected: [Advisory.Affected] = []
@@ -36,9 +40,11 @@ public enum OSVParser {
                     guard case let .object(members) = event.kind, members.count >= 1 else {
                         throw fail(file, event, "each range event is an object with one of introduced, fixed, last_affected, limit")
                     }
-                    for (key, value) in members {
-                        guard let kind = Advisory.Event.Kind(rawValue: key) else { continue }
-                        guard let version = value.string else { throw fail(file, value, "'\(key)' must be a version string") }
+                    for member in members {
+                        guard let kind = Advisory.Event.Kind(rawValue: member.key) else { continue }
+                        guard let version = member.value.stringValue else {
+                            throw fail(file, member.value, "'\(member.key)' must be a version string")
+                        }
                         events.append(Advisory.Event(kind: kind, version: version))
                     }
                 }
@@ -46,7 +52,7 @@ public enum OSVParser {
             }
             var versions: [String] = []
             for version in try array(entry, "versions", file: file) {
-                guard let text = version.string else { throw fail(file, version, "'versions' holds strings") }
+                guard let text = version.stringValue else { throw fail(file, version, "'versions' holds strings") }
                 versions.append(text)
             }
             // "This severity field applies to a specific package" (schema.md, affected[].severity).
@@ -55,7 +61,7 @@ public enum OSVParser {
             for key in ["ecosystem_specific", "database_specific"] {
                 guard packageSeverity == nil, let specific = entry[key], case .object = specific.kind else { continue }
                 for field in ["severity", "urgency"] {
-                    if let label = specific[field]?.string, let rated = Severity(label: label) {
+                    if let label = specific[field]?.stringValue, let rated = Severity(label: label) {
                         packageSeverity = rated
                         break
                     }
@@ -66,7 +72,7 @@ public enum OSVParser {
         }
         var aliases: [String] = []
         for alias in try array(root, "aliases", file: file) {
-            guard let text = alias.string else { throw fail(file, alias, "'aliases' holds strings") }
+            guard let text = alias.stringValue else { throw fail(file, alias, "'aliases' holds strings") }
             aliases.append(text)
         }
         var references: [String] = []
@@ -81,7 +87,7 @@ public enum OSVParser {
 
     /// The highest-rated entry of a `severity` array: CVSS_V2/V3/V4 vectors scored (a bare
     /// number taken as the score), `Ubuntu` priorities by their label.
-    private static func rating(_ entries: [JSONValue], file: String) throws(InventoryError) -> (Severity, Double?) {
+    private static func rating(_ entries: [JSONCValue], file: String) throws(InventoryError) -> (Severity, Double?) {
         var best: (severity: Severity, score: Double?) = (.unknown, nil)
         for entry in entries {
             let type = try optionalString(entry, "type", file: file) ?? ""
@@ -99,27 +105,33 @@ public enum OSVParser {
         return best
     }
 
-    private static func fail(_ file: String, _ value: JSONValue, _ reason: String) -> InventoryError {
-        .malformed(file: file, at: value.position, reason: reason)
+    private static func fail(_ file: String, _ value: JSONCValue, _ reason: String) -> InventoryError {
+        .malformed(file: file, at: TextPosition(value.location), reason: reason)
     }
 
-    private static func requiredString(_ object: JSONValue, _ key: String, file: String) throws(InventoryError) -> String {
+    private static func requiredString(_ object: JSONCValue, _ key: String, file: String) throws(InventoryError) -> String {
         guard case .object = object.kind else { throw fail(file, object, "expected an object with '\(key)'") }
         guard let value = object[key] else { throw fail(file, object, "the object has no '\(key)'") }
-        guard let text = value.string else { throw fail(file, value, "'\(key)' must be a string") }
+        guard let text = value.stringValue else { throw fail(file, value, "'\(key)' must be a string") }
         return text
     }
 
-    private static func optionalString(_ object: JSONValue, _ key: String, file: String) throws(InventoryError) -> String? {
+    private static func optionalString(_ object: JSONCValue, _ key: String, file: String) throws(InventoryError) -> String? {
         guard case .object = object.kind else { throw fail(file, object, "expected an object") }
         guard let value = object[key], !value.isNull else { return nil }
-        guard let text = value.string else { throw fail(file, value, "'\(key)' must be a string") }
+        guard let text = value.stringValue else { throw fail(file, value, "'\(key)' must be a string") }
         return text
     }
 
-    private static func array(_ object: JSONValue, _ key: String, file: String) throws(InventoryError) -> [JSONValue] {
+    private static func array(_ object: JSONCValue, _ key: String, file: String) throws(InventoryError) -> [JSONCValue] {
         guard let value = object[key], !value.isNull else { return [] }
-        guard let elements = value.array else { throw fail(file, value, "'\(key)' must be an array") }
+        guard let elements = value.arrayValue else { throw fail(file, value, "'\(key)' must be an array") }
         return elements
+    }
+}
+
+extension TextPosition {
+    fileprivate init(_ location: SourceLocation) {
+        self.init(line: location.line, column: location.column)
     }
 }

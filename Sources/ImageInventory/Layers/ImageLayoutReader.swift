@@ -40,7 +40,7 @@ public struct ImageLayoutReader: Sendable {
             throw .image("\(name): \(describe(error))")
         }
         if chosen == nil, let data = try? layout.readBlob(manifest.config.digest),
-            let config = try? JSONDecoder().decode(ImageConfiguration.self, from: data)
+            let config = try? JSONCoding.decode(ImageConfiguration.self, from: data)
         {
             chosen = "\(config.os)/\(config.architecture)"
         }

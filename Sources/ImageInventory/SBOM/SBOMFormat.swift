@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// The SBOM formats written.
 public enum SBOMFormat: String, Sendable, CaseIterable, Codable {
@@ -30,8 +31,9 @@ public enum SBOMWriter {
     public static func document(
         _ format: SBOMFormat, subject: ImageSubject, inventory: Inventory, creation: SBOMCreation
     ) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // The documents hold no Date (timestamps are strings), so `.pretty`'s date strategy
+        // leaves their bytes as they were.
+        let encoder = JSONCoding.encoder(.pretty)
         switch format {
         case .spdxJSON:
             return try encoder.encode(SPDXDocument(subject: subject, inventory: inventory, creation: creation))

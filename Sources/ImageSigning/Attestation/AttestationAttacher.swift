@@ -1,5 +1,6 @@
 import Foundation
 import OCIDistribution
+import SystemSupport
 
 /// Attaches in-toto statements to an image digest as cosign does (`cosign attest`): a DSSE
 /// envelope per statement, a layer of media type `application/vnd.dsse.envelope.v1+json`
@@ -48,7 +49,7 @@ public struct AttestationAttacher: Sendable {
         let isOurs: @Sendable (CosignManifestStore.StoredLayer) -> Data? = { old in
             // The statement inside an existing envelope, when it is signed by our key (or is
             // unsigned and we have no key).
-            guard let decoded = try? JSONDecoder().decode(DSSEEnvelope.self, from: old.payload), let body = decoded.payloadBytes else { return nil }
+            guard let decoded = try? JSONCoding.decode(DSSEEnvelope.self, from: old.payload), let body = decoded.payloadBytes else { return nil }
             guard let ours else { return decoded.signatures.isEmpty ? body : nil }
             let pae = DSSEEnvelope.preAuthenticationEncoding(payloadType: decoded.payloadType, payload: body)
             let signedByUs = decoded.signatures.contains { signature in

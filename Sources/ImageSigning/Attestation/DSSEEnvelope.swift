@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// A DSSE envelope (secure-systems-lab/dsse v1): the signature covers the pre-authentication
 /// encoding `DSSEv1 <len(type)> <type> <len(body)> <body>`, never the JSON around it.
@@ -44,8 +45,6 @@ public struct DSSEEnvelope: Sendable, Equatable, Codable {
     }
 
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        try JSONCoding.encode(self, as: .canonical)
     }
 }

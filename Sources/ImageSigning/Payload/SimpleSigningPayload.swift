@@ -1,5 +1,6 @@
 import Foundation
 import OCIDistribution
+import SystemSupport
 
 /// The "simple signing" payload cosign signs for a container image:
 /// `{"critical":{"identity":{"docker-reference":R},"image":{"docker-manifest-digest":D},
@@ -94,7 +95,7 @@ public struct SimpleSigningPayload: Sendable, Equatable, Codable {
     public func encoded() throws -> Data { try RegistryJSON.encode(self) }
 
     public static func decode(_ data: Data) throws -> SimpleSigningPayload {
-        try JSONDecoder().decode(SimpleSigningPayload.self, from: data)
+        try JSONCoding.decode(SimpleSigningPayload.self, from: data)
     }
 
     /// `registry/repository` as it appears in `docker-reference`; Docker Hub is spelled

@@ -105,7 +105,7 @@ public struct AttestationVerifier: Sendable {
     fileprivate static func checkLayer(
         _ layer: CosignManifestStore.StoredLayer, image: String, digest: Digest, tag: String, keys: [VerificationKey]
     ) throws(VerificationFailure) -> Verified {
-        guard let envelope = try? JSONDecoder().decode(DSSEEnvelope.self, from: layer.payload), let body = envelope.payloadBytes else {
+        guard let envelope = try? JSONCoding.decode(DSSEEnvelope.self, from: layer.payload), let body = envelope.payloadBytes else {
             throw .malformedPayload(image: image, digest: digest.description, reason: "layer \(layer.descriptor.digest) is not a DSSE envelope")
         }
         guard envelope.payloadType == DSSEEnvelope.inTotoPayloadType else {

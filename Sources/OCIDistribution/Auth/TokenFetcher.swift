@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SystemSupport
 
 /// Exchanges credentials for a bearer token at a challenge's realm (the distribution token
 /// protocol): GET with optional Basic auth, or the OAuth2 refresh-token POST for identity tokens.
@@ -88,7 +89,7 @@ struct TokenFetcher: Sendable {
             throw RegistryError.authenticationFailed(registry: registry, realm: realm, reason: "HTTP \(status)")
         }
         struct TokenResponse: Decodable { var token: String?; var access_token: String? }
-        guard let decoded = try? JSONDecoder().decode(TokenResponse.self, from: Data(buffer.readableBytesView)),
+        guard let decoded = try? JSONCoding.decode(TokenResponse.self, from: Data(buffer.readableBytesView)),
             let token = decoded.token ?? decoded.access_token, !token.isEmpty
         else {
             throw RegistryError.authenticationFailed(registry: registry, realm: realm, reason: "the answer holds no token")

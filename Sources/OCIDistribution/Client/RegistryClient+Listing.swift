@@ -40,7 +40,7 @@ extension RegistryClient {
             try await expect(response, [200], request: request, notFound: "repository \(repository)")
             let buffer = try await body(of: response, upTo: 16 << 20, request: request)
             struct Page: Decodable { var tags: [String]? }
-            guard let page = try? JSONDecoder().decode(Page.self, from: Data(buffer.readableBytesView)) else {
+            guard let page = try? JSONCoding.decode(Page.self, from: Data(buffer.readableBytesView)) else {
                 throw RegistryError.protocolViolation(
                     registry: registry, request: request.label, reason: "the tag list is not JSON of the form {\"tags\": […]}")
             }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import SystemSupport
 
 /// A client for one registry speaking the OCI distribution API, without a daemon.
 ///
@@ -189,7 +190,7 @@ public actor RegistryClient {
             var errors: [Item]?
         }
         let text: String
-        if let envelope = try? JSONDecoder().decode(Envelope.self, from: data), let errors = envelope.errors, !errors.isEmpty {
+        if let envelope = try? JSONCoding.decode(Envelope.self, from: data), let errors = envelope.errors, !errors.isEmpty {
             text = errors.map { [$0.code, $0.message].compactMap { $0 }.joined(separator: ": ") }.joined(separator: "; ")
         } else {
             text = String(decoding: data.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

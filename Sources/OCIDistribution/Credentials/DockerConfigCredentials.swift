@@ -68,7 +68,7 @@ public struct DockerConfigCredentials: CredentialSource {
     public func credentials(for registry: String) async throws -> RegistryCredentials? {
         guard let data = try? Data(contentsOf: configFile) else { return nil }
         let config: ConfigFile
-        do { config = try JSONDecoder().decode(ConfigFile.self, from: data) } catch {
+        do { config = try JSONCoding.decode(ConfigFile.self, from: data) } catch {
             throw RegistryError.invalidCredentialsFile(path: configFile.path, reason: "not valid docker config JSON (\(describe(error)))")
         }
         let host = RegistryHost.normalize(registry)
@@ -134,7 +134,7 @@ public struct DockerConfigCredentials: CredentialSource {
                 helper: name, registry: serverURL,
                 reason: "exit \(output.exitCode): \(Redaction.redact(message))")
         }
-        do { return try JSONDecoder().decode(HelperOutput.self, from: output.stdout) } catch {
+        do { return try JSONCoding.decode(HelperOutput.self, from: output.stdout) } catch {
             throw RegistryError.credentialHelperFailed(helper: name, registry: serverURL, reason: "its output is not the expected JSON")
         }
     }

@@ -42,6 +42,6 @@ public struct FetchedManifest: Sendable, Hashable {
     /// The media type a manifest body declares in its own `mediaType` field, if any.
     static func declaredMediaType(of bytes: Data) -> String? {
         struct Probe: Decodable { var mediaType: String? }
-        return (try? JSONDecoder().decode(Probe.self, from: bytes))?.mediaType
+        return (try? JSONCoding.decode(Probe.self, from: bytes))?.mediaType
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// Deterministic JSON for manifests, indexes and configs we create ourselves.
 ///
@@ -6,12 +7,10 @@ import Foundation
 /// bytes: keys sorted, slashes not escaped (`application/vnd…`, not `application\/vnd…`).
 public enum RegistryJSON {
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(value)
+        try JSONCoding.encode(value, as: .canonical)
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        try JSONDecoder().decode(type, from: data)
+        try JSONCoding.decode(type, from: data)
     }
 }

@@ -97,7 +97,7 @@ public struct ReleaseCatalog: Sendable {
         let data = try await fetch(url, timeout: apiTimeout, limit: 8 << 20)
         let decoded: [PublishedRelease]
         do {
-            decoded = try JSONDecoder().decode([PublishedRelease].self, from: data)
+            decoded = try JSONCoding.decode([PublishedRelease].self, from: data)
         } catch {
             throw .malformedReleases(url: url, reason: describe(error))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 import TerminalProgress
 
 extension ReleasePlan {
@@ -46,11 +47,7 @@ extension ReleasePlan {
 
     /// Stable, pretty JSON for scripts.
     public func renderedJSON() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         // snake_case keys, as every --json output of both tools (CommandSupport.Output).
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        try JSONCoding.text(self, as: .report)
     }
 }

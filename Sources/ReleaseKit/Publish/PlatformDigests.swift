@@ -62,9 +62,8 @@ public struct PlatformDigests: Sendable, Equatable, Codable {
     }
 
     public func write(to url: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(self)
+        // No Date inside, so `.pretty`'s date strategy leaves the bytes as they were.
+        var data = try JSONCoding.encode(self, as: .pretty)
         data.append(0x0A)
         try AtomicFile.write(data, to: url)
     }
@@ -75,7 +74,7 @@ public struct PlatformDigests: Sendable, Equatable, Codable {
             throw .digestsFile(path: url.path, reason: "cannot read it: \(describe(error))")
         }
         let decoded: PlatformDigests
-        do { decoded = try JSONDecoder().decode(PlatformDigests.self, from: data) } catch {
+        do { decoded = try JSONCoding.decode(PlatformDigests.self, from: data) } catch {
             throw .digestsFile(path: url.path, reason: "not a digests file written by `publish --digests-out` (\(Self.explain(error)))")
         }
         guard decoded.schemaVersion == currentSchemaVersion else {

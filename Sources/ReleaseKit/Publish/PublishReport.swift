@@ -1,5 +1,6 @@
 import Foundation
 import OCIDistribution
+import SystemSupport
 
 /// The outcome for one image.
 public struct PublishedImage: Sendable, Equatable, Codable {
@@ -55,10 +56,8 @@ public struct PublishReport: Sendable, Equatable, Codable {
     }
 
     public func renderedJSON() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        // snake_case keys, as every --json output of both tools (CommandSupport.Output).
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        // snake_case keys, as every --json output of both tools (CommandSupport.Output). No
+        // Date inside, so `.report`'s date strategy leaves the bytes as they were.
+        try JSONCoding.text(self, as: .report)
     }
 }

@@ -48,7 +48,7 @@ public enum AttachedSBOM {
             let type = layer.descriptor.annotations?[CosignAnnotations.predicateType] ?? "unknown"
             types.append(type)
             guard type == SBOMAttestation.predicateType,
-                let envelope = try? JSONDecoder().decode(DSSEEnvelope.self, from: layer.payload), let body = envelope.payloadBytes,
+                let envelope = try? JSONCoding.decode(DSSEEnvelope.self, from: layer.payload), let body = envelope.payloadBytes,
                 let statement = try? InTotoStatement.decode(body),
                 statement.subject.contains(where: { $0.digest[digest.algorithm] == digest.encoded })
             else { continue }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SystemSupport
 import X509
 
 /// A keyless signature as cosign stores it on an image layer (before bundles): the signature
@@ -44,7 +45,7 @@ public enum CosignLegacySignature {
             throw .inclusionPromise("the layer has no Rekor bundle (\(bundleAnnotation)): the signature was not logged, or the log entry was not kept")
         }
         let rekor: RekorBundle
-        do { rekor = try JSONDecoder().decode(RekorBundle.self, from: Data(rekorText.utf8)) } catch {
+        do { rekor = try JSONCoding.decode(RekorBundle.self, from: Data(rekorText.utf8)) } catch {
             throw .bundleFormat("\(bundleAnnotation) is not cosign's Rekor bundle: \(describeDecodingError(error))")
         }
         guard let body = ProtoBytes.decodeBase64(rekor.payload.body),
@@ -73,7 +74,7 @@ public enum CosignLegacySignature {
                 dsseEnvelope: nil)
         case let .dsseEnvelope(json):
             let envelope: SigstoreBundle.Envelope
-            do { envelope = try JSONDecoder().decode(SigstoreBundle.Envelope.self, from: json) } catch {
+            do { envelope = try JSONCoding.decode(SigstoreBundle.Envelope.self, from: json) } catch {
                 throw .bundleFormat("the attestation layer is not a DSSE envelope: \(describeDecodingError(error))")
             }
             return SigstoreBundle(

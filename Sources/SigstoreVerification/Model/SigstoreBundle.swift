@@ -99,7 +99,7 @@ public struct SigstoreBundle: Decodable, Sendable {
 
     /// Parses bundle JSON, naming the field that is wrong.
     public init(json data: Data) throws(BundleVerificationError) {
-        do { self = try JSONDecoder().decode(SigstoreBundle.self, from: data) } catch {
+        do { self = try JSONCoding.decode(SigstoreBundle.self, from: data) } catch {
             throw .bundleFormat("not a Sigstore bundle: \(describeDecodingError(error))")
         }
     }

@@ -39,7 +39,7 @@ public struct TrustedRoot: Decodable, Sendable {
     ]
 
     public init(json data: Data, origin: String = "trusted root") throws(BundleVerificationError) {
-        do { self = try JSONDecoder().decode(TrustedRoot.self, from: data) } catch {
+        do { self = try JSONCoding.decode(TrustedRoot.self, from: data) } catch {
             throw .trustedRoot("\(origin) is not a trusted_root.json: \(describeDecodingError(error))")
         }
         guard Self.supportedMediaTypes.contains(mediaType) else {

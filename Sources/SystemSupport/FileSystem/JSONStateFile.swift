@@ -28,7 +28,7 @@ public struct JSONStateFile<Value: Codable & Sendable>: Sendable {
             throw .unreadable(path: url.path, reason: describe(error))
         }
         do {
-            return try Self.decoder.decode(Value.self, from: data)
+            return try JSONCoding.decode(Value.self, from: data, as: .state)
         } catch {
             throw .unreadable(path: url.path, reason: "not valid JSON of the expected shape (\(describe(error))); delete it to start afresh")
         }
@@ -42,25 +42,12 @@ public struct JSONStateFile<Value: Codable & Sendable>: Sendable {
             var value = try read()
             let result = try change(&value)
             let data: Data
-            do { data = try Self.encoder.encode(value) } catch {
+            do { data = try JSONCoding.encode(value, as: .state) } catch {
                 throw FileError.unreadable(path: url.path, reason: "cannot encode: \(describe(error))")
             }
             try AtomicFile.write(data, to: url, mode: mode)
             return result
         }
-    }
-
-    static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
-
-    static var decoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
     }
 }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A syntax error in a JSONC document, with its position.
+/// A syntax error in a JSON or JSONC document, with its position.
 public struct JSONCSyntaxError: Error, Equatable, Sendable, DescribedError {
     public let file: String
     public let location: SourceLocation
@@ -9,12 +9,25 @@ public struct JSONCSyntaxError: Error, Equatable, Sendable, DescribedError {
     public var description: String { "\(file):\(location): \(message)" }
 }
 
-/// Parses JSON with `//` and `/* */` comments and trailing commas (the dialect of
-/// VS Code settings and `oubliette.jsonc`). Duplicate object keys are an error rather than
-/// "last one wins", because a silently ignored setting is worse than a refusal.
+/// The package's one JSON parser, with source positions. By default it reads JSONC: JSON
+/// with `//` and `/* */` comments and trailing commas (the dialect of VS Code settings and
+/// `oubliette.jsonc`), where duplicate object keys are an error rather than "last one wins",
+/// because a silently ignored setting is worse than a refusal. In ``Mode/strict`` it reads
+/// exactly RFC 8259, as machine-written documents (OSV advisories) are.
 public struct JSONCParser {
+    /// What the parser accepts.
+    public enum Mode: Sendable, Equatable {
+        /// Comments and trailing commas allowed; duplicate keys refused.
+        case jsonc
+        /// RFC 8259 only: comments and trailing commas are errors. A leading UTF-8
+        /// byte-order mark is skipped (§8.1 lets parsers ignore one) and a duplicate key's
+        /// last value wins, as ImageInventory's strict parser did and most JSON readers do.
+        case strict
+    }
+
     private let bytes: [UInt8]
     private let file: String
+    private let mode: Mode
     private var index = 0
     private var line = 1
     private var lineStart = 0
@@ -23,13 +36,26 @@ public struct JSONCParser {
     /// The last computed column and the byte it was computed at, so locations on one long
     /// line cost the distance since the previous one rather than from the line start.
     private var columnMark = (index: 0, column: 1)
+    /// Where the last byte above 0x7F was passed, so a location after ASCII alone is a
+    /// subtraction rather than a count.
+    private var lastNonASCII = -1
 
     /// Deeper documents are refused: recursion depth is bounded by the stack, and no
-    /// configuration file needs anywhere near this many levels.
-    static let maximumDepth = 512
+    /// configuration file or advisory needs anywhere near this many levels. The stricter of
+    /// the two parsers' former limits (512 for JSONC, 256 for strict JSON).
+    public static let maximumDepth = 256
 
-    public static func parse(_ text: String, file: String = "<input>") throws(JSONCSyntaxError) -> JSONCValue {
-        var parser = JSONCParser(bytes: Array(text.utf8), file: file)
+    public static func parse(_ text: String, file: String = "<input>", mode: Mode = .jsonc) throws(JSONCSyntaxError) -> JSONCValue {
+        try parse(bytes: Array(text.utf8), file: file, mode: mode)
+    }
+
+    /// Bytes that are not UTF-8 are read as U+FFFD inside strings, as `String(decoding:)` does.
+    public static func parse(_ data: Data, file: String = "<input>", mode: Mode = .jsonc) throws(JSONCSyntaxError) -> JSONCValue {
+        try parse(bytes: [UInt8](data), file: file, mode: mode)
+    }
+
+    private static func parse(bytes: [UInt8], file: String, mode: Mode) throws(JSONCSyntaxError) -> JSONCValue {
+        var parser = JSONCParser(bytes: bytes, file: file, mode: mode)
         try parser.skipTrivia()
         let value = try parser.parseValue()
         try parser.skipTrivia()
@@ -39,19 +65,47 @@ public struct JSONCParser {
         return value
     }
 
-    private init(bytes: [UInt8], file: String) {
+    private init(bytes: [UInt8], file: String, mode: Mode) {
         self.bytes = bytes
         self.file = file
+        self.mode = mode
+        if mode == .strict, bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            // Columns count from after the mark, as an editor shows them.
+            index = 3
+            lineStart = 3
+        }
     }
 
     private var location: SourceLocation {
         mutating get {
             // Columns count characters, not bytes, so editors agree with us.
             if columnMark.index < lineStart { columnMark = (lineStart, 1) }
-            let column = columnMark.column + String(decoding: bytes[columnMark.index..<index], as: UTF8.self).count
+            let run = columnMark.index..<index
+            let column = columnMark.column + (lastNonASCII < run.lowerBound ? run.count : Self.characterCount(bytes[run]))
             columnMark = (index, column)
             return SourceLocation(line: line, column: column)
         }
+    }
+
+    /// Characters in part of one line: its length when it is ASCII (almost always, and no
+    /// "\r\n" pair can be inside a line), else what decoding it counts.
+    private static func characterCount(_ run: ArraySlice<UInt8>) -> Int {
+        if run.allSatisfy({ $0 < 0x80 }) { return run.count }
+        return String(decoding: run, as: UTF8.self).count
+    }
+
+    /// A position kept cheaply and located only if an error needs it (a comma that may turn
+    /// out to be a trailing one).
+    private struct Mark {
+        let index: Int
+        let line: Int
+        let lineStart: Int
+    }
+
+    private var mark: Mark { Mark(index: index, line: line, lineStart: lineStart) }
+
+    private func location(of mark: Mark) -> SourceLocation {
+        SourceLocation(line: mark.line, column: 1 + Self.characterCount(bytes[mark.lineStart..<mark.index]))
     }
 
     private mutating func error(_ message: String, at location: SourceLocation? = nil) -> JSONCSyntaxError {
@@ -77,11 +131,20 @@ public struct JSONCParser {
     }
 
     private mutating func advance() {
-        if bytes[index] == UInt8(ascii: "\n") {
+        let byte = bytes[index]
+        if byte == UInt8(ascii: "\n") {
             line += 1
             lineStart = index + 1
+        } else if byte >= 0x80 {
+            lastNonASCII = index
         }
         index += 1
+    }
+
+    /// `//` or `/*` at the current position.
+    private var startsComment: Bool {
+        index + 1 < bytes.count && bytes[index] == UInt8(ascii: "/")
+            && (bytes[index + 1] == UInt8(ascii: "/") || bytes[index + 1] == UInt8(ascii: "*"))
     }
 
     private mutating func skipTrivia() throws(JSONCSyntaxError) {
@@ -89,6 +152,8 @@ public struct JSONCParser {
             switch bytes[index] {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
                 advance()
+            case UInt8(ascii: "/") where mode == .strict && startsComment:
+                throw error("comments are not allowed in strict JSON (RFC 8259)")
             case UInt8(ascii: "/") where index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "/"):
                 while index < bytes.count && bytes[index] != UInt8(ascii: "\n") { advance() }
             case UInt8(ascii: "/") where index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "*"):
@@ -304,20 +369,33 @@ public struct JSONCParser {
         }
     }
 
+    /// In strict mode, a `,` followed by the closing bracket is an error at the comma.
+    private mutating func refuseTrailingComma(_ comma: Mark?, closing: String) throws(JSONCSyntaxError) {
+        guard mode == .strict, let comma else { return }
+        throw error("a trailing comma before '\(closing)' is not allowed in strict JSON (RFC 8259)", at: location(of: comma))
+    }
+
     private mutating func parseArray() throws(JSONCSyntaxError) -> JSONCValue {
         let start = location
         try enterContainer(at: start)
         defer { depth -= 1 }
         advance()
         var elements: [JSONCValue] = []
+        var comma: Mark?
         try skipTrivia()
         while true {
             guard index < bytes.count else { throw error("unterminated array (missing ']')", at: start) }
-            if bytes[index] == UInt8(ascii: "]") { advance(); break }
+            if bytes[index] == UInt8(ascii: "]") {
+                try refuseTrailingComma(comma, closing: "]")
+                advance()
+                break
+            }
             elements.append(try parseValue())
+            comma = nil
             try skipTrivia()
             guard index < bytes.count else { throw error("unterminated array (missing ']')", at: start) }
             if bytes[index] == UInt8(ascii: ",") {
+                comma = mark
                 advance()
                 try skipTrivia()
             } else if bytes[index] != UInt8(ascii: "]") {
@@ -333,17 +411,23 @@ public struct JSONCParser {
         defer { depth -= 1 }
         advance()
         var members: [JSONCValue.Member] = []
-        var keys = Set<String>()
+        // Where each key's member is in `members`.
+        var positions: [String: Int] = [:]
+        var comma: Mark?
         try skipTrivia()
         while true {
             guard index < bytes.count else { throw error("unterminated object (missing '}')", at: start) }
-            if bytes[index] == UInt8(ascii: "}") { advance(); break }
+            if bytes[index] == UInt8(ascii: "}") {
+                try refuseTrailingComma(comma, closing: "}")
+                advance()
+                break
+            }
             guard bytes[index] == UInt8(ascii: "\"") else {
                 throw error("expected a quoted key or '}', found \(describeCurrent())")
             }
             let keyLocation = location
             let key = try parseString()
-            guard keys.insert(key).inserted else {
+            if positions[key] != nil, mode == .jsonc {
                 throw error("duplicate key \"\(key)\"", at: keyLocation)
             }
             try skipTrivia()
@@ -353,10 +437,18 @@ public struct JSONCParser {
             advance()
             try skipTrivia()
             let value = try parseValue()
-            members.append(.init(key: key, keyLocation: keyLocation, value: value))
+            comma = nil
+            let member = JSONCValue.Member(key: key, keyLocation: keyLocation, value: value)
+            if let earlier = positions[key] {
+                members[earlier] = member // strict mode: the last value wins
+            } else {
+                positions[key] = members.count
+                members.append(member)
+            }
             try skipTrivia()
             guard index < bytes.count else { throw error("unterminated object (missing '}')", at: start) }
             if bytes[index] == UInt8(ascii: ",") {
+                comma = mark
                 advance()
                 try skipTrivia()
             } else if bytes[index] != UInt8(ascii: "}") {

@@ -1,4 +1,4 @@
-/// Where a value starts in a JSONC document (1-based).
+/// Where a value starts in a JSON or JSONC document (1-based; columns count characters).
 public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
     public let line: Int
     public let column: Int
@@ -9,7 +9,7 @@ public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(line):\(column)" }
 }
 
-/// A parsed JSONC value that remembers where it came from, so errors can point at it.
+/// A parsed JSON or JSONC value that remembers where it came from, so errors can point at it.
 public struct JSONCValue: Sendable, Equatable {
     public struct Member: Sendable, Equatable {
         public let key: String
@@ -57,4 +57,11 @@ public struct JSONCValue: Sendable, Equatable {
     public var numberValue: Double? { if case let .number(n) = kind { n } else { nil } }
     public var arrayValue: [JSONCValue]? { if case let .array(a) = kind { a } else { nil } }
     public var members: [Member]? { if case let .object(m) = kind { m } else { nil } }
+    public var isNull: Bool { if case .null = kind { true } else { false } }
+
+    /// The value of an object's member `key` (keys are unique after parsing in either mode),
+    /// nil for a missing key or a value that is no object.
+    public subscript(_ key: String) -> JSONCValue? {
+        members?.first { $0.key == key }?.value
+    }
 }

@@ -38,14 +38,14 @@ struct ConfigCheckBadInputTests {
         let result = try check(config: String(repeating: "[", count: 5000))
         #expect(result.status == 1, "status \(result.status), stderr: \(result.stderr)")
         #expect(
-            result.stderr.contains("oubliette.jsonc:1:513: arrays and objects are nested more than 512 levels deep"),
+            result.stderr.contains("oubliette.jsonc:1:257: arrays and objects are nested more than 256 levels deep"),
             "\(result.stderr)")
     }
 
     /// The deepest accepted document parses in the CLI's own (async) context without
     /// running out of stack; it then fails validation as an unknown key, as it should.
     @Test func nestingAtTheLimitParses() throws {
-        let arrays = String(repeating: "[", count: 511) + String(repeating: "]", count: 511)
+        let arrays = String(repeating: "[", count: 255) + String(repeating: "]", count: 255)
         let result = try check(config: "{ \"deep\": \(arrays) }")
         #expect(result.status == 1, "status \(result.status), stderr: \(result.stderr)")
         #expect(result.stderr.contains("oubliette.jsonc:1:3: unknown key \"deep\""), "\(result.stderr)")

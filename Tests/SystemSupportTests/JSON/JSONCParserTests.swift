@@ -93,10 +93,10 @@ struct JSONCParserTests {
         .init(text: "\"\u{01}\"", line: 1, column: 2, mentions: "control character U+0001"),
         .init(text: "\"\u{0}\"", line: 1, column: 2, mentions: "control character U+0000"),
         .init(text: "\"a\rb\"", line: 1, column: 3, mentions: "control character U+000D"),
-        // Nesting limit.
-        .init(text: String(repeating: "[", count: 5000), line: 1, column: 513, mentions: "nested more than 512 levels"),
-        .init(text: String(repeating: "{\"a\":", count: 600), line: 1, column: 2561, mentions: "nested more than 512 levels"),
-        .init(text: "\n  " + String(repeating: "[{\"k\":", count: 300), line: 2, column: 1539, mentions: "nested more than 512 levels"),
+        // Nesting limit (256 levels, the stricter of the JSONC and strict parsers' former limits).
+        .init(text: String(repeating: "[", count: 5000), line: 1, column: 257, mentions: "nested more than 256 levels"),
+        .init(text: String(repeating: "{\"a\":", count: 600), line: 1, column: 1281, mentions: "nested more than 256 levels"),
+        .init(text: "\n  " + String(repeating: "[{\"k\":", count: 300), line: 2, column: 771, mentions: "nested more than 256 levels"),
         // Messages show what was found, invisible characters by code point.
         .init(text: "{\"a\": é}", line: 1, column: 7, mentions: "found 'é' (U+00E9)"),
         .init(text: "\u{FEFF}{}", line: 1, column: 1, mentions: "(U+FEFF)"),
@@ -131,17 +131,17 @@ struct JSONCParserTests {
     }
 
     @Test func acceptsNestingUpToTheLimit() throws {
-        var value = try JSONCParser.parse(String(repeating: "[", count: 512) + String(repeating: "]", count: 512))
+        var value = try JSONCParser.parse(String(repeating: "[", count: 256) + String(repeating: "]", count: 256))
         var depth = 1
         while let inner = value.arrayValue?.first {
             value = inner
             depth += 1
         }
-        #expect(depth == 512)
+        #expect(depth == 256)
         // The limit counts open containers, not how many were seen: siblings do not add up.
         let siblings =
             "["
-            + Array(repeating: String(repeating: "[", count: 400) + String(repeating: "]", count: 400), count: 3)
+            + Array(repeating: String(repeating: "[", count: 200) + String(repeating: "]", count: 200), count: 3)
             .joined(separator: ",") + "]"
         #expect(try JSONCParser.parse(siblings).arrayValue?.count == 3)
     }
