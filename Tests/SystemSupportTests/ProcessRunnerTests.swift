@@ -38,6 +38,27 @@ struct ProcessRunnerTests {
         #expect(output.stderr.count == 1_048_576)
     }
 
+    /// A script just written is briefly "busy" while any forked child still holds a copy of
+    /// the writer's descriptor; the spawn waits that out instead of failing (the flake that
+    /// hit the credential-helper tests under load). Here the writer itself holds it 50 ms.
+    @Test func executableStillOpenForWritingIsStartedOnceTheWriterCloses() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("busy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let script = directory.appendingPathComponent("hello").path
+        let writer = open(script, O_WRONLY | O_CREAT | O_CLOEXEC, 0o755)
+        try #require(writer >= 0)
+        let text = "#!/bin/sh\necho hello\n"
+        #expect(write(writer, text, text.utf8.count) == text.utf8.count)
+        let closer = Task.detached {
+            try await Task.sleep(for: .milliseconds(50))
+            close(writer)
+        }
+        let output = try await runner.run(ProcessRequest(script, []))
+        try await closer.value
+        #expect(output.exitCode == 0 && output.stdoutText == "hello\n")
+    }
+
     @Test func inputReachesStdinAndExitStatusIsReported() async throws {
         let echoed = try await runner.run(ProcessRequest("cat", [], input: Data("hello\n".utf8)))
         #expect(echoed.stdoutText == "hello\n")

@@ -94,7 +94,17 @@ public enum ChildSpawn {
             for pointer in envp { free(pointer) }
         }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        var status = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        // ETXTBSY: the executable was written a moment ago and a child another thread forked
+        // meanwhile still holds a copy of the writer's descriptor until its own exec closes
+        // it (microseconds). A bounded retry (at most ~0.4 s) instead of failing a helper
+        // or binary that was just installed.
+        var busyRetries: UInt32 = 0
+        while status == ETXTBSY, busyRetries < 20 {
+            busyRetries += 1
+            usleep(busyRetries * 2_000)
+            status = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        }
         // The child has its copies; ours of the child's ends must go, or EOF never comes.
         for fd in childEnds { close(fd) }
         childEnds.removeAll()
