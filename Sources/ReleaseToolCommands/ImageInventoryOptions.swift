@@ -4,6 +4,7 @@ import Foundation
 import ImageInventory
 import OCIDistribution
 import OublietteCore
+import SystemSupport
 
 /// How `sbom` and `scan` find an image: a registry reference (copied into a temporary OCI
 /// layout first, compressed layers only, nothing extracted) or an OCI layout directory.
@@ -29,13 +30,13 @@ struct ImageInventoryOptions: ParsableArguments {
             let reader = try ImageLayoutReader(directory: directory)
             return try reader.read(tag: tag, platform: platform, name: text)
         case let .registry(reference):
-            let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("release-tool-inventory-\(UUID().uuidString.prefix(8))")
-            defer { try? FileManager.default.removeItem(at: temporary) }
             let copier = ImageCopier(
                 credentials: OublietteCredentials.standard(warn: { Output.warning($0) }), insecureRegistries: Set(insecureRegistries))
-            _ = try await copier.copy(from: location, to: .ociLayout(directory: temporary, tag: "inventory"))
-            let reader = try ImageLayoutReader(directory: temporary)
-            return try reader.read(tag: "inventory", platform: platform, name: reference.description)
+            return try await withTemporaryDirectory(prefix: "release-tool-inventory-") { temporary in
+                _ = try await copier.copy(from: location, to: .ociLayout(directory: temporary, tag: "inventory"))
+                let reader = try ImageLayoutReader(directory: temporary)
+                return try reader.read(tag: "inventory", platform: platform, name: reference.description)
+            }
         }
     }
 }
