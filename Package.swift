@@ -272,6 +272,10 @@ let package = Package(
             dependencies: [
                 "OCIDistribution", "SystemSupport", "RegistryFakes",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // The streaming download's tests fetch from the fake server themselves.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // A recording LogHandler for the registry client's request log.
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

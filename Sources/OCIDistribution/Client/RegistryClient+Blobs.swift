@@ -87,6 +87,7 @@ extension RegistryClient {
                     let length = response.headers["Content-Length"].first.flatMap { Int64($0) }
                     return StreamingDownload.Segment(body: body, length: length, startsOver: startsOver)
                 },
+                progress: { done, total in progress?(.blobProgress(digest: digest, done: done, total: total)) },
                 resume: { [self] failure, attempt in
                     let resumes = attempt - 1
                     guard resumes < retryPolicy.backoff.count else {
@@ -97,8 +98,7 @@ extension RegistryClient {
                     logger.debug("retrying \(label) from byte \(failure.received)", metadata: ["attempt": "\(attempt)"])
                     try await sleeper.sleep(for: retryPolicy.delay(beforeRetry: resumes, retryAfter: nil))
                     await recordRetry()
-                },
-                progress: { done, total in progress?(.blobProgress(digest: digest, done: done, total: total)) })
+                })
         } catch let error as DownloadError {
             throw registryError(error, what: what, request: label)
         }

@@ -74,7 +74,7 @@ public struct StreamingDownload: Sendable {
 
     /// Streams into `file`; see the type's description for what is checked.
     @discardableResult
-    public func run(to file: URL, fetch: @escaping Fetch, resume: Resume? = nil, progress: Progress? = nil) async throws -> Outcome {
+    public func run(to file: URL, fetch: @escaping Fetch, progress: Progress? = nil, resume: Resume? = nil) async throws -> Outcome {
         guard let deadline else { return try await transfer(to: file, fetch: fetch, resume: resume, progress: progress) }
         let outcome = await withDeadline(deadline) { try await transfer(to: file, fetch: fetch, resume: resume, progress: progress) }
         switch outcome {
