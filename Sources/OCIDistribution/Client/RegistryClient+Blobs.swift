@@ -95,8 +95,11 @@ extension RegistryClient {
                             registry: registry, request: label, attempts: attempt,
                             lastProblem: "transfer broke at byte \(failure.received): \(failure.reason)")
                     }
-                    logger.debug("retrying \(label) from byte \(failure.received)", metadata: ["attempt": "\(attempt)"])
-                    try await sleeper.sleep(for: retryPolicy.delay(beforeRetry: resumes, retryAfter: nil))
+                    let delay = retryPolicy.delay(beforeRetry: resumes, retryAfter: nil)
+                    logger.debug(
+                        "resuming \(label) from byte \(failure.received) after \(failure.reason)",
+                        metadata: ["attempt": "\(attempt + 1)", "delay": "\(delay.formattedSeconds)"])
+                    try await sleeper.sleep(for: delay)
                     await recordRetry()
                 })
         } catch let error as DownloadError {
