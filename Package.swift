@@ -221,7 +221,11 @@ let package = Package(
         ),
         .executableTarget(name: "oubliette", dependencies: ["OublietteCommands"]),
         .executableTarget(name: "ReleaseTool", dependencies: ["ReleaseToolCommands"]),
-        .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
+        .testTarget(
+            name: "SystemSupportTests",
+            // Logging: a recording LogHandler for the runner's and the state file's diagnostics.
+            dependencies: ["SystemSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "ImageInventoryTests",
             dependencies: [
