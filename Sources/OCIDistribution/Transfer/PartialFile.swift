@@ -58,7 +58,9 @@ final class PartialFile {
         close(descriptor)
         descriptor = -1
         guard rename(path, destination.path) == 0 else {
-            throw .localFile(path: destination.path, reason: "cannot move the download into place: \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            unlink(path)
+            throw .localFile(path: destination.path, reason: "cannot move the download into place: \(reason)")
         }
         AtomicFile.syncDirectory(destination.deletingLastPathComponent())
     }

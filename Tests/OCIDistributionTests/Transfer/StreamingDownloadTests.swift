@@ -188,6 +188,22 @@ import Testing
         }
     }
 
+    @Test func aDestinationThatCannotBeReplacedIsALocalFileErrorAndLeavesNoPartialFile() async throws {
+        let bytes = Array(Self.bytes.prefix(1000))
+        try await withServer({ _ in .reply(status: 200, body: bytes) }) { server, directory in
+            // rename(2) cannot put a file over a non-empty directory.
+            let target = directory.appendingPathComponent("file")
+            try FileManager.default.createDirectory(at: target.appendingPathComponent("inside"), withIntermediateDirectories: true)
+            let failure = await downloadError { try await download(server).run(to: target, fetch: fetch(server)) }
+            guard case let .localFile(path, reason)? = failure else {
+                Issue.record("\(String(describing: failure))")
+                return
+            }
+            #expect(path == target.path && reason.contains("cannot move the download into place"), "\(reason)")
+            #expect(try contents(directory) == ["file"])
+        }
+    }
+
     @Test func aBreakResumesWhereItStoppedWhenTheCallerSaysSo() async throws {
         let bytes = Self.bytes
         let requests = Locked<[String?]>([])
