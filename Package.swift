@@ -261,7 +261,11 @@ let package = Package(
         ),
         .executableTarget(name: "oubliette", dependencies: ["OublietteCommands"]),
         .executableTarget(name: "ReleaseTool", dependencies: ["ReleaseToolCommands"]),
-        .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
+        .testTarget(
+            name: "SystemSupportTests",
+            // Logging: a recording LogHandler for the runner's and the state file's diagnostics.
+            dependencies: ["SystemSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "ImageInventoryTests",
             dependencies: [
@@ -313,6 +317,10 @@ let package = Package(
             dependencies: [
                 "OCIDistribution", "SystemSupport", "TestSupport",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // The streaming download's tests fetch from the fake server themselves.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // A recording LogHandler for the registry client's request log.
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

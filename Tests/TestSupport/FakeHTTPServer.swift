@@ -43,6 +43,9 @@ public enum FakeResponse: Sendable {
     /// one was accepted; `sent` counts what reached the socket, so a test can see how much
     /// the client read before it hung up.
     case stream(headers: [(String, String)], total: Int, sent: Locked<Int>)
+    /// Declares the full body length, sends `partial`, then sends nothing more and keeps the
+    /// connection open: a peer that stalls mid-body (deadline tests).
+    case stall(headers: [(String, String)], declaredLength: Int, partial: [UInt8])
 
     public static func status(_ code: Int, _ headers: [(String, String)] = [], json: String? = nil) -> FakeResponse {
         var headers = headers
@@ -202,6 +205,11 @@ public final class FakeHTTPServer: Sendable {
                     }
                 }
                 writeNext(total)
+            case let .stall(headers, declared, partial):
+                var responseHeaders = HTTPHeaders(headers)
+                responseHeaders.replaceOrAdd(name: "Content-Length", value: "\(declared)")
+                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: responseHeaders))), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: partial)))), promise: nil)
             case let .truncated(headers, declared, partial), let .reset(headers, declared, partial):
                 var responseHeaders = HTTPHeaders(headers)
                 responseHeaders.replaceOrAdd(name: "Content-Length", value: "\(declared)")

@@ -88,11 +88,12 @@ public struct AdvisoryDatabaseUpdater: Sendable {
             throw InventoryError.localFile(path: parent.path, reason: "cannot create the directory: \(describe(error))")
         }
         let token = UUID().uuidString.prefix(8)
-        let staging = parent.appendingPathComponent(".\(directory.lastPathComponent).staging-\(token)")
-        defer { try? FileManager.default.removeItem(at: staging) }
-        do { try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true) } catch {
-            throw InventoryError.localFile(path: staging.path, reason: "cannot create the staging directory: \(describe(error))")
+        let staging: URL
+        do { staging = try TemporaryDirectory.create(in: parent, prefix: ".\(directory.lastPathComponent).staging-") } catch {
+            throw InventoryError.localFile(path: parent.path, reason: "cannot create the staging directory: \(error)")
         }
+        // Renamed into place on success; whatever is left here on any other path goes.
+        defer { TemporaryDirectory.remove(staging) }
         var sources: [AdvisoryDatabaseMetadata.Source] = []
         var usedNames = Set<String>()
         for (number, url) in urls.enumerated() {
@@ -145,49 +146,52 @@ public struct AdvisoryDatabaseUpdater: Sendable {
         return safe.isEmpty || safe.hasPrefix(".") ? fallback : safe
     }
 
-    /// Downloads `url` into `file`; returns the bytes received.
+    /// Downloads `url` into `file` through the one ``StreamingDownload`` (0600, renamed into
+    /// place only when complete, at most ``maximumDownload``, within ``timeout``); returns the
+    /// bytes received.
     private func download(_ url: String, name: String, to file: URL) async throws -> Int64 {
-        var request = HTTPClientRequest(url: url)
-        request.method = .GET
-        let response: HTTPClientResponse
+        let client = httpClient
+        let timeout = self.timeout
+        let onProgress = self.onProgress
         onProgress?(Progress(name: name, url: url, phase: .connecting, received: 0, total: nil))
-        do { response = try await httpClient.execute(request, timeout: timeout) } catch {
-            if error is CancellationError { throw error }
-            throw InventoryError.unreachable(
-                url: url, reason: NetworkProblem.phrase(error, connectTimeout: Self.connectTimeout, answerTimeout: Self.answerTimeout))
-        }
-        guard response.status == .ok else {
-            throw InventoryError.download(url: url, reason: "the server answered \(response.status.code) \(response.status.reasonPhrase)")
-        }
-        guard FileManager.default.createFile(atPath: file.path, contents: nil), let handle = try? FileHandle(forWritingTo: file) else {
-            throw InventoryError.localFile(path: file.path, reason: "cannot create the download file")
-        }
-        defer { try? handle.close() }
-        var received: Int64 = 0
-        let total = response.headers.first(name: "Content-Length").flatMap { Int64($0) }
-        var reported = ContinuousClock.now
-        onProgress?(Progress(name: name, url: url, phase: .downloading, received: 0, total: total))
+        let throttle = ProgressThrottle(interval: .milliseconds(100))
+        let download = StreamingDownload(
+            url: url, maximumBytes: Self.maximumDownload, deadline: timeout.duration, answerTimeout: Self.answerTimeout)
+        let outcome: StreamingDownload.Outcome
         do {
-            for try await buffer in response.body {
-                received += Int64(buffer.readableBytes)
-                if let onProgress, ContinuousClock.now - reported >= .milliseconds(100) {
-                    reported = .now
+            outcome = try await download.run(
+                to: file,
+                fetch: { _ in
+                    let response: HTTPClientResponse
+                    do { response = try await client.execute(HTTPClientRequest(url: url), timeout: timeout) } catch {
+                        if error is CancellationError { throw error }
+                        throw InventoryError.unreachable(
+                            url: url, reason: NetworkProblem.phrase(error, connectTimeout: Self.connectTimeout, answerTimeout: Self.answerTimeout))
+                    }
+                    guard response.status == .ok else {
+                        throw InventoryError.download(url: url, reason: "the server answered \(response.status.code) \(response.status.reasonPhrase)")
+                    }
+                    let total = response.headers.first(name: "Content-Length").flatMap { Int64($0) }
+                    onProgress?(Progress(name: name, url: url, phase: .downloading, received: 0, total: total))
+                    return StreamingDownload.Segment(body: response.body, length: total)
+                },
+                progress: { received, total in
+                    guard let onProgress, throttle.due() else { return }
                     onProgress(Progress(name: name, url: url, phase: .downloading, received: received, total: total))
-                }
-                guard received <= Self.maximumDownload else {
-                    throw InventoryError.download(url: url, reason: "the export is larger than \(Self.maximumDownload >> 30) GiB; stopped")
-                }
-                try buffer.withUnsafeReadableBytes { try handle.write(contentsOf: $0) }
+                })
+        } catch let error as DownloadError {
+            switch error {
+            case .tooLarge:
+                throw InventoryError.download(url: url, reason: "the export is larger than \(Self.maximumDownload >> 30) GiB; stopped")
+            case let .localFile(path, reason):
+                throw InventoryError.localFile(path: path, reason: reason)
+            case .truncated, .interrupted, .longerThanDeclared, .timedOut, .digestMismatch:
+                throw InventoryError.download(
+                    url: url, reason: "the transfer broke after \(error.received) bytes (\(error.reason)); run the update again")
             }
-        } catch let error as InventoryError {
-            throw error
-        } catch {
-            if error is CancellationError { throw error }
-            let problem = NetworkProblem.phrase(error, connectTimeout: Self.connectTimeout, answerTimeout: Self.answerTimeout)
-            throw InventoryError.download(url: url, reason: "the transfer broke after \(received) bytes (\(problem)); run the update again")
         }
-        onProgress?(Progress(name: name, url: url, phase: .downloading, received: received, total: total ?? received))
-        return received
+        onProgress?(Progress(name: name, url: url, phase: .downloading, received: outcome.bytes, total: outcome.bytes))
+        return outcome.bytes
     }
 
     /// Reads every `.json` member of the export and parses it as an OSV record; returns how
@@ -210,4 +214,27 @@ public struct AdvisoryDatabaseUpdater: Sendable {
         }
         return count
     }
+}
+
+/// Lets a progress report through at most once per interval (the download reports every
+/// buffer; a display needs a few a second).
+private final class ProgressThrottle: @unchecked Sendable {
+    private let lock = NSLock()
+    private let interval: Duration
+    private var last = ContinuousClock.now
+
+    init(interval: Duration) { self.interval = interval }
+
+    func due() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = ContinuousClock.now
+        guard now - last >= interval else { return false }
+        last = now
+        return true
+    }
+}
+
+extension TimeAmount {
+    fileprivate var duration: Duration { .nanoseconds(nanoseconds) }
 }

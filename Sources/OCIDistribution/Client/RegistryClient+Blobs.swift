@@ -52,118 +52,84 @@ extension RegistryClient {
         return data
     }
 
-    /// Streams a blob to `file`: hashed in flight into a temp file beside it, renamed into place
-    /// only when the digest matches. A dropped connection resumes with `Range`.
+    /// Streams a blob to `file` through the one ``StreamingDownload``: hashed in flight into a
+    /// 0600 file beside it, renamed into place only when the digest matches. A dropped
+    /// connection resumes with `Range`.
     public nonisolated func pullBlob(
         repository: RepositoryName, digest: Digest, to file: URL, expectedSize: Int64? = nil,
         progress: TransferProgressHandler? = nil
     ) async throws {
-        let directory = file.deletingLastPathComponent()
-        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-            throw RegistryError.localFile(path: directory.path, reason: "cannot create directory: \(describe(error))")
-        }
-        let temp = directory.appendingPathComponent(".\(file.lastPathComponent).partial-\(UUID().uuidString.prefix(8))")
-        // Private from the first byte: a layer may hold anything.
-        guard FileManager.default.createFile(atPath: temp.path, contents: nil, attributes: [.posixPermissions: 0o600]),
-            let handle = try? FileHandle(forWritingTo: temp)
-        else {
-            throw RegistryError.localFile(path: temp.path, reason: "cannot create a temporary file (is the directory writable?)")
-        }
-        var finished = false
-        defer {
-            try? handle.close()
-            if !finished { try? FileManager.default.removeItem(at: temp) }
-        }
-
-        var hasher = SHA256()
-        var written: Int64 = 0
-        var received: Int64 = 0
-        var resumes = 0
-        var oversized = false
-        var total = expectedSize
-        progress?(.blobStarted(digest: digest, total: total))
+        progress?(.blobStarted(digest: digest, total: expectedSize))
         let label = "GET blob \(repository)@\(digest)"
-        transfer: while true {
-            var headers = HTTPHeaders()
-            headers.add(name: "Accept-Encoding", value: "identity")
-            if written > 0 { headers.add(name: "Range", value: "bytes=\(written)-") }
-            let request = RegistryRequest(
-                method: .GET, url: blobURL(repository, digest), headers: headers,
-                scopes: [Self.pullScope(repository)], label: label, timeout: Self.blobTimeout)
-            let response = try await send(request)
-            try await expect(response, [200, 206], request: request, notFound: "blob \(repository)@\(digest)")
-            let length = response.headers["Content-Length"].first.flatMap { Int64($0) }
-            if response.statusCode == 200 || !Self.contentRange(response.headers["Content-Range"].first, startsAt: written) {
-                // The server ignored the Range (or answered another one): start over.
-                if written > 0 {
-                    try handle.truncate(atOffset: 0)
-                    hasher = SHA256()
-                    written = 0
-                }
-                if let length { total = total ?? length }
-            }
-            let end = length.map { written + $0 }
-            do {
-                guard let body = response.stream() else {
-                    throw RegistryError.protocolViolation(registry: registry, request: label, reason: "the blob body was already read")
-                }
-                for try await buffer in body {
-                    // Stop as soon as the body outgrows what the descriptor promised: a
-                    // hostile registry must not fill the disk before the digest check.
-                    if let limit = expectedSize, written + Int64(buffer.readableBytes) > limit {
-                        oversized = true
-                        throw RegistryError.sizeMismatch(
-                            what: "blob \(registry)/\(repository)@\(digest) (the body is larger than its descriptor says; stopped)",
-                            expected: limit, actual: written + Int64(buffer.readableBytes))
-                    }
-                    try buffer.withUnsafeReadableBytes { bytes in
-                        hasher.update(bufferPointer: bytes)
-                        try handle.write(contentsOf: bytes)
-                    }
-                    written += Int64(buffer.readableBytes)
-                    received += Int64(buffer.readableBytes)
-                    progress?(.blobProgress(digest: digest, done: written, total: total))
-                }
-                if let end, written < end {
-                    throw RegistryError.sizeMismatch(what: "blob \(registry)/\(repository)@\(digest) (body ended early)", expected: end, actual: written)
-                }
-                break transfer
-            } catch {
-                if error is CancellationError { throw error }
-                if case RegistryError.localFile = error { throw error }
-                if oversized { throw error }
-                guard resumes < retryPolicy.backoff.count else {
-                    throw RegistryError.retriesExhausted(
-                        registry: registry, request: label, attempts: resumes + 1,
-                        lastProblem: "transfer broke at byte \(written): \(NetworkProblem.phrase(error))")
-                }
-                try await sleeper.sleep(for: retryPolicy.delay(beforeRetry: resumes, retryAfter: nil))
-                resumes += 1
-                await recordRetry()
-            }
-        }
-        let finalReceived = received
-        await record { $0.blobBytesDownloaded += finalReceived }
-        let actual = Digest(trustedSHA256Hex: hasher.finalize().hexString)
-        guard actual == digest else {
-            throw RegistryError.digestMismatch(what: "blob \(registry)/\(repository)@\(digest)", expected: digest.description, actual: actual.description)
-        }
-        if let expectedSize, expectedSize != written {
-            throw RegistryError.sizeMismatch(what: "blob \(registry)/\(repository)@\(digest)", expected: expectedSize, actual: written)
-        }
-        // fsync before the rename: the file appears under its real name only complete and durable.
+        let what = "blob \(registry)/\(repository)@\(digest)"
+        let url = blobURL(repository, digest)
+        // A descriptor's size is both the limit and the length: a hostile registry must not
+        // fill the disk before the digest check.
+        let download = StreamingDownload(url: url, maximumBytes: expectedSize ?? .max, expectedLength: expectedSize, digest: digest)
+        let outcome: StreamingDownload.Outcome
         do {
-            try handle.synchronize()
-            try handle.close()
-        } catch {
-            throw RegistryError.localFile(path: temp.path, reason: "cannot flush: \(describe(error))")
+            outcome = try await download.run(
+                to: file,
+                fetch: { [self] resumeAt in
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Accept-Encoding", value: "identity")
+                    if resumeAt > 0 { headers.add(name: "Range", value: "bytes=\(resumeAt)-") }
+                    let request = RegistryRequest(
+                        method: .GET, url: url, headers: headers,
+                        scopes: [Self.pullScope(repository)], label: label, timeout: Self.blobTimeout)
+                    let response = try await send(request)
+                    try await expect(response, [200, 206], request: request, notFound: "blob \(repository)@\(digest)")
+                    guard let body = response.stream() else {
+                        throw RegistryError.protocolViolation(registry: registry, request: label, reason: "the blob body was already read")
+                    }
+                    // The server ignored the Range (or answered another one): start over.
+                    let startsOver = response.statusCode == 200 || !Self.contentRange(response.headers["Content-Range"].first, startsAt: resumeAt)
+                    let length = response.headers["Content-Length"].first.flatMap { Int64($0) }
+                    return StreamingDownload.Segment(body: body, length: length, startsOver: startsOver)
+                },
+                progress: { done, total in progress?(.blobProgress(digest: digest, done: done, total: total)) },
+                resume: { [self] failure, attempt in
+                    let resumes = attempt - 1
+                    guard resumes < retryPolicy.backoff.count else {
+                        throw RegistryError.retriesExhausted(
+                            registry: registry, request: label, attempts: attempt,
+                            lastProblem: "transfer broke at byte \(failure.received): \(failure.reason)")
+                    }
+                    let delay = retryPolicy.delay(beforeRetry: resumes, retryAfter: nil)
+                    logger.debug(
+                        "resuming \(label) from byte \(failure.received) after \(failure.reason)",
+                        metadata: ["attempt": "\(attempt + 1)", "delay": "\(delay.formattedSeconds)"])
+                    try await sleeper.sleep(for: delay)
+                    await recordRetry()
+                })
+        } catch let error as DownloadError {
+            throw registryError(error, what: what, request: label)
         }
-        guard rename(temp.path, file.path) == 0 else {
-            throw RegistryError.localFile(path: file.path, reason: "cannot move the download into place: \(String(cString: strerror(errno)))")
+        await record {
+            $0.blobBytesDownloaded += outcome.received; $0.blobsDownloaded += 1
         }
-        finished = true
-        await record { $0.blobsDownloaded += 1 }
-        progress?(.blobFinished(digest: digest, outcome: .downloaded(bytes: written)))
+        progress?(.blobFinished(digest: digest, outcome: .downloaded(bytes: outcome.bytes)))
+    }
+
+    /// A download's failure in the registry client's terms (the tests and messages of blob
+    /// pulls predate the shared download).
+    nonisolated func registryError(_ error: DownloadError, what: String, request: String) -> RegistryError {
+        switch error {
+        case let .tooLarge(_, limit, received):
+            return .sizeMismatch(what: "\(what) (the body is larger than its descriptor says; stopped)", expected: limit, actual: received)
+        case let .longerThanDeclared(_, expected, received):
+            return .sizeMismatch(what: "\(what) (the body is larger than declared; stopped)", expected: expected, actual: received)
+        case let .truncated(_, expected, received, _):
+            return .sizeMismatch(what: "\(what) (body ended early)", expected: expected, actual: received)
+        case let .interrupted(_, received, reason):
+            return .transport(registry: registry, request: request, reason: "the transfer broke at byte \(received): \(reason)")
+        case let .digestMismatch(_, expected, actual):
+            return .digestMismatch(what: what, expected: expected.description, actual: actual.description)
+        case let .timedOut(_, limit):
+            return .transport(registry: registry, request: request, reason: "the download did not finish within \(limit.formattedSeconds)")
+        case let .localFile(path, reason):
+            return .localFile(path: path, reason: reason)
+        }
     }
 
     /// Whether a `Content-Range: bytes START-END/TOTAL` answer starts where we asked.

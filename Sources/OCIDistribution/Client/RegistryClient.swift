@@ -116,7 +116,10 @@ public actor RegistryClient {
                 http.headers.replaceOrAdd(name: "Authorization", value: authorization)
             }
             await recordRequest()
-            logger.debug("\(request.method.rawValue) \(Redaction.redact(request.url))")
+            // Only the method and the redacted URL: the headers carry the Authorization value.
+            let shown = "\(request.method.rawValue) \(Redaction.redact(request.url))"
+            let started = ContinuousClock.now
+            logger.trace("\(shown)", metadata: ["attempt": "\(retry + 1)"])
             let response: RegistryResponse
             do {
                 response = RegistryResponse(
@@ -124,16 +127,18 @@ public actor RegistryClient {
             } catch {
                 if error is CancellationError { throw error }
                 let problem = NetworkProblem.phrase(error)
+                logger.debug("\(shown) failed: \(problem)", metadata: ["duration": "\((ContinuousClock.now - started).formattedMilliseconds)"])
                 guard retry < retryPolicy.backoff.count else {
                     if retry == 0 { throw RegistryError.transport(registry: registry, request: request.label, reason: problem) }
                     throw RegistryError.retriesExhausted(registry: registry, request: request.label, attempts: retry + 1, lastProblem: problem)
                 }
-                try await sleeper.sleep(for: retryPolicy.delay(beforeRetry: retry, retryAfter: nil))
+                try await backOff(request, retry: retry, retryAfter: nil, because: problem)
                 retry += 1
                 await recordRetry()
                 continue
             }
             let status = response.statusCode
+            logger.debug("\(shown) \(status)", metadata: ["duration": "\((ContinuousClock.now - started).formattedMilliseconds)"])
             if status == 401, !answeredChallenge,
                 let header = response.headers["WWW-Authenticate"].first,
                 let challenge = AuthChallenge(header: header)
@@ -152,13 +157,22 @@ public actor RegistryClient {
                         registry: registry, request: request.label, attempts: retry + 1,
                         lastProblem: "HTTP \(status)\(detail.isEmpty ? "" : " \(detail)")")
                 }
-                try await sleeper.sleep(for: retryPolicy.delay(beforeRetry: retry, retryAfter: retryAfter))
+                try await backOff(request, retry: retry, retryAfter: retryAfter, because: "HTTP \(status)")
                 retry += 1
                 await recordRetry()
                 continue
             }
             return response
         }
+    }
+
+    /// Sleeps before retry number `retry + 1` of `request`, saying so at debug.
+    nonisolated func backOff(_ request: RegistryRequest, retry: Int, retryAfter: String?, because problem: String) async throws {
+        let delay = retryPolicy.delay(beforeRetry: retry, retryAfter: retryAfter)
+        logger.debug(
+            "retrying \(request.label) after \(problem)",
+            metadata: ["attempt": "\(retry + 2)", "delay": "\(delay.formattedSeconds)"])
+        try await sleeper.sleep(for: delay)
     }
 
     /// Turns a response outside `statuses` into the matching error (reading its error body).

@@ -264,15 +264,11 @@ struct BlobPlan: Sendable {
                 }
             }
             // Through a private temporary file: the blob is verified before any byte is uploaded.
-            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("oci-copy-\(UUID().uuidString)")
-            do {
-                try FileManager.default.createDirectory(
-                    at: scratch, withIntermediateDirectories: true,
-                    attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw RegistryError.localFile(path: scratch.path, reason: "cannot create a staging directory: \(describe(error))")
+            let scratch: URL
+            do { scratch = try TemporaryDirectory.create(prefix: "oci-copy-") } catch {
+                throw RegistryError.localFile(path: FileManager.default.temporaryDirectory.path, reason: "cannot create a staging directory: \(error)")
             }
-            defer { try? FileManager.default.removeItem(at: scratch) }
+            defer { TemporaryDirectory.remove(scratch) }
             let file = scratch.appendingPathComponent(blob.digest.encoded)
             try await source.pullBlob(repository: sourceRepository, digest: blob.digest, to: file, expectedSize: blob.size, progress: progress)
             let outcome = try await target.pushBlob(repository: targetRepository, file: file, digest: blob.digest, size: blob.size, progress: progress)

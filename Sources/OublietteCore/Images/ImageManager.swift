@@ -2,6 +2,7 @@ import ContainerRuntimes
 import Foundation
 import ImageBuilders
 import ImageCatalogue
+import Logging
 import OCIDistribution
 import SystemSupport
 
@@ -36,6 +37,8 @@ public actor ImageManager {
     private let sleeper: any Sleeper
     private let platformCheck: ImagePlatformCheck?
     private let signatureCheck: ImageSignatureCheck?
+    /// Each engine pull retry at debug (what, attempt, delay).
+    private nonisolated let logger: Logger
     private var inFlight: [ImageReference: Flight] = [:]
 
     /// A pull or presence check under way for one image reference.
@@ -64,8 +67,10 @@ public actor ImageManager {
         retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(),
         platformCheck: ImagePlatformCheck? = nil,
         signatureCheck: ImageSignatureCheck? = nil,
+        logger: Logger = Logger(label: "oubliette.images"),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.logger = logger
         self.platformCheck = platformCheck
         self.signatureCheck = signatureCheck
         self.retryPolicy = retryPolicy
@@ -307,6 +312,9 @@ public actor ImageManager {
                     PullEvent(
                         status: "registry \(reference.registry) unreachable\(cause); retrying in \(delay.formattedSeconds) "
                             + "(attempt \(retry + 2) of \(retryPolicy.backoff.count + 1))"))
+                logger.debug(
+                    "retrying the engine pull of \(reference) after: \(reason)",
+                    metadata: ["attempt": "\(retry + 2)", "delay": "\(delay.formattedSeconds)"])
                 try await sleeper.sleep(for: delay)
                 retry += 1
             }

@@ -123,43 +123,44 @@ public struct ReleaseCatalog: Sendable {
         return try Self.unwrap(outcome, url: url, timeout: timeout)
     }
 
-    /// Streams `url` into `file` (created 0600), checking the length the server declared and
-    /// stopping past `declaredSize` (the release's asset size) or ``maximumArchiveBytes``.
-    public func download(_ url: String, to file: URL, declaredSize: Int? = nil) async throws(SelfUpdateError) {
+    /// Streams `url` into `file` through the one ``StreamingDownload`` (0600 from the first
+    /// byte, renamed into place only when complete): checks the length the server declared,
+    /// stops past `declaredSize` (the release's asset size) or ``maximumArchiveBytes``, and
+    /// gives up after ``downloadTimeout``. Returns the file's sha256.
+    @discardableResult
+    public func download(_ url: String, to file: URL, declaredSize: Int? = nil) async throws(SelfUpdateError) -> Digest {
         let client = self.client
         let timeout = downloadTimeout
         let limit = min(declaredSize ?? Self.maximumArchiveBytes, Self.maximumArchiveBytes)
-        let outcome: DeadlineOutcome<Bool> = await withDeadline(timeout) { () async throws -> Bool in
-            let response = try await Self.get(url, accept: "application/octet-stream", client: client, timeout: timeout)
-            guard response.status == .ok else { throw SelfUpdateError.httpStatus(url: url, status: response.status.code) }
-            let expected = response.headers.first(name: "Content-Length").flatMap(Int.init)
-            if let expected, expected > limit { throw SelfUpdateError.downloadTooLarge(url: url, limit: limit, declared: declaredSize) }
-            guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]),
-                let handle = FileHandle(forWritingAtPath: file.path)
-            else {
-                throw SelfUpdateError.installFailed(path: file.path, reason: "cannot create the download file")
+        let download = StreamingDownload(url: url, maximumBytes: Int64(limit), deadline: timeout)
+        do {
+            return try await download.run(to: file) { _ in
+                let response = try await Self.get(url, accept: "application/octet-stream", client: client, timeout: timeout)
+                guard response.status == .ok else { throw SelfUpdateError.httpStatus(url: url, status: response.status.code) }
+                let expected = response.headers.first(name: "Content-Length").flatMap(Int64.init)
+                // Refused before a byte is stored: the server says up front it is too much.
+                if let expected, expected > limit { throw SelfUpdateError.downloadTooLarge(url: url, limit: limit, declared: declaredSize) }
+                return StreamingDownload.Segment(body: response.body, length: expected)
             }
-            defer { try? handle.close() }
-            var received = 0
-            do {
-                for try await chunk in response.body {
-                    received += chunk.readableBytes
-                    if received > limit { throw SelfUpdateError.downloadTooLarge(url: url, limit: limit, declared: declaredSize) }
-                    try handle.write(contentsOf: Data(chunk.readableBytesView))
-                }
-            } catch let error as SelfUpdateError {
-                throw error
-            } catch {
-                // A connection closed mid-body is a truncated download, whatever the client calls it.
-                if let expected, received < expected { throw SelfUpdateError.truncated(url: url, expected: expected, received: received) }
-                throw error
+            .digest
+        } catch let error as SelfUpdateError {
+            throw error
+        } catch let error as DownloadError {
+            switch error {
+            case .tooLarge, .longerThanDeclared:
+                throw .downloadTooLarge(url: url, limit: limit, declared: declaredSize)
+            case let .truncated(_, expected, received, _):
+                throw .truncated(url: url, expected: Int(expected), received: Int(received))
+            case .timedOut:
+                throw .timedOut(url: url, seconds: Int(timeout.components.seconds))
+            case let .localFile(path, reason):
+                throw .installFailed(path: path, reason: reason)
+            case .interrupted, .digestMismatch:
+                throw .unreachable(url: url, reason: error.reason)
             }
-            if let expected, received != expected {
-                throw SelfUpdateError.truncated(url: url, expected: expected, received: received)
-            }
-            return true
+        } catch {
+            throw .unreachable(url: url, reason: describe(error))
         }
-        _ = try Self.unwrap(outcome, url: url, timeout: timeout)
     }
 
     /// GETs `url`, following redirects itself: every URL must pass ``checkTransport(_:)``, and

@@ -152,22 +152,18 @@ public struct SelfUpdater: Sendable {
         let directory = binary.deletingLastPathComponent()
         removeStaleScratch(in: directory)
         // Private scratch beside the binary: same file system, so the final rename is atomic.
-        let scratch = directory.appendingPathComponent(".\(binary.lastPathComponent).update-\(UUID().uuidString.prefix(8))")
-        do {
-            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .installFailed(path: binary.path, reason: describe(error))
+        let scratch: URL
+        do { scratch = try TemporaryDirectory.create(in: directory, prefix: ".\(binary.lastPathComponent).update-") } catch {
+            throw .installFailed(path: binary.path, reason: error.description)
         }
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        defer { TemporaryDirectory.remove(scratch) }
 
         let sums = try await catalog.fetch(plan.checksumsURL, timeout: catalog.apiTimeout, limit: 1 << 20)
         guard let expected = Self.checksum(in: String(decoding: sums, as: UTF8.self), for: plan.archive) else {
             throw .missingChecksum(asset: plan.archive)
         }
         let archive = scratch.appendingPathComponent(plan.archive)
-        try await catalog.download(plan.archiveURL, to: archive, declaredSize: plan.archiveSize)
-        let actual: String
-        do { actual = try Digest.sha256(ofFile: archive).encoded } catch { throw .installFailed(path: archive.path, reason: describe(error)) }
+        let actual = try await catalog.download(plan.archiveURL, to: archive, declaredSize: plan.archiveSize).encoded
         guard actual == expected else { throw .checksumMismatch(asset: plan.archive, expected: expected, actual: actual) }
         let signedBy = try await verifySignature(plan, archive: archive)
 

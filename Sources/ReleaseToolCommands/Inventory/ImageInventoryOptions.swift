@@ -5,6 +5,7 @@ import ImageCatalogue
 import ImageInventory
 import OCIDistribution
 import ReleaseKit
+import SystemSupport
 
 /// How `sbom` and `scan` find an image: a registry reference (copied into a temporary OCI
 /// layout first, compressed layers only, nothing extracted) or an OCI layout directory.
@@ -30,12 +31,12 @@ struct ImageInventoryOptions: ParsableArguments {
             let reader = try ImageLayoutReader(directory: directory)
             return try reader.read(tag: tag, platform: platform, name: text)
         case let .registry(reference):
-            let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("release-tool-inventory-\(UUID().uuidString.prefix(8))")
-            defer { try? FileManager.default.removeItem(at: temporary) }
             let copier = ReleaseToolServices.forCommand(insecureRegistries: insecureRegistries).copier()
-            _ = try await copier.copy(from: location, to: .ociLayout(directory: temporary, tag: "inventory"))
-            let reader = try ImageLayoutReader(directory: temporary)
-            return try reader.read(tag: "inventory", platform: platform, name: reference.description)
+            return try await withTemporaryDirectory(prefix: "release-tool-inventory-") { temporary in
+                _ = try await copier.copy(from: location, to: .ociLayout(directory: temporary, tag: "inventory"))
+                let reader = try ImageLayoutReader(directory: temporary)
+                return try reader.read(tag: "inventory", platform: platform, name: reference.description)
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// One JSON state file, done one way: reads decode the current file (writes are atomic, so a
 /// read never sees half of one); changes re-read, modify and write under ``FileLock`` on a
@@ -8,10 +9,13 @@ public struct JSONStateFile<Value: Codable & Sendable>: Sendable {
     public let url: URL
     public let mode: mode_t
     private let empty: @Sendable () -> Value
+    /// Each write at debug (the path and its size).
+    public var logger: Logger
 
-    public init(_ url: URL, mode: mode_t = 0o600, empty: @escaping @Sendable () -> Value) {
+    public init(_ url: URL, mode: mode_t = 0o600, logger: Logger = Logger(label: "system.state"), empty: @escaping @Sendable () -> Value) {
         self.url = url
         self.mode = mode
+        self.logger = logger
         self.empty = empty
     }
 
@@ -46,6 +50,7 @@ public struct JSONStateFile<Value: Codable & Sendable>: Sendable {
                 throw FileError.unreadable(path: url.path, reason: "cannot encode: \(describe(error))")
             }
             try AtomicFile.write(data, to: url, mode: mode)
+            logger.debug("wrote \(url.path)", metadata: ["bytes": "\(data.count)"])
             return result
         }
     }

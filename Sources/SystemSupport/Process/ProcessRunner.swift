@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 #if canImport(Glibc)
     import Glibc
@@ -22,10 +23,17 @@ public struct ProcessRunner: CommandRunner {
     public var defaultTimeout: Duration
     /// Merged into every request's environment (a request's own entries win).
     public var environment: ProcessEnvironment
+    /// Each run at debug: the executable, how many arguments (never their values, which may
+    /// carry secrets), how it ended and how long it took.
+    public var logger: Logger
 
-    public init(environment: ProcessEnvironment = .inherit, defaultTimeout: Duration = .seconds(600)) {
+    public init(
+        environment: ProcessEnvironment = .inherit, defaultTimeout: Duration = .seconds(600),
+        logger: Logger = Logger(label: "system.process")
+    ) {
         self.environment = environment
         self.defaultTimeout = defaultTimeout
+        self.logger = logger
     }
 
     public func run(_ request: ProcessRequest) async throws(ProcessError) -> CommandOutput {
@@ -35,6 +43,8 @@ public struct ProcessRunner: CommandRunner {
         }
         let timeout = request.timeout ?? defaultTimeout
         let control = RunControl()
+        let started = ContinuousClock.now
+        logger.trace("starting \(path)", metadata: ["arguments": "\(request.arguments.count)", "timeout": "\(timeout.formattedSeconds)"])
         let spawned = try Spawned.start(path: path, request: request, environment: childEnvironment)
         let outcome: Spawned.Outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -47,6 +57,7 @@ public struct ProcessRunner: CommandRunner {
         } onCancel: {
             control.cancel()
         }
+        log(request, path: path, outcome: outcome, since: started)
         switch outcome.ending {
         case .exited:
             return outcome.output
@@ -57,6 +68,18 @@ public struct ProcessRunner: CommandRunner {
         }
     }
 
+    private func log(_ request: ProcessRequest, path: String, outcome: Spawned.Outcome, since started: ContinuousClock.Instant) {
+        let ending =
+            switch outcome.ending {
+            case .exited: "exited \(outcome.output.exitCode)"
+            case .timedOut: "timed out"
+            case .cancelled: "cancelled"
+            }
+        logger.debug(
+            "\(path) \(ending)",
+            metadata: ["arguments": "\(request.arguments.count)", "duration": "\((ContinuousClock.now - started).formattedMilliseconds)"])
+    }
+
     /// The same run, blocking the calling thread: for synchronous callers (test helpers) that
     /// must not block a Swift concurrency thread on a semaphore. Never call it from async code.
     public func runSynchronously(_ request: ProcessRequest) throws(ProcessError) -> CommandOutput {
@@ -65,8 +88,10 @@ public struct ProcessRunner: CommandRunner {
             throw .executableNotFound(request.executable)
         }
         let timeout = request.timeout ?? defaultTimeout
+        let started = ContinuousClock.now
         let spawned = try Spawned.start(path: path, request: request, environment: childEnvironment)
         let outcome = spawned.superviseUntilExit(timeout: timeout, control: RunControl(), request: request)
+        log(request, path: path, outcome: outcome, since: started)
         guard outcome.ending == .exited else { throw .timedOut(command: request.commandLine, after: timeout) }
         return outcome.output
     }
@@ -184,6 +209,11 @@ public enum ProcessError: Error, Sendable, Equatable, DescribedError {
 }
 
 extension Duration {
+    /// "12 ms", for durations in logs.
+    public var formattedMilliseconds: String {
+        "\(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000) ms"
+    }
+
     /// "2.5 s", "10 s".
     public var formattedSeconds: String {
         let seconds = Double(components.seconds) + Double(components.attoseconds) / 1e18
