@@ -33,7 +33,10 @@ public actor DrainingStdioTransport: Transport {
     private var outstanding: [String: Int] = [:]
 
     /// - Parameters:
+    ///   - input: the descriptor messages are read from, a line at a time, on a thread of its own.
+    ///   - output: the descriptor each message is written to, followed by a newline.
     ///   - drainLimit: how long, after stdin closed, unanswered requests are waited for.
+    ///   - logger: the logger the MCP `Transport` protocol asks every transport for.
     ///   - onDrain: told (for stderr) when stdin closed with requests still being answered,
     ///     and when the wait gave up.
     public init(

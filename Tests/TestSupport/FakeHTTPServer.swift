@@ -72,8 +72,12 @@ public final class FakeHTTPServer: Sendable {
         self.port = port
     }
 
-    /// - Parameter host: the address to listen on (a non-loopback one for tests of rules
-    ///   that treat loopback specially).
+    /// - Parameters:
+    ///   - host: the address to listen on (a non-loopback one for tests of rules
+    ///     that treat loopback specially).
+    ///   - handler: answers each request, on the server's event loop.
+    /// - Returns: the server, listening on a free port; the caller shuts it down.
+    /// - Throws: NIO's error when the address cannot be bound.
     public static func start(host: String = "127.0.0.1", _ handler: @escaping @Sendable (FakeRequest) -> FakeResponse) async throws -> FakeHTTPServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let channel = try await bootstrap(group, .immediate(handler)).bind(host: host, port: 0).get()

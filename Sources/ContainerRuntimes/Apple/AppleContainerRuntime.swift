@@ -31,6 +31,8 @@ public struct AppleContainerRuntime: ContainerRuntime {
     }
 
     /// - Parameters:
+    ///   - executable: the CLI to run, a `PATH` name or a path.
+    ///   - runner: starts each CLI invocation and collects its output and exit status.
     ///   - platformLister: asked before a pull which platforms the image publishes, so an
     ///     image without linux/arm64 fails before anything is downloaded; nil leaves it to the CLI.
     ///   - allowsAMD64: run linux/amd64-only images under Rosetta instead of refusing them.

@@ -21,6 +21,9 @@ public actor DockerRuntime: ContainerRuntime {
     private var negotiated: (api: DockerAPIVersion, server: DockerVersionResponse)?
 
     /// - Parameters:
+    ///   - endpoint: the daemon's unix socket or TCP address, where every engine call goes.
+    ///   - httpClient: sends the engine calls; the caller owns it (by default the shared
+    ///     process-lifetime ``defaultHTTPClient``).
     ///   - credentials: asked for the image's registry credentials before each pull; `nil` pulls anonymously.
     ///   - maximumAPIVersion: the newest API to use even if the daemon offers more.
     ///   - requestTimeout: limit for ordinary calls (pulls and stops get longer ones).

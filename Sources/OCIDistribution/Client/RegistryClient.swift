@@ -39,8 +39,18 @@ public actor RegistryClient {
     public private(set) var counters = TransferCounters()
 
     /// - Parameters:
+    ///   - registry: `host[:port]` as written in image references (Docker Hub's name is mapped
+    ///     to its API host).
+    ///   - credentials: asked once, at the first request, for this registry's credentials.
     ///   - security: HTTPS or plain HTTP (see ``TransportSecurity``).
+    ///   - retryPolicy: how often, and after what delays, transport failures and retryable
+    ///     statuses (5xx, 429) are retried.
+    ///   - sleeper: waits out the retry delays; tests pass one that does not sleep.
+    ///   - httpClient: sends every request; the caller owns it.
+    ///   - uploadPolicy: which blobs go in one PUT and the chunk size for larger ones.
+    ///   - requestTimeout: deadline of one metadata request (see ``requestTimeout``).
     ///   - clientID: how this tool names itself to token services (`client_id`).
+    ///   - logger: where each request line goes (at debug level, secrets redacted).
     public init(
         registry: String,
         credentials: any CredentialSource = ChainedCredentials.standard,

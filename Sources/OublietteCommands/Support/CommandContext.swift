@@ -7,6 +7,10 @@ enum CommandContext {
     /// - Parameters:
     ///   - checkVersions: compare image version labels before pulling (`--ignore-version` turns it off).
     ///   - localBuild: how to build images locally, when the command may build.
+    /// - Returns: the graph over the config's runtime, warnings printed by ``Output``.
+    /// - Throws: ``ConfigError`` when the config cannot be loaded, ``LifecycleError`` when a
+    ///   container setting in the environment is invalid, ``RuntimeError`` when the runtime
+    ///   cannot be set up.
     static func services(checkVersions: Bool = true, localBuild: LocalBuildSettings? = nil) throws -> OublietteServices {
         let paths = OubliettePaths.resolve()
         let config = try OublietteConfig.load(paths: paths)

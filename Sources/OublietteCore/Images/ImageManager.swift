@@ -54,13 +54,19 @@ public actor ImageManager {
     /// How many callers are waiting on the flight for `reference` besides the one that started it.
     func callersWaiting(on reference: ImageReference) -> Int { inFlight[reference]?.joiners ?? 0 }
 
-    /// - Parameter versionPolicy: when set, a missing image's version label is read from the
-    ///   registry before it is pulled, and a mismatch is reported (at most once an hour).
-    /// - Parameter localBuild: how to build images when `image_source` is `build`.
     /// - Parameters:
+    ///   - config: which image each type uses, its source, mirrors and `verify` settings.
+    ///   - runtime: the engine where images are looked up and pulled (local builds land there too).
+    ///   - provenance: where each pull or build records what it obtained and verified.
+    ///   - versionPolicy: when set, a missing image's version label is read from the
+    ///     registry before it is pulled, and a mismatch is reported (at most once an hour).
+    ///   - localBuild: how to build images when `image_source` is `build`.
     ///   - retryPolicy: backoff for engine pulls that failed transiently (network, 5xx, 429).
     ///   - sleeper: waits out the backoff; tests pass one that does not sleep.
     ///   - platformCheck: before each pull, checks the image publishes the runtime's platform.
+    ///   - signatureCheck: before each pull (and, under `verify: enforce`, before an unrecorded
+    ///     image in the engine is used), checks the image's signature; nil checks none.
+    ///   - now: the clock for provenance records and the version-warning throttle.
     public init(
         config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore,
         versionPolicy: VersionCheckPolicy? = nil, localBuild: LocalBuildSettings? = nil,

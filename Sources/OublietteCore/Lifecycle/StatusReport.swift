@@ -102,8 +102,18 @@ public struct StatusReporter: Sendable {
     public let cliReleases: CLIReleaseCheck?
     public let cliVersion: String
 
-    /// - Parameter remoteDigest: how the registry's digest is read; by default a quick
-    ///   manifest HEAD through `registries` (one attempt, short deadline).
+    /// - Parameters:
+    ///   - config: the types reported, and the `update_check` and `verify` settings.
+    ///   - runtime: asked for its version and for each type's local image.
+    ///   - provenance: how each image was obtained (source, registry, signature).
+    ///   - cache: when each image was last compared with its registry (`update_check: once`).
+    ///   - registries: the clients the default `remoteDigest` asks.
+    ///   - remoteDigest: how the registry's digest is read; by default a quick
+    ///     manifest HEAD through `registries` (one attempt, short deadline).
+    ///   - deadline: the longest the update checks of one report may take.
+    ///   - cliReleases: asks for the newest released CLI; nil leaves it unchecked.
+    ///   - cliVersion: this CLI's version, compared with the newest release and the images' labels.
+    ///   - now: the clock that dates cache entries and decides whether they are a day old.
     public init(
         config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore, cache: UpdateCheckCache,
         registries: RegistryClientFactory, remoteDigest: RemoteDigest? = nil, deadline: Duration = .seconds(3),

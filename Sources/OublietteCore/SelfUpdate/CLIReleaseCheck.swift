@@ -20,8 +20,12 @@ public actor CLIReleaseCheck {
     private let lookup: Lookup
     private let now: @Sendable () -> Date
 
-    /// - Parameter lookup: the newest stable version; by default from the releases API
-    ///   (`OUBLIETTE_RELEASES_URL`), the request bounded by the deadline it is given.
+    /// - Parameters:
+    ///   - dataDirectory: where `cli-release-check.json` is kept.
+    ///   - interval: seconds an answer is reused before the releases API is asked again.
+    ///   - lookup: the newest stable version; by default from the releases API
+    ///     (`OUBLIETTE_RELEASES_URL`), the request bounded by the deadline it is given.
+    ///   - now: the clock that stamps each question and ages the last answer.
     public init(
         dataDirectory: URL, interval: TimeInterval = 86_400, lookup: Lookup? = nil,
         now: @escaping @Sendable () -> Date = { Date() }

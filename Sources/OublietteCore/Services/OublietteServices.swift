@@ -65,7 +65,13 @@ public final class OublietteServices: Sendable {
         return OublietteServices(paths: paths, config: config, runtime: runtime, registries: registries, options: options)
     }
 
-    /// - Parameter registries: the factory the runtime was built with, so both share it.
+    /// - Parameters:
+    ///   - paths: where the stores (provenance, projects, update checks) keep their files.
+    ///   - config: the user's configuration every service reads.
+    ///   - runtime: the container engine every service drives.
+    ///   - registries: the factory the runtime was built with, so both share it; nil makes one
+    ///     from `config` and `options`.
+    ///   - options: how the graph is assembled (checks, builds, warnings, clock).
     public init(
         paths: OubliettePaths, config: OublietteConfig, runtime: any ContainerRuntime,
         registries: RegistryClientFactory? = nil, options: Options = Options()

@@ -31,7 +31,14 @@ public struct ReleaseToolServices: Sendable {
 
     /// - Parameters:
     ///   - credentials: resolved by the caller once per command; every client shares them.
+    ///   - insecureRegistries: hosts reached over plain HTTP by the factory made here.
     ///   - registries: the factory to use instead of one made from `credentials` (tests).
+    ///   - signing: the key the signer signs with; nil builds no signer.
+    ///   - provenance: builds the SLSA provenance statement the signer attaches to each image.
+    ///   - attachSBOMs: build the SBOM attacher (its SBOMs signed with `signing`'s key, if any).
+    ///   - workDirectory: where temporary layouts go.
+    ///   - toolVersion: release-tool's version, named as the SBOMs' creator.
+    ///   - log: receives the signer's and SBOM attacher's progress lines.
     public init(
         credentials: any CredentialSource, insecureRegistries: Set<String> = [], registries: RegistryClientFactory? = nil,
         signing: SigningIdentity? = nil, provenance: ReleaseProvenance = ReleaseProvenance(), attachSBOMs: Bool = false,

@@ -18,8 +18,12 @@ public struct TagRules: Sendable, Equatable {
 
     /// Tags for `version`, full version first, `latest` last.
     ///
-    /// - Parameter released: every version tagged in the repository (prereleases included,
-    ///   `version` itself may or may not be among them).
+    /// - Parameters:
+    ///   - version: the version being released.
+    ///   - released: every version tagged in the repository (prereleases included,
+    ///     `version` itself may or may not be among them).
+    /// - Returns: the image tags, `+` in build metadata spelt `_`; only the full version for
+    ///   a prerelease.
     public func tags(for version: SemanticVersion, released: [SemanticVersion]) -> [String] {
         var tags = [prefix + Self.tagSafe(version)]
         guard !version.isPrerelease else { return tags }

@@ -15,7 +15,12 @@ public enum AtomicFile {
     /// younger ones may belong to a live writer in another process and are left alone.
     public static let staleAge: TimeInterval = 600
 
-    /// - Parameter mode: permission bits of the new file (0600 for secrets).
+    /// - Parameters:
+    ///   - data: the file's whole new contents.
+    ///   - url: the file to replace or create; the temporary file goes in its directory.
+    ///   - mode: permission bits of the new file (0600 for secrets).
+    /// - Throws: ``FileError/posix(path:operation:code:)`` naming the step that failed (create,
+    ///   write, chmod, fsync, rename into place); the target is then left as it was.
     public static func write(_ data: Data, to url: URL, mode: mode_t = 0o644) throws(FileError) {
         try write(data, to: url, mode: mode, beforeRename: nil)
     }

@@ -21,7 +21,7 @@ extension CLIIntegrationTests {
         let reference = try ImageReference(parsing: image)
         let previous = ImageUpdater.previousReference(of: reference)
         let engine = try docker()
-        try await withFixture(project, tearDown: { _ = try? await services(home, runtime: engine).projects.delete(id: $0.id) }) { project throws in
+        try await withFixture(project, tearDown: { _ = try? await services(home, runtime: engine).projects.delete(id: $0.id) }) { project async throws in
 
             // Nothing new in the registry: no `previous` appears, so there is nothing to roll back to.
             let noop = try await oubliette(["update", "--type", "custom", "--json"], home)

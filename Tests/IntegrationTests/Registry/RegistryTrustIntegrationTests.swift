@@ -1,6 +1,7 @@
 import Foundation
 import OCIDistribution
 import OublietteCore
+import TestSupport
 import Testing
 
 /// What the real registry saw, recorded by a proxy in front of it (not the client's own
@@ -25,23 +26,24 @@ struct RegistryTrustIntegrationTests {
     func multiPageTagListing() async throws {
         let bed = TestBed.required
         let proxy = try await RecordingProxy.start(upstream: bed.registry)
-        defer { Task { await proxy.shutdown() } }
-        let work = try bed.makeTemporaryDirectory("trust-tags")
-        let image = try LayoutFixture.make(in: work, layerSizes: [1_000])
-        let repository = uniqueRepository("pages")
-        let direct = RegistryClient(registry: bed.registry, credentials: AnonymousCredentials())
-        let reference = try ImageReference(parsing: "\(bed.registry)/\(repository):v000")
-        _ = try await ImageCopier(registries: RegistryClientFactory(), clients: [direct]).copy(
-            from: .ociLayout(directory: image.layout.directory, tag: "1"), to: .registry(reference))
-        let expected = (0..<250).map { String(format: "v%03d", $0) }
-        try await direct.addTags(Array(expected.dropFirst()), to: reference)
+        try await withFixture(proxy, tearDown: { await $0.shutdown() }) { proxy throws in
+            let work = try bed.makeTemporaryDirectory("trust-tags")
+            let image = try LayoutFixture.make(in: work, layerSizes: [1_000])
+            let repository = uniqueRepository("pages")
+            let direct = RegistryClient(registry: bed.registry, credentials: AnonymousCredentials())
+            let reference = try ImageReference(parsing: "\(bed.registry)/\(repository):v000")
+            _ = try await ImageCopier(registries: RegistryClientFactory(), clients: [direct]).copy(
+                from: .ociLayout(directory: image.layout.directory, tag: "1"), to: .registry(reference))
+            let expected = (0..<250).map { String(format: "v%03d", $0) }
+            try await direct.addTags(Array(expected.dropFirst()), to: reference)
 
-        let throughProxy = RegistryClient(registry: proxy.address, credentials: AnonymousCredentials())
-        let tags = try await throughProxy.tags(repository: repository, pageSize: 100)
-        #expect(tags == expected)
-        let listings = proxy.log.filter { $0.path.hasSuffix("/tags/list") }
-        #expect(listings.map(\.query) == ["n=100", "n=100&last=v099", "n=100&last=v199"], "\(listings)")
-        #expect(listings.allSatisfy { $0.status == 200 })
+            let throughProxy = RegistryClient(registry: proxy.address, credentials: AnonymousCredentials())
+            let tags = try await throughProxy.tags(repository: repository, pageSize: 100)
+            #expect(tags == expected)
+            let listings = proxy.log.filter { $0.path.hasSuffix("/tags/list") }
+            #expect(listings.map(\.query) == ["n=100", "n=100&last=v099", "n=100&last=v199"], "\(listings)")
+            #expect(listings.allSatisfy { $0.status == 200 })
+        }
     }
 
     @Test(
@@ -50,40 +52,41 @@ struct RegistryTrustIntegrationTests {
     func unchangedImageIsNotUploadedAgain() async throws {
         let bed = TestBed.required
         let proxy = try await RecordingProxy.start(upstream: bed.registry)
-        defer { Task { await proxy.shutdown() } }
-        let work = try bed.makeTemporaryDirectory("trust-repush")
-        let image = try LayoutFixture.make(in: work, layerSizes: [2 << 20, 100_000, 500])
-        let repository = uniqueRepository("repush")
-        let reference = try ImageReference(parsing: "\(proxy.address)/\(repository):1")
-        let policy = UploadPolicy(monolithicLimit: 1 << 20, chunkSize: 1 << 20)
-        func freshCopier() -> ImageCopier {
-            ImageCopier(
-                registries: RegistryClientFactory(),
-                clients: [RegistryClient(registry: proxy.address, credentials: AnonymousCredentials(), uploadPolicy: policy)])
+        try await withFixture(proxy, tearDown: { await $0.shutdown() }) { proxy throws in
+            let work = try bed.makeTemporaryDirectory("trust-repush")
+            let image = try LayoutFixture.make(in: work, layerSizes: [2 << 20, 100_000, 500])
+            let repository = uniqueRepository("repush")
+            let reference = try ImageReference(parsing: "\(proxy.address)/\(repository):1")
+            let policy = UploadPolicy(monolithicLimit: 1 << 20, chunkSize: 1 << 20)
+            func freshCopier() -> ImageCopier {
+                ImageCopier(
+                    registries: RegistryClientFactory(),
+                    clients: [RegistryClient(registry: proxy.address, credentials: AnonymousCredentials(), uploadPolicy: policy)])
+            }
+
+            // Control: the first push is seen uploading (so the proxy does observe uploads).
+            _ = try await freshCopier().copy(from: .ociLayout(directory: image.layout.directory, tag: "1"), to: .registry(reference))
+            let first = proxy.log
+            #expect(first.filter { $0.method == "PATCH" }.count >= 2, "\(first)")
+            #expect(first.filter { $0.method == "PUT" && $0.path.contains("/blobs/uploads/") }.count == 4)
+
+            // Again, with a new client: only HEADs of the four blobs, no upload request at all.
+            var mark = proxy.log.count
+            _ = try await freshCopier().copy(from: .ociLayout(directory: image.layout.directory, tag: "1"), to: .registry(reference))
+            var second = proxy.log(since: mark)
+            #expect(!second.contains(where: Self.isUpload), "\(second)")
+            let heads = second.filter { $0.method == "HEAD" && $0.path.contains("/blobs/sha256:") }
+            #expect(heads.count == 4 && heads.allSatisfy { $0.status == 200 })
+
+            // The same for a registry → registry copy repeated into one destination.
+            let target = try ImageReference(parsing: "\(proxy.address)/\(uniqueRepository("repush-copy")):1")
+            _ = try await freshCopier().copy(from: .registry(reference), to: .registry(target))
+            mark = proxy.log.count
+            _ = try await freshCopier().copy(from: .registry(reference), to: .registry(target))
+            second = proxy.log(since: mark)
+            #expect(!second.contains(where: Self.isUpload), "\(second)")
+            #expect(!second.contains { $0.method == "GET" && $0.path.contains("/blobs/") }, "no blob was downloaded either")
         }
-
-        // Control: the first push is seen uploading (so the proxy does observe uploads).
-        _ = try await freshCopier().copy(from: .ociLayout(directory: image.layout.directory, tag: "1"), to: .registry(reference))
-        let first = proxy.log
-        #expect(first.filter { $0.method == "PATCH" }.count >= 2, "\(first)")
-        #expect(first.filter { $0.method == "PUT" && $0.path.contains("/blobs/uploads/") }.count == 4)
-
-        // Again, with a new client: only HEADs of the four blobs, no upload request at all.
-        var mark = proxy.log.count
-        _ = try await freshCopier().copy(from: .ociLayout(directory: image.layout.directory, tag: "1"), to: .registry(reference))
-        var second = proxy.log(since: mark)
-        #expect(!second.contains(where: Self.isUpload), "\(second)")
-        let heads = second.filter { $0.method == "HEAD" && $0.path.contains("/blobs/sha256:") }
-        #expect(heads.count == 4 && heads.allSatisfy { $0.status == 200 })
-
-        // The same for a registry → registry copy repeated into one destination.
-        let target = try ImageReference(parsing: "\(proxy.address)/\(uniqueRepository("repush-copy")):1")
-        _ = try await freshCopier().copy(from: .registry(reference), to: .registry(target))
-        mark = proxy.log.count
-        _ = try await freshCopier().copy(from: .registry(reference), to: .registry(target))
-        second = proxy.log(since: mark)
-        #expect(!second.contains(where: Self.isUpload), "\(second)")
-        #expect(!second.contains { $0.method == "GET" && $0.path.contains("/blobs/") }, "no blob was downloaded either")
     }
 
     @Test(
@@ -92,30 +95,31 @@ struct RegistryTrustIntegrationTests {
     func crossRepositoryMountSeenAtTheRegistry() async throws {
         let bed = TestBed.required
         let proxy = try await RecordingProxy.start(upstream: bed.registry)
-        defer { Task { await proxy.shutdown() } }
-        let work = try bed.makeTemporaryDirectory("trust-mount")
-        let base = try LayoutFixture.make(in: work.appendingPathComponent("base"), layerSizes: [300_000, 200_000])
-        let baseRepository = uniqueRepository("mount-base")
-        let appRepository = uniqueRepository("mount-app")
-        let client = RegistryClient(registry: proxy.address, credentials: AnonymousCredentials())
-        _ = try await ImageCopier(registries: RegistryClientFactory(), clients: [client]).copy(
-            from: .ociLayout(directory: base.layout.directory, tag: "1"),
-            to: .registry(ImageReference(parsing: "\(proxy.address)/\(baseRepository):1")))
-        let shared = try base.layers.map { try Data(contentsOf: base.layout.blobURL($0.digest)) }
-        let app = try LayoutFixture.make(in: work.appendingPathComponent("app"), layerSizes: [10_000], sharedLayers: shared)
-        let mark = proxy.log.count
-        _ = try await ImageCopier(
-            registries: RegistryClientFactory(), mountFrom: [baseRepository],
-            clients: [RegistryClient(registry: proxy.address, credentials: AnonymousCredentials())]
-        )
-        .copy(from: .ociLayout(directory: app.layout.directory, tag: "1"), to: .registry(ImageReference(parsing: "\(proxy.address)/\(appRepository):1")))
-        let entries = proxy.log(since: mark)
-        let mounts = entries.filter { $0.method == "POST" && $0.path == "/v2/\(appRepository)/blobs/uploads/" && $0.query.contains("mount=") }
-        #expect(mounts.filter { $0.status == 201 && $0.query.contains("from=\(baseRepository)") }.count == 2, "\(entries)")
-        for layer in base.layers {
-            #expect(mounts.contains { $0.query.contains("mount=\(layer.digest)") })
-            // Nothing of a mounted layer was sent.
-            #expect(!entries.contains { $0.method == "PUT" && $0.query.contains("digest=\(layer.digest)") })
+        try await withFixture(proxy, tearDown: { await $0.shutdown() }) { proxy throws in
+            let work = try bed.makeTemporaryDirectory("trust-mount")
+            let base = try LayoutFixture.make(in: work.appendingPathComponent("base"), layerSizes: [300_000, 200_000])
+            let baseRepository = uniqueRepository("mount-base")
+            let appRepository = uniqueRepository("mount-app")
+            let client = RegistryClient(registry: proxy.address, credentials: AnonymousCredentials())
+            _ = try await ImageCopier(registries: RegistryClientFactory(), clients: [client]).copy(
+                from: .ociLayout(directory: base.layout.directory, tag: "1"),
+                to: .registry(ImageReference(parsing: "\(proxy.address)/\(baseRepository):1")))
+            let shared = try base.layers.map { try Data(contentsOf: base.layout.blobURL($0.digest)) }
+            let app = try LayoutFixture.make(in: work.appendingPathComponent("app"), layerSizes: [10_000], sharedLayers: shared)
+            let mark = proxy.log.count
+            _ = try await ImageCopier(
+                registries: RegistryClientFactory(), mountFrom: [baseRepository],
+                clients: [RegistryClient(registry: proxy.address, credentials: AnonymousCredentials())]
+            )
+            .copy(from: .ociLayout(directory: app.layout.directory, tag: "1"), to: .registry(ImageReference(parsing: "\(proxy.address)/\(appRepository):1")))
+            let entries = proxy.log(since: mark)
+            let mounts = entries.filter { $0.method == "POST" && $0.path == "/v2/\(appRepository)/blobs/uploads/" && $0.query.contains("mount=") }
+            #expect(mounts.filter { $0.status == 201 && $0.query.contains("from=\(baseRepository)") }.count == 2, "\(entries)")
+            for layer in base.layers {
+                #expect(mounts.contains { $0.query.contains("mount=\(layer.digest)") })
+                // Nothing of a mounted layer was sent.
+                #expect(!entries.contains { $0.method == "PUT" && $0.query.contains("digest=\(layer.digest)") })
+            }
         }
     }
 

@@ -229,7 +229,7 @@ struct SelfUpdateTests {
 
     @Test func statusReportsTheNewestReleaseAskingAtMostOnceADay() async throws {
         let setup = try await Setup.make([Self.stable, Self.candidate])
-        try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup throws in
+        try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup async throws in
             let environment = [
                 "OUBLIETTE_RELEASES_URL": setup.server.baseURL,
                 "XDG_CONFIG_HOME": setup.root.appendingPathComponent("config").path,

@@ -178,41 +178,38 @@ struct VerifiedIsWhatRunsTests {
             if lying { target = target.replacingOccurrences(of: "/manifests/\(signed)", with: "/manifests/1") }
             return .forward(target)
         }
-        defer {
-            Task {
-                await primary.shutdown(); await mirror.shutdown()
-            }
-        }
-        // Signed as the configured name (the signature names the repository it was made for).
-        try await sign("\(primary.address)/\(path):1", digest: signed, key: key)
+        try await withFixture((primary, mirror), tearDown: { for proxy in [$0.0, $0.1] { await proxy.shutdown() } }) { primary, mirror async throws in
+            // Signed as the configured name (the signature names the repository it was made for).
+            try await sign("\(primary.address)/\(path):1", digest: signed, key: key)
 
-        let image = "\(primary.address)/\(path):1"
-        let reference = try ImageReference(parsing: image)
-        let (manager, docker) = try mirroredEnforcingManager(
-            primary: primary.address, path: path, mirror: mirror.address, key: key, label: "mirror-other")
+            let image = "\(primary.address)/\(path):1"
+            let reference = try ImageReference(parsing: image)
+            let (manager, docker) = try mirroredEnforcingManager(
+                primary: primary.address, path: path, mirror: mirror.address, key: key, label: "mirror-other")
 
-        for attempt in 1...2 {
-            let mark = mirror.log.count
-            do {
-                _ = try await manager.ensureImage(type: "custom")
-                Issue.record("attempt \(attempt): the mirror's image was accepted")
-            } catch {
-                let text = describe(error)
-                // Pulled as name@verified-digest, the mirror has no such manifest (or dockerd
-                // refuses a manifest whose digest is not the one asked for): every attempt fails.
-                #expect(error is ImageManagerError, "\(text)")
-                #expect(!text.contains("again"), "no advice to retry what cannot succeed: \(text)")
-                #expect(text.contains(mirror.address), "the error names the mirror tried: \(text)")
+            for attempt in 1...2 {
+                let mark = mirror.log.count
+                do {
+                    _ = try await manager.ensureImage(type: "custom")
+                    Issue.record("attempt \(attempt): the mirror's image was accepted")
+                } catch {
+                    let text = describe(error)
+                    // Pulled as name@verified-digest, the mirror has no such manifest (or dockerd
+                    // refuses a manifest whose digest is not the one asked for): every attempt fails.
+                    #expect(error is ImageManagerError, "\(text)")
+                    #expect(!text.contains("again"), "no advice to retry what cannot succeed: \(text)")
+                    #expect(text.contains(mirror.address), "the error names the mirror tried: \(text)")
+                }
+                #expect(mirror.log(since: mark).contains { $0.path.hasSuffix("/manifests/\(signed)") }, "the mirror was asked for the verified digest only")
+                #expect(!mirror.log(since: mark).contains { $0.path.hasSuffix("/manifests/1") })
+                // Nothing under the configured name, the mirror's name, either digest, or the mirror's repository.
+                #expect(try await !docker.imageExists(reference))
+                for name in ["\(mirror.address)/\(path):1", "\(mirror.address)/\(path)@\(signed)", "\(mirror.address)/\(path)@\(otherDigest)"] {
+                    #expect(try await !docker.imageExists(ImageReference(parsing: name)), "\(name) is in the engine")
+                }
+                let listed = try await ToolRunner.run("docker", ["images", "--digests", "--format", "{{.Repository}}:{{.Tag}}@{{.Digest}}"]).trimmedStdout
+                #expect(!listed.contains("mirrored-\(unique)"), "\(listed)")
             }
-            #expect(mirror.log(since: mark).contains { $0.path.hasSuffix("/manifests/\(signed)") }, "the mirror was asked for the verified digest only")
-            #expect(!mirror.log(since: mark).contains { $0.path.hasSuffix("/manifests/1") })
-            // Nothing under the configured name, the mirror's name, either digest, or the mirror's repository.
-            #expect(try await !docker.imageExists(reference))
-            for name in ["\(mirror.address)/\(path):1", "\(mirror.address)/\(path)@\(signed)", "\(mirror.address)/\(path)@\(otherDigest)"] {
-                #expect(try await !docker.imageExists(ImageReference(parsing: name)), "\(name) is in the engine")
-            }
-            let listed = try await ToolRunner.run("docker", ["images", "--digests", "--format", "{{.Repository}}:{{.Tag}}@{{.Digest}}"]).trimmedStdout
-            #expect(!listed.contains("mirrored-\(unique)"), "\(listed)")
         }
     }
 
@@ -226,20 +223,17 @@ struct VerifiedIsWhatRunsTests {
             agent.hasPrefix("docker/") ? .answer(status: 404, body: #"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"down"}]}"#) : .forward(uri)
         }
         let mirror = try await RecordingProxy.start(upstream: bed.registry)
-        defer {
-            Task {
-                await primary.shutdown(); await mirror.shutdown()
-            }
-        }
-        try await sign("\(primary.address)/\(path):1", digest: signed, key: key)
-        let (manager, _) = try mirroredEnforcingManager(primary: primary.address, path: path, mirror: mirror.address, key: key, label: "mirror-ok")
+        try await withFixture((primary, mirror), tearDown: { for proxy in [$0.0, $0.1] { await proxy.shutdown() } }) { primary, mirror async throws in
+            try await sign("\(primary.address)/\(path):1", digest: signed, key: key)
+            let (manager, _) = try mirroredEnforcingManager(primary: primary.address, path: path, mirror: mirror.address, key: key, label: "mirror-ok")
 
-        let first = try await manager.ensureImage(type: "custom")
-        #expect(first.pulled)
-        #expect(first.image.repoDigests.contains("\(mirror.address)/\(path)@\(signed)"))
-        // The engine knows it by the mirror's name@digest only; the record of what was verified vouches for it.
-        let again = try await manager.ensureImage(type: "custom")
-        #expect(!again.pulled)
-        #expect(again.image.id == first.image.id)
+            let first = try await manager.ensureImage(type: "custom")
+            #expect(first.pulled)
+            #expect(first.image.repoDigests.contains("\(mirror.address)/\(path)@\(signed)"))
+            // The engine knows it by the mirror's name@digest only; the record of what was verified vouches for it.
+            let again = try await manager.ensureImage(type: "custom")
+            #expect(!again.pulled)
+            #expect(again.image.id == first.image.id)
+        }
     }
 }

@@ -59,12 +59,16 @@ enum ToolRunner {
     /// Runs `tool` with `arguments`.
     /// - Parameters:
     ///   - tool: a name looked up on PATH, or a path containing `/`.
+    ///   - arguments: the tool's arguments, passed as they are (no shell).
     ///   - environment: variables added to (or replacing those of) this process's environment.
     ///   - currentDirectory: the working directory; this process's when nil.
     ///   - input: bytes for the tool's stdin; stdin is /dev/null when nil.
     ///   - check: when true, a non-zero exit throws ``ToolRunnerError/failed(command:status:stderr:stdout:)``
     ///     carrying the tool's stderr; when false the result is returned whatever the status.
     ///   - timeout: seconds before the tool is killed and ``ToolRunnerError/timedOut(command:seconds:)`` thrown.
+    /// - Returns: the command line, the exit status and both streams' output.
+    /// - Throws: ``ToolRunnerError``: the tool is not found or cannot be started, timed out,
+    ///   or (with `check`) exited non-zero.
     @discardableResult
     static func run(
         _ tool: String,

@@ -424,26 +424,27 @@ struct RegistryFaultTests {
         let down = try await FakeHTTPServer.start { _ in .status(200) }
         let downAddress = down.address
         await down.shutdown()
-        let mirror = try await FakeRegistry.start()
-        defer { Task { await mirror.shutdown() } }
-        let configBytes = Array(#"{"architecture":"amd64","os":"linux"}"#.utf8)
-        let config = mirror.seedBlob(configBytes, repository: "app")
-        let manifest = ImageManifest(config: Descriptor(mediaType: MediaType.ociConfig, digest: config, size: Int64(configBytes.count)), layers: [])
-        let manifestBytes = Array(try RegistryJSON.encode(manifest))
-        let digest = mirror.seedManifest(manifestBytes, mediaType: MediaType.ociManifest, repository: "app", tag: "1")
-        let sleeper = RecordingSleeper()
-        let downClient = RegistryClient(
-            registry: downAddress, credentials: AnonymousCredentials(), retryPolicy: .none,
-            sleeper: sleeper, requestTimeout: .milliseconds(300))
-        let copier = ImageCopier(
-            registries: RegistryClientFactory(credentials: AnonymousCredentials(), sleeper: sleeper), sourceMirrors: [mirror.address], clients: [downClient])
-        let directory = try scratchDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try await copier.copy(
-            from: .registry(ImageReference(parsing: "\(downAddress)/app:1")),
-            to: .ociLayout(directory: directory, tag: "1"))
-        #expect(result.digest == digest)
-        #expect(result.sourceRegistryUsed == mirror.address)
-        #expect(try OCILayout.open(directory).readBlob(config) == Data(configBytes))
+        try await FakeRegistry.with { mirror throws in
+            let configBytes = Array(#"{"architecture":"amd64","os":"linux"}"#.utf8)
+            let config = mirror.seedBlob(configBytes, repository: "app")
+            let manifest = ImageManifest(config: Descriptor(mediaType: MediaType.ociConfig, digest: config, size: Int64(configBytes.count)), layers: [])
+            let manifestBytes = Array(try RegistryJSON.encode(manifest))
+            let digest = mirror.seedManifest(manifestBytes, mediaType: MediaType.ociManifest, repository: "app", tag: "1")
+            let sleeper = RecordingSleeper()
+            let downClient = RegistryClient(
+                registry: downAddress, credentials: AnonymousCredentials(), retryPolicy: .none,
+                sleeper: sleeper, requestTimeout: .milliseconds(300))
+            let copier = ImageCopier(
+                registries: RegistryClientFactory(credentials: AnonymousCredentials(), sleeper: sleeper), sourceMirrors: [mirror.address], clients: [downClient]
+            )
+            let directory = try scratchDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let result = try await copier.copy(
+                from: .registry(ImageReference(parsing: "\(downAddress)/app:1")),
+                to: .ociLayout(directory: directory, tag: "1"))
+            #expect(result.digest == digest)
+            #expect(result.sourceRegistryUsed == mirror.address)
+            #expect(try OCILayout.open(directory).readBlob(config) == Data(configBytes))
+        }
     }
 }
