@@ -66,6 +66,7 @@ public actor ImageManager {
     ///   - platformCheck: before each pull, checks the image publishes the runtime's platform.
     ///   - signatureCheck: before each pull (and, under `verify: enforce`, before an unrecorded
     ///     image in the engine is used), checks the image's signature; nil checks none.
+    ///   - logger: where each engine pull retry is logged (at debug).
     ///   - now: the clock for provenance records and the version-warning throttle.
     public init(
         config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore,
