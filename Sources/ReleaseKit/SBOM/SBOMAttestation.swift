@@ -2,6 +2,7 @@ import Foundation
 import ImageInventory
 import ImageSigning
 import OCIDistribution
+import SystemSupport
 
 /// `publish`'s SBOM step: reads each published platform image back from the registry (its
 /// compressed layers, into a temporary layout), writes its SPDX 2.3 SBOM, and attaches it as
@@ -32,8 +33,12 @@ public struct SBOMAttestation: Sendable {
     /// `reference` must be pinned by digest (an image or an index).
     @discardableResult
     public func attach(to reference: ImageReference) async throws -> [AttestationAttacher.Outcome] {
-        let layout = workDirectory.appendingPathComponent("sbom-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(at: layout) }
+        try await withTemporaryDirectory(in: workDirectory, prefix: "sbom-") { layout in
+            try await attach(to: reference, through: layout)
+        }
+    }
+
+    private func attach(to reference: ImageReference, through layout: URL) async throws -> [AttestationAttacher.Outcome] {
         let copier = ImageCopier(registries: registries)
         _ = try await copier.copy(from: .registry(reference), to: .ociLayout(directory: layout, tag: "sbom"))
         let reader = try ImageLayoutReader(directory: layout)
