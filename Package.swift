@@ -13,8 +13,9 @@ let buildVersion =
 let package = Package(
     name: "oubliette",
     platforms: [.macOS(.v14)],
+    // Only the two executables: the targets share their API with `package` access, so
+    // nothing is `public` for a consumer outside this package to depend on.
     products: [
-        .library(name: "OublietteCore", targets: ["OublietteCore"]),
         .executable(name: "oubliette", targets: ["oubliette"]),
         .executable(name: "release-tool", targets: ["ReleaseTool"]),
     ],

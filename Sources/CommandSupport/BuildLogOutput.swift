@@ -5,10 +5,10 @@ import ImageBuilders
 /// belongs to (`[build base] STEP 2/3: RUN …`), so it is clear the text is buildah's or
 /// docker's, not ours. On a terminal the prefix is dimmed; otherwise (CI logs, files) no
 /// escape sequences are written at all, the tool's own included.
-public enum BuildLogOutput {
+package enum BuildLogOutput {
     /// The log for commands that build: lines on stderr, or nil with `--quiet` (a failed
     /// build's error still quotes the end of the builder's output).
-    public static func make(quiet: Bool, isTerminal: Bool = isatty(STDERR_FILENO) == 1) -> BuildLog? {
+    package static func make(quiet: Bool, isTerminal: Bool = isatty(STDERR_FILENO) == 1) -> BuildLog? {
         guard !quiet else { return nil }
         let colour = isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
         return BuildLog { line in Output.diagnostic(render(line, colour: colour)) }
@@ -16,7 +16,7 @@ public enum BuildLogOutput {
 
     /// One output line: the prefix, then the tool's text with control characters removed
     /// (kept only on a terminal when `colour` is on, where they are the tool's colours).
-    public static func render(_ line: BuildLogLine, colour: Bool) -> String {
+    package static func render(_ line: BuildLogLine, colour: Bool) -> String {
         let prefix = "[build \(line.image)]"
         let text = colour ? line.text : stripControlSequences(line.text)
         return colour ? "\u{1B}[2m\(prefix)\u{1B}[0m \(text)" : "\(prefix) \(text)"

@@ -5,8 +5,8 @@ import Foundation
 /// messages are brought to the one convention of ``ExitStatus``: usage errors exit 2 (not
 /// ArgumentParser's 64), every error line starts with `error:`, and a mistyped command gets
 /// "did you mean `status`?".
-public enum CommandMain {
-    public static func run<Root: AsyncParsableCommand>(_ root: Root.Type, arguments: [String]? = nil) async -> Never {
+package enum CommandMain {
+    package static func run<Root: AsyncParsableCommand>(_ root: Root.Type, arguments: [String]? = nil) async -> Never {
         let arguments = arguments ?? Array(CommandLine.arguments.dropFirst())
         // Beside ArgumentParser's --generate-completion-script: the man page, from the same tree.
         if arguments == ["--generate-manual"] {
@@ -55,7 +55,7 @@ public enum CommandMain {
     /// `oubliette status` for `oubliette stauts`: walks the words naming subcommands and, at
     /// the first that names none, picks the closest subcommand name (edit distance ≤ 2, or
     /// a unique prefix).
-    public static func suggestion(for arguments: [String], root: any ParsableCommand.Type) -> String? {
+    package static func suggestion(for arguments: [String], root: any ParsableCommand.Type) -> String? {
         var command = root
         var path = [root._commandName]
         for word in arguments where !word.hasPrefix("-") {

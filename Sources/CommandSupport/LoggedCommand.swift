@@ -6,13 +6,13 @@ import SystemSupport
 /// stderr as `error: …` and exit status 1 (also with `--json`: stdout then carries only
 /// what the command printed before, never a half report). Commands throw; they do not
 /// print their own errors.
-public protocol LoggedCommand: AsyncParsableCommand {
+package protocol LoggedCommand: AsyncParsableCommand {
     var logging: LoggingOptions { get }
     func execute() async throws
 }
 
 extension LoggedCommand {
-    public func run() async throws {
+    package func run() async throws {
         logging.bootstrap()
         try await reportingErrors { try await execute() }
     }
@@ -22,7 +22,7 @@ extension LoggedCommand {
 /// command ends in a stack trace or a Swift error dump. ``LoggedCommand`` does this for
 /// every command; call it only where an error is reported and then handled (a loop that
 /// goes on with the next item).
-public func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+package func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch {
@@ -31,7 +31,7 @@ public func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
 }
 
 /// Synchronous twin of ``reportingErrors(_:)``.
-public func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+package func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch {

@@ -5,7 +5,7 @@ import SystemSupport
 /// A man(7) page generated from the command tree itself (ArgumentParser's help dump), so it
 /// cannot drift from `--help`: `oubliette --generate-manual > oubliette.1`. One page per tool,
 /// every subcommand a subsection.
-public enum ManualPage {
+package enum ManualPage {
     /// The part of ArgumentParser's `--experimental-dump-help` JSON a page needs.
     struct Dump: Decodable {
         let command: Command
@@ -38,7 +38,7 @@ public enum ManualPage {
     }
 
     /// The page for `root`, titled with `version`.
-    public static func render<Root: ParsableCommand>(_ root: Root.Type, version: String) throws -> String {
+    package static func render<Root: ParsableCommand>(_ root: Root.Type, version: String) throws -> String {
         let dump = try JSONCoding.decode(Dump.self, from: Data(root._dumpHelp().utf8))
         return render(dump.command, version: version, exitStatus: ExitStatus.helpText)
     }

@@ -4,11 +4,11 @@ import OCIDistribution
 import TerminalProgress
 
 /// `--progress`: how pull and transfer progress is drawn on stderr.
-public enum ProgressOption: String, ExpressibleByArgument, CaseIterable, Sendable {
+package enum ProgressOption: String, ExpressibleByArgument, CaseIterable, Sendable {
     case auto, tty, plain, json
 
     /// `auto` draws bars on a terminal and plain lines otherwise.
-    public var resolved: ProgressStyle {
+    package var resolved: ProgressStyle {
         switch self {
         case .auto: ProgressStyle.automatic(isTerminal: isatty(STDERR_FILENO) == 1)
         case .tty: .tty
@@ -19,50 +19,50 @@ public enum ProgressOption: String, ExpressibleByArgument, CaseIterable, Sendabl
 }
 
 /// `--progress auto|tty|plain|json`, shared by every command that pulls or transfers.
-public struct ProgressOptions: ParsableArguments, Sendable {
-    public init() {}
+package struct ProgressOptions: ParsableArguments, Sendable {
+    package init() {}
 
     @Option(help: "Progress display on stderr: auto (bars on a terminal, plain lines otherwise), tty, plain or json.")
-    public var progress: ProgressOption = .auto
+    package var progress: ProgressOption = .auto
 
     /// The style to draw in, `auto` resolved against stderr being a terminal.
-    public var style: ProgressStyle { progress.resolved }
+    package var style: ProgressStyle { progress.resolved }
 
     /// A writer of progress in this style on stderr.
-    public func output() -> ProgressOutput { ProgressOutput(style: style) }
+    package func output() -> ProgressOutput { ProgressOutput(style: style) }
 }
 
 /// Writes rendered progress to stderr; events arrive from the pull's or transfer's tasks,
 /// one at a time.
-public final class ProgressOutput: @unchecked Sendable {
+package final class ProgressOutput: @unchecked Sendable {
     // @unchecked: the renderer is only touched under `lock` (events may come from any thread).
     private var renderer: ProgressRenderer
     private let lock = NSLock()
 
-    public init(style: ProgressStyle) {
+    package init(style: ProgressStyle) {
         renderer = ProgressRenderer(style: style, columns: Self.terminalColumns() ?? 80)
     }
 
     /// The width of the terminal on stderr (where progress is drawn), else $COLUMNS.
-    public static func terminalColumns() -> Int? {
+    package static func terminalColumns() -> Int? {
         var size = winsize()
         if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
         return ProcessInfo.processInfo.environment["COLUMNS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
     }
 
-    public func write(_ event: PullEvent, image: String) {
+    package func write(_ event: PullEvent, image: String) {
         emit(lock.withLock { renderer.render(event, image: image) })
     }
 
-    public func write(_ event: TransferEvent) {
+    package func write(_ event: TransferEvent) {
         emit(lock.withLock { renderer.render(event) })
     }
 
     /// For `ImageCopier` and the registry client: every event drawn here.
-    public var transferHandler: TransferProgressHandler { { [self] event in write(event) } }
+    package var transferHandler: TransferProgressHandler { { [self] event in write(event) } }
 
     /// Ends the display, so following output starts on a fresh line below it.
-    public func finish() {
+    package func finish() {
         emit(lock.withLock { renderer.finish() })
     }
 

@@ -4,26 +4,26 @@ import Foundation
 /// The one way both tools ask a person something. A question is asked only when stdin and
 /// stderr are both terminals; every question has a flag that answers it for scripts, and
 /// without a terminal nothing waits for input.
-public struct Prompt: Sendable {
+package struct Prompt: Sendable {
     /// Where the answer comes from: a line of stdin by default; tests inject answers.
-    public typealias ReadLine = @Sendable () -> String?
+    package typealias ReadLine = @Sendable () -> String?
 
-    public let isInteractive: Bool
+    package let isInteractive: Bool
     private let read: ReadLine
 
-    public init(isInteractive: Bool = Prompt.terminalAttached, read: @escaping ReadLine = { Swift.readLine(strippingNewline: true) }) {
+    package init(isInteractive: Bool = Prompt.terminalAttached, read: @escaping ReadLine = { Swift.readLine(strippingNewline: true) }) {
         self.isInteractive = isInteractive
         self.read = read
     }
 
     /// True when a person can answer: stdin to type on and stderr to see the question.
-    public static var terminalAttached: Bool {
+    package static var terminalAttached: Bool {
         isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1
     }
 
     /// Asks `question` (`… [y/N]`) and returns the answer; nil when there is no terminal.
     /// An empty answer, or end of input, is `defaultAnswer`.
-    public func yesOrNo(_ question: String, default defaultAnswer: Bool) -> Bool? {
+    package func yesOrNo(_ question: String, default defaultAnswer: Bool) -> Bool? {
         guard isInteractive else { return nil }
         while true {
             Output.standardError("\(question) \(defaultAnswer ? "[Y/n]" : "[y/N]") ")
@@ -41,7 +41,7 @@ public struct Prompt: Sendable {
     }
 
     /// Asks to choose one of `choices` (numbered; Enter takes the first); nil without a terminal.
-    public func choose(_ question: String, _ choices: [(value: String, explanation: String)]) -> String? {
+    package func choose(_ question: String, _ choices: [(value: String, explanation: String)]) -> String? {
         guard isInteractive, let first = choices.first else { return nil }
         Output.diagnostic(question)
         for (index, choice) in choices.enumerated() {
@@ -64,7 +64,7 @@ public struct Prompt: Sendable {
     /// Goes on only with consent: `assumeYes` (the `--yes` flag), or "y" on a terminal.
     /// Otherwise prints why nothing was done and throws exit status 4
     /// (``ExitStatus/declined``): without a terminal the message names the flag.
-    public func confirm(_ question: String, assumeYes: Bool, flag: String = "--yes") throws {
+    package func confirm(_ question: String, assumeYes: Bool, flag: String = "--yes") throws {
         if assumeYes { return }
         switch yesOrNo(question, default: false) {
         case true?:

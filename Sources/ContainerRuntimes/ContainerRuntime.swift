@@ -7,7 +7,7 @@ import OCIDistribution
 ///
 /// Every method throws ``RuntimeError``; its text names the image or container involved and
 /// says what to do about it.
-public protocol ContainerRuntime: Sendable {
+package protocol ContainerRuntime: Sendable {
     /// Which engine this is, for messages and `--json` output.
     var kind: RuntimeKind { get }
 
@@ -42,7 +42,7 @@ public protocol ContainerRuntime: Sendable {
 
 extension ContainerRuntime {
     /// Pulls `reference` and waits for it to finish, forwarding each event to `onEvent`.
-    public func pull(_ reference: ImageReference, onEvent: @Sendable (PullEvent) -> Void = { _ in }) async throws {
+    package func pull(_ reference: ImageReference, onEvent: @Sendable (PullEvent) -> Void = { _ in }) async throws {
         for try await event in pullImage(reference) {
             onEvent(event)
         }
@@ -50,11 +50,11 @@ extension ContainerRuntime {
 }
 
 /// The engines Oubliette can drive.
-public enum RuntimeKind: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+package enum RuntimeKind: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
     case docker
     case apple
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .docker: "Docker"
         case .apple: "Apple container"
@@ -63,16 +63,16 @@ public enum RuntimeKind: String, Sendable, Codable, CaseIterable, CustomStringCo
 }
 
 /// What an engine says about itself.
-public struct RuntimeVersion: Sendable, Equatable, Codable {
-    public var kind: RuntimeKind
+package struct RuntimeVersion: Sendable, Equatable, Codable {
+    package var kind: RuntimeKind
     /// The engine's own version string, e.g. `20.10.24` or `0.5.0`.
-    public var engineVersion: String
+    package var engineVersion: String
     /// For Docker: the API version this client uses (the lower of its own and the daemon's).
-    public var apiVersion: String?
-    public var os: String?
-    public var architecture: String?
+    package var apiVersion: String?
+    package var os: String?
+    package var architecture: String?
 
-    public init(kind: RuntimeKind, engineVersion: String, apiVersion: String? = nil, os: String? = nil, architecture: String? = nil) {
+    package init(kind: RuntimeKind, engineVersion: String, apiVersion: String? = nil, os: String? = nil, architecture: String? = nil) {
         self.kind = kind
         self.engineVersion = engineVersion
         self.apiVersion = apiVersion

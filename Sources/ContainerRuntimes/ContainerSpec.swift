@@ -2,24 +2,24 @@ import Foundation
 import OCIDistribution
 
 /// What to create a container from. Engine-neutral: each runtime maps it to its own request.
-public struct ContainerSpec: Sendable, Equatable, Codable {
+package struct ContainerSpec: Sendable, Equatable, Codable {
     /// The container name (Apple `container` uses it as the container ID).
-    public var name: String?
+    package var name: String?
     /// The name users see (labels, messages); what runs is ``imageID`` when it is set.
-    public var image: ImageReference
+    package var image: ImageReference
     /// The engine's ID of the image that was checked (``RuntimeImage/id``, `sha256:…`). When
     /// set, the container is created from exactly that image, so a name re-tagged after the
     /// check cannot swap what runs.
-    public var imageID: String?
-    public var labels: [String: String]
+    package var imageID: String?
+    package var labels: [String: String]
     /// `KEY=value` pairs are built from this; keys are emitted sorted so requests are stable.
-    public var environment: [String: String]
-    public var mounts: [Mount]
+    package var environment: [String: String]
+    package var mounts: [Mount]
     /// Replaces the image's default command (`CMD`); empty keeps the image's.
-    public var command: [String]
-    public var network: NetworkMode
+    package var command: [String]
+    package var network: NetworkMode
 
-    public init(
+    package init(
         name: String? = nil,
         image: ImageReference,
         imageID: String? = nil,
@@ -40,17 +40,17 @@ public struct ContainerSpec: Sendable, Equatable, Codable {
     }
 
     /// `KEY=value` strings in key order.
-    public var environmentList: [String] {
+    package var environmentList: [String] {
         environment.keys.sorted().map { "\($0)=\(environment[$0] ?? "")" }
     }
 
     /// A host directory or file made visible inside the container.
-    public struct Mount: Sendable, Equatable, Codable {
-        public var source: String
-        public var target: String
-        public var readOnly: Bool
+    package struct Mount: Sendable, Equatable, Codable {
+        package var source: String
+        package var target: String
+        package var readOnly: Bool
 
-        public init(source: String, target: String, readOnly: Bool = false) {
+        package init(source: String, target: String, readOnly: Bool = false) {
             self.source = source
             self.target = target
             self.readOnly = readOnly
@@ -58,7 +58,7 @@ public struct ContainerSpec: Sendable, Equatable, Codable {
     }
 
     /// Which network the container joins.
-    public enum NetworkMode: Sendable, Equatable, Codable {
+    package enum NetworkMode: Sendable, Equatable, Codable {
         /// The engine's default network.
         case `default`
         /// Loopback only. Needed on hosts whose dockerd runs with `--bridge=none`.

@@ -3,7 +3,7 @@ import OCIDistribution
 import SystemSupport
 
 /// Registry credentials in the form an engine takes them while pulling.
-public enum RegistryAuth: Sendable, Equatable, CustomStringConvertible {
+package enum RegistryAuth: Sendable, Equatable, CustomStringConvertible {
     case basic(username: String, password: String, serverAddress: String)
     /// An OAuth refresh/identity token, as `docker login` stores for some registries.
     case identityToken(String, serverAddress: String)
@@ -11,10 +11,10 @@ public enum RegistryAuth: Sendable, Equatable, CustomStringConvertible {
     case registryToken(String, serverAddress: String)
 
     /// Docker Hub's credentials are keyed by this legacy address in the engine.
-    public static let dockerHubServerAddress = "https://index.docker.io/v1/"
+    package static let dockerHubServerAddress = "https://index.docker.io/v1/"
 
     /// `credentials` for the registry `registry` (host[:port] as in image references).
-    public init(_ credentials: RegistryCredentials, registry: String) {
+    package init(_ credentials: RegistryCredentials, registry: String) {
         let server = registry == ImageReference.dockerHub ? Self.dockerHubServerAddress : registry
         switch credentials {
         case let .basic(username, password): self = .basic(username: username, password: password, serverAddress: server)
@@ -26,7 +26,7 @@ public enum RegistryAuth: Sendable, Equatable, CustomStringConvertible {
     /// The `X-Registry-Auth` header value: base64url (RFC 4648 §5, padded, as Go's
     /// `base64.URLEncoding`) of a JSON object, which is what dockerd decodes. Keys are sorted
     /// so the value is reproducible.
-    public var dockerHeaderValue: String {
+    package var dockerHeaderValue: String {
         let object: [String: String]
         switch self {
         case let .basic(username, password, serverAddress):
@@ -45,7 +45,7 @@ public enum RegistryAuth: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Never shows the secret.
-    public var description: String {
+    package var description: String {
         switch self {
         case let .basic(username, _, server): "basic(\(username) @ \(server), <redacted>)"
         case let .identityToken(_, server): "identityToken(\(server), <redacted>)"

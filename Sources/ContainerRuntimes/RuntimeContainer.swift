@@ -1,19 +1,19 @@
 import Foundation
 
 /// A container as an engine reports it.
-public struct RuntimeContainer: Sendable, Equatable, Codable {
-    public var id: String
+package struct RuntimeContainer: Sendable, Equatable, Codable {
+    package var id: String
     /// The name without Docker's leading `/`.
-    public var name: String
+    package var name: String
     /// The image reference the container was created from, as the engine recorded it.
-    public var image: String
-    public var state: ContainerState
+    package var image: String
+    package var state: ContainerState
     /// The engine's human-readable status, e.g. `Up 3 seconds` or `Exited (137) 1 second ago`.
-    public var status: String
-    public var labels: [String: String]
-    public var created: Date?
+    package var status: String
+    package var labels: [String: String]
+    package var created: Date?
 
-    public init(id: String, name: String, image: String, state: ContainerState, status: String, labels: [String: String] = [:], created: Date? = nil) {
+    package init(id: String, name: String, image: String, state: ContainerState, status: String, labels: [String: String] = [:], created: Date? = nil) {
         self.id = id
         self.name = name
         self.image = image
@@ -25,7 +25,7 @@ public struct RuntimeContainer: Sendable, Equatable, Codable {
 }
 
 /// Lifecycle state, folded into the states both engines can express.
-public enum ContainerState: String, Sendable, Codable, CaseIterable {
+package enum ContainerState: String, Sendable, Codable, CaseIterable {
     case created
     case running
     case paused
@@ -37,7 +37,7 @@ public enum ContainerState: String, Sendable, Codable, CaseIterable {
     case unknown
 
     /// Maps an engine's state word (`running`, `exited`, Apple's `stopped`, …).
-    public init(engineState: String) {
+    package init(engineState: String) {
         switch engineState.lowercased() {
         case "created": self = .created
         case "running": self = .running

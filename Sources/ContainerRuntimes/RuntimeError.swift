@@ -3,7 +3,7 @@ import SystemSupport
 
 /// Why a container-runtime operation failed. Each message names the image, container or
 /// endpoint involved and says what to do next.
-public enum RuntimeError: Error, Equatable, Sendable, DescribedError {
+package enum RuntimeError: Error, Equatable, Sendable, DescribedError {
     /// Nothing answers at the Docker endpoint (socket missing, connection refused, …).
     case dockerUnreachable(endpoint: String, reason: String)
     /// `DOCKER_HOST` (or the configured endpoint) could not be understood.
@@ -43,7 +43,7 @@ public enum RuntimeError: Error, Equatable, Sendable, DescribedError {
     /// Apple `container` has no Linux kernel to boot containers with.
     case appleKernelMissing(detail: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .dockerUnreachable(endpoint, reason):
             return "Docker is not running at \(endpoint) (\(reason)): start it or set DOCKER_HOST to the daemon's socket"

@@ -2,17 +2,17 @@ import Foundation
 import OCIDistribution
 
 /// A local image as an engine reports it.
-public struct RuntimeImage: Sendable, Equatable, Codable {
+package struct RuntimeImage: Sendable, Equatable, Codable {
     /// The engine's image ID (Docker: the config digest `sha256:…`; Apple: the index digest).
-    public var id: String
+    package var id: String
     /// Names the image is known by locally, e.g. `127.0.0.1:5000/app:1`.
-    public var repoTags: [String]
+    package var repoTags: [String]
     /// `repository@sha256:…` entries: the manifest digests the image was pulled or pushed as.
-    public var repoDigests: [String]
-    public var labels: [String: String]
-    public var created: Date?
+    package var repoDigests: [String]
+    package var labels: [String: String]
+    package var created: Date?
 
-    public init(id: String, repoTags: [String] = [], repoDigests: [String] = [], labels: [String: String] = [:], created: Date? = nil) {
+    package init(id: String, repoTags: [String] = [], repoDigests: [String] = [], labels: [String: String] = [:], created: Date? = nil) {
         self.id = id
         self.repoTags = repoTags
         self.repoDigests = repoDigests
@@ -23,11 +23,11 @@ public struct RuntimeImage: Sendable, Equatable, Codable {
     /// The manifest digest recorded for `reference`'s repository, if the engine knows one.
     /// Docker spells Docker Hub repositories in their short form (`busybox@…`), so both the
     /// canonical and the familiar names are accepted.
-    public func repoDigest(for reference: ImageReference) -> Digest? { repoDigests(for: reference).first }
+    package func repoDigest(for reference: ImageReference) -> Digest? { repoDigests(for: reference).first }
 
     /// Every manifest digest the engine recorded for `reference`'s repository (one image can
     /// be pulled by an index digest and by a platform manifest's).
-    public func repoDigests(for reference: ImageReference) -> [Digest] {
+    package func repoDigests(for reference: ImageReference) -> [Digest] {
         let familiar = ImageReference(registry: reference.registry, repository: reference.repository).familiarDescription
         let familiarName =
             familiar.hasSuffix(":\(ImageReference.defaultTag)")

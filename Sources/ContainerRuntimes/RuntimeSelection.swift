@@ -3,14 +3,14 @@ import OCIDistribution
 import SystemSupport
 
 /// Which engine to use, as written in configuration or on the command line.
-public enum RuntimeSelection: String, Sendable, Codable, CaseIterable {
+package enum RuntimeSelection: String, Sendable, Codable, CaseIterable {
     case docker
     case apple
     /// Apple `container` on macOS when it is on `PATH`, else Docker.
     case auto
 
     /// Parses `docker`, `apple` or `auto` (case-insensitive).
-    public init(parsing value: String) throws(RuntimeError) {
+    package init(parsing value: String) throws(RuntimeError) {
         guard let selection = RuntimeSelection(rawValue: value.lowercased().trimmingCharacters(in: .whitespaces)) else {
             throw .unknownRuntime(value)
         }
@@ -18,7 +18,7 @@ public enum RuntimeSelection: String, Sendable, Codable, CaseIterable {
     }
 
     /// The engine `auto` settles on, given the host OS and what `PATH` holds.
-    public static func resolveAuto(
+    package static func resolveAuto(
         isMacOS: Bool = RuntimeSelection.hostIsMacOS,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         appleExecutable: String = "container"
@@ -28,7 +28,7 @@ public enum RuntimeSelection: String, Sendable, Codable, CaseIterable {
     }
 
     /// The engine kind this selection means on this host.
-    public func resolve(
+    package func resolve(
         isMacOS: Bool = RuntimeSelection.hostIsMacOS,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         appleExecutable: String = "container"
@@ -45,7 +45,7 @@ public enum RuntimeSelection: String, Sendable, Codable, CaseIterable {
     /// and sends pulls `credentials`, the ones the registry client uses. Apple
     /// `container` pulls with its own keychain; the credentials only serve the platform check
     /// before a pull, and `OUBLIETTE_APPLE_ALLOW_AMD64` is read from `environment`.
-    public func makeRuntime(
+    package func makeRuntime(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         isMacOS: Bool = RuntimeSelection.hostIsMacOS,
         appleExecutable: String = "container",
@@ -66,12 +66,12 @@ public enum RuntimeSelection: String, Sendable, Codable, CaseIterable {
 
     /// `OUBLIETTE_APPLE_ALLOW_AMD64=1` (or `true`/`yes`) lets Apple `container` run images that
     /// publish only linux/amd64 under Rosetta instead of refusing them.
-    public static func appleAllowsAMD64(_ environment: [String: String]) -> Bool {
+    package static func appleAllowsAMD64(_ environment: [String: String]) -> Bool {
         guard let value = environment["OUBLIETTE_APPLE_ALLOW_AMD64"]?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
         return ["1", "true", "yes"].contains(value)
     }
 
-    public static var hostIsMacOS: Bool {
+    package static var hostIsMacOS: Bool {
         #if os(macOS)
             true
         #else

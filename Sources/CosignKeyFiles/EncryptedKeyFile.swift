@@ -4,34 +4,34 @@ import ImageSigning
 /// The body of cosign's encrypted private key PEM (go-securesystemslib's `encrypted`
 /// format): JSON naming the KDF (scrypt, N/r/p, salt) and the cipher (nacl/secretbox, nonce)
 /// around the ciphertext of the key's PKCS#8 DER. Binary fields are standard base64.
-public struct EncryptedKeyFile: Sendable, Equatable, Codable {
-    public struct KDF: Sendable, Equatable, Codable {
-        public struct Parameters: Sendable, Equatable, Codable {
-            public var N: UInt64
-            public var r: UInt32
-            public var p: UInt32
+package struct EncryptedKeyFile: Sendable, Equatable, Codable {
+    package struct KDF: Sendable, Equatable, Codable {
+        package struct Parameters: Sendable, Equatable, Codable {
+            package var N: UInt64
+            package var r: UInt32
+            package var p: UInt32
         }
-        public var name: String
-        public var params: Parameters
-        public var salt: String
+        package var name: String
+        package var params: Parameters
+        package var salt: String
     }
-    public struct Cipher: Sendable, Equatable, Codable {
-        public var name: String
-        public var nonce: String
+    package struct Cipher: Sendable, Equatable, Codable {
+        package var name: String
+        package var nonce: String
     }
-    public var kdf: KDF
-    public var cipher: Cipher
-    public var ciphertext: String
+    package var kdf: KDF
+    package var cipher: Cipher
+    package var ciphertext: String
 
     /// cosign's defaults (N=32768, r=8, p=1; 32-byte salt; 32-byte key).
-    public static let defaultParameters = KDF.Parameters(N: 32768, r: 8, p: 1)
+    package static let defaultParameters = KDF.Parameters(N: 32768, r: 8, p: 1)
     static let saltBytes = 32
     /// Refuse work factors that would take minutes or gigabytes: a hostile key file must not
     /// be able to hang the verifier's caller.
     static let maximumN: UInt64 = 1 << 20
 
     /// Encrypts `plaintext` with a key derived from `password`.
-    public static func seal(_ plaintext: Data, password: Data, parameters: KDF.Parameters = defaultParameters) throws(KeyFileError) -> EncryptedKeyFile {
+    package static func seal(_ plaintext: Data, password: Data, parameters: KDF.Parameters = defaultParameters) throws(KeyFileError) -> EncryptedKeyFile {
         let salt = try Sodium.randomBytes(saltBytes)
         let nonce = try Sodium.randomBytes(Sodium.secretboxNonceBytes)
         let key = try Sodium.scrypt(
@@ -44,7 +44,7 @@ public struct EncryptedKeyFile: Sendable, Equatable, Codable {
     }
 
     /// The plaintext, or `.wrongPassword` when the secretbox does not open.
-    public func open(password: Data, path: String) throws(KeyFileError) -> Data {
+    package func open(password: Data, path: String) throws(KeyFileError) -> Data {
         guard kdf.name == "scrypt" else { throw .malformed("\(path): KDF '\(kdf.name)' is not supported (expected scrypt)") }
         guard cipher.name == "nacl/secretbox" else { throw .malformed("\(path): cipher '\(cipher.name)' is not supported (expected nacl/secretbox)") }
         let n = kdf.params.N
@@ -61,7 +61,7 @@ public struct EncryptedKeyFile: Sendable, Equatable, Codable {
     }
 
     /// The JSON in Go's field order (what cosign writes), so files look like cosign's.
-    public var jsonText: String {
+    package var jsonText: String {
         "{\"kdf\":{\"name\":\"\(kdf.name)\",\"params\":{\"N\":\(kdf.params.N),\"r\":\(kdf.params.r),\"p\":\(kdf.params.p)},\"salt\":\"\(kdf.salt)\"},"
             + "\"cipher\":{\"name\":\"\(cipher.name)\",\"nonce\":\"\(cipher.nonce)\"},\"ciphertext\":\"\(ciphertext)\"}"
     }

@@ -6,11 +6,11 @@ import SystemSupport
 /// `ENCRYPTED COSIGN PRIVATE KEY`), whose plaintext is PKCS#8 (or, in old cosign files, SEC1)
 /// DER.
 extension SigningKey {
-    public static let pemType = "ENCRYPTED SIGSTORE PRIVATE KEY"
-    public static let legacyPEMType = "ENCRYPTED COSIGN PRIVATE KEY"
+    package static let pemType = "ENCRYPTED SIGSTORE PRIVATE KEY"
+    package static let legacyPEMType = "ENCRYPTED COSIGN PRIVATE KEY"
 
     /// Reads a key file's text; `path` only names the file in errors.
-    public init(pem text: String, password: Data, path: String = "private key") throws(KeyFileError) {
+    package init(pem text: String, password: Data, path: String = "private key") throws(KeyFileError) {
         guard let block = PEMBlock(parsing: text) else { throw .notPEM(path: path, expected: Self.pemType) }
         guard block.type == Self.pemType || block.type == Self.legacyPEMType else {
             throw .unsupportedPEMType(path: path, type: block.type)
@@ -23,7 +23,7 @@ extension SigningKey {
     }
 
     /// The encrypted PEM cosign writes (PKCS#8 inside, scrypt N=32768).
-    public func encryptedPEM(password: Data, parameters: EncryptedKeyFile.KDF.Parameters = EncryptedKeyFile.defaultParameters) throws(KeyFileError)
+    package func encryptedPEM(password: Data, parameters: EncryptedKeyFile.KDF.Parameters = EncryptedKeyFile.defaultParameters) throws(KeyFileError)
         -> String
     {
         let file = try EncryptedKeyFile.seal(pkcs8DER, password: password, parameters: parameters)

@@ -1,15 +1,15 @@
 import Foundation
 
 /// One line a build tool printed while building an image, for the user to watch.
-public struct BuildLogLine: Sendable, Equatable {
+package struct BuildLogLine: Sendable, Equatable {
     /// What is being built: the catalogue type, with the platform when one was asked for
     /// (`base linux/arm64`), so lines of builds that run side by side can be told apart.
-    public let image: String
+    package let image: String
     /// The tool that printed it (`buildah`, `docker`, `podman`).
-    public let tool: String
-    public let text: String
+    package let tool: String
+    package let text: String
 
-    public init(image: String, tool: String, text: String) {
+    package init(image: String, tool: String, text: String) {
         self.image = image
         self.tool = tool
         self.text = text
@@ -18,10 +18,10 @@ public struct BuildLogLine: Sendable, Equatable {
 
 /// Where a build tool's output goes while it runs. The builders only produce lines; how they
 /// are drawn (prefix, terminal or not) is the command's business.
-public struct BuildLog: Sendable {
-    public let write: @Sendable (BuildLogLine) -> Void
+package struct BuildLog: Sendable {
+    package let write: @Sendable (BuildLogLine) -> Void
 
-    public init(_ write: @escaping @Sendable (BuildLogLine) -> Void) {
+    package init(_ write: @escaping @Sendable (BuildLogLine) -> Void) {
         self.write = write
     }
 }

@@ -3,16 +3,16 @@ import SystemSupport
 
 /// Runs build tools (buildah, docker, podman) through the shared ``ProcessRunner``, turning
 /// its errors into ``BuilderError``s that name the image being built.
-public struct BuildToolRunner: Sendable {
+package struct BuildToolRunner: Sendable {
     /// Receives each line of the tool's output as it arrives (nil: kept only for the error
     /// that quotes the end of a failed build).
-    public var log: BuildLog?
-    public var environment: ProcessEnvironment
+    package var log: BuildLog?
+    package var environment: ProcessEnvironment
     /// A build that takes longer than this is stopped (a hung `RUN` step must not hang CI).
-    public var timeout: Duration
+    package var timeout: Duration
     let processes: ProcessRunner
 
-    public init(
+    package init(
         log: BuildLog? = nil, environment: ProcessEnvironment = .inherit, timeout: Duration = .seconds(3600),
         processes: ProcessRunner = ProcessRunner()
     ) {
@@ -22,18 +22,18 @@ public struct BuildToolRunner: Sendable {
         self.processes = processes
     }
 
-    public struct Result: Sendable {
-        public let status: Int32
-        public let output: String
+    package struct Result: Sendable {
+        package let status: Int32
+        package let output: String
     }
 
     /// Full path of `tool` on PATH, or nil.
-    public static func which(_ tool: String) -> String? {
+    package static func which(_ tool: String) -> String? {
         ExecutableLocator.find(tool)
     }
 
     /// This runner with `variables` added to the tool's environment.
-    public func adding(environment variables: [String: String]) -> BuildToolRunner {
+    package func adding(environment variables: [String: String]) -> BuildToolRunner {
         var copy = self
         copy.environment = environment.merging(.inherit(adding: variables))
         return copy
@@ -41,7 +41,7 @@ public struct BuildToolRunner: Sendable {
 
     /// Runs `tool`; with a ``log``, every line it prints is handed on as it arrives, labelled
     /// with `image` (the build it belongs to).
-    public func run(_ tool: String, _ arguments: [String], image: String? = nil) async throws(BuilderError) -> Result {
+    package func run(_ tool: String, _ arguments: [String], image: String? = nil) async throws(BuilderError) -> Result {
         var request = ProcessRequest(tool, arguments, environment: environment, timeout: timeout)
         if let log {
             let label = image ?? tool
@@ -58,12 +58,12 @@ public struct BuildToolRunner: Sendable {
     }
 
     /// Runs and throws `commandFailed` (naming the image) on a non-zero exit.
-    public func check(image: String, _ tool: String, _ arguments: [String]) async throws(BuilderError) -> Result {
+    package func check(image: String, _ tool: String, _ arguments: [String]) async throws(BuilderError) -> Result {
         try await check(image: image, label: image, tool, arguments)
     }
 
     /// ``check(image:_:_:)`` for one build request: its log lines name the platform too.
-    public func check(_ request: BuildRequest, _ tool: String, _ arguments: [String]) async throws(BuilderError) -> Result {
+    package func check(_ request: BuildRequest, _ tool: String, _ arguments: [String]) async throws(BuilderError) -> Result {
         try await check(image: request.type, label: request.logLabel, tool, arguments)
     }
 

@@ -3,18 +3,18 @@ import OCIDistribution
 
 /// `buildah build` with chroot isolation and vfs storage (works unprivileged-ish and in
 /// containers where crun cannot manage cgroups), exported with `buildah push oci:DIR:TAG`.
-public struct BuildahBuilder: ImageBuilder {
-    public struct Options: Sendable, Equatable {
+package struct BuildahBuilder: ImageBuilder {
+    package struct Options: Sendable, Equatable {
         /// `--root`; nil uses buildah's default storage.
-        public var root: String?
+        package var root: String?
         /// `--runroot`; nil uses buildah's default.
-        public var runRoot: String?
-        public var storageDriver: String
-        public var isolation: String
+        package var runRoot: String?
+        package var storageDriver: String
+        package var isolation: String
         /// `--tls-verify` when pulling `FROM` images (off for loopback test registries).
-        public var tlsVerify: Bool
+        package var tlsVerify: Bool
 
-        public init(
+        package init(
             root: String? = nil, runRoot: String? = nil, storageDriver: String = "vfs",
             isolation: String = "chroot", tlsVerify: Bool = true
         ) {
@@ -26,11 +26,11 @@ public struct BuildahBuilder: ImageBuilder {
         }
     }
 
-    public let options: Options
-    public let runner: BuildToolRunner
-    public var name: String { "buildah" }
+    package let options: Options
+    package let runner: BuildToolRunner
+    package var name: String { "buildah" }
 
-    public init(options: Options = Options(), runner: BuildToolRunner = BuildToolRunner()) {
+    package init(options: Options = Options(), runner: BuildToolRunner = BuildToolRunner()) {
         self.options = options
         self.runner = runner
     }
@@ -49,10 +49,10 @@ public struct BuildahBuilder: ImageBuilder {
     }
 
     /// Separate stores per platform need an explicit `--root` to put them beside.
-    public var buildsPlatformsIndependently: Bool { options.root != nil }
+    package var buildsPlatformsIndependently: Bool { options.root != nil }
 
     /// The `buildah … build` arguments for `request` (exposed for tests).
-    public func buildArguments(_ request: BuildRequest) -> [String] {
+    package func buildArguments(_ request: BuildRequest) -> [String] {
         var arguments =
             globalArguments(for: request.platform) + [
                 "build", "--isolation", options.isolation,
@@ -64,7 +64,7 @@ public struct BuildahBuilder: ImageBuilder {
         return arguments
     }
 
-    public func build(_ request: BuildRequest) async throws -> BuiltImage {
+    package func build(_ request: BuildRequest) async throws -> BuiltImage {
         _ = try await runner.check(request, "buildah", buildArguments(request))
         let destination = "oci:\(request.outputDirectory.path):\(request.layoutTag)"
         _ = try await runner.check(

@@ -1,7 +1,7 @@
 import Foundation
 
 /// `--builder` values, and auto-detection when none is given.
-public enum BuilderKind: String, Sendable, CaseIterable {
+package enum BuilderKind: String, Sendable, CaseIterable {
     case buildah
     case podman
     case dockerBuildx = "docker-buildx"
@@ -9,7 +9,7 @@ public enum BuilderKind: String, Sendable, CaseIterable {
 
     /// Daemonless builders first: they export OCI layouts with no extra set-up. Docker
     /// buildx next (its OCI export needs a docker-container builder), legacy docker last.
-    public static func detect(runner: BuildToolRunner = BuildToolRunner()) async throws(BuilderError) -> BuilderKind {
+    package static func detect(runner: BuildToolRunner = BuildToolRunner()) async throws(BuilderError) -> BuilderKind {
         if BuildToolRunner.which("buildah") != nil { return .buildah }
         if BuildToolRunner.which("podman") != nil { return .podman }
         if BuildToolRunner.which("docker") != nil {
@@ -19,7 +19,7 @@ public enum BuilderKind: String, Sendable, CaseIterable {
         throw .noBuilderFound(tried: allCases.map(\.rawValue))
     }
 
-    public init(parsing value: String) throws(BuilderError) {
+    package init(parsing value: String) throws(BuilderError) {
         guard let kind = BuilderKind(rawValue: value) else {
             throw .unknownBuilder(value, known: Self.allCases.map(\.rawValue))
         }
@@ -28,27 +28,27 @@ public enum BuilderKind: String, Sendable, CaseIterable {
 }
 
 /// Everything needed to construct any builder, gathered from command-line options.
-public struct BuilderConfiguration: Sendable, Equatable {
-    public var buildah: BuildahBuilder.Options
+package struct BuilderConfiguration: Sendable, Equatable {
+    package var buildah: BuildahBuilder.Options
     /// Verify TLS when builders pull `FROM` images.
-    public var tlsVerify: Bool
-    public var dockerNetwork: String?
+    package var tlsVerify: Bool
+    package var dockerNetwork: String?
     /// Where the builder's output lines go while it runs (nil: nowhere, `--quiet`).
-    public var log: BuildLog?
+    package var log: BuildLog?
 
-    public init(buildah: BuildahBuilder.Options = .init(), tlsVerify: Bool = true, dockerNetwork: String? = nil, log: BuildLog? = nil) {
+    package init(buildah: BuildahBuilder.Options = .init(), tlsVerify: Bool = true, dockerNetwork: String? = nil, log: BuildLog? = nil) {
         self.buildah = buildah
         self.tlsVerify = tlsVerify
         self.dockerNetwork = dockerNetwork
         self.log = log
     }
 
-    public static func == (lhs: BuilderConfiguration, rhs: BuilderConfiguration) -> Bool {
+    package static func == (lhs: BuilderConfiguration, rhs: BuilderConfiguration) -> Bool {
         lhs.buildah == rhs.buildah && lhs.tlsVerify == rhs.tlsVerify && lhs.dockerNetwork == rhs.dockerNetwork
             && (lhs.log == nil) == (rhs.log == nil)
     }
 
-    public func makeBuilder(_ kind: BuilderKind) -> any ImageBuilder {
+    package func makeBuilder(_ kind: BuilderKind) -> any ImageBuilder {
         let runner = BuildToolRunner(log: log)
         switch kind {
         case .buildah:

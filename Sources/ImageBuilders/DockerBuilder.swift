@@ -7,24 +7,24 @@ import Foundation
 /// - `legacy`: `docker build` (`DOCKER_BUILDKIT=0`), then `docker save`. Docker 25+ saves an
 ///   OCI layout; older engines save only the legacy archive, and then the image is pushed
 ///   with `docker push` — the only export they offer — and the registry client just adds tags.
-public struct DockerBuilder: ImageBuilder {
-    public enum Mode: String, Sendable, CaseIterable { case buildx, legacy }
+package struct DockerBuilder: ImageBuilder {
+    package enum Mode: String, Sendable, CaseIterable { case buildx, legacy }
 
-    public let mode: Mode
-    public let runner: BuildToolRunner
+    package let mode: Mode
+    package let runner: BuildToolRunner
     /// `--network` for RUN steps (BuildKit on a daemon without a bridge needs `none`/`host`).
-    public let network: String?
-    public var name: String { mode == .buildx ? "docker buildx" : "docker" }
+    package let network: String?
+    package var name: String { mode == .buildx ? "docker buildx" : "docker" }
     /// Legacy `docker build` has one image per tag; buildx exports each platform's manifest.
-    public var exportsPlatformManifests: Bool { mode != .legacy }
+    package var exportsPlatformManifests: Bool { mode != .legacy }
 
-    public init(mode: Mode, network: String? = nil, runner: BuildToolRunner = BuildToolRunner()) {
+    package init(mode: Mode, network: String? = nil, runner: BuildToolRunner = BuildToolRunner()) {
         self.mode = mode
         self.network = network
         self.runner = runner
     }
 
-    public func buildArguments(_ request: BuildRequest, archive: URL) -> [String] {
+    package func buildArguments(_ request: BuildRequest, archive: URL) -> [String] {
         var arguments = mode == .buildx ? ["buildx", "build"] : ["build"]
         arguments += ["-f", request.dockerfile.path]
         if let network { arguments += ["--network", network] }
@@ -43,7 +43,7 @@ public struct DockerBuilder: ImageBuilder {
         return arguments
     }
 
-    public func build(_ request: BuildRequest) async throws -> BuiltImage {
+    package func build(_ request: BuildRequest) async throws -> BuiltImage {
         let fileManager = FileManager.default
         let archive = request.outputDirectory.appendingPathExtension("tar")
         defer { try? fileManager.removeItem(at: archive) }
@@ -78,7 +78,7 @@ public struct DockerBuilder: ImageBuilder {
 
 extension DockerBuilder: EngineImageBuilder {
     /// Builds straight into the Docker engine named by `DOCKER_HOST`; nothing is exported.
-    public func buildIntoEngine(_ request: BuildRequest) async throws {
+    package func buildIntoEngine(_ request: BuildRequest) async throws {
         try await legacyBuild(request, archive: request.outputDirectory.appendingPathExtension("tar"))
     }
 }

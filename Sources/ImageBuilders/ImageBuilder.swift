@@ -3,40 +3,40 @@ import OCIDistribution
 import SystemSupport
 
 /// What to build: one image from a Dockerfile, with resolved build args and labels.
-public struct BuildRequest: Sendable, Equatable {
+package struct BuildRequest: Sendable, Equatable {
     /// Catalogue type, for messages.
-    public let type: String
-    public let dockerfile: URL
-    public let context: URL
+    package let type: String
+    package let dockerfile: URL
+    package let context: URL
     /// Resolved build args in a stable order.
-    public let buildArguments: [(key: String, value: String)]
-    public let labels: [(key: String, value: String)]
+    package let buildArguments: [(key: String, value: String)]
+    package let labels: [(key: String, value: String)]
     /// Local name for the built image (`oubliette-base:v1.2.3`); never pushed under this name.
-    public let localName: String
+    package let localName: String
     /// Directory to write the OCI image layout into; it must not exist yet.
-    public let outputDirectory: URL
+    package let outputDirectory: URL
     /// The tag inside the OCI layout (`org.opencontainers.image.ref.name`).
-    public let layoutTag: String
+    package let layoutTag: String
     /// Where the image will be pushed; only used by builders that can only push.
-    public let destination: ImageReference
+    package let destination: ImageReference
     /// Build every step afresh (`--no-cache`).
-    public var noCache = false
+    package var noCache = false
     /// Build for this one platform (`--platform OS/ARCH[/VARIANT]`); nil builds for the
     /// builder's default (the host). Steps that run commands need the platform's CPU (or
     /// emulation); FROM/COPY/LABEL/ENV do not.
-    public var platform: Platform?
+    package var platform: Platform?
     /// Stamp the image and its new layers' files with this time instead of now, so the same
     /// inputs build the same digests (releases pass the commit time). Builders without such
     /// an option ignore it.
-    public var timestamp: Date?
+    package var timestamp: Date?
     /// The parent this image is built `FROM`, pinned by digest (the `BASE_IMAGE` build arg).
     /// buildah and podman write it into the manifest's `org.opencontainers.image.base.*`
     /// annotations, but take the digest from their local store: for a parent they built
     /// themselves that is their own local manifest's digest, not the registry's, so a warm
     /// store would build another digest than a cold one. They are given this one instead.
-    public var pinnedBase: ImageReference?
+    package var pinnedBase: ImageReference?
 
-    public init(
+    package init(
         type: String, dockerfile: URL, context: URL, buildArguments: [(key: String, value: String)],
         labels: [(key: String, value: String)], localName: String, outputDirectory: URL, layoutTag: String, destination: ImageReference
     ) {
@@ -53,7 +53,7 @@ public struct BuildRequest: Sendable, Equatable {
 
     /// The flags every Dockerfile builder (docker, buildah, podman) spells the same way:
     /// `--no-cache`, `--platform P`, `--build-arg K=V…`, `--label K=V…`.
-    public var commonFlags: [String] {
+    package var commonFlags: [String] {
         var flags = noCache ? ["--no-cache"] : []
         if let platform { flags += ["--platform", platform.description] }
         for (key, value) in buildArguments { flags += ["--build-arg", "\(key)=\(value)"] }
@@ -62,10 +62,10 @@ public struct BuildRequest: Sendable, Equatable {
     }
 
     /// How log lines name this build: the type, and the platform when one was asked for.
-    public var logLabel: String { platform.map { "\(type) \($0)" } ?? type }
+    package var logLabel: String { platform.map { "\(type) \($0)" } ?? type }
 
     /// `--annotation` flags naming `pinnedBase` as the manifest's base (buildah, podman).
-    public var baseAnnotationFlags: [String] {
+    package var baseAnnotationFlags: [String] {
         guard let pinnedBase, let digest = pinnedBase.digest else { return [] }
         return [
             "--annotation", "org.opencontainers.image.base.name=\(pinnedBase)",
@@ -73,7 +73,7 @@ public struct BuildRequest: Sendable, Equatable {
         ]
     }
 
-    public static func == (lhs: BuildRequest, rhs: BuildRequest) -> Bool {
+    package static func == (lhs: BuildRequest, rhs: BuildRequest) -> Bool {
         lhs.type == rhs.type && lhs.dockerfile == rhs.dockerfile && lhs.context == rhs.context
             && lhs.buildArguments.elementsEqual(rhs.buildArguments, by: ==) && lhs.labels.elementsEqual(rhs.labels, by: ==)
             && lhs.localName == rhs.localName && lhs.outputDirectory == rhs.outputDirectory && lhs.layoutTag == rhs.layoutTag
@@ -83,7 +83,7 @@ public struct BuildRequest: Sendable, Equatable {
 }
 
 /// What a builder hands back.
-public enum BuiltImage: Sendable, Equatable {
+package enum BuiltImage: Sendable, Equatable {
     /// An OCI image layout directory; the registry client pushes it (skip-existing blobs,
     /// cross-repository mounts, counters).
     case ociLayout(directory: URL, tag: String)
@@ -93,7 +93,7 @@ public enum BuiltImage: Sendable, Equatable {
 }
 
 /// The seam between the release logic and whatever builds images on this machine.
-public protocol ImageBuilder: Sendable {
+package protocol ImageBuilder: Sendable {
     /// Short name shown in logs (`buildah`, `docker buildx`, …).
     var name: String { get }
     func build(_ request: BuildRequest) async throws -> BuiltImage
@@ -106,25 +106,25 @@ public protocol ImageBuilder: Sendable {
 }
 
 extension ImageBuilder {
-    public var buildsPlatformsIndependently: Bool { false }
-    public var exportsPlatformManifests: Bool { true }
+    package var buildsPlatformsIndependently: Bool { false }
+    package var exportsPlatformManifests: Bool { true }
 }
 
 /// A builder that can leave its result in the local container engine, for oubliette's
 /// `image_source: build` (release-tool pushes to a registry instead).
-public protocol EngineImageBuilder: Sendable {
+package protocol EngineImageBuilder: Sendable {
     /// Builds `request` and stores it in the engine as `request.localName`.
     func buildIntoEngine(_ request: BuildRequest) async throws
 }
 
-public enum BuilderError: Error, Equatable, Sendable, DescribedError {
+package enum BuilderError: Error, Equatable, Sendable, DescribedError {
     case toolNotFound(tool: String)
     case noBuilderFound(tried: [String])
     case unknownBuilder(String, known: [String])
     case commandFailed(image: String, command: String, status: Int32, output: String)
     case launchFailed(command: String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .toolNotFound(tool):
             return "'\(tool)' is not on PATH; install it or choose another --builder"

@@ -1,17 +1,17 @@
 import Foundation
 
 /// `podman build`, exported with `podman push NAME oci:DIR:TAG`.
-public struct PodmanBuilder: ImageBuilder {
-    public let runner: BuildToolRunner
-    public let tlsVerify: Bool
-    public var name: String { "podman" }
+package struct PodmanBuilder: ImageBuilder {
+    package let runner: BuildToolRunner
+    package let tlsVerify: Bool
+    package var name: String { "podman" }
 
-    public init(tlsVerify: Bool = true, runner: BuildToolRunner = BuildToolRunner()) {
+    package init(tlsVerify: Bool = true, runner: BuildToolRunner = BuildToolRunner()) {
         self.tlsVerify = tlsVerify
         self.runner = runner
     }
 
-    public func buildArguments(_ request: BuildRequest) -> [String] {
+    package func buildArguments(_ request: BuildRequest) -> [String] {
         var arguments = ["build", "--tls-verify=\(tlsVerify)", "-f", request.dockerfile.path]
         arguments += request.commonFlags + request.baseAnnotationFlags
         if let timestamp = request.timestamp { arguments += ["--timestamp", String(Int64(timestamp.timeIntervalSince1970))] }
@@ -19,7 +19,7 @@ public struct PodmanBuilder: ImageBuilder {
         return arguments
     }
 
-    public func build(_ request: BuildRequest) async throws -> BuiltImage {
+    package func build(_ request: BuildRequest) async throws -> BuiltImage {
         _ = try await runner.check(request, "podman", buildArguments(request))
         _ = try await runner.check(
             request, "podman",

@@ -3,7 +3,7 @@ import SystemSupport
 
 /// A registry operation failed. Texts name the registry, repository or digest and say what to
 /// do; they never contain credentials or tokens (see `Redaction`).
-public enum RegistryError: Error, Equatable, Sendable, DescribedError {
+package enum RegistryError: Error, Equatable, Sendable, DescribedError {
     /// The registry refused our credentials (or we had none) after the auth handshake.
     /// `hint` says how to provide credentials (from the credential source).
     case unauthorized(registry: String, request: String, hadCredentials: Bool, hint: String?)
@@ -32,7 +32,7 @@ public enum RegistryError: Error, Equatable, Sendable, DescribedError {
     /// The registry's answer went past a limit we keep so a hostile peer cannot exhaust us.
     case limitExceeded(registry: String, request: String, limit: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unauthorized(registry, request, hadCredentials, hint):
             let how = hint ?? "run `docker login \(registry)`"
@@ -87,7 +87,7 @@ public enum RegistryError: Error, Equatable, Sendable, DescribedError {
     }
 
     /// Whether this failure is a missing thing (for callers that treat 404 as "absent").
-    public var isNotFound: Bool {
+    package var isNotFound: Bool {
         if case .notFound = self { return true }
         return false
     }

@@ -5,10 +5,10 @@ import OCIDistribution
 import OublietteCore
 
 /// The `oubliette` command tree; the executable target only calls `main()`.
-public struct OublietteCommand: AsyncParsableCommand {
-    public init() {}
+package struct OublietteCommand: AsyncParsableCommand {
+    package init() {}
 
-    public static let configuration = CommandConfiguration(
+    package static let configuration = CommandConfiguration(
         commandName: "oubliette",
         abstract: "Sandboxed project containers for AI agents.",
         discussion: """
@@ -33,7 +33,7 @@ public struct OublietteCommand: AsyncParsableCommand {
     )
 
     /// Parses and runs the command line with both tools' exit-status and error conventions.
-    public static func runMain() async {
+    package static func runMain() async {
         await CommandMain.run(Self.self)
     }
 }

@@ -19,8 +19,8 @@ import SystemSupport
 /// Lines that are not JSON are answered here with JSON-RPC's parse error and `"id": null`
 /// (JSON-RPC 2.0, 5.1: "If there was an error in detecting the id in the Request object (e.g.
 /// Parse error/Invalid Request), it MUST be Null"); so are JSON values that are no message.
-public actor DrainingStdioTransport: Transport {
-    public nonisolated let logger: Logger
+package actor DrainingStdioTransport: Transport {
+    package nonisolated let logger: Logger
     private let input: Int32
     private let output: Int32
     private let drainLimit: Duration
@@ -39,7 +39,7 @@ public actor DrainingStdioTransport: Transport {
     ///   - logger: the logger the MCP `Transport` protocol asks every transport for.
     ///   - onDrain: told (for stderr) when stdin closed with requests still being answered,
     ///     and when the wait gave up.
-    public init(
+    package init(
         input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO, drainLimit: Duration = .seconds(600),
         logger: Logger = Logger(label: "oubliette.mcp.stdio"), onDrain: @escaping @Sendable (String) -> Void = { _ in }
     ) {
@@ -51,7 +51,7 @@ public actor DrainingStdioTransport: Transport {
         (stream, continuation) = AsyncThrowingStream.makeStream(of: Data.self)
     }
 
-    public func connect() async throws {
+    package func connect() async throws {
         guard !connected else { return }
         connected = true
         // Blocking reads on a thread of their own: a read waits for the client, not a poll.
@@ -166,12 +166,12 @@ public actor DrainingStdioTransport: Transport {
         continuation.finish()
     }
 
-    public func disconnect() async {
+    package func disconnect() async {
         connected = false
         continuation.finish()
     }
 
-    public func send(_ data: Data) async throws {
+    package func send(_ data: Data) async throws {
         try await write(data)
         // Replies settle their requests; once stdin is closed and none is left, the stream ends.
         if let value = try? JSONCoding.decode(Value.self, from: data) {
@@ -197,5 +197,5 @@ public actor DrainingStdioTransport: Transport {
         }
     }
 
-    public func receive() -> AsyncThrowingStream<Data, any Error> { stream }
+    package func receive() -> AsyncThrowingStream<Data, any Error> { stream }
 }

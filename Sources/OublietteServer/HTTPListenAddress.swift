@@ -2,18 +2,18 @@ import Foundation
 
 /// Where `oubliette serve --transport http` listens: `HOST:PORT`, with IPv6 hosts in
 /// brackets (`[::1]:8765`).
-public struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
-    public static let `default` = HTTPListenAddress(host: "127.0.0.1", port: 8765)
+package struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
+    package static let `default` = HTTPListenAddress(host: "127.0.0.1", port: 8765)
 
-    public let host: String
-    public let port: Int
+    package let host: String
+    package let port: Int
 
-    public init(host: String, port: Int) {
+    package init(host: String, port: Int) {
         self.host = host
         self.port = port
     }
 
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         guard let colon = text.lastIndex(of: ":") else { throw HTTPServeError.invalidAddress(text) }
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -24,7 +24,7 @@ public struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether only this machine can reach the address (127.0.0.0/8, ::1, localhost).
-    public var isLoopback: Bool {
+    package var isLoopback: Bool {
         let lowered = host.lowercased()
         if lowered == "localhost" || lowered == "::1" || lowered == "0:0:0:0:0:0:0:1" { return true }
         let octets = lowered.split(separator: ".", omittingEmptySubsequences: false)
@@ -33,7 +33,7 @@ public struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
             && octets.allSatisfy { octet in octet.allSatisfy { ("0"..."9").contains($0) } && UInt8(octet) != nil }
     }
 
-    public var description: String {
+    package var description: String {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }

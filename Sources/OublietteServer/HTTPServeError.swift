@@ -3,12 +3,12 @@ import OCIDistribution
 import SystemSupport
 
 /// Why the MCP server could not be served over HTTP.
-public enum HTTPServeError: Error, DescribedError {
+package enum HTTPServeError: Error, DescribedError {
     case invalidAddress(String)
     case notLoopback(String)
     case bindFailed(String, String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .invalidAddress(text):
             "listen address '\(text)' is not HOST:PORT (e.g. 127.0.0.1:8765 or [::1]:8765, port 0-65535)"

@@ -10,38 +10,38 @@ import SystemSupport
 /// on a NIO HTTP/1.1 listener. The SDK's ``StatelessHTTPServerTransport`` only translates
 /// requests into JSON-RPC messages; this host owns the socket and, before anything reaches
 /// the transport, demands `Authorization: Bearer <server token>`.
-public struct HTTPServerTransportHost: Sendable {
+package struct HTTPServerTransportHost: Sendable {
     /// The one path MCP is served on.
-    public static let endpointPath = "/mcp"
+    package static let endpointPath = "/mcp"
     /// Bodies above this are refused (413) rather than buffered.
-    public static let maximumBodyBytes = 4 * 1024 * 1024
+    package static let maximumBodyBytes = 4 * 1024 * 1024
 
     /// What one client may cost the server before it has proven anything.
-    public struct Limits: Sendable, Equatable {
+    package struct Limits: Sendable, Equatable {
         /// Connections served at once; more are closed as they arrive.
-        public var maximumConnections: Int
+        package var maximumConnections: Int
         /// From connecting (or from the previous answer) until a request head is complete:
         /// idle and slow-header connections are closed when it passes.
-        public var headDeadline: TimeAmount
+        package var headDeadline: TimeAmount
         /// From the head until the whole body has arrived.
-        public var bodyDeadline: TimeAmount
+        package var bodyDeadline: TimeAmount
 
-        public init(maximumConnections: Int = 64, headDeadline: TimeAmount = .seconds(30), bodyDeadline: TimeAmount = .seconds(60)) {
+        package init(maximumConnections: Int = 64, headDeadline: TimeAmount = .seconds(30), bodyDeadline: TimeAmount = .seconds(60)) {
             self.maximumConnections = maximumConnections
             self.headDeadline = headDeadline
             self.bodyDeadline = bodyDeadline
         }
     }
 
-    public let server: OublietteMCPServer
-    public let address: HTTPListenAddress
-    public let allowRemote: Bool
-    public let limits: Limits
+    package let server: OublietteMCPServer
+    package let address: HTTPListenAddress
+    package let allowRemote: Bool
+    package let limits: Limits
     private let token: BearerToken
 
     /// Refuses a non-loopback `address` unless `allowRemote`, so a default setup is never
     /// reachable from the network.
-    public init(server: OublietteMCPServer, token: String, address: HTTPListenAddress, allowRemote: Bool, limits: Limits = Limits()) throws {
+    package init(server: OublietteMCPServer, token: String, address: HTTPListenAddress, allowRemote: Bool, limits: Limits = Limits()) throws {
         guard allowRemote || address.isLoopback else { throw HTTPServeError.notLoopback(address.description) }
         self.limits = limits
         self.server = server
@@ -52,7 +52,7 @@ public struct HTTPServerTransportHost: Sendable {
 
     /// Binds, reports the bound `host:port` through `onListening`, and serves until the task
     /// is cancelled; then closes the listener and stops the MCP server.
-    public func run(onListening: @Sendable (String) -> Void = { _ in }) async throws {
+    package func run(onListening: @Sendable (String) -> Void = { _ in }) async throws {
         // Host/Origin checks guard against DNS rebinding on a loopback listener; a remote
         // listener is reached under names we cannot know, and the token guards it instead.
         let origin: any HTTPRequestValidator = allowRemote ? OriginValidator.disabled : LoopbackOriginValidator()

@@ -10,20 +10,20 @@ import SystemSupport
 /// Tool failures (unknown type, active sessions, engine errors) come back as MCP tool
 /// results with `isError: true` and readable text, never as protocol errors, so an agent
 /// sees what to do next. Results are JSON text.
-public struct OublietteMCPServer: Sendable {
-    public static let name = "oubliette"
+package struct OublietteMCPServer: Sendable {
+    package static let name = "oubliette"
 
-    public let manager: ProjectManager
+    package let manager: ProjectManager
 
-    public init(manager: ProjectManager) {
+    package init(manager: ProjectManager) {
         self.manager = manager
     }
 
     /// The tools this server offers.
-    public static var tools: [Tool] { ToolCatalog.all }
+    package static var tools: [Tool] { ToolCatalog.all }
 
     /// An SDK server with the tool handlers registered (not yet started).
-    public func makeServer() async -> Server {
+    package func makeServer() async -> Server {
         let server = Server(
             name: Self.name, version: OublietteVersion.current,
             instructions: "Create a project (project_create) with a container type from project_options, "
@@ -35,7 +35,7 @@ public struct OublietteMCPServer: Sendable {
     }
 
     /// Serves on `transport` until the peer disconnects (stdin closes) or the task is cancelled.
-    public func run(transport: any Transport) async throws {
+    package func run(transport: any Transport) async throws {
         let server = await makeServer()
         try await server.start(transport: transport)
         await withTaskCancellationHandler {
@@ -48,12 +48,12 @@ public struct OublietteMCPServer: Sendable {
 
     /// Serves on stdin/stdout until stdin closes (every request read by then answered) or
     /// the task is cancelled. `onDrain` hears about replies still owed when stdin closed.
-    public func runOnStdio(onDrain: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+    package func runOnStdio(onDrain: @escaping @Sendable (String) -> Void = { _ in }) async throws {
         try await run(transport: DrainingStdioTransport(onDrain: onDrain))
     }
 
     /// Runs one tool call; every failure becomes an error result with the reason.
-    public func call(_ params: CallTool.Parameters) async -> CallTool.Result {
+    package func call(_ params: CallTool.Parameters) async -> CallTool.Result {
         do {
             let text = try await dispatch(params.name, params.arguments)
             return CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], isError: false)

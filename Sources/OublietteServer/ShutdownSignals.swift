@@ -15,9 +15,9 @@ import SystemSupport
 /// its handler later, on libdispatch's manager thread; a SIGTERM in between was dropped.)
 /// The handler only writes the signal number to a pipe (async-signal-safe); a dedicated
 /// thread reads it and runs the callback outside signal context.
-public final class ShutdownSignals: Sendable {
+package final class ShutdownSignals: Sendable {
     /// The signals that stop the server.
-    public static let handled: [Int32] = [SIGINT, SIGTERM]
+    package static let handled: [Int32] = [SIGINT, SIGTERM]
 
     /// The self-pipe, created once per process before any handler can run. Immutable after
     /// initialisation, so the handler reads it without locks.
@@ -33,7 +33,7 @@ public final class ShutdownSignals: Sendable {
     private let state = Mutex(State())
 
     /// Installs the handlers (once per process) and returns the process's instance.
-    public static func install() throws(ShutdownSignalsError) -> ShutdownSignals {
+    package static func install() throws(ShutdownSignalsError) -> ShutdownSignals {
         try shared.get()
     }
 
@@ -58,7 +58,7 @@ public final class ShutdownSignals: Sendable {
 
     /// Runs `callback` for every handled signal from now on, and at once for any that
     /// arrived before it was set (so the serving task may be created after ``install()``).
-    public func onSignal(_ callback: @escaping @Sendable (Int32) -> Void) {
+    package func onSignal(_ callback: @escaping @Sendable (Int32) -> Void) {
         let pending = state.withLock { state in
             state.callback = callback
             return state.received
@@ -113,11 +113,11 @@ private struct WakePipe: Sendable {
 }
 
 /// Why SIGINT/SIGTERM handling could not be set up.
-public enum ShutdownSignalsError: Error, DescribedError {
+package enum ShutdownSignalsError: Error, DescribedError {
     case pipeFailed(String)
     case installFailed(Int32, String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .pipeFailed(reason):
             "cannot create the pipe for SIGINT/SIGTERM handling: \(reason); raise the open-file limit (ulimit -n)"

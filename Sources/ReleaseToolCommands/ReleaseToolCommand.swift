@@ -3,10 +3,10 @@ import CommandSupport
 import ImageCatalogue
 
 /// The `release-tool` command tree; the executable target only calls `main()`.
-public struct ReleaseToolCommand: AsyncParsableCommand {
-    public init() {}
+package struct ReleaseToolCommand: AsyncParsableCommand {
+    package init() {}
 
-    public static let configuration = CommandConfiguration(
+    package static let configuration = CommandConfiguration(
         commandName: "release-tool",
         abstract: "Build, tag, push and sign Oubliette's container images from the image catalogue.",
         discussion: """
@@ -34,7 +34,7 @@ public struct ReleaseToolCommand: AsyncParsableCommand {
     )
 
     /// Parses and runs the command line with both tools' exit-status and error conventions.
-    public static func runMain() async {
+    package static func runMain() async {
         await CommandMain.run(Self.self)
     }
 }

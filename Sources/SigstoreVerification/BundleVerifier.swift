@@ -5,13 +5,13 @@ import X509
 
 /// What a bundle is verified against: the artifact itself, or only its SHA-256 digest (the
 /// conformance protocol's `sha256:<hex>`; for DSSE bundles, the in-toto subject's digest).
-public enum BundleArtifact: Sendable {
+package enum BundleArtifact: Sendable {
     case bytes([UInt8])
     case sha256([UInt8])
 
     /// A file on disk: its bytes up to `inMemoryLimit` (any key type, sha512 subjects), beyond
     /// that its SHA-256 digest, hashed as it is read rather than held in memory.
-    public static func file(at url: URL, inMemoryLimit: Int = 64 << 20) throws(BundleVerificationError) -> BundleArtifact {
+    package static func file(at url: URL, inMemoryLimit: Int = 64 << 20) throws(BundleVerificationError) -> BundleArtifact {
         do {
             let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
             guard size > inMemoryLimit else { return .bytes([UInt8](try Data(contentsOf: url))) }
@@ -25,7 +25,7 @@ public enum BundleArtifact: Sendable {
         }
     }
 
-    public var sha256: [UInt8] {
+    package var sha256: [UInt8] {
         switch self {
         case let .bytes(bytes): return Array(SHA256.hash(data: bytes))
         case let .sha256(digest): return digest
@@ -34,50 +34,50 @@ public enum BundleArtifact: Sendable {
 }
 
 /// Who must have signed: a Fulcio identity (keyless) or a public key (keyed bundles).
-public enum SignerRequirement: Sendable {
+package enum SignerRequirement: Sendable {
     case identity(IdentityPolicy)
     case key(SigningPublicKey)
 }
 
 /// What a verified bundle established.
-public struct BundleVerificationResult: Sendable, Codable, Equatable {
-    public var mediaType: String
+package struct BundleVerificationResult: Sendable, Codable, Equatable {
+    package var mediaType: String
     /// The signer's identity (keyless) or nil (keyed).
-    public var identity: FulcioIdentity?
+    package var identity: FulcioIdentity?
     /// sha256 of the signing key's SPKI DER.
-    public var keyFingerprint: String
+    package var keyFingerprint: String
     /// The time the transparency log attests, at which the certificate was checked.
-    public var verifiedTime: Date
-    public var logIndex: Int64
-    public var logURL: String?
+    package var verifiedTime: Date
+    package var logIndex: Int64
+    package var logURL: String?
     /// The artifact's digest, `sha256:<hex>`.
-    public var artifactDigest: String
+    package var artifactDigest: String
     /// For DSSE bundles: the payload type and the in-toto predicate type.
-    public var payloadType: String?
-    public var predicateType: String?
+    package var payloadType: String?
+    package var predicateType: String?
 }
 
 /// Verifies Sigstore bundles offline against a trusted root, following sigstore's client
 /// specification: the certificate chain at the log's time, its SCT, the log entry's inclusion
 /// (proof and checkpoint, or promise), the entry's consistency with the bundle, the signature,
 /// the artifact digest and the signer's identity. Every failure is a `BundleVerificationError`.
-public struct BundleVerifier: Sendable {
-    public var trustedRoot: TrustedRoot
+package struct BundleVerifier: Sendable {
+    package var trustedRoot: TrustedRoot
     /// "Now", for refusing log times in the future.
-    public var now: @Sendable () -> Date
+    package var now: @Sendable () -> Date
 
-    public init(trustedRoot: TrustedRoot, now: @escaping @Sendable () -> Date = { Date() }) {
+    package init(trustedRoot: TrustedRoot, now: @escaping @Sendable () -> Date = { Date() }) {
         self.trustedRoot = trustedRoot
         self.now = now
     }
 
-    public func verify(bundleJSON: Data, artifact: BundleArtifact, signer: SignerRequirement) async throws(BundleVerificationError)
+    package func verify(bundleJSON: Data, artifact: BundleArtifact, signer: SignerRequirement) async throws(BundleVerificationError)
         -> BundleVerificationResult
     {
         try await verify(bundle: SigstoreBundle(json: bundleJSON), artifact: artifact, signer: signer)
     }
 
-    public func verify(bundle: SigstoreBundle, artifact: BundleArtifact, signer: SignerRequirement) async throws(BundleVerificationError)
+    package func verify(bundle: SigstoreBundle, artifact: BundleArtifact, signer: SignerRequirement) async throws(BundleVerificationError)
         -> BundleVerificationResult
     {
         guard let version = bundle.version else { throw .unsupportedMediaType(bundle.mediaType) }

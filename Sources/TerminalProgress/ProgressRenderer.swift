@@ -11,12 +11,12 @@ import SystemSupport
 /// words with "…". Final lines (a pull's closing status, a finished blob, a pushed
 /// manifest) are printed once above the redrawn rows and broken between words. `plain`
 /// prints one line per change of state (for logs); `json` one object per event per line.
-public struct ProgressRenderer: Sendable {
-    public let style: ProgressStyle
+package struct ProgressRenderer: Sendable {
+    package let style: ProgressStyle
     /// The widest a bar is drawn, in characters (narrower when the terminal is).
-    public let width: Int
+    package let width: Int
     /// The terminal's width in columns.
-    public let columns: Int
+    package let columns: Int
     private let now: @Sendable () -> Date
     private var rows: [String] = []
     private var states: [String: Row] = [:]
@@ -44,7 +44,7 @@ public struct ProgressRenderer: Sendable {
     /// Transfer rows are redrawn at most this often (state is kept in between).
     static let transferRedrawInterval: TimeInterval = 0.1
 
-    public init(style: ProgressStyle, width: Int = 30, columns: Int = 80, now: @escaping @Sendable () -> Date = { Date() }) {
+    package init(style: ProgressStyle, width: Int = 30, columns: Int = 80, now: @escaping @Sendable () -> Date = { Date() }) {
         self.style = style
         self.width = width
         self.columns = max(columns, 20)
@@ -58,7 +58,7 @@ public struct ProgressRenderer: Sendable {
     // MARK: Pulls
 
     /// Text to write for `event` about `image` (possibly empty).
-    public mutating func render(_ event: PullEvent, image: String) -> String {
+    package mutating func render(_ event: PullEvent, image: String) -> String {
         switch style {
         case .json:
             return Self.jsonLine(PullLine(image: image, layer: event.layer, status: event.status, current: event.current, total: event.total))
@@ -84,7 +84,7 @@ public struct ProgressRenderer: Sendable {
 
     /// Text to write for a blob transfer event (possibly empty). `label` names the transfer
     /// on the total row (`blobs` by default).
-    public mutating func render(_ event: TransferEvent, label: String = "blobs") -> String {
+    package mutating func render(_ event: TransferEvent, label: String = "blobs") -> String {
         switch style {
         case .json:
             return Self.jsonLine(TransferLine(event))
@@ -104,7 +104,7 @@ public struct ProgressRenderer: Sendable {
 
     /// Ends the current display: later output starts below the last frame, and the next
     /// transfer or pull starts from nothing. Returns the text to write (possibly empty).
-    public mutating func finish() -> String {
+    package mutating func finish() -> String {
         reset()
         return ""
     }

@@ -2,10 +2,10 @@ import Foundation
 
 /// Measuring and fitting text to a terminal row, and the one way sizes and durations are
 /// written (decimal units, as docker shows them).
-public enum TerminalText {
+package enum TerminalText {
     /// Columns `text` takes on a terminal: East Asian wide and emoji characters take two,
     /// everything else one (a combining mark belongs to its character).
-    public static func displayWidth(_ text: String) -> Int {
+    package static func displayWidth(_ text: String) -> Int {
         text.reduce(0) { $0 + width(of: $1) }
     }
 
@@ -41,7 +41,7 @@ public enum TerminalText {
 
     /// `text` cut to `width` columns at a word boundary (mid-word only when one word is
     /// longer than the line), ending in "…" when anything was cut.
-    public static func clipped(_ text: String, to width: Int) -> String {
+    package static func clipped(_ text: String, to width: Int) -> String {
         guard displayWidth(text) > width else { return text }
         guard width > 1 else { return width == 1 ? "…" : "" }
         // Room for the ellipsis; a space right after the kept part means a word ended there.
@@ -57,7 +57,7 @@ public enum TerminalText {
     /// `text` broken into lines of at most `width` columns between words; a single word
     /// longer than a line (a digest on a narrow terminal) is shortened with "…" rather than
     /// left for the terminal to break.
-    public static func wrapped(_ text: String, width: Int) -> [String] {
+    package static func wrapped(_ text: String, width: Int) -> [String] {
         var lines: [String] = []
         var current = ""
         for whole in text.split(separator: " ", omittingEmptySubsequences: false) {
@@ -76,7 +76,7 @@ public enum TerminalText {
     }
 
     /// `512 B`, `1.5 kB`, `12.3 MB`, `4.0 GB`: decimal units, as docker shows sizes.
-    public static func bytes(_ count: Int64) -> String {
+    package static func bytes(_ count: Int64) -> String {
         let units = ["B", "kB", "MB", "GB", "TB"]
         var value = Double(count)
         var unit = 0
@@ -88,7 +88,7 @@ public enum TerminalText {
     }
 
     /// `45 s`, `3 min 5 s`, `2 h 10 min`.
-    public static func duration(_ seconds: Double) -> String {
+    package static func duration(_ seconds: Double) -> String {
         let total = Int(seconds.rounded(.up))
         if total < 60 { return "\(total) s" }
         if total < 3600 { return "\(total / 60) min\(total % 60 == 0 ? "" : " \(total % 60) s")" }

@@ -1,14 +1,14 @@
 /// Left-aligned columns separated by two spaces, as `docker ps` prints them.
-public struct TextTable: Sendable {
-    public let header: [String]
-    public let rows: [[String]]
+package struct TextTable: Sendable {
+    package let header: [String]
+    package let rows: [[String]]
 
-    public init(header: [String], rows: [[String]]) {
+    package init(header: [String], rows: [[String]]) {
         self.header = header
         self.rows = rows
     }
 
-    public var rendered: String {
+    package var rendered: String {
         let all = [header] + rows
         let columns = all.map(\.count).max() ?? 0
         let widths = (0..<columns).map { column in

@@ -2,26 +2,26 @@ import Foundation
 
 /// Who a test Fulcio certificate says signed: its SAN, OIDC issuer and (for GitHub workflows)
 /// the claims Fulcio copies into its extensions.
-public struct TestSigningIdentity: Sendable, Equatable {
-    public enum SubjectName: Sendable, Equatable {
+package struct TestSigningIdentity: Sendable, Equatable {
+    package enum SubjectName: Sendable, Equatable {
         /// A workload identity (GitHub workflows: `https://github.com/OWNER/REPO/PATH@REF`).
         case uri(String)
         /// A person's identity.
         case email(String)
     }
 
-    public var san: SubjectName
-    public var issuer: String
+    package var san: SubjectName
+    package var issuer: String
     /// Fulcio's source repository URI (1.3.6.1.4.1.57264.1.12), e.g. `https://github.com/OWNER/REPO`.
-    public var sourceRepositoryURI: String?
+    package var sourceRepositoryURI: String?
     /// Fulcio's source repository ref (1.3.6.1.4.1.57264.1.14), e.g. `refs/tags/v1.2.3`.
-    public var sourceRepositoryRef: String?
+    package var sourceRepositoryRef: String?
     /// Fulcio's build signer URI (1.3.6.1.4.1.57264.1.9): the workflow file at its ref.
-    public var buildSignerURI: String?
+    package var buildSignerURI: String?
     /// Fulcio's build trigger (1.3.6.1.4.1.57264.1.20), e.g. `push`.
-    public var buildTrigger: String?
+    package var buildTrigger: String?
 
-    public init(
+    package init(
         san: SubjectName, issuer: String, sourceRepositoryURI: String? = nil, sourceRepositoryRef: String? = nil,
         buildSignerURI: String? = nil, buildTrigger: String? = nil
     ) {
@@ -34,17 +34,17 @@ public struct TestSigningIdentity: Sendable, Equatable {
     }
 
     /// The SAN's text (what `--certificate-identity` names).
-    public var subject: String {
+    package var subject: String {
         switch san {
         case let .uri(value), let .email(value): return value
         }
     }
 
-    public static let githubIssuer = "https://token.actions.githubusercontent.com"
+    package static let githubIssuer = "https://token.actions.githubusercontent.com"
 
     /// What Fulcio issues to a GitHub Actions job of `repository` (`owner/name`) running
     /// `workflow` at `ref`.
-    public static func githubWorkflow(
+    package static func githubWorkflow(
         repository: String = "hyphagroup/oubliette", workflow: String = ".github/workflows/release.yml",
         ref: String = "refs/tags/v1.2.3", trigger: String = "push"
     ) -> TestSigningIdentity {
@@ -55,13 +55,13 @@ public struct TestSigningIdentity: Sendable, Equatable {
     }
 
     /// A person signing with an email identity (no workflow claims).
-    public static func email(_ address: String, issuer: String = "https://accounts.google.com") -> TestSigningIdentity {
+    package static func email(_ address: String, issuer: String = "https://accounts.google.com") -> TestSigningIdentity {
         TestSigningIdentity(san: .email(address), issuer: issuer)
     }
 }
 
 /// What a test bundle signs.
-public enum TestBundleKind: Sendable, Equatable {
+package enum TestBundleKind: Sendable, Equatable {
     /// A message signature over the artifact's SHA-256 digest, logged as hashedrekord 0.0.1
     /// (what `cosign sign-blob --bundle` and sigstore-python's `sign` write).
     case messageSignature
@@ -71,8 +71,8 @@ public enum TestBundleKind: Sendable, Equatable {
 }
 
 /// How a test bundle is made, including the ways to make a bad one.
-public struct TestBundleOptions: Sendable, Equatable {
-    public enum Version: String, Sendable, CaseIterable {
+package struct TestBundleOptions: Sendable, Equatable {
+    package enum Version: String, Sendable, CaseIterable {
         case v0_1 = "0.1"
         case v0_2 = "0.2"
         case v0_3 = "0.3"
@@ -83,13 +83,13 @@ public struct TestBundleOptions: Sendable, Equatable {
     }
 
     /// v0.3 carries the leaf in `certificate`; v0.1/v0.2 in `x509CertificateChain` (leaf only).
-    public var version: Version
+    package var version: Version
     /// The certificate's 10 minutes ended before the log's integrated time.
-    public var certificateExpiredAtLogTime: Bool
+    package var certificateExpiredAtLogTime: Bool
     /// One hash of the inclusion proof is changed (root hash and checkpoint stay as signed).
-    public var tamperedInclusionProof: Bool
+    package var tamperedInclusionProof: Bool
 
-    public init(version: Version = .v0_3, certificateExpiredAtLogTime: Bool = false, tamperedInclusionProof: Bool = false) {
+    package init(version: Version = .v0_3, certificateExpiredAtLogTime: Bool = false, tamperedInclusionProof: Bool = false) {
         self.version = version
         self.certificateExpiredAtLogTime = certificateExpiredAtLogTime
         self.tamperedInclusionProof = tamperedInclusionProof

@@ -15,21 +15,21 @@ import X509
 ///     let attestation = try authority.bundle(forDigest: "sha256:…", kind: .inTotoStatement(subjectName: "ghcr.io/o/i"))
 ///
 /// Another `TestSigstoreAuthority()` is a wrong root for this one's bundles.
-public struct TestSigstoreAuthority: Sendable {
+package struct TestSigstoreAuthority: Sendable {
     /// The instance's name, in its certificates' subjects and its logs' URLs (`*.NAME.test`).
-    public let name: String
+    package let name: String
     /// When the authority came into being: every key and CA is valid from a day before.
-    public let createdAt: Date
+    package let createdAt: Date
     let rootKey: P256.Signing.PrivateKey
     let intermediateKey: P256.Signing.PrivateKey
     let ctLogKey: P256.Signing.PrivateKey
     let rekorKey: P256.Signing.PrivateKey
     /// DER of the root and intermediate CA certificates.
-    public let rootCertificateDER: [UInt8]
-    public let intermediateCertificateDER: [UInt8]
+    package let rootCertificateDER: [UInt8]
+    package let intermediateCertificateDER: [UInt8]
     let intermediateName: DistinguishedName
 
-    public init(name: String = "oubliette-test", now: Date = Date()) throws {
+    package init(name: String = "oubliette-test", now: Date = Date()) throws {
         self.name = name
         createdAt = Date(timeIntervalSince1970: floor(now.timeIntervalSince1970))
         rootKey = P256.Signing.PrivateKey()
@@ -73,18 +73,18 @@ public struct TestSigstoreAuthority: Sendable {
 
     // MARK: The trusted root
 
-    public var fulcioURL: String { "https://fulcio.\(name).test" }
-    public var rekorURL: String { "https://rekor.\(name).test" }
-    public var ctLogURL: String { "https://ctfe.\(name).test" }
+    package var fulcioURL: String { "https://fulcio.\(name).test" }
+    package var rekorURL: String { "https://rekor.\(name).test" }
+    package var ctLogURL: String { "https://ctfe.\(name).test" }
 
     /// The log ID of the Rekor log (sha256 of its key's SPKI, as Rekor and the verifiers compute it).
-    public var rekorLogID: [UInt8] { Array(SHA256.hash(data: rekorKey.publicKey.derRepresentation)) }
+    package var rekorLogID: [UInt8] { Array(SHA256.hash(data: rekorKey.publicKey.derRepresentation)) }
     var ctLogID: [UInt8] { Array(SHA256.hash(data: ctLogKey.publicKey.derRepresentation)) }
 
     /// `trusted_root.json` (media type `application/vnd.dev.sigstore.trustedroot+json;version=0.1`)
     /// naming this instance's Fulcio CA (intermediate then root), Rekor log and CT log, each
     /// valid from a day before `createdAt` with no end.
-    public var trustedRootJSON: Data {
+    package var trustedRootJSON: Data {
         let validFor = ["start": Self.rfc3339(createdAt.addingTimeInterval(-86_400))]
         func log(_ url: String, _ key: P256.Signing.PrivateKey) -> [String: Any] {
             [
@@ -118,7 +118,7 @@ public struct TestSigstoreAuthority: Sendable {
     // MARK: Bundles
 
     /// A bundle for `file`: by default a message signature over its SHA-256 digest.
-    public func bundle(
+    package func bundle(
         forFile file: Data, identity: TestSigningIdentity = .githubWorkflow(), kind: TestBundleKind = .messageSignature,
         options: TestBundleOptions = TestBundleOptions()
     ) throws -> Data {
@@ -127,7 +127,7 @@ public struct TestSigstoreAuthority: Sendable {
 
     /// A bundle for an artifact known by its digest (`sha256:<hex>`): a message signature over
     /// the digest, or an in-toto statement naming it (an image's manifest digest, for example).
-    public func bundle(
+    package func bundle(
         forDigest digest: String, identity: TestSigningIdentity = .githubWorkflow(), kind: TestBundleKind = .messageSignature,
         options: TestBundleOptions = TestBundleOptions()
     ) throws -> Data {
@@ -214,7 +214,7 @@ public struct TestSigstoreAuthority: Sendable {
 
     /// PEM as OpenSSL and Python's cryptography write it (64-column lines, final newline): Rekor
     /// v1 bodies hold base64 of this text, and verifiers compare it as text.
-    public static func pem(_ der: [UInt8], label: String = "CERTIFICATE") -> String {
+    package static func pem(_ der: [UInt8], label: String = "CERTIFICATE") -> String {
         let text = Data(der).base64EncodedString()
         var lines: [Substring] = []
         var index = text.startIndex
@@ -258,10 +258,10 @@ public struct TestSigstoreAuthority: Sendable {
     }
 }
 
-public enum TestAuthorityError: Error, CustomStringConvertible {
+package enum TestAuthorityError: Error, CustomStringConvertible {
     case notASHA256Digest(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .notASHA256Digest(text): return "'\(text)' is not sha256:<64 hex digits>"
         }

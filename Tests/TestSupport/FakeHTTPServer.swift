@@ -5,14 +5,14 @@ import NIOPosix
 import OCIDistribution
 
 /// A request as the fake server saw it.
-public struct FakeRequest: Sendable {
-    public var method: String
-    public var uri: String
-    public var headers: HTTPHeaders
-    public var body: [UInt8]
+package struct FakeRequest: Sendable {
+    package var method: String
+    package var uri: String
+    package var headers: HTTPHeaders
+    package var body: [UInt8]
 
-    public var path: String { String(uri.split(separator: "?", maxSplits: 1).first ?? "") }
-    public var query: [String: String] {
+    package var path: String { String(uri.split(separator: "?", maxSplits: 1).first ?? "") }
+    package var query: [String: String] {
         guard let q = uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return [:] }
         var result: [String: String] = [:]
         for pair in q.split(separator: "&") {
@@ -23,11 +23,11 @@ public struct FakeRequest: Sendable {
         }
         return result
     }
-    public func header(_ name: String) -> String? { headers[name].first }
+    package func header(_ name: String) -> String? { headers[name].first }
 }
 
 /// What the fake server does with a request: answer, or misbehave.
-public enum FakeResponse: Sendable {
+package enum FakeResponse: Sendable {
     case reply(status: Int, headers: [(String, String)] = [], body: [UInt8] = [])
     /// The body written as separate chunks (chunked transfer encoding), as an engine streams
     /// progress lines.
@@ -47,7 +47,7 @@ public enum FakeResponse: Sendable {
     /// connection open: a peer that stalls mid-body (deadline tests).
     case stall(headers: [(String, String)], declaredLength: Int, partial: [UInt8])
 
-    public static func status(_ code: Int, _ headers: [(String, String)] = [], json: String? = nil) -> FakeResponse {
+    package static func status(_ code: Int, _ headers: [(String, String)] = [], json: String? = nil) -> FakeResponse {
         var headers = headers
         if json != nil { headers.append(("Content-Type", "application/json")) }
         return .reply(status: code, headers: headers, body: json.map { Array($0.utf8) } ?? [])
@@ -57,13 +57,13 @@ public enum FakeResponse: Sendable {
 /// The one in-process HTTP/1.1 server of the tests, on 127.0.0.1 (random port) or a unix
 /// socket, for fault injection. What it serves is a handler: the registry (`FakeRegistry`),
 /// the releases API, the Docker engine or a static route table are each a handler over it.
-public final class FakeHTTPServer: Sendable {
+package final class FakeHTTPServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
-    public let port: Int
+    package let port: Int
 
-    public let host: String
-    public var address: String { "\(host):\(port)" }
+    package let host: String
+    package var address: String { "\(host):\(port)" }
 
     private init(group: MultiThreadedEventLoopGroup, channel: any Channel, host: String, port: Int) {
         self.group = group
@@ -78,7 +78,7 @@ public final class FakeHTTPServer: Sendable {
     ///   - handler: answers each request, on the server's event loop.
     /// - Returns: the server, listening on a free port; the caller shuts it down.
     /// - Throws: NIO's error when the address cannot be bound.
-    public static func start(host: String = "127.0.0.1", _ handler: @escaping @Sendable (FakeRequest) -> FakeResponse) async throws -> FakeHTTPServer {
+    package static func start(host: String = "127.0.0.1", _ handler: @escaping @Sendable (FakeRequest) -> FakeResponse) async throws -> FakeHTTPServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let channel = try await bootstrap(group, .immediate(handler)).bind(host: host, port: 0).get()
         guard let port = channel.localAddress?.port else { throw CancellationError() }
@@ -87,7 +87,7 @@ public final class FakeHTTPServer: Sendable {
 
     /// A handler that must await before it answers (a proxy asking its upstream); the event
     /// loop stays free meanwhile.
-    public static func start(host: String = "127.0.0.1", serving handler: @escaping @Sendable (FakeRequest) async -> FakeResponse) async throws
+    package static func start(host: String = "127.0.0.1", serving handler: @escaping @Sendable (FakeRequest) async -> FakeResponse) async throws
         -> FakeHTTPServer
     {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -97,7 +97,7 @@ public final class FakeHTTPServer: Sendable {
     }
 
     /// Listens on the unix socket at `path` instead (as dockerd does); `port` is 0.
-    public static func start(unixSocket path: String, _ handler: @escaping @Sendable (FakeRequest) -> FakeResponse) async throws -> FakeHTTPServer {
+    package static func start(unixSocket path: String, _ handler: @escaping @Sendable (FakeRequest) -> FakeResponse) async throws -> FakeHTTPServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let channel = try await bootstrap(group, .immediate(handler)).bind(unixDomainSocketPath: path).get()
         return FakeHTTPServer(group: group, channel: channel, host: path, port: 0)
@@ -105,7 +105,7 @@ public final class FakeHTTPServer: Sendable {
 
     /// Runs `body` with a started server and shuts the server down after it, whether it
     /// returns or throws (a scoped fixture: the shutdown is awaited, not left to a task).
-    public static func with<T>(
+    package static func with<T>(
         host: String = "127.0.0.1", _ handler: @escaping @Sendable (FakeRequest) -> FakeResponse,
         isolation: isolated (any Actor)? = #isolation, _ body: (FakeHTTPServer) async throws -> T
     ) async throws -> T {
@@ -135,7 +135,7 @@ public final class FakeHTTPServer: Sendable {
             }
     }
 
-    public func shutdown() async {
+    package func shutdown() async {
         try? await channel.close()
         try? await group.shutdownGracefully()
     }
@@ -248,14 +248,14 @@ public final class FakeHTTPServer: Sendable {
 }
 
 /// Mutable state shared between a test and the server's event loop.
-public final class Locked<Value>: @unchecked Sendable {
+package final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
-    public init(_ value: Value) { self.value = value }
-    public func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+    package init(_ value: Value) { self.value = value }
+    package func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body(&value)
     }
-    public var current: Value { withLock { $0 } }
+    package var current: Value { withLock { $0 } }
 }

@@ -4,44 +4,44 @@ import OCIDistribution
 
 /// A minimal in-memory distribution registry on a `FakeHTTPServer`, with hooks to inject faults
 /// and an optional bearer-token realm on the same server.
-public final class FakeRegistry: Sendable {
-    public struct State {
-        public var blobs: [String: [UInt8]] = [:] // digest -> bytes (all repos share storage)
-        public var blobRepos: [String: Set<String>] = [:] // digest -> repos that "have" it
-        public var manifests: [String: (bytes: [UInt8], mediaType: String)] = [:] // "repo@digest" / "repo:tag"
-        public var uploads: [String: (repo: String, data: [UInt8])] = [:]
-        public var nextUpload = 0
-        public var log: [FakeRequest] = []
-        public var validTokens: Set<String> = []
-        public var tokensIssued = 0
-        public var tokenRequests: [FakeRequest] = []
+package final class FakeRegistry: Sendable {
+    package struct State {
+        package var blobs: [String: [UInt8]] = [:] // digest -> bytes (all repos share storage)
+        package var blobRepos: [String: Set<String>] = [:] // digest -> repos that "have" it
+        package var manifests: [String: (bytes: [UInt8], mediaType: String)] = [:] // "repo@digest" / "repo:tag"
+        package var uploads: [String: (repo: String, data: [UInt8])] = [:]
+        package var nextUpload = 0
+        package var log: [FakeRequest] = []
+        package var validTokens: Set<String> = []
+        package var tokensIssued = 0
+        package var tokenRequests: [FakeRequest] = []
         /// "repo@subject-digest" -> descriptors of the manifests PUT with that `subject`
         /// (kept only when the registry answers the referrers API).
-        public var referrers: [String: [[String: Any]]] = [:]
+        package var referrers: [String: [[String: Any]]] = [:]
 
-        public init() {}
+        package init() {}
     }
 
-    public let state = Locked(State())
+    package let state = Locked(State())
     /// Consulted first for every request; return a response to override normal behaviour.
-    public let fault = Locked<(@Sendable (FakeRequest, inout State) -> FakeResponse?)?>(nil)
+    package let fault = Locked<(@Sendable (FakeRequest, inout State) -> FakeResponse?)?>(nil)
     /// Consulted for requests to the token realm (`/token`); return a response to override it.
-    public let tokenFault = Locked<(@Sendable (FakeRequest) -> FakeResponse?)?>(nil)
+    package let tokenFault = Locked<(@Sendable (FakeRequest) -> FakeResponse?)?>(nil)
     /// When set, registry endpoints require `Bearer <issued token>`; tokens come from /token.
-    public let requireToken: Bool
+    package let requireToken: Bool
     /// When set, registry endpoints require this Basic user:password.
-    public let basicAuth: (user: String, password: String)?
+    package let basicAuth: (user: String, password: String)?
     /// When set, the registry implements the OCI 1.1 referrers API (distribution-spec 1.1:
     /// `GET /v2/NAME/referrers/DIGEST`, `OCI-Subject` on manifest PUTs with a subject);
     /// otherwise that endpoint is a 404, as on distribution 2.8.
-    public let referrersAPI: Bool
+    package let referrersAPI: Bool
     private let serverBox = Locked<FakeHTTPServer?>(nil)
 
-    public var server: FakeHTTPServer {
+    package var server: FakeHTTPServer {
         guard let server = serverBox.current else { fatalError("FakeRegistry used before start") }
         return server
     }
-    public var address: String { server.address }
+    package var address: String { server.address }
 
     private init(requireToken: Bool, basicAuth: (String, String)?, referrersAPI: Bool) {
         self.requireToken = requireToken
@@ -49,7 +49,7 @@ public final class FakeRegistry: Sendable {
         self.referrersAPI = referrersAPI
     }
 
-    public static func start(requireToken: Bool = false, basicAuth: (String, String)? = nil, referrersAPI: Bool = false) async throws
+    package static func start(requireToken: Bool = false, basicAuth: (String, String)? = nil, referrersAPI: Bool = false) async throws
         -> FakeRegistry
     {
         let registry = FakeRegistry(requireToken: requireToken, basicAuth: basicAuth, referrersAPI: referrersAPI)
@@ -58,11 +58,11 @@ public final class FakeRegistry: Sendable {
         return registry
     }
 
-    public func shutdown() async { await server.shutdown() }
+    package func shutdown() async { await server.shutdown() }
 
     /// Runs `body` with a started registry and shuts it down after it, whether it returns or
     /// throws (a scoped fixture: the shutdown is awaited, not left to a task).
-    public static func with<T>(
+    package static func with<T>(
         requireToken: Bool = false, basicAuth: (String, String)? = nil, referrersAPI: Bool = false,
         isolation: isolated (any Actor)? = #isolation, _ body: (FakeRegistry) async throws -> T
     ) async throws -> T {
@@ -77,13 +77,13 @@ public final class FakeRegistry: Sendable {
         }
     }
 
-    public func setFault(_ fault: (@Sendable (FakeRequest, inout State) -> FakeResponse?)?) { self.fault.withLock { $0 = fault } }
-    public var log: [FakeRequest] { state.withLock { $0.log } }
-    public func requests(_ method: String, containing fragment: String) -> [FakeRequest] {
+    package func setFault(_ fault: (@Sendable (FakeRequest, inout State) -> FakeResponse?)?) { self.fault.withLock { $0 = fault } }
+    package var log: [FakeRequest] { state.withLock { $0.log } }
+    package func requests(_ method: String, containing fragment: String) -> [FakeRequest] {
         log.filter { $0.method == method && $0.uri.contains(fragment) }
     }
 
-    public func seedBlob(_ bytes: [UInt8], repository: String) -> Digest {
+    package func seedBlob(_ bytes: [UInt8], repository: String) -> Digest {
         let digest = Digest.sha256(of: bytes)
         state.withLock {
             $0.blobs[digest.description] = bytes
@@ -92,7 +92,7 @@ public final class FakeRegistry: Sendable {
         return digest
     }
 
-    public func seedManifest(_ bytes: [UInt8], mediaType: String, repository: String, tag: String) -> Digest {
+    package func seedManifest(_ bytes: [UInt8], mediaType: String, repository: String, tag: String) -> Digest {
         let digest = Digest.sha256(of: bytes)
         state.withLock {
             $0.manifests["\(repository)@\(digest)"] = (bytes, mediaType)

@@ -9,13 +9,13 @@ import SystemSupport
 /// pick the JSON dialect (0.12.x or 1.x; the other is tried as a fallback) and to refuse
 /// releases older than ``AppleCLIVersion/minimum``. Registry credentials come from the CLI's
 /// own keychain (`container registry login`), so no provider is taken here.
-public struct AppleContainerRuntime: ContainerRuntime {
-    public let kind: RuntimeKind = .apple
+package struct AppleContainerRuntime: ContainerRuntime {
+    package let kind: RuntimeKind = .apple
     /// Path or `PATH` name of the CLI.
-    public let executable: String
+    package let executable: String
     /// Whether an image without a linux/arm64 variant may run its linux/amd64 one under
     /// Rosetta (`--arch amd64`) instead of being refused.
-    public let allowsAMD64: Bool
+    package let allowsAMD64: Bool
     private let runner: any CommandRunner
     private let platformLister: (any ImagePlatformLister)?
     private let cliVersion = AppleCLIVersionCache()
@@ -26,7 +26,7 @@ public struct AppleContainerRuntime: ContainerRuntime {
     static let rosettaPlatform = "linux/amd64"
 
     /// The platforms it runs, native first (linux/amd64 only when Rosetta is allowed).
-    public nonisolated var acceptedPlatforms: [String] {
+    package nonisolated var acceptedPlatforms: [String] {
         allowsAMD64 ? [Self.nativePlatform, Self.rosettaPlatform] : [Self.nativePlatform]
     }
 
@@ -36,7 +36,7 @@ public struct AppleContainerRuntime: ContainerRuntime {
     ///   - platformLister: asked before a pull which platforms the image publishes, so an
     ///     image without linux/arm64 fails before anything is downloaded; nil leaves it to the CLI.
     ///   - allowsAMD64: run linux/amd64-only images under Rosetta instead of refusing them.
-    public init(
+    package init(
         executable: String = "container", runner: any CommandRunner = ProcessRunner(),
         platformLister: (any ImagePlatformLister)? = nil, allowsAMD64: Bool = false
     ) {
@@ -48,7 +48,7 @@ public struct AppleContainerRuntime: ContainerRuntime {
 
     // MARK: Engine
 
-    public func ping() async throws {
+    package func ping() async throws {
         let output = try await invoke(["system", "status"])
         guard output.exitCode == 0 else {
             // `system status` prints "apiserver is not running" on stdout and exits 1.
@@ -57,14 +57,14 @@ public struct AppleContainerRuntime: ContainerRuntime {
     }
 
     /// Reports the CLI release even when it is too old to be driven, so status output can say which.
-    public func version() async throws -> RuntimeVersion {
+    package func version() async throws -> RuntimeVersion {
         let version = try await loadedVersion()
         return RuntimeVersion(kind: .apple, engineVersion: version.description, os: "linux")
     }
 
     // MARK: Images
 
-    public func imageExists(_ reference: ImageReference) async throws -> Bool {
+    package func imageExists(_ reference: ImageReference) async throws -> Bool {
         let dialect = try await supportedVersion().dialect
         let arguments = ["image", "list", "--format", "json"]
         let output = try await invoke(arguments)
@@ -73,7 +73,7 @@ public struct AppleContainerRuntime: ContainerRuntime {
         return images.contains { Self.sameImage($0.name, reference) }
     }
 
-    public func inspectImage(_ reference: ImageReference) async throws -> RuntimeImage {
+    package func inspectImage(_ reference: ImageReference) async throws -> RuntimeImage {
         let dialect = try await supportedVersion().dialect
         let image = reference.description
         guard let found = try await localImage(image, dialect: dialect) else {
@@ -93,7 +93,7 @@ public struct AppleContainerRuntime: ContainerRuntime {
     /// Pulls only the platform containers will run (linux/arm64, or linux/amd64 under Rosetta
     /// when allowed and the image has nothing else), streaming the CLI's plain progress lines
     /// as ``PullEvent``s: `layer` is the step (`1/2` fetch, `2/2` unpack), bytes approximate.
-    public func pullImage(_ reference: ImageReference) -> AsyncThrowingStream<PullEvent, any Error> {
+    package func pullImage(_ reference: ImageReference) -> AsyncThrowingStream<PullEvent, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 let image = reference.description
@@ -116,7 +116,7 @@ public struct AppleContainerRuntime: ContainerRuntime {
         }
     }
 
-    public func tagImage(_ source: ImageReference, as target: ImageReference) async throws {
+    package func tagImage(_ source: ImageReference, as target: ImageReference) async throws {
         _ = try await supportedVersion()
         let arguments = ["image", "tag", source.description, target.description]
         let output = try await invoke(arguments)
@@ -129,7 +129,7 @@ public struct AppleContainerRuntime: ContainerRuntime {
     }
 
     /// `container image delete` has no force option; `force` is accepted for the protocol's sake.
-    public func removeImage(_ reference: ImageReference, force: Bool) async throws {
+    package func removeImage(_ reference: ImageReference, force: Bool) async throws {
         _ = try await supportedVersion()
         let arguments = ["image", "delete", reference.description]
         let output = try await invoke(arguments)
@@ -144,7 +144,7 @@ public struct AppleContainerRuntime: ContainerRuntime {
 
     // MARK: Containers
 
-    public func createContainer(_ spec: ContainerSpec) async throws -> String {
+    package func createContainer(_ spec: ContainerSpec) async throws -> String {
         // Validate before running anything, so a refused spec costs no CLI call.
         var arguments = try Self.createArguments(spec)
         let dialect = try await supportedVersion().dialect
@@ -212,21 +212,21 @@ public struct AppleContainerRuntime: ContainerRuntime {
         }
     }
 
-    public func startContainer(_ id: String) async throws {
+    package func startContainer(_ id: String) async throws {
         // Without --attach/--interactive the CLI starts the container detached and returns.
         try await containerCommand(["start", id], container: id)
     }
 
-    public func stopContainer(_ id: String, timeout: Duration) async throws {
+    package func stopContainer(_ id: String, timeout: Duration) async throws {
         try await containerCommand(["stop", "--time", String(max(0, timeout.components.seconds)), id], container: id)
     }
 
-    public func removeContainer(_ id: String, force: Bool) async throws {
+    package func removeContainer(_ id: String, force: Bool) async throws {
         try await containerCommand(force ? ["delete", "--force", id] : ["delete", id], container: id)
     }
 
     /// The CLI cannot filter by label, so all containers are listed and filtered here.
-    public func listContainers(labels: [String: String]) async throws -> [RuntimeContainer] {
+    package func listContainers(labels: [String: String]) async throws -> [RuntimeContainer] {
         _ = try await supportedVersion()
         let arguments = ["list", "--all", "--format", "json"]
         let output = try await invoke(arguments)
@@ -237,7 +237,7 @@ public struct AppleContainerRuntime: ContainerRuntime {
         }
     }
 
-    public func inspectContainer(_ id: String) async throws -> RuntimeContainer {
+    package func inspectContainer(_ id: String) async throws -> RuntimeContainer {
         _ = try await supportedVersion()
         let arguments = ["inspect", id]
         let output = try await invoke(arguments)

@@ -3,7 +3,7 @@ import OCIDistribution
 
 /// Says which platforms a remote image publishes, without pulling it. Apple `container` only
 /// finds out after it has fetched the index, so ``AppleContainerRuntime`` asks this first.
-public protocol ImagePlatformLister: Sendable {
+package protocol ImagePlatformLister: Sendable {
     /// `os/arch[/variant]` of every platform `reference` publishes (attestations left out).
     /// Throws when the registry cannot be asked; the caller then lets the engine decide.
     func platforms(of reference: ImageReference) async throws -> [String]
@@ -11,14 +11,14 @@ public protocol ImagePlatformLister: Sendable {
 
 /// Asks the image's registry directly: the index's platform descriptors, or for a single
 /// manifest the platform recorded in its configuration.
-public struct RegistryPlatformLister: ImagePlatformLister {
+package struct RegistryPlatformLister: ImagePlatformLister {
     private let registries: RegistryClientFactory
 
-    public init(registries: RegistryClientFactory) {
+    package init(registries: RegistryClientFactory) {
         self.registries = registries
     }
 
-    public func platforms(of reference: ImageReference) async throws -> [String] {
+    package func platforms(of reference: ImageReference) async throws -> [String] {
         // A short deadline and no retries: this is a pre-check, the pull itself retries.
         let client = await registries.client(for: reference.registry, purpose: .quickCheck)
         let fetched = try await client.manifest(repository: reference.repositoryName, reference: reference.manifestReference)

@@ -1,30 +1,30 @@
 import Foundation
 
 /// A Docker Engine API version such as `1.41`, ordered numerically (`1.9` < `1.41`).
-public struct DockerAPIVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public let major: Int
-    public let minor: Int
+package struct DockerAPIVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
+    package let major: Int
+    package let minor: Int
 
-    public init(major: Int, minor: Int) {
+    package init(major: Int, minor: Int) {
         self.major = major
         self.minor = minor
     }
 
     /// Parses `MAJOR.MINOR`; `nil` for anything else.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.trimmingCharacters(in: .whitespaces).split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, let major = Int(parts[0]), let minor = Int(parts[1]), major >= 0, minor >= 0 else { return nil }
         self.init(major: major, minor: minor)
     }
 
     /// The newest API this client is written against.
-    public static let clientMaximum = DockerAPIVersion(major: 1, minor: 43)
+    package static let clientMaximum = DockerAPIVersion(major: 1, minor: 43)
     /// The oldest API whose endpoints and JSON shapes this client relies on (Docker 19.03).
-    public static let clientMinimum = DockerAPIVersion(major: 1, minor: 40)
+    package static let clientMinimum = DockerAPIVersion(major: 1, minor: 40)
 
     /// The version to speak with a daemon advertising `server`: the lower of the two.
     /// Returns `nil` when the daemon is older than `minimum`.
-    public static func negotiate(
+    package static func negotiate(
         client: DockerAPIVersion = clientMaximum,
         server: DockerAPIVersion,
         minimum: DockerAPIVersion = clientMinimum
@@ -33,9 +33,9 @@ public struct DockerAPIVersion: Sendable, Hashable, Comparable, CustomStringConv
         return chosen >= minimum ? chosen : nil
     }
 
-    public static func < (lhs: DockerAPIVersion, rhs: DockerAPIVersion) -> Bool {
+    package static func < (lhs: DockerAPIVersion, rhs: DockerAPIVersion) -> Bool {
         (lhs.major, lhs.minor) < (rhs.major, rhs.minor)
     }
 
-    public var description: String { "\(major).\(minor)" }
+    package var description: String { "\(major).\(minor)" }
 }

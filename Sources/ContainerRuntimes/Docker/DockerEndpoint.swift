@@ -2,15 +2,15 @@ import AsyncHTTPClient
 import Foundation
 
 /// Where the Docker daemon listens, parsed from `DOCKER_HOST`.
-public enum DockerEndpoint: Sendable, Equatable, CustomStringConvertible {
+package enum DockerEndpoint: Sendable, Equatable, CustomStringConvertible {
     case unix(path: String)
     case tcp(host: String, port: Int)
 
-    public static let defaultSocketPath = "/var/run/docker.sock"
+    package static let defaultSocketPath = "/var/run/docker.sock"
 
     /// `unix:///path`, `tcp://host:port` (plain HTTP; TLS endpoints are not supported yet),
     /// or a bare absolute socket path.
-    public init(parsing value: String) throws(RuntimeError) {
+    package init(parsing value: String) throws(RuntimeError) {
         if value.hasPrefix("unix://") {
             let path = String(value.dropFirst("unix://".count))
             guard path.hasPrefix("/") else { throw .invalidDockerHost(value, reason: "the socket path must be absolute") }
@@ -36,7 +36,7 @@ public enum DockerEndpoint: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The endpoint named by `DOCKER_HOST`, else the default socket.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(RuntimeError) -> DockerEndpoint {
+    package static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(RuntimeError) -> DockerEndpoint {
         guard let value = environment["DOCKER_HOST"], !value.isEmpty else { return .unix(path: defaultSocketPath) }
         return try DockerEndpoint(parsing: value)
     }
@@ -52,7 +52,7 @@ public enum DockerEndpoint: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unix(path): "unix://\(path)"
         case let .tcp(host, port): "tcp://\(host):\(port)"

@@ -8,17 +8,17 @@ import SystemSupport
 /// fails halfway: the failure arrives as a line carrying `error`/`errorDetail`, which this
 /// decoder turns into ``RuntimeError/pullFailed(image:message:)``. Bytes may arrive split
 /// anywhere, so input is buffered until a newline.
-public struct DockerPullProgressDecoder: Sendable {
+package struct DockerPullProgressDecoder: Sendable {
     private let image: String
     private var buffer: [UInt8] = []
 
     /// `image` is the reference named in errors.
-    public init(image: String) {
+    package init(image: String) {
         self.image = image
     }
 
     /// Feeds more body bytes; returns the events completed by them.
-    public mutating func feed(_ bytes: some Sequence<UInt8>) throws(RuntimeError) -> [PullEvent] {
+    package mutating func feed(_ bytes: some Sequence<UInt8>) throws(RuntimeError) -> [PullEvent] {
         buffer.append(contentsOf: bytes)
         var events: [PullEvent] = []
         while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
@@ -30,7 +30,7 @@ public struct DockerPullProgressDecoder: Sendable {
     }
 
     /// Call at end of body: decodes a last line that had no trailing newline.
-    public mutating func finish() throws(RuntimeError) -> [PullEvent] {
+    package mutating func finish() throws(RuntimeError) -> [PullEvent] {
         let rest = buffer
         buffer = []
         return try decodeLine(rest).map { [$0] } ?? []

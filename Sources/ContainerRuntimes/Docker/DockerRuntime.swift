@@ -11,9 +11,9 @@ import SystemSupport
 /// URLSession on Linux cannot use unix sockets. The API version is negotiated once from
 /// `GET /version`: dockerd answers 400 to paths newer than it knows, so every call uses the
 /// lower of this client's and the daemon's version.
-public actor DockerRuntime: ContainerRuntime {
-    public nonisolated let kind: RuntimeKind = .docker
-    public nonisolated let endpoint: DockerEndpoint
+package actor DockerRuntime: ContainerRuntime {
+    package nonisolated let kind: RuntimeKind = .docker
+    package nonisolated let endpoint: DockerEndpoint
     private let httpClient: HTTPClient
     private let credentials: (any CredentialSource)?
     private let maximumAPIVersion: DockerAPIVersion
@@ -27,7 +27,7 @@ public actor DockerRuntime: ContainerRuntime {
     ///   - credentials: asked for the image's registry credentials before each pull; `nil` pulls anonymously.
     ///   - maximumAPIVersion: the newest API to use even if the daemon offers more.
     ///   - requestTimeout: limit for ordinary calls (pulls and stops get longer ones).
-    public init(
+    package init(
         endpoint: DockerEndpoint,
         httpClient: HTTPClient = DockerRuntime.defaultHTTPClient,
         credentials: (any CredentialSource)? = nil,
@@ -44,10 +44,10 @@ public actor DockerRuntime: ContainerRuntime {
     }
 
     /// The client DockerRuntimes use unless given one (see `HTTPClient.dockerEngine`).
-    public static var defaultHTTPClient: HTTPClient { .dockerEngine }
+    package static var defaultHTTPClient: HTTPClient { .dockerEngine }
 
     /// A runtime for the daemon named by `DOCKER_HOST` (default `/var/run/docker.sock`).
-    public static func fromEnvironment(
+    package static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment,
         credentials: (any CredentialSource)? = nil
     ) throws(RuntimeError) -> DockerRuntime {
@@ -56,20 +56,20 @@ public actor DockerRuntime: ContainerRuntime {
 
     // MARK: Engine
 
-    public func ping() async throws {
+    package func ping() async throws {
         let response = try await send(.GET, "/_ping", versioned: false, operation: "pinging Docker")
         guard response.status == 200 else {
             throw RuntimeError.requestFailed(operation: "pinging Docker at \(endpoint)", status: Int(response.status), message: response.message)
         }
     }
 
-    public func version() async throws -> RuntimeVersion {
+    package func version() async throws -> RuntimeVersion {
         let (api, server) = try await negotiate()
         return RuntimeVersion(kind: .docker, engineVersion: server.Version, apiVersion: api.description, os: server.Os, architecture: server.Arch)
     }
 
     /// The API version used for requests, negotiating it on first use.
-    public func negotiatedAPIVersion() async throws -> DockerAPIVersion {
+    package func negotiatedAPIVersion() async throws -> DockerAPIVersion {
         try await negotiate().api
     }
 
@@ -93,7 +93,7 @@ public actor DockerRuntime: ContainerRuntime {
 
     // MARK: Images
 
-    public func imageExists(_ reference: ImageReference) async throws -> Bool {
+    package func imageExists(_ reference: ImageReference) async throws -> Bool {
         do {
             _ = try await inspectImage(reference)
             return true
@@ -102,7 +102,7 @@ public actor DockerRuntime: ContainerRuntime {
         }
     }
 
-    public func inspectImage(_ reference: ImageReference) async throws -> RuntimeImage {
+    package func inspectImage(_ reference: ImageReference) async throws -> RuntimeImage {
         let image = reference.description
         let response = try await send(.GET, "/images/\(Self.pathEncode(image))/json", operation: "inspecting image \(image)")
         switch response.status {
@@ -122,7 +122,7 @@ public actor DockerRuntime: ContainerRuntime {
         }
     }
 
-    public nonisolated func pullImage(_ reference: ImageReference) -> AsyncThrowingStream<PullEvent, any Error> {
+    package nonisolated func pullImage(_ reference: ImageReference) -> AsyncThrowingStream<PullEvent, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 do {
@@ -172,7 +172,7 @@ public actor DockerRuntime: ContainerRuntime {
         for event in try decoder.finish() { emit(event) }
     }
 
-    public func tagImage(_ source: ImageReference, as target: ImageReference) async throws {
+    package func tagImage(_ source: ImageReference, as target: ImageReference) async throws {
         let image = source.description
         let response = try await send(
             .POST, "/images/\(Self.pathEncode(image))/tag",
@@ -188,7 +188,7 @@ public actor DockerRuntime: ContainerRuntime {
         }
     }
 
-    public func removeImage(_ reference: ImageReference, force: Bool) async throws {
+    package func removeImage(_ reference: ImageReference, force: Bool) async throws {
         let image = reference.description
         let response = try await send(
             .DELETE, "/images/\(Self.pathEncode(image))", query: [("force", force ? "true" : "false")], operation: "removing image \(image)")
@@ -203,7 +203,7 @@ public actor DockerRuntime: ContainerRuntime {
 
     // MARK: Containers
 
-    public func createContainer(_ spec: ContainerSpec) async throws -> String {
+    package func createContainer(_ spec: ContainerSpec) async throws -> String {
         let label = spec.name ?? "for \(spec.image)"
         let request = DockerContainerCreateRequest(
             // The checked image's ID, not its name: a re-tag since the check changes nothing.
@@ -236,12 +236,12 @@ public actor DockerRuntime: ContainerRuntime {
         }
     }
 
-    public func startContainer(_ id: String) async throws {
+    package func startContainer(_ id: String) async throws {
         let response = try await send(.POST, "/containers/\(Self.pathEncode(id))/start", operation: "starting container \(id)")
         try Self.expectContainerSuccess(response, [204, 304], container: id, operation: "starting container \(id)")
     }
 
-    public func stopContainer(_ id: String, timeout: Duration) async throws {
+    package func stopContainer(_ id: String, timeout: Duration) async throws {
         let seconds = max(0, timeout.components.seconds)
         let response = try await send(
             .POST, "/containers/\(Self.pathEncode(id))/stop", query: [("t", String(seconds))],
@@ -250,7 +250,7 @@ public actor DockerRuntime: ContainerRuntime {
         try Self.expectContainerSuccess(response, [204, 304], container: id, operation: "stopping container \(id)")
     }
 
-    public func removeContainer(_ id: String, force: Bool) async throws {
+    package func removeContainer(_ id: String, force: Bool) async throws {
         let response = try await send(
             .DELETE, "/containers/\(Self.pathEncode(id))", query: [("force", force ? "true" : "false")],
             operation: "removing container \(id)"
@@ -258,7 +258,7 @@ public actor DockerRuntime: ContainerRuntime {
         try Self.expectContainerSuccess(response, [204], container: id, operation: "removing container \(id)")
     }
 
-    public func listContainers(labels: [String: String]) async throws -> [RuntimeContainer] {
+    package func listContainers(labels: [String: String]) async throws -> [RuntimeContainer] {
         var query = [("all", "true")]
         if !labels.isEmpty {
             let filters = ["label": labels.keys.sorted().map { "\($0)=\(labels[$0] ?? "")" }]
@@ -284,7 +284,7 @@ public actor DockerRuntime: ContainerRuntime {
         }
     }
 
-    public func inspectContainer(_ id: String) async throws -> RuntimeContainer {
+    package func inspectContainer(_ id: String) async throws -> RuntimeContainer {
         let response = try await send(.GET, "/containers/\(Self.pathEncode(id))/json", operation: "inspecting container \(id)")
         try Self.expectContainerSuccess(response, [200], container: id, operation: "inspecting container \(id)")
         let body: DockerContainerInspectResponse = try decode(response.body, operation: "inspecting container \(id)")

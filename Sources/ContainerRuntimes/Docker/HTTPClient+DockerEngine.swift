@@ -6,16 +6,16 @@ extension HTTPClient {
     /// `serve` process runs a pull stream, container creates and starts for many sessions at
     /// once; the Docker CLI's Go client puts no limit on them, and dockerd serves each
     /// connection on its own.
-    public static let dockerEngineConnections = 64
+    package static let dockerEngineConnections = 64
     /// How long a call may wait to connect, and so (AsyncHTTPClient times both with one clock)
     /// for a free pooled connection. A missing socket or a refused connection still fails at
     /// once: connection attempts are not retried.
-    public static let dockerEngineWait: TimeAmount = .seconds(30)
+    package static let dockerEngineWait: TimeAmount = .seconds(30)
 
     /// The client Docker engine calls use unless given one; lives for the process. Like
     /// `failFast` (no internal connection retries), with room for a busy engine: with 8
     /// connections and a 5 s wait, twenty concurrent MCP calls failed as "Docker is not running".
-    public static let dockerEngine: HTTPClient = {
+    package static let dockerEngine: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = dockerEngineConnections

@@ -7,30 +7,30 @@ import SystemSupport
 /// `oubliette` reads it for its default `containers` map; `release-tool` reads it for what
 /// to build, in which order, and what to tag. Adding an image is one entry here (or in a
 /// catalogue file) plus its Dockerfile.
-public struct ImageCatalogue: Sendable, Equatable {
-    public struct Entry: Sendable, Equatable, Codable {
+package struct ImageCatalogue: Sendable, Equatable {
+    package struct Entry: Sendable, Equatable, Codable {
         /// Container type name users pick (`base`, `dev`, …).
-        public let type: String
+        package let type: String
         /// Published repository without tag, e.g. `ghcr.io/hyphagroup/oubliette-base`.
-        public let repository: String
+        package let repository: String
         /// Dockerfile path, relative to the catalogue root.
-        public let dockerfile: String
+        package let dockerfile: String
         /// Build context directory, relative to the catalogue root.
-        public let context: String
+        package let context: String
         /// Type this image is built `FROM` (passed as the `BASE_IMAGE` build arg).
-        public let parent: String?
+        package let parent: String?
         /// One-line description, used for the OCI `title`/`description` labels and docs.
-        public let summary: String
+        package let summary: String
         /// Platforms published for this image, each built natively and listed in one index;
         /// a child's platforms must all be its parent's too (it is built FROM each of them).
-        public let platforms: [Platform]
+        package let platforms: [Platform]
 
         /// What every image publishes unless its catalogue entry narrows it.
-        public static let defaultPlatforms = [
+        package static let defaultPlatforms = [
             Platform(architecture: "amd64", os: "linux"), Platform(architecture: "arm64", os: "linux"),
         ]
 
-        public init(
+        package init(
             type: String, repository: String, dockerfile: String? = nil, context: String? = nil,
             parent: String? = nil, summary: String, platforms: [Platform] = Entry.defaultPlatforms
         ) {
@@ -46,7 +46,7 @@ public struct ImageCatalogue: Sendable, Equatable {
         private enum CodingKeys: String, CodingKey { case type, repository, dockerfile, context, parent, summary, platforms }
 
         // Written out so JSON from before `platforms` existed still decodes (to the default).
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 type: try container.decode(String.self, forKey: .type),
@@ -59,24 +59,24 @@ public struct ImageCatalogue: Sendable, Equatable {
         }
 
         /// The last path component of the repository (`oubliette-base`).
-        public var imageName: String {
+        package var imageName: String {
             repository.split(separator: "/").last.map(String.init) ?? repository
         }
 
         /// Published reference with the default tag.
-        public func publishedReference(tag: String = ImageReference.defaultTag) throws(ImageReferenceError) -> ImageReference {
+        package func publishedReference(tag: String = ImageReference.defaultTag) throws(ImageReferenceError) -> ImageReference {
             try ImageReference(parsing: "\(repository):\(tag)")
         }
 
         /// Name a local build gets in dev mode (`oubliette-base:latest`).
-        public func localReference() throws(ImageReferenceError) -> ImageReference {
+        package func localReference() throws(ImageReferenceError) -> ImageReference {
             try ImageReference(parsing: "\(imageName):\(ImageReference.defaultTag)")
         }
     }
 
-    public let entries: [Entry]
+    package let entries: [Entry]
 
-    public init(entries: [Entry]) throws(CatalogueError) {
+    package init(entries: [Entry]) throws(CatalogueError) {
         var seen = Set<String>()
         for entry in entries {
             guard seen.insert(entry.type).inserted else { throw .duplicateType(entry.type) }
@@ -101,7 +101,7 @@ public struct ImageCatalogue: Sendable, Equatable {
     }
 
     /// The images this project publishes.
-    public static let shipped: ImageCatalogue = {
+    package static let shipped: ImageCatalogue = {
         do {
             return try ImageCatalogue(entries: [
                 Entry(
@@ -116,12 +116,12 @@ public struct ImageCatalogue: Sendable, Equatable {
         }
     }()
 
-    public var types: [String] { entries.map(\.type).sorted() }
+    package var types: [String] { entries.map(\.type).sorted() }
 
-    public func entry(for type: String) -> Entry? { entries.first { $0.type == type } }
+    package func entry(for type: String) -> Entry? { entries.first { $0.type == type } }
 
     /// Entries with every parent before its children; ties keep declaration order.
-    public func buildOrder() throws(CatalogueError) -> [Entry] {
+    package func buildOrder() throws(CatalogueError) -> [Entry] {
         let byType = Dictionary(uniqueKeysWithValues: entries.map { ($0.type, $0) })
         for entry in entries {
             if let parent = entry.parent, byType[parent] == nil {
@@ -147,7 +147,7 @@ public struct ImageCatalogue: Sendable, Equatable {
     }
 
     /// The chain from the root image down to `type` (e.g. base, dev, osint).
-    public func ancestry(of type: String) -> [Entry] {
+    package func ancestry(of type: String) -> [Entry] {
         var chain: [Entry] = []
         var current = entry(for: type)
         while let entry = current, !chain.contains(entry) {
@@ -158,7 +158,7 @@ public struct ImageCatalogue: Sendable, Equatable {
     }
 }
 
-public enum CatalogueError: Error, Equatable, Sendable, DescribedError {
+package enum CatalogueError: Error, Equatable, Sendable, DescribedError {
     case duplicateType(String)
     case unknownParent(type: String, parent: String, known: [String])
     case cycle([String])
@@ -169,7 +169,7 @@ public enum CatalogueError: Error, Equatable, Sendable, DescribedError {
     case duplicatePlatform(type: String, platforms: [String])
     case platformNotInParent(type: String, platform: String, parent: String, parentPlatforms: [String])
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .duplicateType(type):
             return "catalogue declares container type '\(type)' twice; type names must be unique"

@@ -3,13 +3,13 @@ import OCIDistribution
 import SystemSupport
 
 /// A catalogue together with the directory its Dockerfile and context paths are relative to.
-public struct LoadedCatalogue: Sendable {
-    public let catalogue: ImageCatalogue
-    public let root: URL
+package struct LoadedCatalogue: Sendable {
+    package let catalogue: ImageCatalogue
+    package let root: URL
     /// Where it came from, for messages: "shipped" or the file path.
-    public let origin: String
+    package let origin: String
 
-    public init(catalogue: ImageCatalogue, root: URL, origin: String) {
+    package init(catalogue: ImageCatalogue, root: URL, origin: String) {
         self.catalogue = catalogue
         self.root = root
         self.origin = origin
@@ -17,7 +17,7 @@ public struct LoadedCatalogue: Sendable {
 
     /// The shipped catalogue (paths relative to `root`, the repository checkout) or a
     /// catalogue file (paths relative to the file's directory).
-    public static func load(path: String?, root: URL? = nil) throws(CatalogueError) -> LoadedCatalogue {
+    package static func load(path: String?, root: URL? = nil) throws(CatalogueError) -> LoadedCatalogue {
         let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         guard let path else {
             return LoadedCatalogue(catalogue: .shipped, root: root ?? workingDirectory, origin: "shipped")
@@ -30,11 +30,11 @@ public struct LoadedCatalogue: Sendable {
         )
     }
 
-    public func dockerfileURL(for entry: ImageCatalogue.Entry) -> URL {
+    package func dockerfileURL(for entry: ImageCatalogue.Entry) -> URL {
         root.appendingPathComponent(entry.dockerfile)
     }
 
-    public func contextURL(for entry: ImageCatalogue.Entry) -> URL {
+    package func contextURL(for entry: ImageCatalogue.Entry) -> URL {
         root.appendingPathComponent(entry.context)
     }
 }
@@ -44,7 +44,7 @@ extension ImageCatalogue {
     /// `{ "images": [ { "type": "base", "repository": "…", "parent": null, "summary": "…" } ] }`.
     /// `dockerfile` defaults to `<type>/Dockerfile` and `context` to `<type>`, relative to the file.
     /// `platforms` (`["linux/amd64", "linux/arm64"]` when absent) narrows what is published.
-    public init(contentsOf url: URL) throws(CatalogueError) {
+    package init(contentsOf url: URL) throws(CatalogueError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw .unreadable(path: url.path, reason: "no such file; pass --catalogue with the path of a catalogue file (e.g. images/catalogue.jsonc)")

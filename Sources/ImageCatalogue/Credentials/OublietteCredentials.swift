@@ -3,11 +3,11 @@ import OCIDistribution
 
 /// The credentials oubliette and release-tool use: `OUBLIETTE_REGISTRY_*` (for the one
 /// registry `OUBLIETTE_REGISTRY_HOST` names), then docker's config and its helpers.
-public enum OublietteCredentials {
-    public static let environmentPrefix = "OUBLIETTE_REGISTRY"
+package enum OublietteCredentials {
+    package static let environmentPrefix = "OUBLIETTE_REGISTRY"
 
     /// The chain; `warn` receives a warning when the variables are set without a host.
-    public static func standard(
+    package static func standard(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         warn: (String) -> Void = { _ in }
     ) -> ChainedCredentials {

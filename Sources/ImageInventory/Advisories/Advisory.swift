@@ -1,42 +1,42 @@
 import Foundation
 
 /// One OSV record, reduced to what matching needs.
-public struct Advisory: Sendable, Hashable, Codable {
-    public struct Event: Sendable, Hashable, Codable {
-        public enum Kind: String, Sendable, Hashable, Codable {
+package struct Advisory: Sendable, Hashable, Codable {
+    package struct Event: Sendable, Hashable, Codable {
+        package enum Kind: String, Sendable, Hashable, Codable {
             case introduced, fixed, lastAffected = "last_affected", limit
         }
-        public var kind: Kind
-        public var version: String
+        package var kind: Kind
+        package var version: String
 
-        public init(kind: Kind, version: String) {
+        package init(kind: Kind, version: String) {
             self.kind = kind
             self.version = version
         }
     }
 
-    public struct Range: Sendable, Hashable, Codable {
+    package struct Range: Sendable, Hashable, Codable {
         /// ECOSYSTEM (the ecosystem's own ordering); SEMVER and GIT ranges are not matched.
-        public var type: String
-        public var events: [Event]
+        package var type: String
+        package var events: [Event]
 
-        public init(type: String, events: [Event]) {
+        package init(type: String, events: [Event]) {
             self.type = type
             self.events = events
         }
     }
 
-    public struct Affected: Sendable, Hashable, Codable {
-        public var ecosystem: String
-        public var name: String
-        public var ranges: [Range]
-        public var versions: [String]
+    package struct Affected: Sendable, Hashable, Codable {
+        package var ecosystem: String
+        package var name: String
+        package var ranges: [Range]
+        package var versions: [String]
         /// This package's own rating (`affected[].severity`, or its ecosystem's label).
-        public var severity: Severity?
+        package var severity: Severity?
         /// The CVSS score `severity` came from, when there was one.
-        public var score: Double?
+        package var score: Double?
 
-        public init(ecosystem: String, name: String, ranges: [Range], versions: [String], severity: Severity?, score: Double? = nil) {
+        package init(ecosystem: String, name: String, ranges: [Range], versions: [String], severity: Severity?, score: Double? = nil) {
             self.ecosystem = ecosystem
             self.name = name
             self.ranges = ranges
@@ -46,17 +46,17 @@ public struct Advisory: Sendable, Hashable, Codable {
         }
     }
 
-    public var id: String
-    public var aliases: [String]
-    public var summary: String?
-    public var details: String?
-    public var modified: String?
-    public var withdrawn: String?
-    public var severity: Severity
+    package var id: String
+    package var aliases: [String]
+    package var summary: String?
+    package var details: String?
+    package var modified: String?
+    package var withdrawn: String?
+    package var severity: Severity
     /// The CVSS score the severity came from, when there was one.
-    public var score: Double?
-    public var references: [String]
-    public var affected: [Affected]
+    package var score: Double?
+    package var references: [String]
+    package var affected: [Affected]
     /// Where the record was read from (file name in the database).
-    public var source: String
+    package var source: String
 }

@@ -2,28 +2,28 @@ import Foundation
 
 /// Advisories loaded from a directory of OSV records (`*.json` files, and `*.zip` exports
 /// as `--update-db` keeps them, read in place), indexed by ecosystem and package name.
-public struct AdvisoryDatabase: Sendable {
-    public private(set) var advisories: [Advisory] = []
+package struct AdvisoryDatabase: Sendable {
+    package private(set) var advisories: [Advisory] = []
     /// Records marked withdrawn: read, never matched.
-    public private(set) var withdrawnCount = 0
+    package private(set) var withdrawnCount = 0
     /// Records not parsed because they name none of the packages asked for.
-    public private(set) var skippedCount = 0
+    package private(set) var skippedCount = 0
     /// Records that did not parse: file:line:column and why.
-    public private(set) var problems: [String] = []
-    public var metadata: AdvisoryDatabaseMetadata?
+    package private(set) var problems: [String] = []
+    package var metadata: AdvisoryDatabaseMetadata?
     /// Every record found: loaded, withdrawn, skipped by name or unreadable. Zero means the
     /// database is empty, not that the image is clean.
-    public var recordCount: Int { advisories.count + withdrawnCount + skippedCount + problems.count }
+    package var recordCount: Int { advisories.count + withdrawnCount + skippedCount + problems.count }
     /// ecosystem → package name → (advisory, affected entry) indexes.
     private var index: [String: [String: [(Int, Int)]]] = [:]
 
-    public init() {}
+    package init() {}
 
-    public init(advisories: [Advisory]) {
+    package init(advisories: [Advisory]) {
         for advisory in advisories { add(advisory) }
     }
 
-    public mutating func add(_ advisory: Advisory) {
+    package mutating func add(_ advisory: Advisory) {
         if advisory.withdrawn != nil {
             withdrawnCount += 1
             return
@@ -53,7 +53,7 @@ public struct AdvisoryDatabase: Sendable {
     /// one of those packages (a byte scan, no JSON tree): a scan needs the records of the
     /// image's packages, and parsing all of a 50 000-record database is most of its time.
     /// `skippedCount` counts the records left unparsed.
-    public static func load(directory: URL, packageNames: Set<String>? = nil) throws(InventoryError) -> AdvisoryDatabase {
+    package static func load(directory: URL, packageNames: Set<String>? = nil) throws(InventoryError) -> AdvisoryDatabase {
         var database = AdvisoryDatabase()
         let root = directory.path
         var isDirectory: ObjCBool = false

@@ -3,19 +3,19 @@ import SystemSupport
 
 /// What `--update-db` writes beside the records: when and from where, so a scan can say
 /// how old its data is.
-public struct AdvisoryDatabaseMetadata: Sendable, Hashable, Codable {
-    public static let fileName = "database.json"
+package struct AdvisoryDatabaseMetadata: Sendable, Hashable, Codable {
+    package static let fileName = "database.json"
 
-    public struct Source: Sendable, Hashable, Codable {
-        public var url: String
-        public var directory: String
-        public var records: Int
+    package struct Source: Sendable, Hashable, Codable {
+        package var url: String
+        package var directory: String
+        package var records: Int
     }
 
-    public var updated: Date
-    public var sources: [Source]
+    package var updated: Date
+    package var sources: [Source]
 
-    public init(updated: Date, sources: [Source]) {
+    package init(updated: Date, sources: [Source]) {
         self.updated = updated
         self.sources = sources
     }
@@ -26,7 +26,7 @@ public struct AdvisoryDatabaseMetadata: Sendable, Hashable, Codable {
     }
 
     /// "3 days old (updated 2026-11-28T10:00:00Z)".
-    public func age(now: Date = Date()) -> String {
+    package func age(now: Date = Date()) -> String {
         let seconds = max(0, now.timeIntervalSince(updated))
         let formatter = ISO8601DateFormatter()
         let when = formatter.string(from: updated)

@@ -12,30 +12,30 @@ import SystemSupport
 /// The checked export is kept as one zip per ecosystem (`DIR/Debian/all.zip`) rather than a
 /// file per record: with 50 000 records, opening 50 000 files made loading IO-bound (3.1 s
 /// against 0.75 s from the zip, bench/sbom-scan); `scan --db` reads the zip in place.
-public struct AdvisoryDatabaseUpdater: Sendable {
+package struct AdvisoryDatabaseUpdater: Sendable {
     /// osv.dev's public bucket: one `all.zip` per ecosystem family, records of every release.
-    public static func defaultURL(ecosystem: String) -> String {
+    package static func defaultURL(ecosystem: String) -> String {
         "https://osv-vulnerabilities.storage.googleapis.com/\(PackageURL.encode(ecosystem))/all.zip"
     }
 
-    public static let defaultEcosystems = ["Debian", "Alpine"]
+    package static let defaultEcosystems = ["Debian", "Alpine"]
     /// Largest export accepted (Debian's is a few hundred MiB at most).
-    public static let maximumDownload: Int64 = 2 << 30
+    package static let maximumDownload: Int64 = 2 << 30
 
     /// A connection to the export's host must be up within this (a host that drops packets).
-    public static let connectTimeout: Duration = .seconds(5)
+    package static let connectTimeout: Duration = .seconds(5)
     /// After connecting, the server must answer, and a download in progress must keep
     /// sending, within this (a host that accepts connections and then says nothing).
-    public static let answerTimeout: Duration = .seconds(10)
+    package static let answerTimeout: Duration = .seconds(10)
     /// Reading an export back (inflating and parsing every record) stops after this: the
     /// real Debian export takes seconds, a hostile one must not take hours.
-    public static let maximumCheckDuration: Duration = .seconds(300)
+    package static let maximumCheckDuration: Duration = .seconds(300)
 
     /// How the caller should configure the client it passes for `--update-db`: no internal
     /// retries of failed connection attempts (`HTTPClient.shared` retries them until the
     /// request's deadline, so an offline machine waited ~90 s), the connect and answer
     /// deadlines above.
-    public static var downloadClientConfiguration: HTTPClient.Configuration {
+    package static var downloadClientConfiguration: HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(connectTimeout.components.seconds)
@@ -44,17 +44,17 @@ public struct AdvisoryDatabaseUpdater: Sendable {
     }
 
     /// How far one export's download has come, for a progress display.
-    public struct Progress: Sendable, Equatable {
-        public enum Phase: Sendable, Equatable { case connecting, downloading, checking, done }
+    package struct Progress: Sendable, Equatable {
+        package enum Phase: Sendable, Equatable { case connecting, downloading, checking, done }
         /// The export's short name (`Debian`), the directory it lands in.
-        public let name: String
-        public let url: String
-        public let phase: Phase
-        public let received: Int64
+        package let name: String
+        package let url: String
+        package let phase: Phase
+        package let received: Int64
         /// The size the server announced, when it did.
-        public let total: Int64?
+        package let total: Int64?
 
-        public init(name: String, url: String, phase: Phase, received: Int64, total: Int64?) {
+        package init(name: String, url: String, phase: Phase, received: Int64, total: Int64?) {
             self.name = name
             self.url = url
             self.phase = phase
@@ -63,14 +63,14 @@ public struct AdvisoryDatabaseUpdater: Sendable {
         }
     }
 
-    public var httpClient: HTTPClient
+    package var httpClient: HTTPClient
     /// The whole transfer of one export (a slow but live download is not cut short sooner).
-    public var timeout: TimeAmount
+    package var timeout: TimeAmount
     /// Receives progress, at most every 0.1 s while bytes arrive, and at each phase change.
-    public var onProgress: (@Sendable (Progress) -> Void)?
-    public var checkDuration: Duration
+    package var onProgress: (@Sendable (Progress) -> Void)?
+    package var checkDuration: Duration
 
-    public init(
+    package init(
         httpClient: HTTPClient, timeout: TimeAmount = .minutes(10),
         checkDuration: Duration = AdvisoryDatabaseUpdater.maximumCheckDuration, onProgress: (@Sendable (Progress) -> Void)? = nil
     ) {
@@ -82,7 +82,7 @@ public struct AdvisoryDatabaseUpdater: Sendable {
 
     /// Replaces `directory` with the records of `urls` (each a zip export). The directory
     /// each export lands in is named after the URL's parent path component (`Debian`).
-    public func update(directory: URL, urls: [String], now: Date = Date()) async throws -> AdvisoryDatabaseMetadata {
+    package func update(directory: URL, urls: [String], now: Date = Date()) async throws -> AdvisoryDatabaseMetadata {
         let parent = directory.deletingLastPathComponent()
         do { try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
             throw InventoryError.localFile(path: parent.path, reason: "cannot create the directory: \(describe(error))")

@@ -5,11 +5,11 @@ import Foundation
 /// specifications' equations and their rounding, v4.0 (`CVSS:4.0/…`) by its macrovector
 /// method (`CVSS4Score`). Malformed vectors answer nil (rated from the record's textual
 /// severity instead, or `unknown`).
-public enum CVSSVector {
+package enum CVSSVector {
     /// The score a vector states: the environmental score when it carries environmental
     /// metrics, else the temporal one when it carries temporal metrics, else the base score —
     /// as v4.0's single score takes threat and environmental metrics into account.
-    public static func score(_ vector: String) -> Double? {
+    package static func score(_ vector: String) -> Double? {
         if vector.hasPrefix(CVSS4Score.prefix) { return CVSS4Score.score(vector) }
         if vector.hasPrefix("CVSS:3.") { return CVSS3Score(vector)?.mostSpecific }
         return CVSS2Score(vector)?.mostSpecific
@@ -17,7 +17,7 @@ public enum CVSSVector {
 
     /// Base score of a v3.x vector (its temporal and environmental metrics ignored), and the
     /// v4.0 score. Nil for other versions and malformed vectors.
-    public static func baseScore(_ vector: String) -> Double? {
+    package static func baseScore(_ vector: String) -> Double? {
         if vector.hasPrefix(CVSS4Score.prefix) { return CVSS4Score.score(vector) }
         return CVSS3Score(vector)?.base
     }

@@ -8,8 +8,8 @@ import SystemSupport
 /// `database_specific` label),
 /// `references`, `database_specific.severity`. Unknown fields are ignored, wrong types
 /// are errors at their line:column. Records are read as strict RFC 8259 JSON.
-public enum OSVParser {
-    public static func parse(_ data: Data, file: String) throws(InventoryError) -> Advisory {
+package enum OSVParser {
+    package static func parse(_ data: Data, file: String) throws(InventoryError) -> Advisory {
         let root: JSONCValue
         do { root = try JSONCParser.parse(data, file: file, mode: .strict) } catch {
             throw .malformed(file: file, at: TextPosition(error.location), reason: error.message)

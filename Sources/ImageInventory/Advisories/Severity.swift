@@ -1,7 +1,7 @@
 import Foundation
 
 /// A finding's severity; `unknown` when the record gives none that can be rated.
-public enum Severity: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+package enum Severity: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
     case unknown, none, low, medium, high, critical
 
     private var rank: Int {
@@ -15,10 +15,10 @@ public enum Severity: String, Sendable, Hashable, Codable, CaseIterable, Compara
         }
     }
 
-    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+    package static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
 
     /// CVSS v3/v4 qualitative rating of a base score.
-    public init(score: Double) {
+    package init(score: Double) {
         switch score {
         case ..<0.05: self = .none
         case ..<4.0: self = .low
@@ -30,7 +30,7 @@ public enum Severity: String, Sendable, Hashable, Codable, CaseIterable, Compara
 
     /// CVSS v2's qualitative rating (NVD's: low below 4.0, medium below 7.0, else high; v2
     /// has no critical).
-    public init(version2Score score: Double) {
+    package init(version2Score score: Double) {
         switch score {
         case ..<4.0: self = .low
         case ..<7.0: self = .medium
@@ -39,7 +39,7 @@ public enum Severity: String, Sendable, Hashable, Codable, CaseIterable, Compara
     }
 
     /// Textual severities records carry (GHSA "MODERATE", Debian urgency "low", …).
-    public init?(label: String) {
+    package init?(label: String) {
         switch label.lowercased().trimmingCharacters(in: .whitespaces) {
         case "critical": self = .critical
         case "high", "important": self = .high

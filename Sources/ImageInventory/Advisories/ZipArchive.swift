@@ -8,34 +8,34 @@ import SystemSupport
 /// Own code over zlib rather than ZIPFoundation: the package already links zlib for
 /// layers, reading (not writing) needs ~150 lines, and it avoids a dependency that could
 /// not be resolved in an offline build here.
-public struct ZipArchive: Sendable {
-    public struct Member: Sendable, Hashable {
-        public var name: String
-        public var method: UInt16
-        public var crc32: UInt32
-        public var compressedSize: Int
-        public var uncompressedSize: Int
-        public var localHeaderOffset: Int
+package struct ZipArchive: Sendable {
+    package struct Member: Sendable, Hashable {
+        package var name: String
+        package var method: UInt16
+        package var crc32: UInt32
+        package var compressedSize: Int
+        package var uncompressedSize: Int
+        package var localHeaderOffset: Int
     }
 
-    public let members: [Member]
+    package let members: [Member]
     private let data: Data
     private let file: String
 
     /// Largest member read into memory (advisories are kilobytes).
-    public static let maximumMemberSize = 64 << 20
+    package static let maximumMemberSize = 64 << 20
     /// Most members an archive may list (osv.dev's largest export has a few hundred thousand).
-    public static let maximumMembers = 1_000_000
+    package static let maximumMembers = 1_000_000
     /// Most bytes all members may inflate to together.
-    public static let maximumTotalInflated = 8 << 30
+    package static let maximumTotalInflated = 8 << 30
 
-    public init(data: Data, file: String) throws(InventoryError) {
+    package init(data: Data, file: String) throws(InventoryError) {
         self.data = data
         self.file = file
         members = try Self.centralDirectory(data, file: file)
     }
 
-    public init(contentsOf url: URL) throws(InventoryError) {
+    package init(contentsOf url: URL) throws(InventoryError) {
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
             throw .localFile(path: url.path, reason: "cannot read: \(describe(error))")
@@ -150,7 +150,7 @@ public struct ZipArchive: Sendable {
     }
 
     /// A member's bytes, inflated and CRC-checked.
-    public func contents(of member: Member) throws(InventoryError) -> Data {
+    package func contents(of member: Member) throws(InventoryError) -> Data {
         guard member.uncompressedSize <= Self.maximumMemberSize else {
             throw Self.fail(file, "\(member.name) is \(member.uncompressedSize) bytes, over the \(Self.maximumMemberSize >> 20) MiB limit")
         }

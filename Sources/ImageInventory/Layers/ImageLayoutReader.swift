@@ -4,16 +4,16 @@ import SystemSupport
 
 /// Reads an image's inventory from an OCI layout directory: picks the manifest (by tag, and
 /// by platform in an index), streams each layer blob once, bottom to top.
-public struct ImageLayoutReader: Sendable {
-    public var layout: OCILayout
+package struct ImageLayoutReader: Sendable {
+    package var layout: OCILayout
 
-    public init(directory: URL) throws(InventoryError) {
+    package init(directory: URL) throws(InventoryError) {
         do { layout = try OCILayout.open(directory) } catch { throw .image(error.description) }
     }
 
     /// `platform` is `os/arch[/variant]`; nil takes the host's linux platform when an index
     /// offers it, else the only one.
-    public func read(tag: String?, platform: String?, name: String) throws(InventoryError) -> (ImageSubject, Inventory) {
+    package func read(tag: String?, platform: String?, name: String) throws(InventoryError) -> (ImageSubject, Inventory) {
         let fetched: FetchedManifest
         let manifest: ImageManifest
         var indexDigest: String?
@@ -59,7 +59,7 @@ public struct ImageLayoutReader: Sendable {
 
     /// The platforms (`os/arch[/variant]`) of the image `tag` names when it is an index, in
     /// index order; `[nil]` for a single-platform image.
-    public func platforms(tag: String?) throws(InventoryError) -> [String?] {
+    package func platforms(tag: String?) throws(InventoryError) -> [String?] {
         do {
             let top = try layout.manifest(try layout.descriptor(tag: tag))
             guard top.isIndex else { return [nil] }
@@ -77,7 +77,7 @@ public struct ImageLayoutReader: Sendable {
     }
 
     /// The index entry for `platform` (see ``read(tag:platform:name:)`` for the default).
-    public static func select(_ manifests: [Descriptor], platform: String?, name: String) throws(InventoryError) -> Descriptor {
+    package static func select(_ manifests: [Descriptor], platform: String?, name: String) throws(InventoryError) -> Descriptor {
         let images = manifests.filter { descriptor in
             guard let platform = descriptor.platform else { return false }
             return platform.os != "unknown" && platform.architecture != "unknown"

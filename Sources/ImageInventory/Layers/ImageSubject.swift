@@ -2,13 +2,13 @@ import Foundation
 
 /// The image an inventory describes: what the user named, the platform manifest's digest
 /// (the SBOM's root), and the index digest when it came from a multi-platform index.
-public struct ImageSubject: Sendable, Hashable, Codable {
-    public var name: String
-    public var manifestDigest: String
-    public var indexDigest: String?
-    public var platform: String?
+package struct ImageSubject: Sendable, Hashable, Codable {
+    package var name: String
+    package var manifestDigest: String
+    package var indexDigest: String?
+    package var platform: String?
 
-    public init(name: String, manifestDigest: String, indexDigest: String? = nil, platform: String? = nil) {
+    package init(name: String, manifestDigest: String, indexDigest: String? = nil, platform: String? = nil) {
         self.name = name
         self.manifestDigest = manifestDigest
         self.indexDigest = indexDigest
@@ -16,7 +16,7 @@ public struct ImageSubject: Sendable, Hashable, Codable {
     }
 
     /// The repository part of `name` (without tag or digest), for the purl and SPDX name.
-    public var repository: String {
+    package var repository: String {
         var base = name
         if let at = base.firstIndex(of: "@") { base = String(base[..<at]) }
         if let colon = base.lastIndex(of: ":"), !base[colon...].contains("/") { base = String(base[..<colon]) }
@@ -24,7 +24,7 @@ public struct ImageSubject: Sendable, Hashable, Codable {
     }
 
     /// `pkg:oci/NAME@DIGEST?repository_url=…` per the purl spec's oci type.
-    public var purl: String {
+    package var purl: String {
         let last = repository.split(separator: "/").last.map(String.init) ?? repository
         var qualifiers: [String: String] = [:]
         if let platform, let arch = platform.split(separator: "/").dropFirst().first { qualifiers["arch"] = String(arch) }

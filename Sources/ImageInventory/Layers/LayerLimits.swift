@@ -1,19 +1,19 @@
 /// What reading one image's layers may cost at most; going over any of these is a
 /// `InventoryError.layerOverLimit` naming the layer and the limit, never an unbounded read.
-public struct LayerLimits: Sendable, Hashable {
+package struct LayerLimits: Sendable, Hashable {
     /// Tar headers (members, PAX and GNU long-name headers) over all layers of the image.
-    public var maximumEntries: Int
+    package var maximumEntries: Int
     /// Bytes out of the decompressor over all layers of the image.
-    public var maximumDecompressedBytes: Int
+    package var maximumDecompressedBytes: Int
     /// File contents kept in memory (package databases, copyright and licence text, os-release)
     /// over all layers of the image.
-    public var maximumKeptBytes: Int
+    package var maximumKeptBytes: Int
     /// One PAX extended header or GNU long name/link body.
-    public var maximumHeaderBytes: Int
+    package var maximumHeaderBytes: Int
     /// One member's path or link target, in UTF-8 bytes (Linux's PATH_MAX).
-    public var maximumPathBytes: Int
+    package var maximumPathBytes: Int
 
-    public init(
+    package init(
         maximumEntries: Int = 2_000_000, maximumDecompressedBytes: Int = 64 << 30, maximumKeptBytes: Int = 256 << 20,
         maximumHeaderBytes: Int = 64 << 10, maximumPathBytes: Int = 4096
     ) {
@@ -24,7 +24,7 @@ public struct LayerLimits: Sendable, Hashable {
         self.maximumPathBytes = maximumPathBytes
     }
 
-    public static let standard = LayerLimits()
+    package static let standard = LayerLimits()
 
     /// `1048576` → "1 MiB", `65536` → "64 KiB", else the byte count.
     static func bytes(_ count: Int) -> String {

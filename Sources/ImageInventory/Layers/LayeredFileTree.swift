@@ -9,8 +9,8 @@ import SystemSupport
 /// The image's root filesystem as far as the files of interest go: layers applied bottom to
 /// top with OCI whiteouts (`.wh.NAME` removes NAME, `.wh..wh..opq` hides what lower layers
 /// put in that directory), only the wanted files' contents held in memory.
-public struct LayeredFileTree: Sendable {
-    public enum Node: Sendable, Hashable {
+package struct LayeredFileTree: Sendable {
+    package enum Node: Sendable, Hashable {
         case file(Data)
         case symlink(String)
     }
@@ -35,7 +35,7 @@ public struct LayeredFileTree: Sendable {
 
     /// `wants` decides, by normalised path (`etc/os-release`), which files to keep; `limits`
     /// bound what reading all of the image's layers may cost.
-    public init(wants: @escaping @Sendable (String) -> Bool, limits: LayerLimits = .standard) {
+    package init(wants: @escaping @Sendable (String) -> Bool, limits: LayerLimits = .standard) {
         self.init(wants: wants, condense: { _ in nil }, limits: limits)
     }
 
@@ -48,17 +48,17 @@ public struct LayeredFileTree: Sendable {
 
     /// The tree an inventory reads: ``Inventory/isOfInterest(_:)``'s files, copyright files
     /// condensed to their licence names as they stream (a few KiB each, whatever their size).
-    public static func forInventory(limits: LayerLimits = .standard) -> LayeredFileTree {
+    package static func forInventory(limits: LayerLimits = .standard) -> LayeredFileTree {
         LayeredFileTree(wants: Inventory.isOfInterest, condense: Inventory.condenser(for:), limits: limits)
     }
 
-    public var paths: [String] { nodes.keys.sorted() }
+    package var paths: [String] { nodes.keys.sorted() }
     /// File contents kept so far over the image's layers (what ``LayerLimits/maximumKeptBytes`` bounds).
-    public var bytesKept: Int { keptBytes }
+    package var bytesKept: Int { keptBytes }
 
     /// Applies one layer read from `file` (tar, tar+gzip or tar+zstd, told by its magic bytes).
     /// With `sha256Hex`, the compressed bytes are hashed on the way and must match.
-    public mutating func apply(layerFile file: URL, label: String, sha256Hex: String? = nil) throws(InventoryError) {
+    package mutating func apply(layerFile file: URL, label: String, sha256Hex: String? = nil) throws(InventoryError) {
         let handle: FileHandle
         do { handle = try FileHandle(forReadingFrom: file) } catch {
             throw .localFile(path: file.path, reason: "cannot read the layer: \(describe(error))")
@@ -97,7 +97,7 @@ public struct LayeredFileTree: Sendable {
     }
 
     /// Applies one layer given as bytes in memory.
-    public mutating func apply(layerData data: Data, label: String) throws(InventoryError) {
+    package mutating func apply(layerData data: Data, label: String) throws(InventoryError) {
         do {
             try apply(label: label, compression: LayerCompression.detect(data)) { sink in
                 try data.withUnsafeBytes { try sink($0) }
@@ -263,7 +263,7 @@ public struct LayeredFileTree: Sendable {
 
     /// The contents at `path`, following symlinks (absolute ones from the image root, at
     /// most 16 hops) through directories and files.
-    public func contents(of path: String) -> Data? {
+    package func contents(of path: String) -> Data? {
         var current = TarEntry.normalise(path)
         for _ in 0..<16 {
             if case let .file(data)? = nodes[current]?.node { return data }
@@ -274,7 +274,7 @@ public struct LayeredFileTree: Sendable {
     }
 
     /// Kept files under `directory`, paths sorted.
-    public func files(under directory: String) -> [(path: String, data: Data)] {
+    package func files(under directory: String) -> [(path: String, data: Data)] {
         let prefix = TarEntry.normalise(directory) + "/"
         return nodes.compactMap { key, kept -> (path: String, data: Data)? in
             guard key.hasPrefix(prefix), case let .file(data) = kept.node else { return nil }

@@ -1,14 +1,14 @@
 import Foundation
 
 /// `/etc/os-release` (or `/usr/lib/os-release`): shell-style KEY=value lines.
-public struct OSRelease: Sendable, Hashable, Codable {
-    public var id: String
-    public var versionID: String?
-    public var versionCodename: String?
-    public var prettyName: String?
-    public var fields: [String: String]
+package struct OSRelease: Sendable, Hashable, Codable {
+    package var id: String
+    package var versionID: String?
+    package var versionCodename: String?
+    package var prettyName: String?
+    package var fields: [String: String]
 
-    public init(fields: [String: String]) {
+    package init(fields: [String: String]) {
         self.fields = fields
         id = fields["ID"] ?? "linux"
         versionID = fields["VERSION_ID"]
@@ -17,7 +17,7 @@ public struct OSRelease: Sendable, Hashable, Codable {
     }
 
     /// Parses the file; lines that are not KEY=value are errors with their position.
-    public static func parse(_ text: String, file: String = "etc/os-release") throws(InventoryError) -> OSRelease {
+    package static func parse(_ text: String, file: String = "etc/os-release") throws(InventoryError) -> OSRelease {
         var fields: [String: String] = [:]
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
@@ -39,7 +39,7 @@ public struct OSRelease: Sendable, Hashable, Codable {
     }
 
     /// The OSV ecosystem of this release: `Debian:12`, `Alpine:v3.19`; nil for others.
-    public var osvEcosystem: String? {
+    package var osvEcosystem: String? {
         switch id {
         case "debian":
             guard let major = versionID?.split(separator: ".").first else { return nil }
@@ -53,7 +53,7 @@ public struct OSRelease: Sendable, Hashable, Codable {
     }
 
     /// The purl `distro` qualifier: `debian-12`, `alpine-3.19.1`.
-    public var purlDistro: String? {
+    package var purlDistro: String? {
         guard let versionID else { return nil }
         return "\(id)-\(versionID)"
     }

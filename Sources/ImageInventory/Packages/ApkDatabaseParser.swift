@@ -2,8 +2,8 @@ import Foundation
 
 /// apk's database, `lib/apk/db/installed`: `K:value` lines, one blank-line-separated
 /// record per package (P name, V version, A arch, L license, o origin, m maintainer, U url).
-public enum ApkDatabaseParser {
-    public static func parse(_ text: String, file: String) throws(InventoryError) -> [InstalledPackage] {
+package enum ApkDatabaseParser {
+    package static func parse(_ text: String, file: String) throws(InventoryError) -> [InstalledPackage] {
         var packages: [InstalledPackage] = []
         var fields: [Character: String] = [:]
         var start = 0

@@ -1,21 +1,21 @@
 import Foundation
 
 /// One RFC 822-style paragraph of a Debian control file (dpkg status, DEP-5 copyright).
-public struct ControlParagraph: Sendable, Hashable {
+package struct ControlParagraph: Sendable, Hashable {
     /// Field names in order of appearance with their (continuation-joined) values.
-    public var fields: [(name: String, value: String)]
+    package var fields: [(name: String, value: String)]
     /// Line where the paragraph starts.
-    public var line: Int
+    package var line: Int
 
-    public subscript(_ name: String) -> String? {
+    package subscript(_ name: String) -> String? {
         fields.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
     }
 
-    public static func == (lhs: ControlParagraph, rhs: ControlParagraph) -> Bool {
+    package static func == (lhs: ControlParagraph, rhs: ControlParagraph) -> Bool {
         lhs.line == rhs.line && lhs.fields.map(\.name) == rhs.fields.map(\.name) && lhs.fields.map(\.value) == rhs.fields.map(\.value)
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(line)
         for field in fields {
             hasher.combine(field.name)
@@ -27,8 +27,8 @@ public struct ControlParagraph: Sendable, Hashable {
 /// Splits control-file text into paragraphs. A line is `Name: value`, a continuation
 /// (starting with space or tab), a blank line between paragraphs, or (outside dpkg's own
 /// files) a `#` comment; anything else is an error with its line:column.
-public enum ControlParagraphParser {
-    public static func parse(_ text: String, file: String) throws(InventoryError) -> [ControlParagraph] {
+package enum ControlParagraphParser {
+    package static func parse(_ text: String, file: String) throws(InventoryError) -> [ControlParagraph] {
         var paragraphs: [ControlParagraph] = []
         var current: [(name: String, value: String)] = []
         var start = 0

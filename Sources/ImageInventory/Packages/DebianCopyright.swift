@@ -2,13 +2,13 @@ import Foundation
 
 /// `usr/share/doc/PKG/copyright` in the machine-readable DEP-5 format: the licenses its
 /// `Files` paragraphs (or header) name. Files not in that format declare nothing here.
-public enum DebianCopyright {
+package enum DebianCopyright {
     static let formatPrefixes = [
         "https://www.debian.org/doc/packaging-manuals/copyright-format/", "http://www.debian.org/doc/packaging-manuals/copyright-format/",
     ]
 
     /// The SPDX expression for the package, or nil when the file is not DEP-5 or names none.
-    public static func license(_ text: String, file: String) throws(InventoryError) -> String? {
+    package static func license(_ text: String, file: String) throws(InventoryError) -> String? {
         guard text.hasPrefix("Format:") || text.hasPrefix("Format-Specification:") else { return nil }
         let paragraphs = try ControlParagraphParser.parse(text, file: file)
         guard let header = paragraphs.first, let format = header["Format"] ?? header["Format-Specification"],

@@ -1,11 +1,11 @@
 import Foundation
 
 /// dpkg's database: `var/lib/dpkg/status`, or one file per package in `status.d/` (distroless).
-public enum DpkgStatusParser {
+package enum DpkgStatusParser {
     /// Installed packages of one status file. A paragraph without `Package`/`Version` is an
     /// error; packages whose state is `not-installed` or `config-files` are left out (as
     /// `dpkg-query -W` shows them with no version).
-    public static func parse(_ text: String, file: String) throws(InventoryError) -> [InstalledPackage] {
+    package static func parse(_ text: String, file: String) throws(InventoryError) -> [InstalledPackage] {
         let paragraphs = try ControlParagraphParser.parse(text, file: file)
         var packages: [InstalledPackage] = []
         for paragraph in paragraphs {

@@ -1,22 +1,22 @@
 import Foundation
 
 /// What an image holds, as far as its OS and package databases say.
-public struct Inventory: Sendable, Hashable, Codable {
-    public var os: OSRelease?
-    public var packages: [InstalledPackage]
+package struct Inventory: Sendable, Hashable, Codable {
+    package var os: OSRelease?
+    package var packages: [InstalledPackage]
     /// Package databases read (paths inside the image).
-    public var databases: [String]
+    package var databases: [String]
     /// Things a reader should know ("no package database found").
-    public var notes: [String]
+    package var notes: [String]
 
-    public init(os: OSRelease?, packages: [InstalledPackage], databases: [String], notes: [String]) {
+    package init(os: OSRelease?, packages: [InstalledPackage], databases: [String], notes: [String]) {
         self.os = os
         self.packages = packages
         self.databases = databases
         self.notes = notes
     }
 
-    public static let noDatabaseNote =
+    package static let noDatabaseNote =
         "no package database found (looked for var/lib/dpkg/status, var/lib/dpkg/status.d/, lib/apk/db/installed): the image's packages are not listed"
 
     static let dpkgStatus = "var/lib/dpkg/status"
@@ -24,7 +24,7 @@ public struct Inventory: Sendable, Hashable, Codable {
     static let apkInstalled = "lib/apk/db/installed"
 
     /// The files an inventory reads; everything else in the layers is skipped unread.
-    public static func isOfInterest(_ path: String) -> Bool {
+    package static func isOfInterest(_ path: String) -> Bool {
         if path == "etc/os-release" || path == "usr/lib/os-release" || path == dpkgStatus || path == apkInstalled { return true }
         if path.hasPrefix(dpkgStatusDirectory + "/") {
             let name = path.dropFirst(dpkgStatusDirectory.count + 1)
@@ -43,7 +43,7 @@ public struct Inventory: Sendable, Hashable, Codable {
 
     /// Reads the inventory from a merged tree. Unreadable copyright files only lose their
     /// license; a malformed package database is an error (the SBOM would be wrong).
-    public static func read(from tree: LayeredFileTree) throws(InventoryError) -> Inventory {
+    package static func read(from tree: LayeredFileTree) throws(InventoryError) -> Inventory {
         var notes: [String] = []
         var os: OSRelease?
         for path in ["etc/os-release", "usr/lib/os-release"] {

@@ -3,7 +3,7 @@ import Foundation
 /// Turns the license names packages use (Debian's DEP-5 short names, apk's `L:`) into SPDX
 /// expressions: known names map to SPDX identifiers, the rest become `LicenseRef-…` so the
 /// document stays valid and nothing is claimed that the package did not say.
-public enum LicenseExpression {
+package enum LicenseExpression {
     /// Debian short names (and common spellings) → SPDX identifiers.
     static let known: [String: String] = [
         "gpl-1": "GPL-1.0-only", "gpl-1+": "GPL-1.0-or-later", "gpl-2": "GPL-2.0-only", "gpl-2+": "GPL-2.0-or-later",
@@ -28,17 +28,17 @@ public enum LicenseExpression {
     ]
 
     /// `LicenseRef-` ids this expression uses (they must be declared in an SPDX document).
-    public static func references(in expression: String) -> [String] {
+    package static func references(in expression: String) -> [String] {
         expression.split(whereSeparator: { " ()".contains($0) }).map(String.init).filter { $0.hasPrefix("LicenseRef-") }
     }
 
     /// A Debian license field's first line ("GPL-2+ or Artistic", "BSD-3-clause and MIT").
-    public static func spdx(fromDebian name: String) -> String {
+    package static func spdx(fromDebian name: String) -> String {
         convert(name, separators: [(" or ", "OR"), (" | ", "OR"), (" and ", "AND"), (", and ", "AND"), (" & ", "AND")])
     }
 
     /// An apk `L:` value ("MIT AND BSD-2-Clause", "GPL-2.0-or-later").
-    public static func spdx(fromApk name: String) -> String {
+    package static func spdx(fromApk name: String) -> String {
         convert(name, separators: [(" OR ", "OR"), (" or ", "OR"), (" AND ", "AND"), (" and ", "AND")])
     }
 

@@ -2,41 +2,41 @@ import Foundation
 
 /// A CycloneDX 1.6 JSON BOM: the image as `metadata.component` (type container, with its
 /// digest), the OS and each installed package as components, the image depending on all.
-public struct CycloneDXDocument: Codable, Sendable {
-    public struct Hash: Codable, Sendable {
-        public var alg: String
-        public var content: String
+package struct CycloneDXDocument: Codable, Sendable {
+    package struct Hash: Codable, Sendable {
+        package var alg: String
+        package var content: String
     }
 
-    public struct Property: Codable, Sendable {
-        public var name: String
-        public var value: String
+    package struct Property: Codable, Sendable {
+        package var name: String
+        package var value: String
     }
 
-    public struct License: Codable, Sendable {
-        public var expression: String
+    package struct License: Codable, Sendable {
+        package var expression: String
     }
 
-    public struct Supplier: Codable, Sendable {
-        public struct Contact: Codable, Sendable {
-            public var name: String?
-            public var email: String?
+    package struct Supplier: Codable, Sendable {
+        package struct Contact: Codable, Sendable {
+            package var name: String?
+            package var email: String?
         }
-        public var name: String
-        public var contact: [Contact]?
+        package var name: String
+        package var contact: [Contact]?
     }
 
-    public struct Component: Codable, Sendable {
-        public var type: String
-        public var bomRef: String
-        public var name: String
-        public var version: String?
-        public var supplier: Supplier?
-        public var description: String?
-        public var purl: String?
-        public var hashes: [Hash]?
-        public var licenses: [License]?
-        public var properties: [Property]?
+    package struct Component: Codable, Sendable {
+        package var type: String
+        package var bomRef: String
+        package var name: String
+        package var version: String?
+        package var supplier: Supplier?
+        package var description: String?
+        package var purl: String?
+        package var hashes: [Hash]?
+        package var licenses: [License]?
+        package var properties: [Property]?
 
         enum CodingKeys: String, CodingKey {
             case type, name, version, supplier, description, purl, hashes, licenses, properties
@@ -44,37 +44,37 @@ public struct CycloneDXDocument: Codable, Sendable {
         }
     }
 
-    public struct Tool: Codable, Sendable {
-        public var type: String
-        public var name: String
-        public var version: String
+    package struct Tool: Codable, Sendable {
+        package var type: String
+        package var name: String
+        package var version: String
     }
 
-    public struct Tools: Codable, Sendable {
-        public var components: [Tool]
+    package struct Tools: Codable, Sendable {
+        package var components: [Tool]
     }
 
-    public struct Metadata: Codable, Sendable {
-        public var timestamp: String
-        public var tools: Tools
-        public var component: Component
-        public var properties: [Property]?
+    package struct Metadata: Codable, Sendable {
+        package var timestamp: String
+        package var tools: Tools
+        package var component: Component
+        package var properties: [Property]?
     }
 
-    public struct Dependency: Codable, Sendable {
-        public var ref: String
-        public var dependsOn: [String]?
+    package struct Dependency: Codable, Sendable {
+        package var ref: String
+        package var dependsOn: [String]?
     }
 
-    public var bomFormat = "CycloneDX"
-    public var specVersion = "1.6"
-    public var serialNumber: String
-    public var version = 1
-    public var metadata: Metadata
-    public var components: [Component]
-    public var dependencies: [Dependency]
+    package var bomFormat = "CycloneDX"
+    package var specVersion = "1.6"
+    package var serialNumber: String
+    package var version = 1
+    package var metadata: Metadata
+    package var components: [Component]
+    package var dependencies: [Dependency]
 
-    public init(subject: ImageSubject, inventory: Inventory, creation: SBOMCreation) {
+    package init(subject: ImageSubject, inventory: Inventory, creation: SBOMCreation) {
         let hex = subject.manifestDigest.split(separator: ":").last.map(String.init) ?? subject.manifestDigest
         serialNumber = "urn:uuid:" + SBOMWriter.stableUUID(creation.timestamp + subject.manifestDigest)
         var image = Component(type: "container", bomRef: "image", name: subject.repository, version: subject.manifestDigest, purl: subject.purl)

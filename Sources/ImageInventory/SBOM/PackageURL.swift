@@ -4,8 +4,8 @@ import Foundation
 /// `pkg:apk/alpine/NAME@VERSION?arch=…&distro=…`, `pkg:oci/NAME@DIGEST?…`, in canonical form:
 /// qualifiers sorted by key, components percent-encoded except the alphanumerics, `.-_~`
 /// and the colon (so a Debian epoch stays `1:1.2.13.dfsg-1`, as purl-spec's own tests have it).
-public enum PackageURL {
-    public static func of(_ package: InstalledPackage, os: OSRelease?) -> String {
+package enum PackageURL {
+    package static func of(_ package: InstalledPackage, os: OSRelease?) -> String {
         let type: String
         let namespace: String
         switch package.kind {
@@ -30,7 +30,7 @@ public enum PackageURL {
     /// name, a qualifier key outside `[A-Za-z0-9.-_]` or starting with a digit. Empty
     /// qualifier values are left out; `/`-separated namespace and subpath segments are
     /// encoded one by one.
-    public static func build(
+    package static func build(
         type: String, namespace: String? = nil, name: String, version: String? = nil, qualifiers: [String: String] = [:], subpath: String? = nil
     ) -> String? {
         let type = type.lowercased()
@@ -68,7 +68,7 @@ public enum PackageURL {
     /// A purl component's encoding: "The following characters shall not be percent-encoded:
     /// the Alphanumeric Characters, the Punctuation Characters [.-_~] … the colon ':', whether
     /// used as a Separator Character or otherwise" (purl specification, Character encoding).
-    public static func component(_ text: String) -> String {
+    package static func component(_ text: String) -> String {
         percentEncode(text) { componentSafe.contains($0) }
     }
 
@@ -76,7 +76,7 @@ public enum PackageURL {
 
     /// Percent-encodes UTF-8 bytes outside RFC 3986's unreserved set (optionally keeping `/`),
     /// for URL paths; purls use `component`.
-    public static func encode(_ text: String, keepSlash: Bool = false) -> String {
+    package static func encode(_ text: String, keepSlash: Bool = false) -> String {
         percentEncode(text) { unreserved.contains($0) || (keepSlash && $0 == UInt8(ascii: "/")) }
     }
 

@@ -2,18 +2,18 @@ import Foundation
 import SystemSupport
 
 /// The SBOM formats written.
-public enum SBOMFormat: String, Sendable, CaseIterable, Codable {
+package enum SBOMFormat: String, Sendable, CaseIterable, Codable {
     case spdxJSON = "spdx-json"
     case cyclonedxJSON = "cyclonedx-json"
 }
 
 /// What every document says about who made it and when.
-public struct SBOMCreation: Sendable, Hashable {
-    public var toolName: String
-    public var toolVersion: String
-    public var created: Date
+package struct SBOMCreation: Sendable, Hashable {
+    package var toolName: String
+    package var toolVersion: String
+    package var created: Date
 
-    public init(toolName: String, toolVersion: String, created: Date = Date()) {
+    package init(toolName: String, toolVersion: String, created: Date = Date()) {
         self.toolName = toolName
         self.toolVersion = toolVersion
         self.created = created
@@ -27,8 +27,8 @@ public struct SBOMCreation: Sendable, Hashable {
 }
 
 /// Writes an inventory as a document in one of the formats, as stable JSON bytes.
-public enum SBOMWriter {
-    public static func document(
+package enum SBOMWriter {
+    package static func document(
         _ format: SBOMFormat, subject: ImageSubject, inventory: Inventory, creation: SBOMCreation
     ) throws -> Data {
         // The documents hold no Date (timestamps are strings), so `.pretty`'s date strategy

@@ -3,69 +3,69 @@ import Foundation
 /// An SPDX 2.3 JSON document: the image as the described root package (with its manifest
 /// digest), CONTAINS each installed package, licenses as SPDX expressions with every
 /// `LicenseRef-` declared, notes in the document comment.
-public struct SPDXDocument: Codable, Sendable {
-    public struct CreationInfo: Codable, Sendable {
-        public var created: String
-        public var creators: [String]
-        public var comment: String?
+package struct SPDXDocument: Codable, Sendable {
+    package struct CreationInfo: Codable, Sendable {
+        package var created: String
+        package var creators: [String]
+        package var comment: String?
     }
 
-    public struct Checksum: Codable, Sendable {
-        public var algorithm: String
-        public var checksumValue: String
+    package struct Checksum: Codable, Sendable {
+        package var algorithm: String
+        package var checksumValue: String
     }
 
-    public struct ExternalRef: Codable, Sendable {
-        public var referenceCategory: String
-        public var referenceType: String
-        public var referenceLocator: String
+    package struct ExternalRef: Codable, Sendable {
+        package var referenceCategory: String
+        package var referenceType: String
+        package var referenceLocator: String
     }
 
-    public struct Package: Codable, Sendable {
-        public var SPDXID: String
-        public var name: String
-        public var versionInfo: String?
-        public var supplier: String?
-        public var originator: String?
-        public var downloadLocation: String
-        public var filesAnalyzed: Bool
-        public var homepage: String?
-        public var sourceInfo: String?
-        public var licenseConcluded: String
-        public var licenseDeclared: String
-        public var copyrightText: String
-        public var checksums: [Checksum]?
-        public var externalRefs: [ExternalRef]?
-        public var primaryPackagePurpose: String?
-        public var comment: String?
+    package struct Package: Codable, Sendable {
+        package var SPDXID: String
+        package var name: String
+        package var versionInfo: String?
+        package var supplier: String?
+        package var originator: String?
+        package var downloadLocation: String
+        package var filesAnalyzed: Bool
+        package var homepage: String?
+        package var sourceInfo: String?
+        package var licenseConcluded: String
+        package var licenseDeclared: String
+        package var copyrightText: String
+        package var checksums: [Checksum]?
+        package var externalRefs: [ExternalRef]?
+        package var primaryPackagePurpose: String?
+        package var comment: String?
     }
 
-    public struct Relationship: Codable, Sendable {
-        public var spdxElementId: String
-        public var relationshipType: String
-        public var relatedSpdxElement: String
+    package struct Relationship: Codable, Sendable {
+        package var spdxElementId: String
+        package var relationshipType: String
+        package var relatedSpdxElement: String
     }
 
-    public struct ExtractedLicense: Codable, Sendable {
-        public var licenseId: String
-        public var extractedText: String
-        public var name: String
+    package struct ExtractedLicense: Codable, Sendable {
+        package var licenseId: String
+        package var extractedText: String
+        package var name: String
     }
 
-    public var spdxVersion = "SPDX-2.3"
-    public var dataLicense = "CC0-1.0"
-    public var SPDXID = "SPDXRef-DOCUMENT"
-    public var name: String
-    public var documentNamespace: String
-    public var creationInfo: CreationInfo
-    public var packages: [Package]
-    public var relationships: [Relationship]
-    public var hasExtractedLicensingInfos: [ExtractedLicense]?
-    public var comment: String?
+    package var spdxVersion = "SPDX-2.3"
+    package var dataLicense = "CC0-1.0"
+    package var SPDXID = "SPDXRef-DOCUMENT"
+    package var name: String
+    package var documentNamespace: String
+    package var creationInfo: CreationInfo
+    package var packages: [Package]
+    package var relationships: [Relationship]
+    package var hasExtractedLicensingInfos: [ExtractedLicense]?
+    package var comment: String?
 
-    public static let imageID = "SPDXRef-Image"
+    package static let imageID = "SPDXRef-Image"
 
-    public init(subject: ImageSubject, inventory: Inventory, creation: SBOMCreation) {
+    package init(subject: ImageSubject, inventory: Inventory, creation: SBOMCreation) {
         name = "\(subject.repository)@\(subject.manifestDigest)"
         let hex = subject.manifestDigest.split(separator: ":").last.map(String.init) ?? subject.manifestDigest
         documentNamespace =

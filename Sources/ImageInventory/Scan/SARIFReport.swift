@@ -3,83 +3,83 @@ import Foundation
 /// SARIF 2.1.0 for GitHub code scanning: one rule per advisory (with `security-severity`,
 /// which GitHub ranks by), one result per affected package, located at the package's
 /// record in the image's package database (GitHub requires a physical location).
-public struct SARIFLog: Codable, Sendable {
-    public struct Message: Codable, Sendable {
-        public var text: String
+package struct SARIFLog: Codable, Sendable {
+    package struct Message: Codable, Sendable {
+        package var text: String
     }
 
-    public struct Rule: Codable, Sendable {
-        public struct Properties: Codable, Sendable {
-            public var securitySeverity: String?
-            public var tags: [String]
+    package struct Rule: Codable, Sendable {
+        package struct Properties: Codable, Sendable {
+            package var securitySeverity: String?
+            package var tags: [String]
             enum CodingKeys: String, CodingKey {
                 case securitySeverity = "security-severity"
                 case tags
             }
         }
-        public var id: String
-        public var name: String
-        public var shortDescription: Message
-        public var fullDescription: Message
-        public var help: Message
-        public var helpUri: String?
-        public var properties: Properties
+        package var id: String
+        package var name: String
+        package var shortDescription: Message
+        package var fullDescription: Message
+        package var help: Message
+        package var helpUri: String?
+        package var properties: Properties
     }
 
-    public struct Driver: Codable, Sendable {
-        public var name: String
-        public var version: String
-        public var informationUri: String
-        public var rules: [Rule]
+    package struct Driver: Codable, Sendable {
+        package var name: String
+        package var version: String
+        package var informationUri: String
+        package var rules: [Rule]
     }
 
-    public struct Tool: Codable, Sendable {
-        public var driver: Driver
+    package struct Tool: Codable, Sendable {
+        package var driver: Driver
     }
 
-    public struct ArtifactLocation: Codable, Sendable {
-        public var uri: String
+    package struct ArtifactLocation: Codable, Sendable {
+        package var uri: String
     }
 
-    public struct Region: Codable, Sendable {
-        public var startLine: Int
+    package struct Region: Codable, Sendable {
+        package var startLine: Int
     }
 
-    public struct PhysicalLocation: Codable, Sendable {
-        public var artifactLocation: ArtifactLocation
-        public var region: Region
+    package struct PhysicalLocation: Codable, Sendable {
+        package var artifactLocation: ArtifactLocation
+        package var region: Region
     }
 
-    public struct Location: Codable, Sendable {
-        public var physicalLocation: PhysicalLocation
-        public var message: Message?
+    package struct Location: Codable, Sendable {
+        package var physicalLocation: PhysicalLocation
+        package var message: Message?
     }
 
-    public struct Result: Codable, Sendable {
-        public var ruleId: String
-        public var ruleIndex: Int
-        public var level: String
-        public var message: Message
-        public var locations: [Location]
-        public var partialFingerprints: [String: String]
+    package struct Result: Codable, Sendable {
+        package var ruleId: String
+        package var ruleIndex: Int
+        package var level: String
+        package var message: Message
+        package var locations: [Location]
+        package var partialFingerprints: [String: String]
     }
 
-    public struct Run: Codable, Sendable {
-        public var tool: Tool
-        public var results: [Result]
-        public var properties: [String: String]?
+    package struct Run: Codable, Sendable {
+        package var tool: Tool
+        package var results: [Result]
+        package var properties: [String: String]?
     }
 
-    public var schema = "https://json.schemastore.org/sarif-2.1.0.json"
-    public var version = "2.1.0"
-    public var runs: [Run]
+    package var schema = "https://json.schemastore.org/sarif-2.1.0.json"
+    package var version = "2.1.0"
+    package var runs: [Run]
 
     enum CodingKeys: String, CodingKey {
         case schema = "$schema"
         case version, runs
     }
 
-    public init(report: ScanReport, toolName: String, toolVersion: String, informationURI: String) {
+    package init(report: ScanReport, toolName: String, toolVersion: String, informationURI: String) {
         var rules: [Rule] = []
         var ruleIndex: [String: Int] = [:]
         var results: [Result] = []

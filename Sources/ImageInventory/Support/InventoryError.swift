@@ -2,21 +2,21 @@ import Foundation
 import SystemSupport
 
 /// A position in a text file, 1-based, for parser errors.
-public struct TextPosition: Sendable, Hashable, CustomStringConvertible {
-    public var line: Int
-    public var column: Int
+package struct TextPosition: Sendable, Hashable, CustomStringConvertible {
+    package var line: Int
+    package var column: Int
 
-    public init(line: Int, column: Int) {
+    package init(line: Int, column: Int) {
         self.line = line
         self.column = column
     }
 
-    public var description: String { "\(line):\(column)" }
+    package var description: String { "\(line):\(column)" }
 }
 
 /// Everything reading an image's inventory can fail with; each text names the file (and the
 /// line:column where there is one) and what to do.
-public enum InventoryError: Error, Sendable, Equatable, DescribedError {
+package enum InventoryError: Error, Sendable, Equatable, DescribedError {
     /// A text database or record that does not parse.
     case malformed(file: String, at: TextPosition, reason: String)
     /// A layer that is not a readable (compressed) tar stream.
@@ -35,7 +35,7 @@ public enum InventoryError: Error, Sendable, Equatable, DescribedError {
     /// The export's server could not be reached or did not answer.
     case unreachable(url: String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .malformed(file, at, reason):
             return "\(file):\(at): \(reason)"

@@ -2,10 +2,10 @@
 /// numbers compared numerically (after the first component, one with a leading zero is
 /// compared as a decimal fraction, as apk does), a letter after the numbers, then suffixes
 /// `_alpha < _beta < _pre < _rc < (none) < _cvs < _svn < _git < _hg < _p`, then `-r`.
-public struct ApkVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public let description: String
+package struct ApkVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
+    package let description: String
 
-    public init(_ text: String) { description = text }
+    package init(_ text: String) { description = text }
 
     enum Token: Equatable {
         case number(String, first: Bool)
@@ -85,7 +85,7 @@ public struct ApkVersion: Sendable, Hashable, Comparable, CustomStringConvertibl
         }
     }
 
-    public static func compare(_ lhs: ApkVersion, _ rhs: ApkVersion) -> Int {
+    package static func compare(_ lhs: ApkVersion, _ rhs: ApkVersion) -> Int {
         let a = tokens(lhs.description)
         let b = tokens(rhs.description)
         var index = 0
@@ -119,7 +119,7 @@ public struct ApkVersion: Sendable, Hashable, Comparable, CustomStringConvertibl
         return 0
     }
 
-    public static func < (lhs: ApkVersion, rhs: ApkVersion) -> Bool { compare(lhs, rhs) < 0 }
-    public static func == (lhs: ApkVersion, rhs: ApkVersion) -> Bool { compare(lhs, rhs) == 0 }
-    public func hash(into hasher: inout Hasher) { hasher.combine(description) }
+    package static func < (lhs: ApkVersion, rhs: ApkVersion) -> Bool { compare(lhs, rhs) < 0 }
+    package static func == (lhs: ApkVersion, rhs: ApkVersion) -> Bool { compare(lhs, rhs) == 0 }
+    package func hash(into hasher: inout Hasher) { hasher.combine(description) }
 }

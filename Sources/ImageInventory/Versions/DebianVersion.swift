@@ -4,13 +4,13 @@ import Foundation
 /// `[epoch:]upstream[-revision]`; epochs numerically; then upstream and revision each by
 /// alternating non-digit runs (letters before non-letters, `~` before everything, even
 /// the end) and digit runs (numerically).
-public struct DebianVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public let epoch: UInt64
-    public let upstream: String
-    public let revision: String
-    public let description: String
+package struct DebianVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
+    package let epoch: UInt64
+    package let upstream: String
+    package let revision: String
+    package let description: String
 
-    public init(_ text: String) {
+    package init(_ text: String) {
         description = text
         // Leading/trailing blanks are ignored, as dpkg does.
         var rest = Substring(text)
@@ -31,18 +31,18 @@ public struct DebianVersion: Sendable, Hashable, Comparable, CustomStringConvert
         }
     }
 
-    public static func < (lhs: DebianVersion, rhs: DebianVersion) -> Bool { compare(lhs, rhs) < 0 }
+    package static func < (lhs: DebianVersion, rhs: DebianVersion) -> Bool { compare(lhs, rhs) < 0 }
 
-    public static func == (lhs: DebianVersion, rhs: DebianVersion) -> Bool { compare(lhs, rhs) == 0 }
+    package static func == (lhs: DebianVersion, rhs: DebianVersion) -> Bool { compare(lhs, rhs) == 0 }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(epoch)
         hasher.combine(upstream)
         hasher.combine(revision)
     }
 
     /// -1, 0 or 1.
-    public static func compare(_ lhs: DebianVersion, _ rhs: DebianVersion) -> Int {
+    package static func compare(_ lhs: DebianVersion, _ rhs: DebianVersion) -> Int {
         if lhs.epoch != rhs.epoch { return lhs.epoch < rhs.epoch ? -1 : 1 }
         let upstream = compareParts(Array(lhs.upstream.utf8), Array(rhs.upstream.utf8))
         if upstream != 0 { return upstream }

@@ -9,31 +9,31 @@ import SystemSupport
 /// With a key the envelope is signed (verifiable with `cosign verify-attestation`); without
 /// one it is stored unsigned (an empty `signatures` list) so that tools can still attach
 /// e.g. an SBOM where no key is configured; verifiers with a key reject it.
-public struct AttestationAttacher: Sendable {
-    public let client: RegistryClient
-    public let key: SigningKey?
+package struct AttestationAttacher: Sendable {
+    package let client: RegistryClient
+    package let key: SigningKey?
 
-    public init(client: RegistryClient, key: SigningKey?) {
+    package init(client: RegistryClient, key: SigningKey?) {
         self.client = client
         self.key = key
     }
 
-    public struct Outcome: Sendable, Equatable, Codable {
-        public let image: String
-        public let digest: Digest
-        public let attestationTag: String
-        public let predicateType: String
-        public let signed: Bool
+    package struct Outcome: Sendable, Equatable, Codable {
+        package let image: String
+        package let digest: Digest
+        package let attestationTag: String
+        package let predicateType: String
+        package let signed: Bool
         /// False when the same statement (same signer) was already attached.
-        public let added: Bool
-        public let referrer: Digest?
+        package let added: Bool
+        package let referrer: Digest?
     }
 
     /// Attaches `statement` to `reference` (pinned by digest). With `replacingSamePredicateType`
     /// an earlier attestation of the same predicate type by the same key (or unsigned, when
     /// there is no key) is replaced instead of kept beside the new one: republishing keeps one
     /// provenance per image.
-    public func attach(_ statement: InTotoStatement, to reference: ImageReference, replacingSamePredicateType: Bool = false) async throws -> Outcome {
+    package func attach(_ statement: InTotoStatement, to reference: ImageReference, replacingSamePredicateType: Bool = false) async throws -> Outcome {
         guard let digest = reference.digest else { throw SigningError.referenceNotPinned(reference.description) }
         let repository = reference.repositoryName
         guard let subject = try await client.manifestDescriptor(repository: repository, reference: .digest(digest)) else {

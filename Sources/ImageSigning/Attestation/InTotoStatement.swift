@@ -3,35 +3,35 @@ import OCIDistribution
 
 /// An in-toto Statement v1 (`https://in-toto.io/Statement/v1`) about one or more digests.
 /// The predicate is kept as raw JSON so any predicate type (SLSA, SPDX, CycloneDX…) fits.
-public struct InTotoStatement: Sendable, Equatable {
-    public static let type = "https://in-toto.io/Statement/v1"
+package struct InTotoStatement: Sendable, Equatable {
+    package static let type = "https://in-toto.io/Statement/v1"
 
-    public struct Subject: Sendable, Equatable, Codable {
-        public var name: String
-        public var digest: [String: String]
-        public init(name: String, digest: Digest) {
+    package struct Subject: Sendable, Equatable, Codable {
+        package var name: String
+        package var digest: [String: String]
+        package init(name: String, digest: Digest) {
             self.name = name
             self.digest = [digest.algorithm: digest.encoded]
         }
     }
 
-    public var subject: [Subject]
-    public var predicateType: String
+    package var subject: [Subject]
+    package var predicateType: String
     /// The predicate's JSON bytes (an object).
-    public var predicate: Data
+    package var predicate: Data
 
-    public init(subject: [Subject], predicateType: String, predicate: Data) {
+    package init(subject: [Subject], predicateType: String, predicate: Data) {
         self.subject = subject
         self.predicateType = predicateType
         self.predicate = predicate
     }
 
-    public init<P: Encodable>(subject: [Subject], predicateType: String, predicate: P) throws {
+    package init<P: Encodable>(subject: [Subject], predicateType: String, predicate: P) throws {
         self.init(subject: subject, predicateType: predicateType, predicate: try RegistryJSON.encode(predicate))
     }
 
     /// Compact JSON, keys in a fixed order.
-    public func encoded() throws -> Data {
+    package func encoded() throws -> Data {
         let subjects = try RegistryJSON.encode(subject)
         var bytes = Data("{\"_type\":\"\(Self.type)\",\"subject\":".utf8)
         bytes.append(subjects)
@@ -43,7 +43,7 @@ public struct InTotoStatement: Sendable, Equatable {
         return bytes
     }
 
-    public static func decode(_ data: Data) throws(AttestationDecodeError) -> InTotoStatement {
+    package static func decode(_ data: Data) throws(AttestationDecodeError) -> InTotoStatement {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw AttestationDecodeError(reason: "the payload is not a JSON object")
         }
@@ -65,6 +65,6 @@ public struct InTotoStatement: Sendable, Equatable {
     }
 }
 
-public struct AttestationDecodeError: Error, Equatable, Sendable {
-    public let reason: String
+package struct AttestationDecodeError: Error, Equatable, Sendable {
+    package let reason: String
 }

@@ -2,7 +2,7 @@ import Foundation
 import SystemSupport
 
 /// Why a key file could not be read, written or used.
-public enum KeyFileError: Error, Equatable, Sendable, DescribedError {
+package enum KeyFileError: Error, Equatable, Sendable, DescribedError {
     case unreadable(path: String, reason: String)
     case notPEM(path: String, expected: String)
     case unsupportedPEMType(path: String, type: String)
@@ -13,7 +13,7 @@ public enum KeyFileError: Error, Equatable, Sendable, DescribedError {
     case passwordMissing(variable: String)
     case keyEnvironmentMissing(variable: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unreadable(path, reason):
             return "cannot read key file \(path): \(reason)"

@@ -2,11 +2,11 @@ import Foundation
 import SystemSupport
 
 /// Why signing or attaching could not start.
-public enum SigningError: Error, Equatable, Sendable, DescribedError {
+package enum SigningError: Error, Equatable, Sendable, DescribedError {
     case referenceNotPinned(String)
     case imageMissing(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .referenceNotPinned(reference):
             return "\(reference) has no digest; signing needs REPOSITORY@sha256:… (resolve the tag first)"

@@ -4,8 +4,8 @@ import SigstoreVerification
 import SystemSupport
 
 /// One keyless signature or attestation found beside an image, not yet verified.
-public struct DiscoveredBundle: Sendable {
-    public enum Kind: String, Sendable, Codable, Equatable {
+package struct DiscoveredBundle: Sendable {
+    package enum Kind: String, Sendable, Codable, Equatable {
         /// A Sigstore bundle in an OCI referrer (`actions/attest` `push-to-registry`, cosign 3).
         case referrer
         /// A keyless layer of cosign's `sha256-<hex>.sig` (simple-signing payload).
@@ -14,30 +14,30 @@ public struct DiscoveredBundle: Sendable {
         case cosignAttestation = "cosign-attestation"
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// Where it was found, for messages: `referrer sha256:…` or `tag sha256-….sig`.
-    public var source: String
-    public var bundle: SigstoreBundle
+    package var source: String
+    package var bundle: SigstoreBundle
     /// For `.cosignSignature`: the signed simple-signing payload (its claims are checked after
     /// the signature verifies).
-    public var payload: Data?
+    package var payload: Data?
 }
 
 /// Finds the Sigstore bundles for an image digest without pulling the image: OCI referrers
 /// (the referrers API, or the `sha256-<hex>` tag-schema index on registries without it),
 /// then cosign's `.sig` and `.att` tags. Every read is bounded by `Limits`.
-public struct ImageBundleDiscovery: Sendable {
-    public struct Limits: Sendable, Equatable {
+package struct ImageBundleDiscovery: Sendable {
+    package struct Limits: Sendable, Equatable {
         /// Referrer manifests read (those of a Sigstore bundle artifactType only).
-        public var referrers: Int
+        package var referrers: Int
         /// Bundle layers read from one referrer manifest.
-        public var layersPerReferrer: Int
+        package var layersPerReferrer: Int
         /// Largest bundle blob read (real ones are a few kilobytes).
-        public var bundleBytes: Int64
+        package var bundleBytes: Int64
         /// All bundle bytes read for one image together.
-        public var totalBytes: Int64
+        package var totalBytes: Int64
 
-        public init(referrers: Int = 32, layersPerReferrer: Int = 4, bundleBytes: Int64 = 1 << 20, totalBytes: Int64 = 8 << 20) {
+        package init(referrers: Int = 32, layersPerReferrer: Int = 4, bundleBytes: Int64 = 1 << 20, totalBytes: Int64 = 8 << 20) {
             self.referrers = referrers
             self.layersPerReferrer = layersPerReferrer
             self.bundleBytes = bundleBytes
@@ -47,7 +47,7 @@ public struct ImageBundleDiscovery: Sendable {
 
     /// Media types (and referrer artifactTypes) of Sigstore bundles: protobuf-specs' v0.1–v0.3
     /// and the parameterless form registries that refuse parameters get.
-    public static let bundleMediaTypes: Set<String> = [
+    package static let bundleMediaTypes: Set<String> = [
         "application/vnd.dev.sigstore.bundle.v0.3+json",
         "application/vnd.dev.sigstore.bundle+json;version=0.3",
         "application/vnd.dev.sigstore.bundle+json;version=0.2",
@@ -55,24 +55,24 @@ public struct ImageBundleDiscovery: Sendable {
         "application/vnd.dev.sigstore.bundle+json",
     ]
 
-    public let client: RegistryClient
-    public var limits: Limits
+    package let client: RegistryClient
+    package var limits: Limits
 
-    public init(client: RegistryClient, limits: Limits = Limits()) {
+    package init(client: RegistryClient, limits: Limits = Limits()) {
         self.client = client
         self.limits = limits
     }
 
     /// What a search found, and what could not be read (each with its reason).
-    public struct Found: Sendable {
-        public var bundles: [DiscoveredBundle] = []
+    package struct Found: Sendable {
+        package var bundles: [DiscoveredBundle] = []
         /// Each place looked at, with what was there (for "nothing found" messages).
-        public var searched: [String] = []
+        package var searched: [String] = []
         /// Places that could not be read (registry errors, garbage, budgets).
-        public var problems: [String] = []
+        package var problems: [String] = []
     }
 
-    public func find(repository: RepositoryName, digest: Digest) async -> Found {
+    package func find(repository: RepositoryName, digest: Digest) async -> Found {
         var found = Found()
         var budget = limits.totalBytes
         await findReferrers(repository: repository, digest: digest, into: &found, budget: &budget)

@@ -10,13 +10,13 @@ import SigstoreVerification
 /// - a message-signature referrer: the signed message is the manifest (its digest);
 /// - a cosign `.sig` layer: the signature covers the simple-signing payload, whose
 ///   `critical.image.docker-manifest-digest` is the digest and `critical.identity` this repository.
-public struct KeylessImageVerifier: Sendable {
-    public let identities: [IdentityPolicy]
-    public let trustedRoot: TrustedRoot
-    public var limits: ImageBundleDiscovery.Limits
-    public var now: @Sendable () -> Date
+package struct KeylessImageVerifier: Sendable {
+    package let identities: [IdentityPolicy]
+    package let trustedRoot: TrustedRoot
+    package var limits: ImageBundleDiscovery.Limits
+    package var now: @Sendable () -> Date
 
-    public init(
+    package init(
         identities: [IdentityPolicy], trustedRoot: TrustedRoot, limits: ImageBundleDiscovery.Limits = .init(),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -27,27 +27,27 @@ public struct KeylessImageVerifier: Sendable {
     }
 
     /// What was checked, for `--json` and the image's provenance record.
-    public struct Verified: Sendable, Equatable, Codable {
-        public let image: String
-        public let digest: Digest
-        public let kind: DiscoveredBundle.Kind
-        public let source: String
+    package struct Verified: Sendable, Equatable, Codable {
+        package let image: String
+        package let digest: Digest
+        package let kind: DiscoveredBundle.Kind
+        package let source: String
         /// Who signed, as the verified certificate says.
-        public let identity: FulcioIdentity
+        package let identity: FulcioIdentity
         /// The policy it satisfied (``IdentityPolicy/summary``).
-        public let policy: String
-        public let verifiedTime: Date
-        public let logIndex: Int64
-        public let logURL: String?
-        public let predicateType: String?
-        public let bundlesExamined: Int
-        public let checks: [String]
+        package let policy: String
+        package let verifiedTime: Date
+        package let logIndex: Int64
+        package let logURL: String?
+        package let predicateType: String?
+        package let bundlesExamined: Int
+        package let checks: [String]
 
         /// `SAN (issuer …)`, for status lines.
-        public var signer: String { "\(identity.subject) (issuer \(identity.issuer ?? "none"))" }
+        package var signer: String { "\(identity.subject) (issuer \(identity.issuer ?? "none"))" }
     }
 
-    public func verify(repository: RepositoryName, digest: Digest, client: RegistryClient) async throws(VerificationFailure) -> Verified {
+    package func verify(repository: RepositoryName, digest: Digest, client: RegistryClient) async throws(VerificationFailure) -> Verified {
         let image = "\(client.registry)/\(repository)"
         guard !identities.isEmpty else { throw .noIdentities(image: image) }
         guard digest.algorithm == "sha256" else {
@@ -65,7 +65,7 @@ public struct KeylessImageVerifier: Sendable {
     }
 
     /// The part after discovery: which of `bundles` (if any) verifies for `image`@`digest`.
-    public func check(_ bundles: [DiscoveredBundle], image: String, digest: Digest, problems: [String] = []) async throws(VerificationFailure)
+    package func check(_ bundles: [DiscoveredBundle], image: String, digest: Digest, problems: [String] = []) async throws(VerificationFailure)
         -> Verified
     {
         let verifier = BundleVerifier(trustedRoot: trustedRoot, now: now)

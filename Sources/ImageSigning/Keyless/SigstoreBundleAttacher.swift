@@ -6,17 +6,17 @@ import OCIDistribution
 /// are the bundle's media type, config the OCI empty descriptor, `subject` the image; on a
 /// registry without the referrers API the manifest is also listed in the `sha256-<hex>`
 /// tag-schema index. Used by tests and tools that publish bundles.
-public struct SigstoreBundleAttacher: Sendable {
-    public let client: RegistryClient
+package struct SigstoreBundleAttacher: Sendable {
+    package let client: RegistryClient
 
-    public init(client: RegistryClient) { self.client = client }
+    package init(client: RegistryClient) { self.client = client }
 
     static let emptyConfig = Data("{}".utf8)
     static let emptyMediaType = "application/vnd.oci.empty.v1+json"
 
     /// Pushes `bundle` (its JSON) for `subject` in `repository`; returns the referrer's digest.
     @discardableResult
-    public func attach(
+    package func attach(
         bundle: Data, mediaType: String, subject: Descriptor, repository: RepositoryName, annotations: [String: String] = [:]
     ) async throws -> Digest {
         try await client.pushBlob(repository: repository, data: bundle)

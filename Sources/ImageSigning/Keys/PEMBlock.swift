@@ -1,17 +1,17 @@
 import Foundation
 
 /// One PEM block (`-----BEGIN TYPE-----`, base64, `-----END TYPE-----`).
-public struct PEMBlock: Sendable, Equatable {
-    public let type: String
-    public let bytes: Data
+package struct PEMBlock: Sendable, Equatable {
+    package let type: String
+    package let bytes: Data
 
-    public init(type: String, bytes: Data) {
+    package init(type: String, bytes: Data) {
         self.type = type
         self.bytes = bytes
     }
 
     /// The first PEM block in `text`; nil when there is none or its base64 is damaged.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         guard let begin = lines.firstIndex(where: { $0.hasPrefix("-----BEGIN ") && $0.hasSuffix("-----") }) else { return nil }
         let type = String(lines[begin].dropFirst("-----BEGIN ".count).dropLast(5))
@@ -24,7 +24,7 @@ public struct PEMBlock: Sendable, Equatable {
     }
 
     /// Lines of 64 base64 characters, as Go's `pem.Encode` writes them.
-    public var text: String {
+    package var text: String {
         let base64 = bytes.base64EncodedString()
         var lines = ["-----BEGIN \(type)-----"]
         var index = base64.startIndex

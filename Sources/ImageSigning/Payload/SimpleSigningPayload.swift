@@ -5,31 +5,31 @@ import SystemSupport
 /// The "simple signing" payload cosign signs for a container image:
 /// `{"critical":{"identity":{"docker-reference":R},"image":{"docker-manifest-digest":D},
 /// "type":"cosign container image signature"},"optional":{…}|null}`.
-public struct SimpleSigningPayload: Sendable, Equatable, Codable {
-    public static let signatureType = "cosign container image signature"
-    public static let mediaType = "application/vnd.dev.cosign.simplesigning.v1+json"
+package struct SimpleSigningPayload: Sendable, Equatable, Codable {
+    package static let signatureType = "cosign container image signature"
+    package static let mediaType = "application/vnd.dev.cosign.simplesigning.v1+json"
 
-    public struct Critical: Sendable, Equatable, Codable {
-        public struct Identity: Sendable, Equatable, Codable {
-            public var dockerReference: String
+    package struct Critical: Sendable, Equatable, Codable {
+        package struct Identity: Sendable, Equatable, Codable {
+            package var dockerReference: String
             enum CodingKeys: String, CodingKey { case dockerReference = "docker-reference" }
         }
-        public struct Image: Sendable, Equatable, Codable {
-            public var dockerManifestDigest: String
+        package struct Image: Sendable, Equatable, Codable {
+            package var dockerManifestDigest: String
             enum CodingKeys: String, CodingKey { case dockerManifestDigest = "docker-manifest-digest" }
         }
-        public var identity: Identity
-        public var image: Image
-        public var type: String
+        package var identity: Identity
+        package var image: Image
+        package var type: String
 
         enum CodingKeys: String, CodingKey { case identity, image, type }
     }
 
-    public var critical: Critical
-    public var optional: [String: String]?
+    package var critical: Critical
+    package var optional: [String: String]?
 
     /// `dockerReference` is the repository (`registry/path`, no tag), as cosign writes it.
-    public init(dockerReference: String, digest: Digest, optional: [String: String]? = nil) {
+    package init(dockerReference: String, digest: Digest, optional: [String: String]? = nil) {
         critical = Critical(
             identity: .init(dockerReference: dockerReference), image: .init(dockerManifestDigest: digest.description),
             type: Self.signatureType)
@@ -45,7 +45,7 @@ public struct SimpleSigningPayload: Sendable, Equatable, Codable {
     /// members, `critical` and `optional`". `optional` may be null or absent (cosign writes
     /// `"optional":null`); its members are free-form ("Consumers SHOULD accept any members with
     /// unrecognized names in the `optional` object").
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try Self.rejectUnknownMembers(in: decoder, allowed: CodingKeys.allCases.map(\.rawValue), path: "")
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let critical = try container.superDecoder(forKey: .critical)
@@ -63,9 +63,9 @@ public struct SimpleSigningPayload: Sendable, Equatable, Codable {
 
     /// A member the payload format does not define, where containers-signature(5) says
     /// consumers MUST reject it.
-    public struct UnexpectedMember: Error, CustomStringConvertible {
-        public var path: String
-        public var description: String {
+    package struct UnexpectedMember: Error, CustomStringConvertible {
+        package var path: String
+        package var description: String {
             "the payload has a member '\(path)' the simple-signing format does not define (containers-signature(5): consumers MUST reject it)"
         }
     }
@@ -84,7 +84,7 @@ public struct SimpleSigningPayload: Sendable, Equatable, Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(critical, forKey: .critical)
         // cosign writes `"optional":null` when there are no annotations.
@@ -92,17 +92,17 @@ public struct SimpleSigningPayload: Sendable, Equatable, Codable {
     }
 
     /// Compact JSON with sorted keys: the same key order Go's encoder gives this structure.
-    public func encoded() throws -> Data { try RegistryJSON.encode(self) }
+    package func encoded() throws -> Data { try RegistryJSON.encode(self) }
 
-    public static func decode(_ data: Data) throws -> SimpleSigningPayload {
+    package static func decode(_ data: Data) throws -> SimpleSigningPayload {
         try JSONCoding.decode(SimpleSigningPayload.self, from: data)
     }
 
     /// `registry/repository` as it appears in `docker-reference`; Docker Hub is spelled
     /// `index.docker.io` by cosign and `docker.io` by us, and both mean the same.
-    public static func dockerReference(for reference: ImageReference) -> String { reference.name }
+    package static func dockerReference(for reference: ImageReference) -> String { reference.name }
 
-    public static func sameRepository(_ signed: String, _ expected: String) -> Bool {
+    package static func sameRepository(_ signed: String, _ expected: String) -> Bool {
         func normal(_ text: String) -> String {
             // A tag or digest in the signed reference does not change which repository it names.
             var name = text

@@ -7,31 +7,31 @@ import OCIDistribution
 /// already present. When the registry answers the OCI 1.1 referrers API the same layers
 /// are also pushed as a manifest whose `subject` is the image, so referrer-aware clients
 /// find them too.
-public struct CosignManifestStore: Sendable {
-    public let client: RegistryClient
+package struct CosignManifestStore: Sendable {
+    package let client: RegistryClient
     /// Largest payload layer read back (cosign's own limits are of this order).
-    public static let payloadSizeLimit: Int64 = 4 << 20
+    package static let payloadSizeLimit: Int64 = 4 << 20
     /// At most this many layers are read from one manifest.
-    public static let layerLimit = 256
+    package static let layerLimit = 256
     /// Payload bytes fetched from one tag in all (256 layers of 4 MiB would be 1 GiB). Real
     /// signatures are a few hundred bytes each; attestations (SBOMs) a few MiB.
-    public static let payloadTotalLimit: Int64 = 64 << 20
+    package static let payloadTotalLimit: Int64 = 64 << 20
 
-    public init(client: RegistryClient) { self.client = client }
+    package init(client: RegistryClient) { self.client = client }
 
     /// What a read found under a tag.
-    public enum Contents: Sendable, Equatable {
+    package enum Contents: Sendable, Equatable {
         case absent
         case layers([StoredLayer])
     }
 
-    public struct StoredLayer: Sendable, Equatable {
-        public let descriptor: Descriptor
-        public let payload: Data
+    package struct StoredLayer: Sendable, Equatable {
+        package let descriptor: Descriptor
+        package let payload: Data
     }
 
     /// What a visitor wants after one payload.
-    public enum Visit: Sendable, Equatable {
+    package enum Visit: Sendable, Equatable {
         case next
         case stop
     }
@@ -39,7 +39,7 @@ public struct CosignManifestStore: Sendable {
     /// The layers under `tag`, all kept (the signer needs them to append); throws
     /// `CosignStorageError.garbage` when the tag holds something that is not a cosign manifest
     /// or its payloads pass `totalLimit`. Verifiers use ``visit(repository:tag:mediaTypes:totalLimit:_:)``.
-    public func read(
+    package func read(
         repository: RepositoryName, tag: String, mediaTypes: Set<String>, totalLimit: Int64 = payloadTotalLimit
     ) async throws -> Contents {
         var layers: [StoredLayer] = []
@@ -56,7 +56,7 @@ public struct CosignManifestStore: Sendable {
     /// false when the tag is absent. Throws `CosignStorageError.garbage` for a tag that is not
     /// a cosign manifest, and once the payloads fetched would pass `totalLimit` bytes.
     @discardableResult
-    public func visit(
+    package func visit(
         repository: RepositoryName, tag: String, mediaTypes: Set<String>, totalLimit: Int64 = payloadTotalLimit,
         _ visitor: (StoredLayer) async throws -> Visit
     ) async throws -> Bool {
@@ -111,17 +111,17 @@ public struct CosignManifestStore: Sendable {
     }
 
     /// Result of a write.
-    public struct WriteOutcome: Sendable, Equatable {
+    package struct WriteOutcome: Sendable, Equatable {
         /// Layers added (0 when every new layer was a duplicate: nothing was pushed).
-        public let added: Int
-        public let manifestDigest: Digest?
-        public let referrerDigest: Digest?
+        package let added: Int
+        package let manifestDigest: Digest?
+        package let referrerDigest: Digest?
     }
 
     /// Appends `newLayers` to the manifest under `tag` (creating it), skipping those for
     /// which `isDuplicate(new, existing)` holds for an existing layer, and removing existing
     /// layers for which `replaces(new, existing)` holds.
-    public func append(
+    package func append(
         _ newLayers: [SignedLayer], repository: RepositoryName, tag: String, subject: Descriptor, mediaTypes: Set<String>,
         artifactType: String,
         isDuplicate: @Sendable (SignedLayer, StoredLayer) -> Bool,
@@ -181,6 +181,6 @@ struct CosignConfig: Encodable {
     init(diffIDs: [String]) { rootfs = RootFS(diffIDs: diffIDs) }
 }
 
-public enum CosignStorageError: Error, Equatable, Sendable {
+package enum CosignStorageError: Error, Equatable, Sendable {
     case garbage(repository: String, tag: String, reason: String)
 }

@@ -3,27 +3,27 @@ import OCIDistribution
 
 /// Signs image digests the way `cosign sign --key` does and stores the signature where
 /// cosign, containers/image and this package's verifier look for it.
-public struct ImageSigner: Sendable {
-    public let key: SigningKey
-    public let client: RegistryClient
+package struct ImageSigner: Sendable {
+    package let key: SigningKey
+    package let client: RegistryClient
 
-    public init(key: SigningKey, client: RegistryClient) {
+    package init(key: SigningKey, client: RegistryClient) {
         self.key = key
         self.client = client
     }
 
-    public struct Outcome: Sendable, Equatable, Codable {
-        public let image: String
-        public let digest: Digest
-        public let signatureTag: String
+    package struct Outcome: Sendable, Equatable, Codable {
+        package let image: String
+        package let digest: Digest
+        package let signatureTag: String
         /// False when a signature by this key over the same payload was already there.
-        public let added: Bool
-        public let referrer: Digest?
+        package let added: Bool
+        package let referrer: Digest?
     }
 
     /// Signs `reference` (which must carry a digest). `annotations` go into the payload's
     /// `optional` section, as `cosign sign -a` does.
-    public func sign(_ reference: ImageReference, annotations: [String: String]? = nil) async throws -> Outcome {
+    package func sign(_ reference: ImageReference, annotations: [String: String]? = nil) async throws -> Outcome {
         guard let digest = reference.digest else { throw SigningError.referenceNotPinned(reference.description) }
         let repository = reference.repositoryName
         guard let subject = try await client.manifestDescriptor(repository: repository, reference: .digest(digest)) else {

@@ -5,23 +5,23 @@ import SystemSupport
 /// Verifies the attestations cosign stores under `sha256-<hex>.att`: a DSSE signature by one
 /// of `keys` over the in-toto statement, whose subject includes the digest, of the wanted
 /// predicate type.
-public struct AttestationVerifier: Sendable {
-    public let keys: [VerificationKey]
+package struct AttestationVerifier: Sendable {
+    package let keys: [VerificationKey]
 
-    public init(keys: [VerificationKey]) { self.keys = keys }
+    package init(keys: [VerificationKey]) { self.keys = keys }
 
-    public struct Verified: Sendable, Equatable {
-        public let image: String
-        public let digest: Digest
-        public let attestationTag: String
-        public let key: String
-        public let predicateType: String
+    package struct Verified: Sendable, Equatable {
+        package let image: String
+        package let digest: Digest
+        package let attestationTag: String
+        package let key: String
+        package let predicateType: String
         /// The verified statement's JSON.
-        public let statement: Data
+        package let statement: Data
     }
 
     /// `--type` shorthands as cosign spells them; anything else must be a predicate URI.
-    public static func predicateTypes(forShorthand type: String) -> Set<String> {
+    package static func predicateTypes(forShorthand type: String) -> Set<String> {
         switch type {
         case "slsaprovenance": return [SLSAProvenance.predicateType, "https://slsa.dev/provenance/v0.2"]
         case "slsaprovenance1": return [SLSAProvenance.predicateType]
@@ -36,7 +36,7 @@ public struct AttestationVerifier: Sendable {
 
     /// Every attestation of `types` (all types when nil) that verifies; throws the most
     /// telling failure when none does.
-    public func verify(repository: RepositoryName, digest: Digest, client: RegistryClient, types: Set<String>?) async throws(VerificationFailure)
+    package func verify(repository: RepositoryName, digest: Digest, client: RegistryClient, types: Set<String>?) async throws(VerificationFailure)
         -> [Verified]
     {
         let image = "\(client.registry)/\(repository)"

@@ -5,30 +5,30 @@ import SystemSupport
 /// Verifies cosign key-based signatures of an image digest: fetches the `sha256-<hex>.sig`
 /// manifest (no image pull), and accepts when some layer's signature verifies with one of
 /// `keys` AND its payload names this digest AND this repository.
-public struct SignatureVerifier: Sendable {
-    public let keys: [VerificationKey]
+package struct SignatureVerifier: Sendable {
+    package let keys: [VerificationKey]
     /// Payload bytes fetched from one signature tag in all (``CosignManifestStore/payloadTotalLimit``).
-    public let totalLimit: Int64
+    package let totalLimit: Int64
 
-    public init(keys: [VerificationKey], totalLimit: Int64 = CosignManifestStore.payloadTotalLimit) {
+    package init(keys: [VerificationKey], totalLimit: Int64 = CosignManifestStore.payloadTotalLimit) {
         self.keys = keys
         self.totalLimit = totalLimit
     }
 
     /// What was checked, for `--json` and provenance.
-    public struct Verified: Sendable, Equatable, Codable {
-        public let image: String
-        public let digest: Digest
-        public let signatureTag: String
-        public let key: String
-        public let keyFingerprint: String
-        public let dockerReference: String
-        public let signaturesExamined: Int
-        public let checks: [String]
+    package struct Verified: Sendable, Equatable, Codable {
+        package let image: String
+        package let digest: Digest
+        package let signatureTag: String
+        package let key: String
+        package let keyFingerprint: String
+        package let dockerReference: String
+        package let signaturesExamined: Int
+        package let checks: [String]
     }
 
     /// Checks the signatures of `image`@`digest` in the registry `client` talks to.
-    public func verify(repository: RepositoryName, digest: Digest, client: RegistryClient) async throws(VerificationFailure) -> Verified {
+    package func verify(repository: RepositoryName, digest: Digest, client: RegistryClient) async throws(VerificationFailure) -> Verified {
         let image = "\(client.registry)/\(repository)"
         guard !keys.isEmpty else { throw .noKeys(image: image) }
         let tag = CosignTag.signature(for: digest)
@@ -110,7 +110,7 @@ public struct SignatureVerifier: Sendable {
     /// The claims of a simple-signing payload whose signature verified: cosign's type, this
     /// digest and this repository (`image` is `registry/repository`).
     @discardableResult
-    public static func checkClaims(payload data: Data, image: String, digest: Digest) throws(VerificationFailure) -> SimpleSigningPayload {
+    package static func checkClaims(payload data: Data, image: String, digest: Digest) throws(VerificationFailure) -> SimpleSigningPayload {
         let payload: SimpleSigningPayload
         do { payload = try SimpleSigningPayload.decode(data) } catch let error as SimpleSigningPayload.UnexpectedMember {
             throw .malformedPayload(image: image, digest: digest.description, reason: error.description)

@@ -3,7 +3,7 @@ import SystemSupport
 
 /// Which check failed when verifying an image's signature or attestation. Every case
 /// names the image and digest; `description` says what to do.
-public enum VerificationFailure: Error, Equatable, Sendable, DescribedError {
+package enum VerificationFailure: Error, Equatable, Sendable, DescribedError {
     /// Nothing under `sha256-<hex>.sig` (or `.att`).
     case noSignature(image: String, digest: String, tag: String)
     /// The tag holds something that is not a cosign signature/attestation manifest.
@@ -32,7 +32,7 @@ public enum VerificationFailure: Error, Equatable, Sendable, DescribedError {
     case noIdentities(image: String)
 
     /// A short machine-readable name of the failed check (for JSON and provenance).
-    public var check: String {
+    package var check: String {
         switch self {
         case .noSignature: return "signature-present"
         case .garbage: return "signature-manifest"
@@ -61,7 +61,7 @@ public enum VerificationFailure: Error, Equatable, Sendable, DescribedError {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .noSignature(image, digest, tag):
             if tag.hasSuffix(".att") {

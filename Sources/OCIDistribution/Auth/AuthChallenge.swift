@@ -1,24 +1,24 @@
 import Foundation
 
 /// A parsed `WWW-Authenticate` header: `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`.
-public struct AuthChallenge: Sendable, Equatable {
-    public enum Scheme: String, Sendable, Equatable { case bearer, basic }
+package struct AuthChallenge: Sendable, Equatable {
+    package enum Scheme: String, Sendable, Equatable { case bearer, basic }
 
-    public let scheme: Scheme
-    public let parameters: [String: String]
+    package let scheme: Scheme
+    package let parameters: [String: String]
 
-    public var realm: String? { parameters["realm"] }
-    public var service: String? { parameters["service"] }
+    package var realm: String? { parameters["realm"] }
+    package var service: String? { parameters["service"] }
     /// Space-separated scopes the registry asked for, if any.
-    public var scopes: [String] { parameters["scope"].map { $0.split(separator: " ").map(String.init) } ?? [] }
+    package var scopes: [String] { parameters["scope"].map { $0.split(separator: " ").map(String.init) } ?? [] }
 
-    public init(scheme: Scheme, parameters: [String: String]) {
+    package init(scheme: Scheme, parameters: [String: String]) {
         self.scheme = scheme
         self.parameters = parameters
     }
 
     /// Parses one header value; nil for schemes we do not speak.
-    public init?(header: String) {
+    package init?(header: String) {
         let trimmed = header.drop(while: { $0 == " " })
         guard let space = trimmed.firstIndex(of: " ") ?? (trimmed.isEmpty ? nil : trimmed.endIndex) else { return nil }
         guard let scheme = Scheme(rawValue: trimmed[..<space].lowercased()) else { return nil }

@@ -2,8 +2,8 @@ import Foundation
 
 /// Scrubs secrets from text that may end up in logs or error messages: Authorization header
 /// values, bearer/basic credentials, token-like JSON fields and sensitive query parameters.
-public enum Redaction {
-    public static let placeholder = "<redacted>"
+package enum Redaction {
+    package static let placeholder = "<redacted>"
 
     private static let patterns: [NSRegularExpression] = {
         let sources = [
@@ -15,7 +15,7 @@ public enum Redaction {
         return sources.compactMap { try? NSRegularExpression(pattern: $0) }
     }()
 
-    public static func redact(_ text: String) -> String {
+    package static func redact(_ text: String) -> String {
         var result = text
         for (i, regex) in patterns.enumerated() {
             let range = NSRange(result.startIndex..., in: result)
@@ -31,7 +31,7 @@ public enum Redaction {
     }
 
     /// Also removes the exact secret strings given (passwords, tokens we hold).
-    public static func redact(_ text: String, secrets: [String]) -> String {
+    package static func redact(_ text: String, secrets: [String]) -> String {
         var result = text
         for secret in secrets where secret.count >= 4 {
             result = result.replacingOccurrences(of: secret, with: placeholder)

@@ -16,7 +16,7 @@ extension RegistryClient {
     }
 
     /// `HEAD` a blob: whether this repository already has it.
-    public nonisolated func blobExists(repository: RepositoryName, digest: Digest) async throws -> Bool {
+    package nonisolated func blobExists(repository: RepositoryName, digest: Digest) async throws -> Bool {
         let request = RegistryRequest(
             method: .HEAD, url: blobURL(repository, digest), scopes: [Self.pullScope(repository)],
             label: "HEAD blob \(repository)@\(digest)")
@@ -32,7 +32,7 @@ extension RegistryClient {
     }
 
     /// A small blob (an image config) in memory, digest verified.
-    public nonisolated func blob(repository: RepositoryName, digest: Digest) async throws -> Data {
+    package nonisolated func blob(repository: RepositoryName, digest: Digest) async throws -> Data {
         var headers = HTTPHeaders()
         headers.add(name: "Accept-Encoding", value: "identity")
         let request = RegistryRequest(
@@ -55,7 +55,7 @@ extension RegistryClient {
     /// Streams a blob to `file` through the one ``StreamingDownload``: hashed in flight into a
     /// 0600 file beside it, renamed into place only when the digest matches. A dropped
     /// connection resumes with `Range`.
-    public nonisolated func pullBlob(
+    package nonisolated func pullBlob(
         repository: RepositoryName, digest: Digest, to file: URL, expectedSize: Int64? = nil,
         progress: TransferProgressHandler? = nil
     ) async throws {
@@ -145,7 +145,7 @@ extension RegistryClient {
     /// Pushes a blob from a file: skipped when present, mounted from `mountFrom` repositories
     /// of this registry when possible, else uploaded (one PUT if small, chunked PATCHes if big).
     @discardableResult
-    public nonisolated func pushBlob(
+    package nonisolated func pushBlob(
         repository: RepositoryName, file: URL, digest: Digest, size: Int64, mountFrom: [RepositoryName] = [],
         progress: TransferProgressHandler? = nil
     ) async throws -> BlobPushOutcome {
@@ -155,7 +155,7 @@ extension RegistryClient {
 
     /// Pushes a small in-memory blob (a config, an artifact); the digest is computed.
     @discardableResult
-    public nonisolated func pushBlob(
+    package nonisolated func pushBlob(
         repository: RepositoryName, data: Data, mountFrom: [RepositoryName] = [],
         progress: TransferProgressHandler? = nil
     ) async throws -> BlobPushOutcome {
@@ -364,7 +364,7 @@ extension RegistryClient {
     /// Tries only a cross-repository mount (no upload): true when the registry mounted the
     /// blob. The same request `pushBlob` starts with; an upload session offered instead is
     /// released.
-    public nonisolated func mountBlob(repository: RepositoryName, digest: Digest, from: RepositoryName) async throws -> Bool {
+    package nonisolated func mountBlob(repository: RepositoryName, digest: Digest, from: RepositoryName) async throws -> Bool {
         switch try await startUpload(repository: repository, mount: (digest, from)) {
         case .mounted:
             await record { $0.blobsMounted += 1 }

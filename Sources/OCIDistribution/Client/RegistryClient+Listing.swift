@@ -7,11 +7,11 @@ import SystemSupport
 extension RegistryClient {
     /// How much of a tag list a client reads before it stops: a registry that pages forever
     /// (or answers a huge list) cannot exhaust memory or time.
-    public struct ListingLimits: Sendable, Equatable {
-        public var maximumPages: Int
-        public var maximumTags: Int
+    package struct ListingLimits: Sendable, Equatable {
+        package var maximumPages: Int
+        package var maximumTags: Int
 
-        public init(maximumPages: Int = 1000, maximumTags: Int = 100_000) {
+        package init(maximumPages: Int = 1000, maximumTags: Int = 100_000) {
             self.maximumPages = maximumPages
             self.maximumTags = maximumTags
         }
@@ -19,7 +19,7 @@ extension RegistryClient {
 
     /// All tags of a repository, following `Link: <…>; rel="next"` pages (`n` = `pageSize`).
     /// Fails clearly past `limits` rather than returning a partial list.
-    public nonisolated func tags(
+    package nonisolated func tags(
         repository: RepositoryName, pageSize: Int? = nil,
         limits: ListingLimits = ListingLimits()
     ) async throws -> [String] {
@@ -73,7 +73,7 @@ extension RegistryClient {
 
     /// Manifests whose `subject` is `digest` (signatures, SBOMs…): the referrers API, or the
     /// `sha256-<hex>` tag schema on registries without it. Filtered by `artifactType` if given.
-    public nonisolated func referrers(repository: RepositoryName, digest: Digest, artifactType: String? = nil) async throws -> [Descriptor] {
+    package nonisolated func referrers(repository: RepositoryName, digest: Digest, artifactType: String? = nil) async throws -> [Descriptor] {
         var url = "\(baseURL)/v2/\(repository)/referrers/\(digest)"
         if let artifactType,
             let encoded = artifactType.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "+&=")))

@@ -17,7 +17,7 @@ extension RegistryClient {
     }
 
     /// Fetches a manifest or index by tag or digest, with exact bytes and a verified digest.
-    public nonisolated func manifest(repository: RepositoryName, reference: ManifestReference) async throws -> FetchedManifest {
+    package nonisolated func manifest(repository: RepositoryName, reference: ManifestReference) async throws -> FetchedManifest {
         let request = RegistryRequest(
             method: .GET, url: manifestURL(repository, reference), headers: Self.acceptHeaders,
             scopes: [Self.pullScope(repository)], label: "GET manifest \(repository):\(reference)")
@@ -45,7 +45,7 @@ extension RegistryClient {
     }
 
     /// `HEAD` a manifest: its descriptor, or nil when the tag/digest does not exist.
-    public nonisolated func manifestDescriptor(repository: RepositoryName, reference: ManifestReference) async throws -> Descriptor? {
+    package nonisolated func manifestDescriptor(repository: RepositoryName, reference: ManifestReference) async throws -> Descriptor? {
         let request = RegistryRequest(
             method: .HEAD, url: manifestURL(repository, reference), headers: Self.acceptHeaders,
             scopes: [Self.pullScope(repository)], label: "HEAD manifest \(repository):\(reference)")
@@ -68,7 +68,7 @@ extension RegistryClient {
 
     /// Pushes manifest bytes exactly as given under a tag or digest; returns their digest.
     @discardableResult
-    public nonisolated func putManifest(_ bytes: Data, mediaType: String, repository: RepositoryName, reference: ManifestReference) async throws -> Digest {
+    package nonisolated func putManifest(_ bytes: Data, mediaType: String, repository: RepositoryName, reference: ManifestReference) async throws -> Digest {
         if let declared = FetchedManifest.declaredMediaType(of: bytes), declared != mediaType {
             throw RegistryError.mediaTypeMismatch(declared: declared, requested: mediaType)
         }
@@ -97,21 +97,21 @@ extension RegistryClient {
 
     /// Encodes `manifest` deterministically and pushes it.
     @discardableResult
-    public nonisolated func putManifest(_ manifest: ImageManifest, repository: RepositoryName, reference: ManifestReference) async throws -> Digest {
+    package nonisolated func putManifest(_ manifest: ImageManifest, repository: RepositoryName, reference: ManifestReference) async throws -> Digest {
         try await putManifest(
             RegistryJSON.encode(manifest), mediaType: manifest.mediaType ?? MediaType.ociManifest,
             repository: repository, reference: reference)
     }
 
     @discardableResult
-    public nonisolated func putManifest(_ index: ImageIndex, repository: RepositoryName, reference: ManifestReference) async throws -> Digest {
+    package nonisolated func putManifest(_ index: ImageIndex, repository: RepositoryName, reference: ManifestReference) async throws -> Digest {
         try await putManifest(
             RegistryJSON.encode(index), mediaType: index.mediaType ?? MediaType.ociIndex,
             repository: repository, reference: reference)
     }
 
     /// Deletes a manifest by digest (the registry must allow deletes).
-    public nonisolated func deleteManifest(repository: RepositoryName, digest: Digest) async throws {
+    package nonisolated func deleteManifest(repository: RepositoryName, digest: Digest) async throws {
         let request = RegistryRequest(
             method: .DELETE, url: manifestURL(repository, .digest(digest)),
             scopes: ["repository:\(repository):delete", Self.pushScope(repository)],
@@ -128,7 +128,7 @@ extension RegistryClient {
     }
 
     /// Adds `tags` to the manifest `reference` points at by re-putting its exact bytes: no blob traffic.
-    public nonisolated func addTags(_ tags: [String], to reference: ImageReference) async throws {
+    package nonisolated func addTags(_ tags: [String], to reference: ImageReference) async throws {
         guard RegistryHost.matches(reference.registry, registry) else {
             throw RegistryError.wrongRegistry(expected: registry, got: reference.registry)
         }
@@ -144,7 +144,7 @@ extension RegistryClient {
     /// The image configuration (labels, env…) of `reference`, or nil when the tag does not
     /// exist. For an index, the entry for `platform` (default: this host's platform, see
     /// ``Platform/host``); an index without that platform is an error naming what it has.
-    public nonisolated func imageConfiguration(of reference: ImageReference, platform: Platform? = nil) async throws -> ImageConfiguration? {
+    package nonisolated func imageConfiguration(of reference: ImageReference, platform: Platform? = nil) async throws -> ImageConfiguration? {
         guard RegistryHost.matches(reference.registry, registry) else {
             throw RegistryError.wrongRegistry(expected: registry, got: reference.registry)
         }

@@ -6,7 +6,7 @@ extension RegistryClient {
     /// Whether the registry implements the OCI 1.1 referrers API (`GET /v2/NAME/referrers/
     /// DIGEST` answers 200 with an index); registries without it answer 404 and clients
     /// use the `sha256-<hex>` tag schema instead.
-    public nonisolated func supportsReferrersAPI(repository: RepositoryName, digest: Digest) async throws -> Bool {
+    package nonisolated func supportsReferrersAPI(repository: RepositoryName, digest: Digest) async throws -> Bool {
         let request = RegistryRequest(
             method: .GET, url: "\(baseURL)/v2/\(repository)/referrers/\(digest)", headers: HTTPHeaders([("Accept", MediaType.ociIndex)]),
             scopes: [Self.pullScope(repository)], label: "GET referrers \(repository)@\(digest)")

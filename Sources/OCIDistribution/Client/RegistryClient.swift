@@ -9,17 +9,17 @@ import SystemSupport
 ///
 /// Shared state (tokens, counters) lives in the actor; blob bodies are streamed and hashed in
 /// `nonisolated` methods so concurrent transfers do not serialise on the actor.
-public actor RegistryClient {
+package actor RegistryClient {
     /// `host[:port]` as written in image references.
-    public nonisolated let registry: String
+    package nonisolated let registry: String
     /// `http(s)://host[:port]` the API is reached at.
-    public nonisolated let baseURL: String
-    public nonisolated let uploadPolicy: UploadPolicy
+    package nonisolated let baseURL: String
+    package nonisolated let uploadPolicy: UploadPolicy
     /// Deadline of one metadata request (manifests, tags, upload sessions). AsyncHTTPClient
     /// keeps retrying a refused connection until this deadline, so it also bounds how long an
     /// unreachable registry takes to fail each attempt.
-    public nonisolated let requestTimeout: Duration
-    public nonisolated let security: TransportSecurity
+    package nonisolated let requestTimeout: Duration
+    package nonisolated let security: TransportSecurity
     /// Where credentials may go: requests to any other origin are sent without them.
     nonisolated let origin: Origin?
     nonisolated let clientID: String
@@ -36,7 +36,7 @@ public actor RegistryClient {
     private var challenge: AuthChallenge?
     /// Bearer tokens per scope set, with in-flight fetches shared by concurrent requests.
     private var tokens: [String: Task<String, any Error>] = [:]
-    public private(set) var counters = TransferCounters()
+    package private(set) var counters = TransferCounters()
 
     /// - Parameters:
     ///   - registry: `host[:port]` as written in image references (Docker Hub's name is mapped
@@ -51,7 +51,7 @@ public actor RegistryClient {
     ///   - requestTimeout: deadline of one metadata request (see ``requestTimeout``).
     ///   - clientID: how this tool names itself to token services (`client_id`).
     ///   - logger: where each request line goes (at debug level, secrets redacted).
-    public init(
+    package init(
         registry: String,
         credentials: any CredentialSource = ChainedCredentials.standard,
         security: TransportSecurity = .automatic,
@@ -80,7 +80,7 @@ public actor RegistryClient {
     }
 
     /// `GET /v2/`: the registry is reachable and (if it requires auth) accepts our credentials.
-    public func ping() async throws {
+    package func ping() async throws {
         let request = RegistryRequest(method: .GET, url: "\(baseURL)/v2/", scopes: [], label: "GET /v2/")
         let response = try await send(request)
         try await expect(response, [200], request: request, notFound: "the /v2/ API (is this a registry?)")

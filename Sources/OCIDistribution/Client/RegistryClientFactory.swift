@@ -5,9 +5,9 @@ import Logging
 /// Hands out registry clients that share one set of settings (credentials, plain-HTTP
 /// registries, retries, HTTP client), one client per registry and purpose, so a process
 /// asks each registry for a token once.
-public actor RegistryClientFactory {
+package actor RegistryClientFactory {
     /// What a client is for, which decides how patiently it waits.
-    public enum Purpose: Sendable, Hashable {
+    package enum Purpose: Sendable, Hashable {
         /// Pulls and pushes: retried with backoff, generous deadlines.
         case transfer
         /// Checks that only inform (update available? version label?): one attempt and a
@@ -15,15 +15,15 @@ public actor RegistryClientFactory {
         case quickCheck
     }
 
-    public nonisolated let credentials: any CredentialSource
-    public nonisolated let insecureRegistries: Set<String>
-    public nonisolated let retryPolicy: RetryPolicy
-    public nonisolated let sleeper: any Sleeper
-    public nonisolated let httpClient: HTTPClient
-    public nonisolated let clientID: String
-    public nonisolated let quickCheckTimeout: Duration
+    package nonisolated let credentials: any CredentialSource
+    package nonisolated let insecureRegistries: Set<String>
+    package nonisolated let retryPolicy: RetryPolicy
+    package nonisolated let sleeper: any Sleeper
+    package nonisolated let httpClient: HTTPClient
+    package nonisolated let clientID: String
+    package nonisolated let quickCheckTimeout: Duration
     /// How transfer clients upload blobs (monolithic limit, chunk size).
-    public nonisolated let uploadPolicy: UploadPolicy
+    package nonisolated let uploadPolicy: UploadPolicy
     private var clients: [Key: RegistryClient] = [:]
 
     private struct Key: Hashable {
@@ -31,7 +31,7 @@ public actor RegistryClientFactory {
         let purpose: Purpose
     }
 
-    public init(
+    package init(
         credentials: any CredentialSource = ChainedCredentials.standard, insecureRegistries: some Sequence<String> = [],
         retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(),
         httpClient: HTTPClient = .failFast, clientID: String = "oci-distribution-swift",
@@ -47,11 +47,11 @@ public actor RegistryClientFactory {
         self.quickCheckTimeout = quickCheckTimeout
     }
 
-    public nonisolated func security(for registry: String) -> TransportSecurity {
+    package nonisolated func security(for registry: String) -> TransportSecurity {
         .forRegistry(registry, insecureRegistries: insecureRegistries)
     }
 
-    public func client(for registry: String, purpose: Purpose = .transfer) -> RegistryClient {
+    package func client(for registry: String, purpose: Purpose = .transfer) -> RegistryClient {
         let key = Key(registry: registry, purpose: purpose)
         if let existing = clients[key] { return existing }
         let made: RegistryClient

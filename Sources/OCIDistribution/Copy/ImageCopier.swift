@@ -4,27 +4,27 @@ import SystemSupport
 /// Copies an image (manifest or index with all its children) between registries and OCI
 /// layouts: registry → registry, layout → registry (push), registry → layout (pull).
 /// Blobs move concurrently (bounded); manifests are copied byte-for-byte, children first.
-public struct ImageCopier: Sendable {
+package struct ImageCopier: Sendable {
     /// Where registry clients come from (credentials, plain-HTTP registries, retries, upload
     /// policy): the caller's, so a copy's traffic shows in the counters of the clients it shares.
-    public var registries: RegistryClientFactory
+    package var registries: RegistryClientFactory
     /// Blobs moved at once.
-    public var concurrency: Int
+    package var concurrency: Int
     /// Repositories of the destination registry to mount blobs from before uploading them.
-    public var mountFrom: [RepositoryName]
+    package var mountFrom: [RepositoryName]
     /// Registries to read from, in order, when the source registry fails (same repository path).
-    public var sourceMirrors: [String]
-    public var progress: TransferProgressHandler?
+    package var sourceMirrors: [String]
+    package var progress: TransferProgressHandler?
     /// Clients to use for given registries instead of the factory's (custom settings).
-    public var clients: [String: RegistryClient]
+    package var clients: [String: RegistryClient]
     /// When the source is an index, copy only its manifest for this platform (as `skopeo
     /// copy --override-os/--override-arch` does); nil copies the index whole.
-    public var platform: Platform?
+    package var platform: Platform?
     /// Push the root manifest by digest only, leaving every tag of the destination alone
     /// (per-platform release pushes; the index is tagged afterwards).
-    public var untagged = false
+    package var untagged = false
 
-    public init(
+    package init(
         registries: RegistryClientFactory, concurrency: Int = 4, mountFrom: [RepositoryName] = [], sourceMirrors: [String] = [],
         clients: [RegistryClient] = [], progress: TransferProgressHandler? = nil
     ) {
@@ -37,12 +37,12 @@ public struct ImageCopier: Sendable {
     }
 
     /// A client for `registry`: a given one, else the factory's.
-    public func client(for registry: String) async -> RegistryClient {
+    package func client(for registry: String) async -> RegistryClient {
         if let existing = clients[registry] { return existing }
         return await registries.client(for: registry)
     }
 
-    public func copy(from source: ImageLocation, to destination: ImageLocation) async throws -> CopyResult {
+    package func copy(from source: ImageLocation, to destination: ImageLocation) async throws -> CopyResult {
 
         // 1. The source's root manifest, from the registry or a mirror, or from the layout.
         let reader: CopySource

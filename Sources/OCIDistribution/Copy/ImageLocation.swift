@@ -3,11 +3,11 @@ import SystemSupport
 
 /// Where an image is: a registry reference (`docker://REF`) or an OCI layout (`oci:DIR[:TAG]`),
 /// spelled as skopeo spells them.
-public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
+package enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
     case registry(ImageReference)
     case ociLayout(directory: URL, tag: String?)
 
-    public init(parsing text: String) throws(ImageLocationError) {
+    package init(parsing text: String) throws(ImageLocationError) {
         if text.hasPrefix("docker://") {
             let rest = String(text.dropFirst("docker://".count))
             do { self = .registry(try ImageReference(parsing: rest)) } catch {
@@ -33,7 +33,7 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
         throw .unknownTransport(text)
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .registry(reference): return "docker://\(reference)"
         case let .ociLayout(directory, tag): return "oci:\(directory.path)" + (tag.map { ":\($0)" } ?? "")
@@ -41,12 +41,12 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-public enum ImageLocationError: Error, Equatable, Sendable, DescribedError {
+package enum ImageLocationError: Error, Equatable, Sendable, DescribedError {
     case unknownTransport(String)
     case invalidReference(String, reason: String)
     case missingDirectory(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unknownTransport(text):
             return "'\(text)' names no transport; write docker://REGISTRY/REPO:TAG or oci:DIRECTORY[:TAG]"

@@ -1,5 +1,5 @@
 /// Where registry credentials come from (docker config, environment, a chain of those).
-public protocol CredentialSource: Sendable {
+package protocol CredentialSource: Sendable {
     /// Credentials for `registry` (host[:port] as written in image references), or nil for anonymous.
     func credentials(for registry: String) async throws -> RegistryCredentials?
     /// How a user gives this source credentials for `registry`, for error messages.
@@ -7,18 +7,18 @@ public protocol CredentialSource: Sendable {
 }
 
 extension CredentialSource {
-    public func setupHint(for registry: String) -> String? { nil }
+    package func setupHint(for registry: String) -> String? { nil }
 }
 
 /// A secret for one registry. `description` never shows the secret.
-public enum RegistryCredentials: Sendable, Equatable, CustomStringConvertible {
+package enum RegistryCredentials: Sendable, Equatable, CustomStringConvertible {
     case basic(username: String, password: String)
     /// An OAuth2 refresh token (`identitytoken` in docker's config), exchanged at the token realm.
     case identityToken(String)
     /// A bearer token sent to the registry as-is (e.g. a CI token for ghcr.io).
     case registryToken(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .basic(username, _): return "basic(\(username), \(Redaction.placeholder))"
         case .identityToken: return "identityToken(\(Redaction.placeholder))"
@@ -36,48 +36,48 @@ public enum RegistryCredentials: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// No credentials: anonymous access everywhere.
-public struct AnonymousCredentials: CredentialSource {
-    public init() {}
-    public func credentials(for registry: String) async throws -> RegistryCredentials? { nil }
+package struct AnonymousCredentials: CredentialSource {
+    package init() {}
+    package func credentials(for registry: String) async throws -> RegistryCredentials? { nil }
 }
 
 /// Fixed credentials for one registry (tests, programmatic callers).
-public struct StaticCredentials: CredentialSource {
-    public let registry: String?
-    public let value: RegistryCredentials
+package struct StaticCredentials: CredentialSource {
+    package let registry: String?
+    package let value: RegistryCredentials
 
     /// `registry` nil means the credentials apply to every registry.
-    public init(_ value: RegistryCredentials, registry: String? = nil) {
+    package init(_ value: RegistryCredentials, registry: String? = nil) {
         self.value = value
         self.registry = registry
     }
 
-    public func credentials(for registry: String) async throws -> RegistryCredentials? {
+    package func credentials(for registry: String) async throws -> RegistryCredentials? {
         guard let own = self.registry else { return value }
         return RegistryHost.matches(own, registry) ? value : nil
     }
 }
 
 /// Asks each source in order; the first non-nil answer wins.
-public struct ChainedCredentials: CredentialSource {
-    public let sources: [any CredentialSource]
+package struct ChainedCredentials: CredentialSource {
+    package let sources: [any CredentialSource]
 
-    public init(_ sources: [any CredentialSource]) {
+    package init(_ sources: [any CredentialSource]) {
         self.sources = sources
     }
 
     /// Docker's config (`~/.docker/config.json`, its helpers and stores), as docker, skopeo
     /// and crane read it. Tools put their own environment credentials in front.
-    public static var standard: ChainedCredentials {
+    package static var standard: ChainedCredentials {
         ChainedCredentials([DockerConfigCredentials()])
     }
 
-    public func setupHint(for registry: String) -> String? {
+    package func setupHint(for registry: String) -> String? {
         let hints = sources.compactMap { $0.setupHint(for: registry) }
         return hints.isEmpty ? nil : hints.joined(separator: ", or ")
     }
 
-    public func credentials(for registry: String) async throws -> RegistryCredentials? {
+    package func credentials(for registry: String) async throws -> RegistryCredentials? {
         for source in sources {
             if let found = try await source.credentials(for: registry) { return found }
         }

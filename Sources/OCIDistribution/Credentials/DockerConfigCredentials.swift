@@ -4,22 +4,22 @@ import SystemSupport
 /// Credentials from docker's `config.json` (`$DOCKER_CONFIG/config.json`, else
 /// `~/.docker/config.json`): `credHelpers` per registry, then `credsStore`, then `auths`
 /// (base64 `user:password` or an `identitytoken`). Helpers run as `docker-credential-<name> get`.
-public struct DockerConfigCredentials: CredentialSource {
-    public let configFile: URL
+package struct DockerConfigCredentials: CredentialSource {
+    package let configFile: URL
     /// Runs a credential helper; replaceable so tests need no binary on PATH.
     let helperRunner: @Sendable (_ helper: String, _ serverURL: String) async throws -> HelperOutput?
 
-    public struct HelperOutput: Sendable, Equatable, Decodable {
-        public var username: String
-        public var secret: String
+    package struct HelperOutput: Sendable, Equatable, Decodable {
+        package var username: String
+        package var secret: String
         enum CodingKeys: String, CodingKey { case username = "Username", secret = "Secret" }
-        public init(username: String, secret: String) {
+        package init(username: String, secret: String) {
             self.username = username
             self.secret = secret
         }
     }
 
-    public init(configFile: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    package init(configFile: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.init(configFile: configFile, environment: environment, helperTimeout: Self.helperTimeout)
     }
 
@@ -61,11 +61,11 @@ public struct DockerConfigCredentials: CredentialSource {
         var credsStore: String?
     }
 
-    public func setupHint(for registry: String) -> String? {
+    package func setupHint(for registry: String) -> String? {
         "run `docker login \(registry)`"
     }
 
-    public func credentials(for registry: String) async throws -> RegistryCredentials? {
+    package func credentials(for registry: String) async throws -> RegistryCredentials? {
         guard let data = try? Data(contentsOf: configFile) else { return nil }
         let config: ConfigFile
         do { config = try JSONCoding.decode(ConfigFile.self, from: data) } catch {

@@ -10,21 +10,21 @@ import Foundation
 /// Without `P_HOST` the credentials apply to no registry: sending a CI secret to whatever
 /// registry an image reference names would hand it to any host a config or catalogue lists.
 /// ``unscopedWarning`` says so, for the caller to print once.
-public struct EnvironmentCredentials: CredentialSource {
-    public let prefix: String
+package struct EnvironmentCredentials: CredentialSource {
+    package let prefix: String
     let environment: [String: String]
 
-    public init(prefix: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    package init(prefix: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.prefix = prefix
         self.environment = environment
     }
 
-    public var tokenVariable: String { "\(prefix)_TOKEN" }
-    public var userVariable: String { "\(prefix)_USER" }
-    public var passwordVariable: String { "\(prefix)_PASSWORD" }
-    public var hostVariable: String { "\(prefix)_HOST" }
+    package var tokenVariable: String { "\(prefix)_TOKEN" }
+    package var userVariable: String { "\(prefix)_USER" }
+    package var passwordVariable: String { "\(prefix)_PASSWORD" }
+    package var hostVariable: String { "\(prefix)_HOST" }
 
-    public func credentials(for registry: String) async throws -> RegistryCredentials? {
+    package func credentials(for registry: String) async throws -> RegistryCredentials? {
         guard let host = nonEmpty(hostVariable), RegistryHost.matches(host, registry) else { return nil }
         let user = nonEmpty(userVariable)
         if let user, let password = nonEmpty(passwordVariable) ?? nonEmpty(tokenVariable) {
@@ -34,12 +34,12 @@ public struct EnvironmentCredentials: CredentialSource {
         return nil
     }
 
-    public func setupHint(for registry: String) -> String? {
+    package func setupHint(for registry: String) -> String? {
         "set \(hostVariable)=\(registry) with \(tokenVariable) (or \(userVariable) and \(passwordVariable))"
     }
 
     /// A warning when secrets are set but no host scopes them (so they are not used).
-    public var unscopedWarning: String? {
+    package var unscopedWarning: String? {
         guard nonEmpty(hostVariable) == nil else { return nil }
         let set = [tokenVariable, userVariable, passwordVariable].filter { nonEmpty($0) != nil }
         guard !set.isEmpty else { return nil }

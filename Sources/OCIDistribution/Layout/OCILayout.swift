@@ -4,17 +4,17 @@ import SystemSupport
 /// An OCI image layout directory (`oci-layout`, `index.json`, `blobs/<alg>/<hex>`), as written by
 /// `buildah push … oci:DIR:TAG` and `skopeo copy … oci:DIR:TAG`. Every write goes to a temp file
 /// that is renamed into place, so a crash never leaves a half-written blob or index.
-public struct OCILayout: Sendable {
-    public let directory: URL
+package struct OCILayout: Sendable {
+    package let directory: URL
 
-    public static let layoutFileContents = #"{"imageLayoutVersion":"1.0.0"}"#
+    package static let layoutFileContents = #"{"imageLayoutVersion":"1.0.0"}"#
 
-    public init(directory: URL) {
+    package init(directory: URL) {
         self.directory = directory
     }
 
     /// Opens an existing layout; throws when `oci-layout` is missing.
-    public static func open(_ directory: URL) throws(OCILayoutError) -> OCILayout {
+    package static func open(_ directory: URL) throws(OCILayoutError) -> OCILayout {
         let layout = OCILayout(directory: directory)
         guard FileManager.default.fileExists(atPath: layout.layoutFile.path) else {
             throw .notALayout(directory: directory.path)
@@ -23,7 +23,7 @@ public struct OCILayout: Sendable {
     }
 
     /// Opens the layout, creating an empty one (directory, `oci-layout`, `index.json`) if absent.
-    public static func openOrCreate(_ directory: URL) throws(OCILayoutError) -> OCILayout {
+    package static func openOrCreate(_ directory: URL) throws(OCILayoutError) -> OCILayout {
         let layout = OCILayout(directory: directory)
         let manager = FileManager.default
         do {
@@ -40,14 +40,14 @@ public struct OCILayout: Sendable {
         return layout
     }
 
-    public var layoutFile: URL { directory.appendingPathComponent("oci-layout") }
-    public var indexFile: URL { directory.appendingPathComponent("index.json") }
+    package var layoutFile: URL { directory.appendingPathComponent("oci-layout") }
+    package var indexFile: URL { directory.appendingPathComponent("index.json") }
 
-    public func blobURL(_ digest: Digest) -> URL {
+    package func blobURL(_ digest: Digest) -> URL {
         directory.appendingPathComponent("blobs").appendingPathComponent(digest.algorithm).appendingPathComponent(digest.encoded)
     }
 
-    public func index() throws(OCILayoutError) -> ImageIndex {
+    package func index() throws(OCILayoutError) -> ImageIndex {
         let data: Data
         do { data = try Data(contentsOf: indexFile) } catch {
             throw .unreadable(path: indexFile.path, reason: describe(error))
@@ -57,7 +57,7 @@ public struct OCILayout: Sendable {
         }
     }
 
-    public func writeIndex(_ index: ImageIndex) throws(OCILayoutError) {
+    package func writeIndex(_ index: ImageIndex) throws(OCILayoutError) {
         let data: Data
         do { data = try RegistryJSON.encode(index) } catch {
             throw .unwritable(path: indexFile.path, reason: describe(error))
@@ -66,12 +66,12 @@ public struct OCILayout: Sendable {
     }
 
     /// Tags named in `index.json` (`org.opencontainers.image.ref.name`).
-    public func tags() throws(OCILayoutError) -> [String] {
+    package func tags() throws(OCILayoutError) -> [String] {
         try index().manifests.compactMap { $0.annotations?[Descriptor.refNameAnnotation] }
     }
 
     /// The index entry for `tag`; with no tag, the only entry.
-    public func descriptor(tag: String?) throws(OCILayoutError) -> Descriptor {
+    package func descriptor(tag: String?) throws(OCILayoutError) -> Descriptor {
         let manifests = try index().manifests
         if let tag {
             guard let found = manifests.last(where: { $0.annotations?[Descriptor.refNameAnnotation] == tag }) else {
@@ -87,7 +87,7 @@ public struct OCILayout: Sendable {
 
     /// Whether the layout holds this blob intact: the size must match and the content must
     /// hash to the digest (a same-size file with other bytes is not trusted as present).
-    public func hasBlob(_ digest: Digest, size: Int64? = nil) -> Bool {
+    package func hasBlob(_ digest: Digest, size: Int64? = nil) -> Bool {
         let url = blobURL(digest)
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path) else { return false }
         if let size, (attributes[.size] as? NSNumber)?.int64Value != size { return false }
@@ -95,7 +95,7 @@ public struct OCILayout: Sendable {
     }
 
     /// A blob's bytes, verified against its digest.
-    public func readBlob(_ digest: Digest) throws(OCILayoutError) -> Data {
+    package func readBlob(_ digest: Digest) throws(OCILayoutError) -> Data {
         let url = blobURL(digest)
         guard FileManager.default.fileExists(atPath: url.path) else { throw .blobMissing(directory: directory.path, digest: digest.description) }
         let data: Data
@@ -107,7 +107,7 @@ public struct OCILayout: Sendable {
 
     /// Stores `data` as a blob (if not already there) and returns its digest.
     @discardableResult
-    public func writeBlob(_ data: Data) throws(OCILayoutError) -> Digest {
+    package func writeBlob(_ data: Data) throws(OCILayoutError) -> Digest {
         let digest = Digest.sha256(of: data)
         if !hasBlob(digest, size: Int64(data.count)) {
             try atomicWrite(data, to: blobURL(digest))
@@ -116,13 +116,13 @@ public struct OCILayout: Sendable {
     }
 
     /// The manifest an index entry points at, exact bytes, digest verified.
-    public func manifest(_ descriptor: Descriptor) throws(OCILayoutError) -> FetchedManifest {
+    package func manifest(_ descriptor: Descriptor) throws(OCILayoutError) -> FetchedManifest {
         FetchedManifest(bytes: try readBlob(descriptor.digest), mediaType: descriptor.mediaType, digest: descriptor.digest)
     }
 
     /// Points `tag` at `descriptor` in `index.json`, replacing an entry with the same tag. With
     /// no tag, adds the descriptor unless an untagged entry with that digest exists.
-    public func setTag(_ tag: String?, to descriptor: Descriptor) throws(OCILayoutError) {
+    package func setTag(_ tag: String?, to descriptor: Descriptor) throws(OCILayoutError) {
         // index.json is read-modified-written under a lock: two copies into one layout must
         // not lose each other's entries. The lock is on `oci-layout`, which every layout has
         // and nothing ever replaces, so the layout gains no extra file.

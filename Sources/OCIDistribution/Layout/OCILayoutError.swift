@@ -2,7 +2,7 @@ import Foundation
 import SystemSupport
 
 /// A problem with an OCI image layout directory, naming the directory and file.
-public enum OCILayoutError: Error, Equatable, Sendable, DescribedError {
+package enum OCILayoutError: Error, Equatable, Sendable, DescribedError {
     case notALayout(directory: String)
     case unreadable(path: String, reason: String)
     case unwritable(path: String, reason: String)
@@ -12,7 +12,7 @@ public enum OCILayoutError: Error, Equatable, Sendable, DescribedError {
     case blobMissing(directory: String, digest: String)
     case blobCorrupt(path: String, expected: String, actual: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .notALayout(directory):
             return

@@ -1,14 +1,14 @@
 /// A content descriptor: what a manifest, index or layout says about one blob or manifest.
-public struct Descriptor: Sendable, Hashable, Codable {
-    public var mediaType: String
-    public var digest: Digest
-    public var size: Int64
-    public var urls: [String]?
-    public var annotations: [String: String]?
-    public var platform: Platform?
-    public var artifactType: String?
+package struct Descriptor: Sendable, Hashable, Codable {
+    package var mediaType: String
+    package var digest: Digest
+    package var size: Int64
+    package var urls: [String]?
+    package var annotations: [String: String]?
+    package var platform: Platform?
+    package var artifactType: String?
 
-    public init(
+    package init(
         mediaType: String, digest: Digest, size: Int64, urls: [String]? = nil,
         annotations: [String: String]? = nil, platform: Platform? = nil, artifactType: String? = nil
     ) {
@@ -22,18 +22,18 @@ public struct Descriptor: Sendable, Hashable, Codable {
     }
 
     /// The annotation OCI layouts use to name a manifest (the `tag` in `oci:dir:tag`).
-    public static let refNameAnnotation = "org.opencontainers.image.ref.name"
+    package static let refNameAnnotation = "org.opencontainers.image.ref.name"
 }
 
 /// The platform of an entry in an image index.
-public struct Platform: Sendable, Hashable, Codable, CustomStringConvertible {
-    public var architecture: String
-    public var os: String
-    public var variant: String?
-    public var osVersion: String?
-    public var osFeatures: [String]?
+package struct Platform: Sendable, Hashable, Codable, CustomStringConvertible {
+    package var architecture: String
+    package var os: String
+    package var variant: String?
+    package var osVersion: String?
+    package var osFeatures: [String]?
 
-    public init(architecture: String, os: String, variant: String? = nil, osVersion: String? = nil, osFeatures: [String]? = nil) {
+    package init(architecture: String, os: String, variant: String? = nil, osVersion: String? = nil, osFeatures: [String]? = nil) {
         self.architecture = architecture
         self.os = os
         self.variant = variant
@@ -47,5 +47,5 @@ public struct Platform: Sendable, Hashable, Codable, CustomStringConvertible {
         case osFeatures = "os.features"
     }
 
-    public var description: String { [os, architecture, variant].compactMap { $0 }.joined(separator: "/") }
+    package var description: String { [os, architecture, variant].compactMap { $0 }.joined(separator: "/") }
 }

@@ -2,25 +2,25 @@ import Foundation
 import SystemSupport
 
 /// A manifest or index as the registry stored it: exact bytes, media type and verified digest.
-public struct FetchedManifest: Sendable, Hashable {
-    public let bytes: Data
-    public let mediaType: String
-    public let digest: Digest
+package struct FetchedManifest: Sendable, Hashable {
+    package let bytes: Data
+    package let mediaType: String
+    package let digest: Digest
 
-    public init(bytes: Data, mediaType: String, digest: Digest) {
+    package init(bytes: Data, mediaType: String, digest: Digest) {
         self.bytes = bytes
         self.mediaType = mediaType
         self.digest = digest
     }
 
-    public var descriptor: Descriptor {
+    package var descriptor: Descriptor {
         Descriptor(mediaType: mediaType, digest: digest, size: Int64(bytes.count))
     }
 
-    public var isIndex: Bool { MediaType.isIndex(mediaType) }
+    package var isIndex: Bool { MediaType.isIndex(mediaType) }
 
     /// The bytes decoded as an image manifest; throws when this is an index or malformed.
-    public func imageManifest() throws(RegistryError) -> ImageManifest {
+    package func imageManifest() throws(RegistryError) -> ImageManifest {
         guard MediaType.isManifest(mediaType) else {
             throw .unsupportedMediaType(mediaType, context: "manifest \(digest) is not an image manifest")
         }
@@ -30,7 +30,7 @@ public struct FetchedManifest: Sendable, Hashable {
     }
 
     /// The bytes decoded as an image index / manifest list.
-    public func imageIndex() throws(RegistryError) -> ImageIndex {
+    package func imageIndex() throws(RegistryError) -> ImageIndex {
         guard MediaType.isIndex(mediaType) else {
             throw .unsupportedMediaType(mediaType, context: "manifest \(digest) is not an image index")
         }

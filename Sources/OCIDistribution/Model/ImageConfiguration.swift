@@ -2,17 +2,17 @@
 ///
 /// Decoding ignores fields not listed here; the exact bytes are what get copied, so nothing is
 /// lost by reading through this type.
-public struct ImageConfiguration: Sendable, Hashable, Codable {
-    public var architecture: String
-    public var os: String
-    public var variant: String?
-    public var created: String?
-    public var author: String?
-    public var config: Settings?
-    public var rootfs: RootFS?
-    public var history: [History]?
+package struct ImageConfiguration: Sendable, Hashable, Codable {
+    package var architecture: String
+    package var os: String
+    package var variant: String?
+    package var created: String?
+    package var author: String?
+    package var config: Settings?
+    package var rootfs: RootFS?
+    package var history: [History]?
 
-    public init(
+    package init(
         architecture: String, os: String, variant: String? = nil, created: String? = nil, author: String? = nil,
         config: Settings? = nil, rootfs: RootFS? = nil, history: [History]? = nil
     ) {
@@ -27,18 +27,18 @@ public struct ImageConfiguration: Sendable, Hashable, Codable {
     }
 
     /// The image's labels (`config.Labels`), empty when it has none.
-    public var labels: [String: String] { config?.labels ?? [:] }
+    package var labels: [String: String] { config?.labels ?? [:] }
 
-    public struct Settings: Sendable, Hashable, Codable {
-        public var user: String?
-        public var env: [String]?
-        public var entrypoint: [String]?
-        public var cmd: [String]?
-        public var workingDir: String?
-        public var labels: [String: String]?
-        public var stopSignal: String?
+    package struct Settings: Sendable, Hashable, Codable {
+        package var user: String?
+        package var env: [String]?
+        package var entrypoint: [String]?
+        package var cmd: [String]?
+        package var workingDir: String?
+        package var labels: [String: String]?
+        package var stopSignal: String?
 
-        public init(
+        package init(
             user: String? = nil, env: [String]? = nil, entrypoint: [String]? = nil, cmd: [String]? = nil,
             workingDir: String? = nil, labels: [String: String]? = nil, stopSignal: String? = nil
         ) {
@@ -57,11 +57,11 @@ public struct ImageConfiguration: Sendable, Hashable, Codable {
         }
     }
 
-    public struct RootFS: Sendable, Hashable, Codable {
-        public var type: String
-        public var diffIDs: [String]
+    package struct RootFS: Sendable, Hashable, Codable {
+        package var type: String
+        package var diffIDs: [String]
 
-        public init(type: String = "layers", diffIDs: [String]) {
+        package init(type: String = "layers", diffIDs: [String]) {
             self.type = type
             self.diffIDs = diffIDs
         }
@@ -72,13 +72,13 @@ public struct ImageConfiguration: Sendable, Hashable, Codable {
         }
     }
 
-    public struct History: Sendable, Hashable, Codable {
-        public var created: String?
-        public var createdBy: String?
-        public var comment: String?
-        public var emptyLayer: Bool?
+    package struct History: Sendable, Hashable, Codable {
+        package var created: String?
+        package var createdBy: String?
+        package var comment: String?
+        package var emptyLayer: Bool?
 
-        public init(created: String? = nil, createdBy: String? = nil, comment: String? = nil, emptyLayer: Bool? = nil) {
+        package init(created: String? = nil, createdBy: String? = nil, comment: String? = nil, emptyLayer: Bool? = nil) {
             self.created = created
             self.createdBy = createdBy
             self.comment = comment

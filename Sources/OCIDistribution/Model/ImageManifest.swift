@@ -1,14 +1,14 @@
 /// An image manifest (OCI `image.manifest.v1` or Docker `manifest.v2`): a config plus layers.
-public struct ImageManifest: Sendable, Hashable, Codable {
-    public var schemaVersion: Int
-    public var mediaType: String?
-    public var artifactType: String?
-    public var config: Descriptor
-    public var layers: [Descriptor]
-    public var subject: Descriptor?
-    public var annotations: [String: String]?
+package struct ImageManifest: Sendable, Hashable, Codable {
+    package var schemaVersion: Int
+    package var mediaType: String?
+    package var artifactType: String?
+    package var config: Descriptor
+    package var layers: [Descriptor]
+    package var subject: Descriptor?
+    package var annotations: [String: String]?
 
-    public init(
+    package init(
         schemaVersion: Int = 2, mediaType: String? = MediaType.ociManifest, artifactType: String? = nil,
         config: Descriptor, layers: [Descriptor], subject: Descriptor? = nil, annotations: [String: String]? = nil
     ) {
@@ -22,19 +22,19 @@ public struct ImageManifest: Sendable, Hashable, Codable {
     }
 
     /// Every blob the manifest references, config first.
-    public var blobs: [Descriptor] { [config] + layers }
+    package var blobs: [Descriptor] { [config] + layers }
 }
 
 /// An image index (OCI `image.index.v1` or Docker manifest list): manifests per platform.
-public struct ImageIndex: Sendable, Hashable, Codable {
-    public var schemaVersion: Int
-    public var mediaType: String?
-    public var artifactType: String?
-    public var manifests: [Descriptor]
-    public var subject: Descriptor?
-    public var annotations: [String: String]?
+package struct ImageIndex: Sendable, Hashable, Codable {
+    package var schemaVersion: Int
+    package var mediaType: String?
+    package var artifactType: String?
+    package var manifests: [Descriptor]
+    package var subject: Descriptor?
+    package var annotations: [String: String]?
 
-    public init(
+    package init(
         schemaVersion: Int = 2, mediaType: String? = MediaType.ociIndex, artifactType: String? = nil,
         manifests: [Descriptor], subject: Descriptor? = nil, annotations: [String: String]? = nil
     ) {

@@ -5,12 +5,12 @@ import SystemSupport
 ///
 /// Digests are taken over exact bytes, so the same value must always encode to the same
 /// bytes: keys sorted, slashes not escaped (`application/vnd…`, not `application\/vnd…`).
-public enum RegistryJSON {
-    public static func encode<T: Encodable>(_ value: T) throws -> Data {
+package enum RegistryJSON {
+    package static func encode<T: Encodable>(_ value: T) throws -> Data {
         try JSONCoding.encode(value, as: .canonical)
     }
 
-    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+    package static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         try JSONCoding.decode(type, from: data)
     }
 }

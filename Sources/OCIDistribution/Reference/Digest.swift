@@ -7,11 +7,11 @@ import Foundation
 #endif
 
 /// A content digest such as `sha256:0123…`, validated on construction.
-public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comparable {
-    public let algorithm: String
-    public let encoded: String
+package struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comparable {
+    package let algorithm: String
+    package let encoded: String
 
-    public init(_ string: String) throws(ImageReferenceError) {
+    package init(_ string: String) throws(ImageReferenceError) {
         guard let colon = string.firstIndex(of: ":") else {
             throw .invalidDigest(string, reason: "expected ALGORITHM:HEX, e.g. sha256:<64 hex digits>")
         }
@@ -42,12 +42,12 @@ public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comp
 
     #if canImport(Crypto)
         /// The sha256 digest of `data`.
-        public static func sha256(of data: some DataProtocol) -> Digest {
+        package static func sha256(of data: some DataProtocol) -> Digest {
             Digest(trustedSHA256Hex: SHA256.hash(data: data).hexString)
         }
 
         /// The sha256 digest of a file's content, read in 1 MiB pieces.
-        public static func sha256(ofFile url: URL) throws -> Digest {
+        package static func sha256(ofFile url: URL) throws -> Digest {
             let handle = try FileHandle(forReadingFrom: url)
             defer { try? handle.close() }
             var hasher = SHA256()
@@ -59,16 +59,16 @@ public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comp
     #endif
 
     /// For digests computed locally, where the hex string is known to be well formed.
-    public init(trustedSHA256Hex hex: String) {
+    package init(trustedSHA256Hex hex: String) {
         self.algorithm = "sha256"
         self.encoded = hex
     }
 
-    public var description: String { "\(algorithm):\(encoded)" }
+    package var description: String { "\(algorithm):\(encoded)" }
 
-    public static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.description < rhs.description }
+    package static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.description < rhs.description }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let raw = try container.decode(String.self)
         do { self = try Digest(raw) } catch {
@@ -76,7 +76,7 @@ public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comp
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }
@@ -84,7 +84,7 @@ public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comp
 
 extension Sequence where Element == UInt8 {
     /// Lowercase hex, two digits per byte.
-    public var hexString: String {
+    package var hexString: String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(64)

@@ -6,25 +6,25 @@ import Foundation
 /// host when it contains `.` or `:`, is `localhost`, or has uppercase letters (as Docker
 /// decides). References without a registry mean Docker Hub (`docker.io`, with `library/`
 /// for single-component names); references without tag or digest get `latest`.
-public struct ImageReference: Sendable, Hashable, Codable, CustomStringConvertible {
-    public static let dockerHub = "docker.io"
-    public static let defaultTag = "latest"
+package struct ImageReference: Sendable, Hashable, Codable, CustomStringConvertible {
+    package static let dockerHub = "docker.io"
+    package static let defaultTag = "latest"
     /// Longest repository path (without the registry) distribution accepts.
-    public static let maximumRepositoryLength = 255
+    package static let maximumRepositoryLength = 255
 
-    public let registry: String
-    public let repository: String
-    public let tag: String?
-    public let digest: Digest?
+    package let registry: String
+    package let repository: String
+    package let tag: String?
+    package let digest: Digest?
 
-    public init(registry: String, repository: String, tag: String? = nil, digest: Digest? = nil) {
+    package init(registry: String, repository: String, tag: String? = nil, digest: Digest? = nil) {
         self.registry = registry
         self.repository = repository
         self.tag = tag ?? (digest == nil ? Self.defaultTag : nil)
         self.digest = digest
     }
 
-    public init(parsing input: String) throws(ImageReferenceError) {
+    package init(parsing input: String) throws(ImageReferenceError) {
         guard !input.isEmpty else { throw .empty }
         // As distribution's ParseNormalizedNamed: a bare 64-hex name is refused, because
         // engines read it as an image ID.
@@ -85,7 +85,7 @@ public struct ImageReference: Sendable, Hashable, Codable, CustomStringConvertib
     }
 
     /// Canonical form: always names the registry; `:tag` and/or `@digest` as present.
-    public var description: String {
+    package var description: String {
         var text = "\(registry)/\(repository)"
         if let tag { text += ":\(tag)" }
         if let digest { text += "@\(digest)" }
@@ -93,10 +93,10 @@ public struct ImageReference: Sendable, Hashable, Codable, CustomStringConvertib
     }
 
     /// `registry/repository`, without tag or digest.
-    public var name: String { "\(registry)/\(repository)" }
+    package var name: String { "\(registry)/\(repository)" }
 
     /// Docker's short spelling (`ubuntu:22.04` for `docker.io/library/ubuntu:22.04`).
-    public var familiarDescription: String {
+    package var familiarDescription: String {
         var name = self.name
         if registry == Self.dockerHub {
             name = repository.hasPrefix("library/") ? String(repository.dropFirst("library/".count)) : repository
@@ -106,16 +106,16 @@ public struct ImageReference: Sendable, Hashable, Codable, CustomStringConvertib
         return name
     }
 
-    public func withTag(_ newTag: String) throws(ImageReferenceError) -> ImageReference {
+    package func withTag(_ newTag: String) throws(ImageReferenceError) -> ImageReference {
         guard Self.isValidTag(newTag) else { throw .invalidTag(reference: description, tag: newTag) }
         return ImageReference(registry: registry, repository: repository, tag: newTag, digest: nil)
     }
 
-    public func withDigest(_ newDigest: Digest) -> ImageReference {
+    package func withDigest(_ newDigest: Digest) -> ImageReference {
         ImageReference(registry: registry, repository: repository, tag: nil, digest: newDigest)
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let raw = try container.decode(String.self)
         do { self = try ImageReference(parsing: raw) } catch {
@@ -123,14 +123,14 @@ public struct ImageReference: Sendable, Hashable, Codable, CustomStringConvertib
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }
 
     // MARK: Grammar
 
-    public static func isValidTag(_ tag: String) -> Bool {
+    package static func isValidTag(_ tag: String) -> Bool {
         guard let first = tag.first, tag.count <= 128, isWordCharacter(first) else { return false }
         return tag.dropFirst().allSatisfy { isWordCharacter($0) || $0 == "." || $0 == "-" }
     }

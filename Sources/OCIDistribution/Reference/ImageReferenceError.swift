@@ -2,7 +2,7 @@ import Foundation
 import SystemSupport
 
 /// Why an image reference string was rejected; each case names the offending part.
-public enum ImageReferenceError: Error, Equatable, Sendable, DescribedError {
+package enum ImageReferenceError: Error, Equatable, Sendable, DescribedError {
     case empty
     case invalidCharacter(reference: String, character: Character)
     case nameTooLong(reference: String, length: Int)
@@ -14,7 +14,7 @@ public enum ImageReferenceError: Error, Equatable, Sendable, DescribedError {
     case invalidTag(reference: String, tag: String)
     case invalidDigest(String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .empty:
             return "image reference is empty"

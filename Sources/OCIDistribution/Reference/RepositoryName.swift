@@ -1,10 +1,10 @@
 /// A repository path inside a registry (`library/ubuntu`, `acme/tools/base`): lowercase path
 /// components per the distribution grammar. The client API takes this, not a bare string, so
 /// a tag or a whole reference cannot be passed where a repository belongs.
-public struct RepositoryName: Sendable, Hashable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
-    public let value: String
+package struct RepositoryName: Sendable, Hashable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
+    package let value: String
 
-    public init(_ value: String) throws(ImageReferenceError) {
+    package init(_ value: String) throws(ImageReferenceError) {
         guard !value.isEmpty else { throw .empty }
         for component in value.split(separator: "/", omittingEmptySubsequences: false)
         where !ImageReference.isValidPathComponent(String(component)) {
@@ -19,11 +19,11 @@ public struct RepositoryName: Sendable, Hashable, Codable, CustomStringConvertib
     }
 
     /// A literal in code is a programmer's constant; an invalid one is a bug worth stopping on.
-    public init(stringLiteral value: String) {
+    package init(stringLiteral value: String) {
         do { try self.init(value) } catch { preconditionFailure("invalid repository literal '\(value)': \(error)") }
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let raw = try container.decode(String.self)
         do { try self.init(raw) } catch {
@@ -31,21 +31,21 @@ public struct RepositoryName: Sendable, Hashable, Codable, CustomStringConvertib
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(value)
     }
 
-    public var description: String { value }
+    package var description: String { value }
 }
 
 /// What a manifest request names: a tag, or a digest.
-public enum ManifestReference: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
+package enum ManifestReference: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
     case tag(String)
     case digest(Digest)
 
     /// `sha256:…` is a digest; anything else must be a valid tag.
-    public init(parsing text: String) throws(ImageReferenceError) {
+    package init(parsing text: String) throws(ImageReferenceError) {
         if text.contains(":") {
             self = .digest(try Digest(text))
         } else {
@@ -54,18 +54,18 @@ public enum ManifestReference: Sendable, Hashable, CustomStringConvertible, Expr
         }
     }
 
-    public init(stringLiteral value: String) {
+    package init(stringLiteral value: String) {
         do { try self.init(parsing: value) } catch { preconditionFailure("invalid tag or digest literal '\(value)': \(error)") }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .tag(tag): tag
         case let .digest(digest): digest.description
         }
     }
 
-    public var digest: Digest? {
+    package var digest: Digest? {
         if case let .digest(digest) = self { return digest }
         return nil
     }
@@ -73,10 +73,10 @@ public enum ManifestReference: Sendable, Hashable, CustomStringConvertible, Expr
 
 extension ImageReference {
     /// The repository as a typed name.
-    public var repositoryName: RepositoryName { RepositoryName(validated: repository) }
+    package var repositoryName: RepositoryName { RepositoryName(validated: repository) }
 
     /// What a manifest request asks for: the digest when pinned, else the tag.
-    public var manifestReference: ManifestReference {
+    package var manifestReference: ManifestReference {
         if let digest { return .digest(digest) }
         return .tag(tag ?? Self.defaultTag)
     }

@@ -1,7 +1,7 @@
 import SystemSupport
 
 /// Why a ``StreamingDownload`` did not land. In every case nothing of it was kept on disk.
-public enum DownloadError: Error, Sendable, Equatable, DescribedError {
+package enum DownloadError: Error, Sendable, Equatable, DescribedError {
     /// The body outgrew the limit; the transfer stopped at the first buffer past it.
     case tooLarge(url: String, limit: Int64, received: Int64)
     /// The body ended (or broke off) before the length the server or the caller declared.
@@ -16,7 +16,7 @@ public enum DownloadError: Error, Sendable, Equatable, DescribedError {
     case localFile(path: String, reason: String)
 
     /// The bytes that had arrived when the download stopped (0 for a local file problem).
-    public var received: Int64 {
+    package var received: Int64 {
         switch self {
         case let .tooLarge(_, _, received), let .truncated(_, _, received, _), let .longerThanDeclared(_, _, received),
             let .interrupted(_, received, _):
@@ -26,7 +26,7 @@ public enum DownloadError: Error, Sendable, Equatable, DescribedError {
     }
 
     /// What went wrong, without the URL.
-    public var reason: String {
+    package var reason: String {
         switch self {
         case let .truncated(_, _, _, reason), let .interrupted(_, _, reason), let .localFile(_, reason): reason
         case let .timedOut(_, limit): "it did not finish within \(limit.formattedSeconds)"
@@ -34,7 +34,7 @@ public enum DownloadError: Error, Sendable, Equatable, DescribedError {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .tooLarge(url, limit, received):
             "the download from \(url) is larger than \(limit) bytes (\(received) received); stopped, nothing was kept"

@@ -1,19 +1,19 @@
 import Foundation
 
 /// One step of an image pull, free of any presentation: a UI decides how to draw it.
-public struct PullEvent: Sendable, Equatable, Codable {
+package struct PullEvent: Sendable, Equatable, Codable {
     /// The layer (short digest) the event is about; `nil` for whole-image messages such as
     /// `Digest: sha256:…` or `Status: Downloaded newer image for …`. Docker's opening
     /// `Pulling from …` event carries the tag here instead.
-    public var layer: String?
+    package var layer: String?
     /// The engine's status word(s): `Pulling fs layer`, `Downloading`, `Extracting`, `Pull complete`, …
-    public var status: String
+    package var status: String
     /// Bytes done so far for this layer and step, when the engine says.
-    public var current: Int64?
+    package var current: Int64?
     /// Total bytes for this layer and step, when the engine says.
-    public var total: Int64?
+    package var total: Int64?
 
-    public init(layer: String? = nil, status: String, current: Int64? = nil, total: Int64? = nil) {
+    package init(layer: String? = nil, status: String, current: Int64? = nil, total: Int64? = nil) {
         self.layer = layer
         self.status = status
         self.current = current
@@ -21,7 +21,7 @@ public struct PullEvent: Sendable, Equatable, Codable {
     }
 
     /// `current / total` in 0...1 when both are known and `total` is positive.
-    public var fraction: Double? {
+    package var fraction: Double? {
         guard let current, let total, total > 0 else { return nil }
         return min(1, max(0, Double(current) / Double(total)))
     }

@@ -5,19 +5,19 @@ import Foundation
 /// Only network errors, 5xx and 429 are retried; 401/403/404 and other 4xx never are.
 /// `Retry-After` (seconds or HTTP date) wins over the backoff schedule, capped by
 /// `maximumRetryAfter` so a hostile header cannot park us for hours.
-public struct RetryPolicy: Sendable, Equatable {
+package struct RetryPolicy: Sendable, Equatable {
     /// Delays before retry 1, 2, 3…; its count is the number of retries after the first try.
-    public var backoff: [Duration]
-    public var maximumRetryAfter: Duration
+    package var backoff: [Duration]
+    package var maximumRetryAfter: Duration
 
-    public init(backoff: [Duration], maximumRetryAfter: Duration = .seconds(60)) {
+    package init(backoff: [Duration], maximumRetryAfter: Duration = .seconds(60)) {
         self.backoff = backoff
         self.maximumRetryAfter = maximumRetryAfter
     }
 
     /// 1 s, 2 s, 4 s: three retries.
-    public static let `default` = RetryPolicy(backoff: [.seconds(1), .seconds(2), .seconds(4)])
-    public static let none = RetryPolicy(backoff: [])
+    package static let `default` = RetryPolicy(backoff: [.seconds(1), .seconds(2), .seconds(4)])
+    package static let none = RetryPolicy(backoff: [])
 
     static func isRetryable(status: Int) -> Bool {
         status == 429 || (500...599).contains(status)

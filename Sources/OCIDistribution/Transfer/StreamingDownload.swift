@@ -9,17 +9,17 @@ import SystemSupport
 /// flight, cut off past ``maximumBytes``, checked against the length the server declared and
 /// the digest the caller expects, bounded by ``deadline``, and renamed into place only when
 /// all of that holds. On any failure or cancellation nothing of it is left on disk.
-public struct StreamingDownload: Sendable {
+package struct StreamingDownload: Sendable {
     /// One response body to stream, as the caller's `fetch` obtained it.
-    public struct Segment: Sendable {
+    package struct Segment: Sendable {
         /// True when the body starts at byte 0 although a resume was asked for (the server
         /// ignored or did not honour the `Range`): what was written is dropped.
-        public var startsOver: Bool
+        package var startsOver: Bool
         /// The length this body declares (`Content-Length`), when it does.
-        public var length: Int64?
-        public var body: HTTPClientResponse.Body
+        package var length: Int64?
+        package var body: HTTPClientResponse.Body
 
-        public init(body: HTTPClientResponse.Body, length: Int64?, startsOver: Bool = true) {
+        package init(body: HTTPClientResponse.Body, length: Int64?, startsOver: Bool = true) {
             self.body = body
             self.length = length
             self.startsOver = startsOver
@@ -27,29 +27,29 @@ public struct StreamingDownload: Sendable {
     }
 
     /// What landed.
-    public struct Outcome: Sendable, Equatable {
-        public let bytes: Int64
+    package struct Outcome: Sendable, Equatable {
+        package let bytes: Int64
         /// Everything the bodies delivered, bytes dropped when a server started over included.
-        public let received: Int64
+        package let received: Int64
         /// sha256 of the file's content.
-        public let digest: Digest
+        package let digest: Digest
     }
 
     /// Named in errors (credentials and tokens redacted).
-    public var url: String
+    package var url: String
     /// The most the file may hold; the transfer stops at the first buffer past it.
-    public var maximumBytes: Int64
+    package var maximumBytes: Int64
     /// The whole file's length when known beforehand (a descriptor's size): a shorter or
     /// longer result is an error.
-    public var expectedLength: Int64?
+    package var expectedLength: Int64?
     /// Checked (sha256) before the rename.
-    public var digest: Digest?
+    package var digest: Digest?
     /// The whole download, every resume included.
-    public var deadline: Duration?
+    package var deadline: Duration?
     /// Named when a read times out (the client's read timeout), for the error text.
-    public var answerTimeout: Duration?
+    package var answerTimeout: Duration?
 
-    public init(
+    package init(
         url: String, maximumBytes: Int64, expectedLength: Int64? = nil, digest: Digest? = nil, deadline: Duration? = nil,
         answerTimeout: Duration? = nil
     ) {
@@ -63,18 +63,18 @@ public struct StreamingDownload: Sendable {
 
     /// Asks for the body from byte `resumeAt` (0 on the first call). Its errors (a refused
     /// request, an unexpected status) end the download as they are.
-    public typealias Fetch = @Sendable (_ resumeAt: Int64) async throws -> Segment
+    package typealias Fetch = @Sendable (_ resumeAt: Int64) async throws -> Segment
     /// Called when a body broke off (``DownloadError/truncated(url:expected:received:reason:)``
     /// or ``DownloadError/interrupted(url:received:reason:)``) before the `attempt`-th resume:
     /// returns (after any backoff) to resume, throws to give up. Without it a break ends the
     /// download.
-    public typealias Resume = @Sendable (_ failure: DownloadError, _ attempt: Int) async throws -> Void
+    package typealias Resume = @Sendable (_ failure: DownloadError, _ attempt: Int) async throws -> Void
     /// Bytes in the file so far and the whole length when known.
-    public typealias Progress = @Sendable (_ done: Int64, _ total: Int64?) -> Void
+    package typealias Progress = @Sendable (_ done: Int64, _ total: Int64?) -> Void
 
     /// Streams into `file`; see the type's description for what is checked.
     @discardableResult
-    public func run(to file: URL, fetch: @escaping Fetch, progress: Progress? = nil, resume: Resume? = nil) async throws -> Outcome {
+    package func run(to file: URL, fetch: @escaping Fetch, progress: Progress? = nil, resume: Resume? = nil) async throws -> Outcome {
         guard let deadline else { return try await transfer(to: file, fetch: fetch, resume: resume, progress: progress) }
         let outcome = await withDeadline(deadline) { try await transfer(to: file, fetch: fetch, resume: resume, progress: progress) }
         switch outcome {

@@ -1,5 +1,5 @@
 /// UI-neutral progress of blob transfers; front ends render these (bars on a TTY, lines otherwise).
-public enum TransferEvent: Sendable, Equatable {
+package enum TransferEvent: Sendable, Equatable {
     case blobStarted(digest: Digest, total: Int64?)
     case blobProgress(digest: Digest, done: Int64, total: Int64?)
     case blobFinished(digest: Digest, outcome: BlobTransferOutcome)
@@ -7,21 +7,21 @@ public enum TransferEvent: Sendable, Equatable {
 }
 
 /// How one blob transfer ended.
-public enum BlobTransferOutcome: Sendable, Equatable {
+package enum BlobTransferOutcome: Sendable, Equatable {
     case pushed(BlobPushOutcome)
     case downloaded(bytes: Int64)
     case alreadyPresent
 }
 
 /// What `pushBlob` had to do.
-public enum BlobPushOutcome: Sendable, Equatable, CustomStringConvertible {
+package enum BlobPushOutcome: Sendable, Equatable, CustomStringConvertible {
     /// The registry already had the blob in this repository: no bytes sent.
     case existed
     /// Cross-repository mount from the named repository: no bytes sent.
     case mounted(from: RepositoryName)
     case uploaded(bytes: Int64)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .existed: return "exists"
         case let .mounted(from): return "mounted from \(from)"
@@ -30,30 +30,30 @@ public enum BlobPushOutcome: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-public typealias TransferProgressHandler = @Sendable (TransferEvent) -> Void
+package typealias TransferProgressHandler = @Sendable (TransferEvent) -> Void
 
 /// What a client has moved since it was created.
-public struct TransferCounters: Sendable, Equatable, Codable {
-    public var requests = 0
-    public var retries = 0
-    public var blobBytesUploaded: Int64 = 0
-    public var blobBytesDownloaded: Int64 = 0
-    public var blobsUploaded = 0
-    public var blobsDownloaded = 0
-    public var blobsMounted = 0
+package struct TransferCounters: Sendable, Equatable, Codable {
+    package var requests = 0
+    package var retries = 0
+    package var blobBytesUploaded: Int64 = 0
+    package var blobBytesDownloaded: Int64 = 0
+    package var blobsUploaded = 0
+    package var blobsDownloaded = 0
+    package var blobsMounted = 0
     /// Blobs not sent because the registry already had them.
-    public var blobsSkipped = 0
-    public var manifestsPushed = 0
+    package var blobsSkipped = 0
+    package var manifestsPushed = 0
 
-    public init() {}
+    package init() {}
 
     /// Field-wise sum, e.g. over several registries' clients.
-    public static func + (lhs: TransferCounters, rhs: TransferCounters) -> TransferCounters {
+    package static func + (lhs: TransferCounters, rhs: TransferCounters) -> TransferCounters {
         lhs.combined(with: rhs, by: +)
     }
 
     /// Field-wise difference: what happened between two readings of the same client.
-    public static func - (lhs: TransferCounters, rhs: TransferCounters) -> TransferCounters {
+    package static func - (lhs: TransferCounters, rhs: TransferCounters) -> TransferCounters {
         lhs.combined(with: rhs, by: -)
     }
 

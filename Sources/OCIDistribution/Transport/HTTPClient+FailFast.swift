@@ -5,7 +5,7 @@ extension HTTPClient {
     /// it does not retry failed connection attempts internally: those retries last until the
     /// request deadline, so an unreachable registry or a stopped Docker took minutes to
     /// report. Our own retry policies decide what is worth retrying. Lives for the process.
-    public static let failFast: HTTPClient = {
+    package static let failFast: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(5)

@@ -12,8 +12,8 @@ import NIOCore
 /// within 5 s"), for messages that name the URL or registry and the fix. NIO's and
 /// AsyncHTTPClient's own texts (`connect(descriptor:addr:size:): Connection refused (errno:
 /// 111)`, `NIOConnectionError(host: …)`) are for developers and never reach a user.
-public enum NetworkProblem {
-    public static func phrase(_ error: any Error, connectTimeout: Duration? = nil, answerTimeout: Duration? = nil) -> String {
+package enum NetworkProblem {
+    package static func phrase(_ error: any Error, connectTimeout: Duration? = nil, answerTimeout: Duration? = nil) -> String {
         if let error = error as? HTTPClientError {
             switch error {
             case .connectTimeout:

@@ -3,12 +3,12 @@ import Foundation
 /// An RFC 6454 origin (scheme, host, port): the unit credentials are scoped to. A registry
 /// that names another origin in a `Location` or `Link` header does not get that origin our
 /// credentials.
-public struct Origin: Sendable, Hashable, CustomStringConvertible {
-    public let scheme: String
-    public let host: String
-    public let port: Int
+package struct Origin: Sendable, Hashable, CustomStringConvertible {
+    package let scheme: String
+    package let host: String
+    package let port: Int
 
-    public init?(url: String) {
+    package init?(url: String) {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
             let host = components.host?.lowercased(), !host.isEmpty
         else { return nil }
@@ -18,10 +18,10 @@ public struct Origin: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
-    public var isTLS: Bool { scheme == "https" }
+    package var isTLS: Bool { scheme == "https" }
 
     /// `localhost`, `127.0.0.0/8` or `::1`: traffic that never leaves the machine.
-    public var isLoopback: Bool { TransportSecurity.isLoopbackHost(host) }
+    package var isLoopback: Bool { TransportSecurity.isLoopbackHost(host) }
 
-    public var description: String { "\(scheme)://\(host):\(port)" }
+    package var description: String { "\(scheme)://\(host):\(port)" }
 }

@@ -1,5 +1,5 @@
 /// How a registry is reached: the one place that decides between HTTPS and plain HTTP.
-public enum TransportSecurity: Sendable, Equatable {
+package enum TransportSecurity: Sendable, Equatable {
     /// HTTPS, except plain HTTP for loopback registries (`localhost`, `127.0.0.0/8`, `[::1]`).
     case automatic
     /// Always HTTPS.
@@ -8,12 +8,12 @@ public enum TransportSecurity: Sendable, Equatable {
     case plainHTTP
 
     /// `.plainHTTP` for a registry in `insecureRegistries`, else `.automatic`.
-    public static func forRegistry(_ registry: String, insecureRegistries: some Collection<String>) -> TransportSecurity {
+    package static func forRegistry(_ registry: String, insecureRegistries: some Collection<String>) -> TransportSecurity {
         insecureRegistries.contains(registry) ? .plainHTTP : .automatic
     }
 
     /// Whether requests to `registry` go over plain HTTP.
-    public func usesPlainHTTP(_ registry: String) -> Bool {
+    package func usesPlainHTTP(_ registry: String) -> Bool {
         switch self {
         case .automatic: Self.isLoopback(registry)
         case .https: false
@@ -22,7 +22,7 @@ public enum TransportSecurity: Sendable, Equatable {
     }
 
     /// `localhost`, `127.0.0.0/8` and `[::1]`, with or without a port.
-    public static func isLoopback(_ registry: String) -> Bool {
+    package static func isLoopback(_ registry: String) -> Bool {
         if registry.hasPrefix("[") { return registry.hasPrefix("[::1]") }
         let host = registry.split(separator: ":", maxSplits: 1).first.map(String.init) ?? registry
         return isLoopbackHost(host)

@@ -3,7 +3,7 @@ import OCIDistribution
 import SystemSupport
 
 /// A configuration problem, naming the file, the position and what to change.
-public enum ConfigError: Error, Equatable, Sendable, DescribedError {
+package enum ConfigError: Error, Equatable, Sendable, DescribedError {
     case unreadable(path: String, reason: String)
     /// `OUBLIETTE_CONFIG` names a file that does not exist.
     case namedFileMissing(path: String)
@@ -15,7 +15,7 @@ public enum ConfigError: Error, Equatable, Sendable, DescribedError {
     case invalidReference(file: String, location: SourceLocation, type: String, reason: String)
     case unknownContainerType(String, valid: [String])
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unreadable(path, reason):
             return "cannot read \(path): \(reason)"

@@ -1,25 +1,25 @@
 import Foundation
 
 /// The resolved configuration as `oubliette config show --json` prints it.
-public struct ConfigReport: Encodable, Sendable {
-    public struct Container: Encodable, Sendable {
-        public let type: String
-        public let image: String
-        public let source: String
+package struct ConfigReport: Encodable, Sendable {
+    package struct Container: Encodable, Sendable {
+        package let type: String
+        package let image: String
+        package let source: String
     }
 
-    public let configFile: String
-    public let configFilePresent: Bool
-    public let dataDirectory: String
-    public let devMode: Bool
-    public let imageSource: String
-    public let updateCheck: String
-    public let runtime: String
-    public let insecureRegistries: [String]
-    public let registryMirrors: [String]
-    public let containers: [Container]
+    package let configFile: String
+    package let configFilePresent: Bool
+    package let dataDirectory: String
+    package let devMode: Bool
+    package let imageSource: String
+    package let updateCheck: String
+    package let runtime: String
+    package let insecureRegistries: [String]
+    package let registryMirrors: [String]
+    package let containers: [Container]
 
-    public init(config: OublietteConfig, paths: OubliettePaths) {
+    package init(config: OublietteConfig, paths: OubliettePaths) {
         configFile = paths.configFile.path
         configFilePresent = config.sourceFile != nil
         dataDirectory = paths.dataDirectory.path

@@ -1,5 +1,5 @@
 /// How missing images are obtained.
-public enum ImageSource: String, Sendable, Codable, CaseIterable {
+package enum ImageSource: String, Sendable, Codable, CaseIterable {
     /// Pull the published images (default).
     case prebuilt
     /// Build them locally from the catalogue's Dockerfiles.
@@ -7,19 +7,19 @@ public enum ImageSource: String, Sendable, Codable, CaseIterable {
 }
 
 /// When to ask the registry whether a newer image exists.
-public enum UpdateCheck: String, Sendable, Codable, CaseIterable {
+package enum UpdateCheck: String, Sendable, Codable, CaseIterable {
     case always
     case once
     case never
 }
 
 /// Where a container type's image reference came from.
-public enum ConfigOrigin: Sendable, Equatable, Encodable, CustomStringConvertible {
+package enum ConfigOrigin: Sendable, Equatable, Encodable, CustomStringConvertible {
     case catalogue
     case devMode
     case userConfig(file: String, line: Int)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .catalogue: "catalogue default"
         case .devMode: "dev mode (OUBLIETTE_DEV=1)"
@@ -27,7 +27,7 @@ public enum ConfigOrigin: Sendable, Equatable, Encodable, CustomStringConvertibl
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }

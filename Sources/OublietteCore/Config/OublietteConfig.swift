@@ -6,40 +6,40 @@ import SystemSupport
 
 /// The resolved `oubliette.jsonc`: catalogue defaults, then dev-mode names, then the
 /// user's entries on top. Bad input is refused with a located error, never "fixed".
-public struct OublietteConfig: Sendable, Equatable {
-    public struct ContainerImage: Sendable, Equatable, Encodable {
-        public let type: String
-        public let reference: ImageReference
-        public let origin: ConfigOrigin
+package struct OublietteConfig: Sendable, Equatable {
+    package struct ContainerImage: Sendable, Equatable, Encodable {
+        package let type: String
+        package let reference: ImageReference
+        package let origin: ConfigOrigin
     }
 
     /// Container type → image, including catalogue types the user did not mention.
-    public private(set) var containers: [String: ContainerImage]
-    public var imageSource: ImageSource = .prebuilt
-    public var updateCheck: UpdateCheck = .once
-    public var runtime: RuntimeSelection = .auto
+    package private(set) var containers: [String: ContainerImage]
+    package var imageSource: ImageSource = .prebuilt
+    package var updateCheck: UpdateCheck = .once
+    package var runtime: RuntimeSelection = .auto
     /// Registries reached over plain HTTP besides localhost and 127.0.0.0/8.
-    public var insecureRegistries: [String] = []
+    package var insecureRegistries: [String] = []
     /// Registries tried in order when a pull from the image's own registry fails.
-    public var registryMirrors: [String] = []
+    package var registryMirrors: [String] = []
     /// Signature verification before pulls (`"verify"`).
-    public var verify = VerifyPolicy()
+    package var verify = VerifyPolicy()
     /// The checkout holding `containers/<type>/Dockerfile` for local builds (`"source_dir"`),
     /// absolute; relative paths in the file are relative to the file. nil: the current directory.
-    public var sourceDirectory: String?
-    public let devMode: Bool
+    package var sourceDirectory: String?
+    package let devMode: Bool
     /// The file the user settings came from, or nil when none exists yet.
-    public private(set) var sourceFile: String?
+    package private(set) var sourceFile: String?
     /// Per catalogue type, the catalogue's own image names (published and dev-mode local);
     /// any tag of these repositories is a catalogue image, anything else a custom image.
-    public private(set) var catalogueImages: [String: [ImageReference]] = [:]
+    package private(set) var catalogueImages: [String: [ImageReference]] = [:]
 
-    public static let knownKeys = [
+    package static let knownKeys = [
         "containers", "image_source", "update_check", "runtime", "insecure_registries", "registry_mirrors", "verify", "source_dir",
     ]
 
     /// Defaults only: what a fresh install uses before `oubliette init` writes a file.
-    public init(catalogue: ImageCatalogue, devMode: Bool) {
+    package init(catalogue: ImageCatalogue, devMode: Bool) {
         self.devMode = devMode
         self.sourceFile = nil
         var containers: [String: ContainerImage] = [:]
@@ -57,7 +57,7 @@ public struct OublietteConfig: Sendable, Equatable {
     }
 
     /// Parses `text` (JSONC) on top of the catalogue defaults.
-    public init(parsing text: String, file: String, catalogue: ImageCatalogue, devMode: Bool) throws(ConfigError) {
+    package init(parsing text: String, file: String, catalogue: ImageCatalogue, devMode: Bool) throws(ConfigError) {
         self.init(catalogue: catalogue, devMode: devMode)
         sourceFile = file
         let document: JSONCValue
@@ -72,7 +72,7 @@ public struct OublietteConfig: Sendable, Equatable {
 
     /// Every problem in `text`, not only the first (what `config check` prints): each
     /// top-level key and each container entry is checked on its own.
-    public static func problems(parsing text: String, file: String, catalogue: ImageCatalogue = .shipped, devMode: Bool = false) -> [ConfigError] {
+    package static func problems(parsing text: String, file: String, catalogue: ImageCatalogue = .shipped, devMode: Bool = false) -> [ConfigError] {
         let document: JSONCValue
         do { document = try JSONCParser.parse(text, file: file) } catch { return [.syntax(error)] }
         guard let members = document.members else {
@@ -96,7 +96,7 @@ public struct OublietteConfig: Sendable, Equatable {
     }
 
     /// Reads the config file at `paths.configFile`; a missing file means defaults.
-    public static func load(
+    package static func load(
         paths: OubliettePaths = .resolve(), catalogue: ImageCatalogue = .shipped,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigError) -> OublietteConfig {
@@ -126,18 +126,18 @@ public struct OublietteConfig: Sendable, Equatable {
     // MARK: Type resolution
 
     /// Valid container types, sorted.
-    public var validTypes: [String] { containers.keys.sorted() }
+    package var validTypes: [String] { containers.keys.sorted() }
 
-    public func isValidType(_ type: String) -> Bool { containers[type] != nil }
+    package func isValidType(_ type: String) -> Bool { containers[type] != nil }
 
-    public func imageReference(for type: String) throws(ConfigError) -> ImageReference {
+    package func imageReference(for type: String) throws(ConfigError) -> ImageReference {
         guard let image = containers[type] else { throw .unknownContainerType(type, valid: validTypes) }
         return image.reference
     }
 
     /// Whether `type`'s image is the catalogue's own (any tag of its repository). Custom
     /// images are not version-checked: their version label is not oubliette's.
-    public func isCatalogueImage(_ type: String) -> Bool {
+    package func isCatalogueImage(_ type: String) -> Bool {
         guard let reference = containers[type]?.reference else { return false }
         return catalogueImages[type, default: []].contains {
             $0.registry == reference.registry && $0.repositoryName == reference.repositoryName

@@ -3,14 +3,14 @@ import OCIDistribution
 import SystemSupport
 
 /// Where oubliette keeps its configuration and data, following the XDG base directories.
-public struct OubliettePaths: Sendable, Equatable {
+package struct OubliettePaths: Sendable, Equatable {
     /// The variable naming the config file; a named file must exist.
-    public static let configVariable = "OUBLIETTE_CONFIG"
+    package static let configVariable = "OUBLIETTE_CONFIG"
 
-    public let configFile: URL
-    public let dataDirectory: URL
+    package let configFile: URL
+    package let dataDirectory: URL
 
-    public init(configFile: URL, dataDirectory: URL) {
+    package init(configFile: URL, dataDirectory: URL) {
         self.configFile = configFile
         self.dataDirectory = dataDirectory
     }
@@ -18,7 +18,7 @@ public struct OubliettePaths: Sendable, Equatable {
     /// `$OUBLIETTE_CONFIG`, else `$XDG_CONFIG_HOME/oubliette/oubliette.jsonc`, else
     /// `~/.config/oubliette/oubliette.jsonc`; data in `$OUBLIETTE_DATA_DIR`, else
     /// `$XDG_DATA_HOME/oubliette`, else `~/.local/share/oubliette`.
-    public static func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) -> OubliettePaths {
+    package static func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) -> OubliettePaths {
         let home = URL(fileURLWithPath: environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory())
         func nonEmpty(_ key: String) -> String? { environment[key].flatMap { $0.isEmpty ? nil : $0 } }
         // The XDG spec: "If an implementation encounters a relative path in any of these
@@ -50,12 +50,12 @@ public struct OubliettePaths: Sendable, Equatable {
 
 extension OubliettePaths {
     /// Creates the data directory, owner-only, if it does not exist yet.
-    public func ensureDataDirectory() throws(PrivateDirectoryError) {
+    package func ensureDataDirectory() throws(PrivateDirectoryError) {
         try PrivateDirectory.ensure(dataDirectory)
     }
 
     /// See ``PrivateDirectory/ensure(_:)``.
-    public static func ensurePrivateDirectory(_ directory: URL) throws(PrivateDirectoryError) {
+    package static func ensurePrivateDirectory(_ directory: URL) throws(PrivateDirectoryError) {
         try PrivateDirectory.ensure(directory)
     }
 }

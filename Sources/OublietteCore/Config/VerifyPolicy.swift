@@ -22,51 +22,51 @@ import SystemSupport
 /// Without `"mode"`, keys or identities mean `enforce` and neither means `off`. The images of
 /// the shipped catalogue (``ImageCatalogue/shipped``) are always accepted when signed by this
 /// project's release workflow (``shippedIdentity``), and are enforced by default.
-public struct VerifyPolicy: Sendable, Equatable {
-    public enum Mode: String, Sendable, Equatable, CaseIterable, Codable {
+package struct VerifyPolicy: Sendable, Equatable {
+    package enum Mode: String, Sendable, Equatable, CaseIterable, Codable {
         case enforce, warn, off
     }
 
-    public struct Rule: Sendable, Equatable {
-        public var mode: Mode?
-        public var keys: [String]?
-        public var identities: [IdentityPolicy]?
+    package struct Rule: Sendable, Equatable {
+        package var mode: Mode?
+        package var keys: [String]?
+        package var identities: [IdentityPolicy]?
     }
 
-    public var global = Rule()
-    public var containers: [String: Rule] = [:]
+    package var global = Rule()
+    package var containers: [String: Rule] = [:]
     /// A trusted_root.json for keyless verification (resolved path); nil: the shipped public-good root.
-    public var trustedRoot: String?
+    package var trustedRoot: String?
 
-    public init() {}
+    package init() {}
 
     /// The identity of this project's release workflow (.github/workflows/release.yml, run for
     /// a `v*` tag of github.com/hyphagroup/oubliette), which attests the shipped images with
     /// `actions/attest` `push-to-registry: true`.
     /// The same identity self-update requires of the CLI archives.
-    public static let shippedIdentity = ArchiveSignaturePolicy.releaseWorkflowIdentity(repository: ReleaseCatalog.defaultRepository)
+    package static let shippedIdentity = ArchiveSignaturePolicy.releaseWorkflowIdentity(repository: ReleaseCatalog.defaultRepository)
 
     /// Whether `image` is one of the shipped catalogue's own repositories.
-    public static func isShipped(_ image: ImageReference) -> Bool {
+    package static func isShipped(_ image: ImageReference) -> Bool {
         ImageCatalogue.shipped.entries.contains { $0.repository == image.name }
     }
 
     /// What applies to one image of one container type.
-    public struct Effective: Sendable, Equatable {
-        public var mode: Mode
+    package struct Effective: Sendable, Equatable {
+        package var mode: Mode
         /// Public key paths, any of which may have signed.
-        public var keys: [String]
+        package var keys: [String]
         /// Signer identities, any of which may have signed keylessly.
-        public var identities: [IdentityPolicy]
-        public var trustedRoot: String?
+        package var identities: [IdentityPolicy]
+        package var trustedRoot: String?
 
         /// `keys/a.pub, identity subject matching …` for messages.
-        public var expected: [String] { keys + identities.map { "identity \($0.summary)" } }
+        package var expected: [String] { keys + identities.map { "identity \($0.summary)" } }
     }
 
     /// The mode, keys and identities for `type` (the type's rule over the global one), and for
     /// a shipped image the release workflow's identity, enforced unless a mode is configured.
-    public func effective(for type: String, image: ImageReference? = nil) -> Effective {
+    package func effective(for type: String, image: ImageReference? = nil) -> Effective {
         let rule = containers[type]
         let keys = rule?.keys ?? global.keys ?? []
         var identities = rule?.identities ?? global.identities ?? []

@@ -14,22 +14,22 @@ import SystemSupport
 /// ``OublietteServices``), so concurrent requests for the same image share one pull (single
 /// flight) and every pull passes the same version check. Progress events go to the caller
 /// whose request started the flight.
-public actor ImageManager {
+package actor ImageManager {
     /// What `ensureImage` found or did.
-    public struct EnsuredImage: Sendable, Equatable {
-        public let type: String
-        public let reference: ImageReference
+    package struct EnsuredImage: Sendable, Equatable {
+        package let type: String
+        package let reference: ImageReference
         /// True when this call (or the shared flight it joined) pulled the image.
-        public let pulled: Bool
+        package let pulled: Bool
         /// True when it was built locally (`image_source: build`).
-        public var built = false
-        public let image: RuntimeImage
+        package var built = false
+        package let image: RuntimeImage
     }
 
-    public let config: OublietteConfig
+    package let config: OublietteConfig
     private let runtime: any ContainerRuntime
     /// Where pulls record what they verified; `PreviousImage` moves records with the images.
-    public nonisolated let provenance: ProvenanceStore
+    package nonisolated let provenance: ProvenanceStore
     private let now: @Sendable () -> Date
     private let versionPolicy: VersionCheckPolicy?
     private nonisolated let localBuild: LocalBuildSettings?
@@ -68,7 +68,7 @@ public actor ImageManager {
     ///     image in the engine is used), checks the image's signature; nil checks none.
     ///   - logger: where each engine pull retry is logged (at debug).
     ///   - now: the clock for provenance records and the version-warning throttle.
-    public init(
+    package init(
         config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore,
         versionPolicy: VersionCheckPolicy? = nil, localBuild: LocalBuildSettings? = nil,
         retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(),
@@ -93,15 +93,15 @@ public actor ImageManager {
     // MARK: Type resolution
 
     /// Whether local builds are configured (`image_source: build`, `--rebuild-image`).
-    public nonisolated var canBuild: Bool { localBuild != nil }
-    public nonisolated var validTypes: [String] { config.validTypes }
-    public nonisolated func isValidType(_ type: String) -> Bool { config.isValidType(type) }
+    package nonisolated var canBuild: Bool { localBuild != nil }
+    package nonisolated var validTypes: [String] { config.validTypes }
+    package nonisolated func isValidType(_ type: String) -> Bool { config.isValidType(type) }
 
     // MARK: Ensuring images
 
     /// Present → one engine call, no pull. Missing → pull (or, in dev mode, an error saying
     /// how to build it).
-    public func ensureImage(type: String, onEvent: @escaping @Sendable (PullEvent) -> Void = { _ in }) async throws -> EnsuredImage {
+    package func ensureImage(type: String, onEvent: @escaping @Sendable (PullEvent) -> Void = { _ in }) async throws -> EnsuredImage {
         let reference = try config.imageReference(for: type)
         // Any flight for this image answers "is it present?": a pull under way makes it so.
         if let flight = inFlight[reference] {
@@ -113,7 +113,7 @@ public actor ImageManager {
 
     /// What a caller of ``pullLatest(type:around:onEvent:)`` wraps around the pull when its call
     /// starts the flight: ``PreviousImage/replace(_:onEvent:acquire:)`` keeping `previous`.
-    public typealias PullStep = @Sendable (_ pull: @Sendable () async throws -> RuntimeImage) async throws -> RuntimeImage
+    package typealias PullStep = @Sendable (_ pull: @Sendable () async throws -> RuntimeImage) async throws -> RuntimeImage
 
     /// Pulls `type`'s image even when a copy is present (what refresh and update mean),
     /// falling back to the mirrors, and records its provenance. Joins a pull of the same image
@@ -123,7 +123,7 @@ public actor ImageManager {
     /// a flight joins its pull at once instead of first doing its own work around it (staging
     /// `previous` before joining let the flight end and cost a second pull), and two refreshes
     /// never stage `previous` at the same time.
-    public func pullLatest(
+    package func pullLatest(
         type: String, around: PullStep? = nil, onEvent: @escaping @Sendable (PullEvent) -> Void = { _ in }
     ) async throws -> RuntimeImage {
         let reference = try config.imageReference(for: type)
@@ -156,7 +156,7 @@ public actor ImageManager {
 
     /// Ensures every configured type, parents of the catalogue first (sorted otherwise).
     /// Returns one result per type; a failure for one type does not stop the others.
-    public func ensureAll(onEvent: @escaping @Sendable (String, PullEvent) -> Void = { _, _ in }) async -> [(
+    package func ensureAll(onEvent: @escaping @Sendable (String, PullEvent) -> Void = { _, _ in }) async -> [(
         type: String, result: Result<EnsuredImage, any Error>
     )] {
         var results: [(type: String, result: Result<EnsuredImage, any Error>)] = []
@@ -330,7 +330,7 @@ public actor ImageManager {
 
     /// Builds `type` from its Dockerfile even when the image exists (what `update
     /// --rebuild-image` means); missing ancestors are built first.
-    public func rebuild(type: String, noCache: Bool) async throws -> EnsuredImage {
+    package func rebuild(type: String, noCache: Bool) async throws -> EnsuredImage {
         try await buildLocally(type: type, noCache: noCache)
     }
 
@@ -393,7 +393,7 @@ public actor ImageManager {
 
     /// Compares the registry's version label with this CLI's, without pulling anything
     /// (catalogue images only; a custom image is always compatible).
-    public func checkVersion(type: String) async throws -> VersionCompatibility {
+    package func checkVersion(type: String) async throws -> VersionCompatibility {
         let reference = try config.imageReference(for: type)
         // A custom image's version label is its own, not oubliette's: never checked.
         guard let versionPolicy, config.isCatalogueImage(type) else { return .compatible }

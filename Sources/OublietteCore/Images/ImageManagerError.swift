@@ -1,7 +1,7 @@
 import Foundation
 import SystemSupport
 
-public enum ImageManagerError: Error, Equatable, Sendable, DescribedError {
+package enum ImageManagerError: Error, Equatable, Sendable, DescribedError {
     case missingInDevMode(type: String, image: String, buildCommand: String)
     case pullFailed(type: String, image: String, reason: String, manualCommand: String)
     case provenance(ProvenanceError)
@@ -9,7 +9,7 @@ public enum ImageManagerError: Error, Equatable, Sendable, DescribedError {
     case notBuildable(type: String, buildable: [String])
     case buildFailed(type: String, image: String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .missingInDevMode(type, image, buildCommand):
             return "image \(image) for container type '\(type)' is not present and dev mode (OUBLIETTE_DEV=1) never pulls; build it first:\n  \(buildCommand)"

@@ -9,23 +9,23 @@ import OCIDistribution
 ///
 /// The runtime's platform: Apple `container` runs linux/arm64 (and linux/amd64 under Rosetta
 /// when allowed); Docker runs its engine's OS/architecture as `GET /version` reports them.
-public struct ImagePlatformCheck: Sendable {
+package struct ImagePlatformCheck: Sendable {
     /// What the check found, recorded with the image's provenance and shown by `status`.
-    public struct Outcome: Sendable, Equatable {
+    package struct Outcome: Sendable, Equatable {
         /// The platform the runtime will pull and run (`linux/amd64`).
-        public let platform: String
+        package let platform: String
         /// Every platform the reference publishes; nil when the registry could not be asked.
-        public let published: [String]?
+        package let published: [String]?
     }
 
     private let lister: any ImagePlatformLister
 
-    public init(lister: any ImagePlatformLister) {
+    package init(lister: any ImagePlatformLister) {
         self.lister = lister
     }
 
     /// The platforms `runtime` can run, preferred first; nil when the engine does not say.
-    public static func runtimePlatforms(_ runtime: any ContainerRuntime) async -> [Platform]? {
+    package static func runtimePlatforms(_ runtime: any ContainerRuntime) async -> [Platform]? {
         if let apple = runtime as? AppleContainerRuntime {
             return try? apple.acceptedPlatforms.map { try Platform(parsing: $0) }
         }
@@ -39,7 +39,7 @@ public struct ImagePlatformCheck: Sendable {
     /// ``RuntimeError/platformUnavailable(image:wanted:available:)`` (naming the image, what it
     /// publishes and the `image_source: build` alternative) when none of them is published.
     /// An engine or registry that cannot be asked is not an error here: the pull decides.
-    public func verify(_ reference: ImageReference, runtime: any ContainerRuntime) async throws -> Outcome? {
+    package func verify(_ reference: ImageReference, runtime: any ContainerRuntime) async throws -> Outcome? {
         guard let accepted = await Self.runtimePlatforms(runtime), let preferred = accepted.first else { return nil }
         let published: [String]
         do { published = try await lister.platforms(of: reference) } catch {

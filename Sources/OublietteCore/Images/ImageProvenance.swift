@@ -4,30 +4,30 @@ import OCIDistribution
 import SystemSupport
 
 /// How a local image came to be, as `oubliette status` reports it.
-public struct ImageProvenance: Sendable, Equatable, Codable {
-    public enum Source: String, Sendable, Codable {
+package struct ImageProvenance: Sendable, Equatable, Codable {
+    package enum Source: String, Sendable, Codable {
         case prebuilt
         case build
     }
 
-    public var reference: String
-    public var digest: String?
+    package var reference: String
+    package var digest: String?
     /// `org.opencontainers.image.version` of the image, when labelled.
-    public var version: String?
-    public var source: Source
+    package var version: String?
+    package var source: Source
     /// Registry the image was pulled from (nil for local builds).
-    public var registry: String?
-    public var acquiredAt: Date
+    package var registry: String?
+    package var acquiredAt: Date
     /// The platform pulled (`linux/amd64`), when oubliette checked it before pulling.
-    public var platform: String?
+    package var platform: String?
     /// Every platform the reference published at pull time (nil when not asked).
-    public var publishedPlatforms: [String]?
+    package var publishedPlatforms: [String]?
     /// The signature check's outcome (nil in records written before verification existed).
-    public var signature: SignatureRecord?
+    package var signature: SignatureRecord?
     /// The engine's image ID of what was pulled (nil in older records).
-    public var imageID: String?
+    package var imageID: String?
 
-    public init(
+    package init(
         reference: String, digest: String?, version: String?, source: Source, registry: String?, acquiredAt: Date,
         platform: String? = nil, publishedPlatforms: [String]? = nil, signature: SignatureRecord? = nil, imageID: String? = nil
     ) {
@@ -57,7 +57,7 @@ extension ImageProvenance {
     /// signature of the digest it pulled as that image ID (content-addressed: the same ID is
     /// the same content, also when a mirror served it and the engine knows it only by the
     /// mirror's name@digest); records without an ID need the engine's digest for the name.
-    public func vouches(for image: RuntimeImage, as reference: ImageReference?) -> Bool {
+    package func vouches(for image: RuntimeImage, as reference: ImageReference?) -> Bool {
         if source == .build { return digest == image.id }
         guard signature?.status == .verified, let verified = signature?.digest else { return false }
         if let imageID { return imageID == image.id }
@@ -69,20 +69,20 @@ extension ImageProvenance {
 /// The provenance records in the data directory (`images.json`), one per image reference,
 /// kept through ``JSONStateFile`` (locked read-modify-write, atomic replacement), so two
 /// processes recording at once both keep their records.
-public actor ProvenanceStore {
-    public nonisolated let file: URL
+package actor ProvenanceStore {
+    package nonisolated let file: URL
     private let state: JSONStateFile<[String: ImageProvenance]>
 
-    public init(dataDirectory: URL) {
+    package init(dataDirectory: URL) {
         file = dataDirectory.appendingPathComponent("images.json")
         state = JSONStateFile(file, mode: 0o644, empty: { [:] })
     }
 
-    public func all() throws(ProvenanceError) -> [String: ImageProvenance] {
+    package func all() throws(ProvenanceError) -> [String: ImageProvenance] {
         do { return try state.read() } catch { throw .unreadable(path: file.path, reason: error.description) }
     }
 
-    public func record(_ provenance: ImageProvenance) throws(ProvenanceError) {
+    package func record(_ provenance: ImageProvenance) throws(ProvenanceError) {
         do {
             try state.update { $0[provenance.reference] = provenance }
         } catch {
@@ -91,11 +91,11 @@ public actor ProvenanceStore {
     }
 }
 
-public enum ProvenanceError: Error, Equatable, Sendable, DescribedError {
+package enum ProvenanceError: Error, Equatable, Sendable, DescribedError {
     case unreadable(path: String, reason: String)
     case unwritable(path: String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unreadable(path, reason):
             return "cannot read image records \(path): \(reason); delete the file to start afresh (images are not affected)"

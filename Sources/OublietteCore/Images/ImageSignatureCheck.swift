@@ -11,13 +11,13 @@ import SystemSupport
 /// `enforce` refuses with ``SignatureCheckError``; `warn` warns once per image per process
 /// and lets the pull go on; `off` checks nothing. Images oubliette builds locally do not come
 /// through here (they are recorded as built); every registry pull does.
-public actor ImageSignatureCheck {
-    public nonisolated let config: OublietteConfig
+package actor ImageSignatureCheck {
+    package nonisolated let config: OublietteConfig
     private let registries: RegistryClientFactory
     private let warn: @Sendable (String) -> Void
     private var warned: Set<String> = []
 
-    public init(config: OublietteConfig, registries: RegistryClientFactory, warn: @escaping @Sendable (String) -> Void) {
+    package init(config: OublietteConfig, registries: RegistryClientFactory, warn: @escaping @Sendable (String) -> Void) {
         self.config = config
         self.registries = registries
         self.warn = warn
@@ -26,7 +26,7 @@ public actor ImageSignatureCheck {
     /// The record to keep for `reference`, or throws under `enforce` when it does not verify:
     /// any pinned key or any signer identity (keyless, from the bundles beside the image) may
     /// have signed the digest about to be pulled.
-    public func check(type: String, reference: ImageReference) async throws(SignatureCheckError) -> SignatureRecord {
+    package func check(type: String, reference: ImageReference) async throws(SignatureCheckError) -> SignatureRecord {
         // Every registry pull is checked, in dev mode and with `image_source: build` too: only
         // images oubliette builds itself are exempt, and those never come through here.
         let policy = config.verify.effective(for: type, image: reference)
@@ -79,20 +79,20 @@ public actor ImageSignatureCheck {
 }
 
 /// An image refused because its signature does not verify (`verify.mode: enforce`).
-public enum SignatureCheckError: Error, Equatable, Sendable, DescribedError {
+package enum SignatureCheckError: Error, Equatable, Sendable, DescribedError {
     /// `keys`: what was expected — key paths and `identity …` summaries.
     case unverified(type: String, image: String, digest: String, keys: [String], reason: String)
     /// The image pulled is not the digest that was verified (the tag moved in between).
     case digestChanged(type: String, image: String, verified: String, pulled: String)
 
-    public var reason: String {
+    package var reason: String {
         switch self {
         case let .unverified(_, _, _, _, reason): return reason
         case let .digestChanged(_, _, verified, pulled): return "verified \(verified) but pulled \(pulled)"
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unverified(type, image, digest, keys, reason):
             return

@@ -4,15 +4,15 @@ import ImageCatalogue
 
 /// What `image_source: build` needs: the catalogue's Dockerfiles and a builder that leaves
 /// images in the local engine.
-public struct LocalBuildSettings: Sendable {
-    public let catalogue: LoadedCatalogue
-    public let builder: any EngineImageBuilder
+package struct LocalBuildSettings: Sendable {
+    package let catalogue: LoadedCatalogue
+    package let builder: any EngineImageBuilder
     /// Extra build arguments for every image (e.g. a base image override for offline builds).
-    public let buildArguments: [String: String]
+    package let buildArguments: [String: String]
     /// Scratch space for builders that need it.
-    public let scratchDirectory: URL
+    package let scratchDirectory: URL
 
-    public init(
+    package init(
         catalogue: LoadedCatalogue, builder: any EngineImageBuilder, buildArguments: [String: String] = [:],
         scratchDirectory: URL = FileManager.default.temporaryDirectory
     ) {

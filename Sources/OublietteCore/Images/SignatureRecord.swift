@@ -2,8 +2,8 @@ import Foundation
 
 /// The outcome of the signature check for one pulled image, kept in its provenance record and
 /// shown by `oubliette status`.
-public struct SignatureRecord: Sendable, Equatable, Codable {
-    public enum Status: String, Sendable, Codable {
+package struct SignatureRecord: Sendable, Equatable, Codable {
+    package enum Status: String, Sendable, Codable {
         /// A signature by a pinned key covers the digest and names the repository.
         case verified
         /// The check failed and the policy is `warn`, so the image was pulled anyway.
@@ -14,19 +14,19 @@ public struct SignatureRecord: Sendable, Equatable, Codable {
         case off
     }
 
-    public var status: Status
-    public var mode: String
-    public var digest: String?
+    package var status: Status
+    package var mode: String
+    package var digest: String?
     /// The key that verified, or the keys tried.
-    public var keys: [String]
+    package var keys: [String]
     /// Why it is unverified or exempt.
-    public var detail: String?
+    package var detail: String?
     /// Keyless: who signed (`SAN (issuer …)`, from the verified certificate).
-    public var identity: String?
+    package var identity: String?
     /// Keyless: where the bundle was found (`referrer sha256:…`, `tag sha256-….sig layer …`).
-    public var source: String?
+    package var source: String?
 
-    public init(
+    package init(
         status: Status, mode: String, digest: String? = nil, keys: [String] = [], detail: String? = nil, identity: String? = nil,
         source: String? = nil
     ) {
@@ -40,13 +40,13 @@ public struct SignatureRecord: Sendable, Equatable, Codable {
     }
 
     /// Who signed what runs: the identity (keyless) or the key that verified.
-    public var signer: String? {
+    package var signer: String? {
         guard status == .verified else { return nil }
         return identity ?? keys.first
     }
 
     /// `verified (keys/cosign.pub)`, `UNVERIFIED (warn: …)`, `exempt (OUBLIETTE_DEV=1)`, `not checked (verify off)`.
-    public var summary: String {
+    package var summary: String {
         switch status {
         case .verified:
             if let identity { return "signature verified (keyless: \(identity)\(source.map { "; \($0)" } ?? ""))" }

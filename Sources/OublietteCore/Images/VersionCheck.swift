@@ -4,7 +4,7 @@ import OCIDistribution
 import SystemSupport
 
 /// Whether an image's `org.opencontainers.image.version` suits this CLI.
-public enum VersionCompatibility: Sendable, Equatable {
+package enum VersionCompatibility: Sendable, Equatable {
     case compatible
     case mismatch(imageVersion: String, cliVersion: String)
     /// A development build of oubliette accepts any image; the note says so.
@@ -12,7 +12,7 @@ public enum VersionCompatibility: Sendable, Equatable {
 
     /// No label, or `dev`, is compatible; a development CLI accepts everything; otherwise the
     /// versions must be equal (a leading `v` is ignored on either side).
-    public static func evaluate(imageVersion: String?, cliVersion: String) -> VersionCompatibility {
+    package static func evaluate(imageVersion: String?, cliVersion: String) -> VersionCompatibility {
         guard let imageVersion, !imageVersion.isEmpty, imageVersion != "dev" else { return .compatible }
         func bare(_ version: String) -> String { version.hasPrefix("v") ? String(version.dropFirst()) : version }
         if bare(imageVersion) == bare(cliVersion) { return .compatible }
@@ -22,20 +22,20 @@ public enum VersionCompatibility: Sendable, Equatable {
 }
 
 /// Reads an image's labels from its registry without pulling it.
-public protocol RemoteImageInspector: Sendable {
+package protocol RemoteImageInspector: Sendable {
     /// The labels of `reference`'s image configuration; nil when the registry has no such image.
     func labels(of reference: ImageReference) async throws -> [String: String]?
 }
 
 /// Labels via the native registry client: one manifest GET and one config-blob GET.
-public struct RegistryImageInspector: RemoteImageInspector {
-    public let registries: RegistryClientFactory
+package struct RegistryImageInspector: RemoteImageInspector {
+    package let registries: RegistryClientFactory
 
-    public init(registries: RegistryClientFactory) {
+    package init(registries: RegistryClientFactory) {
         self.registries = registries
     }
 
-    public func labels(of reference: ImageReference) async throws -> [String: String]? {
+    package func labels(of reference: ImageReference) async throws -> [String: String]? {
         // One quick attempt: this only decides whether to warn, and a registry that is down
         // fails the pull that follows with a better message.
         let client = await registries.client(for: reference.registry, purpose: .quickCheck)
@@ -46,9 +46,9 @@ public struct RegistryImageInspector: RemoteImageInspector {
 /// Lets a version warning through at most once per interval, remembering the last one in a
 /// state file so the limit holds across runs (and across processes: the check and the stamp
 /// happen under one lock).
-public actor VersionWarningThrottle {
-    public nonisolated let file: URL
-    public let interval: TimeInterval
+package actor VersionWarningThrottle {
+    package nonisolated let file: URL
+    package let interval: TimeInterval
     private let state: JSONStateFile<Stamp>
 
     struct Stamp: Codable, Sendable {
@@ -59,7 +59,7 @@ public actor VersionWarningThrottle {
         enum CodingKeys: String, CodingKey { case lastWarning = "last_warning", byType = "last_warning_by_type" }
     }
 
-    public init(stateDirectory: URL, interval: TimeInterval = 3600) {
+    package init(stateDirectory: URL, interval: TimeInterval = 3600) {
         file = stateDirectory.appendingPathComponent("version-warning.json")
         self.interval = interval
         state = JSONStateFile(file, mode: 0o644, empty: { Stamp() })
@@ -67,7 +67,7 @@ public actor VersionWarningThrottle {
 
     /// True (and the time recorded) when no warning about `type` was let through within
     /// `interval` of `now`.
-    public func shouldWarn(now: Date, type: String = "") -> Bool {
+    package func shouldWarn(now: Date, type: String = "") -> Bool {
         let interval = self.interval
         // A state file that cannot be written only means one extra warning.
         return
@@ -80,14 +80,14 @@ public actor VersionWarningThrottle {
 }
 
 /// The version policy an ImageManager applies before pulling.
-public struct VersionCheckPolicy: Sendable {
-    public let inspector: any RemoteImageInspector
-    public let cliVersion: String
-    public let throttle: VersionWarningThrottle
+package struct VersionCheckPolicy: Sendable {
+    package let inspector: any RemoteImageInspector
+    package let cliVersion: String
+    package let throttle: VersionWarningThrottle
     /// Receives the warning text (the CLI prints it to stderr).
-    public let warn: @Sendable (String) -> Void
+    package let warn: @Sendable (String) -> Void
 
-    public init(
+    package init(
         inspector: any RemoteImageInspector, cliVersion: String = OublietteVersion.current,
         throttle: VersionWarningThrottle, warn: @escaping @Sendable (String) -> Void
     ) {

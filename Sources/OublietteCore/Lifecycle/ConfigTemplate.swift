@@ -3,8 +3,8 @@ import ImageCatalogue
 
 /// The commented `oubliette.jsonc` that `oubliette init` writes: every key with its default
 /// and a comment saying what it does, `containers` filled from the catalogue.
-public enum ConfigTemplate {
-    public static func render(catalogue: ImageCatalogue, devMode: Bool = false, imageSource: ImageSource = .prebuilt) -> String {
+package enum ConfigTemplate {
+    package static func render(catalogue: ImageCatalogue, devMode: Bool = false, imageSource: ImageSource = .prebuilt) -> String {
         let defaults = OublietteConfig(catalogue: catalogue, devMode: devMode)
         let entries = catalogue.entries.compactMap { entry -> String? in
             guard let image = defaults.containers[entry.type] else { return nil }

@@ -4,14 +4,14 @@ import OCIDistribution
 import SystemSupport
 
 /// A project container as `container list` shows it.
-public struct ProjectContainer: Sendable, Equatable, Encodable {
-    public let projectID: String
-    public let projectName: String
-    public let type: String
-    public let containerID: String
-    public let image: String
-    public let state: ContainerState
-    public let status: String
+package struct ProjectContainer: Sendable, Equatable, Encodable {
+    package let projectID: String
+    package let projectName: String
+    package let type: String
+    package let containerID: String
+    package let image: String
+    package let state: ContainerState
+    package let status: String
 
     enum CodingKeys: String, CodingKey {
         case projectID = "project_id", projectName = "project_name", type
@@ -20,14 +20,14 @@ public struct ProjectContainer: Sendable, Equatable, Encodable {
 }
 
 /// What a refresh did to one project.
-public struct RefreshResult: Sendable, Equatable, Encodable {
-    public let projectID: String
-    public let type: String
-    public let image: String
-    public let oldContainerID: String?
-    public let newContainerID: String
+package struct RefreshResult: Sendable, Equatable, Encodable {
+    package let projectID: String
+    package let type: String
+    package let image: String
+    package let oldContainerID: String?
+    package let newContainerID: String
     /// The manifest digest of the image the new container runs.
-    public let digest: String?
+    package let digest: String?
 
     enum CodingKeys: String, CodingKey {
         case projectID = "project_id", type, image
@@ -36,11 +36,11 @@ public struct RefreshResult: Sendable, Equatable, Encodable {
 }
 
 /// What a stop did to one project's container.
-public struct StopResult: Sendable, Equatable, Encodable {
-    public let projectID: String
-    public let containerID: String
+package struct StopResult: Sendable, Equatable, Encodable {
+    package let projectID: String
+    package let containerID: String
     /// False when it was not running to begin with.
-    public let wasRunning: Bool
+    package let wasRunning: Bool
 
     enum CodingKeys: String, CodingKey {
         case projectID = "project_id", containerID = "container_id", wasRunning = "was_running"
@@ -49,15 +49,15 @@ public struct StopResult: Sendable, Equatable, Encodable {
 
 /// Creates, replaces and stops project containers. A container is only ever replaced after
 /// the image it will run is in place, and never while its project has active sessions.
-public actor ContainerLifecycle {
-    public nonisolated let config: OublietteConfig
-    public nonisolated let runtime: any ContainerRuntime
-    public nonisolated let store: ProjectStore
-    public nonisolated let settings: ContainerSettings
+package actor ContainerLifecycle {
+    package nonisolated let config: OublietteConfig
+    package nonisolated let runtime: any ContainerRuntime
+    package nonisolated let store: ProjectStore
+    package nonisolated let settings: ContainerSettings
     /// The process's one image manager: refreshes pull through its single flight.
-    public nonisolated let images: ImageManager
+    package nonisolated let images: ImageManager
 
-    public init(
+    package init(
         config: OublietteConfig, runtime: any ContainerRuntime, store: ProjectStore, images: ImageManager,
         settings: ContainerSettings = ContainerSettings()
     ) {
@@ -95,7 +95,7 @@ public actor ContainerLifecycle {
     /// The containers of this data directory's projects, with each project's name and type.
     /// With `includeOrphans`, also containers this data directory created whose project
     /// record is gone (shown with an empty project name; ``removeOrphans()`` removes them).
-    public func containers(includeOrphans: Bool = false) async throws -> [ProjectContainer] {
+    package func containers(includeOrphans: Bool = false) async throws -> [ProjectContainer] {
         let projects = Dictionary(try await store.projects().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let found = try await runtime.listContainers(labels: [ContainerSettings.managedLabel: "true"])
         return found.compactMap { container -> ProjectContainer? in
@@ -120,7 +120,7 @@ public actor ContainerLifecycle {
     }
 
     /// Removes this data directory's containers whose project record is gone.
-    public func removeOrphans() async throws -> [ProjectContainer] {
+    package func removeOrphans() async throws -> [ProjectContainer] {
         let projects = Set(try await store.projects().map(\.id))
         let orphans = try await containers(includeOrphans: true).filter { !projects.contains($0.projectID) }
         for orphan in orphans {
@@ -134,7 +134,7 @@ public actor ContainerLifecycle {
     }
 
     /// The container of `project`, if the engine still has it.
-    public func container(of project: Project) async throws -> RuntimeContainer? {
+    package func container(of project: Project) async throws -> RuntimeContainer? {
         try await runtime.listContainers(labels: [ContainerSettings.projectLabel: project.id]).first
     }
 
@@ -144,7 +144,7 @@ public actor ContainerLifecycle {
     /// presence check or build vouched for: created from that image's ID, never from whatever
     /// the configured name points at by now. Records the container's ID.
     @discardableResult
-    public func startNewContainer(for project: Project, image: RuntimeImage) async throws -> Project {
+    package func startNewContainer(for project: Project, image: RuntimeImage) async throws -> Project {
         let reference = try config.imageReference(for: project.type)
         let id: String
         do {
@@ -173,7 +173,7 @@ public actor ContainerLifecycle {
 
     /// Stops and removes `project`'s container (every container labelled with its ID). A
     /// container that is already gone is not an error.
-    public func removeContainers(of project: Project) async throws {
+    package func removeContainers(of project: Project) async throws {
         let found = try await runtime.listContainers(labels: [ContainerSettings.projectLabel: project.id])
         for container in found {
             if container.state == .running {
@@ -191,7 +191,7 @@ public actor ContainerLifecycle {
 
     /// Pulls the latest image for the project's type, then replaces its container.
     /// Refused (``LifecycleError/activeSessions(project:count:)``) while sessions are active.
-    public func refresh(projectID: String, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> RefreshResult {
+    package func refresh(projectID: String, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> RefreshResult {
         let project = try await store.project(id: projectID)
         try await refuseIfInUse(project)
         onEvent(.step("Refreshing \(project.id) (\(project.type))..."))
@@ -204,7 +204,7 @@ public actor ContainerLifecycle {
 
     /// Refreshes every project whose container is running, pulling each image once. Projects
     /// with active sessions are skipped with a warning and listed in `refused`.
-    public func refreshRunning(onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> (
+    package func refreshRunning(onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> (
         refreshed: [RefreshResult], refused: [LifecycleError]
     ) {
         let running = try await containers().filter { $0.state == .running }
@@ -242,7 +242,7 @@ public actor ContainerLifecycle {
     /// The decision is re-made under the project store's lock (``ProjectStore/beginReplacement(projectID:now:processID:)``):
     /// a session that started while the image was pulled refuses the replacement, and until
     /// it is done no session can start and the project cannot be deleted.
-    public func replaceContainer(
+    package func replaceContainer(
         of project: Project, image: RuntimeImage, digest: String?, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }
     ) async throws -> RefreshResult {
         let marked: Project
@@ -279,7 +279,7 @@ public actor ContainerLifecycle {
 
     /// Stops the containers of the given projects, or of every project when `projectIDs` is nil.
     /// Each stop is announced first (`onEvent`), naming the project and how long it may take.
-    public func stop(projectIDs: [String]?, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> [StopResult] {
+    package func stop(projectIDs: [String]?, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> [StopResult] {
         let targets: [ProjectContainer]
         if let projectIDs {
             var selected: [ProjectContainer] = []

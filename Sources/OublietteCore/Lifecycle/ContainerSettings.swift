@@ -5,35 +5,35 @@ import OCIDistribution
 /// How project containers are created on this host: which network they join and how long a
 /// stop waits before killing. Read from the environment so a host without a bridge network
 /// (a CI dockerd started with `--bridge=none`) can still run them.
-public struct ContainerSettings: Sendable, Equatable {
+package struct ContainerSettings: Sendable, Equatable {
     /// `OUBLIETTE_CONTAINER_NETWORK`: `default` (engine default), `none`, `host` or a network name.
-    public static let networkVariable = "OUBLIETTE_CONTAINER_NETWORK"
+    package static let networkVariable = "OUBLIETTE_CONTAINER_NETWORK"
     /// `OUBLIETTE_STOP_TIMEOUT`: seconds a stop waits for the container to exit before killing it.
-    public static let stopTimeoutVariable = "OUBLIETTE_STOP_TIMEOUT"
+    package static let stopTimeoutVariable = "OUBLIETTE_STOP_TIMEOUT"
 
     /// Labels every project container carries; `container list` and the server find them by these.
-    public static let managedLabel = "org.hyphagroup.oubliette.managed"
-    public static let projectLabel = "org.hyphagroup.oubliette.project"
-    public static let typeLabel = "org.hyphagroup.oubliette.type"
+    package static let managedLabel = "org.hyphagroup.oubliette.managed"
+    package static let projectLabel = "org.hyphagroup.oubliette.project"
+    package static let typeLabel = "org.hyphagroup.oubliette.type"
     /// The data directory whose projects own the container, so orphans of this one can be
     /// told apart from another oubliette's containers on a shared engine.
-    public static let ownerLabel = "org.hyphagroup.oubliette.owner"
+    package static let ownerLabel = "org.hyphagroup.oubliette.owner"
     /// The configured image name, shown by `container list`: the engine only knows the
     /// container was created from an image ID.
-    public static let imageLabel = "org.hyphagroup.oubliette.image"
+    package static let imageLabel = "org.hyphagroup.oubliette.image"
 
-    public var network: ContainerSpec.NetworkMode
-    public var stopTimeout: Duration
+    package var network: ContainerSpec.NetworkMode
+    package var stopTimeout: Duration
     /// The owning data directory's path (see ``ownerLabel``).
-    public var owner: String
+    package var owner: String
 
-    public init(network: ContainerSpec.NetworkMode = .default, stopTimeout: Duration = .seconds(10), owner: String = "") {
+    package init(network: ContainerSpec.NetworkMode = .default, stopTimeout: Duration = .seconds(10), owner: String = "") {
         self.network = network
         self.stopTimeout = stopTimeout
         self.owner = owner
     }
 
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(LifecycleError) -> ContainerSettings {
+    package static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(LifecycleError) -> ContainerSettings {
         var settings = ContainerSettings()
         if let network = environment[networkVariable] {
             settings.network = parseNetwork(network)
@@ -48,7 +48,7 @@ public struct ContainerSettings: Sendable, Equatable {
     }
 
     /// `default` or empty → engine default; `none`; `host`; anything else names a network.
-    public static func parseNetwork(_ text: String) -> ContainerSpec.NetworkMode {
+    package static func parseNetwork(_ text: String) -> ContainerSpec.NetworkMode {
         switch text.trimmingCharacters(in: .whitespaces).lowercased() {
         case "", "default": .default
         case "none": .none
@@ -59,7 +59,7 @@ public struct ContainerSettings: Sendable, Equatable {
 
     /// The spec of a project's container: the image's own command, the project labels.
     /// `imageID` is the engine's ID of the image that was checked, which is what runs.
-    public func spec(for project: Project, image: ImageReference, imageID: String? = nil) -> ContainerSpec {
+    package func spec(for project: Project, image: ImageReference, imageID: String? = nil) -> ContainerSpec {
         ContainerSpec(
             name: project.containerName,
             image: image,

@@ -1,12 +1,12 @@
 /// How an image is obtained for an update or refresh: pulled from its registry, or rebuilt
 /// from the catalogue's Dockerfiles.
-public enum ImageAcquisition: Sendable, Equatable {
+package enum ImageAcquisition: Sendable, Equatable {
     case pull
     case rebuild(noCache: Bool)
 
     /// Combines the command-line flags with the configured `image_source`; flags win.
     /// `--pull-image` and `--rebuild-image` exclude each other, and `--no-cache` needs a rebuild.
-    public static func resolve(pullImage: Bool, rebuildImage: Bool, noCache: Bool, configured: ImageSource) throws(LifecycleError) -> ImageAcquisition {
+    package static func resolve(pullImage: Bool, rebuildImage: Bool, noCache: Bool, configured: ImageSource) throws(LifecycleError) -> ImageAcquisition {
         if pullImage && rebuildImage {
             throw .conflictingImageFlags("--pull-image and --rebuild-image cannot be used together: pick one way to obtain the image")
         }

@@ -3,18 +3,18 @@ import Foundation
 import OCIDistribution
 
 /// What `update` or `update --rollback` did for one container type.
-public struct UpdateResult: Sendable, Equatable, Encodable {
-    public let type: String
-    public let image: String
+package struct UpdateResult: Sendable, Equatable, Encodable {
+    package let type: String
+    package let image: String
     /// Manifest digests before and after (nil when unknown, e.g. a locally built image).
-    public let previousDigest: String?
-    public let currentDigest: String?
+    package let previousDigest: String?
+    package let currentDigest: String?
     /// False when the image was already the newest (or the rollback target) and nothing moved.
-    public let changed: Bool
+    package let changed: Bool
     /// Projects whose containers were recreated on the new image.
-    public let recreated: [String]
+    package let recreated: [String]
     /// Projects left on the old image, with the reason (e.g. active sessions).
-    public let skipped: [String: String]
+    package let skipped: [String: String]
 
     enum CodingKeys: String, CodingKey {
         case type, image, changed, recreated, skipped
@@ -28,17 +28,17 @@ public struct UpdateResult: Sendable, Equatable, Encodable {
 /// place and different does the image it replaced become `previous` (``PreviousImage``) and
 /// are the running containers of that type recreated. A rollback swaps `previous` and the
 /// configured name.
-public struct ImageUpdater: Sendable {
-    public static let previousTag = PreviousImage.tag
+package struct ImageUpdater: Sendable {
+    package static let previousTag = PreviousImage.tag
 
-    public let config: OublietteConfig
-    public let runtime: any ContainerRuntime
-    public let provenance: ProvenanceStore
-    public let lifecycle: ContainerLifecycle
+    package let config: OublietteConfig
+    package let runtime: any ContainerRuntime
+    package let provenance: ProvenanceStore
+    package let lifecycle: ContainerLifecycle
 
     /// Pulls and rebuilds go through `lifecycle.images`, the process's one image manager; a
     /// rebuild needs that manager to have local-build settings, else it is refused clearly.
-    public init(config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore, lifecycle: ContainerLifecycle) {
+    package init(config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore, lifecycle: ContainerLifecycle) {
         self.config = config
         self.runtime = runtime
         self.provenance = provenance
@@ -46,11 +46,11 @@ public struct ImageUpdater: Sendable {
     }
 
     /// The name the image before the last update keeps: same repository, tag `previous`.
-    public static func previousReference(of reference: ImageReference) -> ImageReference { PreviousImage.reference(of: reference) }
+    package static func previousReference(of reference: ImageReference) -> ImageReference { PreviousImage.reference(of: reference) }
 
     private var previousImage: PreviousImage { PreviousImage(runtime: runtime, provenance: provenance) }
 
-    public func update(
+    package func update(
         type: String, acquisition: ImageAcquisition,
         onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }
     ) async throws -> UpdateResult {
@@ -76,7 +76,7 @@ public struct ImageUpdater: Sendable {
 
     /// Puts the image from before the last update back (the one it replaces becomes
     /// `previous`). Throws when there is nothing to roll back to.
-    public func rollback(type: String, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> UpdateResult {
+    package func rollback(type: String, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> UpdateResult {
         let reference = try config.imageReference(for: type)
         onEvent(.step("Rolling back \(type) to \(Self.previousReference(of: reference).description)..."))
         let (old, new) = try await previousImage.rollBack(type: type, reference)

@@ -3,8 +3,8 @@ import ImageCatalogue
 import SystemSupport
 
 /// What `oubliette init` did to the config file.
-public struct InitConfigOutcome: Sendable, Equatable, Encodable {
-    public enum Action: String, Sendable, Encodable {
+package struct InitConfigOutcome: Sendable, Equatable, Encodable {
+    package enum Action: String, Sendable, Encodable {
         case written
         /// An existing file was left alone (no `--force`).
         case kept
@@ -12,20 +12,20 @@ public struct InitConfigOutcome: Sendable, Equatable, Encodable {
         case replaced
     }
 
-    public let path: String
-    public let action: Action
-    public let backup: String?
+    package let path: String
+    package let action: Action
+    package let backup: String?
 }
 
 /// The file-system half of `oubliette init`: the commented config, the data directory and
 /// the server token. Pulling the images is left to ``ImageManager``.
-public struct Installer: Sendable {
-    public let paths: OubliettePaths
-    public let catalogue: ImageCatalogue
-    public let devMode: Bool
-    public let now: @Sendable () -> Date
+package struct Installer: Sendable {
+    package let paths: OubliettePaths
+    package let catalogue: ImageCatalogue
+    package let devMode: Bool
+    package let now: @Sendable () -> Date
 
-    public init(
+    package init(
         paths: OubliettePaths, catalogue: ImageCatalogue = .shipped, devMode: Bool = false,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -38,7 +38,7 @@ public struct Installer: Sendable {
     /// Writes the config unless one exists; with `force` the existing file is first copied
     /// to `oubliette.jsonc.bak-<UTC timestamp>` beside it. `imageSource` is called only
     /// when a file is about to be written, so an existing config is never asked about.
-    public func writeConfig(force: Bool, imageSource: (() throws -> ImageSource)? = nil) throws -> InitConfigOutcome {
+    package func writeConfig(force: Bool, imageSource: (() throws -> ImageSource)? = nil) throws -> InitConfigOutcome {
         let url = paths.configFile
         let fileManager = FileManager.default
         let exists = fileManager.fileExists(atPath: url.path)
@@ -69,7 +69,7 @@ public struct Installer: Sendable {
         return InitConfigOutcome(path: url.path, action: exists ? .replaced : .written, backup: backup?.path)
     }
 
-    public func createDataDirectory() throws {
+    package func createDataDirectory() throws {
         try paths.ensureDataDirectory()
     }
 }

@@ -3,7 +3,7 @@ import OCIDistribution
 import SystemSupport
 
 /// Why a container or image lifecycle operation was refused or failed.
-public enum LifecycleError: Error, Equatable, Sendable, DescribedError {
+package enum LifecycleError: Error, Equatable, Sendable, DescribedError {
     case activeSessions(project: String, count: Int)
     case conflictingImageFlags(String)
     case rebuildUnavailable(type: String)
@@ -13,7 +13,7 @@ public enum LifecycleError: Error, Equatable, Sendable, DescribedError {
     case invalidSetting(variable: String, value: String, expected: String)
     case containerFailed(project: String, step: String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .activeSessions(project, count):
             return

@@ -1,6 +1,6 @@
 import OCIDistribution
 /// Progress of a refresh, update or rollback, free of presentation.
-public enum LifecycleEvent: Sendable, Equatable {
+package enum LifecycleEvent: Sendable, Equatable {
     /// A step users see as a line: `Refreshing …`, `Pulling …`, `Restarting P's container (…)...`, `Done.`
     case step(String)
     /// A pull's progress for `image`.

@@ -9,20 +9,20 @@ import OCIDistribution
 /// obtained the current image is held under a staging name (`REPO:previous-staging`), so a
 /// failed pull or build, or one that brings the same image, leaves `previous` where it was.
 /// `update` and `container refresh` both replace images through here.
-public struct PreviousImage: Sendable {
-    public static let tag = "previous"
+package struct PreviousImage: Sendable {
+    package static let tag = "previous"
     static let stagingTag = "previous-staging"
 
-    public let runtime: any ContainerRuntime
-    public let provenance: ProvenanceStore
+    package let runtime: any ContainerRuntime
+    package let provenance: ProvenanceStore
 
-    public init(runtime: any ContainerRuntime, provenance: ProvenanceStore) {
+    package init(runtime: any ContainerRuntime, provenance: ProvenanceStore) {
         self.runtime = runtime
         self.provenance = provenance
     }
 
     /// The name the image before the last change keeps: same repository, tag `previous`.
-    public static func reference(of reference: ImageReference) -> ImageReference {
+    package static func reference(of reference: ImageReference) -> ImageReference {
         ImageReference(registry: reference.registry, repository: reference.repository, tag: tag)
     }
 
@@ -32,7 +32,7 @@ public struct PreviousImage: Sendable {
 
     /// Runs `acquire` (a pull or a build that names its result `reference`); when it brings a
     /// different image, the one it replaced becomes `previous`, with its provenance record.
-    public func replace(
+    package func replace(
         _ reference: ImageReference, onEvent: @escaping @Sendable (LifecycleEvent) -> Void, acquire: @Sendable () async throws -> RuntimeImage
     ) async throws -> (old: RuntimeImage?, new: RuntimeImage) {
         let old: RuntimeImage? = try await runtime.imageExists(reference) ? try await runtime.inspectImage(reference) : nil
@@ -64,7 +64,7 @@ public struct PreviousImage: Sendable {
     /// second rollback undoes the first. Throws ``LifecycleError/noPreviousImage(type:image:)``
     /// when there is no `previous`, ``LifecycleError/nothingToRollBack(type:image:)`` when it is
     /// the current image already.
-    public func rollBack(type: String, _ reference: ImageReference) async throws -> (old: RuntimeImage?, new: RuntimeImage) {
+    package func rollBack(type: String, _ reference: ImageReference) async throws -> (old: RuntimeImage?, new: RuntimeImage) {
         let previous = Self.reference(of: reference)
         guard try await runtime.imageExists(previous) else {
             throw LifecycleError.noPreviousImage(type: type, image: previous.description)

@@ -9,13 +9,13 @@ import SystemSupport
 
 /// The bearer token that guards the MCP server's HTTP transport: 32 random bytes as hex in
 /// `server-token` in the data directory, readable by the owner only.
-public enum ServerToken {
-    public static func file(in dataDirectory: URL) -> URL {
+package enum ServerToken {
+    package static func file(in dataDirectory: URL) -> URL {
         dataDirectory.appendingPathComponent("server-token")
     }
 
     /// The existing token, if there is a readable, non-empty one.
-    public static func read(dataDirectory: URL) -> String? {
+    package static func read(dataDirectory: URL) -> String? {
         guard let text = try? String(contentsOf: file(in: dataDirectory), encoding: .utf8) else { return nil }
         let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return token.isEmpty ? nil : token
@@ -24,7 +24,7 @@ public enum ServerToken {
     /// The token for serving: refused when missing, empty, or readable or writable by group
     /// or others (anyone who can read it can drive the server). Mode and content come from
     /// the same open file, so the file checked is the file read.
-    public static func loadPrivate(dataDirectory: URL) throws(ServerTokenError) -> String {
+    package static func loadPrivate(dataDirectory: URL) throws(ServerTokenError) -> String {
         let path = file(in: dataDirectory).path
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -47,7 +47,7 @@ public enum ServerToken {
     /// The token is written to a temporary file opened `O_CREAT|O_EXCL` with mode 0600 (so
     /// it is private from its first byte; no chmod afterwards), fsynced, then linked into
     /// place: `link` fails if a concurrent `init` got there first, and then its token wins.
-    public static func ensure(dataDirectory: URL) throws -> (token: String, created: Bool) {
+    package static func ensure(dataDirectory: URL) throws -> (token: String, created: Bool) {
         if let token = read(dataDirectory: dataDirectory) { return (token, false) }
         var generator = SystemRandomNumberGenerator()
         let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
@@ -95,13 +95,13 @@ public enum ServerToken {
 }
 
 /// Why the server token cannot be used or created.
-public enum ServerTokenError: Error, Equatable, Sendable, DescribedError {
+package enum ServerTokenError: Error, Equatable, Sendable, DescribedError {
     case missing(path: String)
     case tooOpen(path: String, mode: Int)
     case unreadable(path: String, reason: String)
     case unwritable(path: String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .missing(path):
             "no server token at \(path); run `oubliette init` to create one"

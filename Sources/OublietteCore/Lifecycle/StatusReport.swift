@@ -5,43 +5,43 @@ import OCIDistribution
 import SystemSupport
 
 /// What `oubliette status` prints: the runtime, then each configured type's image.
-public struct StatusReport: Sendable, Encodable {
-    public struct Runtime: Sendable, Encodable {
-        public let kind: String
-        public let version: String?
-        public let apiVersion: String?
+package struct StatusReport: Sendable, Encodable {
+    package struct Runtime: Sendable, Encodable {
+        package let kind: String
+        package let version: String?
+        package let apiVersion: String?
         /// Why the engine could not be reached; nil when it answered.
-        public let error: String?
+        package let error: String?
         /// The platform the engine runs images as (`linux/amd64`); nil when it did not say.
-        public var platform: String? = nil
+        package var platform: String? = nil
 
         enum CodingKeys: String, CodingKey { case kind, version, error, platform, apiVersion = "api_version" }
     }
 
-    public struct TypeStatus: Sendable, Encodable {
-        public let type: String
-        public let image: String
-        public let present: Bool
-        public let localDigest: String?
-        public let version: String?
+    package struct TypeStatus: Sendable, Encodable {
+        package let type: String
+        package let image: String
+        package let present: Bool
+        package let localDigest: String?
+        package let version: String?
         /// `prebuilt`, `build`, or nil when oubliette did not obtain the image itself.
-        public let source: String?
-        public let registry: String?
+        package let source: String?
+        package let registry: String?
         /// `v1.0.12 (prebuilt from ghcr.io)`, `v1.0.12 (built from source)`, …
-        public let provenance: String
-        public let remoteDigest: String?
+        package let provenance: String
+        package let remoteDigest: String?
         /// `available`, `up-to-date`, `not-checked` or `unknown` (the check failed; see `updateCheckError`).
-        public let update: String
-        public let updateCheckError: String?
+        package let update: String
+        package let updateCheckError: String?
         /// The platform of the image in use, as checked at pull time.
-        public var platform: String? = nil
+        package var platform: String? = nil
         /// Every platform the image's reference published at pull time.
-        public var publishedPlatforms: [String]? = nil
+        package var publishedPlatforms: [String]? = nil
         /// Who signed the image in use, as verified before it was pulled: the keyless signer
         /// (`SAN (issuer …)`) or the public key; nil when no verification vouches for it.
-        public var signedBy: String? = nil
+        package var signedBy: String? = nil
         /// Where that signature was found (keyless: the referrer or cosign tag).
-        public var signatureSource: String? = nil
+        package var signatureSource: String? = nil
 
         enum CodingKeys: String, CodingKey {
             case type, image, present, version, source, registry, provenance, update, platform
@@ -51,56 +51,56 @@ public struct StatusReport: Sendable, Encodable {
         }
     }
 
-    public let runtime: Runtime
-    public let updateCheck: String
-    public let types: [TypeStatus]
+    package let runtime: Runtime
+    package let updateCheck: String
+    package let types: [TypeStatus]
     /// This CLI's version, the newest release, and how the images' versions compare.
-    public let cli: CLIStatus
+    package let cli: CLIStatus
 
     enum CodingKeys: String, CodingKey { case runtime, types, cli, updateCheck = "update_check" }
 }
 
 /// Remembers when each image was last compared with its registry, so `update_check: once`
 /// asks at most once a day (`update-check.json` in the data directory).
-public actor UpdateCheckCache {
-    public struct Entry: Codable, Sendable, Equatable {
-        public var checkedAt: Date
-        public var remoteDigest: String?
+package actor UpdateCheckCache {
+    package struct Entry: Codable, Sendable, Equatable {
+        package var checkedAt: Date
+        package var remoteDigest: String?
         enum CodingKeys: String, CodingKey { case checkedAt = "checked_at", remoteDigest = "remote_digest" }
     }
 
-    public nonisolated let file: URL
+    package nonisolated let file: URL
     private let state: JSONStateFile<[String: Entry]>
 
-    public init(dataDirectory: URL) {
+    package init(dataDirectory: URL) {
         file = dataDirectory.appendingPathComponent("update-check.json")
         state = JSONStateFile(file, mode: 0o644, empty: { [:] })
     }
 
-    public func entry(for reference: String) -> Entry? { (try? state.read())?[reference] }
+    package func entry(for reference: String) -> Entry? { (try? state.read())?[reference] }
 
-    public func record(_ entry: Entry, for reference: String) {
+    package func record(_ entry: Entry, for reference: String) {
         // A lost cache entry only means one more registry request next time.
         _ = try? state.update { $0[reference] = entry }
     }
 }
 
 /// Builds a ``StatusReport``. The remote digest comes from a manifest HEAD (no pull).
-public struct StatusReporter: Sendable {
-    public typealias RemoteDigest = @Sendable (ImageReference) async throws -> Digest?
+package struct StatusReporter: Sendable {
+    package typealias RemoteDigest = @Sendable (ImageReference) async throws -> Digest?
 
-    public let config: OublietteConfig
-    public let runtime: any ContainerRuntime
-    public let provenance: ProvenanceStore
-    public let cache: UpdateCheckCache
-    public let remoteDigest: RemoteDigest
-    public let now: @Sendable () -> Date
+    package let config: OublietteConfig
+    package let runtime: any ContainerRuntime
+    package let provenance: ProvenanceStore
+    package let cache: UpdateCheckCache
+    package let remoteDigest: RemoteDigest
+    package let now: @Sendable () -> Date
     /// The longest the update check of one report may take.
-    public let deadline: Duration
+    package let deadline: Duration
     /// Asks for the newest released CLI (within `deadline`, beside the image checks); nil
     /// leaves it unchecked.
-    public let cliReleases: CLIReleaseCheck?
-    public let cliVersion: String
+    package let cliReleases: CLIReleaseCheck?
+    package let cliVersion: String
 
     /// - Parameters:
     ///   - config: the types reported, and the `update_check` and `verify` settings.
@@ -114,7 +114,7 @@ public struct StatusReporter: Sendable {
     ///   - cliReleases: asks for the newest released CLI; nil leaves it unchecked.
     ///   - cliVersion: this CLI's version, compared with the newest release and the images' labels.
     ///   - now: the clock that dates cache entries and decides whether they are a day old.
-    public init(
+    package init(
         config: OublietteConfig, runtime: any ContainerRuntime, provenance: ProvenanceStore, cache: UpdateCheckCache,
         registries: RegistryClientFactory, remoteDigest: RemoteDigest? = nil, deadline: Duration = .seconds(3),
         cliReleases: CLIReleaseCheck? = nil, cliVersion: String = OublietteVersion.current,
@@ -135,7 +135,7 @@ public struct StatusReporter: Sendable {
         self.now = now
     }
 
-    public func report() async -> StatusReport {
+    package func report() async -> StatusReport {
         let runtimeStatus: StatusReport.Runtime
         var reachable = true
         do {
@@ -218,7 +218,7 @@ public struct StatusReporter: Sendable {
     /// `v1.0.12 (prebuilt from ghcr.io; verified …)` / `v1.0.12 (built from source; exempt …)`.
     /// Under `verify: enforce`, a present image that is not the one a record says was verified
     /// (or built here) is shown as UNVERIFIED: oubliette will not start containers from it.
-    public static func provenanceText(
+    package static func provenanceText(
         image: RuntimeImage?, record: ImageProvenance?, version: String?, enforced: Bool = false, reference: ImageReference? = nil
     ) -> String {
         guard let image else { return "not present" }

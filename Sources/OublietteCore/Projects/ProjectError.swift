@@ -2,7 +2,7 @@ import Foundation
 import SystemSupport
 
 /// Why a project or session operation failed; each message says what to do next.
-public enum ProjectError: Error, Equatable, Sendable, DescribedError {
+package enum ProjectError: Error, Equatable, Sendable, DescribedError {
     case projectNotFound(String, known: [String])
     case sessionNotFound(String)
     case invalidName(String)
@@ -16,7 +16,7 @@ public enum ProjectError: Error, Equatable, Sendable, DescribedError {
     /// The container cannot be replaced: sessions are active (re-checked under the store's lock).
     case activeSessions(project: String, count: Int)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .projectNotFound(id, known):
             let list = known.isEmpty ? "there are no projects yet (create one with project_create)" : "known projects: \(known.joined(separator: ", "))"

@@ -2,17 +2,17 @@ import Foundation
 import OCIDistribution
 
 /// A project with the live state of its container and sessions, as tools and commands show it.
-public struct ProjectInfo: Sendable, Equatable, Encodable {
-    public let id: String
-    public let name: String
-    public let type: String
-    public let image: String
-    public let containerID: String?
-    public let containerName: String
+package struct ProjectInfo: Sendable, Equatable, Encodable {
+    package let id: String
+    package let name: String
+    package let type: String
+    package let image: String
+    package let containerID: String?
+    package let containerName: String
     /// `running`, `exited`, … or `missing` when the engine no longer has the container.
-    public let containerState: String
-    public let activeSessions: Int
-    public let createdAt: Date
+    package let containerState: String
+    package let activeSessions: Int
+    package let createdAt: Date
 
     enum CodingKeys: String, CodingKey {
         case id, name, type, image
@@ -25,15 +25,15 @@ public struct ProjectInfo: Sendable, Equatable, Encodable {
 ///
 /// Creating a project makes sure its type's image is present (pulling it if missing), then
 /// creates and starts a container labelled with the project ID. Deleting stops and removes it.
-public actor ProjectManager {
-    public nonisolated let config: OublietteConfig
-    public nonisolated let store: ProjectStore
-    public nonisolated let lifecycle: ContainerLifecycle
+package actor ProjectManager {
+    package nonisolated let config: OublietteConfig
+    package nonisolated let store: ProjectStore
+    package nonisolated let lifecycle: ContainerLifecycle
     private var images: ImageManager { lifecycle.images }
     private let now: @Sendable () -> Date
 
     /// Takes the process's one lifecycle (and through it the one image manager and store).
-    public init(lifecycle: ContainerLifecycle, now: @escaping @Sendable () -> Date = { Date() }) {
+    package init(lifecycle: ContainerLifecycle, now: @escaping @Sendable () -> Date = { Date() }) {
         self.config = lifecycle.config
         self.store = lifecycle.store
         self.lifecycle = lifecycle
@@ -41,13 +41,13 @@ public actor ProjectManager {
     }
 
     /// Container types from the configuration with their images.
-    public nonisolated func options() -> [OublietteConfig.ContainerImage] {
+    package nonisolated func options() -> [OublietteConfig.ContainerImage] {
         config.validTypes.compactMap { config.containers[$0] }
     }
 
     // MARK: Projects
 
-    public func create(name: String, type: String, onEvent: @escaping @Sendable (PullEvent) -> Void = { _ in }) async throws -> ProjectInfo {
+    package func create(name: String, type: String, onEvent: @escaping @Sendable (PullEvent) -> Void = { _ in }) async throws -> ProjectInfo {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard Project.isAcceptableName(trimmed) else { throw ProjectError.invalidName(name) }
         let reference = try config.imageReference(for: type)
@@ -70,13 +70,13 @@ public actor ProjectManager {
         }
     }
 
-    public func list() async throws -> [ProjectInfo] {
+    package func list() async throws -> [ProjectInfo] {
         var infos: [ProjectInfo] = []
         for project in try await store.projects() { infos.append(try await info(project)) }
         return infos
     }
 
-    public func get(id: String) async throws -> ProjectInfo {
+    package func get(id: String) async throws -> ProjectInfo {
         try await info(try await store.project(id: id))
     }
 
@@ -84,7 +84,7 @@ public actor ProjectManager {
     /// while a refresh is replacing the container; a refresh still pulling finds the project
     /// gone and creates nothing, so no container outlives its record unseen (and any that does,
     /// e.g. when the engine fails here, is listed by `container list --all`).
-    public func delete(id: String) async throws -> ProjectInfo {
+    package func delete(id: String) async throws -> ProjectInfo {
         let project = try await store.project(id: id)
         let before = try await info(project)
         try await store.remove(id: id, now: now())
@@ -94,23 +94,23 @@ public actor ProjectManager {
 
     // MARK: Sessions
 
-    public func startSession(projectID: String, label: String?) async throws -> Session {
+    package func startSession(projectID: String, label: String?) async throws -> Session {
         try await store.startSession(projectID: projectID, label: label, now: now())
     }
 
-    public func endSession(id: String) async throws -> Session {
+    package func endSession(id: String) async throws -> Session {
         try await store.endSession(id: id)
     }
 
     /// Active sessions, grouped by project ID (only projects that have some).
-    public func activeSessions(projectID: String?) async throws -> [String: [Session]] {
+    package func activeSessions(projectID: String?) async throws -> [String: [Session]] {
         if let projectID { _ = try await store.project(id: projectID) }
         return Dictionary(grouping: try await store.sessions(projectID: projectID), by: \.projectID)
     }
 
     // MARK: Containers
 
-    public func refresh(projectID: String, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> RefreshResult {
+    package func refresh(projectID: String, onEvent: @escaping @Sendable (LifecycleEvent) -> Void = { _ in }) async throws -> RefreshResult {
         try await lifecycle.refresh(projectID: projectID, onEvent: onEvent)
     }
 

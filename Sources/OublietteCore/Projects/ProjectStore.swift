@@ -12,8 +12,8 @@ import SystemSupport
 /// Kept through the one state-file mechanism (``JSONStateFile``): every change re-reads the
 /// file under an exclusive lock, so the server and a CLI run at the same time do not lose each
 /// other's updates, and writes are atomic, so a crash never leaves half a file.
-public actor ProjectStore {
-    public nonisolated let file: URL
+package actor ProjectStore {
+    package nonisolated let file: URL
     private let state: JSONStateFile<Records>
 
     struct Records: Codable, Equatable {
@@ -21,18 +21,18 @@ public actor ProjectStore {
         var sessions: [Session] = []
     }
 
-    public init(dataDirectory: URL) {
+    package init(dataDirectory: URL) {
         file = dataDirectory.appendingPathComponent("projects.json")
         state = JSONStateFile(file, empty: { Records() })
     }
 
     // MARK: Reading
 
-    public func projects() throws(ProjectError) -> [Project] {
+    package func projects() throws(ProjectError) -> [Project] {
         try read().projects.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 
-    public func project(id: String) throws(ProjectError) -> Project {
+    package func project(id: String) throws(ProjectError) -> Project {
         let records = try read()
         guard let project = records.projects.first(where: { $0.id == id }) else {
             throw .projectNotFound(id, known: records.projects.map(\.id).sorted())
@@ -41,7 +41,7 @@ public actor ProjectStore {
     }
 
     /// Active sessions, of one project when `projectID` is given, oldest first.
-    public func sessions(projectID: String? = nil) throws(ProjectError) -> [Session] {
+    package func sessions(projectID: String? = nil) throws(ProjectError) -> [Session] {
         try read().sessions
             .filter { projectID == nil || $0.projectID == projectID }
             .sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
@@ -51,7 +51,7 @@ public actor ProjectStore {
 
     /// Adds `project`; refuses a second project with the same name, or a name that is
     /// empty or longer than ``Project/maximumNameLength``.
-    public func add(_ project: Project) throws(ProjectError) {
+    package func add(_ project: Project) throws(ProjectError) {
         guard Project.isAcceptableName(project.name) else {
             throw .invalidName(project.name)
         }
@@ -64,7 +64,7 @@ public actor ProjectStore {
     }
 
     /// Replaces the stored project with the same ID.
-    public func update(_ project: Project) throws(ProjectError) {
+    package func update(_ project: Project) throws(ProjectError) {
         try modify { records throws(ProjectError) in
             guard let index = records.projects.firstIndex(where: { $0.id == project.id }) else {
                 throw .projectNotFound(project.id, known: records.projects.map(\.id).sorted())
@@ -74,7 +74,7 @@ public actor ProjectStore {
     }
 
     /// Removes a project and its sessions; refused while its container is being replaced.
-    public func remove(id: String, now: Date = Date()) throws(ProjectError) {
+    package func remove(id: String, now: Date = Date()) throws(ProjectError) {
         try modify { records throws(ProjectError) in
             guard let project = records.projects.first(where: { $0.id == id }) else {
                 throw .projectNotFound(id, known: records.projects.map(\.id).sorted())
@@ -90,7 +90,7 @@ public actor ProjectStore {
     /// Starts a session; refuses a label longer than ``Session/maximumLabelLength`` and a
     /// project that already has ``Project/maximumActiveSessions`` (checked under the lock,
     /// so concurrent starts cannot overshoot).
-    public func startSession(projectID: String, label: String?, now: Date = Date()) throws(ProjectError) -> Session {
+    package func startSession(projectID: String, label: String?, now: Date = Date()) throws(ProjectError) -> Session {
         if let label, label.utf8.count > Session.maximumLabelBytes || label.count > Session.maximumLabelLength {
             // Past the byte cap the characters are not even counted.
             throw .labelTooLong(length: label.utf8.count > Session.maximumLabelBytes ? label.utf8.count : label.count)
@@ -120,7 +120,7 @@ public actor ProjectStore {
     /// no session is active and no other replacement is under way. The same lock guards
     /// `startSession`, so no session can start between this check and the replacement.
     @discardableResult
-    public func beginReplacement(
+    package func beginReplacement(
         projectID: String, now: Date = Date(),
         processID: Int32 = ProcessInfo.processInfo.processIdentifier
     ) throws(ProjectError) -> Project {
@@ -139,7 +139,7 @@ public actor ProjectStore {
     }
 
     /// Clears the mark, recording the new container (nil when the replacement failed).
-    public func finishReplacement(projectID: String, containerID: String?, image: String?) throws(ProjectError) {
+    package func finishReplacement(projectID: String, containerID: String?, image: String?) throws(ProjectError) {
         try modify { records throws(ProjectError) in
             guard let index = records.projects.firstIndex(where: { $0.id == projectID }) else {
                 throw .projectNotFound(projectID, known: records.projects.map(\.id).sorted())
@@ -151,7 +151,7 @@ public actor ProjectStore {
     }
 
     @discardableResult
-    public func endSession(id: String) throws(ProjectError) -> Session {
+    package func endSession(id: String) throws(ProjectError) -> Session {
         var ended: Session?
         try modify { records throws(ProjectError) in
             guard let index = records.sessions.firstIndex(where: { $0.id == id }) else { throw .sessionNotFound(id) }

@@ -5,8 +5,8 @@ import SystemSupport
 /// The newest released CLI version as `oubliette status` shows it: asked at most once a day
 /// (the answer and the time are kept in `cli-release-check.json` in the data directory),
 /// within the caller's deadline, so an offline machine only loses that one bounded wait.
-public actor CLIReleaseCheck {
-    public typealias Lookup = @Sendable (Duration) async throws -> String?
+package actor CLIReleaseCheck {
+    package typealias Lookup = @Sendable (Duration) async throws -> String?
 
     struct Stamp: Codable, Sendable {
         var checkedAt: Date?
@@ -14,8 +14,8 @@ public actor CLIReleaseCheck {
         enum CodingKeys: String, CodingKey { case checkedAt = "checked_at", latest }
     }
 
-    public nonisolated let file: URL
-    public let interval: TimeInterval
+    package nonisolated let file: URL
+    package let interval: TimeInterval
     private let state: JSONStateFile<Stamp>
     private let lookup: Lookup
     private let now: @Sendable () -> Date
@@ -26,7 +26,7 @@ public actor CLIReleaseCheck {
     ///   - lookup: the newest stable version; by default from the releases API
     ///     (`OUBLIETTE_RELEASES_URL`), the request bounded by the deadline it is given.
     ///   - now: the clock that stamps each question and ages the last answer.
-    public init(
+    package init(
         dataDirectory: URL, interval: TimeInterval = 86_400, lookup: Lookup? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -42,7 +42,7 @@ public actor CLIReleaseCheck {
     }
 
     /// The newest known release and, when this run's question failed, why.
-    public func latest(deadline: Duration) async -> (latest: String?, error: String?) {
+    package func latest(deadline: Duration) async -> (latest: String?, error: String?) {
         let stamp = (try? state.read()) ?? Stamp()
         let time = now()
         if let checked = stamp.checkedAt, checked <= time, time.timeIntervalSince(checked) < interval {
@@ -64,21 +64,21 @@ public actor CLIReleaseCheck {
 }
 
 /// How this CLI relates to the newest release and to the images it runs.
-public struct CLIStatus: Sendable, Encodable, Equatable {
-    public let version: String
+package struct CLIStatus: Sendable, Encodable, Equatable {
+    package let version: String
     /// The newest stable release known; nil when never learnt (or the check is off).
-    public let latest: String?
-    public let updateAvailable: Bool
-    public let checkError: String?
+    package let latest: String?
+    package let updateAvailable: Bool
+    package let checkError: String?
     /// One line per type whose image version label differs from this CLI's version, naming
     /// the command that brings them together.
-    public let versionNotes: [String]
+    package let versionNotes: [String]
 
     enum CodingKeys: String, CodingKey {
         case version, latest, updateAvailable = "update_available", checkError = "check_error", versionNotes = "version_notes"
     }
 
-    public init(version: String, latest: String?, checkError: String?, imageVersions: [(type: String, version: String?)]) {
+    package init(version: String, latest: String?, checkError: String?, imageVersions: [(type: String, version: String?)]) {
         self.version = version
         self.latest = latest
         self.checkError = checkError

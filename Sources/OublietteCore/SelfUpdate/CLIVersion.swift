@@ -1,17 +1,17 @@
 /// A release version as semver orders it (major.minor.patch, then prerelease identifiers;
 /// build metadata ignored). Kept here rather than reusing ReleaseKit's because oubliette must
 /// not link ReleaseKit (and with it libgit2).
-public struct CLIVersion: Comparable, Sendable, CustomStringConvertible {
-    public let major: String
-    public let minor: String
-    public let patch: String
+package struct CLIVersion: Comparable, Sendable, CustomStringConvertible {
+    package let major: String
+    package let minor: String
+    package let patch: String
     /// Dot-separated prerelease identifiers; empty for a stable release.
-    public let prerelease: [String]
+    package let prerelease: [String]
 
-    public var isPrerelease: Bool { !prerelease.isEmpty }
+    package var isPrerelease: Bool { !prerelease.isEmpty }
 
     /// Parses `1.2.3`, `v1.2.3-rc.1`, `1.2.3+build`; nil for anything else.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         var rest = Substring(text)
         if rest.hasPrefix("v") { rest = rest.dropFirst() }
         if let plus = rest.firstIndex(of: "+") { rest = rest[..<plus] }
@@ -29,16 +29,16 @@ public struct CLIVersion: Comparable, Sendable, CustomStringConvertible {
         prerelease = pre
     }
 
-    public var description: String {
+    package var description: String {
         let core = "\(major.isEmpty ? "0" : major).\(minor.isEmpty ? "0" : minor).\(patch.isEmpty ? "0" : patch)"
         return prerelease.isEmpty ? core : core + "-" + prerelease.joined(separator: ".")
     }
 
-    public static func == (lhs: CLIVersion, rhs: CLIVersion) -> Bool {
+    package static func == (lhs: CLIVersion, rhs: CLIVersion) -> Bool {
         lhs.major == rhs.major && lhs.minor == rhs.minor && lhs.patch == rhs.patch && lhs.prerelease == rhs.prerelease
     }
 
-    public static func < (lhs: CLIVersion, rhs: CLIVersion) -> Bool {
+    package static func < (lhs: CLIVersion, rhs: CLIVersion) -> Bool {
         for (left, right) in [(lhs.major, rhs.major), (lhs.minor, rhs.minor), (lhs.patch, rhs.patch)] where left != right {
             return numericLess(left, right)
         }

@@ -7,12 +7,12 @@ import OCIDistribution
 import SystemSupport
 
 /// One release as the GitHub releases API describes it (only the fields we use).
-public struct PublishedRelease: Decodable, Sendable, Equatable {
-    public struct Asset: Decodable, Sendable, Equatable {
-        public let name: String
-        public let browserDownloadURL: String
+package struct PublishedRelease: Decodable, Sendable, Equatable {
+    package struct Asset: Decodable, Sendable, Equatable {
+        package let name: String
+        package let browserDownloadURL: String
         /// The asset's size in bytes as the release declares it; the download is cut off past it.
-        public let size: Int?
+        package let size: Int?
 
         enum CodingKeys: String, CodingKey {
             case name, size
@@ -20,16 +20,16 @@ public struct PublishedRelease: Decodable, Sendable, Equatable {
         }
     }
 
-    public let tagName: String
-    public let prerelease: Bool
-    public let draft: Bool
-    public let assets: [Asset]
+    package let tagName: String
+    package let prerelease: Bool
+    package let draft: Bool
+    package let assets: [Asset]
 
     enum CodingKeys: String, CodingKey {
         case tagName = "tag_name", prerelease, draft, assets
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         tagName = try container.decode(String.self, forKey: .tagName)
         prerelease = try container.decodeIfPresent(Bool.self, forKey: .prerelease) ?? false
@@ -37,34 +37,34 @@ public struct PublishedRelease: Decodable, Sendable, Equatable {
         assets = try container.decodeIfPresent([Asset].self, forKey: .assets) ?? []
     }
 
-    public var version: CLIVersion? { CLIVersion(tagName) }
+    package var version: CLIVersion? { CLIVersion(tagName) }
 
-    public func asset(named name: String) -> Asset? { assets.first { $0.name == name } }
+    package func asset(named name: String) -> Asset? { assets.first { $0.name == name } }
 }
 
 /// Reads the releases API and downloads assets, each wait bounded by a deadline so an
 /// offline machine gets an answer, not a hang.
-public struct ReleaseCatalog: Sendable {
+package struct ReleaseCatalog: Sendable {
     /// `OUBLIETTE_RELEASES_URL` overrides it (tests, mirrors).
     /// This project's GitHub repository, whose release workflow signs the archives.
-    public static let defaultRepository = "hyphagroup/oubliette"
-    public static let defaultBaseURL = "https://api.github.com/repos/\(defaultRepository)"
+    package static let defaultRepository = "hyphagroup/oubliette"
+    package static let defaultBaseURL = "https://api.github.com/repos/\(defaultRepository)"
 
-    public let baseURL: String
-    public let client: HTTPClient
+    package let baseURL: String
+    package let client: HTTPClient
     /// For the releases list and SHA256SUMS.
-    public let apiTimeout: Duration
+    package let apiTimeout: Duration
     /// For one archive download, start to end.
-    public let downloadTimeout: Duration
+    package let downloadTimeout: Duration
 
     /// The most an archive download may be, whatever the release declares.
-    public static let maximumArchiveBytes = 256 << 20
+    package static let maximumArchiveBytes = 256 << 20
     /// Redirects followed per request (each one checked by ``checkTransport(_:)``).
-    public static let maximumRedirects = 5
+    package static let maximumRedirects = 5
 
     /// `failFast` without redirect following: the catalog follows redirects itself, so each
     /// target is checked (no https→http, http only to loopback).
-    public static let noRedirectClient: HTTPClient = {
+    package static let noRedirectClient: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(5)
@@ -72,7 +72,7 @@ public struct ReleaseCatalog: Sendable {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
-    public init(
+    package init(
         baseURL: String, client: HTTPClient = ReleaseCatalog.noRedirectClient, apiTimeout: Duration = .seconds(15), downloadTimeout: Duration = .seconds(300)
     ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -81,7 +81,7 @@ public struct ReleaseCatalog: Sendable {
         self.downloadTimeout = downloadTimeout
     }
 
-    public static func fromEnvironment(
+    package static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment,
         apiTimeout: Duration = .seconds(15)
     ) -> ReleaseCatalog {
@@ -89,10 +89,10 @@ public struct ReleaseCatalog: Sendable {
         return ReleaseCatalog(baseURL: base, apiTimeout: apiTimeout)
     }
 
-    public var releasesURL: String { "\(baseURL)/releases?per_page=100" }
+    package var releasesURL: String { "\(baseURL)/releases?per_page=100" }
 
     /// Published (non-draft) releases whose tag is a version, newest first.
-    public func releases() async throws(SelfUpdateError) -> [PublishedRelease] {
+    package func releases() async throws(SelfUpdateError) -> [PublishedRelease] {
         let url = releasesURL
         let data = try await fetch(url, timeout: apiTimeout, limit: 8 << 20)
         let decoded: [PublishedRelease]
@@ -108,7 +108,7 @@ public struct ReleaseCatalog: Sendable {
     }
 
     /// The whole body of a small document (the releases list, SHA256SUMS).
-    public func fetch(_ url: String, timeout: Duration, limit: Int) async throws(SelfUpdateError) -> Data {
+    package func fetch(_ url: String, timeout: Duration, limit: Int) async throws(SelfUpdateError) -> Data {
         let client = self.client
         let outcome = await withDeadline(timeout) { () async throws -> Data in
             let response = try await Self.get(url, accept: "application/vnd.github+json", client: client, timeout: timeout)
@@ -128,7 +128,7 @@ public struct ReleaseCatalog: Sendable {
     /// stops past `declaredSize` (the release's asset size) or ``maximumArchiveBytes``, and
     /// gives up after ``downloadTimeout``. Returns the file's sha256.
     @discardableResult
-    public func download(_ url: String, to file: URL, declaredSize: Int? = nil) async throws(SelfUpdateError) -> Digest {
+    package func download(_ url: String, to file: URL, declaredSize: Int? = nil) async throws(SelfUpdateError) -> Digest {
         let client = self.client
         let timeout = downloadTimeout
         let limit = min(declaredSize ?? Self.maximumArchiveBytes, Self.maximumArchiveBytes)
@@ -186,7 +186,7 @@ public struct ReleaseCatalog: Sendable {
     }
 
     /// https anywhere; plain http only to a loopback host (tests, a local mirror).
-    public static func checkTransport(_ url: String) throws(SelfUpdateError) {
+    package static func checkTransport(_ url: String) throws(SelfUpdateError) {
         guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased() else { throw .insecureURL(url: url) }
         if scheme == "https" { return }
         guard scheme == "http", let host = parsed.host?.lowercased() else { throw .insecureURL(url: url) }

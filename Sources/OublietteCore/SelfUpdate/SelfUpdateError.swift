@@ -2,7 +2,7 @@ import SystemSupport
 
 /// Why a self-update (or its check or rollback) did not happen; the binary is untouched in
 /// every case.
-public enum SelfUpdateError: Error, Sendable, DescribedError {
+package enum SelfUpdateError: Error, Sendable, DescribedError {
     case unreachable(url: String, reason: String)
     case timedOut(url: String, seconds: Int)
     case httpStatus(url: String, status: UInt)
@@ -30,7 +30,7 @@ public enum SelfUpdateError: Error, Sendable, DescribedError {
     case signatureRefused(asset: String, reason: String)
     case trustedRootUnusable(reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unreachable(url, reason):
             "cannot reach the releases at \(url): \(reason); check the network (or OUBLIETTE_RELEASES_URL) and try again"

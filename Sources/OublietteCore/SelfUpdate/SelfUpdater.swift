@@ -12,11 +12,11 @@ import SystemSupport
 
 /// The platform part of asset names: `oubliette-<version>-<os>-<arch>.tar.gz`, with os
 /// `linux` or `macos` and arch `x86_64` or `aarch64` (Apple's `arm64` is named `aarch64`).
-public struct ReleasePlatform: Sendable, Equatable {
-    public let os: String
-    public let arch: String
+package struct ReleasePlatform: Sendable, Equatable {
+    package let os: String
+    package let arch: String
 
-    public static func current() throws(SelfUpdateError) -> ReleasePlatform {
+    package static func current() throws(SelfUpdateError) -> ReleasePlatform {
         var names = utsname()
         uname(&names)
         let machine = withUnsafeBytes(of: &names.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
@@ -39,19 +39,19 @@ public struct ReleasePlatform: Sendable, Equatable {
         #endif
     }
 
-    public func archiveName(version: String) -> String { "oubliette-\(version)-\(os)-\(arch).tar.gz" }
+    package func archiveName(version: String) -> String { "oubliette-\(version)-\(os)-\(arch).tar.gz" }
 }
 
 /// What `self-update --check` (and `status`) learn: this build's version and the release an
 /// update would install, if any.
-public struct SelfUpdatePlan: Sendable, Encodable, Equatable {
-    public let current: String
+package struct SelfUpdatePlan: Sendable, Encodable, Equatable {
+    package let current: String
     /// The release chosen (newest allowed, or the one asked for).
-    public let target: String
+    package let target: String
     /// Whether installing `target` changes anything.
-    public let updateAvailable: Bool
-    public let isDowngrade: Bool
-    public let archive: String
+    package let updateAvailable: Bool
+    package let isDowngrade: Bool
+    package let archive: String
     let archiveURL: String
     /// The archive's size as the release declares it (the download stops past it).
     let archiveSize: Int?
@@ -65,29 +65,29 @@ public struct SelfUpdatePlan: Sendable, Encodable, Equatable {
 }
 
 /// What an install or a rollback did.
-public struct SelfUpdateResult: Sendable, Encodable, Equatable {
-    public let action: String
-    public let binary: String
-    public let previous: String
-    public let from: String
-    public let to: String
+package struct SelfUpdateResult: Sendable, Encodable, Equatable {
+    package let action: String
+    package let binary: String
+    package let previous: String
+    package let from: String
+    package let to: String
     /// Who signed the installed archive (the Fulcio certificate's SAN), nil when only the
     /// checksum was checked (`--insecure-skip-signature`) or nothing was installed.
-    public let signedBy: String?
+    package let signedBy: String?
 }
 
 /// Finds, verifies and installs a released oubliette over the running binary.
-public struct SelfUpdater: Sendable {
-    public let catalog: ReleaseCatalog
-    public let platform: ReleasePlatform
-    public let currentVersion: String
+package struct SelfUpdater: Sendable {
+    package let catalog: ReleaseCatalog
+    package let platform: ReleasePlatform
+    package let currentVersion: String
     /// The binary to replace (the running executable).
-    public let binary: URL
-    public let runner: ProcessRunner
+    package let binary: URL
+    package let runner: ProcessRunner
     /// What the archive's Sigstore bundle must prove before anything is unpacked.
-    public let signature: ArchiveSignaturePolicy
+    package let signature: ArchiveSignaturePolicy
 
-    public init(
+    package init(
         catalog: ReleaseCatalog, platform: ReleasePlatform, currentVersion: String = OublietteVersion.current,
         binary: URL, signature: ArchiveSignaturePolicy, runner: ProcessRunner = ProcessRunner(defaultTimeout: .seconds(60))
     ) {
@@ -100,18 +100,18 @@ public struct SelfUpdater: Sendable {
     }
 
     /// The running executable, symlinks resolved so the real file is replaced.
-    public static func runningBinary() -> URL {
+    package static func runningBinary() -> URL {
         let path =
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? Bundle.main.executablePath ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: path).resolvingSymlinksInPath()
     }
 
-    public var previousBinary: URL { binary.deletingLastPathComponent().appendingPathComponent("\(binary.lastPathComponent).previous") }
+    package var previousBinary: URL { binary.deletingLastPathComponent().appendingPathComponent("\(binary.lastPathComponent).previous") }
 
     /// Chooses the release: `version` exactly, else the newest stable one (or prerelease with
     /// `includePrereleases`). A development build counts as older than every release.
-    public func plan(version: String? = nil, includePrereleases: Bool = false) async throws(SelfUpdateError) -> SelfUpdatePlan {
+    package func plan(version: String? = nil, includePrereleases: Bool = false) async throws(SelfUpdateError) -> SelfUpdatePlan {
         let releases = try await catalog.releases()
         let chosen: PublishedRelease
         if let version {
@@ -147,7 +147,7 @@ public struct SelfUpdater: Sendable {
 
     /// Downloads, verifies and installs `plan`'s archive. Until the final rename the binary is
     /// untouched; afterwards the replaced one is `<binary>.previous`.
-    public func install(_ plan: SelfUpdatePlan) async throws(SelfUpdateError) -> SelfUpdateResult {
+    package func install(_ plan: SelfUpdatePlan) async throws(SelfUpdateError) -> SelfUpdateResult {
         if case .required = signature, plan.bundleURL == nil { throw .missingSignature(asset: plan.archive, release: plan.tag) }
         let directory = binary.deletingLastPathComponent()
         removeStaleScratch(in: directory)
@@ -201,7 +201,7 @@ public struct SelfUpdater: Sendable {
 
     /// Puts `<binary>.previous` back; the binary it replaces becomes the new `.previous`, so a
     /// second rollback undoes the first.
-    public func rollback() async throws(SelfUpdateError) -> SelfUpdateResult {
+    package func rollback() async throws(SelfUpdateError) -> SelfUpdateResult {
         let previous = previousBinary
         guard FileManager.default.isExecutableFile(atPath: previous.path) else { throw .nothingToRollBack(path: previous.path) }
         let restoredVersion =

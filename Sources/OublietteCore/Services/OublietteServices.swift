@@ -7,25 +7,25 @@ import SystemSupport
 /// The object graph of one oubliette process: built once (by a command, or by `serve`) and
 /// passed down, so every caller shares one image manager (one pull per image at a time, one
 /// version check), one registry-client factory (one token per registry) and one set of stores.
-public final class OublietteServices: Sendable {
+package final class OublietteServices: Sendable {
     /// How a command wants the graph assembled.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// Compare images' version labels with this CLI's before pulling.
-        public var checkVersions: Bool
+        package var checkVersions: Bool
         /// How to build images locally (`image_source: build`, `--rebuild-image`); nil = no builds.
-        public var localBuild: LocalBuildSettings?
+        package var localBuild: LocalBuildSettings?
         /// Where warnings (version mismatch, unscoped credentials) go; the CLI prints them to stderr.
-        public var warn: @Sendable (String) -> Void
-        public var settings: ContainerSettings
-        public var retryPolicy: RetryPolicy
-        public var sleeper: any Sleeper
+        package var warn: @Sendable (String) -> Void
+        package var settings: ContainerSettings
+        package var retryPolicy: RetryPolicy
+        package var sleeper: any Sleeper
         /// nil = `OUBLIETTE_REGISTRY_*` scoped by host, then docker's config.
-        public var credentials: (any CredentialSource)?
-        public var now: @Sendable () -> Date
+        package var credentials: (any CredentialSource)?
+        package var now: @Sendable () -> Date
         /// Check, before each pull, that the image publishes the runtime's platform.
-        public var checkPlatforms = true
+        package var checkPlatforms = true
 
-        public init(
+        package init(
             checkVersions: Bool = true, localBuild: LocalBuildSettings? = nil,
             warn: @escaping @Sendable (String) -> Void = { _ in }, settings: ContainerSettings = ContainerSettings(),
             retryPolicy: RetryPolicy = .default, sleeper: any Sleeper = ContinuousSleeper(),
@@ -42,21 +42,21 @@ public final class OublietteServices: Sendable {
         }
     }
 
-    public let paths: OubliettePaths
-    public let config: OublietteConfig
-    public let runtime: any ContainerRuntime
-    public let registries: RegistryClientFactory
-    public let provenance: ProvenanceStore
-    public let projectStore: ProjectStore
-    public let updateCheckCache: UpdateCheckCache
-    public let images: ImageManager
-    public let lifecycle: ContainerLifecycle
-    public let projects: ProjectManager
-    public let updater: ImageUpdater
-    public let status: StatusReporter
+    package let paths: OubliettePaths
+    package let config: OublietteConfig
+    package let runtime: any ContainerRuntime
+    package let registries: RegistryClientFactory
+    package let provenance: ProvenanceStore
+    package let projectStore: ProjectStore
+    package let updateCheckCache: UpdateCheckCache
+    package let images: ImageManager
+    package let lifecycle: ContainerLifecycle
+    package let projects: ProjectManager
+    package let updater: ImageUpdater
+    package let status: StatusReporter
 
     /// The graph over the runtime the config selects, sharing one credential chain with it.
-    public static func make(paths: OubliettePaths, config: OublietteConfig, options: Options = Options()) throws(RuntimeError) -> OublietteServices {
+    package static func make(paths: OubliettePaths, config: OublietteConfig, options: Options = Options()) throws(RuntimeError) -> OublietteServices {
         var options = options
         let credentials = options.credentials ?? OublietteCredentials.standard(warn: options.warn)
         options.credentials = credentials
@@ -72,7 +72,7 @@ public final class OublietteServices: Sendable {
     ///   - registries: the factory the runtime was built with, so both share it; nil makes one
     ///     from `config` and `options`.
     ///   - options: how the graph is assembled (checks, builds, warnings, clock).
-    public init(
+    package init(
         paths: OubliettePaths, config: OublietteConfig, runtime: any ContainerRuntime,
         registries: RegistryClientFactory? = nil, options: Options = Options()
     ) {

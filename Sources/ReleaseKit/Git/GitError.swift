@@ -1,13 +1,13 @@
 import Foundation
 import SystemSupport
 
-public enum GitError: Error, Equatable, Sendable, DescribedError {
+package enum GitError: Error, Equatable, Sendable, DescribedError {
     case notARepository(path: String, reason: String)
     case bareRepository(path: String)
     case noCommits(path: String)
     case operationFailed(operation: String, path: String, code: Int32, message: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .notARepository(path, reason):
             return "\(path) is not inside a git repository (\(reason)); run from a checkout or pass --repo PATH"

@@ -3,12 +3,12 @@ import Foundation
 
 /// A libgit2 repository handle. Not `Sendable`: open it, read what you need into a
 /// `RepositoryState`, and let it go; libgit2 objects must not be shared across threads.
-public final class GitRepository {
+package final class GitRepository {
     private let handle: OpaquePointer
     private let path: String
 
     /// Opens the repository containing `path`, searching parent directories.
-    public init(discoveringFrom path: String) throws(GitError) {
+    package init(discoveringFrom path: String) throws(GitError) {
         LibGit2.ready
         var repository: OpaquePointer?
         let code = git_repository_open_ext(&repository, path, 0, nil)
@@ -22,13 +22,13 @@ public final class GitRepository {
 
     deinit { git_repository_free(handle) }
 
-    public var workingDirectory: String {
+    package var workingDirectory: String {
         guard let workdir = git_repository_workdir(handle) else { return path }
         let text = String(cString: workdir)
         return text.count > 1 && text.hasSuffix("/") ? String(text.dropLast()) : text
     }
 
-    public func state() throws(GitError) -> RepositoryState {
+    package func state() throws(GitError) -> RepositoryState {
         let head = try headCommit()
         return RepositoryState(
             workingDirectory: workingDirectory,
@@ -41,7 +41,7 @@ public final class GitRepository {
     }
 
     /// HEAD's commit sha and committer time.
-    public func headCommit() throws(GitError) -> (sha: String, time: Date) {
+    package func headCommit() throws(GitError) -> (sha: String, time: Date) {
         var object: OpaquePointer?
         let code = git_revparse_single(&object, handle, "HEAD")
         guard code == 0, let object else {
@@ -58,7 +58,7 @@ public final class GitRepository {
     }
 
     /// All tags with the commit each points at. Tags pointing at trees or blobs are skipped.
-    public func tags() throws(GitError) -> [GitTag] {
+    package func tags() throws(GitError) -> [GitTag] {
         var names = git_strarray()
         let code = git_tag_list(&names, handle)
         guard code == 0 else { throw failure("tag list", code) }
@@ -80,7 +80,7 @@ public final class GitRepository {
 
     /// Paths that differ from HEAD in the index or working tree, including untracked files
     /// that are not ignored (a stray file could end up in a build context).
-    public func dirtyPaths() throws(GitError) -> [String] {
+    package func dirtyPaths() throws(GitError) -> [String] {
         var options = git_status_options()
         git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION))
         options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
@@ -102,7 +102,7 @@ public final class GitRepository {
         return paths.sorted()
     }
 
-    public func remoteURL(named name: String) -> String? {
+    package func remoteURL(named name: String) -> String? {
         var remote: OpaquePointer?
         guard git_remote_lookup(&remote, handle, name) == 0, let remote else { return nil }
         defer { git_remote_free(remote) }

@@ -1,33 +1,33 @@
 import Foundation
 
 /// A tag and the commit it points at (annotated tags peeled to their commit).
-public struct GitTag: Sendable, Equatable, Codable {
-    public let name: String
-    public let commit: String
+package struct GitTag: Sendable, Equatable, Codable {
+    package let name: String
+    package let commit: String
 
-    public init(name: String, commit: String) {
+    package init(name: String, commit: String) {
         self.name = name
         self.commit = commit
     }
 }
 
 /// Everything the release logic needs from git, read once so the rest of the code is pure.
-public struct RepositoryState: Sendable, Equatable {
+package struct RepositoryState: Sendable, Equatable {
     /// The working tree root.
-    public let workingDirectory: String
+    package let workingDirectory: String
     /// Full hex sha of HEAD's commit.
-    public let headCommit: String
+    package let headCommit: String
     /// HEAD's committer time, used for `org.opencontainers.image.created` so that
     /// rebuilding the same commit gives the same labels.
-    public let commitTime: Date
+    package let commitTime: Date
     /// Every tag in the repository, in name order (semver ordering is the caller's job).
-    public let tags: [GitTag]
+    package let tags: [GitTag]
     /// Paths with uncommitted changes (modified, staged, deleted or untracked, not ignored).
-    public let dirtyPaths: [String]
+    package let dirtyPaths: [String]
     /// URL of the `origin` remote, if any.
-    public let originURL: String?
+    package let originURL: String?
 
-    public init(
+    package init(
         workingDirectory: String, headCommit: String, commitTime: Date, tags: [GitTag],
         dirtyPaths: [String], originURL: String?
     ) {
@@ -39,15 +39,15 @@ public struct RepositoryState: Sendable, Equatable {
         self.originURL = originURL
     }
 
-    public var isDirty: Bool { !dirtyPaths.isEmpty }
+    package var isDirty: Bool { !dirtyPaths.isEmpty }
 
     /// The 7-character abbreviation git prints by default.
-    public var shortCommit: String { String(headCommit.prefix(7)) }
+    package var shortCommit: String { String(headCommit.prefix(7)) }
 
-    public var tagsOnHead: [GitTag] { tags.filter { $0.commit == headCommit } }
+    package var tagsOnHead: [GitTag] { tags.filter { $0.commit == headCommit } }
 
     /// Reads the repository containing `path` (searching upwards like `git` does).
-    public static func read(at path: String) throws(GitError) -> RepositoryState {
+    package static func read(at path: String) throws(GitError) -> RepositoryState {
         let repository = try GitRepository(discoveringFrom: path)
         return try repository.state()
     }

@@ -5,7 +5,7 @@ import TerminalProgress
 extension ReleasePlan {
     /// Human-readable plan: a summary line, the images in build order, then every build
     /// argument and label.
-    public var renderedTable: String {
+    package var renderedTable: String {
         let version = self.version
         var lines: [String] = []
         let origin = version.gitTag.map { "tag \($0)" } ?? "snapshot, untagged"
@@ -29,7 +29,7 @@ extension ReleasePlan {
 
     /// The image × platform matrix and, per platform, the build order: each platform's
     /// chain runs on its own (base, then dev FROM that platform's base), one index per image.
-    public var renderedMatrix: String {
+    package var renderedMatrix: String {
         let platforms = self.platforms
         let matrix = images.map { image in
             [image.type] + platforms.map { image.platforms.contains($0) ? "build" : "-" }
@@ -46,7 +46,7 @@ extension ReleasePlan {
     }
 
     /// Stable, pretty JSON for scripts.
-    public func renderedJSON() throws -> String {
+    package func renderedJSON() throws -> String {
         // snake_case keys, as every --json output of both tools (CommandSupport.Output).
         try JSONCoding.text(self, as: .report)
     }

@@ -4,7 +4,7 @@ import OCIDistribution
 /// A build-arg or label value. Values that depend on a parent image's pushed digest are
 /// only known once the parent is pushed, so the plan records them symbolically and the
 /// publisher resolves them; this is what pins `dev` to exactly the `base` it just pushed.
-public enum PlanValue: Sendable, Equatable, Codable, CustomStringConvertible {
+package enum PlanValue: Sendable, Equatable, Codable, CustomStringConvertible {
     case literal(String)
     /// `REPOSITORY@DIGEST` of the parent image once pushed.
     case parentDigestReference(parent: String, repository: String)
@@ -12,7 +12,7 @@ public enum PlanValue: Sendable, Equatable, Codable, CustomStringConvertible {
     case parentDigest(parent: String)
 
     /// The concrete value, given the digests pushed so far (keyed by image type).
-    public func resolved(pushed: [String: Digest]) throws(ReleasePlanError) -> String {
+    package func resolved(pushed: [String: Digest]) throws(ReleasePlanError) -> String {
         switch self {
         case let .literal(value):
             return value
@@ -26,7 +26,7 @@ public enum PlanValue: Sendable, Equatable, Codable, CustomStringConvertible {
     }
 
     /// How the plan shows it before anything is pushed.
-    public var description: String {
+    package var description: String {
         switch self {
         case let .literal(value): return value
         case let .parentDigestReference(parent, repository): return "\(repository)@<digest of \(parent)>"
@@ -38,7 +38,7 @@ public enum PlanValue: Sendable, Equatable, Codable, CustomStringConvertible {
     // `--json` consumers see both the shape and what it waits on.
     private enum CodingKeys: String, CodingKey { case value, parent, repository, kind }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         switch self {
         case let .literal(value):
@@ -56,7 +56,7 @@ public enum PlanValue: Sendable, Equatable, Codable, CustomStringConvertible {
         }
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         switch try container.decode(String.self, forKey: .kind) {
         case "parentDigestReference":
@@ -72,11 +72,11 @@ public enum PlanValue: Sendable, Equatable, Codable, CustomStringConvertible {
 }
 
 /// An ordered key/value pair (build args and labels keep a stable, sorted order).
-public struct PlanSetting: Sendable, Equatable, Codable {
-    public let key: String
-    public let value: PlanValue
+package struct PlanSetting: Sendable, Equatable, Codable {
+    package let key: String
+    package let value: PlanValue
 
-    public init(_ key: String, _ value: PlanValue) {
+    package init(_ key: String, _ value: PlanValue) {
         self.key = key
         self.value = value
     }

@@ -5,11 +5,11 @@ import OCIDistribution
 /// `--registry HOST[:PORT][/NAMESPACE]`: publish every catalogue image under another host
 /// and namespace, keeping the image name (`ghcr.io/hyphagroup/oubliette-base` with
 /// `127.0.0.1:5000/ci` becomes `127.0.0.1:5000/ci/oubliette-base`).
-public struct RegistryOverride: Sendable, Equatable, Codable {
-    public let host: String
-    public let namespace: String?
+package struct RegistryOverride: Sendable, Equatable, Codable {
+    package let host: String
+    package let namespace: String?
 
-    public init(parsing value: String) throws(ReleasePlanError) {
+    package init(parsing value: String) throws(ReleasePlanError) {
         let trimmed = value.hasSuffix("/") ? String(value.dropLast()) : value
         guard !trimmed.isEmpty, !trimmed.contains("://") else {
             throw .invalidRegistryOverride(value, reason: "give a host, not a URL")
@@ -33,15 +33,15 @@ public struct RegistryOverride: Sendable, Equatable, Codable {
         }
     }
 
-    public func repository(for entry: ImageCatalogue.Entry) -> String {
+    package func repository(for entry: ImageCatalogue.Entry) -> String {
         [host, namespace, entry.imageName].compactMap { $0 }.joined(separator: "/")
     }
 }
 
 /// Turns a git remote URL into the public https URL for `org.opencontainers.image.source`,
 /// dropping credentials (CI checkouts embed tokens in the remote URL) and `.git`.
-public enum SourceURL {
-    public static func normalize(_ remote: String) -> String? {
+package enum SourceURL {
+    package static func normalize(_ remote: String) -> String? {
         var text = remote.trimmingCharacters(in: .whitespaces)
         if text.hasSuffix(".git") { text = String(text.dropLast(4)) }
         // scp-like `git@github.com:owner/repo`

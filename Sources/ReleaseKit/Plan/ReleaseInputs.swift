@@ -4,23 +4,23 @@ import OCIDistribution
 
 /// Everything `plan` and `publish` read before building: where the repository and the
 /// catalogue are, and the versioning and tagging choices.
-public struct ReleaseInputs: Sendable {
+package struct ReleaseInputs: Sendable {
     /// Git repository (or a directory inside one).
-    public var repositoryPath: String
+    package var repositoryPath: String
     /// Catalogue file; nil means the shipped catalogue with paths relative to the repository root.
-    public var catalogueFile: String?
-    public var versionPolicy: VersionPolicy
-    public var tagRules: TagRules
+    package var catalogueFile: String?
+    package var versionPolicy: VersionPolicy
+    package var tagRules: TagRules
     /// `--registry HOST[/NAMESPACE]`.
-    public var registry: String?
+    package var registry: String?
     /// `--build-arg KEY=VALUE` values.
-    public var buildArguments: [String]
+    package var buildArguments: [String]
     /// `org.opencontainers.image.source`; nil derives it from the `origin` remote.
-    public var source: String?
+    package var source: String?
     /// `--platform OS/ARCH` values: build only these; empty builds every declared platform.
-    public var platforms: [String] = []
+    package var platforms: [String] = []
 
-    public init(
+    package init(
         repositoryPath: String, catalogueFile: String? = nil, versionPolicy: VersionPolicy = VersionPolicy(),
         tagRules: TagRules = TagRules(), registry: String? = nil, buildArguments: [String] = [], source: String? = nil
     ) {
@@ -34,7 +34,7 @@ public struct ReleaseInputs: Sendable {
     }
 
     /// Reads git and the catalogue and returns the plan.
-    public func plan() throws -> ReleasePlan {
+    package func plan() throws -> ReleasePlan {
         let state = try RepositoryState.read(at: repositoryPath)
         let version = try ReleaseVersion.resolve(state, policy: versionPolicy)
         let loaded = try LoadedCatalogue.load(path: catalogueFile, root: URL(fileURLWithPath: state.workingDirectory))

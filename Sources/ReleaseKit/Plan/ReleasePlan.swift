@@ -3,29 +3,29 @@ import ImageCatalogue
 import OCIDistribution
 
 /// One image to build and push.
-public struct PlannedImage: Sendable, Equatable, Codable {
+package struct PlannedImage: Sendable, Equatable, Codable {
     /// Catalogue type (`base`, `dev`, …).
-    public let type: String
+    package let type: String
     /// Repository to push to, without tag (`ghcr.io/hyphagroup/oubliette-base`).
-    public let repository: String
+    package let repository: String
     /// Absolute Dockerfile path.
-    public let dockerfile: String
+    package let dockerfile: String
     /// Absolute build context directory.
-    public let context: String
-    public let parent: String?
+    package let context: String
+    package let parent: String?
     /// Image tags; the first is the versioned tag, pushed first. Others are added to the
     /// same manifest afterwards.
-    public let tags: [String]
-    public let buildArgs: [PlanSetting]
-    public let labels: [PlanSetting]
+    package let tags: [String]
+    package let buildArgs: [PlanSetting]
+    package let labels: [PlanSetting]
     /// Platforms built for this image (one manifest each, listed in one index), in
     /// catalogue order; narrowed by `--platform`.
-    public let platforms: [Platform]
+    package let platforms: [Platform]
 
     private enum CodingKeys: String, CodingKey { case type, repository, dockerfile, context, parent, tags, buildArgs, labels, platforms }
 
     // Written out so plans from before `platforms` existed still decode (to the default).
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             type: try container.decode(String.self, forKey: .type), repository: try container.decode(String.self, forKey: .repository),
@@ -35,7 +35,7 @@ public struct PlannedImage: Sendable, Equatable, Codable {
             platforms: try container.decodeIfPresent([Platform].self, forKey: .platforms) ?? ImageCatalogue.Entry.defaultPlatforms)
     }
 
-    public init(
+    package init(
         type: String, repository: String, dockerfile: String, context: String, parent: String?,
         tags: [String], buildArgs: [PlanSetting], labels: [PlanSetting],
         platforms: [Platform] = ImageCatalogue.Entry.defaultPlatforms
@@ -52,26 +52,26 @@ public struct PlannedImage: Sendable, Equatable, Codable {
     }
 
     /// The versioned tag the image is pushed under first.
-    public var primaryTag: String { tags.first ?? ImageReference.defaultTag }
+    package var primaryTag: String { tags.first ?? ImageReference.defaultTag }
 
     /// `repository:primaryTag`.
-    public func reference(tag: String? = nil) throws(ImageReferenceError) -> ImageReference {
+    package func reference(tag: String? = nil) throws(ImageReferenceError) -> ImageReference {
         try ImageReference(parsing: "\(repository):\(tag ?? primaryTag)")
     }
 }
 
 /// The ordered list of images for one release (parents before children).
-public struct ReleasePlan: Sendable, Equatable, Codable {
-    public let version: ReleaseVersion
-    public let images: [PlannedImage]
+package struct ReleasePlan: Sendable, Equatable, Codable {
+    package let version: ReleaseVersion
+    package let images: [PlannedImage]
 
-    public init(version: ReleaseVersion, images: [PlannedImage]) {
+    package init(version: ReleaseVersion, images: [PlannedImage]) {
         self.version = version
         self.images = images
     }
 
     /// Every platform some image is built for, in first-seen order.
-    public var platforms: [Platform] {
+    package var platforms: [Platform] {
         var seen: [Platform] = []
         for platform in images.flatMap(\.platforms) where !seen.contains(platform) { seen.append(platform) }
         return seen
@@ -79,21 +79,21 @@ public struct ReleasePlan: Sendable, Equatable, Codable {
 
     /// The images built for `platform`, parents first (a child of platform P is built FROM
     /// its parent's platform-P manifest, so each platform's chain is ordered on its own).
-    public func images(for platform: Platform) -> [PlannedImage] {
+    package func images(for platform: Platform) -> [PlannedImage] {
         images.filter { $0.platforms.contains(platform) }
     }
 
     // `platforms` is written for CI (the per-platform job matrix) and recomputed on reading.
     private enum CodingKeys: String, CodingKey { case version, images, platforms }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             version: try container.decode(ReleaseVersion.self, forKey: .version),
             images: try container.decode([PlannedImage].self, forKey: .images))
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(version, forKey: .version)
         try container.encode(images, forKey: .images)

@@ -2,7 +2,7 @@ import Foundation
 import ImageCatalogue
 import SystemSupport
 
-public enum ReleasePlanError: Error, Equatable, Sendable, DescribedError {
+package enum ReleasePlanError: Error, Equatable, Sendable, DescribedError {
     case catalogue(CatalogueError)
     case invalidRegistryOverride(String, reason: String)
     case invalidRepository(type: String, repository: String, reason: String)
@@ -14,7 +14,7 @@ public enum ReleasePlanError: Error, Equatable, Sendable, DescribedError {
     case platformNotInCatalogue(String, declared: [String])
     case invalidPlatform(String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .catalogue(error):
             return error.description

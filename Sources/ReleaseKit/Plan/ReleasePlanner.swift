@@ -4,22 +4,22 @@ import OCIDistribution
 
 /// Turns the catalogue and a release version into an ordered `ReleasePlan`. Pure: reads
 /// nothing but the file system checks for Dockerfiles and contexts (which can be off).
-public struct ReleasePlanner: Sendable {
-    public static let baseImageArgument = "BASE_IMAGE"
+package struct ReleasePlanner: Sendable {
+    package static let baseImageArgument = "BASE_IMAGE"
 
-    public var tagRules: TagRules
-    public var registry: RegistryOverride?
+    package var tagRules: TagRules
+    package var registry: RegistryOverride?
     /// Extra build args passed to every image (`--build-arg`); the plan's own `BASE_IMAGE`
     /// wins for images that have a parent.
-    public var buildArguments: [String: String]
+    package var buildArguments: [String: String]
     /// `org.opencontainers.image.source`; omitted when unknown.
-    public var source: String?
+    package var source: String?
     /// Check that each Dockerfile and context exists (off for tests of pure planning).
-    public var checkFiles: Bool
+    package var checkFiles: Bool
     /// `--platform`: build only these platforms (of those each image declares); nil builds all.
-    public var onlyPlatforms: [Platform]?
+    package var onlyPlatforms: [Platform]?
 
-    public init(
+    package init(
         tagRules: TagRules = TagRules(), registry: RegistryOverride? = nil, buildArguments: [String: String] = [:],
         source: String? = nil, checkFiles: Bool = true, onlyPlatforms: [Platform]? = nil
     ) {
@@ -32,7 +32,7 @@ public struct ReleasePlanner: Sendable {
     }
 
     /// Parses repeated `KEY=VALUE` options.
-    public static func parseBuildArguments(_ values: [String]) throws(ReleasePlanError) -> [String: String] {
+    package static func parseBuildArguments(_ values: [String]) throws(ReleasePlanError) -> [String: String] {
         var result: [String: String] = [:]
         for value in values {
             guard let equals = value.firstIndex(of: "="), equals != value.startIndex else {
@@ -43,7 +43,7 @@ public struct ReleasePlanner: Sendable {
         return result
     }
 
-    public func plan(_ loaded: LoadedCatalogue, version: ReleaseVersion) throws(ReleasePlanError) -> ReleasePlan {
+    package func plan(_ loaded: LoadedCatalogue, version: ReleaseVersion) throws(ReleasePlanError) -> ReleasePlan {
         let ordered: [ImageCatalogue.Entry]
         do { ordered = try loaded.catalogue.buildOrder() } catch { throw .catalogue(error) }
 
@@ -104,7 +104,7 @@ public struct ReleasePlanner: Sendable {
     }
 
     /// RFC 3339 in UTC, second precision, as the OCI annotation spec asks.
-    public static func timestamp(_ date: Date) -> String {
+    package static func timestamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.formatOptions = [.withInternetDateTime]

@@ -4,7 +4,7 @@ import OCIDistribution
 /// The index half of a publish: one OCI index per image over its platform manifests,
 /// carrying the `org.opencontainers.image.*` annotations, pushed under the versioned tag
 /// unless it already is there; then the other tags point at it.
-public struct IndexAssembler: Sendable {
+package struct IndexAssembler: Sendable {
     let log: @Sendable (String) -> Void
 
     init(log: @escaping @Sendable (String) -> Void) {
@@ -23,7 +23,7 @@ public struct IndexAssembler: Sendable {
     }
 
     /// The index for `image` over `platforms`, encoded deterministically.
-    public static func index(for image: PlannedImage, platforms: [PublishedPlatform]) throws -> (index: ImageIndex, bytes: Data) {
+    package static func index(for image: PlannedImage, platforms: [PublishedPlatform]) throws -> (index: ImageIndex, bytes: Data) {
         let index = ImageIndex(manifests: platforms.map(\.indexDescriptor), annotations: indexAnnotations(image))
         return (index, try RegistryJSON.encode(index))
     }

@@ -22,19 +22,19 @@ import SystemSupport
 /// ```
 /// `parentDigest` is the parent's manifest for the same platform that the image was built
 /// FROM (absent for root images). Keys are sorted and the file is written atomically.
-public struct PlatformDigests: Sendable, Equatable, Codable {
-    public static let currentSchemaVersion = 1
+package struct PlatformDigests: Sendable, Equatable, Codable {
+    package static let currentSchemaVersion = 1
 
-    public struct Entry: Sendable, Equatable, Codable {
-        public let type: String
-        public let repository: String
-        public let platform: Platform
-        public let digest: Digest
-        public let mediaType: String
-        public let size: Int64
-        public let parentDigest: Digest?
+    package struct Entry: Sendable, Equatable, Codable {
+        package let type: String
+        package let repository: String
+        package let platform: Platform
+        package let digest: Digest
+        package let mediaType: String
+        package let size: Int64
+        package let parentDigest: Digest?
 
-        public init(
+        package init(
             type: String, repository: String, platform: Platform, digest: Digest, mediaType: String, size: Int64, parentDigest: Digest?
         ) {
             self.type = type
@@ -47,13 +47,13 @@ public struct PlatformDigests: Sendable, Equatable, Codable {
         }
     }
 
-    public let schemaVersion: Int
-    public let version: String
-    public let revision: String
-    public let platforms: [Platform]
-    public let images: [Entry]
+    package let schemaVersion: Int
+    package let version: String
+    package let revision: String
+    package let platforms: [Platform]
+    package let images: [Entry]
 
-    public init(version: String, revision: String, platforms: [Platform], images: [Entry]) {
+    package init(version: String, revision: String, platforms: [Platform], images: [Entry]) {
         self.schemaVersion = Self.currentSchemaVersion
         self.version = version
         self.revision = revision
@@ -61,14 +61,14 @@ public struct PlatformDigests: Sendable, Equatable, Codable {
         self.images = images
     }
 
-    public func write(to url: URL) throws {
+    package func write(to url: URL) throws {
         // No Date inside, so `.pretty`'s date strategy leaves the bytes as they were.
         var data = try JSONCoding.encode(self, as: .pretty)
         data.append(0x0A)
         try AtomicFile.write(data, to: url)
     }
 
-    public static func read(from url: URL) throws(PublishError) -> PlatformDigests {
+    package static func read(from url: URL) throws(PublishError) -> PlatformDigests {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw .digestsFile(path: url.path, reason: "cannot read it: \(describe(error))")

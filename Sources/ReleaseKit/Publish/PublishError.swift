@@ -1,7 +1,7 @@
 import Foundation
 import SystemSupport
 
-public enum PublishError: Error, Equatable, Sendable, DescribedError {
+package enum PublishError: Error, Equatable, Sendable, DescribedError {
     case pushedImageMissing(type: String, reference: String)
     case builderCannotExportPlatforms(builder: String, type: String)
     case digestsFile(path: String, reason: String)
@@ -9,7 +9,7 @@ public enum PublishError: Error, Equatable, Sendable, DescribedError {
     case platformDigestMissing(type: String, platform: String, files: [String])
     case conflictingDigests(type: String, platform: String, first: String, second: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .pushedImageMissing(type, reference):
             return

@@ -3,27 +3,27 @@ import OCIDistribution
 import SystemSupport
 
 /// The outcome for one image.
-public struct PublishedImage: Sendable, Equatable, Codable {
-    public let type: String
+package struct PublishedImage: Sendable, Equatable, Codable {
+    package let type: String
     /// `repository:versionTag@digest`.
-    public let reference: ImageReference
+    package let reference: ImageReference
     /// What the tags point at: the index digest (the platform manifest's digest after a
     /// `--push-by-digest` run, which pushes no index).
-    public let digest: Digest
-    public let tags: [String]
+    package let digest: Digest
+    package let tags: [String]
     /// True when the registry already had this version with the same revision, and nothing was built.
-    public let reused: Bool
-    public let blobsUploaded: Int
-    public let bytesUploaded: Int64
-    public let blobsMounted: Int
-    public let blobsSkipped: Int
-    public let signature: SignatureStatus
+    package let reused: Bool
+    package let blobsUploaded: Int
+    package let bytesUploaded: Int64
+    package let blobsMounted: Int
+    package let blobsSkipped: Int
+    package let signature: SignatureStatus
     /// The index pushed for this image (nil after `--push-by-digest`, which pushes none).
-    public let indexDigest: Digest?
+    package let indexDigest: Digest?
     /// Every platform manifest listed in the index, with the parent digest each was built FROM.
-    public let platforms: [PublishedPlatform]
+    package let platforms: [PublishedPlatform]
 
-    public init(
+    package init(
         type: String, reference: ImageReference, digest: Digest, tags: [String], reused: Bool, blobsUploaded: Int,
         bytesUploaded: Int64, blobsMounted: Int, blobsSkipped: Int, signature: SignatureStatus,
         indexDigest: Digest? = nil, platforms: [PublishedPlatform] = []
@@ -43,19 +43,19 @@ public struct PublishedImage: Sendable, Equatable, Codable {
     }
 }
 
-public struct PublishReport: Sendable, Equatable, Codable {
-    public let version: String
-    public let images: [PublishedImage]
+package struct PublishReport: Sendable, Equatable, Codable {
+    package let version: String
+    package let images: [PublishedImage]
     /// What the registry clients moved during this publish, summed over registries.
-    public let counters: TransferCounters
+    package let counters: TransferCounters
 
-    public init(version: String, images: [PublishedImage], counters: TransferCounters) {
+    package init(version: String, images: [PublishedImage], counters: TransferCounters) {
         self.version = version
         self.images = images
         self.counters = counters
     }
 
-    public func renderedJSON() throws -> String {
+    package func renderedJSON() throws -> String {
         // snake_case keys, as every --json output of both tools (CommandSupport.Output). No
         // Date inside, so `.report`'s date strategy leaves the bytes as they were.
         try JSONCoding.text(self, as: .report)

@@ -4,23 +4,23 @@ import OCIDistribution
 /// One platform's manifest of one image, as pushed (by digest) or found already there.
 /// Signing and provenance read the three digests: this manifest, the parent manifest it was
 /// built FROM, and (on ``PublishedImage``) the index that lists it.
-public struct PublishedPlatform: Sendable, Equatable, Codable {
-    public let platform: Platform
+package struct PublishedPlatform: Sendable, Equatable, Codable {
+    package let platform: Platform
     /// The platform manifest's digest (what the index lists).
-    public let digest: Digest
-    public let mediaType: String
-    public let size: Int64
+    package let digest: Digest
+    package let mediaType: String
+    package let size: Int64
     /// The parent's manifest for the same platform that this image was built FROM (nil for
     /// root images).
-    public let parentDigest: Digest?
+    package let parentDigest: Digest?
     /// True when the registry already had it (same revision, version and base) and nothing was built.
-    public let reused: Bool
-    public let blobsUploaded: Int
-    public let bytesUploaded: Int64
-    public let blobsMounted: Int
-    public let blobsSkipped: Int
+    package let reused: Bool
+    package let blobsUploaded: Int
+    package let bytesUploaded: Int64
+    package let blobsMounted: Int
+    package let blobsSkipped: Int
 
-    public init(
+    package init(
         platform: Platform, digest: Digest, mediaType: String, size: Int64, parentDigest: Digest?, reused: Bool,
         blobsUploaded: Int = 0, bytesUploaded: Int64 = 0, blobsMounted: Int = 0, blobsSkipped: Int = 0
     ) {
@@ -38,7 +38,7 @@ public struct PublishedPlatform: Sendable, Equatable, Codable {
 
     /// The index entry for this manifest. The platform comes from the plan, not from the
     /// image config, so a one-process publish and a fan-out merge write identical bytes.
-    public var indexDescriptor: Descriptor {
+    package var indexDescriptor: Descriptor {
         Descriptor(mediaType: mediaType, digest: digest, size: size, platform: platform)
     }
 }

@@ -22,24 +22,24 @@ import SystemSupport
 /// plan's platforms (no tags) and returns ``PlatformDigests``; ``merge(_:digests:published:)``
 /// does the index-and-tags half from those files. Together they write the same index bytes
 /// as ``publish(_:published:)``.
-public struct ReleasePublisher: Sendable {
-    public var builder: any ImageBuilder
-    public var signer: (any Signer)?
-    public var force: Bool
+package struct ReleasePublisher: Sendable {
+    package var builder: any ImageBuilder
+    package var signer: (any Signer)?
+    package var force: Bool
     /// Where OCI layouts are exported to; each is removed after its push.
-    public var workDirectory: URL
+    package var workDirectory: URL
     /// Every registry client of the publish (builds, index, signer, SBOM) comes from here.
-    public var registries: RegistryClientFactory
+    package var registries: RegistryClientFactory
     /// Build the platforms' chains at the same time (each chain stays parents-first).
-    public var concurrentPlatforms = true
+    package var concurrentPlatforms = true
     /// Attaches each published platform image's SPDX SBOM as an attestation (nil: none).
-    public var sbomAttestation: SBOMAttestation?
+    package var sbomAttestation: SBOMAttestation?
     /// Progress lines (stderr in the CLI).
-    public var log: @Sendable (String) -> Void
+    package var log: @Sendable (String) -> Void
     /// Blob and manifest events of the platform pushes (nil: none).
-    public var progress: TransferProgressHandler?
+    package var progress: TransferProgressHandler?
 
-    public init(
+    package init(
         builder: any ImageBuilder, signer: (any Signer)? = nil, force: Bool = false,
         workDirectory: URL = FileManager.default.temporaryDirectory, registries: RegistryClientFactory,
         log: @escaping @Sendable (String) -> Void = { _ in }
@@ -53,7 +53,7 @@ public struct ReleasePublisher: Sendable {
     }
 
     /// Run on each index once it is pushed and tagged: signing first, then the SBOMs.
-    public var postIndexHooks: [any PostIndexHook] {
+    package var postIndexHooks: [any PostIndexHook] {
         var hooks: [any PostIndexHook] = [SigningHook(signer: signer, log: log)]
         if let sbomAttestation { hooks.append(SBOMHook(attestation: sbomAttestation)) }
         return hooks
@@ -68,7 +68,7 @@ public struct ReleasePublisher: Sendable {
     /// Publishes every image of `plan` on all its platforms, calling `published` as each
     /// image's index is tagged (the CLI prints `ref@digest` there, so partial progress is
     /// visible if a later image fails).
-    public func publish(
+    package func publish(
         _ plan: ReleasePlan,
         published: @Sendable (PublishedImage) -> Void = { _ in }
     ) async throws -> PublishReport {
@@ -87,7 +87,7 @@ public struct ReleasePublisher: Sendable {
 
     /// The build-and-push half of a fan-out: every image on the plan's platforms, pushed by
     /// digest with no tag moved. `published` is called per image once its platforms are pushed.
-    public func publishPlatforms(
+    package func publishPlatforms(
         _ plan: ReleasePlan,
         published: @Sendable (PublishedImage) -> Void = { _ in }
     ) async throws -> (report: PublishReport, digests: PlatformDigests) {
@@ -121,7 +121,7 @@ public struct ReleasePublisher: Sendable {
 
     /// The index-and-tags half of a fan-out: for each image, the platform manifests named in
     /// `digests` (checked to exist in the registry) become one index, tagged as `publish` would.
-    public func merge(
+    package func merge(
         _ plan: ReleasePlan, digests: [(file: String, digests: PlatformDigests)],
         published: @Sendable (PublishedImage) -> Void = { _ in }
     ) async throws -> PublishReport {

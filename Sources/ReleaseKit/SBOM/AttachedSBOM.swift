@@ -6,21 +6,21 @@ import SystemSupport
 
 /// `sbom --attached`: the SPDX SBOM attached to an image (as `publish` attaches it), read
 /// back from the image's `sha256-<hex>.att` attestation manifest.
-public enum AttachedSBOM {
-    public struct Found: Sendable {
+package enum AttachedSBOM {
+    package struct Found: Sendable {
         /// The SPDX document (the statement's predicate), as attached.
-        public let document: Data
+        package let document: Data
         /// The platform manifest it describes.
-        public let digest: Digest
+        package let digest: Digest
         /// Whether the envelope carries a signature (checked by `verify-attestation`, not here).
-        public let signed: Bool
+        package let signed: Bool
     }
 
-    public enum Failure: Error, Sendable, Equatable, DescribedError {
+    package enum Failure: Error, Sendable, Equatable, DescribedError {
         case noAttestation(image: String, digest: String)
         case noSBOM(image: String, digest: String, found: [String])
 
-        public var description: String {
+        package var description: String {
             switch self {
             case let .noAttestation(image, digest):
                 return "\(image)@\(digest) has no attestations (publish attaches the SBOM; or run `release-tool sbom` on the image itself)"
@@ -32,7 +32,7 @@ public enum AttachedSBOM {
 
     /// The newest SPDX SBOM attached to `reference` (for an index: to the platform image
     /// `platform` selects, as `sbom` selects it).
-    public static func fetch(_ reference: ImageReference, platform: String?, client: RegistryClient) async throws -> Found {
+    package static func fetch(_ reference: ImageReference, platform: String?, client: RegistryClient) async throws -> Found {
         let repository = reference.repositoryName
         let top = try await client.manifest(repository: repository, reference: reference.manifestReference)
         var digest = top.digest

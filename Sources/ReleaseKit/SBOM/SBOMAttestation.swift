@@ -9,17 +9,17 @@ import SystemSupport
 /// an in-toto statement (predicate type SPDX) to that platform manifest's digest, signed
 /// when a key is configured, unsigned otherwise. Republishing replaces the earlier SBOM of
 /// the same signer rather than adding another.
-public struct SBOMAttestation: Sendable {
-    public static let predicateType = "https://spdx.dev/Document"
+package struct SBOMAttestation: Sendable {
+    package static let predicateType = "https://spdx.dev/Document"
 
-    public var key: SigningKey?
+    package var key: SigningKey?
     /// The caller's clients, so the read-back and the attestation pushes count with the publish's traffic.
-    public var registries: RegistryClientFactory
-    public var workDirectory: URL
-    public var toolVersion: String
-    public var log: @Sendable (String) -> Void
+    package var registries: RegistryClientFactory
+    package var workDirectory: URL
+    package var toolVersion: String
+    package var log: @Sendable (String) -> Void
 
-    public init(
+    package init(
         key: SigningKey?, registries: RegistryClientFactory, workDirectory: URL, toolVersion: String,
         log: @escaping @Sendable (String) -> Void = { _ in }
     ) {
@@ -32,7 +32,7 @@ public struct SBOMAttestation: Sendable {
 
     /// `reference` must be pinned by digest (an image or an index).
     @discardableResult
-    public func attach(to reference: ImageReference) async throws -> [AttestationAttacher.Outcome] {
+    package func attach(to reference: ImageReference) async throws -> [AttestationAttacher.Outcome] {
         try await withTemporaryDirectory(in: workDirectory, prefix: "sbom-") { layout in
             try await attach(to: reference, through: layout)
         }

@@ -8,26 +8,26 @@ import OCIDistribution
 /// command shares one client per registry, one credential lookup and one set of counters),
 /// the signer and the SBOM attacher built over that factory, and hands out copiers and
 /// publishers wired to them.
-public struct ReleaseToolServices: Sendable {
+package struct ReleaseToolServices: Sendable {
     /// A key to sign with, and how to name it in logs.
-    public struct SigningIdentity: Sendable {
-        public let key: SigningKey
-        public let label: String
+    package struct SigningIdentity: Sendable {
+        package let key: SigningKey
+        package let label: String
 
-        public init(key: SigningKey, label: String) {
+        package init(key: SigningKey, label: String) {
             self.key = key
             self.label = label
         }
     }
 
-    public let credentials: any CredentialSource
-    public let registries: RegistryClientFactory
+    package let credentials: any CredentialSource
+    package let registries: RegistryClientFactory
     /// Present when the command signs (`--sign` with a key).
-    public let signer: (any Signer)?
+    package let signer: (any Signer)?
     /// Present when the command attaches SBOMs (signed with the signing key, if any).
-    public let sbomAttestation: SBOMAttestation?
+    package let sbomAttestation: SBOMAttestation?
     /// Where temporary layouts go.
-    public let workDirectory: URL
+    package let workDirectory: URL
 
     /// - Parameters:
     ///   - credentials: resolved by the caller once per command; every client shares them.
@@ -39,7 +39,7 @@ public struct ReleaseToolServices: Sendable {
     ///   - workDirectory: where temporary layouts go.
     ///   - toolVersion: release-tool's version, named as the SBOMs' creator.
     ///   - log: receives the signer's and SBOM attacher's progress lines.
-    public init(
+    package init(
         credentials: any CredentialSource, insecureRegistries: Set<String> = [], registries: RegistryClientFactory? = nil,
         signing: SigningIdentity? = nil, provenance: ReleaseProvenance = ReleaseProvenance(), attachSBOMs: Bool = false,
         workDirectory: URL = FileManager.default.temporaryDirectory, toolVersion: String,
@@ -57,14 +57,14 @@ public struct ReleaseToolServices: Sendable {
     }
 
     /// A copier over this root's clients.
-    public func copier(
+    package func copier(
         concurrency: Int = 4, mountFrom: [RepositoryName] = [], sourceMirrors: [String] = [], progress: TransferProgressHandler? = nil
     ) -> ImageCopier {
         ImageCopier(registries: registries, concurrency: concurrency, mountFrom: mountFrom, sourceMirrors: sourceMirrors, progress: progress)
     }
 
     /// A publisher using this root's clients, signer and SBOM attacher.
-    public func publisher(builder: any ImageBuilder, force: Bool = false, log: @escaping @Sendable (String) -> Void = { _ in }) -> ReleasePublisher {
+    package func publisher(builder: any ImageBuilder, force: Bool = false, log: @escaping @Sendable (String) -> Void = { _ in }) -> ReleasePublisher {
         var publisher = ReleasePublisher(builder: builder, signer: signer, force: force, workDirectory: workDirectory, registries: registries, log: log)
         publisher.sbomAttestation = sbomAttestation
         return publisher

@@ -6,17 +6,17 @@ import OCIDistribution
 /// for an index, on each platform manifest too), plus a signed SLSA provenance attestation.
 /// Republishing adds nothing: a signature by this key over the same payload is kept, and the
 /// provenance of the same predicate type by this key is replaced, not duplicated.
-public struct NativeSigner: Signer {
-    public let key: SigningKey
-    public let keyLabel: String
+package struct NativeSigner: Signer {
+    package let key: SigningKey
+    package let keyLabel: String
     /// The caller's clients, so signature and provenance pushes count with the publish's traffic.
-    public let registries: RegistryClientFactory
-    public let provenance: ReleaseProvenance
-    public let log: @Sendable (String) -> Void
+    package let registries: RegistryClientFactory
+    package let provenance: ReleaseProvenance
+    package let log: @Sendable (String) -> Void
 
-    public var name: String { "key \(keyLabel) (\(key.verificationKey.fingerprint.prefix(19))…)" }
+    package var name: String { "key \(keyLabel) (\(key.verificationKey.fingerprint.prefix(19))…)" }
 
-    public init(
+    package init(
         key: SigningKey, keyLabel: String, registries: RegistryClientFactory,
         provenance: ReleaseProvenance = ReleaseProvenance(), log: @escaping @Sendable (String) -> Void = { _ in }
     ) {
@@ -27,7 +27,7 @@ public struct NativeSigner: Signer {
         self.log = log
     }
 
-    public func sign(_ subject: SigningSubject) async throws -> SignatureStatus {
+    package func sign(_ subject: SigningSubject) async throws -> SignatureStatus {
         guard let digest = subject.reference.digest else { throw SigningError.referenceNotPinned(subject.reference.description) }
         let client = await registries.client(for: subject.reference.registry)
         let signer = ImageSigner(key: key, client: client)

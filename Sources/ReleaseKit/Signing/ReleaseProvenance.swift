@@ -5,18 +5,18 @@ import OCIDistribution
 /// Builds the SLSA provenance v1 statement release-tool attaches to each published image:
 /// the git commit and tag, the catalogue entry, the platform, the builder, the parent image
 /// digest it was built FROM, and the CI run (GitHub Actions' `GITHUB_*` variables) if any.
-public struct ReleaseProvenance: Sendable {
-    public static let buildType = "https://github.com/hyphagroup/oubliette/release-tool/publish/v1"
+package struct ReleaseProvenance: Sendable {
+    package static let buildType = "https://github.com/hyphagroup/oubliette/release-tool/publish/v1"
 
-    public var environment: [String: String]
-    public var now: @Sendable () -> Date
+    package var environment: [String: String]
+    package var now: @Sendable () -> Date
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment, now: @escaping @Sendable () -> Date = Date.init) {
+    package init(environment: [String: String] = ProcessInfo.processInfo.environment, now: @escaping @Sendable () -> Date = Date.init) {
         self.environment = environment
         self.now = now
     }
 
-    public func statement(for subject: SigningSubject, digest: Digest, platform: Platform?) throws -> InTotoStatement {
+    package func statement(for subject: SigningSubject, digest: Digest, platform: Platform?) throws -> InTotoStatement {
         let labels = subject.labels
         var external: [String: String] = [
             "catalogueEntry": subject.type,

@@ -11,20 +11,20 @@ import SystemSupport
 
 /// Where release-tool takes the private key from: a file, or (for CI) the PEM text in an
 /// environment variable; the password from `COSIGN_PASSWORD` (as cosign) or a prompt.
-public enum SigningKeySource: Sendable, Equatable {
+package enum SigningKeySource: Sendable, Equatable {
     case file(String)
     case environment(String)
 
-    public static let passwordVariable = "COSIGN_PASSWORD"
+    package static let passwordVariable = "COSIGN_PASSWORD"
 
-    public var label: String {
+    package var label: String {
         switch self {
         case let .file(path): return path
         case let .environment(variable): return "$\(variable)"
         }
     }
 
-    public func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws(KeyFileError) -> SigningKey {
+    package func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws(KeyFileError) -> SigningKey {
         let text: String
         switch self {
         case let .file(path):
@@ -42,7 +42,7 @@ public enum SigningKeySource: Sendable, Equatable {
     /// `COSIGN_PASSWORD` when set (an empty value is an empty password, as in cosign), else a
     /// prompt on the terminal; no terminal and no variable is an error, not a silent empty
     /// password.
-    public static func password(environment: [String: String], confirm: Bool) throws(KeyFileError) -> Data {
+    package static func password(environment: [String: String], confirm: Bool) throws(KeyFileError) -> Data {
         if let value = environment[passwordVariable] { return Data(value.utf8) }
         guard isatty(STDIN_FILENO) == 1 else { throw .passwordMissing(variable: passwordVariable) }
         guard let first = prompt("Enter password for private key: ") else { throw .passwordMissing(variable: passwordVariable) }

@@ -2,20 +2,20 @@ import Foundation
 import SystemSupport
 
 /// The version being released and the git facts that go into labels and tag rules.
-public struct ReleaseVersion: Sendable, Equatable, Codable {
-    public let version: SemanticVersion
+package struct ReleaseVersion: Sendable, Equatable, Codable {
+    package let version: SemanticVersion
     /// The git tag the version came from; `nil` for a snapshot.
-    public let gitTag: String?
+    package let gitTag: String?
     /// Built from an untagged commit: only the full version tag, never `latest`.
-    public let isSnapshot: Bool
+    package let isSnapshot: Bool
     /// Full commit sha (`org.opencontainers.image.revision`).
-    public let revision: String
+    package let revision: String
     /// Commit time (`org.opencontainers.image.created`).
-    public let created: Date
+    package let created: Date
     /// Every semver tag in the repository (any commit), ascending by precedence.
-    public let taggedVersions: [SemanticVersion]
+    package let taggedVersions: [SemanticVersion]
 
-    public init(
+    package init(
         version: SemanticVersion, gitTag: String?, isSnapshot: Bool, revision: String, created: Date,
         taggedVersions: [SemanticVersion]
     ) {
@@ -28,28 +28,28 @@ public struct ReleaseVersion: Sendable, Equatable, Codable {
     }
 
     /// The highest non-prerelease version tagged in the repository.
-    public var highestRelease: SemanticVersion? { taggedVersions.filter { !$0.isPrerelease }.max() }
+    package var highestRelease: SemanticVersion? { taggedVersions.filter { !$0.isPrerelease }.max() }
 
     /// Image tags for this version under `rules`.
-    public func imageTags(_ rules: TagRules) -> [String] {
+    package func imageTags(_ rules: TagRules) -> [String] {
         // A snapshot version is a prerelease, so the rules already give it only its own tag.
         rules.tags(for: version, released: taggedVersions)
     }
 }
 
 /// How `ReleaseVersion.resolve` treats untagged and dirty checkouts.
-public struct VersionPolicy: Sendable, Equatable {
+package struct VersionPolicy: Sendable, Equatable {
     /// Prefix of release tags in git (`v` for `v1.2.3`).
-    public var gitTagPrefix: String
+    package var gitTagPrefix: String
     /// Allow an untagged HEAD, versioned `0.0.0-snapshot-<shortsha>`.
-    public var allowSnapshot: Bool
+    package var allowSnapshot: Bool
     /// Allow uncommitted changes.
-    public var allowDirty: Bool
+    package var allowDirty: Bool
     /// Release this tag (it must point at HEAD) instead of the highest one on HEAD; CI passes
     /// the pushed tag so a commit tagged both `v1.1.0-rc.1` and `v1.1.0` releases the right one.
-    public var requestedTag: String?
+    package var requestedTag: String?
 
-    public init(gitTagPrefix: String = "v", allowSnapshot: Bool = false, allowDirty: Bool = false, requestedTag: String? = nil) {
+    package init(gitTagPrefix: String = "v", allowSnapshot: Bool = false, allowDirty: Bool = false, requestedTag: String? = nil) {
         self.gitTagPrefix = gitTagPrefix
         self.allowSnapshot = allowSnapshot
         self.allowDirty = allowDirty
@@ -61,7 +61,7 @@ extension ReleaseVersion {
     /// Applies the release rules to a repository state: a tagged HEAD gives that version,
     /// an untagged HEAD is refused unless snapshots are allowed, a dirty tree is refused
     /// unless allowed.
-    public static func resolve(_ state: RepositoryState, policy: VersionPolicy) throws(ReleaseVersionError) -> ReleaseVersion {
+    package static func resolve(_ state: RepositoryState, policy: VersionPolicy) throws(ReleaseVersionError) -> ReleaseVersion {
         if state.isDirty && !policy.allowDirty {
             throw .dirtyTree(path: state.workingDirectory, paths: state.dirtyPaths)
         }
@@ -104,13 +104,13 @@ extension ReleaseVersion {
     }
 }
 
-public enum ReleaseVersionError: Error, Equatable, Sendable, DescribedError {
+package enum ReleaseVersionError: Error, Equatable, Sendable, DescribedError {
     case dirtyTree(path: String, paths: [String])
     case untaggedHead(head: String, prefix: String, otherTagsOnHead: [String])
     case requestedTagNotVersion(tag: String, prefix: String)
     case requestedTagNotOnHead(tag: String, head: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .dirtyTree(path, paths):
             let shown = paths.prefix(5).joined(separator: ", ") + (paths.count > 5 ? ", … (\(paths.count) in all)" : "")

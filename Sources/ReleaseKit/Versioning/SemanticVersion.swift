@@ -5,16 +5,16 @@ import SystemSupport
 ///
 /// Equality and ordering follow semver *precedence*: build metadata is kept for display
 /// but ignored when comparing, so `1.0.0+a == 1.0.0+b`.
-public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
-    public let major: Number
-    public let minor: Number
-    public let patch: Number
+package struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+    package let major: Number
+    package let minor: Number
+    package let patch: Number
     /// Dot-separated prerelease identifiers (`["rc", "1"]`); empty for a release.
-    public let prerelease: [String]
+    package let prerelease: [String]
     /// Dot-separated build identifiers; never affect precedence.
-    public let buildMetadata: [String]
+    package let buildMetadata: [String]
 
-    public init(major: Number, minor: Number, patch: Number, prerelease: [String] = [], buildMetadata: [String] = []) {
+    package init(major: Number, minor: Number, patch: Number, prerelease: [String] = [], buildMetadata: [String] = []) {
         self.major = major
         self.minor = minor
         self.patch = patch
@@ -23,7 +23,7 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
     }
 
     /// Parses strict semver 2.0 (no `v` prefix, no leading zeros in numeric parts).
-    public init(parsing text: String) throws(SemanticVersionError) {
+    package init(parsing text: String) throws(SemanticVersionError) {
         var core = Substring(text)
         var build: [String] = []
         if let plus = core.firstIndex(of: "+") {
@@ -54,14 +54,14 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
     }
 
     /// `nil` instead of an error, for scanning tag lists where most names may be anything.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         guard let parsed = try? SemanticVersion(parsing: text) else { return nil }
         self = parsed
     }
 
-    public var isPrerelease: Bool { !prerelease.isEmpty }
+    package var isPrerelease: Bool { !prerelease.isEmpty }
 
-    public var description: String {
+    package var description: String {
         var text = "\(major).\(minor).\(patch)"
         if !prerelease.isEmpty { text += "-" + prerelease.joined(separator: ".") }
         if !buildMetadata.isEmpty { text += "+" + buildMetadata.joined(separator: ".") }
@@ -70,18 +70,18 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
 
     // MARK: Precedence (semver 2.0 §11)
 
-    public static func == (lhs: SemanticVersion, rhs: SemanticVersion) -> Bool {
+    package static func == (lhs: SemanticVersion, rhs: SemanticVersion) -> Bool {
         lhs.major == rhs.major && lhs.minor == rhs.minor && lhs.patch == rhs.patch && lhs.prerelease == rhs.prerelease
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(major)
         hasher.combine(minor)
         hasher.combine(patch)
         hasher.combine(prerelease)
     }
 
-    public static func < (lhs: SemanticVersion, rhs: SemanticVersion) -> Bool {
+    package static func < (lhs: SemanticVersion, rhs: SemanticVersion) -> Bool {
         if lhs.major != rhs.major { return lhs.major < rhs.major }
         if lhs.minor != rhs.minor { return lhs.minor < rhs.minor }
         if lhs.patch != rhs.patch { return lhs.patch < rhs.patch }
@@ -105,7 +105,7 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
 
     // MARK: Codable as the plain string
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let raw = try container.decode(String.self)
         do { self = try SemanticVersion(parsing: raw) } catch {
@@ -113,7 +113,7 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }
@@ -139,16 +139,16 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
 extension SemanticVersion {
     /// A non-negative integer of any size (semver puts no bound on MAJOR, MINOR, PATCH or
     /// numeric prerelease identifiers), kept as its decimal digits and ordered numerically.
-    public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible, ExpressibleByIntegerLiteral {
+    package struct Number: Sendable, Hashable, Comparable, CustomStringConvertible, ExpressibleByIntegerLiteral {
         /// Decimal digits without leading zeros ("0" for zero).
-        public let digits: String
+        package let digits: String
 
-        public init(_ value: UInt64) { digits = String(value) }
+        package init(_ value: UInt64) { digits = String(value) }
 
-        public init(integerLiteral value: UInt64) { self.init(value) }
+        package init(integerLiteral value: UInt64) { self.init(value) }
 
         /// ASCII decimal digits; leading zeros are dropped. Nil for anything else (signs too).
-        public init?(_ text: some StringProtocol) {
+        package init?(_ text: some StringProtocol) {
             guard !text.isEmpty, text.utf8.allSatisfy(Self.isDigit) else { return nil }
             let trimmed = text.drop { $0 == "0" }
             digits = trimmed.isEmpty ? "0" : String(trimmed)
@@ -157,11 +157,11 @@ extension SemanticVersion {
         fileprivate init(validatedDigits: String) { digits = validatedDigits }
 
         /// The value when it fits in a UInt64.
-        public var uint64Value: UInt64? { UInt64(digits) }
+        package var uint64Value: UInt64? { UInt64(digits) }
 
-        public var description: String { digits }
+        package var description: String { digits }
 
-        public static func < (lhs: Number, rhs: Number) -> Bool {
+        package static func < (lhs: Number, rhs: Number) -> Bool {
             // Without leading zeros, a longer digit string is a larger number.
             lhs.digits.utf8.count != rhs.digits.utf8.count
                 ? lhs.digits.utf8.count < rhs.digits.utf8.count
@@ -172,10 +172,10 @@ extension SemanticVersion {
     }
 }
 
-public enum SemanticVersionError: Error, Equatable, Sendable, DescribedError {
+package enum SemanticVersionError: Error, Equatable, Sendable, DescribedError {
     case malformed(String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .malformed(text, reason):
             return "'\(text)' is not a semantic version (MAJOR.MINOR.PATCH[-prerelease][+build]): \(reason)"

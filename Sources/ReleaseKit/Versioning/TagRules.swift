@@ -5,13 +5,13 @@ import OCIDistribution
 /// but without its known traps: `latest` never moves for a prerelease or for a backport on
 /// an older line, floating `vX.Y`/`vX` only move for the newest release of their line, and
 /// there is no floating `v0` (a 0.x major promises nothing).
-public struct TagRules: Sendable, Equatable {
+package struct TagRules: Sendable, Equatable {
     /// Prefix of the image tags (`v` gives `v1.2.3`); may be empty.
-    public var prefix: String
+    package var prefix: String
     /// Also tag `vX.Y` and `vX` (the latter never for major 0).
-    public var floatingMinorMajor: Bool
+    package var floatingMinorMajor: Bool
 
-    public init(prefix: String = "v", floatingMinorMajor: Bool = false) {
+    package init(prefix: String = "v", floatingMinorMajor: Bool = false) {
         self.prefix = prefix
         self.floatingMinorMajor = floatingMinorMajor
     }
@@ -24,7 +24,7 @@ public struct TagRules: Sendable, Equatable {
     ///     `version` itself may or may not be among them).
     /// - Returns: the image tags, `+` in build metadata spelt `_`; only the full version for
     ///   a prerelease.
-    public func tags(for version: SemanticVersion, released: [SemanticVersion]) -> [String] {
+    package func tags(for version: SemanticVersion, released: [SemanticVersion]) -> [String] {
         var tags = [prefix + Self.tagSafe(version)]
         guard !version.isPrerelease else { return tags }
         let releases = released.filter { !$0.isPrerelease } + [version]

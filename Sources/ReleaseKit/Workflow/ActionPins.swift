@@ -5,32 +5,32 @@ import SystemSupport
 /// each `- uses: owner/repo[/path]@<40-hex SHA> # <version>`. It is a composite action's
 /// metadata so Dependabot's github-actions updater rewrites it; the generator reads it line
 /// by line (YAML parsers drop the version comment).
-public struct ActionPins: Sendable, Equatable {
-    public static let path = ".github/pins/action.yml"
+package struct ActionPins: Sendable, Equatable {
+    package static let path = ".github/pins/action.yml"
 
-    public struct Pin: Sendable, Equatable {
-        public let action: String
-        public let sha: String
-        public let version: String
+    package struct Pin: Sendable, Equatable {
+        package let action: String
+        package let sha: String
+        package let version: String
         /// `owner/repo@sha # version` as it goes into a workflow (the comment is added by the renderer).
-        public var reference: String { "\(action)@\(sha)" }
+        package var reference: String { "\(action)@\(sha)" }
     }
 
     /// The container images the jobs run in (`.github/pins/Dockerfile`): a Dockerfile so
     /// Dependabot's docker updater moves the digests; `FROM name:tag@sha256:… AS alias` lines.
-    public static let imagesPath = ".github/pins/Dockerfile"
+    package static let imagesPath = ".github/pins/Dockerfile"
 
-    public let pins: [String: Pin]
+    package let pins: [String: Pin]
     /// `name:tag` (as written, e.g. `swift:6.3-noble`) → `name:tag@sha256:…`.
-    public let images: [String: String]
+    package let images: [String: String]
 
-    public init(pins: [Pin], images: [String: String] = [:]) {
+    package init(pins: [Pin], images: [String: String] = [:]) {
         self.pins = Dictionary(pins.map { ($0.action, $0) }, uniquingKeysWith: { _, last in last })
         self.images = images
     }
 
     /// Reads `root/.github/pins/action.yml` and `root/.github/pins/Dockerfile`.
-    public static func load(root: URL) throws(ActionPinsError) -> ActionPins {
+    package static func load(root: URL) throws(ActionPinsError) -> ActionPins {
         func read(_ relative: String) throws(ActionPinsError) -> String {
             let url = root.appendingPathComponent(relative)
             guard FileManager.default.fileExists(atPath: url.path) else { throw .absent(path: url.path) }
@@ -43,7 +43,7 @@ public struct ActionPins: Sendable, Equatable {
     }
 
     /// Every `FROM` line must name `image:tag@sha256:<64 hex>`; the `docker.io/library/` prefix is dropped.
-    public static func parseImages(_ text: String, file: String = imagesPath) throws(ActionPinsError) -> [String: String] {
+    package static func parseImages(_ text: String, file: String = imagesPath) throws(ActionPinsError) -> [String: String] {
         var images: [String: String] = [:]
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let words = rawLine.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
@@ -63,13 +63,13 @@ public struct ActionPins: Sendable, Equatable {
     }
 
     /// The pinned reference of `image` (`swift:6.3-noble`); a workflow never runs an unpinned image.
-    public func image(_ image: String) throws(ActionPinsError) -> String {
+    package func image(_ image: String) throws(ActionPinsError) -> String {
         guard let pinned = images[image] else { throw .missingImage(image: image, file: Self.imagesPath) }
         return pinned
     }
 
     /// Every line containing `uses:` must be a full pin; anything else is an error with its line:column.
-    public static func parse(_ text: String, file: String = path) throws(ActionPinsError) -> ActionPins {
+    package static func parse(_ text: String, file: String = path) throws(ActionPinsError) -> ActionPins {
         var pins: [Pin] = []
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = String(rawLine)
@@ -99,13 +99,13 @@ public struct ActionPins: Sendable, Equatable {
     }
 
     /// The pin for `action`; a workflow never references an unpinned action.
-    public func pin(_ action: String) throws(ActionPinsError) -> Pin {
+    package func pin(_ action: String) throws(ActionPinsError) -> Pin {
         guard let pin = pins[action] else { throw .missing(action: action, file: Self.path) }
         return pin
     }
 }
 
-public enum ActionPinsError: Error, Equatable, Sendable, DescribedError {
+package enum ActionPinsError: Error, Equatable, Sendable, DescribedError {
     case unreadable(path: String, reason: String)
     /// The project has no pins file yet.
     case absent(path: String)
@@ -115,7 +115,7 @@ public enum ActionPinsError: Error, Equatable, Sendable, DescribedError {
     case missingImage(image: String, file: String)
     case unpinnedImage(file: String, line: Int, text: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unreadable(path, reason):
             return "cannot read the action pins \(path): \(reason); it lists every action the workflows use (see docs/RELEASING.md)"

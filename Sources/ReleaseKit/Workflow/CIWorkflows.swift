@@ -8,7 +8,7 @@ extension WorkflowGenerator {
     /// `.ci/run` installs the system packages (scripts/install-deps), builds, runs the tests
     /// against the test bed and checks the generated files. The bed runs its own dockerd and
     /// buildah as root, so the Swift image runs privileged (as docker-in-docker needs).
-    public func ciWorkflow() throws -> String {
+    package func ciWorkflow() throws -> String {
         let test = mapping([
             ("name", "Build, test and check generated files"),
             ("runs-on", Node(runner)),
@@ -63,7 +63,7 @@ extension WorkflowGenerator {
 
     /// Builds the catalogue's Dockerfiles with buildah on both native runners (parents first,
     /// children FROM the parent just built) and runs the tools in the leaf images.
-    public func imagesWorkflow() throws -> String {
+    package func imagesWorkflow() throws -> String {
         let ordered = try catalogue.buildOrder()
         let include = try platformRunners().map { platform in
             mapping([("platform", Node(platform.platform)), ("runner", Node(platform.runner))])
@@ -119,12 +119,12 @@ extension WorkflowGenerator {
 
     /// Days a new release must age before Dependabot proposes it (a compromised release is
     /// usually caught and yanked within days).
-    public static let dependabotCooldownDays = 7
+    package static let dependabotCooldownDays = 7
 
     /// Dependabot: the pins files (github-actions for the actions, docker for the images the
     /// jobs run in), the Swift package, and each Dockerfile's directory (docker). Workflows
     /// themselves are generated, so the bot updates the pins.
-    public func dependabotConfig() throws -> String {
+    package func dependabotConfig() throws -> String {
         func update(_ ecosystem: String, _ directory: String, group: String) -> Node {
             mapping([
                 ("package-ecosystem", Node(ecosystem)),

@@ -8,9 +8,9 @@ import Yams
 /// credentials, which release-tool reads from OUBLIETTE_REGISTRY_*.
 extension WorkflowGenerator {
     /// Job outputs and artifacts; git-ignored, because release-tool refuses a dirty checkout.
-    public static let gitlabOutput = ".ci-out"
+    package static let gitlabOutput = ".ci-out"
 
-    public func gitlabPipeline() throws -> String {
+    package func gitlabPipeline() throws -> String {
         // vX.Y.Z and vX.Y.Z-prerelease, as release.yml's tag filter.
         let onTag = "$CI_COMMIT_TAG =~ /^v[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?$/"
         let tagRules = Node([mapping([("if", Node(onTag))])])

@@ -16,7 +16,7 @@ extension WorkflowGenerator {
     /// builds run in a Swift image: `oubliette` (what users install) in jammy, so it needs no
     /// glibc newer than `glibcFloor`; `release-tool` (the CI's own tool, linked to libgit2
     /// 1.7) in noble, where the image jobs run it.
-    public static let binaryTargets: [(runner: String, os: String, arch: String)] = [
+    package static let binaryTargets: [(runner: String, os: String, arch: String)] = [
         ("ubuntu-24.04", "linux", "x86_64"),
         ("ubuntu-24.04-arm", "linux", "aarch64"),
         ("macos-15", "macos", "aarch64"),
@@ -24,28 +24,28 @@ extension WorkflowGenerator {
 
     /// The Linux tools, the Swift image distribution each is built in and the highest glibc
     /// symbol version it may need (README states the floor users get).
-    public static let linuxTools: [(tool: String, distribution: String, glibc: String)] = [
+    package static let linuxTools: [(tool: String, distribution: String, glibc: String)] = [
         ("oubliette", "jammy", glibcFloor),
         ("release-tool", "noble", "2.39"),
     ]
 
     /// The oldest glibc the Linux `oubliette` binaries run on (Ubuntu 22.04, Debian 12, Fedora 36).
-    public static let glibcFloor = "2.35"
+    package static let glibcFloor = "2.35"
 
     /// What building release-tool needs on Debian/Ubuntu: libgit2 (git tags), libsodium
     /// (cosign key files), zlib and zstd (layer readers for SBOMs).
-    public static let buildPackages = "libgit2-dev libsodium-dev zlib1g-dev libzstd-dev"
+    package static let buildPackages = "libgit2-dev libsodium-dev zlib1g-dev libzstd-dev"
     /// What the built release-tool loads at run time on Ubuntu 24.04 (zlib and zstd ship with it).
-    public static let runtimePackages = "libgit2-1.7 libsodium23"
+    package static let runtimePackages = "libgit2-1.7 libsodium23"
     /// The same for a macOS build (zlib is part of the SDK).
-    public static let brewPackages = "libgit2 libsodium zstd"
+    package static let brewPackages = "libgit2 libsodium zstd"
 
     /// The tag being released: the pushed tag, or the dispatch input.
     static let releaseTagExpression = "${{ inputs.tag || github.ref_name }}"
 
     /// Release tags: `vX.Y.Z` and `vX.Y.Z-prerelease` (GitHub filter patterns, not regexes:
     /// `+` repeats the class before it). A bare `v*` would also fire on `very-old-branch-tag`.
-    public static let releaseTagPatterns = ["v[0-9]+.[0-9]+.[0-9]+", "v[0-9]+.[0-9]+.[0-9]+-*"]
+    package static let releaseTagPatterns = ["v[0-9]+.[0-9]+.[0-9]+", "v[0-9]+.[0-9]+.[0-9]+-*"]
 
     /// Runner of the arm64 jobs: GitHub's hosted arm runner, or the repository variable
     /// ARM64_RUNNER (private repositories get no hosted arm runners).
@@ -56,11 +56,11 @@ extension WorkflowGenerator {
     /// SARIF upload: public repositories, or private ones with code scanning (CODE_SCANNING=true).
     static let codeScanningCondition = "vars.CODE_SCANNING == 'true' || !github.event.repository.private"
     /// The environment holding the release secrets; docs/RELEASING.md limits it to release tags.
-    public static let releaseEnvironment = "release"
+    package static let releaseEnvironment = "release"
 
     static func runner(_ runner: String) -> String { runner == "ubuntu-24.04-arm" ? arm64Runner : runner }
 
-    public func releaseWorkflow() throws -> String {
+    package func releaseWorkflow() throws -> String {
         let ordered = try catalogue.buildOrder()
         let names = ordered.map(\.imageName).joined(separator: ", ")
         let dispatchInputs = mapping([
@@ -193,7 +193,7 @@ extension WorkflowGenerator {
     /// The highest `GLIBC_x.y` symbol version each built binary needs may not exceed the
     /// floor this build promises (GLIBC_FLOOR); a binary built on a newer distribution than
     /// its floor fails here instead of on a user's machine ("version `GLIBC_2.39' not found").
-    public static let glibcCheckScript = """
+    package static let glibcCheckScript = """
         status=0
         for binary in stage/*; do
           needed=$(objdump -T "$binary" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/^GLIBC_//' | sort -uV | tail -n 1)

@@ -3,16 +3,16 @@ import SystemSupport
 
 /// Compares generated files with what is on disk (`release-tool workflow --check`) and
 /// writes them (temp file + rename, so a crash never leaves half a workflow).
-public enum WorkflowFiles {
-    public struct Drift: Sendable, Equatable {
-        public let path: String
+package enum WorkflowFiles {
+    package struct Drift: Sendable, Equatable {
+        package let path: String
         /// Unified diff from the file on disk (`-`) to the generated content (`+`), relative
         /// to the repository root (`a/` and `b/` prefixes: apply with `git apply` or `patch -p1`).
-        public let diff: String
+        package let diff: String
     }
 
     /// Files whose content on disk differs from `files` (missing files count as drift).
-    public static func check(_ files: [GeneratedFile], root: URL) -> [Drift] {
+    package static func check(_ files: [GeneratedFile], root: URL) -> [Drift] {
         files.compactMap { file in
             let url = root.appendingPathComponent(file.path)
             let current = try? String(contentsOf: url, encoding: .utf8)
@@ -29,7 +29,7 @@ public enum WorkflowFiles {
 
     /// Writes `files` under `root`, returning the paths that changed.
     @discardableResult
-    public static func write(_ files: [GeneratedFile], root: URL) throws -> [String] {
+    package static func write(_ files: [GeneratedFile], root: URL) throws -> [String] {
         var changed: [String] = []
         let fileManager = FileManager.default
         for file in files {
@@ -167,10 +167,10 @@ enum LineDiff {
     }
 }
 
-public enum WorkflowFileError: Error, Equatable, Sendable, DescribedError {
+package enum WorkflowFileError: Error, Equatable, Sendable, DescribedError {
     case writeFailed(path: String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .writeFailed(path, reason):
             return "cannot write \(path): \(reason); check that the directory is writable"

@@ -5,18 +5,18 @@ import OCIDistribution
 import Yams
 
 /// A file the generator owns, with its path relative to the repository root.
-public struct GeneratedFile: Sendable, Equatable {
-    public let path: String
-    public let contents: String
+package struct GeneratedFile: Sendable, Equatable {
+    package let path: String
+    package let contents: String
 
-    public init(path: String, contents: String) {
+    package init(path: String, contents: String) {
         self.path = path
         self.contents = contents
     }
 }
 
 /// Where the generated CI runs: GitHub Actions (workflows + dependabot.yml) or GitLab CI.
-public enum WorkflowTarget: String, Sendable, CaseIterable {
+package enum WorkflowTarget: String, Sendable, CaseIterable {
     case github, gitlab
 }
 
@@ -24,24 +24,24 @@ public enum WorkflowTarget: String, Sendable, CaseIterable {
 /// `.github/dependabot.yml` and `.gitlab-ci.yml`. Built as Yams nodes (mappings keep
 /// insertion order) so the output is deterministic and always valid YAML; image names come
 /// from the catalogue and every `uses:` from the checked-in pins file.
-public struct WorkflowGenerator: Sendable {
-    public static let releasePath = ".github/workflows/release.yml"
-    public static let ciPath = ".github/workflows/ci.yml"
-    public static let imagesPath = ".github/workflows/images.yml"
-    public static let dependabotPath = ".github/dependabot.yml"
-    public static let gitlabPath = ".gitlab-ci.yml"
+package struct WorkflowGenerator: Sendable {
+    package static let releasePath = ".github/workflows/release.yml"
+    package static let ciPath = ".github/workflows/ci.yml"
+    package static let imagesPath = ".github/workflows/images.yml"
+    package static let dependabotPath = ".github/dependabot.yml"
+    package static let gitlabPath = ".gitlab-ci.yml"
 
-    public let catalogue: ImageCatalogue
+    package let catalogue: ImageCatalogue
     /// Catalogue file relative to the repository root, or nil for the shipped catalogue.
-    public let catalogueFile: String?
-    public let pins: ActionPins
-    public var runner: String
-    public var swiftVersion: String
+    package let catalogueFile: String?
+    package let pins: ActionPins
+    package var runner: String
+    package var swiftVersion: String
     /// Builder the image jobs use: buildah, which GitHub's Ubuntu runners ship and which the
     /// end-to-end tests run, so CI takes the tested path.
-    public var builder: BuilderKind
+    package var builder: BuilderKind
 
-    public init(
+    package init(
         catalogue: ImageCatalogue, catalogueFile: String? = nil, pins: ActionPins, runner: String = "ubuntu-24.04",
         swiftVersion: String = "6.3", builder: BuilderKind = .buildah
     ) {
@@ -55,12 +55,12 @@ public struct WorkflowGenerator: Sendable {
 
     /// The official Swift image (swiftlang/swift-docker, Docker Hub `swift`) of `distribution`
     /// (noble = Ubuntu 24.04 like the runners), pinned by digest in `.github/pins/Dockerfile`.
-    public func swiftImage(_ distribution: String = "noble") throws -> String {
+    package func swiftImage(_ distribution: String = "noble") throws -> String {
         try pins.image("swift:\(swiftVersion)-\(distribution)")
     }
 
     /// Image platforms and the native runners that build them (no emulation for RUN steps).
-    public static let imagePlatforms: [(platform: String, arch: String, runner: String, gitlabTag: String)] = [
+    package static let imagePlatforms: [(platform: String, arch: String, runner: String, gitlabTag: String)] = [
         ("linux/amd64", "x86_64", "ubuntu-24.04", "saas-linux-small-amd64"),
         ("linux/arm64", "aarch64", "ubuntu-24.04-arm", "saas-linux-small-arm64"),
     ]
@@ -74,7 +74,7 @@ public struct WorkflowGenerator: Sendable {
         return Self.imagePlatforms.filter { wanted.contains($0.platform) }
     }
 
-    public func files(target: WorkflowTarget? = nil) throws -> [GeneratedFile] {
+    package func files(target: WorkflowTarget? = nil) throws -> [GeneratedFile] {
         var files: [GeneratedFile] = []
         if target == nil || target == .github {
             files += [

@@ -1,9 +1,9 @@
 import SystemSupport
 
-public enum WorkflowGeneratorError: Error, Equatable, Sendable, DescribedError {
+package enum WorkflowGeneratorError: Error, Equatable, Sendable, DescribedError {
     case noNativeRunner(platform: String, known: [String])
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .noNativeRunner(platform, known):
             return "the catalogue lists \(platform), but the CI generator has no native runner for it (it knows "

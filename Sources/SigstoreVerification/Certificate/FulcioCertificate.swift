@@ -4,17 +4,17 @@ import SwiftASN1
 
 /// What a Fulcio signing certificate says about who signed: the SAN and the OIDC claims Fulcio
 /// copies into its extensions (OID arc 1.3.6.1.4.1.57264.1, see Fulcio's docs/oid-info.md).
-public struct FulcioIdentity: Sendable, Equatable, Codable {
+package struct FulcioIdentity: Sendable, Equatable, Codable {
     /// The SAN: a URI (workload identities such as GitHub workflows) or an email address.
-    public var subject: String
-    public var issuer: String?
+    package var subject: String
+    package var issuer: String?
     /// GitHub workflow claims (present when the token came from GitHub Actions).
-    public var sourceRepositoryURI: String?
-    public var sourceRepositoryRef: String?
-    public var sourceRepositoryDigest: String?
-    public var buildSignerURI: String?
-    public var buildTrigger: String?
-    public var runnerEnvironment: String?
+    package var sourceRepositoryURI: String?
+    package var sourceRepositoryRef: String?
+    package var sourceRepositoryDigest: String?
+    package var buildSignerURI: String?
+    package var buildTrigger: String?
+    package var runnerEnvironment: String?
 
     enum OID {
         static let issuerV1: ASN1ObjectIdentifier = [1, 3, 6, 1, 4, 1, 57264, 1, 1]
@@ -31,7 +31,7 @@ public struct FulcioIdentity: Sendable, Equatable, Codable {
         static let buildTrigger: ASN1ObjectIdentifier = [1, 3, 6, 1, 4, 1, 57264, 1, 20]
     }
 
-    public init(
+    package init(
         subject: String, issuer: String?, sourceRepositoryURI: String? = nil, sourceRepositoryRef: String? = nil,
         sourceRepositoryDigest: String? = nil, buildSignerURI: String? = nil, buildTrigger: String? = nil, runnerEnvironment: String? = nil
     ) {
@@ -46,7 +46,7 @@ public struct FulcioIdentity: Sendable, Equatable, Codable {
     }
 
     /// Reads the identity of `certificate`; nil fields are absent extensions.
-    public init(certificate: Certificate) throws(BundleVerificationError) {
+    package init(certificate: Certificate) throws(BundleVerificationError) {
         let names: SubjectAlternativeNames?
         do { names = try certificate.extensions.subjectAlternativeNames } catch {
             throw .identity("the signing certificate's SAN extension is malformed")

@@ -12,26 +12,26 @@ import X509
 /// (PEM, intermediates then root), `dev.sigstore.cosign/bundle` (JSON
 /// `{"SignedEntryTimestamp": base64, "Payload": {"body": base64, "integratedTime", "logIndex",
 /// "logID": hex}}`).
-public enum CosignLegacySignature {
-    public static let signatureAnnotation = "dev.cosignproject.cosign/signature"
-    public static let certificateAnnotation = "dev.sigstore.cosign/certificate"
-    public static let chainAnnotation = "dev.sigstore.cosign/chain"
-    public static let bundleAnnotation = "dev.sigstore.cosign/bundle"
+package enum CosignLegacySignature {
+    package static let signatureAnnotation = "dev.cosignproject.cosign/signature"
+    package static let certificateAnnotation = "dev.sigstore.cosign/certificate"
+    package static let chainAnnotation = "dev.sigstore.cosign/chain"
+    package static let bundleAnnotation = "dev.sigstore.cosign/bundle"
 
     /// What the layer signs: its payload bytes (a `.sig` simple-signing payload) or a DSSE
     /// envelope (an `.att` layer, whose payload is the envelope's JSON).
-    public enum Content: Sendable {
+    package enum Content: Sendable {
         case message(payload: Data, signature: String)
         case dsseEnvelope(Data)
     }
 
     /// Whether `annotations` describe a keyless signature (a certificate is attached).
-    public static func isKeyless(_ annotations: [String: String]) -> Bool {
+    package static func isKeyless(_ annotations: [String: String]) -> Bool {
         annotations[certificateAnnotation].map { !$0.isEmpty } ?? false
     }
 
     /// The v0.1 bundle equivalent of a cosign keyless layer.
-    public static func bundle(content: Content, annotations: [String: String]) throws(BundleVerificationError) -> SigstoreBundle {
+    package static func bundle(content: Content, annotations: [String: String]) throws(BundleVerificationError) -> SigstoreBundle {
         guard let certificatePEM = annotations[certificateAnnotation], let leaf = pemCertificates(certificatePEM).first else {
             throw .bundleFormat("the layer has no PEM certificate in \(certificateAnnotation)")
         }
@@ -134,7 +134,7 @@ public enum CosignLegacySignature {
 extension SigstoreBundle {
     /// Who the bundle's certificate names, read WITHOUT verifying anything: only for messages
     /// that say what was found when verification failed. Nil for keyed or unreadable bundles.
-    public var claimedSigner: FulcioIdentity? {
+    package var claimedSigner: FulcioIdentity? {
         let der = verificationMaterial.certificate?.rawBytes.bytes ?? verificationMaterial.x509CertificateChain?.certificates?.first?.rawBytes.bytes
         guard let der, let certificate = try? X509.Certificate(derEncoded: der) else { return nil }
         return try? FulcioIdentity(certificate: certificate)

@@ -5,13 +5,13 @@ import X509
 
 /// A public key that checks Sigstore signatures: ECDSA over P-256/P-384/P-521 with the curve's
 /// hash, or Ed25519. Parsed from a certificate or a PKIX `SubjectPublicKeyInfo`.
-public enum SigningPublicKey: Sendable {
+package enum SigningPublicKey: Sendable {
     case p256(P256.Signing.PublicKey)
     case p384(P384.Signing.PublicKey)
     case p521(P521.Signing.PublicKey)
     case ed25519(Curve25519.Signing.PublicKey)
 
-    public init?(_ key: Certificate.PublicKey) {
+    package init?(_ key: Certificate.PublicKey) {
         if let key = P256.Signing.PublicKey(key) {
             self = .p256(key)
         } else if let key = P384.Signing.PublicKey(key) {
@@ -26,18 +26,18 @@ public enum SigningPublicKey: Sendable {
     }
 
     /// From DER `SubjectPublicKeyInfo` bytes.
-    public init?(spki: [UInt8]) {
+    package init?(spki: [UInt8]) {
         guard let key = try? Certificate.PublicKey(derEncoded: spki) else { return nil }
         self.init(key)
     }
 
     /// From a `-----BEGIN PUBLIC KEY-----` PEM document.
-    public init?(pem: String) {
+    package init?(pem: String) {
         guard let key = try? Certificate.PublicKey(pemEncoded: pem) else { return nil }
         self.init(key)
     }
 
-    public var name: String {
+    package var name: String {
         switch self {
         case .p256: return "ECDSA P-256"
         case .p384: return "ECDSA P-384"
@@ -47,7 +47,7 @@ public enum SigningPublicKey: Sendable {
     }
 
     /// DER SubjectPublicKeyInfo.
-    public var spki: [UInt8] {
+    package var spki: [UInt8] {
         switch self {
         case let .p256(key): return [UInt8](key.derRepresentation)
         case let .p384(key): return [UInt8](key.derRepresentation)
@@ -66,7 +66,7 @@ public enum SigningPublicKey: Sendable {
     }
 
     /// True when `signature` (ECDSA: ASN.1 DER; Ed25519: 64 raw bytes) signs `message`.
-    public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
+    package func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
         switch self {
         case let .p256(key):
             guard let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
@@ -84,7 +84,7 @@ public enum SigningPublicKey: Sendable {
 
     /// The hash this key's signatures are made over (ECDSA's curve-matched hash; Ed25519 signs
     /// the message itself and returns nil).
-    public var prehashAlgorithm: HashAlgorithm? {
+    package var prehashAlgorithm: HashAlgorithm? {
         switch self {
         case .p256: return .sha256
         case .p384: return .sha384
@@ -96,7 +96,7 @@ public enum SigningPublicKey: Sendable {
     /// True when `signature` signs a message whose digest is `digest` (any SHA-2 size: ECDSA
     /// allows a hash other than the curve's, as timestamp authorities use). Ed25519 cannot
     /// verify a digest and returns false.
-    public func isValidSignature(_ signature: [UInt8], forDigest digest: [UInt8]) -> Bool {
+    package func isValidSignature(_ signature: [UInt8], forDigest digest: [UInt8]) -> Bool {
         switch self {
         case let .p256(key):
             guard let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
@@ -122,10 +122,10 @@ public enum SigningPublicKey: Sendable {
     }
 }
 
-public enum HashAlgorithm: String, Sendable {
+package enum HashAlgorithm: String, Sendable {
     case sha256, sha384, sha512
 
-    public func hash(_ bytes: [UInt8]) -> [UInt8] {
+    package func hash(_ bytes: [UInt8]) -> [UInt8] {
         switch self {
         case .sha256: return Array(SHA256.hash(data: bytes))
         case .sha384: return Array(SHA384.hash(data: bytes))
@@ -134,7 +134,7 @@ public enum HashAlgorithm: String, Sendable {
     }
 
     /// protobuf-specs `HashAlgorithm` enum names.
-    public var protoName: String {
+    package var protoName: String {
         switch self {
         case .sha256: return "SHA2_256"
         case .sha384: return "SHA2_384"

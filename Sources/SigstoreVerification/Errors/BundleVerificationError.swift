@@ -3,7 +3,7 @@ import SystemSupport
 
 /// Why a Sigstore bundle was refused. Each case is one check of the verification (see
 /// `check` for its short name); the text says what was expected and what was found.
-public enum BundleVerificationError: Error, Equatable, Sendable, DescribedError {
+package enum BundleVerificationError: Error, Equatable, Sendable, DescribedError {
     /// The bundle or trusted root is not valid JSON of the expected shape.
     case bundleFormat(String)
     /// The bundle's media type is not one of v0.1, v0.2, v0.3.
@@ -40,7 +40,7 @@ public enum BundleVerificationError: Error, Equatable, Sendable, DescribedError 
     case key(String)
 
     /// A short machine-readable name of the failed check (for `--json`).
-    public var check: String {
+    package var check: String {
         switch self {
         case .bundleFormat: return "bundle-format"
         case .unsupportedMediaType: return "bundle-media-type"
@@ -62,7 +62,7 @@ public enum BundleVerificationError: Error, Equatable, Sendable, DescribedError 
         }
     }
 
-    public var reason: String {
+    package var reason: String {
         switch self {
         case let .bundleFormat(r), let .unsupportedMediaType(r), let .trustedRoot(r), let .certificateChain(r),
             let .certificateValidity(r), let .certificateTransparency(r), let .transparencyLog(r), let .inclusionProof(r),
@@ -72,7 +72,7 @@ public enum BundleVerificationError: Error, Equatable, Sendable, DescribedError 
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unsupportedMediaType(type):
             return

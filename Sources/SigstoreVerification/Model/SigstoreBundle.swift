@@ -3,84 +3,84 @@ import SystemSupport
 
 /// A Sigstore bundle (`dev.sigstore.bundle.v1.Bundle`, media types v0.1 to v0.3) as read from
 /// its protobuf JSON form. Field names follow protobuf-specs; unknown fields are ignored.
-public struct SigstoreBundle: Decodable, Sendable {
-    public enum Version: String, Sendable, Comparable {
+package struct SigstoreBundle: Decodable, Sendable {
+    package enum Version: String, Sendable, Comparable {
         case v0_1 = "0.1"
         case v0_2 = "0.2"
         case v0_3 = "0.3"
 
-        public static func < (lhs: Version, rhs: Version) -> Bool { lhs.rawValue < rhs.rawValue }
+        package static func < (lhs: Version, rhs: Version) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
-    public struct Certificate: Decodable, Sendable { public var rawBytes: ProtoBytes }
-    public struct CertificateChain: Decodable, Sendable { public var certificates: [Certificate]? }
-    public struct PublicKeyIdentifier: Decodable, Sendable { public var hint: String? }
+    package struct Certificate: Decodable, Sendable { package var rawBytes: ProtoBytes }
+    package struct CertificateChain: Decodable, Sendable { package var certificates: [Certificate]? }
+    package struct PublicKeyIdentifier: Decodable, Sendable { package var hint: String? }
 
-    public struct KindVersion: Decodable, Sendable, Equatable {
-        public var kind: String
-        public var version: String
+    package struct KindVersion: Decodable, Sendable, Equatable {
+        package var kind: String
+        package var version: String
     }
 
-    public struct LogID: Decodable, Sendable { public var keyId: ProtoBytes }
-    public struct InclusionPromise: Decodable, Sendable { public var signedEntryTimestamp: ProtoBytes }
-    public struct Checkpoint: Decodable, Sendable { public var envelope: String }
+    package struct LogID: Decodable, Sendable { package var keyId: ProtoBytes }
+    package struct InclusionPromise: Decodable, Sendable { package var signedEntryTimestamp: ProtoBytes }
+    package struct Checkpoint: Decodable, Sendable { package var envelope: String }
 
-    public struct InclusionProof: Decodable, Sendable {
-        public var logIndex: ProtoInt64
-        public var rootHash: ProtoBytes
-        public var treeSize: ProtoInt64
-        public var hashes: [ProtoBytes]?
-        public var checkpoint: Checkpoint?
+    package struct InclusionProof: Decodable, Sendable {
+        package var logIndex: ProtoInt64
+        package var rootHash: ProtoBytes
+        package var treeSize: ProtoInt64
+        package var hashes: [ProtoBytes]?
+        package var checkpoint: Checkpoint?
     }
 
-    public struct TransparencyLogEntry: Decodable, Sendable {
-        public var logIndex: ProtoInt64
-        public var logId: LogID
-        public var kindVersion: KindVersion
-        public var integratedTime: ProtoInt64?
-        public var inclusionPromise: InclusionPromise?
-        public var inclusionProof: InclusionProof?
-        public var canonicalizedBody: ProtoBytes
+    package struct TransparencyLogEntry: Decodable, Sendable {
+        package var logIndex: ProtoInt64
+        package var logId: LogID
+        package var kindVersion: KindVersion
+        package var integratedTime: ProtoInt64?
+        package var inclusionPromise: InclusionPromise?
+        package var inclusionProof: InclusionProof?
+        package var canonicalizedBody: ProtoBytes
     }
 
-    public struct RFC3161Timestamp: Decodable, Sendable { public var signedTimestamp: ProtoBytes }
-    public struct TimestampVerificationData: Decodable, Sendable { public var rfc3161Timestamps: [RFC3161Timestamp]? }
+    package struct RFC3161Timestamp: Decodable, Sendable { package var signedTimestamp: ProtoBytes }
+    package struct TimestampVerificationData: Decodable, Sendable { package var rfc3161Timestamps: [RFC3161Timestamp]? }
 
-    public struct VerificationMaterial: Decodable, Sendable {
-        public var x509CertificateChain: CertificateChain?
-        public var certificate: Certificate?
-        public var publicKey: PublicKeyIdentifier?
-        public var tlogEntries: [TransparencyLogEntry]?
-        public var timestampVerificationData: TimestampVerificationData?
+    package struct VerificationMaterial: Decodable, Sendable {
+        package var x509CertificateChain: CertificateChain?
+        package var certificate: Certificate?
+        package var publicKey: PublicKeyIdentifier?
+        package var tlogEntries: [TransparencyLogEntry]?
+        package var timestampVerificationData: TimestampVerificationData?
     }
 
-    public struct HashOutput: Decodable, Sendable {
-        public var algorithm: String?
-        public var digest: ProtoBytes
+    package struct HashOutput: Decodable, Sendable {
+        package var algorithm: String?
+        package var digest: ProtoBytes
     }
 
-    public struct MessageSignature: Decodable, Sendable {
-        public var messageDigest: HashOutput?
-        public var signature: ProtoBytes
+    package struct MessageSignature: Decodable, Sendable {
+        package var messageDigest: HashOutput?
+        package var signature: ProtoBytes
     }
 
-    public struct Envelope: Decodable, Sendable {
-        public struct Signature: Decodable, Sendable {
-            public var sig: ProtoBytes
-            public var keyid: String?
+    package struct Envelope: Decodable, Sendable {
+        package struct Signature: Decodable, Sendable {
+            package var sig: ProtoBytes
+            package var keyid: String?
         }
-        public var payload: ProtoBytes
-        public var payloadType: String
-        public var signatures: [Signature]
+        package var payload: ProtoBytes
+        package var payloadType: String
+        package var signatures: [Signature]
     }
 
-    public var mediaType: String
-    public var verificationMaterial: VerificationMaterial
-    public var messageSignature: MessageSignature?
-    public var dsseEnvelope: Envelope?
+    package var mediaType: String
+    package var verificationMaterial: VerificationMaterial
+    package var messageSignature: MessageSignature?
+    package var dsseEnvelope: Envelope?
 
     /// The bundle format version its media type names, nil when unknown.
-    public var version: Version? {
+    package var version: Version? {
         switch mediaType {
         case "application/vnd.dev.sigstore.bundle+json;version=0.1": return .v0_1
         case "application/vnd.dev.sigstore.bundle+json;version=0.2": return .v0_2
@@ -98,7 +98,7 @@ public struct SigstoreBundle: Decodable, Sendable {
     }
 
     /// Parses bundle JSON, naming the field that is wrong.
-    public init(json data: Data) throws(BundleVerificationError) {
+    package init(json data: Data) throws(BundleVerificationError) {
         do { self = try JSONCoding.decode(SigstoreBundle.self, from: data) } catch {
             throw .bundleFormat("not a Sigstore bundle: \(describeDecodingError(error))")
         }

@@ -3,42 +3,42 @@ import SystemSupport
 
 /// A Sigstore trusted root (`dev.sigstore.trustroot.v1.TrustedRoot`, trusted_root.json): the
 /// Fulcio CAs, transparency logs, CT logs and timestamp authorities a verifier trusts.
-public struct TrustedRoot: Decodable, Sendable {
-    public struct PublicKey: Decodable, Sendable {
-        public var rawBytes: ProtoBytes?
-        public var keyDetails: String?
-        public var validFor: TimeRange?
+package struct TrustedRoot: Decodable, Sendable {
+    package struct PublicKey: Decodable, Sendable {
+        package var rawBytes: ProtoBytes?
+        package var keyDetails: String?
+        package var validFor: TimeRange?
     }
 
-    public struct LogID: Decodable, Sendable { public var keyId: ProtoBytes }
+    package struct LogID: Decodable, Sendable { package var keyId: ProtoBytes }
 
     /// A transparency log or CT log instance.
-    public struct Log: Decodable, Sendable {
-        public var baseUrl: String?
-        public var hashAlgorithm: String?
-        public var publicKey: PublicKey
-        public var logId: LogID
+    package struct Log: Decodable, Sendable {
+        package var baseUrl: String?
+        package var hashAlgorithm: String?
+        package var publicKey: PublicKey
+        package var logId: LogID
     }
 
-    public struct CertificateAuthority: Decodable, Sendable {
-        public struct Chain: Decodable, Sendable { public var certificates: [SigstoreBundle.Certificate] }
-        public var uri: String?
-        public var certChain: Chain
-        public var validFor: TimeRange?
+    package struct CertificateAuthority: Decodable, Sendable {
+        package struct Chain: Decodable, Sendable { package var certificates: [SigstoreBundle.Certificate] }
+        package var uri: String?
+        package var certChain: Chain
+        package var validFor: TimeRange?
     }
 
-    public var mediaType: String
-    public var tlogs: [Log]?
-    public var certificateAuthorities: [CertificateAuthority]?
-    public var ctlogs: [Log]?
-    public var timestampAuthorities: [CertificateAuthority]?
+    package var mediaType: String
+    package var tlogs: [Log]?
+    package var certificateAuthorities: [CertificateAuthority]?
+    package var ctlogs: [Log]?
+    package var timestampAuthorities: [CertificateAuthority]?
 
-    public static let supportedMediaTypes = [
+    package static let supportedMediaTypes = [
         "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
         "application/vnd.dev.sigstore.trustedroot.v0.2+json",
     ]
 
-    public init(json data: Data, origin: String = "trusted root") throws(BundleVerificationError) {
+    package init(json data: Data, origin: String = "trusted root") throws(BundleVerificationError) {
         do { self = try JSONCoding.decode(TrustedRoot.self, from: data) } catch {
             throw .trustedRoot("\(origin) is not a trusted_root.json: \(describeDecodingError(error))")
         }
@@ -47,7 +47,7 @@ public struct TrustedRoot: Decodable, Sendable {
         }
     }
 
-    public init(contentsOf url: URL) throws(BundleVerificationError) {
+    package init(contentsOf url: URL) throws(BundleVerificationError) {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw .trustedRoot("cannot read \(url.path): \(describe(error))")
@@ -57,7 +57,7 @@ public struct TrustedRoot: Decodable, Sendable {
 
     /// The Sigstore public-good instance's root, shipped with this library (see
     /// Resources/trusted_root.ORIGIN.md for where and when it was taken).
-    public static func publicGood() throws(BundleVerificationError) -> TrustedRoot {
+    package static func publicGood() throws(BundleVerificationError) -> TrustedRoot {
         guard let url = Bundle.module.url(forResource: "trusted_root", withExtension: "json") else {
             throw .trustedRoot("the shipped public-good trusted_root.json is missing from this build")
         }

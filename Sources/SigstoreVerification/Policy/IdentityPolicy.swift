@@ -2,25 +2,25 @@ import Foundation
 
 /// Who must have signed: the OIDC issuer and the certificate's SAN, exactly or by pattern,
 /// optionally narrowed by the GitHub workflow claims Fulcio records.
-public struct IdentityPolicy: Sendable, Equatable, Codable {
-    public enum Subject: Sendable, Equatable, Codable {
+package struct IdentityPolicy: Sendable, Equatable, Codable {
+    package enum Subject: Sendable, Equatable, Codable {
         case exact(String)
         /// A regular expression the whole SAN must match (anchored at both ends).
         case pattern(String)
     }
 
-    public var issuer: String
-    public var subject: Subject
+    package var issuer: String
+    package var subject: Subject
     /// `owner/name` or `https://github.com/owner/name` (Fulcio's source repository URI).
-    public var repository: String?
+    package var repository: String?
     /// A git ref, `*` matching any run of characters (`refs/tags/v*`).
-    public var ref: String?
+    package var ref: String?
     /// The workflow that signed (Fulcio's build signer URI), `*` as in `ref`.
-    public var workflow: String?
+    package var workflow: String?
     /// The event that triggered the workflow (`push`, `release`, …).
-    public var trigger: String?
+    package var trigger: String?
 
-    public init(issuer: String, subject: Subject, repository: String? = nil, ref: String? = nil, workflow: String? = nil, trigger: String? = nil) {
+    package init(issuer: String, subject: Subject, repository: String? = nil, ref: String? = nil, workflow: String? = nil, trigger: String? = nil) {
         self.issuer = issuer
         self.subject = subject
         self.repository = repository
@@ -29,7 +29,7 @@ public struct IdentityPolicy: Sendable, Equatable, Codable {
         self.trigger = trigger
     }
 
-    public var summary: String {
+    package var summary: String {
         var parts: [String]
         switch subject {
         case let .exact(value): parts = ["subject \(value)"]
@@ -44,7 +44,7 @@ public struct IdentityPolicy: Sendable, Equatable, Codable {
     }
 
     /// Throws `.identity` naming the first claim that differs.
-    public func check(_ identity: FulcioIdentity) throws(BundleVerificationError) {
+    package func check(_ identity: FulcioIdentity) throws(BundleVerificationError) {
         guard identity.issuer == issuer else {
             throw .identity("the certificate's OIDC issuer is \(identity.issuer.map { "'\($0)'" } ?? "absent"), expected '\(issuer)'")
         }
@@ -87,8 +87,8 @@ public struct IdentityPolicy: Sendable, Equatable, Codable {
 }
 
 /// `*` matches any run of characters; everything else matches itself.
-public enum Glob {
-    public static func matches(_ pattern: String, _ text: String) -> Bool {
+package enum Glob {
+    package static func matches(_ pattern: String, _ text: String) -> Bool {
         let parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
         guard parts.count > 1 else { return pattern == text }
         guard text.hasPrefix(parts[0]) else { return false }

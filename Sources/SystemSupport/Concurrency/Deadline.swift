@@ -1,12 +1,12 @@
 /// What ``withDeadline(_:_:)`` saw first.
-public enum DeadlineOutcome<Value: Sendable>: Sendable {
+package enum DeadlineOutcome<Value: Sendable>: Sendable {
     case finished(Result<Value, any Error>)
     case timedOut
 }
 
 /// Runs `work`, giving up after `limit`: the work is cancelled and `.timedOut` returned. For
 /// waits on a peer (a registry, an engine) whose answer is useful only when it is quick.
-public func withDeadline<Value: Sendable>(_ limit: Duration, _ work: @escaping @Sendable () async throws -> Value) async -> DeadlineOutcome<Value> {
+package func withDeadline<Value: Sendable>(_ limit: Duration, _ work: @escaping @Sendable () async throws -> Value) async -> DeadlineOutcome<Value> {
     await withTaskGroup(of: DeadlineOutcome<Value>?.self) { group in
         group.addTask {
             do { return .finished(.success(try await work())) } catch { return .finished(.failure(error)) }

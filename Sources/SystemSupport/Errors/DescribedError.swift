@@ -9,16 +9,16 @@ import Foundation
 /// The error convention of this package: every error type states its user-facing text once,
 /// in `description`, and `LocalizedError` (what `localizedDescription` and most printers use)
 /// answers with the same text.
-public protocol DescribedError: LocalizedError, CustomStringConvertible {}
+package protocol DescribedError: LocalizedError, CustomStringConvertible {}
 
 extension DescribedError {
-    public var errorDescription: String? { description }
+    package var errorDescription: String? { description }
 }
 
 /// The text to show a person for any error: ours say what to do; Foundation's file errors
 /// become what happened to the file ("no such file or directory", "is a directory"), never
 /// "The operation could not be completed. (NSCocoaErrorDomain error 256.)" or an NSError dump.
-public func describe(_ error: any Error) -> String {
+package func describe(_ error: any Error) -> String {
     if let described = error as? any DescribedError { return described.description }
     // Before FileProblem: a DecodingError bridges to NSCocoaErrorDomain too.
     if let decoding = error as? DecodingError { return describe(decoding) }
@@ -29,7 +29,7 @@ public func describe(_ error: any Error) -> String {
 
 /// Where a JSON document is wrong and how ("missing field 'name' in images[2]"), not Swift's
 /// `keyNotFound(CodingKeys(stringValue: …))` dump.
-public func describe(_ error: DecodingError) -> String {
+package func describe(_ error: DecodingError) -> String {
     func path(_ keys: [any CodingKey]) -> String {
         keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
     }
@@ -49,9 +49,9 @@ public func describe(_ error: DecodingError) -> String {
 }
 
 /// What a Foundation file operation's error means, in a few words (callers name the file).
-public enum FileProblem {
+package enum FileProblem {
     /// The phrase for a Cocoa or POSIX error, or nil for any other error.
-    public static func phrase(_ error: any Error) -> String? {
+    package static func phrase(_ error: any Error) -> String? {
         if error is DecodingError || error is EncodingError { return nil }
         let error = error as NSError
         if error.domain == NSPOSIXErrorDomain { return posix(Int32(error.code)) }

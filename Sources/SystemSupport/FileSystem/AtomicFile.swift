@@ -10,10 +10,10 @@ import Foundation
 /// temporary file beside the target (created with the final mode, so a secret is never
 /// readable by others), is fsynced, renamed over the target, and the directory is fsynced so
 /// the rename survives a power cut.
-public enum AtomicFile {
+package enum AtomicFile {
     /// Temporary files older than this are leftovers of a crashed writer and are removed;
     /// younger ones may belong to a live writer in another process and are left alone.
-    public static let staleAge: TimeInterval = 600
+    package static let staleAge: TimeInterval = 600
 
     /// - Parameters:
     ///   - data: the file's whole new contents.
@@ -21,7 +21,7 @@ public enum AtomicFile {
     ///   - mode: permission bits of the new file (0600 for secrets).
     /// - Throws: ``FileError/posix(path:operation:code:)`` naming the step that failed (create,
     ///   write, chmod, fsync, rename into place); the target is then left as it was.
-    public static func write(_ data: Data, to url: URL, mode: mode_t = 0o644) throws(FileError) {
+    package static func write(_ data: Data, to url: URL, mode: mode_t = 0o644) throws(FileError) {
         try write(data, to: url, mode: mode, beforeRename: nil)
     }
 
@@ -67,7 +67,7 @@ public enum AtomicFile {
     static func temporaryPrefix(for url: URL) -> String { ".\(url.lastPathComponent).tmp-" }
 
     /// fsync on the directory makes the rename durable.
-    public static func syncDirectory(_ directory: URL) {
+    package static func syncDirectory(_ directory: URL) {
         let descriptor = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
         fsync(descriptor)
@@ -93,18 +93,18 @@ private func posixWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer?, _ coun
 }
 
 /// A file operation failed; the text names the path, the operation and the system's reason.
-public enum FileError: Error, Equatable, Sendable, DescribedError {
+package enum FileError: Error, Equatable, Sendable, DescribedError {
     case posix(path: String, operation: String, code: Int32)
     case unreadable(path: String, reason: String)
     /// A Foundation file operation (`operation`: "create the directory") that failed.
     case failed(path: String, operation: String, reason: String)
 
     /// Runs a Foundation file operation; its error names `path` and what was being done.
-    public static func attempt<T>(_ operation: String, path: String, _ body: () throws -> T) throws(FileError) -> T {
+    package static func attempt<T>(_ operation: String, path: String, _ body: () throws -> T) throws(FileError) -> T {
         do { return try body() } catch { throw .failed(path: path, operation: operation, reason: describe(error)) }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .failed(path, operation, reason):
             "\(path): cannot \(operation): \(reason)"

@@ -8,12 +8,12 @@ import Foundation
 
 /// An exclusive advisory lock (`flock`) on a lock file, held across processes for the
 /// duration of a closure: the one lock every state file's read-modify-write takes.
-public struct FileLock: Sendable {
-    public let url: URL
+package struct FileLock: Sendable {
+    package let url: URL
 
-    public init(_ url: URL) { self.url = url }
+    package init(_ url: URL) { self.url = url }
 
-    public func withLock<T, E: Error>(_ body: () throws(E) -> T) throws -> T {
+    package func withLock<T, E: Error>(_ body: () throws(E) -> T) throws -> T {
         let descriptor = open(url.path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw FileError.posix(path: url.path, operation: "open the lock file", code: errno) }
         defer { close(descriptor) }

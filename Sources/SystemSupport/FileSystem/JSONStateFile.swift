@@ -5,24 +5,24 @@ import Logging
 /// read never sees half of one); changes re-read, modify and write under ``FileLock`` on a
 /// sibling `.lock` file, so two processes never lose each other's updates. The directory is
 /// created private (``PrivateDirectory``) and files get `mode` from their first byte.
-public struct JSONStateFile<Value: Codable & Sendable>: Sendable {
-    public let url: URL
-    public let mode: mode_t
+package struct JSONStateFile<Value: Codable & Sendable>: Sendable {
+    package let url: URL
+    package let mode: mode_t
     private let empty: @Sendable () -> Value
     /// Each write at debug (the path and its size).
-    public var logger: Logger
+    package var logger: Logger
 
-    public init(_ url: URL, mode: mode_t = 0o600, logger: Logger = Logger(label: "system.state"), empty: @escaping @Sendable () -> Value) {
+    package init(_ url: URL, mode: mode_t = 0o600, logger: Logger = Logger(label: "system.state"), empty: @escaping @Sendable () -> Value) {
         self.url = url
         self.mode = mode
         self.logger = logger
         self.empty = empty
     }
 
-    public var lock: FileLock { FileLock(url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).lock")) }
+    package var lock: FileLock { FileLock(url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).lock")) }
 
     /// The stored value, or the empty one when there is no file yet.
-    public func read() throws(FileError) -> Value {
+    package func read() throws(FileError) -> Value {
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -40,7 +40,7 @@ public struct JSONStateFile<Value: Codable & Sendable>: Sendable {
 
     /// Applies `change` to the current value under the lock and writes the result.
     @discardableResult
-    public func update<T>(_ change: (inout Value) throws -> T) throws -> T {
+    package func update<T>(_ change: (inout Value) throws -> T) throws -> T {
         try PrivateDirectory.ensure(url.deletingLastPathComponent())
         return try lock.withLock { () throws -> T in
             var value = try read()
@@ -57,12 +57,12 @@ public struct JSONStateFile<Value: Codable & Sendable>: Sendable {
 }
 
 /// Directories that hold state or secrets.
-public enum PrivateDirectory {
+package enum PrivateDirectory {
     /// Creates `directory` with mode 0700 from the start (mkdir's mode, never a chmod after,
     /// so there is no moment when others could enter it), its missing parents with the usual
     /// mode. An existing directory is left as it is. Every writer of files in the data
     /// directory calls this, so whoever creates it first creates it private.
-    public static func ensure(_ directory: URL) throws(PrivateDirectoryError) {
+    package static func ensure(_ directory: URL) throws(PrivateDirectoryError) {
         let path = directory.path
         var info = stat()
         if stat(path, &info) == 0 {
@@ -85,11 +85,11 @@ public enum PrivateDirectory {
 }
 
 /// Why the data directory (or another private directory) could not be created.
-public enum PrivateDirectoryError: Error, Equatable, Sendable, DescribedError {
+package enum PrivateDirectoryError: Error, Equatable, Sendable, DescribedError {
     case cannotCreate(path: String, reason: String)
     case notADirectory(path: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .cannotCreate(path, reason):
             "cannot create the directory \(path): \(reason); check the permissions of its parent"

@@ -9,9 +9,9 @@ import Foundation
 /// The one way a scratch directory is made: `mkdtemp`, so it is 0700 and freshly created
 /// (never a directory someone else prepared under a guessable name), and removed on every
 /// path by the `withTemporaryDirectory` forms.
-public enum TemporaryDirectory {
+package enum TemporaryDirectory {
     /// Creates `parent/prefixXXXXXX` with mode 0700. `parent` must exist.
-    public static func create(in parent: URL? = nil, prefix: String) throws(FileError) -> URL {
+    package static func create(in parent: URL? = nil, prefix: String) throws(FileError) -> URL {
         let base = parent ?? FileManager.default.temporaryDirectory
         var template = Array(base.appendingPathComponent("\(prefix)XXXXXX").path.utf8CString)
         let created = template.withUnsafeMutableBufferPointer { buffer in
@@ -22,14 +22,14 @@ public enum TemporaryDirectory {
     }
 
     /// Removes `directory` and everything in it; a directory already gone is fine.
-    public static func remove(_ directory: URL) {
+    package static func remove(_ directory: URL) {
         try? FileManager.default.removeItem(at: directory)
     }
 }
 
 /// Runs `body` with a fresh 0700 directory (see ``TemporaryDirectory``), removed afterwards
 /// whether `body` returns or throws.
-public func withTemporaryDirectory<Value>(in parent: URL? = nil, prefix: String, _ body: (URL) throws -> Value) throws -> Value {
+package func withTemporaryDirectory<Value>(in parent: URL? = nil, prefix: String, _ body: (URL) throws -> Value) throws -> Value {
     let directory = try TemporaryDirectory.create(in: parent, prefix: prefix)
     defer { TemporaryDirectory.remove(directory) }
     return try body(directory)
@@ -37,7 +37,7 @@ public func withTemporaryDirectory<Value>(in parent: URL? = nil, prefix: String,
 
 /// The async form of `withTemporaryDirectory`: the directory is removed
 /// after `body` returns, throws or is cancelled.
-public func withTemporaryDirectory<Value>(
+package func withTemporaryDirectory<Value>(
     in parent: URL? = nil, prefix: String, _ body: (URL) async throws -> Value
 ) async throws -> Value {
     let directory = try TemporaryDirectory.create(in: parent, prefix: prefix)

@@ -1,12 +1,12 @@
 import Foundation
 
 /// A syntax error in a JSON or JSONC document, with its position.
-public struct JSONCSyntaxError: Error, Equatable, Sendable, DescribedError {
-    public let file: String
-    public let location: SourceLocation
-    public let message: String
+package struct JSONCSyntaxError: Error, Equatable, Sendable, DescribedError {
+    package let file: String
+    package let location: SourceLocation
+    package let message: String
 
-    public var description: String { "\(file):\(location): \(message)" }
+    package var description: String { "\(file):\(location): \(message)" }
 }
 
 /// The package's one JSON parser, with source positions. By default it reads JSONC: JSON
@@ -14,9 +14,9 @@ public struct JSONCSyntaxError: Error, Equatable, Sendable, DescribedError {
 /// `oubliette.jsonc`), where duplicate object keys are an error rather than "last one wins",
 /// because a silently ignored setting is worse than a refusal. In ``Mode/strict`` it reads
 /// exactly RFC 8259, as machine-written documents (OSV advisories) are.
-public struct JSONCParser {
+package struct JSONCParser {
     /// What the parser accepts.
-    public enum Mode: Sendable, Equatable {
+    package enum Mode: Sendable, Equatable {
         /// Comments and trailing commas allowed; duplicate keys refused.
         case jsonc
         /// RFC 8259 only: comments and trailing commas are errors. A leading UTF-8
@@ -43,14 +43,14 @@ public struct JSONCParser {
     /// Deeper documents are refused: recursion depth is bounded by the stack, and no
     /// configuration file or advisory needs anywhere near this many levels. The stricter of
     /// the two parsers' former limits (512 for JSONC, 256 for strict JSON).
-    public static let maximumDepth = 256
+    package static let maximumDepth = 256
 
-    public static func parse(_ text: String, file: String = "<input>", mode: Mode = .jsonc) throws(JSONCSyntaxError) -> JSONCValue {
+    package static func parse(_ text: String, file: String = "<input>", mode: Mode = .jsonc) throws(JSONCSyntaxError) -> JSONCValue {
         try parse(bytes: Array(text.utf8), file: file, mode: mode)
     }
 
     /// Bytes that are not UTF-8 are read as U+FFFD inside strings, as `String(decoding:)` does.
-    public static func parse(_ data: Data, file: String = "<input>", mode: Mode = .jsonc) throws(JSONCSyntaxError) -> JSONCValue {
+    package static func parse(_ data: Data, file: String = "<input>", mode: Mode = .jsonc) throws(JSONCSyntaxError) -> JSONCValue {
         try parse(bytes: [UInt8](data), file: file, mode: mode)
     }
 

@@ -1,20 +1,20 @@
 /// Where a value starts in a JSON or JSONC document (1-based; columns count characters).
-public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
-    public let line: Int
-    public let column: Int
-    public init(line: Int, column: Int) {
+package struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
+    package let line: Int
+    package let column: Int
+    package init(line: Int, column: Int) {
         self.line = line
         self.column = column
     }
-    public var description: String { "\(line):\(column)" }
+    package var description: String { "\(line):\(column)" }
 }
 
 /// A parsed JSON or JSONC value that remembers where it came from, so errors can point at it.
-public struct JSONCValue: Sendable, Equatable {
-    public struct Member: Sendable, Equatable {
-        public let key: String
-        public let keyLocation: SourceLocation
-        public let value: JSONCValue
+package struct JSONCValue: Sendable, Equatable {
+    package struct Member: Sendable, Equatable {
+        package let key: String
+        package let keyLocation: SourceLocation
+        package let value: JSONCValue
 
         package init(key: String, keyLocation: SourceLocation, value: JSONCValue) {
             self.key = key
@@ -23,7 +23,7 @@ public struct JSONCValue: Sendable, Equatable {
         }
     }
 
-    public indirect enum Kind: Sendable, Equatable {
+    package indirect enum Kind: Sendable, Equatable {
         case null
         case bool(Bool)
         case number(Double)
@@ -32,8 +32,8 @@ public struct JSONCValue: Sendable, Equatable {
         case object([Member])
     }
 
-    public let kind: Kind
-    public let location: SourceLocation
+    package let kind: Kind
+    package let location: SourceLocation
 
     package init(kind: Kind, location: SourceLocation) {
         self.kind = kind
@@ -41,7 +41,7 @@ public struct JSONCValue: Sendable, Equatable {
     }
 
     /// Name of the JSON type, for "expected X, found Y" messages.
-    public var typeName: String {
+    package var typeName: String {
         switch kind {
         case .null: "null"
         case .bool: "a boolean"
@@ -52,16 +52,16 @@ public struct JSONCValue: Sendable, Equatable {
         }
     }
 
-    public var stringValue: String? { if case let .string(s) = kind { s } else { nil } }
-    public var boolValue: Bool? { if case let .bool(b) = kind { b } else { nil } }
-    public var numberValue: Double? { if case let .number(n) = kind { n } else { nil } }
-    public var arrayValue: [JSONCValue]? { if case let .array(a) = kind { a } else { nil } }
-    public var members: [Member]? { if case let .object(m) = kind { m } else { nil } }
-    public var isNull: Bool { if case .null = kind { true } else { false } }
+    package var stringValue: String? { if case let .string(s) = kind { s } else { nil } }
+    package var boolValue: Bool? { if case let .bool(b) = kind { b } else { nil } }
+    package var numberValue: Double? { if case let .number(n) = kind { n } else { nil } }
+    package var arrayValue: [JSONCValue]? { if case let .array(a) = kind { a } else { nil } }
+    package var members: [Member]? { if case let .object(m) = kind { m } else { nil } }
+    package var isNull: Bool { if case .null = kind { true } else { false } }
 
     /// The value of an object's member `key` (keys are unique after parsing in either mode),
     /// nil for a missing key or a value that is no object.
-    public subscript(_ key: String) -> JSONCValue? {
+    package subscript(_ key: String) -> JSONCValue? {
         members?.first { $0.key == key }?.value
     }
 }

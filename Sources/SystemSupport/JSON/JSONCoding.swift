@@ -6,9 +6,9 @@ import Foundation
 /// Digests are computed over the bytes these write (manifests, signing payloads, SBOMs,
 /// state files), so a configuration's options never change; a new need gets a new
 /// configuration. Every call returns a fresh coder, so nothing is shared between threads.
-public enum JSONCoding {
+package enum JSONCoding {
     /// How a value is written.
-    public enum Encoding: Sendable, CaseIterable {
+    package enum Encoding: Sendable, CaseIterable {
         /// Sorted keys, compact, slashes not escaped (`application/vnd…`, not
         /// `application\/vnd…`), Foundation's default date and data strategies: the bytes
         /// digests are computed over (manifests, indexes, configs, signing payloads, DSSE
@@ -30,14 +30,14 @@ public enum JSONCoding {
     }
 
     /// How a document is read.
-    public enum Decoding: Sendable, CaseIterable {
+    package enum Decoding: Sendable, CaseIterable {
         /// Foundation's defaults: documents from registries, engines, Sigstore, key files.
         case standard
         /// ISO 8601 dates: reads what ``Encoding/state`` writes.
         case state
     }
 
-    public static func encoder(_ encoding: Encoding) -> JSONEncoder {
+    package static func encoder(_ encoding: Encoding) -> JSONEncoder {
         let encoder = JSONEncoder()
         switch encoding {
         case .canonical:
@@ -55,7 +55,7 @@ public enum JSONCoding {
         return encoder
     }
 
-    public static func decoder(_ decoding: Decoding = .standard) -> JSONDecoder {
+    package static func decoder(_ decoding: Decoding = .standard) -> JSONDecoder {
         let decoder = JSONDecoder()
         switch decoding {
         case .standard:
@@ -66,16 +66,16 @@ public enum JSONCoding {
         return decoder
     }
 
-    public static func encode<T: Encodable>(_ value: T, as encoding: Encoding) throws -> Data {
+    package static func encode<T: Encodable>(_ value: T, as encoding: Encoding) throws -> Data {
         try encoder(encoding).encode(value)
     }
 
     /// `value` encoded as UTF-8 text (JSON is always valid UTF-8).
-    public static func text<T: Encodable>(_ value: T, as encoding: Encoding) throws -> String {
+    package static func text<T: Encodable>(_ value: T, as encoding: Encoding) throws -> String {
         String(decoding: try encode(value, as: encoding), as: UTF8.self)
     }
 
-    public static func decode<T: Decodable>(_ type: T.Type, from data: Data, as decoding: Decoding = .standard) throws -> T {
+    package static func decode<T: Decodable>(_ type: T.Type, from data: Data, as decoding: Decoding = .standard) throws -> T {
         try decoder(decoding).decode(type, from: data)
     }
 }

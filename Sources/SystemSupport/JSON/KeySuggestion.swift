@@ -1,8 +1,8 @@
 /// "Did you mean …?" for misspelt configuration keys, by edit distance.
-public enum KeySuggestion {
+package enum KeySuggestion {
     /// A candidate the key abbreviates (`repo` → `repository`), else the closest one within
     /// an edit distance of roughly a third of the key's length.
-    public static func nearest(to key: String, among candidates: [String]) -> String? {
+    package static func nearest(to key: String, among candidates: [String]) -> String? {
         if key.count >= 3, let expansion = candidates.first(where: { $0.lowercased().hasPrefix(key.lowercased()) }) {
             return expansion
         }
@@ -16,7 +16,7 @@ public enum KeySuggestion {
     }
 
     /// Levenshtein distance.
-    public static func editDistance(_ a: String, _ b: String) -> Int {
+    package static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         guard !a.isEmpty else { return b.count }
         guard !b.isEmpty else { return a.count }

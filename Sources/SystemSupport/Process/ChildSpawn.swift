@@ -14,9 +14,9 @@ import Foundation
 /// (a child of `Foundation.Process` started from async code inherits a blocked mask and then
 /// ignores SIGTERM), and only descriptors 0, 1 and 2: pipes are close-on-exec from creation,
 /// and everything above 2 is closed in the child where the C library can.
-public enum ChildSpawn {
+package enum ChildSpawn {
     /// Where one of the child's standard streams goes.
-    public enum Stream: Sendable, Equatable {
+    package enum Stream: Sendable, Equatable {
         case null
         /// A pipe; the parent's end is returned.
         case pipe
@@ -25,14 +25,14 @@ public enum ChildSpawn {
     }
 
     /// A started child and the parent's ends of its pipes (nil where the stream was not a pipe).
-    public struct Child: Sendable {
-        public let pid: pid_t
-        public let stdin: Int32?
-        public let stdout: Int32?
-        public let stderr: Int32?
+    package struct Child: Sendable {
+        package let pid: pid_t
+        package let stdin: Int32?
+        package let stdout: Int32?
+        package let stderr: Int32?
     }
 
-    public static func start(
+    package static func start(
         path: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
         stdin: Stream, stdout: Stream, stderr: Stream, commandLine: String
     ) throws(ProcessError) -> Child {

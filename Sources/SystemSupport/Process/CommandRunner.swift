@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs a short-lived command and collects its output: the seam where a runtime adapter is
 /// tested against a recorder. ``ProcessRunner`` is the implementation.
-public protocol CommandRunner: Sendable {
+package protocol CommandRunner: Sendable {
     /// Runs the request and waits for the child to exit. Throws ``ProcessError`` when it
     /// cannot be started or does not finish within its deadline; a non-zero exit is returned,
     /// not thrown.
@@ -10,28 +10,28 @@ public protocol CommandRunner: Sendable {
 }
 
 /// What a finished command printed and how it exited.
-public struct CommandOutput: Sendable, Equatable {
-    public var exitCode: Int32
-    public var stdout: Data
-    public var stderr: Data
+package struct CommandOutput: Sendable, Equatable {
+    package var exitCode: Int32
+    package var stdout: Data
+    package var stderr: Data
 
-    public init(exitCode: Int32, stdout: Data = Data(), stderr: Data = Data()) {
+    package init(exitCode: Int32, stdout: Data = Data(), stderr: Data = Data()) {
         self.exitCode = exitCode
         self.stdout = stdout
         self.stderr = stderr
     }
 
-    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
-    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+    package var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    package var stderrText: String { String(decoding: stderr, as: UTF8.self) }
     /// stdout then stderr, for error messages that quote what a tool said.
-    public var combinedText: String { String(decoding: stdout + stderr, as: UTF8.self) }
+    package var combinedText: String { String(decoding: stdout + stderr, as: UTF8.self) }
 }
 
 /// Finds executables the way a shell does.
-public enum ExecutableLocator {
+package enum ExecutableLocator {
     /// `name` itself when it contains a `/` and is executable; otherwise the first executable
     /// `PATH` entry named `name`.
-    public static func find(_ name: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    package static func find(_ name: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         let fileManager = FileManager.default
         if name.contains("/") {
             return fileManager.isExecutableFile(atPath: name) ? name : nil

@@ -18,16 +18,16 @@ import Logging
 /// - Every run has a deadline: a hung child is sent SIGTERM, then SIGKILL after a grace
 ///   period, and the run fails with ``ProcessError/timedOut(command:after:)``. Cancelling the
 ///   calling task stops the child the same way.
-public struct ProcessRunner: CommandRunner {
+package struct ProcessRunner: CommandRunner {
     /// Used when a request names no timeout.
-    public var defaultTimeout: Duration
+    package var defaultTimeout: Duration
     /// Merged into every request's environment (a request's own entries win).
-    public var environment: ProcessEnvironment
+    package var environment: ProcessEnvironment
     /// Each run at debug: the executable, how many arguments (never their values, which may
     /// carry secrets), how it ended and how long it took.
-    public var logger: Logger
+    package var logger: Logger
 
-    public init(
+    package init(
         environment: ProcessEnvironment = .inherit, defaultTimeout: Duration = .seconds(600),
         logger: Logger = Logger(label: "system.process")
     ) {
@@ -36,7 +36,7 @@ public struct ProcessRunner: CommandRunner {
         self.logger = logger
     }
 
-    public func run(_ request: ProcessRequest) async throws(ProcessError) -> CommandOutput {
+    package func run(_ request: ProcessRequest) async throws(ProcessError) -> CommandOutput {
         let childEnvironment = environment.merging(request.environment).resolved()
         guard let path = ExecutableLocator.find(request.executable, environment: childEnvironment) else {
             throw .executableNotFound(request.executable)
@@ -82,7 +82,7 @@ public struct ProcessRunner: CommandRunner {
 
     /// The same run, blocking the calling thread: for synchronous callers (test helpers) that
     /// must not block a Swift concurrency thread on a semaphore. Never call it from async code.
-    public func runSynchronously(_ request: ProcessRequest) throws(ProcessError) -> CommandOutput {
+    package func runSynchronously(_ request: ProcessRequest) throws(ProcessError) -> CommandOutput {
         let childEnvironment = environment.merging(request.environment).resolved()
         guard let path = ExecutableLocator.find(request.executable, environment: childEnvironment) else {
             throw .executableNotFound(request.executable)
@@ -98,7 +98,7 @@ public struct ProcessRunner: CommandRunner {
 
     /// Runs the request and throws ``ProcessError/failed(command:exitCode:output:)`` unless it exits 0.
     @discardableResult
-    public func check(_ request: ProcessRequest) async throws(ProcessError) -> CommandOutput {
+    package func check(_ request: ProcessRequest) async throws(ProcessError) -> CommandOutput {
         let output = try await run(request)
         guard output.exitCode == 0 else {
             throw .failed(command: request.commandLine, exitCode: output.exitCode, output: output.combinedText)
@@ -108,23 +108,23 @@ public struct ProcessRunner: CommandRunner {
 }
 
 /// What the child's environment is.
-public struct ProcessEnvironment: Sendable, Equatable {
+package struct ProcessEnvironment: Sendable, Equatable {
     /// Start from this process's environment (true) or from nothing (false).
-    public var inheritsParent: Bool
-    public var overrides: [String: String]
+    package var inheritsParent: Bool
+    package var overrides: [String: String]
 
     /// This process's environment.
-    public static let inherit = ProcessEnvironment(inheritsParent: true, overrides: [:])
+    package static let inherit = ProcessEnvironment(inheritsParent: true, overrides: [:])
     /// This process's environment with `overrides` on top.
-    public static func inherit(adding overrides: [String: String]) -> ProcessEnvironment {
+    package static func inherit(adding overrides: [String: String]) -> ProcessEnvironment {
         ProcessEnvironment(inheritsParent: true, overrides: overrides)
     }
     /// Exactly these variables and nothing else.
-    public static func only(_ variables: [String: String]) -> ProcessEnvironment {
+    package static func only(_ variables: [String: String]) -> ProcessEnvironment {
         ProcessEnvironment(inheritsParent: false, overrides: variables)
     }
 
-    public func merging(_ other: ProcessEnvironment) -> ProcessEnvironment {
+    package func merging(_ other: ProcessEnvironment) -> ProcessEnvironment {
         ProcessEnvironment(
             inheritsParent: inheritsParent && other.inheritsParent,
             overrides: overrides.merging(other.overrides) { _, new in new })
@@ -138,21 +138,21 @@ public struct ProcessEnvironment: Sendable, Equatable {
 }
 
 /// One child to run.
-public struct ProcessRequest: Sendable {
-    public var executable: String
-    public var arguments: [String]
-    public var environment: ProcessEnvironment
-    public var workingDirectory: String?
+package struct ProcessRequest: Sendable {
+    package var executable: String
+    package var arguments: [String]
+    package var environment: ProcessEnvironment
+    package var workingDirectory: String?
     /// Written to the child's stdin, which is then closed; nil = /dev/null.
-    public var input: Data?
+    package var input: Data?
     /// nil = the runner's default.
-    public var timeout: Duration?
+    package var timeout: Duration?
     /// Copies every chunk of the child's output to our stderr as it arrives (build logs).
-    public var echoToStandardError: Bool
+    package var echoToStandardError: Bool
     /// Receives each complete line of stdout and stderr as it arrives (progress).
-    public var onLine: (@Sendable (OutputLine) -> Void)?
+    package var onLine: (@Sendable (OutputLine) -> Void)?
 
-    public init(
+    package init(
         _ executable: String, _ arguments: [String], environment: ProcessEnvironment = .inherit,
         workingDirectory: String? = nil, input: Data? = nil, timeout: Duration? = nil,
         echoToStandardError: Bool = false, onLine: (@Sendable (OutputLine) -> Void)? = nil
@@ -168,16 +168,16 @@ public struct ProcessRequest: Sendable {
     }
 
     /// The command as a person would type it, for messages.
-    public var commandLine: String { ([executable] + arguments).joined(separator: " ") }
+    package var commandLine: String { ([executable] + arguments).joined(separator: " ") }
 }
 
 /// A line the child printed, and on which stream.
-public struct OutputLine: Sendable, Equatable {
-    public enum Stream: Sendable, Equatable { case standardOutput, standardError }
-    public let stream: Stream
-    public let text: String
+package struct OutputLine: Sendable, Equatable {
+    package enum Stream: Sendable, Equatable { case standardOutput, standardError }
+    package let stream: Stream
+    package let text: String
 
-    public init(stream: Stream, text: String) {
+    package init(stream: Stream, text: String) {
         self.stream = stream
         self.text = text
     }
@@ -185,14 +185,14 @@ public struct OutputLine: Sendable, Equatable {
 
 /// Why a child could not be run to completion. A non-zero exit is a result, not an error,
 /// except through ``ProcessRunner/check(_:)``.
-public enum ProcessError: Error, Sendable, Equatable, DescribedError {
+package enum ProcessError: Error, Sendable, Equatable, DescribedError {
     case executableNotFound(String)
     case launchFailed(command: String, reason: String)
     case timedOut(command: String, after: Duration)
     case cancelled(command: String)
     case failed(command: String, exitCode: Int32, output: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .executableNotFound(name):
             "\(name) was not found on PATH; install it or put it on PATH"
@@ -210,12 +210,12 @@ public enum ProcessError: Error, Sendable, Equatable, DescribedError {
 
 extension Duration {
     /// "12 ms", for durations in logs.
-    public var formattedMilliseconds: String {
+    package var formattedMilliseconds: String {
         "\(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000) ms"
     }
 
     /// "2.5 s", "10 s".
-    public var formattedSeconds: String {
+    package var formattedSeconds: String {
         let seconds = Double(components.seconds) + Double(components.attoseconds) / 1e18
         return seconds.rounded() == seconds ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds)
     }

@@ -1,18 +1,18 @@
 import Foundation
 
 /// A one-shot gate: `wait()` suspends until `open()`.
-public actor Gate {
+package actor Gate {
     private var isOpen = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    public init() {}
+    package init() {}
 
-    public func wait() async {
+    package func wait() async {
         if isOpen { return }
         await withCheckedContinuation { waiters.append($0) }
     }
 
-    public func open() {
+    package func open() {
         isOpen = true
         for waiter in waiters { waiter.resume() }
         waiters.removeAll()
@@ -22,7 +22,7 @@ public actor Gate {
 /// Polls `condition` until it holds (at most `limit`), for states another task reaches.
 /// A liveness wait: the limit only matters when the condition never comes, so it is long
 /// enough for a suite that starts every test at once on two shared cores.
-public func eventually(within limit: Duration = .seconds(60), _ condition: @Sendable () async -> Bool) async -> Bool {
+package func eventually(within limit: Duration = .seconds(60), _ condition: @Sendable () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + limit
     while ContinuousClock.now < deadline {
         if await condition() { return true }

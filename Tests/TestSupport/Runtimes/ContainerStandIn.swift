@@ -7,36 +7,36 @@ import SystemSupport
 /// (`1.x`, `0.x`, chosen with `CONTAINER_STANDIN_SET`), a per-test directory of replies that
 /// win over the set, the argv log the stand-in appends to, and the handshake file that lets
 /// a streamed reply continue.
-public struct ContainerStandIn {
-    public static let fixturesRoot: URL = URL(fileURLWithPath: #filePath)
+package struct ContainerStandIn {
+    package static let fixturesRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent() // Runtime
         .deletingLastPathComponent() // TestSupport
         .deletingLastPathComponent() // Tests
         .appendingPathComponent("Fixtures/container-standin")
-    public static let executable: String = fixturesRoot.appendingPathComponent("container").path
+    package static let executable: String = fixturesRoot.appendingPathComponent("container").path
 
     /// One fixture set per supported CLI generation; see each set's README.md.
-    public enum FixtureSet: String, CaseIterable, Sendable, CustomStringConvertible {
+    package enum FixtureSet: String, CaseIterable, Sendable, CustomStringConvertible {
         /// apple/container 1.2.2.
         case current = "1.x"
         /// apple/container 0.12.3.
         case legacy = "0.x"
 
-        public var description: String { rawValue }
+        package var description: String { rawValue }
 
         /// A reply file of this set, e.g. `image-list.stdout`.
-        public func contents(of name: String) throws -> String {
+        package func contents(of name: String) throws -> String {
             try String(contentsOf: ContainerStandIn.fixturesRoot.appendingPathComponent("\(rawValue)/\(name)"), encoding: .utf8)
         }
     }
 
-    public let set: FixtureSet?
-    public let directory: URL
-    public let log: URL
-    public let handshake: URL
+    package let set: FixtureSet?
+    package let directory: URL
+    package let log: URL
+    package let handshake: URL
 
     /// `set` nil: only the replies the test writes.
-    public init(set: FixtureSet? = .current) throws {
+    package init(set: FixtureSet? = .current) throws {
         self.set = set
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("container-standin-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -45,13 +45,13 @@ public struct ContainerStandIn {
     }
 
     /// Makes the stand-in answer subcommand `key` (e.g. `image-list`) like this, whatever the set says.
-    public func reply(_ key: String, stdout: String = "", stderr: String = "", exit: Int32 = 0) throws {
+    package func reply(_ key: String, stdout: String = "", stderr: String = "", exit: Int32 = 0) throws {
         try Data(stdout.utf8).write(to: directory.appendingPathComponent("\(key).stdout"))
         try Data(stderr.utf8).write(to: directory.appendingPathComponent("\(key).stderr"))
         try Data("\(exit)\n".utf8).write(to: directory.appendingPathComponent("\(key).exit"))
     }
 
-    public var environment: [String: String] {
+    package var environment: [String: String] {
         var environment = [
             "CONTAINER_STANDIN_LOG": log.path,
             "CONTAINER_STANDIN_FIXTURES": directory.path,
@@ -61,9 +61,9 @@ public struct ContainerStandIn {
         return environment
     }
 
-    public var runtime: AppleContainerRuntime { runtime() }
+    package var runtime: AppleContainerRuntime { runtime() }
 
-    public func runtime(platformLister: (any ImagePlatformLister)? = nil, allowsAMD64: Bool = false) -> AppleContainerRuntime {
+    package func runtime(platformLister: (any ImagePlatformLister)? = nil, allowsAMD64: Bool = false) -> AppleContainerRuntime {
         AppleContainerRuntime(
             executable: Self.executable,
             runner: ProcessRunner(environment: .inherit(adding: environment)),
@@ -73,12 +73,12 @@ public struct ContainerStandIn {
     }
 
     /// Lets a reply waiting at `@@wait-for-reader` go on.
-    public func releaseStream() {
+    package func releaseStream() {
         _ = FileManager.default.createFile(atPath: handshake.path, contents: Data())
     }
 
     /// The argv of every call so far, in order.
-    public func calls() throws -> [[String]] {
+    package func calls() throws -> [[String]] {
         guard FileManager.default.fileExists(atPath: log.path) else { return [] }
         let text = try String(contentsOf: log, encoding: .utf8)
         return try text.split(separator: "\n").map { line in
@@ -86,7 +86,7 @@ public struct ContainerStandIn {
         }
     }
 
-    public func remove() {
+    package func remove() {
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -94,27 +94,27 @@ public struct ContainerStandIn {
 }
 
 /// A registry stand-in for the pre-pull platform check.
-public struct FixedPlatformLister: ImagePlatformLister {
-    public var platforms: [String]?
+package struct FixedPlatformLister: ImagePlatformLister {
+    package var platforms: [String]?
 
-    public struct Unreachable: Error {}
+    package struct Unreachable: Error {}
 
-    public init(platforms: [String]?) { self.platforms = platforms }
+    package init(platforms: [String]?) { self.platforms = platforms }
 
-    public func platforms(of reference: ImageReference) async throws -> [String] {
+    package func platforms(of reference: ImageReference) async throws -> [String] {
         guard let platforms else { throw Unreachable() }
         return platforms
     }
 }
 
 /// Values the fixture sets hold.
-public enum AppleCLIFixtures {
-    public static let busyboxDigest = "sha256:4a734084a17819de5f0bfbc25b0650c358b847f375bb009b377278addc3fa900"
-    public static let busybox = "127.0.0.1:5000/fixtures/busybox:1"
+package enum AppleCLIFixtures {
+    package static let busyboxDigest = "sha256:4a734084a17819de5f0bfbc25b0650c358b847f375bb009b377278addc3fa900"
+    package static let busybox = "127.0.0.1:5000/fixtures/busybox:1"
 
     /// A 1.x `image inspect` of an image pulled for linux/amd64 only (same shapes as
     /// `1.x/image-inspect.stdout`).
-    public static let amd64OnlyInspect = #"""
+    package static let amd64OnlyInspect = #"""
         [{"configuration":{"creationDate":"2026-10-08T11:06:21Z","descriptor":{"digest":"sha256:8888888888888888888888888888888888888888888888888888888888888888","mediaType":"application\/vnd.oci.image.index.v1+json","size":1609},"name":"127.0.0.1:5000\/fixtures\/busybox:1"},"id":"8888888888888888888888888888888888888888888888888888888888888888","variants":[{"config":{"architecture":"amd64","created":"2026-10-08T11:06:21Z","os":"linux","rootfs":{"diff_ids":[],"type":"layers"}},"digest":"sha256:3333333333333333333333333333333333333333333333333333333333333333","platform":{"architecture":"amd64","os":"linux"},"size":3625041}]}]
         """#
 }

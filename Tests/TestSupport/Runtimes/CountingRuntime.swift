@@ -5,14 +5,14 @@ import OCIDistribution
 /// assert "no pull happened" against the real engine; hooks run just before the first pull
 /// (inside the stream the caller awaits) and before every container create, to change the
 /// engine's or the registry's state between oubliette's checks and the engine's work.
-public final class CountingRuntime: ContainerRuntime {
-    public let wrapped: any ContainerRuntime
+package final class CountingRuntime: ContainerRuntime {
+    package let wrapped: any ContainerRuntime
     private let counts = Locked<[String: Int]>([:])
     private let pulledReferences = Locked<[String]>([])
     private let beforeFirstPull: Locked<(@Sendable () async -> Void)?>
     private let beforeEachCreate: (@Sendable () async throws -> Void)?
 
-    public init(
+    package init(
         _ wrapped: any ContainerRuntime, beforeFirstPull: (@Sendable () async -> Void)? = nil,
         beforeEachCreate: (@Sendable () async throws -> Void)? = nil
     ) {
@@ -21,23 +21,23 @@ public final class CountingRuntime: ContainerRuntime {
         self.beforeEachCreate = beforeEachCreate
     }
 
-    public var kind: RuntimeKind { wrapped.kind }
-    public func count(_ call: String) -> Int { counts.withLock { $0[call, default: 0] } }
+    package var kind: RuntimeKind { wrapped.kind }
+    package func count(_ call: String) -> Int { counts.withLock { $0[call, default: 0] } }
     /// Every reference asked for, in order.
-    public var pulled: [String] { pulledReferences.current }
+    package var pulled: [String] { pulledReferences.current }
     private func note(_ call: String) { counts.withLock { $0[call, default: 0] += 1 } }
 
-    public func ping() async throws { note("ping"); try await wrapped.ping() }
-    public func version() async throws -> RuntimeVersion { note("version"); return try await wrapped.version() }
-    public func imageExists(_ reference: ImageReference) async throws -> Bool {
+    package func ping() async throws { note("ping"); try await wrapped.ping() }
+    package func version() async throws -> RuntimeVersion { note("version"); return try await wrapped.version() }
+    package func imageExists(_ reference: ImageReference) async throws -> Bool {
         note("imageExists")
         return try await wrapped.imageExists(reference)
     }
-    public func inspectImage(_ reference: ImageReference) async throws -> RuntimeImage {
+    package func inspectImage(_ reference: ImageReference) async throws -> RuntimeImage {
         note("inspectImage")
         return try await wrapped.inspectImage(reference)
     }
-    public func pullImage(_ reference: ImageReference) -> AsyncThrowingStream<PullEvent, any Error> {
+    package func pullImage(_ reference: ImageReference) -> AsyncThrowingStream<PullEvent, any Error> {
         note("pull")
         pulledReferences.withLock { $0.append(reference.description) }
         let hook = beforeFirstPull.withLock { hook in
@@ -59,27 +59,27 @@ public final class CountingRuntime: ContainerRuntime {
             continuation.onTermination = { _ in task.cancel() }
         }
     }
-    public func tagImage(_ source: ImageReference, as target: ImageReference) async throws {
+    package func tagImage(_ source: ImageReference, as target: ImageReference) async throws {
         note("tag")
         try await wrapped.tagImage(source, as: target)
     }
-    public func removeImage(_ reference: ImageReference, force: Bool) async throws {
+    package func removeImage(_ reference: ImageReference, force: Bool) async throws {
         note("removeImage")
         try await wrapped.removeImage(reference, force: force)
     }
-    public func createContainer(_ spec: ContainerSpec) async throws -> String {
+    package func createContainer(_ spec: ContainerSpec) async throws -> String {
         note("create")
         if let beforeEachCreate { try await beforeEachCreate() }
         return try await wrapped.createContainer(spec)
     }
-    public func startContainer(_ id: String) async throws { note("start"); try await wrapped.startContainer(id) }
-    public func stopContainer(_ id: String, timeout: Duration) async throws { note("stop"); try await wrapped.stopContainer(id, timeout: timeout) }
-    public func removeContainer(_ id: String, force: Bool) async throws { note("removeContainer"); try await wrapped.removeContainer(id, force: force) }
-    public func listContainers(labels: [String: String]) async throws -> [RuntimeContainer] {
+    package func startContainer(_ id: String) async throws { note("start"); try await wrapped.startContainer(id) }
+    package func stopContainer(_ id: String, timeout: Duration) async throws { note("stop"); try await wrapped.stopContainer(id, timeout: timeout) }
+    package func removeContainer(_ id: String, force: Bool) async throws { note("removeContainer"); try await wrapped.removeContainer(id, force: force) }
+    package func listContainers(labels: [String: String]) async throws -> [RuntimeContainer] {
         note("list")
         return try await wrapped.listContainers(labels: labels)
     }
-    public func inspectContainer(_ id: String) async throws -> RuntimeContainer {
+    package func inspectContainer(_ id: String) async throws -> RuntimeContainer {
         note("inspectContainer")
         return try await wrapped.inspectContainer(id)
     }

@@ -5,49 +5,49 @@ import OCIDistribution
 /// An in-process runtime for fault injection: images "exist" once pulled, pulls can be held
 /// at a gate or made to fail, and every call is counted. The real engine is covered by the
 /// integration tests; this one only makes races and failures repeatable.
-public actor ScriptedRuntime: ContainerRuntime {
-    public nonisolated let kind: RuntimeKind = .docker
+package actor ScriptedRuntime: ContainerRuntime {
+    package nonisolated let kind: RuntimeKind = .docker
     /// What `version()` reports as the engine's OS and architecture (nil: not reported).
-    public nonisolated let os: String?
-    public nonisolated let architecture: String?
-    public private(set) var present: Set<ImageReference>
-    public private(set) var calls: [String] = []
+    package nonisolated let os: String?
+    package nonisolated let architecture: String?
+    package private(set) var present: Set<ImageReference>
+    package private(set) var calls: [String] = []
     /// When set, pulls wait until it opens: tests decide when a pull finishes, no sleeps.
-    public var pullGate: Gate?
+    package var pullGate: Gate?
     /// When set, container creation waits until it opens (to hold a replacement mid-way).
-    public var createGate: Gate?
+    package var createGate: Gate?
     /// Containers "in the engine": created by createContainer, listed by label.
-    public private(set) var containers: [RuntimeContainer] = []
+    package private(set) var containers: [RuntimeContainer] = []
     private var nextContainer = 1
-    public var pullError: RuntimeError?
+    package var pullError: RuntimeError?
     /// Registries whose pulls fail (as if unreachable).
-    public var unreachableRegistries: Set<String> = []
-    public private(set) var pulledReferences: [ImageReference] = []
+    package var unreachableRegistries: Set<String> = []
+    package private(set) var pulledReferences: [ImageReference] = []
 
-    public init(present: Set<ImageReference> = [], os: String? = nil, architecture: String? = nil, pullError: RuntimeError? = nil) {
+    package init(present: Set<ImageReference> = [], os: String? = nil, architecture: String? = nil, pullError: RuntimeError? = nil) {
         self.present = present
         self.pullError = pullError
         self.os = os
         self.architecture = architecture
     }
 
-    public func setPullError(_ error: RuntimeError?) { pullError = error }
-    public func setPullGate(_ gate: Gate?) { pullGate = gate }
-    public func setCreateGate(_ gate: Gate?) { createGate = gate }
-    public func addContainer(_ container: RuntimeContainer) { containers.append(container) }
-    public func setUnreachable(_ registries: Set<String>) { unreachableRegistries = registries }
-    public func count(_ name: String) -> Int { calls.filter { $0 == name }.count }
+    package func setPullError(_ error: RuntimeError?) { pullError = error }
+    package func setPullGate(_ gate: Gate?) { pullGate = gate }
+    package func setCreateGate(_ gate: Gate?) { createGate = gate }
+    package func addContainer(_ container: RuntimeContainer) { containers.append(container) }
+    package func setUnreachable(_ registries: Set<String>) { unreachableRegistries = registries }
+    package func count(_ name: String) -> Int { calls.filter { $0 == name }.count }
 
-    public func ping() async throws { calls.append("ping") }
-    public func version() async throws -> RuntimeVersion {
+    package func ping() async throws { calls.append("ping") }
+    package func version() async throws -> RuntimeVersion {
         calls.append("version")
         return RuntimeVersion(kind: .docker, engineVersion: "scripted", os: os, architecture: architecture)
     }
-    public func imageExists(_ reference: ImageReference) async throws -> Bool {
+    package func imageExists(_ reference: ImageReference) async throws -> Bool {
         calls.append("imageExists")
         return present.contains(reference)
     }
-    public func inspectImage(_ reference: ImageReference) async throws -> RuntimeImage {
+    package func inspectImage(_ reference: ImageReference) async throws -> RuntimeImage {
         calls.append("inspectImage")
         guard present.contains(reference) else { throw RuntimeError.imageNotFound(image: reference.description, detail: "scripted") }
         return RuntimeImage(
@@ -55,7 +55,7 @@ public actor ScriptedRuntime: ContainerRuntime {
             repoDigests: ["\(reference.name)@sha256:\(String(repeating: "d", count: 64))"],
             labels: ["org.opencontainers.image.version": "1.2.3"])
     }
-    public nonisolated func pullImage(_ reference: ImageReference) -> AsyncThrowingStream<PullEvent, any Error> {
+    package nonisolated func pullImage(_ reference: ImageReference) -> AsyncThrowingStream<PullEvent, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 do {
@@ -79,12 +79,12 @@ public actor ScriptedRuntime: ContainerRuntime {
         pulledReferences.append(reference)
         present.insert(reference)
     }
-    public func tagImage(_ source: ImageReference, as target: ImageReference) async throws {
+    package func tagImage(_ source: ImageReference, as target: ImageReference) async throws {
         calls.append("tag")
         if present.contains(source) { present.insert(target) }
     }
-    public func removeImage(_ reference: ImageReference, force: Bool) async throws { calls.append("removeImage") }
-    public func createContainer(_ spec: ContainerSpec) async throws -> String {
+    package func removeImage(_ reference: ImageReference, force: Bool) async throws { calls.append("removeImage") }
+    package func createContainer(_ spec: ContainerSpec) async throws -> String {
         calls.append("create")
         if let createGate { await createGate.wait() }
         let id = "c\(nextContainer)"
@@ -95,21 +95,21 @@ public actor ScriptedRuntime: ContainerRuntime {
                 status: "Created", labels: spec.labels))
         return id
     }
-    public func startContainer(_ id: String) async throws {
+    package func startContainer(_ id: String) async throws {
         calls.append("start")
         if let index = containers.firstIndex(where: { $0.id == id }) { containers[index].state = .running }
     }
-    public func stopContainer(_ id: String, timeout: Duration) async throws { calls.append("stop") }
-    public func removeContainer(_ id: String, force: Bool) async throws {
+    package func stopContainer(_ id: String, timeout: Duration) async throws { calls.append("stop") }
+    package func removeContainer(_ id: String, force: Bool) async throws {
         calls.append("removeContainer")
         guard containers.contains(where: { $0.id == id }) else { throw RuntimeError.containerNotFound(container: id) }
         containers.removeAll { $0.id == id }
     }
-    public func listContainers(labels: [String: String]) async throws -> [RuntimeContainer] {
+    package func listContainers(labels: [String: String]) async throws -> [RuntimeContainer] {
         calls.append("list")
         return containers.filter { container in labels.allSatisfy { container.labels[$0.key] == $0.value } }
     }
-    public func inspectContainer(_ id: String) async throws -> RuntimeContainer {
+    package func inspectContainer(_ id: String) async throws -> RuntimeContainer {
         calls.append("inspectContainer")
         throw RuntimeError.containerNotFound(container: id)
     }
