@@ -264,8 +264,8 @@ let package = Package(
         .executableTarget(name: "ReleaseTool", dependencies: ["ReleaseToolCommands"]),
         .testTarget(
             name: "SystemSupportTests",
-            // Logging: a recording LogHandler for the runner's and the state file's diagnostics.
-            dependencies: ["SystemSupport", .product(name: "Logging", package: "swift-log")]
+            // Logging and TestSupport's LogRecorder: the runner's and the state file's diagnostics.
+            dependencies: ["SystemSupport", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "ImageInventoryTests",
@@ -307,6 +307,7 @@ let package = Package(
                 "OCIDistribution",
                 "ContainerRuntimes",
                 "SystemSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -317,10 +318,11 @@ let package = Package(
             name: "OCIDistributionTests",
             dependencies: [
                 "OCIDistribution", "SystemSupport", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 // The streaming download's tests fetch from the fake server themselves.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                // A recording LogHandler for the registry client's request log.
+                // The registry client's request log, recorded by TestSupport's LogRecorder.
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

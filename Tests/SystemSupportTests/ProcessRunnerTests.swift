@@ -40,7 +40,8 @@ struct ProcessRunnerTests {
 
     /// A script just written is briefly "busy" while any forked child still holds a copy of
     /// the writer's descriptor; the spawn waits that out instead of failing (the flake that
-    /// hit the credential-helper tests under load). Here the writer itself holds it 50 ms.
+    /// hit the credential-helper tests under load). Here the writer itself holds it 20 ms,
+    /// closing it from a thread of its own (not the cooperative pool the spawn waits on).
     @Test func executableStillOpenForWritingIsStartedOnceTheWriterCloses() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("busy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -50,12 +51,12 @@ struct ProcessRunnerTests {
         try #require(writer >= 0)
         let text = "#!/bin/sh\necho hello\n"
         #expect(write(writer, text, text.utf8.count) == text.utf8.count)
-        let closer = Task.detached {
-            try await Task.sleep(for: .milliseconds(50))
+        let closer = Thread {
+            usleep(20_000)
             close(writer)
         }
+        closer.start()
         let output = try await runner.run(ProcessRequest(script, []))
-        try await closer.value
         #expect(output.exitCode == 0 && output.stdoutText == "hello\n")
     }
 

@@ -97,12 +97,13 @@ package enum ChildSpawn {
         var status = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         // ETXTBSY: the executable was written a moment ago and a child another thread forked
         // meanwhile still holds a copy of the writer's descriptor until its own exec closes
-        // it (microseconds). A bounded retry (at most ~0.4 s) instead of failing a helper
-        // or binary that was just installed.
-        var busyRetries: UInt32 = 0
-        while status == ETXTBSY, busyRetries < 20 {
-            busyRetries += 1
-            usleep(busyRetries * 2_000)
+        // it (microseconds, longer on a loaded machine). Retried for at most a second instead
+        // of failing a helper or binary that was just installed.
+        let busyUntil = ContinuousClock.now + .seconds(1)
+        var pause: UInt32 = 1_000
+        while status == ETXTBSY, ContinuousClock.now < busyUntil {
+            usleep(pause)
+            pause = min(pause * 2, 50_000)
             status = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         }
         // The child has its copies; ours of the child's ends must go, or EOF never comes.

@@ -7,63 +7,15 @@ import Testing
 /// What `--log-level debug` shows of registry traffic: every request with its status and
 /// duration, every retry, and never a credential.
 @Suite struct RegistryLoggingTests {
-    /// Keeps every record a logger made, for the assertions after the calls.
-    final class Records: @unchecked Sendable {
-        struct Entry: Sendable {
-            let level: Logger.Level
-            let message: String
-            let metadata: [String: String]
-            /// The message and the metadata, as a handler writing lines would show them.
-            var line: String { ([message] + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: " ") }
-        }
-
-        private let lock = NSLock()
-        private var stored: [Entry] = []
-
-        func append(_ entry: Entry) {
-            lock.lock()
-            defer { lock.unlock() }
-            stored.append(entry)
-        }
-
-        var entries: [Entry] {
-            lock.lock()
-            defer { lock.unlock() }
-            return stored
-        }
-
-        var logger: Logger {
-            var logger = Logger(label: "test.registry") { _ in Handler(records: self) }
-            logger.logLevel = .trace
-            return logger
-        }
-    }
-
-    struct Handler: LogHandler {
-        let records: Records
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            records.append(.init(level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" }))
-        }
-    }
-
     @Test func eachRequestIsLoggedAtDebugWithItsStatusAndDurationButNotItsAuthorization() async throws {
         let password = "hunter2-secret-value"
         let registry = try await FakeRegistry.start(basicAuth: ("alice", password))
         defer { Task { await registry.shutdown() } }
         let digest = registry.seedBlob(Array("layer".utf8), repository: "app")
-        let records = Records()
+        let records = LogRecorder()
         let client = RegistryClient(
             registry: registry.address, credentials: StaticCredentials(.basic(username: "alice", password: password)),
-            sleeper: RecordingSleeper(), logger: records.logger)
+            sleeper: RecordingSleeper(), logger: records.logger(label: "test.registry"))
         _ = try await client.blob(repository: "app", digest: digest)
 
         let debug = records.entries.filter { $0.level == .debug }
@@ -88,8 +40,9 @@ import Testing
                 return .status(503)
             }
         }
-        let records = Records()
-        let client = RegistryClient(registry: registry.address, credentials: AnonymousCredentials(), sleeper: RecordingSleeper(), logger: records.logger)
+        let records = LogRecorder()
+        let client = RegistryClient(
+            registry: registry.address, credentials: AnonymousCredentials(), sleeper: RecordingSleeper(), logger: records.logger(label: "test.registry"))
         try await client.ping()
         let retries = records.entries.filter { $0.level == .debug && $0.message.hasPrefix("retrying GET /v2/") }
         #expect(retries.map { $0.metadata["attempt"] } == ["2", "3"], "\(records.entries.map(\.line))")
