@@ -93,10 +93,15 @@ enum RawHTTP {
     static func write(_ text: String, to descriptor: Int32) throws { try writeAll(Data(text.utf8), to: descriptor) }
 
     /// Reads until the peer closes the connection or the receive deadline passes: what
-    /// arrived, and whether the peer closed.
-    static func readUntilClosed(_ descriptor: Int32) async -> (data: Data, closed: Bool) {
+    /// arrived, whether the peer closed, and how long the reading thread waited for that
+    /// (the server's promptness, without the time this test's task then waits to resume).
+    static func readUntilClosed(_ descriptor: Int32) async -> (data: Data, closed: Bool, waited: Duration) {
         await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: readUntilClosedBlocking(descriptor)) }.start()
+            Thread {
+                let started = ContinuousClock.now
+                let (data, closed) = readUntilClosedBlocking(descriptor)
+                continuation.resume(returning: (data, closed, ContinuousClock.now - started))
+            }.start()
         }
     }
 
