@@ -1,6 +1,7 @@
 import Foundation
 import OCIDistribution
 import OublietteCore
+import TestSupport
 import Testing
 
 /// Proves the servers started by scripts/testbed are real and wired together: skopeo pushes
@@ -13,7 +14,7 @@ struct TestBedTests {
     @Test(
         "an image pushed with skopeo is pulled by dockerd with the same manifest and config digests",
         .enabled(if: TestBed.isAvailable, TestBed.skipReason))
-    func skopeoPushDockerdPull() throws {
+    func skopeoPushDockerdPull() async throws {
         let bed = TestBed.required
         let work = try bed.makeTemporaryDirectory("skopeo-push")
         let token = UUID().uuidString
@@ -22,21 +23,21 @@ struct TestBedTests {
         let layout = work.appendingPathComponent("layout").path
         let marker = work.appendingPathComponent("marker")
         try Data(token.utf8).write(to: marker)
-        try ToolRunner.run("umoci", ["init", "--layout", layout])
-        try ToolRunner.run("umoci", ["new", "--image", "\(layout):fixture"])
-        try ToolRunner.run("umoci", ["insert", "--image", "\(layout):fixture", marker.path, "/marker"])
+        try await ToolRunner.run("umoci", ["init", "--layout", layout])
+        try await ToolRunner.run("umoci", ["new", "--image", "\(layout):fixture"])
+        try await ToolRunner.run("umoci", ["insert", "--image", "\(layout):fixture", marker.path, "/marker"])
 
         let repository = "\(bed.registry)/testbed/skopeo-\(token.prefix(8).lowercased())"
         let reference = "\(repository):1"
-        try ToolRunner.run("skopeo", ["copy", "--dest-tls-verify=false", "oci:\(layout):fixture", "docker://\(reference)"])
+        try await ToolRunner.run("skopeo", ["copy", "--dest-tls-verify=false", "oci:\(layout):fixture", "docker://\(reference)"])
 
         // What the registry holds, checked against the bytes themselves.
-        let rawManifest = try ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://\(reference)"]).stdoutData
+        let rawManifest = try await ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://\(reference)"]).stdoutData
         let manifest = try JSONDecoder().decode(ImageManifest.self, from: rawManifest)
-        let rawConfig = try ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--config", "--raw", "docker://\(reference)"]).stdoutData
+        let rawConfig = try await ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--config", "--raw", "docker://\(reference)"]).stdoutData
         let inspected = try JSONDecoder().decode(
             SkopeoInspect.self,
-            from: ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "docker://\(reference)"]).stdoutData)
+            from: await ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "docker://\(reference)"]).stdoutData)
         let manifestDigest = Digest.sha256(of: rawManifest).description
         #expect(inspected.digest == manifestDigest)
         #expect(manifest.config.digest == Digest.sha256(of: rawConfig).description)
@@ -44,27 +45,27 @@ struct TestBedTests {
 
         // dockerd pulls it through the Engine API.
         let engine = try DockerEngine(bed: bed)
-        let pullLines = try engine.request("POST", "/images/create?fromImage=\(repository)&tag=1").stdout
+        let pullLines = try await engine.request("POST", "/images/create?fromImage=\(repository)&tag=1").stdout
         let pullErrors = pullLines.split(whereSeparator: \.isNewline).filter { $0.contains("\"error\"") }
         #expect(pullErrors.isEmpty, "dockerd reported pull errors: \(pullErrors)")
 
         let image = try JSONDecoder().decode(
             EngineImage.self,
-            from: engine.request("GET", "/images/\(reference)/json").stdoutData)
+            from: await engine.request("GET", "/images/\(reference)/json").stdoutData)
         #expect(image.id == manifest.config.digest, "dockerd's image ID is its config digest")
         #expect(
             image.repoDigests.contains("\(repository)@\(manifestDigest)"),
             "dockerd saw manifest \(image.repoDigests), skopeo \(manifestDigest)")
-        _ = try? engine.request("DELETE", "/images/\(reference)?force=1")
+        _ = try? await engine.request("DELETE", "/images/\(reference)?force=1")
     }
 
     @Test(
         "dockerd runs a container from the bed's busybox image",
         .enabled(if: TestBed.isAvailable, TestBed.skipReason))
-    func dockerdRunsBusybox() throws {
+    func dockerdRunsBusybox() async throws {
         let bed = TestBed.required
         let token = UUID().uuidString.prefix(8)
-        let result = try ToolRunner.run(
+        let result = try await ToolRunner.run(
             "docker",
             ["run", "--rm", bed.busyboxImage, "sh", "-c", "echo $((6 * 7))-\(token); test -x /bin/sh"],
             environment: ["DOCKER_HOST": bed.dockerHost, "DOCKER_API_VERSION": "1.41"],
@@ -78,46 +79,46 @@ struct TestBedTests {
     @Test(
         "the auth registry refuses anonymous and wrong-password requests and accepts the bed's credentials",
         .enabled(if: TestBed.isAvailable, TestBed.skipReason))
-    func authRegistryEnforcesBasicAuth() throws {
+    func authRegistryEnforcesBasicAuth() async throws {
         let bed = TestBed.required
         let url = "http://\(bed.authRegistry)/v2/"
 
-        let anonymous = try HTTPProbe.get(url)
+        let anonymous = try await HTTPProbe.get(url)
         #expect(anonymous.status == 401)
         #expect(
             anonymous.header("WWW-Authenticate")?.lowercased().hasPrefix("basic ") == true,
             "challenge was \(anonymous.headers)")
 
-        let wrong = try HTTPProbe.get(url, user: bed.authUser, password: bed.authPassword + "-wrong")
+        let wrong = try await HTTPProbe.get(url, user: bed.authUser, password: bed.authPassword + "-wrong")
         #expect(wrong.status == 401)
 
-        let authorised = try HTTPProbe.get(url, user: bed.authUser, password: bed.authPassword)
+        let authorised = try await HTTPProbe.get(url, user: bed.authUser, password: bed.authPassword)
         #expect(authorised.status == 200)
 
         // End to end: a push with credentials lands, an anonymous read is refused.
         let reference = "\(bed.authRegistry)/testbed/auth-\(UUID().uuidString.prefix(8).lowercased()):1"
         let credentials = "\(bed.authUser):\(bed.authPassword)"
-        try ToolRunner.run(
+        try await ToolRunner.run(
             "skopeo",
             [
                 "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
                 "--dest-creds", credentials,
                 "docker://\(bed.busyboxImage)", "docker://\(reference)",
             ])
-        let refused = try ToolRunner.run(
+        let refused = try await ToolRunner.run(
             "skopeo", ["inspect", "--tls-verify=false", "--no-creds", "docker://\(reference)"],
             check: false)
         #expect(!refused.succeeded)
         #expect(
             refused.stderr.lowercased().contains("unauthorized") || refused.stderr.contains("401"),
             "anonymous inspect failed for another reason: \(refused.stderr)")
-        let allowed = try ToolRunner.run(
+        let allowed = try await ToolRunner.run(
             "skopeo",
             [
                 "inspect", "--tls-verify=false", "--creds", credentials,
                 "docker://\(reference)",
             ])
-        let source = try ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "docker://\(bed.busyboxImage)"])
+        let source = try await ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "docker://\(bed.busyboxImage)"])
         let copied = try JSONDecoder().decode(SkopeoInspect.self, from: allowed.stdoutData)
         let original = try JSONDecoder().decode(SkopeoInspect.self, from: source.stdoutData)
         #expect(copied.digest == original.digest)
@@ -128,7 +129,7 @@ struct TestBedTests {
     @Test(
         "buildah builds a Dockerfile with a RUN step FROM the busybox image",
         .enabled(if: TestBed.isAvailable, TestBed.skipReason))
-    func buildahBuildsFromBusybox() throws {
+    func buildahBuildsFromBusybox() async throws {
         let bed = TestBed.required
         let context = try bed.makeTemporaryDirectory("buildah-context")
         let token = UUID().uuidString.lowercased()
@@ -140,7 +141,7 @@ struct TestBedTests {
 
         let tag = "localhost/testbed/built-\(token.prefix(8)):1"
         let buildah = Buildah(bed: bed)
-        try buildah.run(
+        try await buildah.run(
             [
                 "build", "--isolation", "chroot", "--tls-verify=false", "--pull-always",
                 "-t", tag, "-f", context.appendingPathComponent("Dockerfile").path, context.path,
@@ -148,25 +149,26 @@ struct TestBedTests {
             timeout: 180)
 
         // The RUN step really ran: its output file is in the image's filesystem.
-        let container = try buildah.run(["from", "--pull=false", tag]).trimmedStdout
-        defer { _ = try? buildah.run(["rm", container]) }
-        let mountPoint = try buildah.run(["mount", container]).trimmedStdout
-        let written = try String(contentsOfFile: mountPoint + "/testbed-marker", encoding: .utf8)
-        #expect(written.trimmingCharacters(in: .whitespacesAndNewlines) == token)
-        _ = try? buildah.run(["umount", container])
+        let container = try await buildah.run(["from", "--pull=false", tag]).trimmedStdout
+        try await withFixture(container, tearDown: { _ = try? await buildah.run(["rm", $0]) }) { container in
+            let mountPoint = try await buildah.run(["mount", container]).trimmedStdout
+            let written = try String(contentsOfFile: mountPoint + "/testbed-marker", encoding: .utf8)
+            #expect(written.trimmingCharacters(in: .whitespacesAndNewlines) == token)
+            _ = try? await buildah.run(["umount", container])
+        }
 
         // And it was built on top of the base: base layer first, then one layer for RUN.
         let pushed = "\(bed.registry)/testbed/built-\(token.prefix(8)):1"
-        try buildah.run(["push", "--tls-verify=false", tag, "docker://\(pushed)"])
+        try await buildah.run(["push", "--tls-verify=false", tag, "docker://\(pushed)"])
         let built = try JSONDecoder().decode(
             ImageManifest.self,
-            from: ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://\(pushed)"]).stdoutData)
+            from: await ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://\(pushed)"]).stdoutData)
         let base = try JSONDecoder().decode(
             ImageManifest.self,
-            from: ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://\(bed.busyboxImage)"]).stdoutData)
+            from: await ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://\(bed.busyboxImage)"]).stdoutData)
         #expect(built.layers.count == base.layers.count + 1)
         #expect(built.layers.first?.digest == base.layers.first?.digest)
-        _ = try? buildah.run(["rmi", "--force", tag])
+        _ = try? await buildah.run(["rmi", "--force", tag])
     }
 }
 
@@ -225,8 +227,8 @@ private struct DockerEngine {
         socketPath = String(bed.dockerHost.dropFirst(prefix.count))
     }
 
-    func request(_ method: String, _ path: String) throws -> ToolResult {
-        try ToolRunner.run(
+    func request(_ method: String, _ path: String) async throws -> ToolResult {
+        try await ToolRunner.run(
             "curl",
             [
                 "-sS", "--fail-with-body", "--unix-socket", socketPath, "-X", method,
@@ -240,9 +242,9 @@ private struct Buildah {
     let bed: TestBed
 
     @discardableResult
-    func run(_ arguments: [String], timeout: Int = 120) throws -> ToolResult {
+    func run(_ arguments: [String], timeout: Int = 120) async throws -> ToolResult {
         let root = URL(fileURLWithPath: bed.buildahRoot)
-        return try ToolRunner.run(
+        return try await ToolRunner.run(
             "buildah",
             [
                 "--root", root.appendingPathComponent("root").path,
@@ -261,10 +263,10 @@ private struct HTTPProbe {
         headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
     }
 
-    static func get(_ url: String, user: String? = nil, password: String? = nil) throws -> HTTPProbe {
+    static func get(_ url: String, user: String? = nil, password: String? = nil) async throws -> HTTPProbe {
         var arguments = ["-sS", "-o", "/dev/null", "-D", "-", "--max-time", "30"]
         if let user, let password { arguments += ["-u", "\(user):\(password)"] }
-        let output = try ToolRunner.run("curl", arguments + [url]).stdout
+        let output = try await ToolRunner.run("curl", arguments + [url]).stdout
         let lines = output.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         guard let statusLine = lines.first, let code = statusLine.split(separator: " ").dropFirst().first,
             let status = Int(code)

@@ -20,15 +20,19 @@ struct AtomicFileTests {
     @Test func aWriterStoppedBeforeRenameLeavesThePreviousFileAndOthersAlone() async throws {
         let target = directory.appendingPathComponent("images.json")
         try AtomicFile.write(Data("old".utf8), to: target)
-        let paused = DispatchSemaphore(value: 0), resume = DispatchSemaphore(value: 0)
+        // The writer parks on a semaphore on a thread of its own; this test awaits its pause
+        // (a stream, not a semaphore: a wait here would hold a cooperative-pool thread).
+        let (paused, pause) = AsyncStream.makeStream(of: Void.self)
+        let resume = DispatchSemaphore(value: 0)
         let writer = Thread {
             try? AtomicFile.write(Data("new".utf8), to: target, mode: 0o644) { _ in
-                paused.signal()
+                pause.yield()
                 resume.wait()
             }
+            pause.finish() // a write that failed before its pause ends the wait instead of hanging it
         }
         writer.start()
-        paused.wait()
+        for await _ in paused { break }
         #expect(try Data(contentsOf: target) == Data("old".utf8), "the complete previous version until the rename")
         #expect(temporaries().count == 1)
         // A second writer (another process, in the field) while the first is in flight.

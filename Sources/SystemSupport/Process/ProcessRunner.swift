@@ -80,22 +80,6 @@ package struct ProcessRunner: CommandRunner {
             metadata: ["arguments": "\(request.arguments.count)", "duration": "\((ContinuousClock.now - started).formattedMilliseconds)"])
     }
 
-    /// The same run, blocking the calling thread: for synchronous callers (test helpers) that
-    /// must not block a Swift concurrency thread on a semaphore. Never call it from async code.
-    package func runSynchronously(_ request: ProcessRequest) throws(ProcessError) -> CommandOutput {
-        let childEnvironment = environment.merging(request.environment).resolved()
-        guard let path = ExecutableLocator.find(request.executable, environment: childEnvironment) else {
-            throw .executableNotFound(request.executable)
-        }
-        let timeout = request.timeout ?? defaultTimeout
-        let started = ContinuousClock.now
-        let spawned = try Spawned.start(path: path, request: request, environment: childEnvironment)
-        let outcome = spawned.superviseUntilExit(timeout: timeout, control: RunControl(), request: request)
-        log(request, path: path, outcome: outcome, since: started)
-        guard outcome.ending == .exited else { throw .timedOut(command: request.commandLine, after: timeout) }
-        return outcome.output
-    }
-
     /// Runs the request and throws ``ProcessError/failed(command:exitCode:output:)`` unless it exits 0.
     @discardableResult
     package func check(_ request: ProcessRequest) async throws(ProcessError) -> CommandOutput {

@@ -52,7 +52,7 @@ struct PipelineExecutionTests {
         runner.baseEnvironment = environment
         let version = String(bench.tag.dropFirst())
         let stage = bench.directory.appendingPathComponent("stage")
-        try bench.standIn(at: stage.appendingPathComponent("release-tool"), registry: bench.namespace)
+        try await bench.standIn(at: stage.appendingPathComponent("release-tool"), registry: bench.namespace)
         runner.skip = { job, step, workspace, matrix, temp in
             if step == "Update the advisory database" {
                 // osv.dev is not reachable here: the fixture advisories stand in for its exports.
@@ -158,7 +158,7 @@ struct PipelineExecutionTests {
             let digestFiles = try FileManager.default.contentsOfDirectory(atPath: artifacts.appendingPathComponent("digests-\(arch)").path)
             #expect(digestFiles == ["\(arch).json"])
         }
-        if WorkflowTestBench.hasFanOut() {
+        if await WorkflowTestBench.hasFanOut() {
             for entry in platforms {
                 let arch = entry["arch"] ?? ""
                 let digests = try Data(contentsOf: artifacts.appendingPathComponent("digests-\(arch)/\(arch).json"))
@@ -337,7 +337,7 @@ struct PipelineExecutionTests {
                 }
             }
             if job == "release-tool" {
-                try bench.standIn(at: workspace.appendingPathComponent(".ci-out/dist/release-tool-linux-\(matrix["ARCH"] ?? "")"), registry: nil)
+                try await bench.standIn(at: workspace.appendingPathComponent(".ci-out/dist/release-tool-linux-\(matrix["ARCH"] ?? "")"), registry: nil)
                 log.append("stand-in \(job): .ci-out/dist/release-tool-linux-\(matrix["ARCH"] ?? "") = the test's release-tool")
             }
             let script = "set -eo pipefail\n" + lines.joined(separator: "\n") + "\n"

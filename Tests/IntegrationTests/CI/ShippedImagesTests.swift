@@ -119,7 +119,7 @@ struct ShippedImagesTests {
         // A real arm64 bookworm (debootstrap --arch arm64, cached) for the arm64 leg's DEBIAN_IMAGE,
         // the amd64 one (shared with the other shipped-image tests) for the amd64 leg's.
         let arm64Debian = "\(bed.registry)/fixtures/debian-arm64:bookworm"
-        async let arm64Pushed = ToolRunner.run(
+        async let arm64Pushed = await ToolRunner.run(
             "bash",
             [
                 InventoryTestSupport.repositoryRoot.appendingPathComponent("scripts/debian-rootfs").path,

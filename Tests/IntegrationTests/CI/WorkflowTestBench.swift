@@ -78,7 +78,8 @@ struct WorkflowTestBench {
     /// Writes the stand-in for the archive's release-tool: the binary under test, told where
     /// this bed keeps buildah's storage and the busybox fixture; with `registry`, also
     /// `--registry` (the GitHub workflow publishes to ghcr.io, which the bed replaces).
-    func standIn(at url: URL, registry: String?) throws {
+    func standIn(at url: URL, registry: String?) async throws {
+        let fanOut = await Self.hasFanOut()
         let builderFlags = [
             "--buildah-root", "\(bed.buildahRoot)/root", "--buildah-runroot", "\(bed.buildahRoot)/runroot",
             "--build-arg", "BUSYBOX_IMAGE=\(busyboxImage)",
@@ -109,7 +110,7 @@ struct WorkflowTestBench {
             # Stand-in for the release-tool of the binaries archive (a release build takes ~12 min
             # here): the test build, pointed at the test bed.
             set -e
-            SINGLE_PROCESS=\(Self.hasFanOut() ? "0" : "1")
+            SINGLE_PROCESS=\(fanOut ? "0" : "1")
             if [ "$1" = publish ]; then
               shift
               extra=(\(registry.map { "--registry '\($0)'" } ?? ""))
@@ -151,15 +152,15 @@ struct WorkflowTestBench {
     }
 
     /// Whether the release-tool under test has the multi-platform fan-out flags.
-    static func hasFanOut() -> Bool {
-        guard let help = try? ToolRunner.run(releaseTool.path, ["publish", "--help"], check: false) else { return false }
+    static func hasFanOut() async -> Bool {
+        guard let help = try? await ToolRunner.run(releaseTool.path, ["publish", "--help"], check: false) else { return false }
         return help.stdout.contains("--push-by-digest") && help.stdout.contains("--merge")
     }
 
     /// Whether the release-tool under test has a subcommand (scan, …).
-    static func hasCommand(_ name: String) -> Bool {
+    static func hasCommand(_ name: String) async -> Bool {
         // `release-tool NAME --help` of an unknown NAME prints the root help and exits 0: read the list.
-        guard let help = try? ToolRunner.run(releaseTool.path, ["--help"], check: false) else { return false }
+        guard let help = try? await ToolRunner.run(releaseTool.path, ["--help"], check: false) else { return false }
         return help.stdout.split(separator: "\n").contains { $0.hasPrefix("  \(name) ") }
     }
 }

@@ -11,30 +11,30 @@ import Testing
 struct TerminalPromptTests {
     let cli = CLIIntegrationTests()
 
-    func terminal(_ arguments: [String], _ home: CLIIntegrationTests.Home, columns: Int = 80) throws -> TmuxTerminal {
-        try TmuxTerminal.start(
+    func terminal(_ arguments: [String], _ home: CLIIntegrationTests.Home, columns: Int = 80) async throws -> TmuxTerminal {
+        try await TmuxTerminal.start(
             [TestImages.oublietteBinary().path] + arguments, environment: home.environment, columns: columns)
     }
 
     @Test func initAsksHowImagesAreObtainedOnlyWhenItWritesAConfig() async throws {
         let build = try cli.emptyHome("tty-init-build")
-        let asked = try terminal(["init", "--no-pull"], build)
+        let asked = try await terminal(["init", "--no-pull"], build)
         defer { asked.close() }
         try await asked.waitFor("How should oubliette obtain its container images?")
         try await asked.waitFor("[prebuilt]: ")
-        try asked.type("2")
+        try await asked.type("2")
         #expect(try await asked.exitStatus().status == 0)
         #expect(try String(contentsOf: build.config, encoding: .utf8).contains(#""image_source": "build""#))
 
         // Enter takes the default; an existing config is not asked about again.
         let plain = try cli.emptyHome("tty-init-default")
-        let enter = try terminal(["init", "--no-pull"], plain)
+        let enter = try await terminal(["init", "--no-pull"], plain)
         defer { enter.close() }
         try await enter.waitFor("[prebuilt]: ")
-        try enter.type("")
+        try await enter.type("")
         #expect(try await enter.exitStatus().status == 0)
         #expect(try String(contentsOf: plain.config, encoding: .utf8).contains(#""image_source": "prebuilt""#))
-        let again = try terminal(["init", "--no-pull"], plain)
+        let again = try await terminal(["init", "--no-pull"], plain)
         defer { again.close() }
         let (status, screen) = try await again.exitStatus()
         #expect(status == 0 && !screen.joined().contains("How should"), "\(screen)")
@@ -50,25 +50,25 @@ struct TerminalPromptTests {
         }
 
         // No: nothing is stopped, exit 4.
-        let no = try terminal(["container", "stop", project.id], home)
+        let no = try await terminal(["container", "stop", project.id], home)
         defer { no.close() }
         try await no.waitFor("project \(project.id) is running with 1 active session; stop it? [y/N]")
-        try no.type("n")
+        try await no.type("n")
         #expect(try await no.exitStatus().status == 4)
         #expect(try await state() == .running)
         try await store.endSession(id: session.id)
 
         // Yes: refresh replaces the running container.
-        let yes = try terminal(["container", "refresh", project.id, "--progress", "plain"], home)
+        let yes = try await terminal(["container", "refresh", project.id, "--progress", "plain"], home)
         defer { yes.close() }
         try await yes.waitFor("project \(project.id) is running; stop and recreate it? [y/N]")
-        try yes.type("y")
+        try await yes.type("y")
         let refreshed = try await yes.exitStatus()
         #expect(refreshed.status == 0, "\(refreshed.screen)")
         #expect(try await store.project(id: project.id).containerID != project.containerID)
 
         // A terminal but stdin from a pipe: no one can answer, so nothing waits.
-        let piped = try TmuxTerminal.start(
+        let piped = try await TmuxTerminal.start(
             ["sh", "-c", "exec \"$0\" container stop \"$1\" </dev/null", TestImages.oublietteBinary().path, project.id],
             environment: home.environment, columns: 80)
         defer { piped.close() }
@@ -76,7 +76,7 @@ struct TerminalPromptTests {
         #expect(refused.status == 4 && refused.screen.joined().contains("pass --yes"), "\(refused.screen)")
 
         // --yes: no question.
-        let flagged = try terminal(["container", "stop", project.id, "--yes"], home)
+        let flagged = try await terminal(["container", "stop", project.id, "--yes"], home)
         defer { flagged.close() }
         let stopped = try await flagged.exitStatus()
         #expect(stopped.status == 0 && !stopped.screen.joined().contains("[y/N]"), "\(stopped.screen)")
@@ -90,7 +90,7 @@ struct TerminalPromptTests {
         try FileManager.default.createDirectory(at: home.config.deletingLastPathComponent(), withIntermediateDirectories: true)
         // Port 1 on loopback: nothing listens, the engine gets "connection refused".
         try #"{ "containers": { "custom": "127.0.0.1:1/nowhere/custom:1" } }"#.write(to: home.config, atomically: true, encoding: .utf8)
-        let pull = try terminal(["image", "pull", "custom"], home)
+        let pull = try await terminal(["image", "pull", "custom"], home)
         defer { pull.close() }
         let screen = try await pull.waitFor("retrying in 1 s (attempt 2 of 4)", seconds: 30)
         #expect(screen.joined().contains("registry 127.0.0.1:1 unreachable"), "\(screen)")
@@ -109,13 +109,13 @@ struct TerminalPromptTests {
         try FileManager.default.createDirectory(at: home.config.deletingLastPathComponent(), withIntermediateDirectories: true)
         try "{ \"containers\": { \"base\": \"\(image)\" }, \"source_dir\": \"\(source.path)\" }"
             .write(to: home.config, atomically: true, encoding: .utf8)
-        let built = try terminal(["image", "pull", "base", "--build"], home, columns: 160)
+        let built = try await terminal(["image", "pull", "base", "--build"], home, columns: 160)
         defer { built.close() }
         let (status, screen) = try await built.exitStatus()
         #expect(status == 0, "\(screen)")
         #expect(screen.contains { $0.hasPrefix("[build base] Successfully tagged \(image)") }, "\(screen)")
         // On a terminal the prefix is dimmed (SGR 2), so the tool's text stands out.
-        let attributes = try built.tmux(["capture-pane", "-p", "-e", "-t", "t"]).stdout
+        let attributes = try await built.tmux(["capture-pane", "-p", "-e", "-t", "t"]).stdout
         #expect(attributes.contains("\u{1B}[2m[build base]"), "\(attributes.debugDescription.prefix(600))")
     }
 
@@ -142,18 +142,18 @@ struct TerminalPromptTests {
         #expect(!script.stderr.contains("[Y/n]"), "\(script.stderr)")
 
         // No: nothing is built, exit 1.
-        let no = try terminal(["image", "pull", "base"], home)
+        let no = try await terminal(["image", "pull", "base"], home)
         defer { no.close() }
         try await no.waitFor("base: build it from source instead? [Y/n]")
-        try no.type("n")
+        try await no.type("n")
         #expect(try await no.exitStatus().status == 1)
         #expect(try await !cli.docker().imageExists(try ImageReference(parsing: image)))
 
         // Yes (Enter): built from the checkout under the configured name.
-        let yes = try terminal(["image", "pull", "base"], home)
+        let yes = try await terminal(["image", "pull", "base"], home)
         defer { yes.close() }
         try await yes.waitFor("base: build it from source instead? [Y/n]")
-        try yes.type("")
+        try await yes.type("")
         let built = try await yes.exitStatus()
         #expect(built.status == 0 && built.screen.contains { $0.hasPrefix("base: \(image) built") }, "\(built.screen)")
         #expect(try await cli.docker().inspectImage(try ImageReference(parsing: image)).labels["built.from"] == "checkout")
@@ -172,12 +172,12 @@ struct TerminalPromptTests {
         _ = try await TestImages.push(image, version: "v1.0.12", marker: "bars", payloadMiB: 24, bed: cli.bed)
         try FileManager.default.createDirectory(at: home.config.deletingLastPathComponent(), withIntermediateDirectories: true)
         try "{ \"containers\": { \"custom\": \"\(image)\" } }".write(to: home.config, atomically: true, encoding: .utf8)
-        let pull = try terminal(["image", "pull", "custom", "--ignore-version"], home, columns: columns)
+        let pull = try await terminal(["image", "pull", "custom", "--ignore-version"], home, columns: columns)
         defer { pull.close() }
         let (status, _) = try await pull.exitStatus()
         #expect(status == 0)
         // Joined rows: a line the terminal had to wrap comes back as one long line.
-        let joined = try pull.tmux(["capture-pane", "-p", "-J", "-t", "t"]).stdout.split(separator: "\n").map(String.init)
+        let joined = try await pull.tmux(["capture-pane", "-p", "-J", "-t", "t"]).stdout.split(separator: "\n").map(String.init)
         // The result line (stdout, printed once, never redrawn) may wrap; progress may not.
         for line in joined.prefix(while: { !$0.hasPrefix("custom: \(image)") }) {
             #expect(line.trimmingCharacters(in: .whitespaces).count < columns, "wrapped at \(columns) columns: '\(line)'")

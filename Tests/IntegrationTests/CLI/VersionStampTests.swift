@@ -12,9 +12,9 @@ struct VersionStampTests {
     }
 
     @Test(arguments: ["oubliette", "release-tool"])
-    func executablesPrintTheStampedVersion(_ tool: String) throws {
+    func executablesPrintTheStampedVersion(_ tool: String) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: binary(tool)), "build the \(tool) product first")
-        let printed = try ToolRunner.run(binary(tool), ["--version"]).trimmedStdout
+        let printed = try await ToolRunner.run(binary(tool), ["--version"]).trimmedStdout
         #expect(printed == OublietteVersion.longDescription)
         #expect(printed != "0.1.0", "the old hard-coded version")
         if let stamped = ProcessInfo.processInfo.environment["OUBLIETTE_VERSION"], !stamped.isEmpty {

@@ -9,7 +9,7 @@ struct ConfigCommandTests {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("oubliette")
 
     /// `config` at $OUBLIETTE_CONFIG, or (`named: false`) at the XDG default location.
-    func run(_ arguments: [String], config: String?, named: Bool = true) throws -> ToolResult {
+    func run(_ arguments: [String], config: String?, named: Bool = true) async throws -> ToolResult {
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the oubliette product first")
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("config-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
@@ -19,7 +19,7 @@ struct ConfigCommandTests {
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try config.write(to: file, atomically: true, encoding: .utf8)
         }
-        return try ToolRunner.run(
+        return try await ToolRunner.run(
             binary.path, arguments,
             environment: [
                 "HOME": home.path, "OUBLIETTE_CONFIG": named ? file.path : "", "OUBLIETTE_DEV": "", "XDG_DATA_HOME": "",
@@ -28,8 +28,8 @@ struct ConfigCommandTests {
             ], check: false)
     }
 
-    @Test func showJSONListsEveryTypeWithItsSource() throws {
-        let result = try run(
+    @Test func showJSONListsEveryTypeWithItsSource() async throws {
+        let result = try await run(
             ["config", "show", "--json"],
             config: """
                 { "containers": { "osint": "ghcr.io/example/osint:1" }, // custom type
@@ -46,33 +46,33 @@ struct ConfigCommandTests {
         #expect(containers[2]["source"]?.hasSuffix("oubliette.jsonc:1") == true)
     }
 
-    @Test func checkExitsOneWithTheLocatedError() throws {
-        let result = try run(["config", "check"], config: "{\n  \"update_chek\": \"never\"\n}\n")
+    @Test func checkExitsOneWithTheLocatedError() async throws {
+        let result = try await run(["config", "check"], config: "{\n  \"update_chek\": \"never\"\n}\n")
         #expect(result.status == 1)
         #expect(result.stderr.contains("oubliette.jsonc:2:3: unknown key \"update_chek\" in the top level; did you mean \"update_check\"?"))
         #expect(result.stdout.isEmpty)
     }
 
-    @Test func checkAcceptsAValidFileAndAMissingOne() throws {
-        let valid = try run(["config", "check"], config: "{ \"update_check\": \"never\" }")
+    @Test func checkAcceptsAValidFileAndAMissingOne() async throws {
+        let valid = try await run(["config", "check"], config: "{ \"update_check\": \"never\" }")
         #expect(valid.status == 0)
         #expect(valid.stdout.contains("OK, 2 container types"))
-        let missing = try run(["config", "check"], config: nil, named: false)
+        let missing = try await run(["config", "check"], config: nil, named: false)
         #expect(missing.status == 0, "\(missing.stderr)")
         #expect(missing.stdout.contains("(absent: defaults)"))
-        let relativeXDG = try run(["config", "path"], config: nil, named: false)
+        let relativeXDG = try await run(["config", "path"], config: nil, named: false)
         #expect(relativeXDG.trimmedStdout.hasSuffix("/.config/oubliette/oubliette.jsonc"), "a relative XDG_CONFIG_HOME is ignored: \(relativeXDG.stdout)")
         #expect(relativeXDG.trimmedStdout.hasPrefix("/"))
     }
 
-    @Test func aFileNamedByOublietteConfigMustExist() throws {
-        let missing = try run(["config", "check"], config: nil)
+    @Test func aFileNamedByOublietteConfigMustExist() async throws {
+        let missing = try await run(["config", "check"], config: nil)
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("error: OUBLIETTE_CONFIG names ") && missing.stderr.contains("which does not exist"), "\(missing.stderr)")
     }
 
-    @Test func checkReportsEveryErrorNotOnlyTheFirst() throws {
-        let result = try run(
+    @Test func checkReportsEveryErrorNotOnlyTheFirst() async throws {
+        let result = try await run(
             ["config", "check"],
             config: """
                 {

@@ -12,9 +12,9 @@ struct PlatformConsumeIntegrationTests {
     let bed = TestBed.required
 
     /// The bed's two-platform index copied whole to a repository no test has pulled yet.
-    func freshIndex(_ label: String) throws -> String {
+    func freshIndex(_ label: String) async throws -> String {
         let reference = "\(bed.registry)/platform-consume/\(label)-\(UUID().uuidString.prefix(8).lowercased()):1"
-        try ToolRunner.run(
+        try await ToolRunner.run(
             "skopeo",
             [
                 "copy", "--all", "--src-tls-verify=false", "--dest-tls-verify=false",
@@ -31,7 +31,7 @@ struct PlatformConsumeIntegrationTests {
 
     @Test("dockerd pulls the engine's platform (amd64) out of the index, asked for explicitly; provenance records it")
     func dockerPullsItsPlatform() async throws {
-        let reference = try freshIndex("docker")
+        let reference = try await freshIndex("docker")
         let runtime = try DockerRuntime(endpoint: DockerEndpoint(parsing: bed.dockerHost))
         let engine = try await runtime.version()
         let data = try bed.makeTemporaryDirectory("platform-consume-data")
@@ -77,7 +77,7 @@ struct PlatformConsumeIntegrationTests {
         #expect(!calls.contains("\"pull\""), "the container CLI was not asked to pull: \(calls)")
 
         // The two-platform index passes the same check as linux/arm64.
-        let outcome = try await check.verify(try ImageReference(parsing: try freshIndex("apple")), runtime: runtime)
+        let outcome = try await check.verify(try ImageReference(parsing: try await freshIndex("apple")), runtime: runtime)
         #expect(outcome?.platform == "linux/arm64")
     }
 }

@@ -12,21 +12,24 @@ struct VersionCheckIntegrationTests {
     let bed = TestBed.required
 
     /// Pushes a busybox-based image labelled with `version` to a fresh repository, with buildah.
-    func labelledImage(version: String) throws -> String {
+    func labelledImage(version: String) async throws -> String {
         let reference = "\(bed.registry)/version-check/v\(UUID().uuidString.prefix(8).lowercased()):1"
         let storage = ["--root", "\(bed.buildahRoot)/root", "--runroot", "\(bed.buildahRoot)/runroot", "--storage-driver", "vfs"]
-        let container = try ToolRunner.run("buildah", storage + ["from", "--tls-verify=false", "docker://\(bed.busyboxImage)"]).trimmedStdout
-        defer { _ = try? ToolRunner.run("buildah", storage + ["rm", container], check: false) }
-        try ToolRunner.run("buildah", storage + ["config", "--label", "\(OublietteVersion.label)=\(version)", container])
-        let image = "localhost/version-check-\(UUID().uuidString.prefix(8).lowercased())"
-        try ToolRunner.run("buildah", storage + ["commit", container, image])
-        defer { _ = try? ToolRunner.run("buildah", storage + ["rmi", image], check: false) }
-        try ToolRunner.run("buildah", storage + ["push", "--tls-verify=false", image, "docker://\(reference)"])
+        let cleanUp = { (arguments: [String]) async in _ = try? await ToolRunner.run("buildah", storage + arguments, check: false) }
+        let container = try await ToolRunner.run("buildah", storage + ["from", "--tls-verify=false", "docker://\(bed.busyboxImage)"]).trimmedStdout
+        try await withFixture(container, tearDown: { await cleanUp(["rm", $0]) }) { container in
+            try await ToolRunner.run("buildah", storage + ["config", "--label", "\(OublietteVersion.label)=\(version)", container])
+            let image = "localhost/version-check-\(UUID().uuidString.prefix(8).lowercased())"
+            try await ToolRunner.run("buildah", storage + ["commit", container, image])
+            try await withFixture(image, tearDown: { await cleanUp(["rmi", $0]) }) { image in
+                _ = try await ToolRunner.run("buildah", storage + ["push", "--tls-verify=false", image, "docker://\(reference)"])
+            }
+        }
         return reference
     }
 
     @Test func mismatchIsFoundFromTheRegistryBeforeAnyPull() async throws {
-        let reference = try labelledImage(version: "9.9.9")
+        let reference = try await labelledImage(version: "9.9.9")
         // Only catalogue images are version-checked: a catalogue whose `probe` type lives in the
         // bed's registry, pinned in the config to the pushed tag.
         let repository = String(reference.dropLast(2))

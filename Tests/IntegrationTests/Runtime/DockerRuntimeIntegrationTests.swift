@@ -13,7 +13,7 @@ struct DockerRuntimeIntegrationTests {
 
     /// A unique single-layer image (2 MB of random bytes, so dockerd reports download
     /// progress) pushed to the bed's registry under a fresh repository name.
-    private func pushUniqueImage(_ label: String) throws -> ImageReference {
+    private func pushUniqueImage(_ label: String) async throws -> ImageReference {
         let bed = TestBed.required
         let work = try bed.makeTemporaryDirectory(label)
         let token = UUID().uuidString.prefix(8).lowercased()
@@ -21,17 +21,17 @@ struct DockerRuntimeIntegrationTests {
         let payload = work.appendingPathComponent("payload")
         var generator = SystemRandomNumberGenerator()
         try Data((0..<(2 * 1024 * 1024)).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: payload)
-        try ToolRunner.run("umoci", ["init", "--layout", layout])
-        try ToolRunner.run("umoci", ["new", "--image", "\(layout):fixture"])
-        try ToolRunner.run("umoci", ["config", "--image", "\(layout):fixture", "--config.label", "org.example.token=\(token)"])
-        try ToolRunner.run("umoci", ["insert", "--image", "\(layout):fixture", payload.path, "/payload"])
+        try await ToolRunner.run("umoci", ["init", "--layout", layout])
+        try await ToolRunner.run("umoci", ["new", "--image", "\(layout):fixture"])
+        try await ToolRunner.run("umoci", ["config", "--image", "\(layout):fixture", "--config.label", "org.example.token=\(token)"])
+        try await ToolRunner.run("umoci", ["insert", "--image", "\(layout):fixture", payload.path, "/payload"])
         let reference = "\(bed.registry)/runtime-tests/\(label)-\(token):1"
-        try ToolRunner.run("skopeo", ["copy", "--dest-tls-verify=false", "oci:\(layout):fixture", "docker://\(reference)"])
+        try await ToolRunner.run("skopeo", ["copy", "--dest-tls-verify=false", "oci:\(layout):fixture", "docker://\(reference)"])
         return try ImageReference(parsing: reference)
     }
 
-    private func registryDigest(_ reference: ImageReference) throws -> Digest {
-        let result = try ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "docker://\(reference)"])
+    private func registryDigest(_ reference: ImageReference) async throws -> Digest {
+        let result = try await ToolRunner.run("skopeo", ["inspect", "--tls-verify=false", "docker://\(reference)"])
         struct Inspect: Decodable { var Digest: String }
         return try Digest(JSONDecoder().decode(Inspect.self, from: result.stdoutData).Digest)
     }
@@ -54,7 +54,7 @@ struct DockerRuntimeIntegrationTests {
         .enabled(if: TestBed.isAvailable, TestBed.skipReason))
     func pullInspectTagRemove() async throws {
         let docker = try runtime()
-        let reference = try pushUniqueImage("pull")
+        let reference = try await pushUniqueImage("pull")
         #expect(try await !docker.imageExists(reference))
 
         let events = EventLog()
@@ -69,7 +69,7 @@ struct DockerRuntimeIntegrationTests {
 
         #expect(try await docker.imageExists(reference))
         let image = try await docker.inspectImage(reference)
-        let expectedDigest = try registryDigest(reference)
+        let expectedDigest = try await registryDigest(reference)
         #expect(image.repoDigest(for: reference) == expectedDigest)
         #expect(image.repoTags.contains(reference.description))
         #expect(image.labels["org.example.token"] != nil)

@@ -8,10 +8,10 @@ struct InstallScriptTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/install.sh")
 
-    func install(_ arguments: [String], server: FakeReleaseServer, prefix: URL, environment: [String: String] = [:]) throws -> ToolResult {
+    func install(_ arguments: [String], server: FakeReleaseServer, prefix: URL, environment: [String: String] = [:]) async throws -> ToolResult {
         // dash, where present, keeps the script honest about being POSIX sh.
         let shell = FileManager.default.isExecutableFile(atPath: "/usr/bin/dash") ? "/usr/bin/dash" : "/bin/sh"
-        return try ToolRunner.run(
+        return try await ToolRunner.run(
             shell, [Self.script.path] + arguments + ["--prefix", prefix.path],
             environment: ["OUBLIETTE_RELEASES_URL": server.baseURL].merging(environment) { $1 }, check: false, timeout: 120)
     }
@@ -61,7 +61,7 @@ struct InstallScriptTests {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("install-sh-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
-        let fixture = try ReleaseFixture(releases, scratch: root)
+        let fixture = try await ReleaseFixture(releases, scratch: root)
         let box = FixtureBox()
         let server = try await FakeReleaseServer.start { path in box.reply(path) }
         box.set { path in fixture.reply(path: path, baseURL: server.baseURL) }
@@ -76,10 +76,10 @@ struct InstallScriptTests {
 
     @Test func installsTheLatestStableRelease() async throws {
         try await withServer([SelfUpdateTests.older, SelfUpdateTests.stable, SelfUpdateTests.candidate]) { server, prefix in
-            let result = try install([], server: server, prefix: prefix)
+            let result = try await install([], server: server, prefix: prefix)
             #expect(result.status == 0, "\(result.stderr)")
             let installed = prefix.appendingPathComponent("bin/oubliette")
-            #expect(try ToolRunner.run(installed.path, ["--version"]).trimmedStdout == "9.9.9")
+            #expect(try await ToolRunner.run(installed.path, ["--version"]).trimmedStdout == "9.9.9")
             #expect(server.requestedPaths.contains("/releases/latest"))
             let entries = try FileManager.default.contentsOfDirectory(atPath: prefix.appendingPathComponent("bin").path)
             #expect(entries == ["oubliette"], "no staging file is left: \(entries)")
@@ -104,7 +104,7 @@ struct InstallScriptTests {
             let bindir = prefix.appendingPathComponent("bin")
             try FileManager.default.createDirectory(at: bindir, withIntermediateDirectories: true)
             try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: bindir.path)
-            let refused = try install([], server: server, prefix: prefix)
+            let refused = try await install([], server: server, prefix: prefix)
             #expect(refused.status == 1)
             #expect(refused.stderr.contains("writable by other users"), "\(refused.stderr)")
             #expect(try FileManager.default.contentsOfDirectory(atPath: bindir.path).isEmpty)
@@ -114,7 +114,7 @@ struct InstallScriptTests {
             try Data("keep me".utf8).write(to: victim)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: victim.path)
             try FileManager.default.createSymbolicLink(at: bindir.appendingPathComponent("oubliette"), withDestinationURL: victim)
-            let installed = try install([], server: server, prefix: prefix)
+            let installed = try await install([], server: server, prefix: prefix)
             #expect(installed.status == 0, "\(installed.stderr)")
             #expect(try String(contentsOf: victim, encoding: .utf8) == "keep me")
             #expect((try FileManager.default.attributesOfItem(atPath: victim.path)[.posixPermissions] as? Int) == 0o600)
@@ -127,10 +127,10 @@ struct InstallScriptTests {
 
     @Test func installsAGivenVersion() async throws {
         try await withServer([SelfUpdateTests.older, SelfUpdateTests.stable, SelfUpdateTests.candidate]) { server, prefix in
-            let result = try install(["--version", "10.0.0-rc.1"], server: server, prefix: prefix)
+            let result = try await install(["--version", "10.0.0-rc.1"], server: server, prefix: prefix)
             #expect(result.status == 0, "\(result.stderr)")
-            #expect(try ToolRunner.run(prefix.appendingPathComponent("bin/oubliette").path, ["--version"]).trimmedStdout == "10.0.0-rc.1")
-            let missing = try install(["--version", "5.5.5"], server: server, prefix: prefix)
+            #expect(try await ToolRunner.run(prefix.appendingPathComponent("bin/oubliette").path, ["--version"]).trimmedStdout == "10.0.0-rc.1")
+            let missing = try await install(["--version", "5.5.5"], server: server, prefix: prefix)
             #expect(missing.status == 1)
             #expect(missing.stderr.contains("cannot read"), "\(missing.stderr)")
         }
@@ -142,7 +142,7 @@ struct InstallScriptTests {
     ])
     func refusesABadDownload(_ release: ReleaseFixture.Release, message: String) async throws {
         try await withServer([release]) { server, prefix in
-            let result = try install([], server: server, prefix: prefix)
+            let result = try await install([], server: server, prefix: prefix)
             #expect(result.status == 1)
             #expect(result.stderr.contains(message), "\(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: prefix.appendingPathComponent("bin/oubliette").path))
@@ -156,7 +156,7 @@ struct InstallScriptTests {
         try await withFixture([SelfUpdateTests.stable]) { server, prefix, fixture in
             let log = prefix.deletingLastPathComponent().appendingPathComponent("verifier.log")
             let path = try Self.path(in: prefix.deletingLastPathComponent(), verifiers: ["gh", "cosign"], log: log)
-            let result = try install([], server: server, prefix: prefix, environment: ["PATH": path, "FAKE_STATUS": "\(status)"])
+            let result = try await install([], server: server, prefix: prefix, environment: ["PATH": path, "FAKE_STATUS": "\(status)"])
             let calls = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
             #expect(calls.count == 1 && calls[0].hasPrefix("gh attestation verify "), "gh is preferred, called once: \(calls)")
             let archive = fixture.archiveName("9.9.9")
@@ -184,7 +184,7 @@ struct InstallScriptTests {
         try await withFixture([SelfUpdateTests.stable]) { server, prefix, fixture in
             let log = prefix.deletingLastPathComponent().appendingPathComponent("verifier.log")
             let path = try Self.path(in: prefix.deletingLastPathComponent(), verifiers: ["cosign"], log: log)
-            let result = try install([], server: server, prefix: prefix, environment: ["PATH": path])
+            let result = try await install([], server: server, prefix: prefix, environment: ["PATH": path])
             #expect(result.status == 0, "\(result.stderr)")
             let archive = fixture.archiveName("9.9.9")
             let calls = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
@@ -203,13 +203,13 @@ struct InstallScriptTests {
     func checksumOnlySaysSo() async throws {
         try await withFixture([SelfUpdateTests.stable]) { server, prefix, _ in
             let log = prefix.deletingLastPathComponent().appendingPathComponent("verifier.log")
-            let result = try install(
+            let result = try await install(
                 [], server: server, prefix: prefix, environment: ["PATH": try Self.path(in: prefix.deletingLastPathComponent(), verifiers: [], log: log)])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stderr.contains("neither gh nor cosign is installed: only the SHA-256 checksum was checked"), "\(result.stderr)")
             #expect(!result.stderr.contains("signature verified"))
             // --require-signature refuses instead of falling back.
-            let strict = try install(
+            let strict = try await install(
                 ["--require-signature"], server: server, prefix: prefix.appendingPathComponent("strict"),
                 environment: ["PATH": try Self.path(in: prefix.deletingLastPathComponent(), verifiers: [], log: log)])
             #expect(strict.status == 1)
@@ -219,12 +219,13 @@ struct InstallScriptTests {
         try await withFixture([ReleaseFixture.Release(version: "9.9.9", bundle: .missing)]) { server, prefix, _ in
             let log = prefix.deletingLastPathComponent().appendingPathComponent("verifier.log")
             let path = try Self.path(in: prefix.deletingLastPathComponent(), verifiers: ["gh"], log: log)
-            let result = try install([], server: server, prefix: prefix, environment: ["PATH": path])
+            let result = try await install([], server: server, prefix: prefix, environment: ["PATH": path])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stderr.contains("has no oubliette-9.9.9-"), "\(result.stderr)")
             #expect(result.stderr.contains("only the SHA-256 checksum was checked"), "\(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: log.path), "gh is not called without a bundle")
-            let strict = try install(["--require-signature"], server: server, prefix: prefix.appendingPathComponent("strict"), environment: ["PATH": path])
+            let strict = try await install(
+                ["--require-signature"], server: server, prefix: prefix.appendingPathComponent("strict"), environment: ["PATH": path])
             #expect(strict.status == 1)
             #expect(strict.stderr.contains("--require-signature was given; nothing was installed"), "\(strict.stderr)")
             #expect(!FileManager.default.fileExists(atPath: prefix.appendingPathComponent("strict/bin/oubliette").path))

@@ -48,7 +48,7 @@ struct ReleaseFixture: Sendable {
     let authority: TestSigstoreAuthority
     let trustedRoot: URL
 
-    init(_ releases: [Release], scratch: URL) throws {
+    init(_ releases: [Release], scratch: URL) async throws {
         self.releases = releases
         platform = try ReleasePlatform.current()
         authority = try TestSigstoreAuthority()
@@ -57,7 +57,7 @@ struct ReleaseFixture: Sendable {
         var archives: [String: [UInt8]] = [:]
         var bundles: [String: [UInt8]] = [:]
         for release in releases {
-            let archive = try Self.archive(
+            let archive = try await Self.archive(
                 version: release.version, scratch: scratch, symlinkTo: release.symlinkMember ? Self.outside(scratch) : nil)
             archives[release.version] = archive
             let tag = TestSigningIdentity.githubWorkflow(ref: "refs/tags/v\(release.version)")
@@ -93,7 +93,7 @@ struct ReleaseFixture: Sendable {
 
     /// A tar.gz with `oubliette` at its root, as the release workflow packs it (or, with
     /// `symlinkTo`, a symlink to that path; the target is written with mode 0644).
-    static func archive(version: String, scratch: URL, symlinkTo target: URL? = nil) throws -> [UInt8] {
+    static func archive(version: String, scratch: URL, symlinkTo target: URL? = nil) async throws -> [UInt8] {
         let directory = scratch.appendingPathComponent("pack-\(version)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let script = directory.appendingPathComponent("oubliette")
@@ -106,7 +106,7 @@ struct ReleaseFixture: Sendable {
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
         }
         let archive = scratch.appendingPathComponent("oubliette-\(version).tar.gz")
-        try ToolRunner.run("tar", ["-czf", archive.path, "-C", directory.path, "oubliette"])
+        try await ToolRunner.run("tar", ["-czf", archive.path, "-C", directory.path, "oubliette"])
         return Array(try Data(contentsOf: archive))
     }
 

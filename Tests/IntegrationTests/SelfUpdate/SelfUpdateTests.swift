@@ -35,7 +35,7 @@ struct SelfUpdateTests {
             try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
             let binary = bin.appendingPathComponent("oubliette")
             try FileManager.default.copyItem(at: built, to: binary)
-            let fixture = try ReleaseFixture(releases, scratch: root)
+            let fixture = try await ReleaseFixture(releases, scratch: root)
             let box = FixtureBox()
             let server = try await FakeReleaseServer.start { path in box.reply(path) }
             box.set { path in fixture.reply(path: path, baseURL: server.baseURL) }
@@ -44,11 +44,11 @@ struct SelfUpdateTests {
 
         /// Runs the prefix's binary (or `executable`) against the fake server; an installing
         /// self-update verifies against the fixture's test Sigstore root.
-        func run(_ arguments: [String], executable: URL? = nil, baseURL: String? = nil) throws -> ToolResult {
+        func run(_ arguments: [String], executable: URL? = nil, baseURL: String? = nil) async throws -> ToolResult {
             let installs =
                 arguments.first == "self-update"
                 && !arguments.contains { ["--rollback", "--check", "--insecure-skip-signature", "--version", "--trusted-root"].contains($0) }
-            return try ToolRunner.run(
+            return try await ToolRunner.run(
                 (executable ?? binary).path, arguments + (installs ? ["--trusted-root", fixture.trustedRoot.path] : []),
                 environment: ["OUBLIETTE_RELEASES_URL": baseURL ?? server.baseURL], check: false, timeout: 120)
         }
@@ -71,25 +71,25 @@ struct SelfUpdateTests {
             // A development build counts as older than every release.
             #expect(OublietteVersion.isDevelopment(OublietteVersion.current) || CLIVersion(OublietteVersion.current).map { $0 < CLIVersion("9.9.9")! } == true)
 
-            let update = try setup.run(["self-update"])
+            let update = try await setup.run(["self-update"])
             #expect(update.status == 0, "\(update.stderr)")
             #expect(update.stdout.contains("to 9.9.9"), "\(update.stdout)")
             #expect(
                 update.stdout.contains("signature verified: signed by https://github.com/hyphagroup/oubliette/.github/workflows/release.yml@refs/tags/v9.9.9"),
                 "\(update.stdout)")
             #expect(setup.server.requestedPaths.contains("/download/v9.9.9/\(setup.fixture.bundleName("9.9.9"))"))
-            #expect(try setup.run(["--version"]).trimmedStdout == "9.9.9")
+            #expect(try await setup.run(["--version"]).trimmedStdout == "9.9.9")
             #expect(try Data(contentsOf: setup.previous) == setup.original, "the replaced binary is kept as oubliette.previous")
             let leftovers = try setup.leftovers()
             #expect(leftovers.isEmpty, "\(leftovers)")
             #expect(setup.server.requestedPaths.contains("/download/v9.9.9/SHA256SUMS"))
 
             // The stand-in cannot run self-update, so the built oubliette rolls the copy back.
-            let rollback = try setup.run(["self-update", "--rollback", "--binary", setup.binary.path], executable: Self.built("oubliette"))
+            let rollback = try await setup.run(["self-update", "--rollback", "--binary", setup.binary.path], executable: Self.built("oubliette"))
             #expect(rollback.status == 0, "\(rollback.stderr)")
             #expect(try Data(contentsOf: setup.binary) == setup.original)
-            #expect(try setup.run(["--version"]).trimmedStdout == OublietteVersion.longDescription)
-            #expect(try setup.run(["--version"], executable: setup.previous).trimmedStdout == "9.9.9", "a second rollback would undo the first")
+            #expect(try await setup.run(["--version"]).trimmedStdout == OublietteVersion.longDescription)
+            #expect(try await setup.run(["--version"], executable: setup.previous).trimmedStdout == "9.9.9", "a second rollback would undo the first")
             #expect(try setup.leftovers().isEmpty)
         }
     }
@@ -97,17 +97,17 @@ struct SelfUpdateTests {
     @Test func prereleasesOnlyWithPre() async throws {
         let setup = try await Setup.make([Self.stable, Self.candidate])
         try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup throws in
-            let check = try setup.run(["self-update", "--check", "--json"])
+            let check = try await setup.run(["self-update", "--check", "--json"])
             #expect(check.status == 0, "\(check.stderr)")
             #expect(check.stdout.contains("\"target\" : \"9.9.9\""), "\(check.stdout)")
-            let preCheck = try setup.run(["self-update", "--check", "--pre"])
+            let preCheck = try await setup.run(["self-update", "--check", "--pre"])
             #expect(preCheck.stdout.contains("10.0.0-rc.1 is available"), "\(preCheck.stdout)")
             #expect(try Data(contentsOf: setup.binary) == setup.original, "--check changes nothing")
             #expect(!setup.server.requestedPaths.contains { $0.hasPrefix("/download/") }, "--check downloads nothing")
 
-            let update = try setup.run(["self-update", "--pre"])
+            let update = try await setup.run(["self-update", "--pre"])
             #expect(update.status == 0, "\(update.stderr)")
-            #expect(try setup.run(["--version"]).trimmedStdout == "10.0.0-rc.1")
+            #expect(try await setup.run(["--version"]).trimmedStdout == "10.0.0-rc.1")
         }
     }
 
@@ -115,14 +115,14 @@ struct SelfUpdateTests {
         let setup = try await Setup.make([Self.older, Self.stable])
         try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup throws in
             // `--version` means "print the version" on every command, self-update included.
-            let printed = try setup.run(["self-update", "--version"])
+            let printed = try await setup.run(["self-update", "--version"])
             #expect(printed.status == 0 && printed.trimmedStdout == OublietteVersion.longDescription, "\(printed.stderr)")
-            let missing = try setup.run(["self-update", "--to", "5.5.5"])
+            let missing = try await setup.run(["self-update", "--to", "5.5.5"])
             #expect(missing.status == 1)
             #expect(missing.stderr.contains("there is no release 5.5.5"), "\(missing.stderr)")
-            let update = try setup.run(["self-update", "--to", "1.0.0"])
+            let update = try await setup.run(["self-update", "--to", "1.0.0"])
             #expect(update.status == 0, "\(update.stderr)")
-            #expect(try setup.run(["--version"]).trimmedStdout == "1.0.0")
+            #expect(try await setup.run(["--version"]).trimmedStdout == "1.0.0")
         }
     }
 
@@ -136,7 +136,7 @@ struct SelfUpdateTests {
     func aBadDownloadLeavesTheBinaryUntouched(_ release: ReleaseFixture.Release, message: String) async throws {
         let setup = try await Setup.make([release])
         try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup throws in
-            let result = try setup.run(["self-update"])
+            let result = try await setup.run(["self-update"])
             #expect(result.status == 1)
             #expect(result.stderr.contains(message), "\(result.stderr)")
             #expect(try Data(contentsOf: setup.binary) == setup.original)
@@ -158,7 +158,7 @@ struct SelfUpdateTests {
     func anArchiveWithoutTheReleaseWorkflowsSignatureIsRefusedBeforeUnpacking(_ bundle: ReleaseFixture.BundleChoice, message: String) async throws {
         let setup = try await Setup.make([ReleaseFixture.Release(version: "9.9.9", bundle: bundle)])
         try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup throws in
-            let result = try setup.run(["self-update"])
+            let result = try await setup.run(["self-update"])
             #expect(result.status == 1)
             #expect(result.stderr.contains(message), "\(result.stderr)")
             #expect(result.stderr.contains("the binary was not changed"), "\(result.stderr)")
@@ -176,17 +176,17 @@ struct SelfUpdateTests {
         let setup = try await Setup.make([ReleaseFixture.Release(version: "9.9.9", bundle: .missing), Self.older])
         try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup throws in
             // The shipped public-good root does not know the test authority's logs.
-            let wrongRoot = try setup.run([
+            let wrongRoot = try await setup.run([
                 "self-update", "--to", "1.0.0", "--trusted-root", Self.repositoryRoot.path + "/Sources/SigstoreVerification/Resources/trusted_root.json",
             ])
             #expect(wrongRoot.status == 1)
             #expect(wrongRoot.stderr.contains("tlog-entry check failed"), "\(wrongRoot.stderr)")
             #expect(try Data(contentsOf: setup.binary) == setup.original)
 
-            let skipped = try setup.run(["self-update", "--insecure-skip-signature"])
+            let skipped = try await setup.run(["self-update", "--insecure-skip-signature"])
             #expect(skipped.status == 0, "\(skipped.stderr)")
             #expect(skipped.stdout.contains("only the checksum was verified (--insecure-skip-signature)"), "\(skipped.stdout)")
-            #expect(try setup.run(["--version"]).trimmedStdout == "9.9.9")
+            #expect(try await setup.run(["--version"]).trimmedStdout == "9.9.9")
         }
     }
 
@@ -198,7 +198,7 @@ struct SelfUpdateTests {
         let setup = try await Setup.make([Self.stable])
         try await withFixture(setup, tearDown: { await $0.tearDown() }) { setup throws in
             // 0.0.0.0 reaches the local server, but is not a loopback address.
-            let result = try setup.run(["self-update", "--check"], baseURL: "http://0.0.0.0:\(setup.server.port)")
+            let result = try await setup.run(["self-update", "--check"], baseURL: "http://0.0.0.0:\(setup.server.port)")
             #expect(result.status == 1)
             #expect(result.stderr.contains("releases are fetched over https only"), "\(result.stderr)")
             #expect(setup.server.requestedPaths.isEmpty, "nothing is sent before the refusal: \(setup.server.requestedPaths)")
@@ -219,7 +219,7 @@ struct SelfUpdateTests {
             let unreachable = closed.baseURL
             await closed.shutdown()
             let started = ContinuousClock.now
-            let result = try setup.run(["self-update", "--check"], baseURL: unreachable)
+            let result = try await setup.run(["self-update", "--check"], baseURL: unreachable)
             #expect(result.status == 1)
             #expect(result.stderr.contains("cannot reach the releases"), "\(result.stderr)")
             #expect(ContinuousClock.now - started < .seconds(30))

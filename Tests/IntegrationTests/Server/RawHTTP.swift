@@ -7,7 +7,9 @@ import Foundation
 /// A minimal HTTP/1.1 client over a plain TCP socket, for requests URLSession will not
 /// send as written (a chosen `Host`, any method, a body past the server's limit). One
 /// request per connection (`Connection: close`), with a receive deadline so a server that
-/// never answers fails the test instead of hanging it.
+/// never answers fails the test instead of hanging it. The calls that wait on the server
+/// (`send`, `readUntilClosed`) block a thread of their own, not a cooperative-pool thread
+/// (two on two cores) that every other test's timers and awaits need meanwhile.
 enum RawHTTP {
     struct Response {
         let status: Int
@@ -34,6 +36,14 @@ enum RawHTTP {
     static func send(
         host: String, port: Int, method: String, path: String, headers: [(String, String)],
         body: Data = Data(), timeoutSeconds: Int = 20
+    ) async throws -> Response {
+        try await onThreadOfItsOwn {
+            try sendBlocking(host: host, port: port, method: method, path: path, headers: headers, body: body, timeoutSeconds: timeoutSeconds)
+        }
+    }
+
+    private static func sendBlocking(
+        host: String, port: Int, method: String, path: String, headers: [(String, String)], body: Data, timeoutSeconds: Int
     ) throws -> Response {
         let descriptor = try connect(host: host, port: port, timeoutSeconds: timeoutSeconds)
         defer { close(descriptor) }
@@ -83,8 +93,19 @@ enum RawHTTP {
     static func write(_ text: String, to descriptor: Int32) throws { try writeAll(Data(text.utf8), to: descriptor) }
 
     /// Reads until the peer closes the connection or the receive deadline passes: what
-    /// arrived, and whether the peer closed.
-    static func readUntilClosed(_ descriptor: Int32) -> (data: Data, closed: Bool) {
+    /// arrived, whether the peer closed, and how long the reading thread waited for that
+    /// (the server's promptness, without the time this test's task then waits to resume).
+    static func readUntilClosed(_ descriptor: Int32) async -> (data: Data, closed: Bool, waited: Duration) {
+        await withCheckedContinuation { continuation in
+            Thread {
+                let started = ContinuousClock.now
+                let (data, closed) = readUntilClosedBlocking(descriptor)
+                continuation.resume(returning: (data, closed, ContinuousClock.now - started))
+            }.start()
+        }
+    }
+
+    private static func readUntilClosedBlocking(_ descriptor: Int32) -> (data: Data, closed: Bool) {
         var received = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -93,6 +114,13 @@ enum RawHTTP {
             if count == 0 { return (received, true) }
             if errno == EINTR { continue }
             return (received, errno == ECONNRESET)
+        }
+    }
+
+    /// Runs `body` on a new thread and awaits its result.
+    private static func onThreadOfItsOwn<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import OCIDistribution
+import TestSupport
 
 /// Images for project containers, built with buildah from the bed's busybox image and
 /// pushed to the bed's registry. Their command keeps running (busybox's own `sh` would exit
@@ -15,20 +16,22 @@ enum TestImages {
     static func push(_ reference: String, version: String, marker: String, payloadMiB: Int = 0, bed: TestBed) async throws -> String {
         let storage = ["--root", "\(bed.buildahRoot)/root", "--runroot", "\(bed.buildahRoot)/runroot", "--storage-driver", "vfs"]
         let container = try await ToolRunner.run("buildah", storage + ["from", "--tls-verify=false", "docker://\(bed.busyboxImage)"]).trimmedStdout
-        defer { _ = try? ToolRunner.run("buildah", storage + ["rm", container], check: false) }
-        if payloadMiB > 0 {
-            let payload = try bed.makeTemporaryDirectory("payload").appendingPathComponent("payload")
-            try await ToolRunner.run("sh", ["-c", "head -c \(payloadMiB << 20) /dev/urandom > '\(payload.path)'"])
-            try await ToolRunner.run("buildah", storage + ["copy", container, payload.path, "/payload"])
+        let removeContainer = { (container: String) async in _ = try? await ToolRunner.run("buildah", storage + ["rm", container], check: false) }
+        try await withFixture(container, tearDown: removeContainer) { container in
+            if payloadMiB > 0 {
+                let payload = try bed.makeTemporaryDirectory("payload").appendingPathComponent("payload")
+                try await ToolRunner.run("sh", ["-c", "head -c \(payloadMiB << 20) /dev/urandom > '\(payload.path)'"])
+                try await ToolRunner.run("buildah", storage + ["copy", container, payload.path, "/payload"])
+            }
+            try await ToolRunner.run(
+                "buildah",
+                storage + [
+                    "config", "--cmd", longRunningCommand,
+                    "--label", "org.opencontainers.image.version=\(version)",
+                    "--label", "test.marker=\(marker)", container,
+                ])
+            try await ToolRunner.run("buildah", storage + ["commit", "-q", container, reference])
         }
-        try await ToolRunner.run(
-            "buildah",
-            storage + [
-                "config", "--cmd", longRunningCommand,
-                "--label", "org.opencontainers.image.version=\(version)",
-                "--label", "test.marker=\(marker)", container,
-            ])
-        try await ToolRunner.run("buildah", storage + ["commit", "-q", container, reference])
         try await ToolRunner.run("buildah", storage + ["push", "--tls-verify=false", reference, "docker://\(reference)"])
         return try await digest(of: reference)
     }

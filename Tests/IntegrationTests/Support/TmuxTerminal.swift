@@ -1,20 +1,32 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A real terminal for tests: one command in a detached tmux session of a given size, on a
 /// tmux server of its own (`-L`), read back with `capture-pane` and typed into with `send-keys`.
 struct TmuxTerminal {
     enum Failure: Error, CustomStringConvertible {
         case timedOut(waitingFor: String, screen: String)
+        case noServerPID(printed: String)
 
         var description: String {
             switch self {
             case let .timedOut(text, screen): "the terminal never showed '\(text)'; it shows:\n\(screen)"
+            case let .noServerPID(printed):
+                "tmux printed '\(printed)' for its server's process ID; is /usr/bin/tmux a real tmux (3.x)?"
             }
         }
     }
 
     let server: String
     let columns: Int
+    /// The tmux server's process, so ``close()`` can end it with a signal (what `kill-server`
+    /// does) instead of running tmux: it is called from `defer`, which cannot await.
+    let serverPID: pid_t
 
     static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
 
@@ -22,14 +34,16 @@ struct TmuxTerminal {
     /// ends, the pane shows `[exit N]` and stays open so its last screen can be read.
     static func start(
         _ arguments: [String], environment: [String: String], columns: Int, rows: Int = 30
-    ) throws -> TmuxTerminal {
-        let terminal = TmuxTerminal(server: "oubliette-test-\(UUID().uuidString.prefix(8))", columns: columns)
+    ) async throws -> TmuxTerminal {
+        let server = "oubliette-test-\(UUID().uuidString.prefix(8))"
         let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\(quoted($0.value))" }
         let command =
             "env TERM=xterm COLUMNS= \(assignments.joined(separator: " ")) \(arguments.map(quoted).joined(separator: " "));"
             + " echo \"[exit $?]\"; sleep 600"
-        try terminal.tmux(["-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "\(columns)", "-y", "\(rows)", command])
-        return terminal
+        try await tmux(server, ["-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "\(columns)", "-y", "\(rows)", command])
+        let pid = try await tmux(server, ["display-message", "-p", "#{pid}"]).trimmedStdout
+        guard let serverPID = pid_t(pid) else { throw Failure.noServerPID(printed: pid) }
+        return TmuxTerminal(server: server, columns: columns, serverPID: serverPID)
     }
 
     static func quoted(_ text: String) -> String {
@@ -37,13 +51,18 @@ struct TmuxTerminal {
     }
 
     @discardableResult
-    func tmux(_ arguments: [String]) throws -> ToolResult {
-        try ToolRunner.run("tmux", ["-L", server] + arguments, timeout: 30)
+    func tmux(_ arguments: [String]) async throws -> ToolResult {
+        try await Self.tmux(server, arguments)
+    }
+
+    @discardableResult
+    private static func tmux(_ server: String, _ arguments: [String]) async throws -> ToolResult {
+        try await ToolRunner.run("tmux", ["-L", server] + arguments, timeout: 30)
     }
 
     /// The visible screen, one string per row (trailing blanks trimmed).
-    func screen() throws -> [String] {
-        try tmux(["capture-pane", "-p", "-t", "t"]).stdout.split(separator: "\n", omittingEmptySubsequences: false)
+    func screen() async throws -> [String] {
+        try await tmux(["capture-pane", "-p", "-t", "t"]).stdout.split(separator: "\n", omittingEmptySubsequences: false)
             .map { String($0).replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression) }
     }
 
@@ -54,7 +73,7 @@ struct TmuxTerminal {
         let deadline = Date().addingTimeInterval(seconds)
         let wanted = text.trimmingCharacters(in: .whitespaces)
         while true {
-            let rows = try screen()
+            let rows = try await screen()
             if rows.joined(separator: " ").contains(wanted) || rows.joined().contains(wanted) { return rows }
             if Date() > deadline { throw Failure.timedOut(waitingFor: text, screen: rows.joined(separator: "\n")) }
             try await Task.sleep(for: .milliseconds(100))
@@ -69,12 +88,13 @@ struct TmuxTerminal {
     }
 
     /// Types `text` and Enter.
-    func type(_ text: String) throws {
-        if !text.isEmpty { try tmux(["send-keys", "-t", "t", "-l", text]) }
-        try tmux(["send-keys", "-t", "t", "Enter"])
+    func type(_ text: String) async throws {
+        if !text.isEmpty { try await tmux(["send-keys", "-t", "t", "-l", text]) }
+        try await tmux(["send-keys", "-t", "t", "Enter"])
     }
 
+    /// Ends the tmux server and the command in it (SIGTERM is how `kill-server` ends it too).
     func close() {
-        _ = try? tmux(["kill-server"])
+        kill(serverPID, SIGTERM)
     }
 }

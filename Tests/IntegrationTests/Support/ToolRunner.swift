@@ -52,9 +52,12 @@ enum ToolRunnerError: Error, LocalizedError, CustomStringConvertible {
     }
 }
 
-/// Runs short command-line tools (skopeo, buildah, curl, docker, umoci) synchronously and
-/// captures their output, for integration tests, through the package's one process runner
-/// (``ProcessRunner/runSynchronously(_:)``: both streams drained, a deadline, a clean signal mask).
+/// Runs short command-line tools (skopeo, buildah, curl, docker, umoci) and captures their
+/// output, for integration tests, through the package's one process runner (both streams
+/// drained, a deadline, a clean signal mask). Async only: the tool is awaited on the process
+/// runner's own thread, because a synchronous wait would hold a cooperative-pool thread (two
+/// on two cores) for the whole run, and a few minute-long tools in parallel tests then stall
+/// every other test's timers and awaits.
 enum ToolRunner {
     /// Runs `tool` with `arguments`.
     /// - Parameters:
@@ -78,28 +81,11 @@ enum ToolRunner {
         input: Data? = nil,
         check: Bool = true,
         timeout: Int = 300
-    ) throws -> ToolResult {
-        let (command, request) = try prepare(tool, arguments, environment, currentDirectory, input, timeout)
-        return try finish(command, timeout: timeout, check: check) { () throws(ProcessError) in try ProcessRunner().runSynchronously(request) }
-    }
-
-    /// The same, awaiting the tool on the process runner's own thread. Async tests must use
-    /// this one: the synchronous form holds a cooperative-pool thread (two on two cores) for
-    /// the whole run, so a few minute-long tools in parallel tests stall every other test.
-    @discardableResult
-    static func run(
-        _ tool: String,
-        _ arguments: [String] = [],
-        environment: [String: String] = [:],
-        currentDirectory: URL? = nil,
-        input: Data? = nil,
-        check: Bool = true,
-        timeout: Int = 300
     ) async throws -> ToolResult {
         let (command, request) = try prepare(tool, arguments, environment, currentDirectory, input, timeout)
         let output: Result<CommandOutput, ProcessError>
         do { output = .success(try await ProcessRunner().run(request)) } catch { output = .failure(error) }
-        return try finish(command, timeout: timeout, check: check) { () throws(ProcessError) in try output.get() }
+        return try finish(command, timeout: timeout, check: check, output)
     }
 
     /// The resolved command line and the runner's request for it.
@@ -117,11 +103,11 @@ enum ToolRunner {
 
     /// The runner's outcome as a ``ToolResult``, or the ``ToolRunnerError`` that names the command.
     private static func finish(
-        _ command: [String], timeout: Int, check: Bool, _ outcome: () throws(ProcessError) -> CommandOutput
+        _ command: [String], timeout: Int, check: Bool, _ outcome: Result<CommandOutput, ProcessError>
     ) throws -> ToolResult {
         let output: CommandOutput
         do {
-            output = try outcome()
+            output = try outcome.get()
         } catch .timedOut {
             throw ToolRunnerError.timedOut(command: render(command), seconds: timeout)
         } catch {

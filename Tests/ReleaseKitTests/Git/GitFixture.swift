@@ -6,14 +6,14 @@ import SystemSupport
 struct GitFixture {
     let root: URL
 
-    init() throws {
+    init() async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("releasekit-git-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try git("init", "-q", "-b", "main")
-        try git("config", "user.email", "test@example.invalid")
-        try git("config", "user.name", "Test")
-        try git("config", "commit.gpgsign", "false")
-        try git("config", "tag.gpgsign", "false")
+        try await git("init", "-q", "-b", "main")
+        try await git("config", "user.email", "test@example.invalid")
+        try await git("config", "user.name", "Test")
+        try await git("config", "commit.gpgsign", "false")
+        try await git("config", "tag.gpgsign", "false")
     }
 
     func remove() { try? FileManager.default.removeItem(at: root) }
@@ -26,22 +26,22 @@ struct GitFixture {
 
     /// Commits everything with a fixed committer date so commit times are predictable.
     @discardableResult
-    func commit(_ message: String, date: String = "2024-05-06T07:08:09Z") throws -> String {
-        try git("add", "-A")
-        try git("commit", "-q", "--allow-empty", "-m", message, environment: ["GIT_COMMITTER_DATE": date, "GIT_AUTHOR_DATE": date])
-        return try git("rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
+    func commit(_ message: String, date: String = "2024-05-06T07:08:09Z") async throws -> String {
+        try await git("add", "-A")
+        try await git("commit", "-q", "--allow-empty", "-m", message, environment: ["GIT_COMMITTER_DATE": date, "GIT_AUTHOR_DATE": date])
+        return try await git("rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    func tag(_ name: String, annotated: Bool = false) throws {
-        if annotated { try git("tag", "-a", name, "-m", "release \(name)") } else { try git("tag", name) }
+    func tag(_ name: String, annotated: Bool = false) async throws {
+        if annotated { try await git("tag", "-a", name, "-m", "release \(name)") } else { try await git("tag", name) }
     }
 
     @discardableResult
-    func git(_ arguments: String..., environment: [String: String] = [:]) throws -> String {
+    func git(_ arguments: String..., environment: [String: String] = [:]) async throws -> String {
         let request = ProcessRequest(
             "/usr/bin/git", ["-C", root.path] + arguments, environment: .inherit(adding: environment),
             timeout: .seconds(60))
-        let result = try ProcessRunner().runSynchronously(request)
+        let result = try await ProcessRunner().run(request)
         let output = result.combinedText
         guard result.exitCode == 0 else {
             throw NSError(

@@ -7,17 +7,17 @@ import Testing
 @Suite("Git and version resolution")
 struct GitRepositoryTests {
     @Test("reads tags (annotated and lightweight), HEAD, commit time")
-    func readsState() throws {
-        let repo = try GitFixture()
+    func readsState() async throws {
+        let repo = try await GitFixture()
         defer { repo.remove() }
         try repo.write("README", "one\n")
-        let first = try repo.commit("one", date: "2024-01-02T03:04:05Z")
-        try repo.tag("v1.0.0", annotated: true)
-        try repo.tag("not-a-version")
+        let first = try await repo.commit("one", date: "2024-01-02T03:04:05Z")
+        try await repo.tag("v1.0.0", annotated: true)
+        try await repo.tag("not-a-version")
         try repo.write("README", "two\n")
-        let second = try repo.commit("two", date: "2024-02-03T04:05:06Z")
-        try repo.tag("v1.1.0")
-        try repo.tag("v1.1.0-rc.1", annotated: true)
+        let second = try await repo.commit("two", date: "2024-02-03T04:05:06Z")
+        try await repo.tag("v1.1.0")
+        try await repo.tag("v1.1.0-rc.1", annotated: true)
 
         let state = try RepositoryState.read(at: repo.root.path)
         #expect(state.headCommit == second)
@@ -30,11 +30,11 @@ struct GitRepositoryTests {
     }
 
     @Test("discovers the repository from a subdirectory")
-    func discovers() throws {
-        let repo = try GitFixture()
+    func discovers() async throws {
+        let repo = try await GitFixture()
         defer { repo.remove() }
         try repo.write("a/b/file", "x\n")
-        try repo.commit("c")
+        try await repo.commit("c")
         let state = try RepositoryState.read(at: repo.root.appendingPathComponent("a/b").path)
         #expect(
             URL(fileURLWithPath: state.workingDirectory).resolvingSymlinksInPath().path
@@ -42,12 +42,12 @@ struct GitRepositoryTests {
     }
 
     @Test("dirty detection: modified, staged and untracked files; ignored files are not dirty")
-    func dirty() throws {
-        let repo = try GitFixture()
+    func dirty() async throws {
+        let repo = try await GitFixture()
         defer { repo.remove() }
         try repo.write(".gitignore", "build/\n")
         try repo.write("tracked", "1\n")
-        try repo.commit("c")
+        try await repo.commit("c")
         try repo.write("build/output", "ignored\n")
         #expect(try RepositoryState.read(at: repo.root.path).dirtyPaths == [])
         try repo.write("tracked", "2\n")
@@ -60,7 +60,7 @@ struct GitRepositoryTests {
     }
 
     @Test("errors: not a repository, no commits")
-    func errors() throws {
+    func errors() async throws {
         let plain = FileManager.default.temporaryDirectory.appendingPathComponent("not-git-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: plain, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: plain) }
@@ -70,7 +70,7 @@ struct GitRepositoryTests {
             guard case GitError.notARepository = error else { return false }
             return true
         }
-        let empty = try GitFixture()
+        let empty = try await GitFixture()
         defer { empty.remove() }
         #expect(throws: GitError.noCommits(path: try GitRepository(discoveringFrom: empty.root.path).workingDirectory)) {
             try RepositoryState.read(at: empty.root.path)
@@ -78,16 +78,16 @@ struct GitRepositoryTests {
     }
 
     @Test("version rules: tagged, untagged, snapshot, requested tag, junk tags")
-    func versionRules() throws {
-        let repo = try GitFixture()
+    func versionRules() async throws {
+        let repo = try await GitFixture()
         defer { repo.remove() }
-        let one = try repo.commit("1")
-        try repo.tag("v1.0.0")
-        try repo.tag("junk")
-        try repo.commit("2")
-        try repo.tag("v1.1.0-rc.1", annotated: true)
-        try repo.tag("v1.1.0", annotated: true)
-        try repo.commit("3")
+        let one = try await repo.commit("1")
+        try await repo.tag("v1.0.0")
+        try await repo.tag("junk")
+        try await repo.commit("2")
+        try await repo.tag("v1.1.0-rc.1", annotated: true)
+        try await repo.tag("v1.1.0", annotated: true)
+        try await repo.commit("3")
 
         // Untagged HEAD.
         var state = try RepositoryState.read(at: repo.root.path)
@@ -99,7 +99,7 @@ struct GitRepositoryTests {
         #expect(snapshot.highestRelease?.description == "1.1.0")
 
         // HEAD with both an rc and the final tag: the highest wins unless one is requested.
-        try repo.git("checkout", "-q", "v1.1.0")
+        try await repo.git("checkout", "-q", "v1.1.0")
         state = try RepositoryState.read(at: repo.root.path)
         let release = try ReleaseVersion.resolve(state, policy: VersionPolicy())
         #expect(release.version.description == "1.1.0")
@@ -111,7 +111,7 @@ struct GitRepositoryTests {
             try ReleaseVersion.resolve(state, policy: VersionPolicy(requestedTag: "v1.0.0"))
         }
 
-        try repo.git("checkout", "-q", one)
+        try await repo.git("checkout", "-q", one)
         state = try RepositoryState.read(at: repo.root.path)
         #expect(try ReleaseVersion.resolve(state, policy: VersionPolicy()).version.description == "1.0.0")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 import Testing
 
 @testable import ReleaseKit
@@ -39,20 +40,12 @@ struct WorkflowDiffTests {
         return url
     }
 
+    /// Awaited on the process runner's own thread, not waited for on a cooperative-pool thread
+    /// (two on two cores), which would stall every other test's timers meanwhile.
     @discardableResult
-    func run(_ tool: String, _ arguments: [String], in directory: URL) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    func run(_ tool: String, _ arguments: [String], in directory: URL) async throws -> (status: Int32, output: String) {
+        let output = try await ProcessRunner().run(ProcessRequest(tool, arguments, workingDirectory: directory.path, timeout: .seconds(60)))
+        return (output.exitCode, output.combinedText)
     }
 
     /// A directory holding `contents` at `path` (nothing there when nil).
@@ -67,7 +60,7 @@ struct WorkflowDiffTests {
     }
 
     @Test(arguments: cases.indices)
-    func thePrintedDiffApplies(_ index: Int) throws {
+    func thePrintedDiffApplies(_ index: Int) async throws {
         let (name, disk, generated) = Self.cases[index]
         let path = ".github/workflows/ci.yml"
         let root = try tree(path, disk)
@@ -79,16 +72,16 @@ struct WorkflowDiffTests {
         #expect(drift.diff.contains("\n@@ -"), "\(name): no hunk header in\n\(drift.diff)")
         #expect(drift.diff.hasPrefix("--- \(disk == nil ? "/dev/null" : "a/\(path)")\n+++ b/\(path)\n"), "\(name)")
 
-        let patched = try run("/usr/bin/patch", ["-p1", "--forward", "--batch", "-i", patchFile.path], in: root)
+        let patched = try await run("/usr/bin/patch", ["-p1", "--forward", "--batch", "-i", patchFile.path], in: root)
         #expect(patched.status == 0, "\(name): patch refused\n\(drift.diff)\n\(patched.output)")
         #expect(try Data(contentsOf: root.appendingPathComponent(path)) == Data(generated.utf8), "\(name): patch result differs")
 
         let gitRoot = try tree(path, disk)
         defer { try? FileManager.default.removeItem(at: gitRoot) }
-        try run("/usr/bin/git", ["init", "-q"], in: gitRoot)
-        let checked = try run("/usr/bin/git", ["apply", "--check", patchFile.path], in: gitRoot)
+        try await run("/usr/bin/git", ["init", "-q"], in: gitRoot)
+        let checked = try await run("/usr/bin/git", ["apply", "--check", patchFile.path], in: gitRoot)
         #expect(checked.status == 0, "\(name): git apply --check refused\n\(drift.diff)\n\(checked.output)")
-        let applied = try run("/usr/bin/git", ["apply", patchFile.path], in: gitRoot)
+        let applied = try await run("/usr/bin/git", ["apply", patchFile.path], in: gitRoot)
         #expect(applied.status == 0, "\(name): \(applied.output)")
         #expect(try Data(contentsOf: gitRoot.appendingPathComponent(path)) == Data(generated.utf8), "\(name): git apply result differs")
     }
