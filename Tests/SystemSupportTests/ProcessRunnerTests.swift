@@ -60,6 +60,17 @@ struct ProcessRunnerTests {
         #expect(output.exitCode == 0 && output.stdoutText == "hello\n")
     }
 
+    /// A child that closes its stdin unread: the write past the pipe's buffer meets a closed
+    /// pipe. With SIGPIPE at its default (as a user's shell leaves it; set here for the test)
+    /// that killed the whole process; now the child's ending is reported.
+    @Test func childThatClosesItsStdinUnreadDoesNotTakeTheProcessDown() async throws {
+        let previous = signal(SIGPIPE, SIG_DFL)
+        defer { signal(SIGPIPE, previous) }
+        let input = Data(repeating: 0x61, count: 1 << 20)
+        let output = try await runner.run(ProcessRequest("sh", ["-c", "exec 0<&-; sleep 0.2; echo closed; exit 3"], input: input))
+        #expect(output.exitCode == 3 && output.stdoutText == "closed\n")
+    }
+
     @Test func inputReachesStdinAndExitStatusIsReported() async throws {
         let echoed = try await runner.run(ProcessRequest("cat", [], input: Data("hello\n".utf8)))
         #expect(echoed.stdoutText == "hello\n")

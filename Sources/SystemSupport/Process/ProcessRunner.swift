@@ -45,11 +45,17 @@ package struct ProcessRunner: CommandRunner {
         let control = RunControl()
         let started = ContinuousClock.now
         logger.trace("starting \(path)", metadata: ["arguments": "\(request.arguments.count)", "timeout": "\(timeout.formattedSeconds)"])
-        let spawned = try Spawned.start(path: path, request: request, environment: childEnvironment)
-        let outcome: Spawned.Outcome = await withTaskCancellationHandler {
+        // The spawn (which may wait out a busy executable) and the supervision both block, so
+        // they run on a thread of their own, never on the cooperative pool.
+        let result: Result<Spawned.Outcome, ProcessError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let thread = Thread {
-                    continuation.resume(returning: spawned.superviseUntilExit(timeout: timeout, control: control, request: request))
+                    do throws(ProcessError) {
+                        let spawned = try Spawned.start(path: path, request: request, environment: childEnvironment)
+                        continuation.resume(returning: .success(spawned.superviseUntilExit(timeout: timeout, control: control, request: request)))
+                    } catch {
+                        continuation.resume(returning: .failure(error))
+                    }
                 }
                 thread.name = "process \(request.executable)"
                 thread.start()
@@ -57,6 +63,7 @@ package struct ProcessRunner: CommandRunner {
         } onCancel: {
             control.cancel()
         }
+        let outcome = try result.get()
         log(request, path: path, outcome: outcome, since: started)
         switch outcome.ending {
         case .exited:
@@ -249,6 +256,14 @@ private struct Spawned: @unchecked Sendable {
 
     /// Pumps the pipes and waits for the child, enforcing the deadline. Blocks its thread.
     func superviseUntilExit(timeout: Duration, control: RunControl, request: ProcessRequest) -> Outcome {
+        // A child that exits without reading all of its stdin makes the write below fail; with
+        // SIGPIPE at its default that would kill this whole process (a credential helper that
+        // ignores its input took release-tool down with exit 141). Blocked on this thread only,
+        // the one that writes, so the write returns EPIPE and the child's ending is reported.
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
         let started = ContinuousClock.now
         let grace = Duration.seconds(3)
         var stdoutData = Data(), stderrData = Data()
