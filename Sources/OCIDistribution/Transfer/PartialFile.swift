@@ -30,15 +30,8 @@ final class PartialFile {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws(DownloadError) {
-        guard let base = bytes.baseAddress else { return }
-        var offset = 0
-        while offset < bytes.count {
-            let written = posixWrite(descriptor, base + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw .localFile(path: path, reason: "cannot write: \(String(cString: strerror(errno)))")
-            }
-            offset += written
+        if let code = writeAll(descriptor, bytes) {
+            throw .localFile(path: path, reason: "cannot write: \(String(cString: strerror(code)))")
         }
     }
 
@@ -74,9 +67,4 @@ final class PartialFile {
     }
 
     deinit { discard() }
-}
-
-/// The C `write`, which ``PartialFile/write(_:)`` would otherwise shadow.
-private func posixWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    write(descriptor, buffer, count)
 }

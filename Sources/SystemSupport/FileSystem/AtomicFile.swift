@@ -35,15 +35,7 @@ package enum AtomicFile {
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw .posix(path: temporary.path, operation: "create", code: errno) }
         let failure: FileError? = data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> FileError? in
-            var offset = 0
-            while offset < raw.count {
-                let written = posixWrite(descriptor, raw.baseAddress?.advanced(by: offset), raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return .posix(path: temporary.path, operation: "write", code: errno)
-                }
-                offset += written
-            }
+            if let code = writeAll(descriptor, raw) { return .posix(path: temporary.path, operation: "write", code: code) }
             // The umask may have narrowed the mode; the caller's mode is what it asked for.
             if fchmod(descriptor, mode) != 0 { return .posix(path: temporary.path, operation: "chmod", code: errno) }
             if fsync(descriptor) != 0 { return .posix(path: temporary.path, operation: "fsync", code: errno) }
@@ -85,11 +77,6 @@ package enum AtomicFile {
             unlink(path)
         }
     }
-}
-
-/// The C `write`, which `AtomicFile.write` would shadow inside the enum.
-private func posixWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
-    write(descriptor, buffer, count)
 }
 
 /// A file operation failed; the text names the path, the operation and the system's reason.
